@@ -1,0 +1,28 @@
+//! Facts as data: sign-in result codes and their texts, SSPR audit strings, first-party apps.
+//! Every string here is a literal the service emits (see `reference/entra-behavior.md`); where
+//! the reference marks a value UNSURE the comment beside it says so.
+
+mod apps;
+mod sign_in_codes;
+mod sspr;
+
+pub use apps::{FirstPartyApp, FIRST_PARTY_APPS, find_first_party_app};
+pub use sign_in_codes::{PortalStatus, SignInCode, find_sign_in_code, sign_in_code};
+pub use sspr::{SsprMethod, SsprText};
+
+/// `loggedByService` of every SSPR audit row.
+pub const SSPR_SERVICE: &str = "Self-service Password Management";
+/// `category` of SSPR audit rows.
+pub const USER_MANAGEMENT: &str = "UserManagement";
+/// `operationType` of SSPR rows (reference lab).
+pub const OPERATION_UPDATE: &str = "Update";
+
+/// Application permissions a scenario's app registration may be granted.
+pub const KNOWN_PERMISSIONS: &[&str] = &[
+    "AuditLog.Read.All",
+    "Directory.Read.All",
+    "Policy.Read.All",
+    "User.Read.All",
+    "IdentityRiskEvent.Read.All",
+    "IdentityRiskyUser.Read.All",
+];

@@ -1,0 +1,101 @@
+//! `status.errorCode` values the simulator writes, with the Graph v1.0 texts.
+
+/// The status the admin centre shows in its sign-in list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PortalStatus {
+    Success,
+    Failure,
+    Interrupted,
+}
+
+impl PortalStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            PortalStatus::Success => "Success",
+            PortalStatus::Failure => "Failure",
+            PortalStatus::Interrupted => "Interrupted",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignInCode {
+    pub code: i32,
+    /// Entra's internal name of the code.
+    pub name: &'static str,
+    pub failure_reason: &'static str,
+    pub additional_details: Option<&'static str>,
+    pub portal_status: PortalStatus,
+    /// What it means, for people.
+    pub meaning: &'static str,
+}
+
+const CODES: &[SignInCode] = &[
+    SignInCode {
+        code: 0,
+        name: "Success",
+        // Real success rows carry "Other." rather than null (reference lab).
+        failure_reason: "Other.",
+        additional_details: Some("MFA requirement satisfied by claim in the token"),
+        portal_status: PortalStatus::Success,
+        meaning: "signed in",
+    },
+    SignInCode {
+        code: 50126,
+        name: "InvalidUserNameOrPassword",
+        failure_reason: "Error validating credentials due to invalid username or password.",
+        // The Graph example carries a space and a no-break space after "credentials.".
+        additional_details: Some(
+            "The user didn't enter the right credentials. \u{a0}It's expected to see some number of these errors in your logs due to users making mistakes.",
+        ),
+        portal_status: PortalStatus::Failure,
+        meaning: "wrong password",
+    },
+    SignInCode {
+        code: 50053,
+        name: "IdsLocked",
+        failure_reason: "The account is locked, you've tried to sign in too many times with an incorrect user ID or password.",
+        // UNSURE: no source shows additionalDetails of a lockout row; null is the default.
+        additional_details: None,
+        portal_status: PortalStatus::Failure,
+        meaning: "locked by smart lockout",
+    },
+    SignInCode {
+        code: 50140,
+        name: "KmsiInterrupt",
+        failure_reason: "This occurred due to 'Keep me signed in' interrupt when the user was signing in.",
+        additional_details: None,
+        portal_status: PortalStatus::Interrupted,
+        meaning: "\"Stay signed in?\" prompt shown (an interrupt, not a failure)",
+    },
+];
+
+/// The catalogue entry of a code the simulator writes.
+///
+/// # Panics
+/// When `code` is not in the catalogue: the simulator only writes codes it knows.
+pub fn sign_in_code(code: i32) -> &'static SignInCode {
+    find_sign_in_code(code).unwrap_or_else(|| panic!("sign-in code {code} is not in the catalogue"))
+}
+
+pub fn find_sign_in_code(code: i32) -> Option<&'static SignInCode> {
+    CODES.iter().find(|c| c.code == code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lockout_text_is_the_measured_one() {
+        // 100 ASCII characters with a trailing period (reference, "OBS measured").
+        let text = sign_in_code(50053).failure_reason;
+        assert_eq!(text.len(), 100);
+        assert!(text.is_ascii());
+    }
+
+    #[test]
+    fn kmsi_is_an_interrupt_not_a_failure() {
+        assert_eq!(sign_in_code(50140).portal_status, PortalStatus::Interrupted);
+    }
+}

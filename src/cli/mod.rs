@@ -1,0 +1,63 @@
+//! The command line: argument parsing, human output, exit codes.
+
+mod builtin;
+mod check;
+mod generate;
+mod inputs;
+mod run;
+
+use crate::exit::Exit;
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "entralab", version, about = "Microsoft Entra ID sign-in and audit logs without a tenant")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Simulate scenarios and show, as a timeline, what Entra ID would log and why.
+    ///
+    /// Without PATH, runs the reference labs built into entralab.
+    Run {
+        /// Scenario files, or folders of them.
+        paths: Vec<PathBuf>,
+        /// Run with this seed instead of the scenario's own.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Write a scenario's records as Graph collection responses: DIR/signIns.json and
+    /// DIR/directoryAudits.json, newest first.
+    Generate {
+        scenario: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Run with this seed instead of the scenario's own.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Validate scenarios without simulating them.
+    Check {
+        /// Scenario files, or folders of them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+/// Runs a parsed command line, writing to `out` and `err`.
+pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
+    let result = match cli.command {
+        Command::Run { paths, seed } => run::run(&paths, seed, out, err),
+        Command::Generate { scenario, out: dir, seed } => generate::generate(&scenario, &dir, seed, out, err),
+        Command::Check { paths } => check::check(&paths, out, err),
+    };
+    result.unwrap_or_else(|e| {
+        // Only writing to the terminal can fail here; nothing more can be said.
+        let _ = writeln!(err, "error: {e}");
+        Exit::BadInput
+    })
+}

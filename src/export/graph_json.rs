@@ -1,0 +1,102 @@
+//! Graph collection responses: `{"@odata.context": ..., "value": [...]}`, newest first, one
+//! record per line so the files read well in a pager and diff well.
+
+use super::spool::ReversingSpool;
+use crate::graph::{DIRECTORY_AUDITS_CONTEXT, DirectoryAudit, Record, SIGN_INS_CONTEXT, SignIn};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Collects records (oldest first) and writes `signIns.json` and `directoryAudits.json`.
+#[derive(Default)]
+pub struct GraphExport {
+    sign_ins: ReversingSpool,
+    audits: ReversingSpool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphExportSummary {
+    pub sign_ins: usize,
+    pub audits: usize,
+    pub files: Vec<PathBuf>,
+}
+
+impl GraphExport {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a record; records must come oldest first.
+    pub fn push(&mut self, record: &Record) -> io::Result<()> {
+        match record {
+            Record::SignIn(s) => self.sign_ins.push(|b| serde_json::to_writer(b, s).map_err(io::Error::other)),
+            Record::Audit(a) => self.audits.push(|b| serde_json::to_writer(b, a).map_err(io::Error::other)),
+        }
+    }
+
+    /// Writes both files into `dir` (created if missing). Each file is written under a
+    /// temporary name and renamed, so a failure never leaves half a file behind.
+    pub fn finish(self, dir: &Path) -> io::Result<GraphExportSummary> {
+        std::fs::create_dir_all(dir)?;
+        let sign_ins = self.sign_ins.len();
+        let audits = self.audits.len();
+        let files = vec![
+            write_collection(dir, "signIns.json", SIGN_INS_CONTEXT, self.sign_ins)?,
+            write_collection(dir, "directoryAudits.json", DIRECTORY_AUDITS_CONTEXT, self.audits)?,
+        ];
+        Ok(GraphExportSummary { sign_ins, audits, files })
+    }
+}
+
+fn write_collection(dir: &Path, name: &str, context: &str, spool: ReversingSpool) -> io::Result<PathBuf> {
+    let path = dir.join(name);
+    let partial = dir.join(format!(".{name}.partial"));
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(&partial)?);
+    write_envelope(&mut out, context, spool)?;
+    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    std::fs::rename(&partial, &path)?;
+    Ok(path)
+}
+
+/// Writes one collection response from a spool of serialized records.
+pub(crate) fn write_envelope(out: &mut impl Write, context: &str, spool: ReversingSpool) -> io::Result<()> {
+    out.write_all(b"{\"@odata.context\":")?;
+    serde_json::to_writer(&mut *out, context).map_err(io::Error::other)?;
+    out.write_all(b",\"value\":[")?;
+    let mut first = true;
+    spool.drain_reversed(|record| {
+        out.write_all(if first { b"\n" } else { b",\n" })?;
+        first = false;
+        out.write_all(record)
+    })?;
+    out.write_all(b"\n]}\n")
+}
+
+/// All records of a simulation, newest first, in memory: for tests and small scenarios.
+pub fn collect_newest_first(records: impl IntoIterator<Item = Record>) -> (Vec<SignIn>, Vec<DirectoryAudit>) {
+    let mut sign_ins = Vec::new();
+    let mut audits = Vec::new();
+    for record in records {
+        match record {
+            Record::SignIn(s) => sign_ins.push(*s),
+            Record::Audit(a) => audits.push(*a),
+        }
+    }
+    sign_ins.reverse();
+    audits.reverse();
+    (sign_ins, audits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_collection_is_valid_json() {
+        let mut out = Vec::new();
+        write_envelope(&mut out, SIGN_INS_CONTEXT, ReversingSpool::new()).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value["value"], serde_json::json!([]));
+        assert_eq!(value["@odata.context"], SIGN_INS_CONTEXT);
+    }
+}

@@ -1,0 +1,82 @@
+//! The v1.0 `directoryAudit` resource, in the field order of the reference lab's rows.
+
+use super::{Text, Timestamp};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DirectoryAudit {
+    pub id: Text,
+    pub category: Option<Text>,
+    pub correlation_id: Option<Text>,
+    pub result: Option<Text>,
+    pub result_reason: Option<Text>,
+    pub activity_display_name: Option<Text>,
+    pub activity_date_time: Timestamp,
+    pub logged_by_service: Option<Text>,
+    pub operation_type: Option<Text>,
+    pub initiated_by: AuditActivityInitiator,
+    #[serde(default)]
+    pub target_resources: Vec<TargetResource>,
+    #[serde(default)]
+    pub additional_details: Vec<KeyValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AuditActivityInitiator {
+    pub app: Option<AppIdentity>,
+    pub user: Option<UserIdentity>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserIdentity {
+    pub id: Option<Text>,
+    pub display_name: Option<Text>,
+    pub user_principal_name: Option<Text>,
+    pub ip_address: Option<Text>,
+    #[serde(default)]
+    pub user_type: Option<Text>,
+    #[serde(default)]
+    pub home_tenant_id: Option<Text>,
+    #[serde(default)]
+    pub home_tenant_name: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AppIdentity {
+    pub app_id: Option<Text>,
+    pub display_name: Option<Text>,
+    pub service_principal_id: Option<Text>,
+    pub service_principal_name: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetResource {
+    pub id: Option<Text>,
+    pub display_name: Option<Text>,
+    #[serde(rename = "type")]
+    pub resource_type: Option<Text>,
+    #[serde(default)]
+    pub user_principal_name: Option<Text>,
+    #[serde(default)]
+    pub group_type: Option<Text>,
+    #[serde(default)]
+    pub modified_properties: Vec<ModifiedProperty>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModifiedProperty {
+    pub display_name: Option<Text>,
+    pub old_value: Option<Text>,
+    pub new_value: Option<Text>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyValue {
+    pub key: Option<Text>,
+    pub value: Option<Text>,
+}

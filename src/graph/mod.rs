@@ -1,0 +1,50 @@
+//! Microsoft Graph resource types for Entra ID logs (`signIn`, `directoryAudit`) and their exact
+//! JSON form: field names, field order, `null`s and timestamp precision follow the v1.0 wire
+//! format (see `reference/graph-api.md`; the reference lab wins over documentation).
+
+mod collection;
+mod directory_audit;
+mod sign_in;
+pub(crate) mod timestamp;
+
+pub use collection::{DIRECTORY_AUDITS_CONTEXT, SIGN_INS_CONTEXT};
+pub use directory_audit::{
+    AppIdentity, AuditActivityInitiator, DirectoryAudit, KeyValue, ModifiedProperty,
+    TargetResource, UserIdentity,
+};
+pub use sign_in::{
+    AppliedConditionalAccessPolicy, DeviceDetail, GeoCoordinates, SignIn, SignInLocation,
+    SignInStatus,
+};
+pub use timestamp::{Precision, Timestamp, TimestampError};
+
+use serde::Serialize;
+use std::sync::Arc;
+
+/// Shared immutable text. Records of one user share their UPN, names and app strings, which
+/// keeps clones cheap and a large in-memory store small.
+pub type Text = Arc<str>;
+
+/// One log record as Graph serves it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Record {
+    SignIn(Box<SignIn>),
+    Audit(Box<DirectoryAudit>),
+}
+
+impl Record {
+    pub fn time(&self) -> Timestamp {
+        match self {
+            Record::SignIn(s) => s.created_date_time,
+            Record::Audit(a) => a.activity_date_time,
+        }
+    }
+
+    pub fn id(&self) -> &str {
+        match self {
+            Record::SignIn(s) => &s.id,
+            Record::Audit(a) => &a.id,
+        }
+    }
+}

@@ -1,0 +1,185 @@
+//! Graph `DateTimeOffset` values: UTC, up to 7 fractional digits (100 ns ticks), trailing zeros
+//! trimmed, `Z` suffix. Sign-in rows of the reference lab carry whole seconds; audit rows carry
+//! the full precision (`2025-03-17T16:40:04.414272Z`).
+
+use chrono::{DateTime, Datelike, NaiveDate, Timelike};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// Ticks of 100 ns in a second.
+pub const TICKS_PER_SECOND: i64 = 10_000_000;
+
+/// An instant in UTC, counted in 100 ns ticks since the Unix epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+/// How many fractional digits a timestamp keeps when it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    Seconds,
+    Ticks,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a UTC timestamp like 2025-03-17T15:00:00Z")]
+pub struct TimestampError(pub String);
+
+impl Timestamp {
+    pub const fn from_ticks(ticks: i64) -> Self {
+        Timestamp(ticks)
+    }
+
+    pub const fn from_unix_seconds(seconds: i64) -> Self {
+        Timestamp(seconds * TICKS_PER_SECOND)
+    }
+
+    pub const fn ticks(self) -> i64 {
+        self.0
+    }
+
+    pub const fn unix_seconds(self) -> i64 {
+        self.0.div_euclid(TICKS_PER_SECOND)
+    }
+
+    pub const fn plus_ticks(self, ticks: i64) -> Self {
+        Timestamp(self.0.saturating_add(ticks))
+    }
+
+    pub const fn plus_seconds(self, seconds: i64) -> Self {
+        self.plus_ticks(seconds.saturating_mul(TICKS_PER_SECOND))
+    }
+
+    /// Drops the sub-second part.
+    pub const fn truncate_to_seconds(self) -> Self {
+        Timestamp::from_unix_seconds(self.unix_seconds())
+    }
+
+    /// Parses RFC 3339 / ISO 8601 with an offset (`Z`, `+00:00`, ...), any number of
+    /// fractional digits (beyond 7 are truncated), as found in Graph, Event Hub and Log
+    /// Analytics exports.
+    pub fn parse(text: &str) -> Result<Self, TimestampError> {
+        let parsed = DateTime::parse_from_rfc3339(text.trim())
+            .map_err(|_| TimestampError(text.to_string()))?;
+        let seconds = parsed.timestamp();
+        let ticks = i64::from(parsed.timestamp_subsec_nanos() / 100);
+        seconds
+            .checked_mul(TICKS_PER_SECOND)
+            .and_then(|t| t.checked_add(ticks))
+            .map(Timestamp)
+            .ok_or_else(|| TimestampError(text.to_string()))
+    }
+
+    /// Writes the timestamp in Graph's form into `out`.
+    pub fn write_to(self, out: &mut String, precision: Precision) {
+        use std::fmt::Write;
+        let seconds = self.unix_seconds();
+        let ticks = self.0.rem_euclid(TICKS_PER_SECOND);
+        let Some(civil) = DateTime::from_timestamp(seconds, 0) else {
+            out.push_str("0001-01-01T00:00:00Z");
+            return;
+        };
+        let _ = write!(
+            out,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            civil.year(),
+            civil.month(),
+            civil.day(),
+            civil.hour(),
+            civil.minute(),
+            civil.second()
+        );
+        if precision == Precision::Ticks && ticks != 0 {
+            let digits = format!("{ticks:07}");
+            out.push('.');
+            out.push_str(digits.trim_end_matches('0'));
+        }
+        out.push('Z');
+    }
+
+    pub fn to_graph_string(self, precision: Precision) -> String {
+        let mut out = String::with_capacity(28);
+        self.write_to(&mut out, precision);
+        out
+    }
+
+    /// The calendar date, for people-facing output.
+    pub fn date(self) -> NaiveDate {
+        DateTime::from_timestamp(self.unix_seconds(), 0)
+            .map(|d| d.date_naive())
+            .unwrap_or_default()
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_graph_string(Precision::Ticks))
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = String::with_capacity(28);
+        self.write_to(&mut out, Precision::Ticks);
+        serializer.serialize_str(&out)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Timestamp::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Serializes a timestamp with whole seconds, as sign-in rows carry it.
+pub(crate) fn serialize_seconds<S: Serializer>(
+    value: &Timestamp,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut out = String::with_capacity(20);
+    value.write_to(&mut out, Precision::Seconds);
+    serializer.serialize_str(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn trims_trailing_zeros_of_the_lab_timestamps() {
+        let t = Timestamp::parse("2025-03-17T16:40:04.4142720Z").unwrap();
+        assert_eq!(t.to_string(), "2025-03-17T16:40:04.414272Z");
+        let t = Timestamp::parse("2025-03-17T16:40:04.4152716Z").unwrap();
+        assert_eq!(t.to_string(), "2025-03-17T16:40:04.4152716Z");
+    }
+
+    #[test]
+    fn whole_seconds_have_no_fraction() {
+        let t = Timestamp::parse("2025-03-17T15:08:07Z").unwrap();
+        assert_eq!(t.to_string(), "2025-03-17T15:08:07Z");
+        let t = t.plus_ticks(1234);
+        assert_eq!(t.to_graph_string(Precision::Seconds), "2025-03-17T15:08:07Z");
+    }
+
+    #[test]
+    fn reads_offsets_and_long_fractions() {
+        let t = Timestamp::parse("2018-12-10T00:03:46.6161822+00:00").unwrap();
+        assert_eq!(t.to_string(), "2018-12-10T00:03:46.6161822Z");
+        let t = Timestamp::parse("2024-01-01T01:00:00.123456789+01:00").unwrap();
+        assert_eq!(t.to_string(), "2024-01-01T00:00:00.1234567Z");
+    }
+
+    #[test]
+    fn rejects_dates_without_time() {
+        assert!(Timestamp::parse("2025-03-17").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn formatting_round_trips(ticks in 0i64..4_102_444_800 * TICKS_PER_SECOND) {
+            let t = Timestamp::from_ticks(ticks);
+            prop_assert_eq!(Timestamp::parse(&t.to_string()).unwrap(), t);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! entralab: Microsoft Entra ID sign-in and audit logs without a tenant.
+//!
+//! A YAML scenario ([`scenario`]) is simulated ([`sim`]) into Graph-faithful records
+//! ([`graph`]) that are written out ([`export`]) or shown to people ([`cli`]).
+
+pub mod catalog;
+pub mod cli;
+pub mod export;
+pub mod exit;
+pub mod graph;
+pub mod scenario;
+pub mod sim;

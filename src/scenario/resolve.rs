@@ -1,0 +1,445 @@
+//! From what the file says (`ScenarioSpec`) to what the simulator runs (`Scenario`): resolves
+//! names, fills defaults, checks limits. Collects every mistake rather than stopping at the
+//! first, so one `entralab check` shows them all.
+
+use super::diagnostic::{ScenarioError, SourceFile, suggest};
+use super::model::*;
+use super::spec::*;
+use super::template::Template;
+use crate::catalog::{self, FIRST_PARTY_APPS, KNOWN_PERMISSIONS, SsprMethod};
+use serde_saphyr::{Location, Spanned};
+
+pub fn resolve(file: &SourceFile, spec: ScenarioSpec) -> Result<Scenario, Vec<ScenarioError>> {
+    let mut r = Resolver { file, errors: Vec::new() };
+    let tenant = r.tenant(spec.tenant);
+    let app_registrations = spec.app_registrations.into_iter().map(|a| r.app_registration(a)).collect();
+    let custom_apps: Vec<App> = spec.apps.into_iter().filter_map(|a| r.custom_app(a)).collect();
+    let users = r.users(spec.users);
+    let populations = spec
+        .populations
+        .into_iter()
+        .filter_map(|p| r.population(p, &custom_apps))
+        .collect();
+    let (start, steps) = match spec.timeline {
+        Some(timeline) => {
+            let steps = r.steps(timeline.steps, &users, &custom_apps, &tenant);
+            (timeline.start, steps)
+        }
+        None => (crate::graph::Timestamp::from_unix_seconds(1_742_223_600), Vec::new()),
+    };
+    if !r.errors.is_empty() {
+        return Err(r.errors);
+    }
+    let name = spec.name.unwrap_or_else(|| {
+        file.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    });
+    Ok(Scenario {
+        name,
+        description: spec.description,
+        source: file.path.clone(),
+        seed: spec.seed.unwrap_or(DEFAULT_SEED),
+        tenant,
+        app_registrations,
+        users,
+        populations,
+        start,
+        steps,
+    })
+}
+
+struct Resolver<'a> {
+    file: &'a SourceFile,
+    errors: Vec<ScenarioError>,
+}
+
+impl Resolver<'_> {
+    fn error(&mut self, at: Location, message: impl Into<String>, label: &str, help: impl Into<String>) {
+        self.errors.push(ScenarioError::new(self.file, at, message, label, Some(help.into())));
+    }
+
+    fn tenant(&mut self, spec: TenantSpec) -> Tenant {
+        if let Some(id) = &spec.id {
+            self.guid(id, "tenant id");
+        }
+        if !spec.domain.value.contains('.') {
+            self.error(
+                spec.domain.referenced,
+                format!("`{}` is not a domain name", spec.domain.value),
+                "not a domain",
+                "write the tenant's domain, e.g. contoso.onmicrosoft.com",
+            );
+        }
+        Tenant {
+            id: spec.id.as_ref().map(|id| id.value.to_lowercase()),
+            display_name: spec.display_name.clone().unwrap_or_else(|| spec.domain.value.clone()),
+            domain: spec.domain.value.to_lowercase(),
+            premium: spec.premium,
+            lockout: self.lockout(spec.smart_lockout),
+            sspr: self.sspr_policy(spec.sspr),
+        }
+    }
+
+    fn lockout(&mut self, spec: SmartLockoutSpec) -> LockoutPolicy {
+        let defaults = LockoutPolicy::default();
+        if let Some(threshold) = &spec.threshold
+            && threshold.value == 0
+        {
+            self.error(threshold.referenced, "a lockout threshold of 0 would lock every sign-in", "must be 1 or more", "Entra's default is 10; the lab used 5");
+        }
+        if let Some(growth) = &spec.growth
+            && !(growth.value.is_finite() && growth.value >= 1.0)
+        {
+            self.error(growth.referenced, format!("growth {} would shrink the lockout", growth.value), "must be 1 or more", "1 keeps the duration fixed; the default 2 doubles it per lockout");
+        }
+        LockoutPolicy {
+            threshold: spec.threshold.map_or(defaults.threshold, |t| t.value),
+            duration_ticks: spec.duration.map_or(defaults.duration_ticks, |d| d.ticks()),
+            drift: spec.drift.unwrap_or(defaults.drift),
+            growth: spec.growth.map_or(defaults.growth, |g| g.value),
+            max_duration_ticks: spec.max_duration.map_or(defaults.max_duration_ticks, |d| d.ticks()),
+            familiar_match: match spec.familiar_match {
+                None | Some(FamiliarMatchSpec::IpAndBrowser) => FamiliarMatch::IpAndBrowser,
+                Some(FamiliarMatchSpec::Ip) => FamiliarMatch::Ip,
+                Some(FamiliarMatchSpec::Browser) => FamiliarMatch::Browser,
+            },
+            reset_on_success: spec.reset_on_success.unwrap_or(defaults.reset_on_success),
+        }
+    }
+
+    fn sspr_policy(&mut self, spec: SsprPolicySpec) -> SsprPolicy {
+        let defaults = SsprPolicy::default();
+        for limit in [&spec.wrong_codes_before_restart, &spec.failed_verifications_before_block].into_iter().flatten() {
+            if limit.value == 0 {
+                self.error(limit.referenced, "an SSPR limit of 0 would stop every reset", "must be 1 or more", "the lab's limits are 3 wrong codes per flow and 5 failed verifications per 24 h");
+            }
+        }
+        if let Some(methods) = &spec.methods
+            && methods.value.is_empty()
+        {
+            self.error(methods.referenced, "SSPR needs at least one verification method", "empty list", "write e.g. `methods: [sms]`");
+        }
+        SsprPolicy {
+            enabled: spec.enabled.unwrap_or(defaults.enabled),
+            methods: spec.methods.map_or(defaults.methods.clone(), |m| m.value),
+            wrong_codes_before_restart: spec.wrong_codes_before_restart.map_or(defaults.wrong_codes_before_restart, |v| v.value),
+            failed_verifications_before_block: spec.failed_verifications_before_block.map_or(defaults.failed_verifications_before_block, |v| v.value),
+            verification_window_ticks: spec.verification_window.map_or(defaults.verification_window_ticks, |d| d.ticks()),
+            block_duration_ticks: spec.block_duration.map_or(defaults.block_duration_ticks, |d| d.ticks()),
+        }
+    }
+
+    fn app_registration(&mut self, spec: AppRegistrationSpec) -> AppRegistration {
+        self.guid(&spec.client_id, "client id");
+        for permission in &spec.permissions {
+            if !KNOWN_PERMISSIONS.contains(&permission.value.as_str()) {
+                let help = match suggest(&permission.value, KNOWN_PERMISSIONS.iter().copied()) {
+                    Some(best) => format!("did you mean `{best}`?"),
+                    None => format!("known permissions: {}", KNOWN_PERMISSIONS.join(", ")),
+                };
+                self.error(permission.referenced, format!("unknown application permission `{}`", permission.value), "unknown permission", help);
+            }
+        }
+        AppRegistration {
+            display_name: spec.display_name,
+            client_id: spec.client_id.value.to_lowercase(),
+            client_secret: spec.client_secret,
+            permissions: spec.permissions.into_iter().map(|p| p.value).collect(),
+        }
+    }
+
+    fn custom_app(&mut self, spec: AppSpec) -> Option<App> {
+        let ok = self.guid(&spec.app_id, "app id");
+        let resource_ok = spec.resource_id.as_ref().is_none_or(|id| self.guid(id, "resource id"));
+        (ok && resource_ok).then(|| App {
+            resource_display_name: spec.resource_display_name.unwrap_or_else(|| spec.display_name.value.clone()),
+            resource_id: spec.resource_id.map_or_else(|| spec.app_id.value.to_lowercase(), |r| r.value.to_lowercase()),
+            app_id: spec.app_id.value.to_lowercase(),
+            display_name: spec.display_name.value,
+        })
+    }
+
+    fn users(&mut self, specs: Vec<UserSpec>) -> Vec<User> {
+        let mut users: Vec<User> = Vec::new();
+        for spec in specs {
+            let upn = spec.upn.value.to_lowercase();
+            let Some((local, _)) = upn.split_once('@').filter(|(l, d)| !l.is_empty() && d.contains('.')) else {
+                self.error(spec.upn.referenced, format!("`{}` is not a user principal name", spec.upn.value), "not a UPN", "write name@domain, e.g. user01@contoso.onmicrosoft.com");
+                continue;
+            };
+            let (key, key_at) = match &spec.id {
+                Some(id) => (id.value.clone(), id.referenced),
+                None => (local.to_string(), spec.upn.referenced),
+            };
+            if users.iter().any(|u| u.key == key || u.upn == upn) {
+                self.error(key_at, format!("user `{key}` is declared twice"), "second declaration", "give each user its own `id` and `upn`");
+                continue;
+            }
+            let Some(home) = self.context(&spec.home, None, spec.upn.referenced) else { continue };
+            let familiar = spec.familiar.iter().filter_map(|c| self.context(c, Some(&home), spec.upn.referenced)).collect();
+            users.push(User { key, upn, display_name: spec.display_name, password: spec.password, home, familiar });
+        }
+        users
+    }
+
+    /// A client context, each field falling back to `base` (a user's home) when given.
+    fn context(&mut self, spec: &ContextSpec, base: Option<&ClientContext>, owner: Location) -> Option<ClientContext> {
+        if let Some(country) = &spec.country
+            && !(country.value.len() == 2 && country.value.chars().all(|c| c.is_ascii_uppercase()))
+        {
+            self.error(country.referenced, format!("`{}` is not a two-letter country code", country.value), "not ISO 3166-1 alpha-2", "write the country as Graph does, e.g. JP, US or DE");
+        }
+        let ip = match (&spec.ip, base) {
+            (Some(ip), _) => ip.0.clone(),
+            (None, Some(base)) => base.ip.clone(),
+            (None, None) => {
+                self.error(owner, "this user's home context has no `ip`", "user declared here", "add `ip:` (and `country:`) under `home:`");
+                return None;
+            }
+        };
+        let country = match (&spec.country, base) {
+            (Some(c), _) => c.value.clone(),
+            (None, Some(base)) => base.country.clone(),
+            (None, None) => {
+                self.error(owner, "this user's home context has no `country`", "user declared here", "add `country:` under `home:`, e.g. `country: JP`");
+                return None;
+            }
+        };
+        let pick = |own: &Option<String>, from_base: fn(&ClientContext) -> &String, default: &str| {
+            own.clone().or_else(|| base.map(|b| from_base(b).clone())).unwrap_or_else(|| default.to_string())
+        };
+        Some(ClientContext {
+            ip,
+            country,
+            city: pick(&spec.city, |b| &b.city, ""),
+            state: pick(&spec.state, |b| &b.state, ""),
+            os: pick(&spec.os, |b| &b.os, "Windows10"),
+            browser: pick(&spec.browser, |b| &b.browser, "Edge 134.0.0"),
+            latitude: spec.latitude.or(base.and_then(|b| b.latitude)),
+            longitude: spec.longitude.or(base.and_then(|b| b.longitude)),
+            user_agent: spec.user_agent.clone().or_else(|| {
+                // A step that changes the browser or OS must not inherit the home user agent.
+                let same_client = spec.browser.is_none() && spec.os.is_none();
+                base.filter(|_| same_client).and_then(|b| b.user_agent.clone())
+            }),
+        })
+    }
+
+    fn app(&mut self, name: &Spanned<String>, custom: &[App]) -> Option<App> {
+        if let Some(app) = custom.iter().find(|a| a.display_name.eq_ignore_ascii_case(&name.value)) {
+            return Some(app.clone());
+        }
+        if let Some(app) = catalog::find_first_party_app(&name.value) {
+            return Some(App {
+                display_name: app.display_name.into(),
+                app_id: app.app_id.into(),
+                resource_display_name: app.resource_display_name.into(),
+                resource_id: app.resource_id.into(),
+            });
+        }
+        let names = custom.iter().map(|a| a.display_name.as_str()).chain(FIRST_PARTY_APPS.iter().map(|a| a.display_name));
+        let help = match suggest(&name.value, names) {
+            Some(best) => format!("did you mean `{best}`? Other apps can be declared under `apps:`"),
+            None => "use a first-party app such as OfficeHome or Azure Portal, or declare it under `apps:`".into(),
+        };
+        self.error(name.referenced, format!("unknown app `{}`", name.value), "unknown app", help);
+        None
+    }
+
+    fn user_index(&mut self, name: &Spanned<String>, users: &[User]) -> Option<usize> {
+        let found = users.iter().position(|u| u.key == name.value || u.upn.eq_ignore_ascii_case(&name.value));
+        if found.is_none() {
+            let help = match suggest(&name.value, users.iter().map(|u| u.key.as_str())) {
+                Some(best) => format!("did you mean `{best}`?"),
+                None if users.is_empty() => "declare the user under `users:` first".into(),
+                None => format!("declared users: {}", users.iter().map(|u| u.key.as_str()).collect::<Vec<_>>().join(", ")),
+            };
+            self.error(name.referenced, format!("unknown user `{}`", name.value), "not declared under `users:`", help);
+        }
+        found
+    }
+
+    fn steps(&mut self, specs: Vec<StepSpec>, users: &[User], apps: &[App], tenant: &Tenant) -> Vec<Step> {
+        let mut steps = Vec::new();
+        let mut previous: Option<i64> = None;
+        for spec in specs {
+            let at = spec.at.value.ticks();
+            if let Some(prev) = previous
+                && at < prev
+            {
+                self.error(spec.at.referenced, "this step comes before the step above it", "out of order", "steps are listed in time order; move it up or change `at`");
+            }
+            previous = Some(at);
+            let repeat = match &spec.repeat {
+                None => Repeat::ONCE,
+                Some(r) => {
+                    if r.count.value == 0 {
+                        self.error(r.count.referenced, "`repeat` with a count of 0 never runs", "must be 1 or more", "remove `repeat` or give a count of 1 or more");
+                    }
+                    if r.count.value > 1 && r.every.value.ticks() == 0 {
+                        self.error(r.every.referenced, "repetitions need time between them", "must be more than 0", "write e.g. `every: 10s`");
+                    }
+                    Repeat { count: r.count.value, every_ticks: r.every.value.ticks() }
+                }
+            };
+            let line = spec.at.referenced.line();
+            let action = match (spec.sign_in, spec.sspr) {
+                (Some(sign_in), None) => self.sign_in_step(sign_in, users, apps).map(Action::SignIn),
+                (None, Some(sspr)) => self.sspr_step(sspr, users, tenant).map(Action::Sspr),
+                (Some(_), Some(_)) => {
+                    self.error(spec.at.referenced, "a step does one thing: `sign_in` or `sspr`, not both", "this step", "split it into two steps");
+                    None
+                }
+                (None, None) => {
+                    self.error(spec.at.referenced, "this step has nothing to do", "this step", "add `sign_in:` or `sspr:` to it");
+                    None
+                }
+            };
+            if let Some(action) = action {
+                steps.push(Step { at_ticks: at, repeat, action, line });
+            }
+        }
+        steps
+    }
+
+    fn sign_in_step(&mut self, spec: SignInStepSpec, users: &[User], apps: &[App]) -> Option<SignInStep> {
+        let user = self.user_index(&spec.user, users);
+        let app = self.app(&spec.app, apps);
+        let password = spec.password.as_ref().and_then(|p| self.template(p));
+        let user = user?;
+        let client = self.context(&spec.client, Some(&users[user].home), spec.user.referenced)?;
+        Some(SignInStep {
+            user,
+            app: app?,
+            password: match spec.password {
+                Some(_) => Some(password?),
+                None => None,
+            },
+            client,
+            stay_signed_in: stay_signed_in(spec.stay_signed_in),
+        })
+    }
+
+    fn sspr_step(&mut self, spec: SsprStepSpec, users: &[User], tenant: &Tenant) -> Option<SsprStep> {
+        let user = self.user_index(&spec.user, users)?;
+        let method = match &spec.method {
+            Some(method) if !tenant.sspr.methods.contains(&method.value) => {
+                self.error(method.referenced, format!("the tenant's SSPR policy does not offer {}", method.value.label()), "not in `tenant.sspr.methods`", "add it to `tenant.sspr.methods` or pick an offered method");
+                return None;
+            }
+            Some(method) => method.value,
+            None => tenant.sspr.methods.first().copied().unwrap_or(SsprMethod::Sms),
+        };
+        let client = self.context(&spec.client, Some(&users[user].home), spec.user.referenced)?;
+        Some(SsprStep {
+            user,
+            method,
+            wrong_captcha: spec.wrong_captcha,
+            wrong_phone_number: spec.wrong_phone_number,
+            wrong_codes: spec.wrong_codes,
+            outcome: match spec.outcome {
+                None | Some(SsprOutcomeSpec::Reset) => SsprOutcome::Reset,
+                Some(SsprOutcomeSpec::Abandon) => SsprOutcome::Abandon,
+            },
+            new_password: spec.new_password,
+            client,
+        })
+    }
+
+    fn population(&mut self, spec: PopulationSpec, custom: &[App]) -> Option<Population> {
+        let errors_before = self.errors.len();
+        if spec.count.value == 0 {
+            self.error(spec.count.referenced, "a population of 0 users", "must be 1 or more", "remove the population or give it a count");
+        }
+        let upn = self.template(&spec.upn);
+        if let Some(upn) = &upn
+            && spec.count.value > 1
+            && !upn.has_placeholder()
+        {
+            self.error(spec.upn.referenced, "every member would get the same UPN", "no {n} placeholder", "put {n} in the UPN, e.g. staff{n}@contoso.com");
+        }
+        let display_name = spec.display_name.as_ref().map_or(Some(Template::literal("")), |t| self.template(t));
+        let password = spec.password.as_ref().map_or(Some(Template::literal("")), |t| self.template(t));
+        if spec.apps.value.is_empty() {
+            self.error(spec.apps.referenced, "members need at least one app to sign in to", "empty list", "write e.g. `apps: [OfficeHome]`");
+        }
+        let apps: Vec<App> = spec.apps.value.iter().filter_map(|a| self.app(a, custom)).collect();
+        if spec.locations.value.is_empty() {
+            self.error(spec.locations.referenced, "members need at least one location", "empty list", "add a location with `ips:` and `country:`");
+        }
+        let mut locations = Vec::new();
+        for loc in spec.locations.value {
+            if !(loc.weight.value.is_finite() && loc.weight.value > 0.0) {
+                self.error(loc.weight.referenced, "a location's weight must be more than 0", "not a positive number", "weights are relative shares, e.g. 3 and 1");
+            }
+            if !(loc.country.value.len() == 2 && loc.country.value.chars().all(|c| c.is_ascii_uppercase())) {
+                self.error(loc.country.referenced, format!("`{}` is not a two-letter country code", loc.country.value), "not ISO 3166-1 alpha-2", "write the country as Graph does, e.g. JP, US or DE");
+            }
+            locations.push(PopulationLocation {
+                ips: loc.ips,
+                city: loc.city.unwrap_or_default(),
+                state: loc.state.unwrap_or_default(),
+                country: loc.country.value,
+                latitude: loc.latitude,
+                longitude: loc.longitude,
+                os: loc.os.unwrap_or_else(|| "Windows10".into()),
+                browser: loc.browser.unwrap_or_else(|| "Edge 134.0.0".into()),
+                weight: loc.weight.value,
+            });
+        }
+        if spec.sign_ins.per_user.value == 0 {
+            self.error(spec.sign_ins.per_user.referenced, "members would never sign in", "must be 1 or more", "write e.g. `per_user: 10`");
+        }
+        if spec.sign_ins.over.value.ticks() == 0 {
+            self.error(spec.sign_ins.over.referenced, "sign-ins need a period to spread over", "must be more than 0", "write e.g. `over: 7d`");
+        }
+        if self.errors.len() > errors_before {
+            return None;
+        }
+        Some(Population {
+            name: spec.name,
+            count: spec.count.value,
+            upn: upn?,
+            display_name: display_name?,
+            password: password?,
+            apps,
+            locations,
+            sign_ins_per_user: spec.sign_ins.per_user.value,
+            from_ticks: spec.sign_ins.from.ticks(),
+            over_ticks: spec.sign_ins.over.value.ticks(),
+            typo_rate: spec.typo_rate.0,
+            stay_signed_in: stay_signed_in(spec.stay_signed_in),
+        })
+    }
+
+    fn template(&mut self, text: &Spanned<String>) -> Option<Template> {
+        match Template::parse(&text.value) {
+            Ok(t) => Some(t),
+            Err(message) => {
+                self.error(text.referenced, message, "bad placeholder", "the only placeholder is {n} (or {n:05} for zero padding)");
+                None
+            }
+        }
+    }
+
+    fn guid(&mut self, value: &Spanned<String>, what: &str) -> bool {
+        let ok = is_guid(&value.value);
+        if !ok {
+            self.error(value.referenced, format!("`{}` is not a GUID ({what})", value.value), "not a GUID", "write 32 hex digits in 8-4-4-4-12 groups, e.g. 00000000-0000-0000-0000-000000000001");
+        }
+        ok
+    }
+}
+
+fn stay_signed_in(spec: Option<StaySignedInSpec>) -> StaySignedIn {
+    match spec {
+        None | Some(StaySignedInSpec::No) => StaySignedIn::No,
+        Some(StaySignedInSpec::Yes) => StaySignedIn::Yes,
+        Some(StaySignedInSpec::NotAsked) => StaySignedIn::NotAsked,
+    }
+}
+
+pub fn is_guid(text: &str) -> bool {
+    let groups: Vec<&str> = text.split('-').collect();
+    groups.len() == 5
+        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, len)| g.len() == len && g.chars().all(|c| c.is_ascii_hexdigit()))
+}

@@ -1,0 +1,238 @@
+//! The scenario file as written: the YAML model, deserialized with locations. Cross-references
+//! and limits are checked afterwards by `resolve`, which turns a `ScenarioSpec` into a
+//! `Scenario`.
+
+use super::values::{Cidr, DurationValue, IpText, Probability};
+use crate::catalog::SsprMethod;
+use crate::graph::Timestamp;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSpec {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub seed: Option<u64>,
+    pub tenant: TenantSpec,
+    #[serde(default)]
+    pub app_registrations: Vec<AppRegistrationSpec>,
+    /// Apps beyond the built-in first-party catalogue.
+    #[serde(default)]
+    pub apps: Vec<AppSpec>,
+    #[serde(default)]
+    pub users: Vec<UserSpec>,
+    #[serde(default)]
+    pub populations: Vec<PopulationSpec>,
+    pub timeline: Option<TimelineSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TenantSpec {
+    pub id: Option<Spanned<String>>,
+    pub domain: Spanned<String>,
+    pub display_name: Option<String>,
+    #[serde(default = "yes")]
+    pub premium: bool,
+    #[serde(default)]
+    pub smart_lockout: SmartLockoutSpec,
+    #[serde(default)]
+    pub sspr: SsprPolicySpec,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmartLockoutSpec {
+    pub threshold: Option<Spanned<u32>>,
+    pub duration: Option<DurationValue>,
+    pub drift: Option<u32>,
+    pub growth: Option<Spanned<f64>>,
+    pub max_duration: Option<DurationValue>,
+    pub familiar_match: Option<FamiliarMatchSpec>,
+    pub reset_on_success: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FamiliarMatchSpec {
+    IpAndBrowser,
+    Ip,
+    Browser,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsprPolicySpec {
+    pub enabled: Option<bool>,
+    pub methods: Option<Spanned<Vec<SsprMethod>>>,
+    pub wrong_codes_before_restart: Option<Spanned<u32>>,
+    pub failed_verifications_before_block: Option<Spanned<u32>>,
+    pub verification_window: Option<DurationValue>,
+    pub block_duration: Option<DurationValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppRegistrationSpec {
+    pub display_name: String,
+    pub client_id: Spanned<String>,
+    pub client_secret: String,
+    #[serde(default)]
+    pub permissions: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppSpec {
+    pub display_name: Spanned<String>,
+    pub app_id: Spanned<String>,
+    pub resource_display_name: Option<String>,
+    pub resource_id: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSpec {
+    /// The name steps use; defaults to the part of the UPN before `@`.
+    pub id: Option<Spanned<String>>,
+    pub upn: Spanned<String>,
+    pub display_name: String,
+    pub password: String,
+    pub home: ContextSpec,
+    #[serde(default)]
+    pub familiar: Vec<ContextSpec>,
+}
+
+/// Where and with what a sign-in happens. In a step every field is optional and falls back to
+/// the user's home context.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextSpec {
+    pub ip: Option<IpText>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub country: Option<Spanned<String>>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub os: Option<String>,
+    pub browser: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationSpec {
+    pub name: String,
+    pub count: Spanned<u32>,
+    pub upn: Spanned<String>,
+    pub display_name: Option<Spanned<String>>,
+    pub password: Option<Spanned<String>>,
+    pub apps: Spanned<Vec<Spanned<String>>>,
+    pub locations: Spanned<Vec<PopulationLocationSpec>>,
+    pub sign_ins: SignInRhythmSpec,
+    #[serde(default)]
+    pub typo_rate: Probability,
+    pub stay_signed_in: Option<StaySignedInSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationLocationSpec {
+    pub ips: Cidr,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub country: Spanned<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub os: Option<String>,
+    pub browser: Option<String>,
+    #[serde(default = "one")]
+    pub weight: Spanned<f64>,
+}
+
+fn one() -> Spanned<f64> {
+    Spanned::new(1.0, serde_saphyr::Location::UNKNOWN, serde_saphyr::Location::UNKNOWN)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRhythmSpec {
+    pub per_user: Spanned<u32>,
+    #[serde(default)]
+    pub from: DurationValue,
+    pub over: Spanned<DurationValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineSpec {
+    pub start: Timestamp,
+    #[serde(default)]
+    pub steps: Vec<StepSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    pub at: Spanned<DurationValue>,
+    pub repeat: Option<RepeatSpec>,
+    pub sign_in: Option<SignInStepSpec>,
+    pub sspr: Option<SsprStepSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepeatSpec {
+    pub count: Spanned<u32>,
+    pub every: Spanned<DurationValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInStepSpec {
+    pub user: Spanned<String>,
+    pub app: Spanned<String>,
+    /// What the user typed; absent means the right password. `{n}` is the repetition number.
+    pub password: Option<Spanned<String>>,
+    #[serde(default)]
+    pub client: ContextSpec,
+    pub stay_signed_in: Option<StaySignedInSpec>,
+}
+
+/// The answer to "Stay signed in?".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaySignedInSpec {
+    Yes,
+    No,
+    NotAsked,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SsprStepSpec {
+    pub user: Spanned<String>,
+    pub method: Option<Spanned<SsprMethod>>,
+    #[serde(default)]
+    pub wrong_captcha: u32,
+    #[serde(default)]
+    pub wrong_phone_number: u32,
+    #[serde(default)]
+    pub wrong_codes: u32,
+    pub outcome: Option<SsprOutcomeSpec>,
+    pub new_password: Option<String>,
+    #[serde(default)]
+    pub client: ContextSpec,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SsprOutcomeSpec {
+    Reset,
+    Abandon,
+}
