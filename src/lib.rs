@@ -5,8 +5,8 @@
 
 pub mod catalog;
 pub mod cli;
-pub mod export;
 pub mod exit;
+pub mod export;
 pub mod graph;
 pub mod scenario;
 pub mod sim;

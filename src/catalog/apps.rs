@@ -15,7 +15,11 @@ const AZURE_MANAGEMENT: (&str, &str) = (
     "797f4846-ba00-4fd7-ba43-dac1f8f63013",
 );
 
-const fn app(name: &'static str, id: &'static str, resource: (&'static str, &'static str)) -> FirstPartyApp {
+const fn app(
+    name: &'static str,
+    id: &'static str,
+    resource: (&'static str, &'static str),
+) -> FirstPartyApp {
     FirstPartyApp {
         display_name: name,
         app_id: id,
@@ -31,31 +35,67 @@ pub const FIRST_PARTY_APPS: &[FirstPartyApp] = &[
         "4765445b-32c6-49b0-83e6-1d93765276ca",
         ("OfficeHome", "4765445b-32c6-49b0-83e6-1d93765276ca"),
     ),
-    app("Azure Portal", "c44b4083-3bb0-49c1-b47d-974e53cbdf3c", AZURE_MANAGEMENT),
-    app("Microsoft Azure CLI", "04b07795-8ddb-461a-bbee-02f9e1bf7b46", AZURE_MANAGEMENT),
-    app("Microsoft Azure PowerShell", "1950a258-227b-4e31-a9cf-717495945fc2", AZURE_MANAGEMENT),
+    app(
+        "Azure Portal",
+        "c44b4083-3bb0-49c1-b47d-974e53cbdf3c",
+        AZURE_MANAGEMENT,
+    ),
+    app(
+        "Microsoft Azure CLI",
+        "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        AZURE_MANAGEMENT,
+    ),
+    app(
+        "Microsoft Azure PowerShell",
+        "1950a258-227b-4e31-a9cf-717495945fc2",
+        AZURE_MANAGEMENT,
+    ),
     app(
         "Microsoft Office",
         "d3590ed6-52b3-4102-aeff-aad2292ab01c",
-        ("Office 365 Exchange Online", "00000002-0000-0ff1-ce00-000000000000"),
+        (
+            "Office 365 Exchange Online",
+            "00000002-0000-0ff1-ce00-000000000000",
+        ),
     ),
     app(
         "Microsoft Teams",
         "1fec8e78-bce4-4aaf-ab1b-5451cc387264",
-        ("Microsoft Teams Services", "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe"),
+        (
+            "Microsoft Teams Services",
+            "cc15fd57-2c6c-4117-a88c-83b1d56b4bbe",
+        ),
     ),
     app(
         "Office 365 Exchange Online",
         "00000002-0000-0ff1-ce00-000000000000",
-        ("Office 365 Exchange Online", "00000002-0000-0ff1-ce00-000000000000"),
+        (
+            "Office 365 Exchange Online",
+            "00000002-0000-0ff1-ce00-000000000000",
+        ),
     ),
-    app("Graph Explorer", "de8bc8b5-d9f9-48b1-a8ad-b748da725064", GRAPH),
-    app("Microsoft Graph Command Line Tools", "14d82eec-204b-4c2f-b7e8-296a70dab67e", GRAPH),
-    app("Outlook Mobile", "27922004-5251-4030-b22d-91ecd9a37ea4", GRAPH),
+    app(
+        "Graph Explorer",
+        "de8bc8b5-d9f9-48b1-a8ad-b748da725064",
+        GRAPH,
+    ),
+    app(
+        "Microsoft Graph Command Line Tools",
+        "14d82eec-204b-4c2f-b7e8-296a70dab67e",
+        GRAPH,
+    ),
+    app(
+        "Outlook Mobile",
+        "27922004-5251-4030-b22d-91ecd9a37ea4",
+        GRAPH,
+    ),
     app(
         "OneDrive SyncEngine",
         "ab9b8c07-8f02-4f72-87fa-80105867a763",
-        ("Office 365 SharePoint Online", "00000003-0000-0ff1-ce00-000000000000"),
+        (
+            "Office 365 SharePoint Online",
+            "00000003-0000-0ff1-ce00-000000000000",
+        ),
     ),
 ];
 

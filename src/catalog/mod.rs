@@ -6,7 +6,7 @@ mod apps;
 mod sign_in_codes;
 mod sspr;
 
-pub use apps::{FirstPartyApp, FIRST_PARTY_APPS, find_first_party_app};
+pub use apps::{FIRST_PARTY_APPS, FirstPartyApp, find_first_party_app};
 pub use sign_in_codes::{PortalStatus, SignInCode, find_sign_in_code, sign_in_code};
 pub use sspr::{SsprMethod, SsprText};
 

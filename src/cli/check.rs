@@ -18,5 +18,9 @@ pub fn check(paths: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> io:
             s.steps.len()
         )?;
     }
-    Ok(if broken { Exit::BadInput } else { Exit::Success })
+    Ok(if broken {
+        Exit::BadInput
+    } else {
+        Exit::Success
+    })
 }

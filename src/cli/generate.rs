@@ -7,13 +7,24 @@ use crate::sim;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-pub fn generate(scenario: &Path, dir: &Path, seed: Option<u64>, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
+pub fn generate(
+    scenario: &Path,
+    dir: &Path,
+    seed: Option<u64>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Exit> {
     let (mut scenarios, broken) = load_all(&[scenario.to_path_buf()], err)?;
     if broken {
         return Ok(Exit::BadInput);
     }
     let [scenario] = scenarios.as_mut_slice() else {
-        writeln!(err, "error: {} names {} scenarios; generate takes one file", scenario.display(), scenarios.len())?;
+        writeln!(
+            err,
+            "error: {} names {} scenarios; generate takes one file",
+            scenario.display(),
+            scenarios.len()
+        )?;
         return Ok(Exit::BadInput);
     };
     if let Some(seed) = seed {
@@ -27,7 +38,11 @@ pub fn generate(scenario: &Path, dir: &Path, seed: Option<u64>, out: &mut dyn Wr
     match written {
         Ok(summary) => {
             let files: Vec<PathBuf> = summary.files;
-            writeln!(out, "{}: {} sign-ins, {} directory audits", scenario.name, summary.sign_ins, summary.audits)?;
+            writeln!(
+                out,
+                "{}: {} sign-ins, {} directory audits",
+                scenario.name, summary.sign_ins, summary.audits
+            )?;
             for file in files {
                 writeln!(out, "  wrote {}", file.display())?;
             }

@@ -11,11 +11,18 @@ pub fn load_all(paths: &[PathBuf], err: &mut dyn Write) -> io::Result<(Vec<Scena
     let mut loaded = Vec::new();
     let mut broken = false;
     let results: Vec<Result<Scenario, LoadError>> = if paths.is_empty() {
-        BUILTIN_SCENARIOS.iter().map(|(path, text)| scenario::load_str(Path::new(path), text)).collect()
+        BUILTIN_SCENARIOS
+            .iter()
+            .map(|(path, text)| scenario::load_str(Path::new(path), text))
+            .collect()
     } else {
         match scenario::discover(paths) {
             Ok(files) if files.is_empty() => {
-                writeln!(err, "error: no scenario files (*.yaml, *.yml) in {}", display_paths(paths))?;
+                writeln!(
+                    err,
+                    "error: no scenario files (*.yaml, *.yml) in {}",
+                    display_paths(paths)
+                )?;
                 return Ok((loaded, true));
             }
             Ok(files) => files.iter().map(|f| scenario::load_file(f)).collect(),
@@ -35,5 +42,9 @@ pub fn load_all(paths: &[PathBuf], err: &mut dyn Write) -> io::Result<(Vec<Scena
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {
-    paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

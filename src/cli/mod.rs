@@ -12,7 +12,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "entralab", version, about = "Microsoft Entra ID sign-in and audit logs without a tenant")]
+#[command(
+    name = "entralab",
+    version,
+    about = "Microsoft Entra ID sign-in and audit logs without a tenant"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -52,7 +56,11 @@ pub enum Command {
 pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     let result = match cli.command {
         Command::Run { paths, seed } => run::run(&paths, seed, out, err),
-        Command::Generate { scenario, out: dir, seed } => generate::generate(&scenario, &dir, seed, out, err),
+        Command::Generate {
+            scenario,
+            out: dir,
+            seed,
+        } => generate::generate(&scenario, &dir, seed, out, err),
         Command::Check { paths } => check::check(&paths, out, err),
     };
     result.unwrap_or_else(|e| {

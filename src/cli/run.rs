@@ -11,7 +11,12 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-pub fn run(paths: &[PathBuf], seed: Option<u64>, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
+pub fn run(
+    paths: &[PathBuf],
+    seed: Option<u64>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Exit> {
     let (mut scenarios, broken) = load_all(paths, err)?;
     for (i, scenario) in scenarios.iter_mut().enumerate() {
         if let Some(seed) = seed {
@@ -22,7 +27,11 @@ pub fn run(paths: &[PathBuf], seed: Option<u64>, out: &mut dyn Write, err: &mut 
         }
         show(scenario, out)?;
     }
-    Ok(if broken { Exit::BadInput } else { Exit::Success })
+    Ok(if broken {
+        Exit::BadInput
+    } else {
+        Exit::Success
+    })
 }
 
 /// One line of the timeline.
@@ -44,7 +53,12 @@ struct Summary {
 }
 
 fn show(scenario: &Scenario, out: &mut dyn Write) -> io::Result<()> {
-    writeln!(out, "{}: {}", scenario.name, scenario.description.as_deref().unwrap_or(""))?;
+    writeln!(
+        out,
+        "{}: {}",
+        scenario.name,
+        scenario.description.as_deref().unwrap_or("")
+    )?;
     writeln!(
         out,
         "  {} · tenant {} ({}) · seed {}",
@@ -76,7 +90,9 @@ fn line(item: SimItem) -> Line {
                 user,
                 what: s.app_display_name.as_deref().unwrap_or("").to_string(),
                 code: code.to_string(),
-                status: entry.map_or("Failure", |e| e.portal_status.label()).to_string(),
+                status: entry
+                    .map_or("Failure", |e| e.portal_status.label())
+                    .to_string(),
                 meaning: entry.map_or("", |e| e.meaning).to_string(),
                 note: item.note,
             }
@@ -106,7 +122,13 @@ fn write_lines(lines: &[Line], out: &mut dyn Write) -> io::Result<()> {
     if lines.is_empty() {
         return Ok(());
     }
-    let width = |f: fn(&Line) -> &str| lines.iter().map(|l| f(l).chars().count()).max().unwrap_or(0);
+    let width = |f: fn(&Line) -> &str| {
+        lines
+            .iter()
+            .map(|l| f(l).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
     let (w_time, w_user, w_what, w_code, w_status) = (
         width(|l| &l.time),
         width(|l| &l.user),
@@ -137,7 +159,11 @@ impl Summary {
                 *self.sign_ins.entry((code, status)).or_default() += 1;
             }
             Some(Record::Audit(a)) => {
-                let key = format!("{} {}", a.result.as_deref().unwrap_or(""), a.activity_display_name.as_deref().unwrap_or(""));
+                let key = format!(
+                    "{} {}",
+                    a.result.as_deref().unwrap_or(""),
+                    a.activity_display_name.as_deref().unwrap_or("")
+                );
                 *self.audits.entry(key).or_default() += 1;
             }
             None => return,
@@ -151,19 +177,34 @@ impl Summary {
         let sign_ins: u64 = self.sign_ins.values().sum();
         let audits: u64 = self.audits.values().sum();
         writeln!(out)?;
-        let by_code: Vec<String> =
-            self.sign_ins.iter().map(|((code, status), n)| format!("{n} × {code} {status}")).collect();
+        let by_code: Vec<String> = self
+            .sign_ins
+            .iter()
+            .map(|((code, status), n)| format!("{n} × {code} {status}"))
+            .collect();
         writeln!(out, "  sign-in rows: {sign_ins}{}", list(&by_code))?;
-        let by_activity: Vec<String> = self.audits.iter().map(|(key, n)| format!("{n} × {key}")).collect();
+        let by_activity: Vec<String> = self
+            .audits
+            .iter()
+            .map(|(key, n)| format!("{n} × {key}"))
+            .collect();
         writeln!(out, "  audit rows: {audits}{}", list(&by_activity))?;
         for (index, population) in scenario.populations.iter().enumerate() {
             let rows = self.population_rows.get(&index).copied().unwrap_or(0);
-            writeln!(out, "  population {}: {} users, {rows} rows (not listed above)", population.name, population.count)?;
+            writeln!(
+                out,
+                "  population {}: {} users, {rows} rows (not listed above)",
+                population.name, population.count
+            )?;
         }
         Ok(())
     }
 }
 
 fn list(parts: &[String]) -> String {
-    if parts.is_empty() { String::new() } else { format!(" ({})", parts.join(", ")) }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", parts.join(", "))
+    }
 }

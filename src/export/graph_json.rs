@@ -29,8 +29,12 @@ impl GraphExport {
     /// Adds a record; records must come oldest first.
     pub fn push(&mut self, record: &Record) -> io::Result<()> {
         match record {
-            Record::SignIn(s) => self.sign_ins.push(|b| serde_json::to_writer(b, s).map_err(io::Error::other)),
-            Record::Audit(a) => self.audits.push(|b| serde_json::to_writer(b, a).map_err(io::Error::other)),
+            Record::SignIn(s) => self
+                .sign_ins
+                .push(|b| serde_json::to_writer(b, s).map_err(io::Error::other)),
+            Record::Audit(a) => self
+                .audits
+                .push(|b| serde_json::to_writer(b, a).map_err(io::Error::other)),
         }
     }
 
@@ -42,13 +46,27 @@ impl GraphExport {
         let audits = self.audits.len();
         let files = vec![
             write_collection(dir, "signIns.json", SIGN_INS_CONTEXT, self.sign_ins)?,
-            write_collection(dir, "directoryAudits.json", DIRECTORY_AUDITS_CONTEXT, self.audits)?,
+            write_collection(
+                dir,
+                "directoryAudits.json",
+                DIRECTORY_AUDITS_CONTEXT,
+                self.audits,
+            )?,
         ];
-        Ok(GraphExportSummary { sign_ins, audits, files })
+        Ok(GraphExportSummary {
+            sign_ins,
+            audits,
+            files,
+        })
     }
 }
 
-fn write_collection(dir: &Path, name: &str, context: &str, spool: ReversingSpool) -> io::Result<PathBuf> {
+fn write_collection(
+    dir: &Path,
+    name: &str,
+    context: &str,
+    spool: ReversingSpool,
+) -> io::Result<PathBuf> {
     let path = dir.join(name);
     let partial = dir.join(format!(".{name}.partial"));
     let mut out = BufWriter::with_capacity(1 << 20, File::create(&partial)?);
@@ -59,7 +77,11 @@ fn write_collection(dir: &Path, name: &str, context: &str, spool: ReversingSpool
 }
 
 /// Writes one collection response from a spool of serialized records.
-pub(crate) fn write_envelope(out: &mut impl Write, context: &str, spool: ReversingSpool) -> io::Result<()> {
+pub(crate) fn write_envelope(
+    out: &mut impl Write,
+    context: &str,
+    spool: ReversingSpool,
+) -> io::Result<()> {
     out.write_all(b"{\"@odata.context\":")?;
     serde_json::to_writer(&mut *out, context).map_err(io::Error::other)?;
     out.write_all(b",\"value\":[")?;
@@ -73,7 +95,9 @@ pub(crate) fn write_envelope(out: &mut impl Write, context: &str, spool: Reversi
 }
 
 /// All records of a simulation, newest first, in memory: for tests and small scenarios.
-pub fn collect_newest_first(records: impl IntoIterator<Item = Record>) -> (Vec<SignIn>, Vec<DirectoryAudit>) {
+pub fn collect_newest_first(
+    records: impl IntoIterator<Item = Record>,
+) -> (Vec<SignIn>, Vec<DirectoryAudit>) {
     let mut sign_ins = Vec::new();
     let mut audits = Vec::new();
     for record in records {

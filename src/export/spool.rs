@@ -55,7 +55,10 @@ impl ReversingSpool {
     }
 
     /// Hands every record to `emit`, last pushed first.
-    pub fn drain_reversed(mut self, mut emit: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+    pub fn drain_reversed(
+        mut self,
+        mut emit: impl FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
         let file = match self.file.is_some() {
             true => {
                 self.spill()?;
@@ -115,7 +118,10 @@ mod tests {
         for word in ["a", "bb", "ccc"] {
             spool.push(|b| b.write_all(word.as_bytes())).unwrap();
         }
-        assert_eq!(reversed(spool), [b"ccc".to_vec(), b"bb".to_vec(), b"a".to_vec()]);
+        assert_eq!(
+            reversed(spool),
+            [b"ccc".to_vec(), b"bb".to_vec(), b"a".to_vec()]
+        );
     }
 
     #[test]
@@ -124,17 +130,21 @@ mod tests {
         let record = vec![b'x'; 1 << 20];
         let count = 50; // 50 MiB: spills once and is read back in several blocks
         for i in 0..count {
-            spool.push(|b| {
-                b.extend_from_slice(&record);
-                b.extend_from_slice(format!("{i:04}").as_bytes());
-                Ok(())
-            })
-            .unwrap();
+            spool
+                .push(|b| {
+                    b.extend_from_slice(&record);
+                    b.extend_from_slice(format!("{i:04}").as_bytes());
+                    Ok(())
+                })
+                .unwrap();
         }
         let out = reversed(spool);
         assert_eq!(out.len(), count);
         for (i, r) in out.iter().enumerate() {
-            assert_eq!(&r[r.len() - 4..], format!("{:04}", count - 1 - i).as_bytes());
+            assert_eq!(
+                &r[r.len() - 4..],
+                format!("{:04}", count - 1 - i).as_bytes()
+            );
             assert_eq!(r.len(), (1 << 20) + 4);
         }
     }

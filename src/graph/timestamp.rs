@@ -159,7 +159,10 @@ mod tests {
         let t = Timestamp::parse("2025-03-17T15:08:07Z").unwrap();
         assert_eq!(t.to_string(), "2025-03-17T15:08:07Z");
         let t = t.plus_ticks(1234);
-        assert_eq!(t.to_graph_string(Precision::Seconds), "2025-03-17T15:08:07Z");
+        assert_eq!(
+            t.to_graph_string(Precision::Seconds),
+            "2025-03-17T15:08:07Z"
+        );
     }
 
     #[test]

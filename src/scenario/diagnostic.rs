@@ -36,7 +36,10 @@ impl ScenarioError {
             let offset = span.byte_offset().unwrap_or(0) as usize;
             let len = span.byte_len().unwrap_or(0).max(1) as usize;
             let offset = offset.min(file.text.len());
-            SourceSpan::from((offset, len.min(file.text.len().saturating_sub(offset)).max(0)))
+            SourceSpan::from((
+                offset,
+                len.min(file.text.len().saturating_sub(offset)),
+            ))
         });
         ScenarioError {
             message: message.into(),
@@ -78,7 +81,10 @@ pub struct SourceFile {
 
 impl SourceFile {
     pub fn new(path: &Path, text: &str) -> Self {
-        SourceFile { path: path.to_path_buf(), text: Arc::from(text) }
+        SourceFile {
+            path: path.to_path_buf(),
+            text: Arc::from(text),
+        }
     }
 
     fn display_name(&self) -> String {
@@ -91,7 +97,12 @@ pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
     let word_lower = word.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::normalized_damerau_levenshtein(&word_lower, &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::normalized_damerau_levenshtein(&word_lower, &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(score, _)| *score >= 0.6)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
@@ -106,11 +117,19 @@ pub fn explain_parse_error(message: &str) -> (String, String, Option<String>) {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!("expected one of: {}", candidates.join(", ")),
         };
-        let label = if message.starts_with("unknown variant") { "unknown value" } else { "unknown key" };
+        let label = if message.starts_with("unknown variant") {
+            "unknown value"
+        } else {
+            "unknown key"
+        };
         return (message, label.into(), Some(help));
     }
-    if let Some(field) = message.strip_prefix("missing field `").and_then(|m| m.split('`').next()) {
-        let help = format!("add `{field}:` to this mapping (see the scenario format in the README)");
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|m| m.split('`').next())
+    {
+        let help =
+            format!("add `{field}:` to this mapping (see the scenario format in the README)");
         return (message.clone(), "here".into(), Some(help));
     }
     let help = if message.starts_with("invalid u") || message.contains("invalid value: integer") {
@@ -157,15 +176,22 @@ mod tests {
 
     #[test]
     fn suggests_close_names_only() {
-        assert_eq!(suggest("treshold", ["threshold", "duration"]), Some("threshold"));
+        assert_eq!(
+            suggest("treshold", ["threshold", "duration"]),
+            Some("threshold")
+        );
         assert_eq!(suggest("colour", ["threshold", "duration"]), None);
     }
 
     #[test]
     fn explains_unknown_keys() {
-        let (message, label, help) =
-            explain_parse_error("line 4 column 5: unknown field `cuont`, expected one of name, count");
-        assert_eq!(message, "unknown field `cuont`, expected one of name, count");
+        let (message, label, help) = explain_parse_error(
+            "line 4 column 5: unknown field `cuont`, expected one of name, count",
+        );
+        assert_eq!(
+            message,
+            "unknown field `cuont`, expected one of name, count"
+        );
         assert_eq!(label, "unknown key");
         assert_eq!(help.as_deref(), Some("did you mean `count`?"));
     }

@@ -19,9 +19,15 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("cannot read {}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{} has {} mistake(s)", path.display(), errors.len())]
-    Invalid { path: PathBuf, errors: Vec<ScenarioError> },
+    Invalid {
+        path: PathBuf,
+        errors: Vec<ScenarioError>,
+    },
 }
 
 impl LoadError {
@@ -36,10 +42,16 @@ impl LoadError {
 
 /// Reads and validates one scenario file.
 pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.to_path_buf(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let text = String::from_utf8(bytes).map_err(|_| LoadError::Io {
         path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, "the file is not UTF-8 text"),
+        source: std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "the file is not UTF-8 text",
+        ),
     })?;
     load_str(path, &text)
 }
@@ -47,11 +59,17 @@ pub fn load_file(path: &Path) -> Result<Scenario, LoadError> {
 /// Validates scenario text as if it were read from `path`.
 pub fn load_str(path: &Path, text: &str) -> Result<Scenario, LoadError> {
     let file = SourceFile::new(path, text);
-    let invalid = |errors| LoadError::Invalid { path: path.to_path_buf(), errors };
+    let invalid = |errors| LoadError::Invalid {
+        path: path.to_path_buf(),
+        errors,
+    };
     let spec: spec::ScenarioSpec = serde_saphyr::from_str(text).map_err(|err| {
         let location = err.location().unwrap_or(serde_saphyr::Location::UNKNOWN);
-        let (message, label, help) = diagnostic::explain_parse_error(&err.without_snippet().to_string());
-        invalid(vec![ScenarioError::new(&file, location, message, label, help)])
+        let (message, label, help) =
+            diagnostic::explain_parse_error(&err.without_snippet().to_string());
+        invalid(vec![ScenarioError::new(
+            &file, location, message, label, help,
+        )])
     })?;
     resolve::resolve(&file, spec).map_err(invalid)
 }
@@ -62,10 +80,16 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, LoadError> {
     let mut found = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let entries = std::fs::read_dir(path).map_err(|source| LoadError::Io { path: path.clone(), source })?;
+            let entries = std::fs::read_dir(path).map_err(|source| LoadError::Io {
+                path: path.clone(),
+                source,
+            })?;
             let mut files: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+                .filter(|p| {
+                    p.is_file()
+                        && matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml"))
+                })
                 .collect();
             files.sort();
             found.extend(files);

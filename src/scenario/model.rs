@@ -159,7 +159,10 @@ pub struct Repeat {
 }
 
 impl Repeat {
-    pub const ONCE: Repeat = Repeat { count: 1, every_ticks: 0 };
+    pub const ONCE: Repeat = Repeat {
+        count: 1,
+        every_ticks: 0,
+    };
 }
 
 #[derive(Debug, Clone)]

@@ -10,10 +10,21 @@ use crate::catalog::{self, FIRST_PARTY_APPS, KNOWN_PERMISSIONS, SsprMethod};
 use serde_saphyr::{Location, Spanned};
 
 pub fn resolve(file: &SourceFile, spec: ScenarioSpec) -> Result<Scenario, Vec<ScenarioError>> {
-    let mut r = Resolver { file, errors: Vec::new() };
+    let mut r = Resolver {
+        file,
+        errors: Vec::new(),
+    };
     let tenant = r.tenant(spec.tenant);
-    let app_registrations = spec.app_registrations.into_iter().map(|a| r.app_registration(a)).collect();
-    let custom_apps: Vec<App> = spec.apps.into_iter().filter_map(|a| r.custom_app(a)).collect();
+    let app_registrations = spec
+        .app_registrations
+        .into_iter()
+        .map(|a| r.app_registration(a))
+        .collect();
+    let custom_apps: Vec<App> = spec
+        .apps
+        .into_iter()
+        .filter_map(|a| r.custom_app(a))
+        .collect();
     let users = r.users(spec.users);
     let populations = spec
         .populations
@@ -25,13 +36,19 @@ pub fn resolve(file: &SourceFile, spec: ScenarioSpec) -> Result<Scenario, Vec<Sc
             let steps = r.steps(timeline.steps, &users, &custom_apps, &tenant);
             (timeline.start, steps)
         }
-        None => (crate::graph::Timestamp::from_unix_seconds(1_742_223_600), Vec::new()),
+        None => (
+            crate::graph::Timestamp::from_unix_seconds(1_742_223_600),
+            Vec::new(),
+        ),
     };
     if !r.errors.is_empty() {
         return Err(r.errors);
     }
     let name = spec.name.unwrap_or_else(|| {
-        file.path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+        file.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
     });
     Ok(Scenario {
         name,
@@ -53,8 +70,20 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
-    fn error(&mut self, at: Location, message: impl Into<String>, label: &str, help: impl Into<String>) {
-        self.errors.push(ScenarioError::new(self.file, at, message, label, Some(help.into())));
+    fn error(
+        &mut self,
+        at: Location,
+        message: impl Into<String>,
+        label: &str,
+        help: impl Into<String>,
+    ) {
+        self.errors.push(ScenarioError::new(
+            self.file,
+            at,
+            message,
+            label,
+            Some(help.into()),
+        ));
     }
 
     fn tenant(&mut self, spec: TenantSpec) -> Tenant {
@@ -71,7 +100,10 @@ impl Resolver<'_> {
         }
         Tenant {
             id: spec.id.as_ref().map(|id| id.value.to_lowercase()),
-            display_name: spec.display_name.clone().unwrap_or_else(|| spec.domain.value.clone()),
+            display_name: spec
+                .display_name
+                .clone()
+                .unwrap_or_else(|| spec.domain.value.clone()),
             domain: spec.domain.value.to_lowercase(),
             premium: spec.premium,
             lockout: self.lockout(spec.smart_lockout),
@@ -84,19 +116,31 @@ impl Resolver<'_> {
         if let Some(threshold) = &spec.threshold
             && threshold.value == 0
         {
-            self.error(threshold.referenced, "a lockout threshold of 0 would lock every sign-in", "must be 1 or more", "Entra's default is 10; the lab used 5");
+            self.error(
+                threshold.referenced,
+                "a lockout threshold of 0 would lock every sign-in",
+                "must be 1 or more",
+                "Entra's default is 10; the lab used 5",
+            );
         }
         if let Some(growth) = &spec.growth
             && !(growth.value.is_finite() && growth.value >= 1.0)
         {
-            self.error(growth.referenced, format!("growth {} would shrink the lockout", growth.value), "must be 1 or more", "1 keeps the duration fixed; the default 2 doubles it per lockout");
+            self.error(
+                growth.referenced,
+                format!("growth {} would shrink the lockout", growth.value),
+                "must be 1 or more",
+                "1 keeps the duration fixed; the default 2 doubles it per lockout",
+            );
         }
         LockoutPolicy {
             threshold: spec.threshold.map_or(defaults.threshold, |t| t.value),
             duration_ticks: spec.duration.map_or(defaults.duration_ticks, |d| d.ticks()),
             drift: spec.drift.unwrap_or(defaults.drift),
             growth: spec.growth.map_or(defaults.growth, |g| g.value),
-            max_duration_ticks: spec.max_duration.map_or(defaults.max_duration_ticks, |d| d.ticks()),
+            max_duration_ticks: spec
+                .max_duration
+                .map_or(defaults.max_duration_ticks, |d| d.ticks()),
             familiar_match: match spec.familiar_match {
                 None | Some(FamiliarMatchSpec::IpAndBrowser) => FamiliarMatch::IpAndBrowser,
                 Some(FamiliarMatchSpec::Ip) => FamiliarMatch::Ip,
@@ -108,7 +152,13 @@ impl Resolver<'_> {
 
     fn sspr_policy(&mut self, spec: SsprPolicySpec) -> SsprPolicy {
         let defaults = SsprPolicy::default();
-        for limit in [&spec.wrong_codes_before_restart, &spec.failed_verifications_before_block].into_iter().flatten() {
+        for limit in [
+            &spec.wrong_codes_before_restart,
+            &spec.failed_verifications_before_block,
+        ]
+        .into_iter()
+        .flatten()
+        {
             if limit.value == 0 {
                 self.error(limit.referenced, "an SSPR limit of 0 would stop every reset", "must be 1 or more", "the lab's limits are 3 wrong codes per flow and 5 failed verifications per 24 h");
             }
@@ -116,15 +166,28 @@ impl Resolver<'_> {
         if let Some(methods) = &spec.methods
             && methods.value.is_empty()
         {
-            self.error(methods.referenced, "SSPR needs at least one verification method", "empty list", "write e.g. `methods: [sms]`");
+            self.error(
+                methods.referenced,
+                "SSPR needs at least one verification method",
+                "empty list",
+                "write e.g. `methods: [sms]`",
+            );
         }
         SsprPolicy {
             enabled: spec.enabled.unwrap_or(defaults.enabled),
             methods: spec.methods.map_or(defaults.methods.clone(), |m| m.value),
-            wrong_codes_before_restart: spec.wrong_codes_before_restart.map_or(defaults.wrong_codes_before_restart, |v| v.value),
-            failed_verifications_before_block: spec.failed_verifications_before_block.map_or(defaults.failed_verifications_before_block, |v| v.value),
-            verification_window_ticks: spec.verification_window.map_or(defaults.verification_window_ticks, |d| d.ticks()),
-            block_duration_ticks: spec.block_duration.map_or(defaults.block_duration_ticks, |d| d.ticks()),
+            wrong_codes_before_restart: spec
+                .wrong_codes_before_restart
+                .map_or(defaults.wrong_codes_before_restart, |v| v.value),
+            failed_verifications_before_block: spec
+                .failed_verifications_before_block
+                .map_or(defaults.failed_verifications_before_block, |v| v.value),
+            verification_window_ticks: spec
+                .verification_window
+                .map_or(defaults.verification_window_ticks, |d| d.ticks()),
+            block_duration_ticks: spec
+                .block_duration
+                .map_or(defaults.block_duration_ticks, |d| d.ticks()),
         }
     }
 
@@ -136,7 +199,12 @@ impl Resolver<'_> {
                     Some(best) => format!("did you mean `{best}`?"),
                     None => format!("known permissions: {}", KNOWN_PERMISSIONS.join(", ")),
                 };
-                self.error(permission.referenced, format!("unknown application permission `{}`", permission.value), "unknown permission", help);
+                self.error(
+                    permission.referenced,
+                    format!("unknown application permission `{}`", permission.value),
+                    "unknown permission",
+                    help,
+                );
             }
         }
         AppRegistration {
@@ -149,10 +217,18 @@ impl Resolver<'_> {
 
     fn custom_app(&mut self, spec: AppSpec) -> Option<App> {
         let ok = self.guid(&spec.app_id, "app id");
-        let resource_ok = spec.resource_id.as_ref().is_none_or(|id| self.guid(id, "resource id"));
+        let resource_ok = spec
+            .resource_id
+            .as_ref()
+            .is_none_or(|id| self.guid(id, "resource id"));
         (ok && resource_ok).then(|| App {
-            resource_display_name: spec.resource_display_name.unwrap_or_else(|| spec.display_name.value.clone()),
-            resource_id: spec.resource_id.map_or_else(|| spec.app_id.value.to_lowercase(), |r| r.value.to_lowercase()),
+            resource_display_name: spec
+                .resource_display_name
+                .unwrap_or_else(|| spec.display_name.value.clone()),
+            resource_id: spec.resource_id.map_or_else(
+                || spec.app_id.value.to_lowercase(),
+                |r| r.value.to_lowercase(),
+            ),
             app_id: spec.app_id.value.to_lowercase(),
             display_name: spec.display_name.value,
         })
@@ -162,8 +238,16 @@ impl Resolver<'_> {
         let mut users: Vec<User> = Vec::new();
         for spec in specs {
             let upn = spec.upn.value.to_lowercase();
-            let Some((local, _)) = upn.split_once('@').filter(|(l, d)| !l.is_empty() && d.contains('.')) else {
-                self.error(spec.upn.referenced, format!("`{}` is not a user principal name", spec.upn.value), "not a UPN", "write name@domain, e.g. user01@contoso.onmicrosoft.com");
+            let Some((local, _)) = upn
+                .split_once('@')
+                .filter(|(l, d)| !l.is_empty() && d.contains('.'))
+            else {
+                self.error(
+                    spec.upn.referenced,
+                    format!("`{}` is not a user principal name", spec.upn.value),
+                    "not a UPN",
+                    "write name@domain, e.g. user01@contoso.onmicrosoft.com",
+                );
                 continue;
             };
             let (key, key_at) = match &spec.id {
@@ -171,28 +255,61 @@ impl Resolver<'_> {
                 None => (local.to_string(), spec.upn.referenced),
             };
             if users.iter().any(|u| u.key == key || u.upn == upn) {
-                self.error(key_at, format!("user `{key}` is declared twice"), "second declaration", "give each user its own `id` and `upn`");
+                self.error(
+                    key_at,
+                    format!("user `{key}` is declared twice"),
+                    "second declaration",
+                    "give each user its own `id` and `upn`",
+                );
                 continue;
             }
-            let Some(home) = self.context(&spec.home, None, spec.upn.referenced) else { continue };
-            let familiar = spec.familiar.iter().filter_map(|c| self.context(c, Some(&home), spec.upn.referenced)).collect();
-            users.push(User { key, upn, display_name: spec.display_name, password: spec.password, home, familiar });
+            let Some(home) = self.context(&spec.home, None, spec.upn.referenced) else {
+                continue;
+            };
+            let familiar = spec
+                .familiar
+                .iter()
+                .filter_map(|c| self.context(c, Some(&home), spec.upn.referenced))
+                .collect();
+            users.push(User {
+                key,
+                upn,
+                display_name: spec.display_name,
+                password: spec.password,
+                home,
+                familiar,
+            });
         }
         users
     }
 
     /// A client context, each field falling back to `base` (a user's home) when given.
-    fn context(&mut self, spec: &ContextSpec, base: Option<&ClientContext>, owner: Location) -> Option<ClientContext> {
+    fn context(
+        &mut self,
+        spec: &ContextSpec,
+        base: Option<&ClientContext>,
+        owner: Location,
+    ) -> Option<ClientContext> {
         if let Some(country) = &spec.country
             && !(country.value.len() == 2 && country.value.chars().all(|c| c.is_ascii_uppercase()))
         {
-            self.error(country.referenced, format!("`{}` is not a two-letter country code", country.value), "not ISO 3166-1 alpha-2", "write the country as Graph does, e.g. JP, US or DE");
+            self.error(
+                country.referenced,
+                format!("`{}` is not a two-letter country code", country.value),
+                "not ISO 3166-1 alpha-2",
+                "write the country as Graph does, e.g. JP, US or DE",
+            );
         }
         let ip = match (&spec.ip, base) {
             (Some(ip), _) => ip.0.clone(),
             (None, Some(base)) => base.ip.clone(),
             (None, None) => {
-                self.error(owner, "this user's home context has no `ip`", "user declared here", "add `ip:` (and `country:`) under `home:`");
+                self.error(
+                    owner,
+                    "this user's home context has no `ip`",
+                    "user declared here",
+                    "add `ip:` (and `country:`) under `home:`",
+                );
                 return None;
             }
         };
@@ -200,13 +317,21 @@ impl Resolver<'_> {
             (Some(c), _) => c.value.clone(),
             (None, Some(base)) => base.country.clone(),
             (None, None) => {
-                self.error(owner, "this user's home context has no `country`", "user declared here", "add `country:` under `home:`, e.g. `country: JP`");
+                self.error(
+                    owner,
+                    "this user's home context has no `country`",
+                    "user declared here",
+                    "add `country:` under `home:`, e.g. `country: JP`",
+                );
                 return None;
             }
         };
-        let pick = |own: &Option<String>, from_base: fn(&ClientContext) -> &String, default: &str| {
-            own.clone().or_else(|| base.map(|b| from_base(b).clone())).unwrap_or_else(|| default.to_string())
-        };
+        let pick =
+            |own: &Option<String>, from_base: fn(&ClientContext) -> &String, default: &str| {
+                own.clone()
+                    .or_else(|| base.map(|b| from_base(b).clone()))
+                    .unwrap_or_else(|| default.to_string())
+            };
         Some(ClientContext {
             ip,
             country,
@@ -219,13 +344,17 @@ impl Resolver<'_> {
             user_agent: spec.user_agent.clone().or_else(|| {
                 // A step that changes the browser or OS must not inherit the home user agent.
                 let same_client = spec.browser.is_none() && spec.os.is_none();
-                base.filter(|_| same_client).and_then(|b| b.user_agent.clone())
+                base.filter(|_| same_client)
+                    .and_then(|b| b.user_agent.clone())
             }),
         })
     }
 
     fn app(&mut self, name: &Spanned<String>, custom: &[App]) -> Option<App> {
-        if let Some(app) = custom.iter().find(|a| a.display_name.eq_ignore_ascii_case(&name.value)) {
+        if let Some(app) = custom
+            .iter()
+            .find(|a| a.display_name.eq_ignore_ascii_case(&name.value))
+        {
             return Some(app.clone());
         }
         if let Some(app) = catalog::find_first_party_app(&name.value) {
@@ -236,29 +365,57 @@ impl Resolver<'_> {
                 resource_id: app.resource_id.into(),
             });
         }
-        let names = custom.iter().map(|a| a.display_name.as_str()).chain(FIRST_PARTY_APPS.iter().map(|a| a.display_name));
+        let names = custom
+            .iter()
+            .map(|a| a.display_name.as_str())
+            .chain(FIRST_PARTY_APPS.iter().map(|a| a.display_name));
         let help = match suggest(&name.value, names) {
             Some(best) => format!("did you mean `{best}`? Other apps can be declared under `apps:`"),
             None => "use a first-party app such as OfficeHome or Azure Portal, or declare it under `apps:`".into(),
         };
-        self.error(name.referenced, format!("unknown app `{}`", name.value), "unknown app", help);
+        self.error(
+            name.referenced,
+            format!("unknown app `{}`", name.value),
+            "unknown app",
+            help,
+        );
         None
     }
 
     fn user_index(&mut self, name: &Spanned<String>, users: &[User]) -> Option<usize> {
-        let found = users.iter().position(|u| u.key == name.value || u.upn.eq_ignore_ascii_case(&name.value));
+        let found = users
+            .iter()
+            .position(|u| u.key == name.value || u.upn.eq_ignore_ascii_case(&name.value));
         if found.is_none() {
             let help = match suggest(&name.value, users.iter().map(|u| u.key.as_str())) {
                 Some(best) => format!("did you mean `{best}`?"),
                 None if users.is_empty() => "declare the user under `users:` first".into(),
-                None => format!("declared users: {}", users.iter().map(|u| u.key.as_str()).collect::<Vec<_>>().join(", ")),
+                None => format!(
+                    "declared users: {}",
+                    users
+                        .iter()
+                        .map(|u| u.key.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             };
-            self.error(name.referenced, format!("unknown user `{}`", name.value), "not declared under `users:`", help);
+            self.error(
+                name.referenced,
+                format!("unknown user `{}`", name.value),
+                "not declared under `users:`",
+                help,
+            );
         }
         found
     }
 
-    fn steps(&mut self, specs: Vec<StepSpec>, users: &[User], apps: &[App], tenant: &Tenant) -> Vec<Step> {
+    fn steps(
+        &mut self,
+        specs: Vec<StepSpec>,
+        users: &[User],
+        apps: &[App],
+        tenant: &Tenant,
+    ) -> Vec<Step> {
         let mut steps = Vec::new();
         let mut previous: Option<i64> = None;
         for spec in specs {
@@ -266,42 +423,82 @@ impl Resolver<'_> {
             if let Some(prev) = previous
                 && at < prev
             {
-                self.error(spec.at.referenced, "this step comes before the step above it", "out of order", "steps are listed in time order; move it up or change `at`");
+                self.error(
+                    spec.at.referenced,
+                    "this step comes before the step above it",
+                    "out of order",
+                    "steps are listed in time order; move it up or change `at`",
+                );
             }
             previous = Some(at);
             let repeat = match &spec.repeat {
                 None => Repeat::ONCE,
                 Some(r) => {
                     if r.count.value == 0 {
-                        self.error(r.count.referenced, "`repeat` with a count of 0 never runs", "must be 1 or more", "remove `repeat` or give a count of 1 or more");
+                        self.error(
+                            r.count.referenced,
+                            "`repeat` with a count of 0 never runs",
+                            "must be 1 or more",
+                            "remove `repeat` or give a count of 1 or more",
+                        );
                     }
                     if r.count.value > 1 && r.every.value.ticks() == 0 {
-                        self.error(r.every.referenced, "repetitions need time between them", "must be more than 0", "write e.g. `every: 10s`");
+                        self.error(
+                            r.every.referenced,
+                            "repetitions need time between them",
+                            "must be more than 0",
+                            "write e.g. `every: 10s`",
+                        );
                     }
-                    Repeat { count: r.count.value, every_ticks: r.every.value.ticks() }
+                    Repeat {
+                        count: r.count.value,
+                        every_ticks: r.every.value.ticks(),
+                    }
                 }
             };
             let line = spec.at.referenced.line();
             let action = match (spec.sign_in, spec.sspr) {
-                (Some(sign_in), None) => self.sign_in_step(sign_in, users, apps).map(Action::SignIn),
+                (Some(sign_in), None) => {
+                    self.sign_in_step(sign_in, users, apps).map(Action::SignIn)
+                }
                 (None, Some(sspr)) => self.sspr_step(sspr, users, tenant).map(Action::Sspr),
                 (Some(_), Some(_)) => {
-                    self.error(spec.at.referenced, "a step does one thing: `sign_in` or `sspr`, not both", "this step", "split it into two steps");
+                    self.error(
+                        spec.at.referenced,
+                        "a step does one thing: `sign_in` or `sspr`, not both",
+                        "this step",
+                        "split it into two steps",
+                    );
                     None
                 }
                 (None, None) => {
-                    self.error(spec.at.referenced, "this step has nothing to do", "this step", "add `sign_in:` or `sspr:` to it");
+                    self.error(
+                        spec.at.referenced,
+                        "this step has nothing to do",
+                        "this step",
+                        "add `sign_in:` or `sspr:` to it",
+                    );
                     None
                 }
             };
             if let Some(action) = action {
-                steps.push(Step { at_ticks: at, repeat, action, line });
+                steps.push(Step {
+                    at_ticks: at,
+                    repeat,
+                    action,
+                    line,
+                });
             }
         }
         steps
     }
 
-    fn sign_in_step(&mut self, spec: SignInStepSpec, users: &[User], apps: &[App]) -> Option<SignInStep> {
+    fn sign_in_step(
+        &mut self,
+        spec: SignInStepSpec,
+        users: &[User],
+        apps: &[App],
+    ) -> Option<SignInStep> {
         let user = self.user_index(&spec.user, users);
         let app = self.app(&spec.app, apps);
         let password = spec.password.as_ref().and_then(|p| self.template(p));
@@ -319,15 +516,33 @@ impl Resolver<'_> {
         })
     }
 
-    fn sspr_step(&mut self, spec: SsprStepSpec, users: &[User], tenant: &Tenant) -> Option<SsprStep> {
+    fn sspr_step(
+        &mut self,
+        spec: SsprStepSpec,
+        users: &[User],
+        tenant: &Tenant,
+    ) -> Option<SsprStep> {
         let user = self.user_index(&spec.user, users)?;
         let method = match &spec.method {
             Some(method) if !tenant.sspr.methods.contains(&method.value) => {
-                self.error(method.referenced, format!("the tenant's SSPR policy does not offer {}", method.value.label()), "not in `tenant.sspr.methods`", "add it to `tenant.sspr.methods` or pick an offered method");
+                self.error(
+                    method.referenced,
+                    format!(
+                        "the tenant's SSPR policy does not offer {}",
+                        method.value.label()
+                    ),
+                    "not in `tenant.sspr.methods`",
+                    "add it to `tenant.sspr.methods` or pick an offered method",
+                );
                 return None;
             }
             Some(method) => method.value,
-            None => tenant.sspr.methods.first().copied().unwrap_or(SsprMethod::Sms),
+            None => tenant
+                .sspr
+                .methods
+                .first()
+                .copied()
+                .unwrap_or(SsprMethod::Sms),
         };
         let client = self.context(&spec.client, Some(&users[user].home), spec.user.referenced)?;
         Some(SsprStep {
@@ -348,31 +563,74 @@ impl Resolver<'_> {
     fn population(&mut self, spec: PopulationSpec, custom: &[App]) -> Option<Population> {
         let errors_before = self.errors.len();
         if spec.count.value == 0 {
-            self.error(spec.count.referenced, "a population of 0 users", "must be 1 or more", "remove the population or give it a count");
+            self.error(
+                spec.count.referenced,
+                "a population of 0 users",
+                "must be 1 or more",
+                "remove the population or give it a count",
+            );
         }
         let upn = self.template(&spec.upn);
         if let Some(upn) = &upn
             && spec.count.value > 1
             && !upn.has_placeholder()
         {
-            self.error(spec.upn.referenced, "every member would get the same UPN", "no {n} placeholder", "put {n} in the UPN, e.g. staff{n}@contoso.com");
+            self.error(
+                spec.upn.referenced,
+                "every member would get the same UPN",
+                "no {n} placeholder",
+                "put {n} in the UPN, e.g. staff{n}@contoso.com",
+            );
         }
-        let display_name = spec.display_name.as_ref().map_or(Some(Template::literal("")), |t| self.template(t));
-        let password = spec.password.as_ref().map_or(Some(Template::literal("")), |t| self.template(t));
+        let display_name = spec
+            .display_name
+            .as_ref()
+            .map_or(Some(Template::literal("")), |t| self.template(t));
+        let password = spec
+            .password
+            .as_ref()
+            .map_or(Some(Template::literal("")), |t| self.template(t));
         if spec.apps.value.is_empty() {
-            self.error(spec.apps.referenced, "members need at least one app to sign in to", "empty list", "write e.g. `apps: [OfficeHome]`");
+            self.error(
+                spec.apps.referenced,
+                "members need at least one app to sign in to",
+                "empty list",
+                "write e.g. `apps: [OfficeHome]`",
+            );
         }
-        let apps: Vec<App> = spec.apps.value.iter().filter_map(|a| self.app(a, custom)).collect();
+        let apps: Vec<App> = spec
+            .apps
+            .value
+            .iter()
+            .filter_map(|a| self.app(a, custom))
+            .collect();
         if spec.locations.value.is_empty() {
-            self.error(spec.locations.referenced, "members need at least one location", "empty list", "add a location with `ips:` and `country:`");
+            self.error(
+                spec.locations.referenced,
+                "members need at least one location",
+                "empty list",
+                "add a location with `ips:` and `country:`",
+            );
         }
         let mut locations = Vec::new();
         for loc in spec.locations.value {
             if !(loc.weight.value.is_finite() && loc.weight.value > 0.0) {
-                self.error(loc.weight.referenced, "a location's weight must be more than 0", "not a positive number", "weights are relative shares, e.g. 3 and 1");
+                self.error(
+                    loc.weight.referenced,
+                    "a location's weight must be more than 0",
+                    "not a positive number",
+                    "weights are relative shares, e.g. 3 and 1",
+                );
             }
-            if !(loc.country.value.len() == 2 && loc.country.value.chars().all(|c| c.is_ascii_uppercase())) {
-                self.error(loc.country.referenced, format!("`{}` is not a two-letter country code", loc.country.value), "not ISO 3166-1 alpha-2", "write the country as Graph does, e.g. JP, US or DE");
+            if !(loc.country.value.len() == 2
+                && loc.country.value.chars().all(|c| c.is_ascii_uppercase()))
+            {
+                self.error(
+                    loc.country.referenced,
+                    format!("`{}` is not a two-letter country code", loc.country.value),
+                    "not ISO 3166-1 alpha-2",
+                    "write the country as Graph does, e.g. JP, US or DE",
+                );
             }
             locations.push(PopulationLocation {
                 ips: loc.ips,
@@ -387,10 +645,20 @@ impl Resolver<'_> {
             });
         }
         if spec.sign_ins.per_user.value == 0 {
-            self.error(spec.sign_ins.per_user.referenced, "members would never sign in", "must be 1 or more", "write e.g. `per_user: 10`");
+            self.error(
+                spec.sign_ins.per_user.referenced,
+                "members would never sign in",
+                "must be 1 or more",
+                "write e.g. `per_user: 10`",
+            );
         }
         if spec.sign_ins.over.value.ticks() == 0 {
-            self.error(spec.sign_ins.over.referenced, "sign-ins need a period to spread over", "must be more than 0", "write e.g. `over: 7d`");
+            self.error(
+                spec.sign_ins.over.referenced,
+                "sign-ins need a period to spread over",
+                "must be more than 0",
+                "write e.g. `over: 7d`",
+            );
         }
         if self.errors.len() > errors_before {
             return None;
@@ -415,7 +683,12 @@ impl Resolver<'_> {
         match Template::parse(&text.value) {
             Ok(t) => Some(t),
             Err(message) => {
-                self.error(text.referenced, message, "bad placeholder", "the only placeholder is {n} (or {n:05} for zero padding)");
+                self.error(
+                    text.referenced,
+                    message,
+                    "bad placeholder",
+                    "the only placeholder is {n} (or {n:05} for zero padding)",
+                );
                 None
             }
         }
@@ -441,5 +714,8 @@ fn stay_signed_in(spec: Option<StaySignedInSpec>) -> StaySignedIn {
 pub fn is_guid(text: &str) -> bool {
     let groups: Vec<&str> = text.split('-').collect();
     groups.len() == 5
-        && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, len)| g.len() == len && g.chars().all(|c| c.is_ascii_hexdigit()))
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, len)| g.len() == len && g.chars().all(|c| c.is_ascii_hexdigit()))
 }

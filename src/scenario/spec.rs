@@ -156,7 +156,11 @@ pub struct PopulationLocationSpec {
 }
 
 fn one() -> Spanned<f64> {
-    Spanned::new(1.0, serde_saphyr::Location::UNKNOWN, serde_saphyr::Location::UNKNOWN)
+    Spanned::new(
+        1.0,
+        serde_saphyr::Location::UNKNOWN,
+        serde_saphyr::Location::UNKNOWN,
+    )
 }
 
 #[derive(Debug, Deserialize)]

@@ -47,7 +47,9 @@ impl Template {
 
     /// A template that is always the same text.
     pub fn literal(text: &str) -> Self {
-        Template { parts: vec![Part::Literal(text.to_string())] }
+        Template {
+            parts: vec![Part::Literal(text.to_string())],
+        }
     }
 
     pub fn has_placeholder(&self) -> bool {

@@ -2,8 +2,8 @@
 //! value is reported at its own line and column.
 
 use crate::graph::timestamp::TICKS_PER_SECOND;
-use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -26,13 +26,17 @@ impl DurationValue {
         let mut total: i64 = 0;
         let mut rest = text;
         while !rest.is_empty() {
-            let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            let digits = rest
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len());
             if digits == 0 {
                 return Err(bad());
             }
             let number: i64 = rest[..digits].parse().map_err(|_| bad())?;
             rest = &rest[digits..];
-            let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+            let unit_len = rest
+                .find(|c: char| c.is_ascii_digit())
+                .unwrap_or(rest.len());
             let ticks_per_unit = match &rest[..unit_len] {
                 "ms" => TICKS_PER_SECOND / 1000,
                 "s" => TICKS_PER_SECOND,
@@ -46,7 +50,9 @@ impl DurationValue {
                 .checked_mul(ticks_per_unit)
                 .and_then(|t| total.checked_add(t))
                 .filter(|t| *t <= MAX_DURATION_TICKS)
-                .ok_or_else(|| format!("`{text}` is longer than the 100 years a scenario may span"))?;
+                .ok_or_else(|| {
+                    format!("`{text}` is longer than the 100 years a scenario may span")
+                })?;
         }
         Ok(DurationValue(total))
     }
@@ -91,7 +97,9 @@ impl<'de> Deserialize<'de> for IpText {
         let text = String::deserialize(deserializer)?;
         text.parse::<IpAddr>()
             .map(|ip| IpText(ip.to_string()))
-            .map_err(|_| de::Error::custom(format!("`{text}` is not an IP address like 203.0.113.7")))
+            .map_err(|_| {
+                de::Error::custom(format!("`{text}` is not an IP address like 203.0.113.7"))
+            })
     }
 }
 
@@ -112,7 +120,12 @@ impl Cidr {
         let base: IpAddr = addr.trim().parse().map_err(|_| bad())?;
         let max = if base.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
-            Some(p) => p.trim().parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(bad)?,
+            Some(p) => p
+                .trim()
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(bad)?,
             None => max,
         };
         Ok(Cidr { base, prefix })
@@ -125,14 +138,30 @@ impl Cidr {
             IpAddr::V4(v4) => {
                 let host_bits = 32 - u32::from(self.prefix);
                 let size = 1u64 << host_bits;
-                let mask = if host_bits == 32 { 0 } else { u32::MAX << host_bits };
-                let host = if size > 2 { 1 + index % (size - 2) } else { index % size };
+                let mask = if host_bits == 32 {
+                    0
+                } else {
+                    u32::MAX << host_bits
+                };
+                let host = if size > 2 {
+                    1 + index % (size - 2)
+                } else {
+                    index % size
+                };
                 IpAddr::V4(Ipv4Addr::from((u32::from(v4) & mask) | host as u32))
             }
             IpAddr::V6(v6) => {
                 let host_bits = 128 - u32::from(self.prefix);
-                let mask = if host_bits == 128 { 0 } else { u128::MAX << host_bits };
-                let span = if host_bits >= 64 { u64::MAX } else { (1u64 << host_bits).max(1) };
+                let mask = if host_bits == 128 {
+                    0
+                } else {
+                    u128::MAX << host_bits
+                };
+                let span = if host_bits >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << host_bits).max(1)
+                };
                 let host = u128::from(index % span);
                 IpAddr::V6(Ipv6Addr::from((u128::from(v6) & mask) | host))
             }
@@ -171,8 +200,14 @@ mod tests {
 
     #[test]
     fn durations_combine_units() {
-        assert_eq!(DurationValue::parse("1h30m").unwrap().0, 5400 * TICKS_PER_SECOND);
-        assert_eq!(DurationValue::parse("250ms").unwrap().0, TICKS_PER_SECOND / 4);
+        assert_eq!(
+            DurationValue::parse("1h30m").unwrap().0,
+            5400 * TICKS_PER_SECOND
+        );
+        assert_eq!(
+            DurationValue::parse("250ms").unwrap().0,
+            TICKS_PER_SECOND / 4
+        );
         assert_eq!(DurationValue::parse("0s").unwrap().0, 0);
         for bad in ["", "5", "s", "5x", "1h-2m", "m5", "99999999999999999999d"] {
             assert!(DurationValue::parse(bad).is_err(), "{bad}");

@@ -46,12 +46,23 @@ pub enum LockoutDecision {
     /// Right password, not locked.
     Allowed,
     /// A distinct wrong password, counted.
-    Counted { failure: u32, threshold: u32, drift: u32 },
+    Counted {
+        failure: u32,
+        threshold: u32,
+        drift: u32,
+    },
     /// One of the last three wrong passwords again: not counted.
     Repeated { failures: u32 },
     /// A wrong password that locked the account (threshold reached, or the first failure
     /// after a lockout expired).
-    LockedNow { failure: u32, threshold: u32, drift: u32, duration_ticks: i64, until: Timestamp, relock: bool },
+    LockedNow {
+        failure: u32,
+        threshold: u32,
+        drift: u32,
+        duration_ticks: i64,
+        until: Timestamp,
+        relock: bool,
+    },
     /// Refused: the bucket is locked.
     Refused { until: Timestamp },
 }
@@ -94,7 +105,9 @@ impl LockoutCounter {
             PasswordCheck::Wrong(hash) => hash,
         };
         if self.recent_wrong.contains(&hash) {
-            return LockoutDecision::Repeated { failures: self.failures };
+            return LockoutDecision::Repeated {
+                failures: self.failures,
+            };
         }
         if self.recent_wrong.len() == REMEMBERED_WRONG_PASSWORDS {
             self.recent_wrong.remove(0);
@@ -112,7 +125,11 @@ impl LockoutCounter {
         let failure = self.failures;
         let relock = self.relock_armed;
         if !relock && failure < threshold + drift {
-            return LockoutDecision::Counted { failure, threshold, drift };
+            return LockoutDecision::Counted {
+                failure,
+                threshold,
+                drift,
+            };
         }
         self.lockouts += 1;
         let duration_ticks = lockout_duration(policy, self.lockouts);
@@ -121,12 +138,22 @@ impl LockoutCounter {
         self.failures = 0;
         self.cycle_limit = None;
         self.relock_armed = false;
-        LockoutDecision::LockedNow { failure, threshold, drift, duration_ticks, until, relock }
+        LockoutDecision::LockedNow {
+            failure,
+            threshold,
+            drift,
+            duration_ticks,
+            until,
+            relock,
+        }
     }
 
     /// A full self-service password reset sets the lockout back to nothing.
     pub fn clear(&mut self) {
-        *self = LockoutCounter { cycles: self.cycles, ..LockoutCounter::default() };
+        *self = LockoutCounter {
+            cycles: self.cycles,
+            ..LockoutCounter::default()
+        };
     }
 
     pub fn is_default(&self) -> bool {
@@ -136,7 +163,9 @@ impl LockoutCounter {
 
 /// The duration of the `nth` lockout (1-based): `duration × growth^(n-1)`, capped.
 pub fn lockout_duration(policy: &LockoutPolicy, nth: u32) -> i64 {
-    let factor = policy.growth.powi(i32::try_from(nth.saturating_sub(1)).unwrap_or(i32::MAX));
+    let factor = policy
+        .growth
+        .powi(i32::try_from(nth.saturating_sub(1)).unwrap_or(i32::MAX));
     let ticks = policy.duration_ticks as f64 * factor;
     if ticks.is_finite() && ticks < policy.max_duration_ticks as f64 {
         ticks as i64
@@ -151,7 +180,11 @@ mod tests {
     use crate::graph::timestamp::TICKS_PER_SECOND;
 
     fn policy(threshold: u32, drift: u32) -> LockoutPolicy {
-        LockoutPolicy { threshold, drift, ..LockoutPolicy::default() }
+        LockoutPolicy {
+            threshold,
+            drift,
+            ..LockoutPolicy::default()
+        }
     }
 
     fn at(seconds: i64) -> Timestamp {
@@ -159,7 +192,11 @@ mod tests {
     }
 
     /// Wrong passwords 1, 2, 3, ... until the first refusal; returns the codes.
-    fn codes_until_refused(counter: &mut LockoutCounter, policy: &LockoutPolicy, drift: u32) -> Vec<i32> {
+    fn codes_until_refused(
+        counter: &mut LockoutCounter,
+        policy: &LockoutPolicy,
+        drift: u32,
+    ) -> Vec<i32> {
         let mut codes = Vec::new();
         for i in 0..50u64 {
             let d = counter.attempt(at(i as i64), PasswordCheck::Wrong(i), policy, |_| drift);
@@ -210,8 +247,14 @@ mod tests {
             counter.attempt(at(0), PasswordCheck::Wrong(hash), &p, |_| 0);
         }
         // 1 has been forgotten, so it counts again; 4 is remembered.
-        assert!(matches!(counter.attempt(at(1), PasswordCheck::Wrong(1), &p, |_| 0), LockoutDecision::Counted { failure: 5, .. }));
-        assert!(matches!(counter.attempt(at(2), PasswordCheck::Wrong(4), &p, |_| 0), LockoutDecision::Repeated { failures: 5 }));
+        assert!(matches!(
+            counter.attempt(at(1), PasswordCheck::Wrong(1), &p, |_| 0),
+            LockoutDecision::Counted { failure: 5, .. }
+        ));
+        assert!(matches!(
+            counter.attempt(at(2), PasswordCheck::Wrong(4), &p, |_| 0),
+            LockoutDecision::Repeated { failures: 5 }
+        ));
     }
 
     #[test]
@@ -220,9 +263,19 @@ mod tests {
         let mut counter = LockoutCounter::default();
         counter.attempt(at(0), PasswordCheck::Wrong(1), &p, |_| 0);
         let locked = counter.attempt(at(1), PasswordCheck::Wrong(2), &p, |_| 0);
-        assert!(matches!(locked, LockoutDecision::LockedNow { duration_ticks, .. } if duration_ticks == 60 * TICKS_PER_SECOND));
-        assert_eq!(counter.attempt(at(30), PasswordCheck::Right, &p, |_| 0).error_code(), 50053);
-        assert_eq!(counter.attempt(at(61), PasswordCheck::Right, &p, |_| 0), LockoutDecision::Allowed);
+        assert!(
+            matches!(locked, LockoutDecision::LockedNow { duration_ticks, .. } if duration_ticks == 60 * TICKS_PER_SECOND)
+        );
+        assert_eq!(
+            counter
+                .attempt(at(30), PasswordCheck::Right, &p, |_| 0)
+                .error_code(),
+            50053
+        );
+        assert_eq!(
+            counter.attempt(at(61), PasswordCheck::Right, &p, |_| 0),
+            LockoutDecision::Allowed
+        );
     }
 
     #[test]
@@ -232,14 +285,21 @@ mod tests {
         counter.attempt(at(0), PasswordCheck::Wrong(1), &p, |_| 0);
         counter.attempt(at(1), PasswordCheck::Wrong(2), &p, |_| 0);
         let again = counter.attempt(at(100), PasswordCheck::Wrong(3), &p, |_| 0);
-        assert!(matches!(again, LockoutDecision::LockedNow { relock: true, duration_ticks, .. } if duration_ticks == 120 * TICKS_PER_SECOND));
+        assert!(
+            matches!(again, LockoutDecision::LockedNow { relock: true, duration_ticks, .. } if duration_ticks == 120 * TICKS_PER_SECOND)
+        );
         let third = counter.attempt(at(300), PasswordCheck::Wrong(4), &p, |_| 0);
-        assert!(matches!(third, LockoutDecision::LockedNow { duration_ticks, .. } if duration_ticks == 240 * TICKS_PER_SECOND));
+        assert!(
+            matches!(third, LockoutDecision::LockedNow { duration_ticks, .. } if duration_ticks == 240 * TICKS_PER_SECOND)
+        );
     }
 
     #[test]
     fn duration_growth_is_capped() {
-        let p = LockoutPolicy { max_duration_ticks: 300 * TICKS_PER_SECOND, ..policy(5, 0) };
+        let p = LockoutPolicy {
+            max_duration_ticks: 300 * TICKS_PER_SECOND,
+            ..policy(5, 0)
+        };
         assert_eq!(lockout_duration(&p, 1), 60 * TICKS_PER_SECOND);
         assert_eq!(lockout_duration(&p, 3), 240 * TICKS_PER_SECOND);
         assert_eq!(lockout_duration(&p, 4), 300 * TICKS_PER_SECOND);
@@ -253,7 +313,10 @@ mod tests {
         counter.attempt(at(0), PasswordCheck::Wrong(1), &p, |_| 0);
         counter.attempt(at(1), PasswordCheck::Wrong(2), &p, |_| 0);
         counter.attempt(at(2), PasswordCheck::Right, &p, |_| 0);
-        assert!(matches!(counter.attempt(at(3), PasswordCheck::Wrong(5), &p, |_| 0), LockoutDecision::Counted { failure: 1, .. }));
+        assert!(matches!(
+            counter.attempt(at(3), PasswordCheck::Wrong(5), &p, |_| 0),
+            LockoutDecision::Counted { failure: 1, .. }
+        ));
     }
 
     #[test]
@@ -262,7 +325,10 @@ mod tests {
         let mut counter = LockoutCounter::default();
         counter.attempt(at(0), PasswordCheck::Wrong(1), &p, |_| 0);
         counter.clear();
-        assert_eq!(counter.attempt(at(1), PasswordCheck::Right, &p, |_| 0), LockoutDecision::Allowed);
+        assert_eq!(
+            counter.attempt(at(1), PasswordCheck::Right, &p, |_| 0),
+            LockoutDecision::Allowed
+        );
         assert_eq!(counter.cycles, 1);
     }
 }

@@ -21,7 +21,9 @@ use crate::scenario::Scenario;
 pub fn tenant_id(scenario: &Scenario) -> String {
     match &scenario.tenant.id {
         Some(id) => id.clone(),
-        None => streams::guid(&mut Streams::new(scenario.seed).rng(Purpose::Tenant, 0, 0)).to_string(),
+        None => {
+            streams::guid(&mut Streams::new(scenario.seed).rng(Purpose::Tenant, 0, 0)).to_string()
+        }
     }
 }
 

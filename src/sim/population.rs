@@ -51,18 +51,36 @@ impl PopulationTexts {
                 total
             })
             .collect();
-        PopulationTexts { apps: population.apps.iter().map(AppTexts::from).collect(), locations, cumulative_weights }
+        PopulationTexts {
+            apps: population.apps.iter().map(AppTexts::from).collect(),
+            locations,
+            cumulative_weights,
+        }
     }
 
     /// Member `n` (1-based) of population `index`.
-    pub fn member(&self, streams: &Streams, index: usize, population: &Population, n: u32) -> Member {
+    pub fn member(
+        &self,
+        streams: &Streams,
+        index: usize,
+        population: &Population,
+        n: u32,
+    ) -> Member {
         let mut rng = streams.rng(Purpose::Member, index as u64, u64::from(n));
         let id = guid(&mut rng);
         let total = *self.cumulative_weights.last().unwrap_or(&1.0);
         let pick = rng.random_range(0.0..total);
-        let location = self.cumulative_weights.iter().position(|w| pick < *w).unwrap_or(0);
+        let location = self
+            .cumulative_weights
+            .iter()
+            .position(|w| pick < *w)
+            .unwrap_or(0);
         let mut context = self.locations[location].clone();
-        context.ip = population.locations[location].ips.address(rng.random()).to_string().into();
+        context.ip = population.locations[location]
+            .ips
+            .address(rng.random())
+            .to_string()
+            .into();
         let n = u64::from(n);
         Member {
             actor: Actor {
@@ -78,14 +96,27 @@ impl PopulationTexts {
 
 /// The stream of member `n`'s sign-in number `k`. Its first draw places the sign-in in time.
 pub fn event_rng(streams: &Streams, index: usize, n: u32, k: u32) -> ChaCha8Rng {
-    streams.rng(Purpose::MemberEvent, ((index as u64) << 32) | u64::from(n), u64::from(k))
+    streams.rng(
+        Purpose::MemberEvent,
+        ((index as u64) << 32) | u64::from(n),
+        u64::from(k),
+    )
 }
 
 /// When member `n` signs in for the `k`-th time (0-based): sign-ins are spread evenly over the
 /// period with a random place inside each slot, so they come in order without sorting.
-pub fn event_time(streams: &Streams, start: Timestamp, index: usize, population: &Population, n: u32, k: u32) -> Timestamp {
+pub fn event_time(
+    streams: &Streams,
+    start: Timestamp,
+    index: usize,
+    population: &Population,
+    n: u32,
+    k: u32,
+) -> Timestamp {
     let place: f64 = event_rng(streams, index, n, k).random();
     let slot = population.over_ticks as f64 / f64::from(population.sign_ins_per_user);
     let offset = ((f64::from(k) + place) * slot) as i64;
-    start.plus_ticks(population.from_ticks + offset).truncate_to_seconds()
+    start
+        .plus_ticks(population.from_ticks + offset)
+        .truncate_to_seconds()
 }

@@ -60,8 +60,16 @@ impl From<&ClientContext> for ContextTexts {
             country: c.country.as_str().into(),
             os: c.os.as_str().into(),
             browser: c.browser.as_str().into(),
-            user_agent: c.user_agent.clone().unwrap_or_else(|| user_agent(&c.browser, &c.os)).into(),
-            coordinates: GeoCoordinates { altitude: None, latitude: c.latitude, longitude: c.longitude },
+            user_agent: c
+                .user_agent
+                .clone()
+                .unwrap_or_else(|| user_agent(&c.browser, &c.os))
+                .into(),
+            coordinates: GeoCoordinates {
+                altitude: None,
+                latitude: c.latitude,
+                longitude: c.longitude,
+            },
         }
     }
 }
@@ -88,7 +96,11 @@ impl Texts {
             .into_iter()
             .map(|code| {
                 let entry: &SignInCode = catalog::sign_in_code(code);
-                (code, Text::from(entry.failure_reason), entry.additional_details.map(Text::from))
+                (
+                    code,
+                    Text::from(entry.failure_reason),
+                    entry.additional_details.map(Text::from),
+                )
             })
             .collect();
         Texts {
@@ -113,7 +125,11 @@ impl Texts {
             .iter()
             .find(|(c, _, _)| *c == code)
             .unwrap_or_else(|| panic!("sign-in code {code} has no texts"));
-        SignInStatus { error_code: code, failure_reason: Some(reason.clone()), additional_details: details.clone() }
+        SignInStatus {
+            error_code: code,
+            failure_reason: Some(reason.clone()),
+            additional_details: details.clone(),
+        }
     }
 
     /// One interactive browser sign-in row.
@@ -192,7 +208,11 @@ impl Texts {
             id: sspr_audit_id(rng),
             category: Some(self.user_management.clone()),
             correlation_id: Some(correlation.clone()),
-            result: Some(if success { self.success.clone() } else { self.failure.clone() }),
+            result: Some(if success {
+                self.success.clone()
+            } else {
+                self.failure.clone()
+            }),
             result_reason: Some(reason.into()),
             activity_display_name: Some(activity.into()),
             activity_date_time: time,
@@ -227,7 +247,9 @@ impl Texts {
 /// the one unredacted self-service id in the reference, `SSGM_<guid>_<5 chars>_<number>`.
 fn sspr_audit_id(rng: &mut impl Rng) -> Text {
     const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let middle: String = (0..5).map(|_| ALNUM[rng.random_range(0..ALNUM.len())] as char).collect();
+    let middle: String = (0..5)
+        .map(|_| ALNUM[rng.random_range(0..ALNUM.len())] as char)
+        .collect();
     let number: u32 = rng.random_range(10_000_000..100_000_000);
     format!("SSPR_{}_{middle}_{number}", guid(rng)).into()
 }
@@ -245,10 +267,18 @@ pub fn user_agent(browser: &str, os: &str) -> String {
         _ => "Windows NT 10.0; Win64; x64",
     };
     match name.to_ascii_lowercase().as_str() {
-        "firefox" => format!("Mozilla/5.0 ({platform}; rv:{major}.0) Gecko/20100101 Firefox/{major}.0"),
-        "chrome" => format!("Mozilla/5.0 ({platform}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36"),
-        "safari" => format!("Mozilla/5.0 ({platform}) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/{major}.0 Safari/605.1.15"),
-        _ => format!("Mozilla/5.0 ({platform}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36 Edg/{major}.0.0.0"),
+        "firefox" => {
+            format!("Mozilla/5.0 ({platform}; rv:{major}.0) Gecko/20100101 Firefox/{major}.0")
+        }
+        "chrome" => format!(
+            "Mozilla/5.0 ({platform}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36"
+        ),
+        "safari" => format!(
+            "Mozilla/5.0 ({platform}) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/{major}.0 Safari/605.1.15"
+        ),
+        _ => format!(
+            "Mozilla/5.0 ({platform}) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/{major}.0.0.0 Safari/537.36 Edg/{major}.0.0.0"
+        ),
     }
 }
 
@@ -268,7 +298,8 @@ mod tests {
 
     #[test]
     fn sspr_ids_start_with_the_prefix() {
-        let mut rng = super::super::streams::Streams::new(1).rng(super::super::streams::Purpose::Step, 0, 0);
+        let mut rng =
+            super::super::streams::Streams::new(1).rng(super::super::streams::Purpose::Step, 0, 0);
         let id = sspr_audit_id(&mut rng);
         assert!(id.starts_with("SSPR_"));
         assert_eq!(id.split('_').count(), 4);

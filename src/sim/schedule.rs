@@ -10,8 +10,8 @@ use super::sspr::SsprState;
 use super::streams::{Purpose, Streams, fingerprint, guid, ticks_between_ms};
 use crate::graph::{Record, Text, Timestamp};
 use crate::scenario::{
-    Action, ClientContext, FamiliarMatch, LockoutPolicy, Scenario, SignInStep, SsprStep, StaySignedIn,
-    User,
+    Action, ClientContext, FamiliarMatch, LockoutPolicy, Scenario, SignInStep, SsprStep,
+    StaySignedIn, User,
 };
 use rand::Rng;
 use std::cmp::Reverse;
@@ -127,9 +127,17 @@ impl<'a> Simulation<'a> {
                 Action::SignIn(s) => StepTexts {
                     app: Some(AppTexts::from(&s.app)),
                     context: ContextTexts::from(&s.client),
-                    familiar: is_familiar(&scenario.users[s.user], &s.client, scenario.tenant.lockout.familiar_match),
+                    familiar: is_familiar(
+                        &scenario.users[s.user],
+                        &s.client,
+                        scenario.tenant.lockout.familiar_match,
+                    ),
                 },
-                Action::Sspr(s) => StepTexts { app: None, context: ContextTexts::from(&s.client), familiar: true },
+                Action::Sspr(s) => StepTexts {
+                    app: None,
+                    context: ContextTexts::from(&s.client),
+                    familiar: true,
+                },
             })
             .collect();
         let mut pending = BinaryHeap::new();
@@ -137,14 +145,25 @@ impl<'a> Simulation<'a> {
             pending.push(Reverse(Pending {
                 at: scenario.start.ticks() + step.at_ticks,
                 rank: index as u64,
-                source: Source::Step { index, repetition: 0 },
+                source: Source::Step {
+                    index,
+                    repetition: 0,
+                },
             }));
         }
         let mut rank = scenario.steps.len() as u64;
         for (index, population) in scenario.populations.iter().enumerate() {
             for n in 1..=population.count {
                 let at = population::event_time(&streams, scenario.start, index, population, n, 0);
-                pending.push(Reverse(Pending { at: at.ticks(), rank, source: Source::Member { population: index, n, k: 0 } }));
+                pending.push(Reverse(Pending {
+                    at: at.ticks(),
+                    rank,
+                    source: Source::Member {
+                        population: index,
+                        n,
+                        k: 0,
+                    },
+                }));
                 rank += 1;
             }
         }
@@ -154,7 +173,11 @@ impl<'a> Simulation<'a> {
             texts,
             users,
             steps,
-            populations: scenario.populations.iter().map(PopulationTexts::new).collect(),
+            populations: scenario
+                .populations
+                .iter()
+                .map(PopulationTexts::new)
+                .collect(),
             member_lockouts: BTreeMap::new(),
             pending,
             ready: BinaryHeap::new(),
@@ -162,10 +185,23 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    fn emit(&mut self, time: Timestamp, origin: Origin, user: &Text, record: Option<Record>, note: Option<String>) {
+    fn emit(
+        &mut self,
+        time: Timestamp,
+        origin: Origin,
+        user: &Text,
+        record: Option<Record>,
+        note: Option<String>,
+    ) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        let item = SimItem { time, origin, user: user.clone(), record, note };
+        let item = SimItem {
+            time,
+            origin,
+            user: user.clone(),
+            record,
+            note,
+        };
         self.ready.push(Reverse(Ready { time, seq, item }));
     }
 
@@ -176,7 +212,10 @@ impl<'a> Simulation<'a> {
                 if repetition + 1 < step.repeat.count {
                     self.pending.push(Reverse(Pending {
                         at: pending.at + step.repeat.every_ticks,
-                        source: Source::Step { index, repetition: repetition + 1 },
+                        source: Source::Step {
+                            index,
+                            repetition: repetition + 1,
+                        },
                         ..pending
                     }));
                 }
@@ -190,10 +229,21 @@ impl<'a> Simulation<'a> {
             Source::Member { population, n, k } => {
                 let spec = &self.scenario.populations[population];
                 if k + 1 < spec.sign_ins_per_user {
-                    let at = population::event_time(&self.streams, self.scenario.start, population, spec, n, k + 1);
+                    let at = population::event_time(
+                        &self.streams,
+                        self.scenario.start,
+                        population,
+                        spec,
+                        n,
+                        k + 1,
+                    );
                     self.pending.push(Reverse(Pending {
                         at: at.ticks(),
-                        source: Source::Member { population, n, k: k + 1 },
+                        source: Source::Member {
+                            population,
+                            n,
+                            k: k + 1,
+                        },
                         ..pending
                     }));
                 }
@@ -202,9 +252,21 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    fn step_sign_in(&mut self, at: Timestamp, origin: Origin, index: usize, repetition: u32, step: &SignInStep) {
-        let mut rng = self.streams.rng(Purpose::Step, index as u64, u64::from(repetition));
-        let typed = step.password.as_ref().map(|t| t.render(u64::from(repetition) + 1));
+    fn step_sign_in(
+        &mut self,
+        at: Timestamp,
+        origin: Origin,
+        index: usize,
+        repetition: u32,
+        step: &SignInStep,
+    ) {
+        let mut rng = self
+            .streams
+            .rng(Purpose::Step, index as u64, u64::from(repetition));
+        let typed = step
+            .password
+            .as_ref()
+            .map(|t| t.render(u64::from(repetition) + 1));
         let user = &mut self.users[step.user];
         let check = match typed {
             Some(typed) if typed != user.password => PasswordCheck::Wrong(fingerprint(&typed)),
@@ -219,14 +281,38 @@ impl<'a> Simulation<'a> {
         });
         let note = describe(decision, check, texts.familiar, step.stay_signed_in);
         let actor = user.actor.clone();
-        let (app, context) = (texts.app.clone().expect("a sign-in step has an app"), texts.context.clone());
-        self.sign_in_rows(&mut rng, at, origin, decision, step.stay_signed_in, &actor, &app, &context, Some(note));
+        let (app, context) = (
+            texts.app.clone().expect("a sign-in step has an app"),
+            texts.context.clone(),
+        );
+        self.sign_in_rows(
+            &mut rng,
+            at,
+            origin,
+            decision,
+            step.stay_signed_in,
+            &actor,
+            &app,
+            &context,
+            Some(note),
+        );
     }
 
-    fn step_sspr(&mut self, at: Timestamp, origin: Origin, index: usize, repetition: u32, step: &SsprStep) {
-        let mut rng = self.streams.rng(Purpose::Step, index as u64, u64::from(repetition));
+    fn step_sspr(
+        &mut self,
+        at: Timestamp,
+        origin: Origin,
+        index: usize,
+        repetition: u32,
+        step: &SsprStep,
+    ) {
+        let mut rng = self
+            .streams
+            .rng(Purpose::Step, index as u64, u64::from(repetition));
         let user = &mut self.users[step.user];
-        let run = user.sspr.attempt(at, step, &self.scenario.tenant.sspr, &mut rng);
+        let run = user
+            .sspr
+            .attempt(at, step, &self.scenario.tenant.sspr, &mut rng);
         if run.reset {
             user.lockout.iter_mut().for_each(LockoutCounter::clear);
             if let Some(new_password) = &step.new_password {
@@ -254,10 +340,22 @@ impl<'a> Simulation<'a> {
                 row.success,
                 row.reason,
             );
-            self.emit(row.time, origin, &actor.upn, Some(Record::Audit(Box::new(audit))), None);
+            self.emit(
+                row.time,
+                origin,
+                &actor.upn,
+                Some(Record::Audit(Box::new(audit))),
+                None,
+            );
         }
         if let Some(reset_at) = reset_at.filter(|_| run.reset) {
-            self.emit(reset_at, origin, &actor.upn, None, Some("password reset: smart lockout cleared".into()));
+            self.emit(
+                reset_at,
+                origin,
+                &actor.upn,
+                None,
+                Some("password reset: smart lockout cleared".into()),
+            );
         }
     }
 
@@ -272,18 +370,36 @@ impl<'a> Simulation<'a> {
         let mut attempts = vec![(at, PasswordCheck::Right)];
         if rng.random_bool(spec.typo_rate) {
             let retry = at.plus_ticks(ticks_between_ms(&mut rng, 5_000, 20_000));
-            attempts = vec![(at, PasswordCheck::Wrong(fingerprint(&format!("{}#typo{k}", member.password)))), (retry, PasswordCheck::Right)];
+            attempts = vec![
+                (
+                    at,
+                    PasswordCheck::Wrong(fingerprint(&format!("{}#typo{k}", member.password))),
+                ),
+                (retry, PasswordCheck::Right),
+            ];
         }
         let policy = &self.scenario.tenant.lockout;
         let streams = self.streams;
         for (time, check) in attempts {
             let counter = self.member_lockouts.entry((population, n)).or_default();
             let member_key = (1 << 63) | ((population as u64) << 32) | u64::from(n);
-            let decision = counter.attempt(time, check, policy, |cycle| draw_drift(&streams, member_key, 0, cycle, policy));
+            let decision = counter.attempt(time, check, policy, |cycle| {
+                draw_drift(&streams, member_key, 0, cycle, policy)
+            });
             if counter.is_default() {
                 self.member_lockouts.remove(&(population, n));
             }
-            self.sign_in_rows(&mut rng, time, origin, decision, spec.stay_signed_in, &member.actor, &app, &member.context, None);
+            self.sign_in_rows(
+                &mut rng,
+                time,
+                origin,
+                decision,
+                spec.stay_signed_in,
+                &member.actor,
+                &app,
+                &member.context,
+                None,
+            );
         }
     }
 
@@ -309,9 +425,19 @@ impl<'a> Simulation<'a> {
             codes = vec![50140, 0];
         }
         for code in codes {
-            let row = self.texts.sign_in(rng, at, code, actor, app, context, &correlation);
-            let note = (code == decision.error_code()).then(|| note.clone()).flatten();
-            self.emit(at, origin, &actor.upn, Some(Record::SignIn(Box::new(row))), note);
+            let row = self
+                .texts
+                .sign_in(rng, at, code, actor, app, context, &correlation);
+            let note = (code == decision.error_code())
+                .then(|| note.clone())
+                .flatten();
+            self.emit(
+                at,
+                origin,
+                &actor.upn,
+                Some(Record::SignIn(Box::new(row))),
+                note,
+            );
         }
     }
 }
@@ -333,27 +459,52 @@ impl Iterator for Simulation<'_> {
     }
 }
 
-fn draw_drift(streams: &Streams, user: u64, bucket: usize, cycle: u32, policy: &LockoutPolicy) -> u32 {
-    streams.rng(Purpose::Drift, user, ((bucket as u64) << 32) | u64::from(cycle)).random_range(0..=policy.drift)
+fn draw_drift(
+    streams: &Streams,
+    user: u64,
+    bucket: usize,
+    cycle: u32,
+    policy: &LockoutPolicy,
+) -> u32 {
+    streams
+        .rng(
+            Purpose::Drift,
+            user,
+            ((bucket as u64) << 32) | u64::from(cycle),
+        )
+        .random_range(0..=policy.drift)
 }
 
 /// Whether `context` is one the user is known to sign in from.
 pub fn is_familiar(user: &User, context: &ClientContext, rule: FamiliarMatch) -> bool {
-    std::iter::once(&user.home).chain(&user.familiar).any(|known| match rule {
-        FamiliarMatch::IpAndBrowser => known.ip == context.ip && same_browser(known, context),
-        FamiliarMatch::Ip => known.ip == context.ip,
-        FamiliarMatch::Browser => same_browser(known, context),
-    })
+    std::iter::once(&user.home)
+        .chain(&user.familiar)
+        .any(|known| match rule {
+            FamiliarMatch::IpAndBrowser => known.ip == context.ip && same_browser(known, context),
+            FamiliarMatch::Ip => known.ip == context.ip,
+            FamiliarMatch::Browser => same_browser(known, context),
+        })
 }
 
 /// Browsers match by name and OS, not version: an update does not make a browser unfamiliar.
 fn same_browser(a: &ClientContext, b: &ClientContext) -> bool {
-    let name = |c: &ClientContext| c.browser.split_whitespace().next().unwrap_or("").to_ascii_lowercase();
+    let name = |c: &ClientContext| {
+        c.browser
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
     name(a) == name(b) && a.os.eq_ignore_ascii_case(&b.os)
 }
 
 /// The state behind a sign-in, for the timeline.
-fn describe(decision: LockoutDecision, check: PasswordCheck, familiar: bool, stay: StaySignedIn) -> String {
+fn describe(
+    decision: LockoutDecision,
+    check: PasswordCheck,
+    familiar: bool,
+    stay: StaySignedIn,
+) -> String {
     let counter = if familiar { "familiar" } else { "unfamiliar" };
     match decision {
         LockoutDecision::Allowed => match stay {
@@ -361,22 +512,45 @@ fn describe(decision: LockoutDecision, check: PasswordCheck, familiar: bool, sta
             StaySignedIn::No => "right password; \"Stay signed in?\" answered no".into(),
             StaySignedIn::NotAsked => "right password".into(),
         },
-        LockoutDecision::Counted { failure, threshold, drift } => {
-            format!("distinct failure {failure} of threshold {threshold} + drift {drift} ({counter} context)")
+        LockoutDecision::Counted {
+            failure,
+            threshold,
+            drift,
+        } => {
+            format!(
+                "distinct failure {failure} of threshold {threshold} + drift {drift} ({counter} context)"
+            )
         }
         LockoutDecision::Repeated { failures } => {
-            format!("one of the last 3 wrong passwords again: not counted (still {failures}, {counter} context)")
+            format!(
+                "one of the last 3 wrong passwords again: not counted (still {failures}, {counter} context)"
+            )
         }
-        LockoutDecision::LockedNow { failure, threshold, drift, duration_ticks, relock, .. } => {
+        LockoutDecision::LockedNow {
+            failure,
+            threshold,
+            drift,
+            duration_ticks,
+            relock,
+            ..
+        } => {
             let seconds = duration_ticks / crate::graph::timestamp::TICKS_PER_SECOND;
             if relock {
-                format!("first failure after the lockout expired: locked again for {seconds} s ({counter} context)")
+                format!(
+                    "first failure after the lockout expired: locked again for {seconds} s ({counter} context)"
+                )
             } else {
-                format!("distinct failure {failure} of threshold {threshold} + drift {drift}: locked for {seconds} s ({counter} context)")
+                format!(
+                    "distinct failure {failure} of threshold {threshold} + drift {drift}: locked for {seconds} s ({counter} context)"
+                )
             }
         }
         LockoutDecision::Refused { until } => {
-            let password = if check == PasswordCheck::Right { "right" } else { "wrong" };
+            let password = if check == PasswordCheck::Right {
+                "right"
+            } else {
+                "wrong"
+            };
             format!("{counter} context locked until {until}: refused ({password} password)")
         }
     }

@@ -58,20 +58,43 @@ impl SsprState {
     }
 
     /// Plays one SSPR attempt that starts at `start`.
-    pub fn attempt(&mut self, start: Timestamp, step: &SsprStep, policy: &SsprPolicy, rng: &mut impl Rng) -> SsprRun {
+    pub fn attempt(
+        &mut self,
+        start: Timestamp,
+        step: &SsprStep,
+        policy: &SsprPolicy,
+        rng: &mut impl Rng,
+    ) -> SsprRun {
         let mut run = SsprRun::default();
         let mut t = start;
         if let Some(until) = self.blocked_until {
             if t < until {
-                run.remark(t, format!("reset page says SSPR is unavailable: blocked until {until} (no log row)"));
+                run.remark(
+                    t,
+                    format!(
+                        "reset page says SSPR is unavailable: blocked until {until} (no log row)"
+                    ),
+                );
                 return run;
             }
             self.blocked_until = None;
         }
         if !policy.enabled {
             t = t.plus_ticks(ticks_between_ms(rng, 5_000, 12_000));
-            run.row(t, 0, SsprText::FLOW_PROGRESS, true, SsprText::SUBMITTED_USER_ID);
-            run.row(t.plus_ticks(ticks_between_ms(rng, 20, 400)), 0, SsprText::FLOW_PROGRESS, false, SsprText::NOT_ENABLED);
+            run.row(
+                t,
+                0,
+                SsprText::FLOW_PROGRESS,
+                true,
+                SsprText::SUBMITTED_USER_ID,
+            );
+            run.row(
+                t.plus_ticks(ticks_between_ms(rng, 20, 400)),
+                0,
+                SsprText::FLOW_PROGRESS,
+                false,
+                SsprText::NOT_ENABLED,
+            );
             return run;
         }
         let method = step.method;
@@ -84,9 +107,21 @@ impl SsprState {
                 }
             }
             t = t.plus_ticks(ticks_between_ms(rng, 5_000, 12_000));
-            run.row(t, flow, SsprText::FLOW_PROGRESS, true, SsprText::SUBMITTED_USER_ID);
+            run.row(
+                t,
+                flow,
+                SsprText::FLOW_PROGRESS,
+                true,
+                SsprText::SUBMITTED_USER_ID,
+            );
             t = t.plus_ticks(ticks_between_ms(rng, 300, 1_500));
-            run.row(t, flow, SsprText::FLOW_PROGRESS, true, SsprText::PRESENTED_OPTIONS);
+            run.row(
+                t,
+                flow,
+                SsprText::FLOW_PROGRESS,
+                true,
+                SsprText::PRESENTED_OPTIONS,
+            );
             if flow == 0 {
                 for i in 1..=step.wrong_phone_number {
                     t = t.plus_ticks(ticks_between_ms(rng, 5_000, 12_000));
@@ -110,10 +145,22 @@ impl SsprState {
                     self.blocked_until = Some(until);
                     self.failed_verifications.clear();
                     run.remark(t, format!("wrong {} code: failed verification {failed} of {limit} in the window: SSPR blocked until {until}", method.label()));
-                    run.row(t, flow, SsprText::FLOW_PROGRESS, false, method.too_many_codes());
+                    run.row(
+                        t,
+                        flow,
+                        SsprText::FLOW_PROGRESS,
+                        false,
+                        method.too_many_codes(),
+                    );
                     // The lab's two rows are about one millisecond apart, the block row last.
                     let gap = 9_990 + rng.random_range(0..=10);
-                    run.row(t.plus_ticks(gap), flow, SsprText::BLOCKED, false, method.throttle_reason());
+                    run.row(
+                        t.plus_ticks(gap),
+                        flow,
+                        SsprText::BLOCKED,
+                        false,
+                        method.throttle_reason(),
+                    );
                     return run;
                 }
                 run.remark(t, format!("wrong {} code {wrong_in_flow} in this flow: failed verification {failed} of {limit} (no log row)", method.label()));
@@ -121,18 +168,30 @@ impl SsprState {
             if wrong_in_flow < policy.wrong_codes_before_restart {
                 break;
             }
-            run.remark(t, format!("{wrong_in_flow} wrong codes: sent back to the start (a new flow)"));
+            run.remark(
+                t,
+                format!("{wrong_in_flow} wrong codes: sent back to the start (a new flow)"),
+            );
         }
         let flow = run.rows.last().map_or(0, |r| r.flow);
         match step.outcome {
             SsprOutcome::Abandon => {
-                run.remark(t.plus_ticks(ticks_between_ms(rng, 5_000, 20_000)), "abandoned before entering the code (no further row)".into());
+                run.remark(
+                    t.plus_ticks(ticks_between_ms(rng, 5_000, 20_000)),
+                    "abandoned before entering the code (no further row)".into(),
+                );
             }
             SsprOutcome::Reset => {
                 t = t.plus_ticks(ticks_between_ms(rng, 15_000, 40_000));
                 run.row(t, flow, SsprText::FLOW_PROGRESS, true, method.completed());
                 t = t.plus_ticks(ticks_between_ms(rng, 10_000, 40_000));
-                run.row(t, flow, SsprText::FLOW_PROGRESS, true, SsprText::RESET_SUCCEEDED);
+                run.row(
+                    t,
+                    flow,
+                    SsprText::FLOW_PROGRESS,
+                    true,
+                    SsprText::RESET_SUCCEEDED,
+                );
                 t = t.plus_ticks(ticks_between_ms(rng, 50, 300));
                 run.row(t, flow, SsprText::RESET, true, SsprText::RESET_COMPLETED);
                 self.failed_verifications.clear();
@@ -144,8 +203,21 @@ impl SsprState {
 }
 
 impl SsprRun {
-    fn row(&mut self, time: Timestamp, flow: u32, activity: &'static str, success: bool, reason: &'static str) {
-        self.rows.push(PlannedAudit { time, flow, activity, success, reason });
+    fn row(
+        &mut self,
+        time: Timestamp,
+        flow: u32,
+        activity: &'static str,
+        success: bool,
+        reason: &'static str,
+    ) {
+        self.rows.push(PlannedAudit {
+            time,
+            flow,
+            activity,
+            success,
+            reason,
+        });
     }
 
     fn remark(&mut self, time: Timestamp, text: String) {
@@ -198,7 +270,12 @@ mod tests {
     #[test]
     fn mistakes_leave_no_row_and_a_reset_writes_the_flow() {
         let mut state = SsprState::default();
-        let run = state.attempt(start(), &step(1, SsprOutcome::Reset), &SsprPolicy::default(), &mut rng());
+        let run = state.attempt(
+            start(),
+            &step(1, SsprOutcome::Reset),
+            &SsprPolicy::default(),
+            &mut rng(),
+        );
         assert_eq!(
             reasons(&run),
             [
@@ -218,12 +295,20 @@ mod tests {
     #[test]
     fn three_wrong_codes_restart_and_five_block_with_two_failure_rows() {
         let mut state = SsprState::default();
-        let run = state.attempt(start(), &step(5, SsprOutcome::Reset), &SsprPolicy::default(), &mut rng());
+        let run = state.attempt(
+            start(),
+            &step(5, SsprOutcome::Reset),
+            &SsprPolicy::default(),
+            &mut rng(),
+        );
         let failures: Vec<_> = run.rows.iter().filter(|r| !r.success).collect();
         assert_eq!(failures.len(), 2);
         assert_eq!(failures[0].reason, SsprMethod::Sms.too_many_codes());
         assert_eq!(failures[1].activity, SsprText::BLOCKED);
-        assert_eq!(failures[1].reason, "User throttle for attempting challenge: UserSMSOtp too many times.");
+        assert_eq!(
+            failures[1].reason,
+            "User throttle for attempting challenge: UserSMSOtp too many times."
+        );
         let gap = failures[1].time.ticks() - failures[0].time.ticks();
         assert!((9_990..=10_000).contains(&gap), "{gap}");
         assert_eq!(failures[0].flow, 1, "the block comes in the second flow");
@@ -237,10 +322,20 @@ mod tests {
         let mut state = SsprState::default();
         state.attempt(start(), &step(5, SsprOutcome::Reset), &policy, &mut rng());
         let until = state.blocked_until().unwrap();
-        let later = state.attempt(until.plus_seconds(-60), &step(0, SsprOutcome::Reset), &policy, &mut rng());
+        let later = state.attempt(
+            until.plus_seconds(-60),
+            &step(0, SsprOutcome::Reset),
+            &policy,
+            &mut rng(),
+        );
         assert!(later.rows.is_empty());
         assert_eq!(later.remarks.len(), 1);
-        let after = state.attempt(until.plus_seconds(1), &step(0, SsprOutcome::Reset), &policy, &mut rng());
+        let after = state.attempt(
+            until.plus_seconds(1),
+            &step(0, SsprOutcome::Reset),
+            &policy,
+            &mut rng(),
+        );
         assert!(after.reset);
     }
 
@@ -250,8 +345,16 @@ mod tests {
         let mut state = SsprState::default();
         state.attempt(start(), &step(2, SsprOutcome::Abandon), &policy, &mut rng());
         let next_day = start().plus_seconds(90_000);
-        let run = state.attempt(next_day, &step(3, SsprOutcome::Abandon), &policy, &mut rng());
-        assert!(run.rows.iter().all(|r| r.success), "2 + 3 across two days must not block");
+        let run = state.attempt(
+            next_day,
+            &step(3, SsprOutcome::Abandon),
+            &policy,
+            &mut rng(),
+        );
+        assert!(
+            run.rows.iter().all(|r| r.success),
+            "2 + 3 across two days must not block"
+        );
     }
 
     #[test]
@@ -259,15 +362,31 @@ mod tests {
         let policy = SsprPolicy::default();
         let mut state = SsprState::default();
         state.attempt(start(), &step(4, SsprOutcome::Reset), &policy, &mut rng());
-        let run = state.attempt(start().plus_seconds(600), &step(2, SsprOutcome::Reset), &policy, &mut rng());
+        let run = state.attempt(
+            start().plus_seconds(600),
+            &step(2, SsprOutcome::Reset),
+            &policy,
+            &mut rng(),
+        );
         assert!(run.reset);
     }
 
     #[test]
     fn disabled_sspr_writes_the_not_enabled_pair() {
-        let policy = SsprPolicy { enabled: false, ..SsprPolicy::default() };
-        let run = SsprState::default().attempt(start(), &step(0, SsprOutcome::Reset), &policy, &mut rng());
-        assert_eq!(reasons(&run), [SsprText::SUBMITTED_USER_ID, SsprText::NOT_ENABLED]);
+        let policy = SsprPolicy {
+            enabled: false,
+            ..SsprPolicy::default()
+        };
+        let run = SsprState::default().attempt(
+            start(),
+            &step(0, SsprOutcome::Reset),
+            &policy,
+            &mut rng(),
+        );
+        assert_eq!(
+            reasons(&run),
+            [SsprText::SUBMITTED_USER_ID, SsprText::NOT_ENABLED]
+        );
         assert!(!run.rows[1].success);
     }
 }

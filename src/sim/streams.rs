@@ -37,7 +37,10 @@ impl Streams {
 
 /// SplitMix64-style combination; collisions between distinct purposes are negligible.
 fn mix(acc: u64, value: u64) -> u64 {
-    let mut z = acc ^ value.wrapping_add(0x9e37_79b9_7f4a_7c15).wrapping_add(acc << 6);
+    let mut z = acc
+        ^ value
+            .wrapping_add(0x9e37_79b9_7f4a_7c15)
+            .wrapping_add(acc << 6);
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -81,7 +84,9 @@ pub fn ticks_between_ms(rng: &mut impl Rng, low_ms: i64, high_ms: i64) -> i64 {
 
 /// FNV-1a: a stable fingerprint of a typed password (smart lockout compares hashes).
 pub fn fingerprint(text: &str) -> u64 {
-    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
