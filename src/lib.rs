@@ -8,5 +8,8 @@ pub mod cli;
 pub mod exit;
 pub mod export;
 pub mod graph;
+pub mod odata;
 pub mod scenario;
+pub mod server;
 pub mod sim;
+pub mod store;

@@ -5,6 +5,7 @@ mod check;
 mod generate;
 mod inputs;
 mod run;
+mod serve;
 
 use crate::exit::Exit;
 use clap::{Parser, Subcommand};
@@ -44,6 +45,9 @@ pub enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Serve scenarios as tenants of a mock Microsoft Graph (token endpoint and audit log
+    /// APIs) that Graph clients use unchanged but for the base URL.
+    Serve(serve::ServeArgs),
     /// Validate scenarios without simulating them.
     Check {
         /// Scenario files, or folders of them.
@@ -62,6 +66,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             seed,
         } => generate::generate(&scenario, &dir, seed, out, err),
         Command::Check { paths } => check::check(&paths, out, err),
+        Command::Serve(args) => serve::serve(&args, out, err),
     };
     result.unwrap_or_else(|e| {
         // Only writing to the terminal can fail here; nothing more can be said.

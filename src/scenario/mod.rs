@@ -65,10 +65,9 @@ pub fn load_str(path: &Path, text: &str) -> Result<Scenario, LoadError> {
     };
     let spec: spec::ScenarioSpec = serde_saphyr::from_str(text).map_err(|err| {
         let location = err.location().unwrap_or(serde_saphyr::Location::UNKNOWN);
-        let (message, label, help) =
-            diagnostic::explain_parse_error(&err.without_snippet().to_string());
-        invalid(vec![ScenarioError::new(
-            &file, location, message, label, help,
+        let message = err.without_snippet().to_string();
+        invalid(vec![ScenarioError::from_parse_error(
+            &file, location, &message,
         )])
     })?;
     resolve::resolve(&file, spec).map_err(invalid)

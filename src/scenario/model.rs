@@ -19,6 +19,33 @@ pub struct Scenario {
     pub populations: Vec<Population>,
     pub start: Timestamp,
     pub steps: Vec<Step>,
+    pub faults: Faults,
+}
+
+/// Faults the mock Graph injects for this tenant (none by default).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Faults {
+    pub throttle: Option<Throttle>,
+    pub latency_ticks: i64,
+    /// Share of Graph requests answered 503 or 504.
+    pub server_error_rate: f64,
+    pub ingestion_delay: Option<IngestionDelay>,
+}
+
+/// Graph's throttling: `requests` per `window` per app and tenant, then 429.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttle {
+    pub requests: u32,
+    pub window_ticks: i64,
+}
+
+/// How long after it happened a record becomes visible: drawn per record between `min` and
+/// `max`, half of them within `median`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IngestionDelay {
+    pub min_ticks: i64,
+    pub median_ticks: i64,
+    pub max_ticks: i64,
 }
 
 /// The seed a scenario runs with when it names none.

@@ -25,6 +25,33 @@ pub struct ScenarioSpec {
     #[serde(default)]
     pub populations: Vec<PopulationSpec>,
     pub timeline: Option<TimelineSpec>,
+    /// What `entralab serve` does wrong on purpose, for rehearsing retries and waiting.
+    pub faults: Option<FaultsSpec>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultsSpec {
+    pub throttle: Option<ThrottleSpec>,
+    pub latency: Option<DurationValue>,
+    pub server_errors: Option<Probability>,
+    pub ingestion_delay: Option<IngestionDelaySpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleSpec {
+    pub requests: Spanned<u32>,
+    pub per: Spanned<DurationValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestionDelaySpec {
+    #[serde(default)]
+    pub min: DurationValue,
+    pub median: Spanned<DurationValue>,
+    pub max: Option<DurationValue>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,256 @@
+//! `entralab serve`: every scenario as its own tenant behind a mock Microsoft Graph.
+
+use super::inputs::load_all;
+use crate::exit::Exit;
+use crate::graph::{Precision, Timestamp};
+use crate::scenario::{DurationValue, Scenario};
+use crate::server::{self, AppCredentials, Certificate, Clock, FaultConfig, ServerConfig, TenantConfig};
+use crate::sim;
+use crate::store::Store;
+use serde_json::json;
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// Scenario files, or folders of them; the built-in labs when none is given.
+    pub paths: Vec<PathBuf>,
+    /// Address to listen on. Loopback by default.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub bind: SocketAddr,
+    /// Serve plain HTTP instead of HTTPS (MSAL-based clients need HTTPS).
+    #[arg(long)]
+    pub http: bool,
+    /// Where to write the self-signed certificate for clients to trust.
+    #[arg(long, value_name = "FILE")]
+    pub cert_file: Option<PathBuf>,
+    /// Write the connection details as JSON here once the server listens.
+    #[arg(long, value_name = "FILE")]
+    pub info_file: Option<PathBuf>,
+    /// Pretend it is this instant (RFC 3339) when deciding which records have been ingested.
+    #[arg(long, value_parser = parse_timestamp)]
+    pub now: Option<Timestamp>,
+    /// Throttle every tenant: N requests per window per app, e.g. 5/10s.
+    #[arg(long, value_parser = parse_throttle)]
+    pub throttle: Option<(u32, u64)>,
+    /// Delay every Graph response by this long, e.g. 200ms.
+    #[arg(long, value_parser = parse_duration_ms)]
+    pub latency: Option<u64>,
+    /// Answer this share of Graph requests with 503 or 504, e.g. 0.05.
+    #[arg(long)]
+    pub server_errors: Option<f64>,
+    /// Median ingestion delay for every tenant, e.g. 3m (from 0 to 3x the median).
+    #[arg(long, value_parser = parse_duration_ms)]
+    pub ingestion_delay: Option<u64>,
+}
+
+pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
+    let (scenarios, broken) = load_all(&args.paths, err)?;
+    if broken {
+        return Ok(Exit::BadInput);
+    }
+    let tenants: Vec<(TenantSummary, TenantConfig)> = scenarios.iter().map(|s| tenant(s, args)).collect();
+    let (summaries, configs): (Vec<_>, Vec<_>) = tenants.into_iter().unzip();
+    let certificate = match (!args.http).then(Certificate::self_signed).transpose() {
+        Ok(c) => c,
+        Err(e) => {
+            writeln!(err, "error: cannot make a certificate: {e}")?;
+            return Ok(Exit::BadInput);
+        }
+    };
+    let cert_path = args.cert_file.clone().unwrap_or_else(|| std::env::temp_dir().join("entralab").join("localhost.pem"));
+    let cert_path = match &certificate {
+        Some(c) => Some(c.write(&cert_path).map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", cert_path.display())))?),
+        None => None,
+    };
+    let config = ServerConfig { tenants: configs, clock: args.now.map_or(Clock::System, Clock::Fixed) };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let running = match server::start(config, args.bind, certificate.as_ref()).await {
+            Ok(running) => running,
+            Err(e) => {
+                writeln!(err, "error: cannot listen on {}: {e}", args.bind)?;
+                return Ok(Exit::BadInput);
+            }
+        };
+        let scheme = if args.http { "http" } else { "https" };
+        let host = match running.addr.ip() {
+            ip if ip.is_unspecified() => "127.0.0.1".to_string(),
+            std::net::IpAddr::V6(ip) => format!("[{ip}]"),
+            ip => ip.to_string(),
+        };
+        let base = format!("{scheme}://{host}:{}", running.addr.port());
+        let info = info(&base, cert_path.as_deref(), &summaries);
+        write!(out, "{}", human(&info))?;
+        out.flush()?;
+        if let Some(path) = &args.info_file {
+            write_atomically(path, &serde_json::to_vec_pretty(&info).expect("serializes"))?;
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        writeln!(out, "stopping")?;
+        running.shutdown();
+        Ok(Exit::Success)
+    })
+}
+
+/// What the user needs to know about one tenant.
+struct TenantSummary {
+    name: String,
+    id: String,
+    domain: String,
+    apps: Vec<AppCredentials>,
+    sign_ins: usize,
+    audits: usize,
+    window: Option<(Timestamp, Timestamp)>,
+}
+
+fn tenant(scenario: &Scenario, args: &ServeArgs) -> (TenantSummary, TenantConfig) {
+    let store = Store::from_records(sim::simulate(scenario).filter_map(|item| item.record));
+    let apps: Vec<AppCredentials> = scenario
+        .app_registrations
+        .iter()
+        .map(|a| AppCredentials {
+            display_name: a.display_name.clone(),
+            client_id: a.client_id.clone(),
+            client_secret: a.client_secret.clone(),
+            roles: a.permissions.clone(),
+        })
+        .collect();
+    let faults = &scenario.faults;
+    let ms = |ticks: i64| (ticks.max(0) / 10_000) as u64;
+    let seconds = |ticks: i64| (ticks.max(0) / 10_000_000) as u64;
+    let fault_config = FaultConfig {
+        throttle: args.throttle.or(faults.throttle.map(|t| (t.requests, seconds(t.window_ticks).max(1)))),
+        latency_ms: args.latency.unwrap_or(ms(faults.latency_ticks)),
+        server_error_rate: args.server_errors.unwrap_or(faults.server_error_rate),
+        ingestion_delay: match args.ingestion_delay {
+            Some(median_ms) => Some((0, median_ms / 1000, median_ms * 3 / 1000)),
+            None => faults.ingestion_delay.map(|d| (seconds(d.min_ticks), seconds(d.median_ticks), seconds(d.max_ticks))),
+        },
+    };
+    let times = store.sign_ins.iter().map(|s| s.created_date_time).chain(store.audits.iter().map(|a| a.activity_date_time));
+    let last = times.max();
+    let window = last.map(|last| {
+        let from = scenario.start.min(last).truncate_to_seconds();
+        let from = Timestamp::from_unix_seconds(from.unix_seconds() - from.unix_seconds().rem_euclid(60));
+        let to = last.plus_seconds(1).unix_seconds();
+        (from, Timestamp::from_unix_seconds(to + (300 - to.rem_euclid(300)) % 300))
+    });
+    let id = sim::tenant_id(scenario);
+    let summary = TenantSummary {
+        name: scenario.name.clone(),
+        id: id.clone(),
+        domain: scenario.tenant.domain.clone(),
+        apps: apps.clone(),
+        sign_ins: store.sign_ins.len(),
+        audits: store.audits.len(),
+        window,
+    };
+    let config = TenantConfig {
+        name: scenario.name.clone(),
+        id,
+        domain: scenario.tenant.domain.clone(),
+        display_name: scenario.tenant.display_name.clone(),
+        premium: scenario.tenant.premium,
+        apps,
+        store,
+        faults: fault_config,
+        seed: scenario.seed,
+    };
+    (summary, config)
+}
+
+fn info(base: &str, cert: Option<&Path>, tenants: &[TenantSummary]) -> serde_json::Value {
+    let cacert = cert.map(|c| format!("--cacert {} ", c.display())).unwrap_or_default();
+    let tenants: Vec<serde_json::Value> = tenants
+        .iter()
+        .map(|t| {
+            let app = t.apps.first();
+            let mut curl = Vec::new();
+            if let Some(app) = app {
+                curl.push(format!(
+                    "TOKEN=$(curl -s {cacert}-X POST {base}/{}/oauth2/v2.0/token -d client_id={} -d client_secret={} -d grant_type=client_credentials --data-urlencode scope=https://graph.microsoft.com/.default | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')",
+                    t.id, app.client_id, app.client_secret
+                ));
+                if let Some((from, to)) = t.window {
+                    let from = from.to_graph_string(Precision::Seconds);
+                    let to = to.to_graph_string(Precision::Seconds);
+                    for (count, path, field) in [(t.sign_ins, "signIns", "createdDateTime"), (t.audits, "directoryAudits", "activityDateTime")] {
+                        if count > 0 {
+                            curl.push(format!(
+                                "curl -s {cacert}-H \"Authorization: Bearer $TOKEN\" \"{base}/v1.0/auditLogs/{path}?\\$filter={field}%20ge%20{from}%20and%20{field}%20lt%20{to}\""
+                            ));
+                        }
+                    }
+                }
+            }
+            json!({
+                "name": t.name,
+                "tenant_id": t.id,
+                "domain": t.domain,
+                "client_id": app.map(|a| a.client_id.clone()),
+                "client_secret": app.map(|a| a.client_secret.clone()),
+                "sign_ins": t.sign_ins,
+                "directory_audits": t.audits,
+                "curl": curl,
+            })
+        })
+        .collect();
+    json!({
+        "base_url": base,
+        "authority": base,
+        "graph_url": format!("{base}/v1.0"),
+        "certificate": cert.map(|c| c.display().to_string()),
+        "tenants": tenants,
+    })
+}
+
+fn human(info: &serde_json::Value) -> String {
+    let mut text = format!("entralab mock Graph listening on {}\n", info["base_url"].as_str().unwrap_or(""));
+    if let Some(cert) = info["certificate"].as_str() {
+        text.push_str(&format!("  certificate: {cert}  (trust it: curl --cacert, REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python)\n"));
+    }
+    text.push_str(&format!("  authority: {}   Graph base URL: {}\n", info["authority"].as_str().unwrap_or(""), info["graph_url"].as_str().unwrap_or("")));
+    for t in info["tenants"].as_array().into_iter().flatten() {
+        text.push_str(&format!(
+            "\ntenant {} ({}): {} sign-ins, {} directory audits\n  tenant id {}  client id {}  client secret {}\n",
+            t["name"].as_str().unwrap_or(""),
+            t["domain"].as_str().unwrap_or(""),
+            t["sign_ins"],
+            t["directory_audits"],
+            t["tenant_id"].as_str().unwrap_or(""),
+            t["client_id"].as_str().unwrap_or("(no app registration)"),
+            t["client_secret"].as_str().unwrap_or("-"),
+        ));
+        for command in t["curl"].as_array().into_iter().flatten() {
+            text.push_str(&format!("  {}\n", command.as_str().unwrap_or("")));
+        }
+    }
+    text.push_str("\nCtrl-C stops the server.\n");
+    text
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let partial = path.with_extension("partial");
+    std::fs::write(&partial, bytes)?;
+    std::fs::rename(&partial, path)
+}
+
+fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
+    Timestamp::parse(text).map_err(|e| e.to_string())
+}
+
+fn parse_duration_ms(text: &str) -> Result<u64, String> {
+    DurationValue::parse(text).map(|d| (d.ticks() / 10_000) as u64)
+}
+
+fn parse_throttle(text: &str) -> Result<(u32, u64), String> {
+    let (requests, window) = text.split_once('/').ok_or("write requests/window, e.g. 5/10s")?;
+    let requests: u32 = requests.trim().parse().ok().filter(|r| *r > 0).ok_or("the request budget is a whole number of 1 or more")?;
+    let window = DurationValue::parse(window)?.ticks() / 10_000_000;
+    if window < 1 {
+        return Err("the window is at least 1s".into());
+    }
+    Ok((requests, window as u64))
+}

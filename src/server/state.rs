@@ -1,0 +1,53 @@
+//! Everything the handlers share: tenants with their stores, the token signer, the clock.
+
+use super::config::{Clock, ServerConfig, TenantConfig};
+use super::faults::{IngestionDelays, Throttle};
+use super::token::TokenSigner;
+use std::sync::atomic::AtomicU64;
+
+pub struct AppState {
+    pub tenants: Vec<TenantState>,
+    pub signer: TokenSigner,
+    pub clock: Clock,
+    /// `https` or `http`, for the absolute URLs the server hands out.
+    pub scheme: &'static str,
+    /// `host:port` for requests that do not name the host.
+    pub host: String,
+}
+
+pub struct TenantState {
+    pub config: TenantConfig,
+    pub delays: Option<IngestionDelays>,
+    pub throttle: Throttle,
+    /// Graph requests so far; numbers the fault decisions.
+    pub requests: AtomicU64,
+}
+
+impl AppState {
+    pub fn new(config: ServerConfig, scheme: &'static str, host: String) -> Self {
+        let tenants = config
+            .tenants
+            .into_iter()
+            .map(|tenant| TenantState {
+                delays: IngestionDelays::draw(&tenant),
+                throttle: Throttle::default(),
+                requests: AtomicU64::new(0),
+                config: tenant,
+            })
+            .collect();
+        AppState { tenants, signer: TokenSigner::random(), clock: config.clock, scheme, host }
+    }
+
+    /// Wall-clock Unix seconds, for token lifetimes and throttling windows.
+    pub fn unix_now(&self) -> i64 {
+        chrono::Utc::now().timestamp()
+    }
+
+    /// A tenant by id or domain (the first one declaring the domain), ignoring case.
+    pub fn tenant(&self, id_or_domain: &str) -> Option<&TenantState> {
+        self.tenants
+            .iter()
+            .find(|t| t.config.id.eq_ignore_ascii_case(id_or_domain))
+            .or_else(|| self.tenants.iter().find(|t| t.config.domain.eq_ignore_ascii_case(id_or_domain)))
+    }
+}
