@@ -7,6 +7,8 @@ mod inputs;
 mod run;
 mod serve;
 
+pub use serve::tenant_config;
+
 use crate::exit::Exit;
 use clap::{Parser, Subcommand};
 use std::io::Write;

@@ -105,9 +105,10 @@ struct TenantSummary {
     window: Option<(Timestamp, Timestamp)>,
 }
 
-fn tenant(scenario: &Scenario, args: &ServeArgs) -> (TenantSummary, TenantConfig) {
+/// A simulated scenario as a tenant of the mock, with the faults the scenario asks for.
+pub fn tenant_config(scenario: &Scenario) -> TenantConfig {
     let store = Store::from_records(sim::simulate(scenario).filter_map(|item| item.record));
-    let apps: Vec<AppCredentials> = scenario
+    let apps = scenario
         .app_registrations
         .iter()
         .map(|a| AppCredentials {
@@ -118,45 +119,50 @@ fn tenant(scenario: &Scenario, args: &ServeArgs) -> (TenantSummary, TenantConfig
         })
         .collect();
     let faults = &scenario.faults;
-    let ms = |ticks: i64| (ticks.max(0) / 10_000) as u64;
     let seconds = |ticks: i64| (ticks.max(0) / 10_000_000) as u64;
-    let fault_config = FaultConfig {
-        throttle: args.throttle.or(faults.throttle.map(|t| (t.requests, seconds(t.window_ticks).max(1)))),
-        latency_ms: args.latency.unwrap_or(ms(faults.latency_ticks)),
-        server_error_rate: args.server_errors.unwrap_or(faults.server_error_rate),
-        ingestion_delay: match args.ingestion_delay {
-            Some(median_ms) => Some((0, median_ms / 1000, median_ms * 3 / 1000)),
-            None => faults.ingestion_delay.map(|d| (seconds(d.min_ticks), seconds(d.median_ticks), seconds(d.max_ticks))),
-        },
-    };
-    let times = store.sign_ins.iter().map(|s| s.created_date_time).chain(store.audits.iter().map(|a| a.activity_date_time));
-    let last = times.max();
-    let window = last.map(|last| {
-        let from = scenario.start.min(last).truncate_to_seconds();
-        let from = Timestamp::from_unix_seconds(from.unix_seconds() - from.unix_seconds().rem_euclid(60));
-        let to = last.plus_seconds(1).unix_seconds();
-        (from, Timestamp::from_unix_seconds(to + (300 - to.rem_euclid(300)) % 300))
-    });
-    let id = sim::tenant_id(scenario);
-    let summary = TenantSummary {
+    TenantConfig {
         name: scenario.name.clone(),
-        id: id.clone(),
-        domain: scenario.tenant.domain.clone(),
-        apps: apps.clone(),
-        sign_ins: store.sign_ins.len(),
-        audits: store.audits.len(),
-        window,
-    };
-    let config = TenantConfig {
-        name: scenario.name.clone(),
-        id,
+        id: sim::tenant_id(scenario),
         domain: scenario.tenant.domain.clone(),
         display_name: scenario.tenant.display_name.clone(),
         premium: scenario.tenant.premium,
         apps,
         store,
-        faults: fault_config,
+        faults: FaultConfig {
+            throttle: faults.throttle.map(|t| (t.requests, seconds(t.window_ticks).max(1))),
+            latency_ms: (faults.latency_ticks.max(0) / 10_000) as u64,
+            server_error_rate: faults.server_error_rate,
+            ingestion_delay: faults.ingestion_delay.map(|d| (seconds(d.min_ticks), seconds(d.median_ticks), seconds(d.max_ticks))),
+        },
         seed: scenario.seed,
+    }
+}
+
+fn tenant(scenario: &Scenario, args: &ServeArgs) -> (TenantSummary, TenantConfig) {
+    let mut config = tenant_config(scenario);
+    let faults = &mut config.faults;
+    faults.throttle = args.throttle.or(faults.throttle);
+    faults.latency_ms = args.latency.unwrap_or(faults.latency_ms);
+    faults.server_error_rate = args.server_errors.unwrap_or(faults.server_error_rate);
+    if let Some(median_ms) = args.ingestion_delay {
+        faults.ingestion_delay = Some((0, median_ms / 1000, median_ms * 3 / 1000));
+    }
+    let store = &config.store;
+    let times = store.sign_ins.iter().map(|s| s.created_date_time).chain(store.audits.iter().map(|a| a.activity_date_time));
+    // The lab's queries: from the timeline's start to the next 5-minute mark after the last record.
+    let window = times.max().map(|last| {
+        let from = scenario.start.min(last).unix_seconds();
+        let to = last.plus_seconds(1).unix_seconds();
+        (Timestamp::from_unix_seconds(from - from.rem_euclid(60)), Timestamp::from_unix_seconds(to + (300 - to.rem_euclid(300)) % 300))
+    });
+    let summary = TenantSummary {
+        name: config.name.clone(),
+        id: config.id.clone(),
+        domain: config.domain.clone(),
+        apps: config.apps.clone(),
+        sign_ins: store.sign_ins.len(),
+        audits: store.audits.len(),
+        window,
     };
     (summary, config)
 }
