@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod client;
 pub mod exit;
 pub mod export;
 pub mod graph;
@@ -13,3 +14,4 @@ pub mod scenario;
 pub mod server;
 pub mod sim;
 pub mod store;
+pub mod verify;

@@ -4,7 +4,9 @@ use super::inputs::load_all;
 use crate::exit::Exit;
 use crate::graph::{Precision, Timestamp};
 use crate::scenario::{DurationValue, Scenario};
-use crate::server::{self, AppCredentials, Certificate, Clock, FaultConfig, ServerConfig, TenantConfig};
+use crate::server::{
+    self, AppCredentials, Certificate, Clock, FaultConfig, ServerConfig, TenantConfig,
+};
 use crate::sim;
 use crate::store::Store;
 use serde_json::json;
@@ -50,7 +52,8 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
     if broken {
         return Ok(Exit::BadInput);
     }
-    let tenants: Vec<(TenantSummary, TenantConfig)> = scenarios.iter().map(|s| tenant(s, args)).collect();
+    let tenants: Vec<(TenantSummary, TenantConfig)> =
+        scenarios.iter().map(|s| tenant(s, args)).collect();
     let (summaries, configs): (Vec<_>, Vec<_>) = tenants.into_iter().unzip();
     let certificate = match (!args.http).then(Certificate::self_signed).transpose() {
         Ok(c) => c,
@@ -59,13 +62,26 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
             return Ok(Exit::BadInput);
         }
     };
-    let cert_path = args.cert_file.clone().unwrap_or_else(|| std::env::temp_dir().join("entralab").join("localhost.pem"));
+    let cert_path = args
+        .cert_file
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join("entralab").join("localhost.pem"));
     let cert_path = match &certificate {
-        Some(c) => Some(c.write(&cert_path).map_err(|e| io::Error::new(e.kind(), format!("cannot write {}: {e}", cert_path.display())))?),
+        Some(c) => Some(c.write(&cert_path).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot write {}: {e}", cert_path.display()),
+            )
+        })?),
         None => None,
     };
-    let config = ServerConfig { tenants: configs, clock: args.now.map_or(Clock::System, Clock::Fixed) };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let config = ServerConfig {
+        tenants: configs,
+        clock: args.now.map_or(Clock::System, Clock::Fixed),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
         let running = match server::start(config, args.bind, certificate.as_ref()).await {
             Ok(running) => running,
@@ -129,10 +145,18 @@ pub fn tenant_config(scenario: &Scenario) -> TenantConfig {
         apps,
         store,
         faults: FaultConfig {
-            throttle: faults.throttle.map(|t| (t.requests, seconds(t.window_ticks).max(1))),
+            throttle: faults
+                .throttle
+                .map(|t| (t.requests, seconds(t.window_ticks).max(1))),
             latency_ms: (faults.latency_ticks.max(0) / 10_000) as u64,
             server_error_rate: faults.server_error_rate,
-            ingestion_delay: faults.ingestion_delay.map(|d| (seconds(d.min_ticks), seconds(d.median_ticks), seconds(d.max_ticks))),
+            ingestion_delay: faults.ingestion_delay.map(|d| {
+                (
+                    seconds(d.min_ticks),
+                    seconds(d.median_ticks),
+                    seconds(d.max_ticks),
+                )
+            }),
         },
         seed: scenario.seed,
     }
@@ -148,12 +172,19 @@ fn tenant(scenario: &Scenario, args: &ServeArgs) -> (TenantSummary, TenantConfig
         faults.ingestion_delay = Some((0, median_ms / 1000, median_ms * 3 / 1000));
     }
     let store = &config.store;
-    let times = store.sign_ins.iter().map(|s| s.created_date_time).chain(store.audits.iter().map(|a| a.activity_date_time));
+    let times = store
+        .sign_ins
+        .iter()
+        .map(|s| s.created_date_time)
+        .chain(store.audits.iter().map(|a| a.activity_date_time));
     // The lab's queries: from the timeline's start to the next 5-minute mark after the last record.
     let window = times.max().map(|last| {
         let from = scenario.start.min(last).unix_seconds();
         let to = last.plus_seconds(1).unix_seconds();
-        (Timestamp::from_unix_seconds(from - from.rem_euclid(60)), Timestamp::from_unix_seconds(to + (300 - to.rem_euclid(300)) % 300))
+        (
+            Timestamp::from_unix_seconds(from - from.rem_euclid(60)),
+            Timestamp::from_unix_seconds(to + (300 - to.rem_euclid(300)) % 300),
+        )
     });
     let summary = TenantSummary {
         name: config.name.clone(),
@@ -168,7 +199,9 @@ fn tenant(scenario: &Scenario, args: &ServeArgs) -> (TenantSummary, TenantConfig
 }
 
 fn info(base: &str, cert: Option<&Path>, tenants: &[TenantSummary]) -> serde_json::Value {
-    let cacert = cert.map(|c| format!("--cacert {} ", c.display())).unwrap_or_default();
+    let cacert = cert
+        .map(|c| format!("--cacert {} ", c.display()))
+        .unwrap_or_default();
     let tenants: Vec<serde_json::Value> = tenants
         .iter()
         .map(|t| {
@@ -213,11 +246,18 @@ fn info(base: &str, cert: Option<&Path>, tenants: &[TenantSummary]) -> serde_jso
 }
 
 fn human(info: &serde_json::Value) -> String {
-    let mut text = format!("entralab mock Graph listening on {}\n", info["base_url"].as_str().unwrap_or(""));
+    let mut text = format!(
+        "entralab mock Graph listening on {}\n",
+        info["base_url"].as_str().unwrap_or("")
+    );
     if let Some(cert) = info["certificate"].as_str() {
         text.push_str(&format!("  certificate: {cert}  (trust it: curl --cacert, REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python)\n"));
     }
-    text.push_str(&format!("  authority: {}   Graph base URL: {}\n", info["authority"].as_str().unwrap_or(""), info["graph_url"].as_str().unwrap_or("")));
+    text.push_str(&format!(
+        "  authority: {}   Graph base URL: {}\n",
+        info["authority"].as_str().unwrap_or(""),
+        info["graph_url"].as_str().unwrap_or("")
+    ));
     for t in info["tenants"].as_array().into_iter().flatten() {
         text.push_str(&format!(
             "\ntenant {} ({}): {} sign-ins, {} directory audits\n  tenant id {}  client id {}  client secret {}\n",
@@ -252,8 +292,15 @@ fn parse_duration_ms(text: &str) -> Result<u64, String> {
 }
 
 fn parse_throttle(text: &str) -> Result<(u32, u64), String> {
-    let (requests, window) = text.split_once('/').ok_or("write requests/window, e.g. 5/10s")?;
-    let requests: u32 = requests.trim().parse().ok().filter(|r| *r > 0).ok_or("the request budget is a whole number of 1 or more")?;
+    let (requests, window) = text
+        .split_once('/')
+        .ok_or("write requests/window, e.g. 5/10s")?;
+    let requests: u32 = requests
+        .trim()
+        .parse()
+        .ok()
+        .filter(|r| *r > 0)
+        .ok_or("the request budget is a whole number of 1 or more")?;
     let window = DurationValue::parse(window)?.ticks() / 10_000_000;
     if window < 1 {
         return Err("the window is at least 1s".into());

@@ -5,10 +5,14 @@
 mod beta;
 mod collection;
 mod directory_audit;
+pub mod paths;
 mod sign_in;
 pub(crate) mod timestamp;
 
-pub use beta::{BETA_SIGN_IN_PROPERTIES, DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES, beta_sign_in, sign_in_event_type};
+pub use beta::{
+    BETA_SIGN_IN_PROPERTIES, DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES, beta_sign_in,
+    sign_in_event_type,
+};
 pub use collection::{DIRECTORY_AUDITS_CONTEXT, SIGN_INS_CONTEXT};
 pub use directory_audit::{
     AppIdentity, AuditActivityInitiator, DirectoryAudit, KeyValue, ModifiedProperty,

@@ -7,11 +7,26 @@ pub enum Ast {
     And(Box<Ast>, Box<Ast>),
     Or(Box<Ast>, Box<Ast>),
     Not(Box<Ast>),
-    Compare { left: Operand, op: CompareOp, right: Operand, at: usize },
+    Compare {
+        left: Operand,
+        op: CompareOp,
+        right: Operand,
+        at: usize,
+    },
     /// A function call used as a condition: `startswith(path, 'x')`.
-    Call { name: String, args: Vec<Operand>, at: usize },
+    Call {
+        name: String,
+        args: Vec<Operand>,
+        at: usize,
+    },
     /// `path/any(v: body)` or `path/all(v: body)`; `any()` without a body is "not empty".
-    Lambda { path: Vec<String>, all: bool, var: Option<String>, body: Option<Box<Ast>>, at: usize },
+    Lambda {
+        path: Vec<String>,
+        all: bool,
+        var: Option<String>,
+        body: Option<Box<Ast>>,
+        at: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -18,9 +18,20 @@ enum Cond {
     And(Box<Cond>, Box<Cond>),
     Or(Box<Cond>, Box<Cond>),
     Not(Box<Cond>),
-    Compare { prop: Prop, op: CompareOp, value: Value },
-    StartsWith { prop: Prop, prefix: String },
-    Lambda { coll: Coll, all: bool, body: Option<Box<Cond>> },
+    Compare {
+        prop: Prop,
+        op: CompareOp,
+        value: Value,
+    },
+    StartsWith {
+        prop: Prop,
+        prefix: String,
+    },
+    Lambda {
+        coll: Coll,
+        all: bool,
+        body: Option<Box<Cond>>,
+    },
 }
 
 /// A literal, converted to the property's type.
@@ -37,7 +48,9 @@ impl Filter {
     /// Parses and binds `text` against `schema`.
     pub fn parse(text: &str, schema: &'static Schema) -> Result<Filter, FilterError> {
         let ast = parse(text)?;
-        Ok(Filter { cond: bind(&ast, schema, None)? })
+        Ok(Filter {
+            cond: bind(&ast, schema, None)?,
+        })
     }
 
     pub fn matches(&self, entity: &dyn Entity) -> bool {
@@ -59,10 +72,16 @@ fn narrow(cond: &Cond, time: Prop, window: &mut (Option<i64>, Option<i64>)) {
             narrow(a, time, window);
             narrow(b, time, window);
         }
-        Cond::Compare { prop, op, value: Value::Time(t) } if *prop == time => {
+        Cond::Compare {
+            prop,
+            op,
+            value: Value::Time(t),
+        } if *prop == time => {
             let t = t.ticks();
-            let raise = |bound: &mut Option<i64>, v: i64| *bound = Some(bound.map_or(v, |b| b.max(v)));
-            let lower = |bound: &mut Option<i64>, v: i64| *bound = Some(bound.map_or(v, |b| b.min(v)));
+            let raise =
+                |bound: &mut Option<i64>, v: i64| *bound = Some(bound.map_or(v, |b| b.max(v)));
+            let lower =
+                |bound: &mut Option<i64>, v: i64| *bound = Some(bound.map_or(v, |b| b.min(v)));
             match op {
                 CompareOp::Ge => raise(&mut window.0, t),
                 CompareOp::Gt => raise(&mut window.0, t.saturating_add(1)),
@@ -82,59 +101,123 @@ fn narrow(cond: &Cond, time: Prop, window: &mut (Option<i64>, Option<i64>)) {
 /// `var` is the lambda variable in scope, if any.
 fn bind(ast: &Ast, schema: &'static Schema, var: Option<&str>) -> Result<Cond, FilterError> {
     Ok(match ast {
-        Ast::And(a, b) => Cond::And(Box::new(bind(a, schema, var)?), Box::new(bind(b, schema, var)?)),
-        Ast::Or(a, b) => Cond::Or(Box::new(bind(a, schema, var)?), Box::new(bind(b, schema, var)?)),
+        Ast::And(a, b) => Cond::And(
+            Box::new(bind(a, schema, var)?),
+            Box::new(bind(b, schema, var)?),
+        ),
+        Ast::Or(a, b) => Cond::Or(
+            Box::new(bind(a, schema, var)?),
+            Box::new(bind(b, schema, var)?),
+        ),
         Ast::Not(a) => Cond::Not(Box::new(bind(a, schema, var)?)),
-        Ast::Compare { left, op, right, at } => match (left, right) {
-            (Operand::Path(path, at), Operand::Literal(lit, _)) => compare(schema, var, path, *at, *op, lit)?,
-            (Operand::Literal(lit, _), Operand::Path(path, at)) => compare(schema, var, path, *at, op.flipped(), lit)?,
-            _ => return Err(FilterError::at(*at, "a comparison needs a property on one side and a value on the other")),
+        Ast::Compare {
+            left,
+            op,
+            right,
+            at,
+        } => match (left, right) {
+            (Operand::Path(path, at), Operand::Literal(lit, _)) => {
+                compare(schema, var, path, *at, *op, lit)?
+            }
+            (Operand::Literal(lit, _), Operand::Path(path, at)) => {
+                compare(schema, var, path, *at, op.flipped(), lit)?
+            }
+            _ => {
+                return Err(FilterError::at(
+                    *at,
+                    "a comparison needs a property on one side and a value on the other",
+                ));
+            }
         },
         Ast::Call { name, args, at } => {
             if !name.eq_ignore_ascii_case("startswith") {
-                return Err(FilterError::at(*at, format!("the function `{name}` is not supported here; use startswith")));
+                return Err(FilterError::at(
+                    *at,
+                    format!("the function `{name}` is not supported here; use startswith"),
+                ));
             }
             match args.as_slice() {
-                [Operand::Path(path, p_at), Operand::Literal(Literal::Str(prefix), _)] => {
+                [
+                    Operand::Path(path, p_at),
+                    Operand::Literal(Literal::Str(prefix), _),
+                ] => {
                     let (prop, kind) = property(schema, var, path, *p_at)?;
                     if kind != Kind::Str {
                         return Err(FilterError::at(*p_at, "startswith needs a text property"));
                     }
-                    Cond::StartsWith { prop, prefix: prefix.to_lowercase() }
+                    Cond::StartsWith {
+                        prop,
+                        prefix: prefix.to_lowercase(),
+                    }
                 }
-                _ => return Err(FilterError::at(*at, "startswith takes a property and a quoted text: startswith(appDisplayName,'Graph')")),
+                _ => {
+                    return Err(FilterError::at(
+                        *at,
+                        "startswith takes a property and a quoted text: startswith(appDisplayName,'Graph')",
+                    ));
+                }
             }
         }
-        Ast::Lambda { path, all, var: inner, body, at } => {
+        Ast::Lambda {
+            path,
+            all,
+            var: inner,
+            body,
+            at,
+        } => {
             if var.is_some() {
                 return Err(FilterError::at(*at, "lambdas cannot be nested"));
             }
             let joined = path.join("/");
-            let (coll, element) = schema
-                .collection(&joined)
-                .ok_or_else(|| FilterError::at(*at, format!("`{joined}` is not a collection of {}", schema.name)))?;
+            let (coll, element) = schema.collection(&joined).ok_or_else(|| {
+                FilterError::at(
+                    *at,
+                    format!("`{joined}` is not a collection of {}", schema.name),
+                )
+            })?;
             let body = match body {
                 Some(body) => Some(Box::new(bind(body, element, inner.as_deref())?)),
                 None if *all => return Err(FilterError::at(*at, "all() needs a condition")),
                 None => None,
             };
-            Cond::Lambda { coll, all: *all, body }
+            Cond::Lambda {
+                coll,
+                all: *all,
+                body,
+            }
         }
     })
 }
 
-fn property(schema: &Schema, var: Option<&str>, path: &[String], at: usize) -> Result<(Prop, Kind), FilterError> {
+fn property(
+    schema: &Schema,
+    var: Option<&str>,
+    path: &[String],
+    at: usize,
+) -> Result<(Prop, Kind), FilterError> {
     let relative: &[String] = match var {
         Some(var) => match path.split_first() {
             Some((first, rest)) if first == var => rest,
-            _ => return Err(FilterError::at(at, format!("inside the lambda, write paths from `{var}`, like {var}/id"))),
+            _ => {
+                return Err(FilterError::at(
+                    at,
+                    format!("inside the lambda, write paths from `{var}`, like {var}/id"),
+                ));
+            }
         },
         None => path,
     };
     let joined = relative.join("/");
-    schema
-        .property(&joined)
-        .ok_or_else(|| FilterError::at(at, format!("`{}` is not a filterable property of {}", path.join("/"), schema.name)))
+    schema.property(&joined).ok_or_else(|| {
+        FilterError::at(
+            at,
+            format!(
+                "`{}` is not a filterable property of {}",
+                path.join("/"),
+                schema.name
+            ),
+        )
+    })
 }
 
 fn compare(
@@ -158,12 +241,17 @@ fn compare(
         (Kind::Bool, _) => return Err(mismatch("true or false")),
         (Kind::Time, Literal::Time(t)) => Value::Time(*t),
         (Kind::Time, Literal::Str(_)) => {
-            return Err(mismatch("a DateTimeOffset: write it without quotes, like 2025-03-17T15:00:00Z"));
+            return Err(mismatch(
+                "a DateTimeOffset: write it without quotes, like 2025-03-17T15:00:00Z",
+            ));
         }
         (Kind::Time, _) => return Err(mismatch("a DateTimeOffset, like 2025-03-17T15:00:00Z")),
     };
     if value == Value::Null && !matches!(op, CompareOp::Eq | CompareOp::Ne) {
-        return Err(FilterError::at(at, "null can only be compared with eq or ne"));
+        return Err(FilterError::at(
+            at,
+            "null can only be compared with eq or ne",
+        ));
     }
     Ok(Cond::Compare { prop, op, value })
 }
@@ -178,10 +266,16 @@ fn eval(cond: &Cond, entity: &dyn Entity) -> bool {
             Val::Str(s) => starts_with_ignore_case(s, prefix),
             _ => false,
         },
-        Cond::Lambda { coll, all: false, body } => {
-            entity.any(*coll, &mut |e| body.as_ref().is_none_or(|b| eval(b, e)))
-        }
-        Cond::Lambda { coll, all: true, body } => {
+        Cond::Lambda {
+            coll,
+            all: false,
+            body,
+        } => entity.any(*coll, &mut |e| body.as_ref().is_none_or(|b| eval(b, e))),
+        Cond::Lambda {
+            coll,
+            all: true,
+            body,
+        } => {
             let body = body.as_ref().expect("all() has a body");
             !entity.any(*coll, &mut |e| !eval(body, e))
         }
@@ -223,7 +317,8 @@ fn cmp_ignore_case(text: &str, lower: &str) -> Ordering {
 
 fn starts_with_ignore_case(text: &str, lower_prefix: &str) -> bool {
     if text.is_ascii() {
-        text.len() >= lower_prefix.len() && text.as_bytes()[..lower_prefix.len()].eq_ignore_ascii_case(lower_prefix.as_bytes())
+        text.len() >= lower_prefix.len()
+            && text.as_bytes()[..lower_prefix.len()].eq_ignore_ascii_case(lower_prefix.as_bytes())
     } else {
         text.to_lowercase().starts_with(lower_prefix)
     }
@@ -235,7 +330,10 @@ mod tests {
     use crate::odata::schema::{DIRECTORY_AUDIT, SIGN_IN, SIGN_IN_BETA};
 
     fn bad(text: &str) {
-        assert!(Filter::parse(text, &SIGN_IN).is_err(), "{text} should be refused");
+        assert!(
+            Filter::parse(text, &SIGN_IN).is_err(),
+            "{text} should be refused"
+        );
     }
 
     #[test]
@@ -259,23 +357,47 @@ mod tests {
         .unwrap();
         let lower = Timestamp::parse("2025-03-17T15:00:00Z").unwrap().ticks();
         let upper = Timestamp::parse("2025-03-17T15:10:00Z").unwrap().ticks() - 1;
-        assert_eq!(f.time_window(Prop::CreatedDateTime), (Some(lower), Some(upper)));
-        let f = Filter::parse("createdDateTime ge 2025-03-17T15:00:00Z or status/errorCode eq 0", &SIGN_IN).unwrap();
+        assert_eq!(
+            f.time_window(Prop::CreatedDateTime),
+            (Some(lower), Some(upper))
+        );
+        let f = Filter::parse(
+            "createdDateTime ge 2025-03-17T15:00:00Z or status/errorCode eq 0",
+            &SIGN_IN,
+        )
+        .unwrap();
         assert_eq!(f.time_window(Prop::CreatedDateTime), (None, None));
     }
 
     #[test]
     fn binds_lambdas_per_resource() {
         assert!(Filter::parse("targetResources/any(t: t/id eq 'x')", &DIRECTORY_AUDIT).is_ok());
-        assert!(Filter::parse("targetResources/any(x: startswith(x/displayName, 'ユ'))", &DIRECTORY_AUDIT).is_ok());
-        assert!(Filter::parse("signInEventTypes/any(t: t eq 'interactiveUser' or t eq 'nonInteractiveUser')", &SIGN_IN_BETA).is_ok());
-        assert!(Filter::parse("signInEventTypes/any(t: t eq 'interactiveUser')", &SIGN_IN).is_err());
+        assert!(
+            Filter::parse(
+                "targetResources/any(x: startswith(x/displayName, 'ユ'))",
+                &DIRECTORY_AUDIT
+            )
+            .is_ok()
+        );
+        assert!(
+            Filter::parse(
+                "signInEventTypes/any(t: t eq 'interactiveUser' or t eq 'nonInteractiveUser')",
+                &SIGN_IN_BETA
+            )
+            .is_ok()
+        );
+        assert!(
+            Filter::parse("signInEventTypes/any(t: t eq 'interactiveUser')", &SIGN_IN).is_err()
+        );
         assert!(Filter::parse("targetResources/any(t: id eq 'x')", &DIRECTORY_AUDIT).is_err());
     }
 
     #[test]
     fn string_comparison_ignores_case() {
-        assert_eq!(cmp_ignore_case("User01@XXX.onmicrosoft.com", "user01@xxx.onmicrosoft.com"), Ordering::Equal);
+        assert_eq!(
+            cmp_ignore_case("User01@XXX.onmicrosoft.com", "user01@xxx.onmicrosoft.com"),
+            Ordering::Equal
+        );
         assert!(starts_with_ignore_case("OfficeHome", "office"));
         assert!(starts_with_ignore_case("ユーザ01", "ユーザ"));
         assert!(!starts_with_ignore_case("Of", "office"));

@@ -42,12 +42,20 @@ pub fn tokenize(text: &str) -> Result<Vec<Spanned>, FilterError> {
             b'\'' => Token::Str(string(text, &mut i)?),
             b'0'..=b'9' | b'-' => number_or_time(text, &mut i)?,
             c if c.is_ascii_alphabetic() || c == b'_' || c == b'@' || c == b'$' => {
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || matches!(bytes[i], b'_' | b'.' | b'@' | b'$')) {
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric()
+                        || matches!(bytes[i], b'_' | b'.' | b'@' | b'$'))
+                {
                     i += 1;
                 }
                 Token::Name(text[start..i].to_string())
             }
-            _ => return Err(FilterError::at(start, format!("unexpected character `{}`", char_at(text, start)))),
+            _ => {
+                return Err(FilterError::at(
+                    start,
+                    format!("unexpected character `{}`", char_at(text, start)),
+                ));
+            }
         };
         tokens.push((token, start));
     }
@@ -92,14 +100,19 @@ fn number_or_time(text: &str, i: &mut usize) -> Result<Token, FilterError> {
     let start = *i;
     let bytes = text.as_bytes();
     *i += 1;
-    while *i < bytes.len() && (bytes[*i].is_ascii_alphanumeric() || matches!(bytes[*i], b'.' | b':' | b'-' | b'+')) {
+    while *i < bytes.len()
+        && (bytes[*i].is_ascii_alphanumeric() || matches!(bytes[*i], b'.' | b':' | b'-' | b'+'))
+    {
         *i += 1;
     }
     let word = &text[start..*i];
     if word.len() >= 10 && word.as_bytes()[4] == b'-' && word.as_bytes()[7] == b'-' {
-        return Timestamp::parse(word)
-            .map(Token::Time)
-            .map_err(|_| FilterError::at(start, format!("`{word}` is not a DateTimeOffset like 2025-03-17T15:00:00Z")));
+        return Timestamp::parse(word).map(Token::Time).map_err(|_| {
+            FilterError::at(
+                start,
+                format!("`{word}` is not a DateTimeOffset like 2025-03-17T15:00:00Z"),
+            )
+        });
     }
     if let Ok(n) = word.parse::<i64>() {
         return Ok(Token::Int(n));
@@ -115,13 +128,20 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<Token> {
-        tokenize(text).unwrap().into_iter().map(|(t, _)| t).collect()
+        tokenize(text)
+            .unwrap()
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect()
     }
 
     #[test]
     fn lexes_the_lab_filter() {
         let tokens = kinds("createdDateTime ge 2025-03-17T15:00:00Z and status/errorCode eq 50126");
-        assert_eq!(tokens[2], Token::Time(Timestamp::parse("2025-03-17T15:00:00Z").unwrap()));
+        assert_eq!(
+            tokens[2],
+            Token::Time(Timestamp::parse("2025-03-17T15:00:00Z").unwrap())
+        );
         assert_eq!(tokens[5], Token::Slash);
         assert_eq!(tokens[8], Token::Int(50126));
     }

@@ -25,6 +25,9 @@ pub struct FilterError {
 
 impl FilterError {
     pub fn at(position: usize, detail: impl Into<String>) -> Self {
-        FilterError { detail: format!("{} (at character {})", detail.into(), position + 1), position: Some(position) }
+        FilterError {
+            detail: format!("{} (at character {})", detail.into(), position + 1),
+            position: Some(position),
+        }
     }
 }

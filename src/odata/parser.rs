@@ -10,10 +10,18 @@ const MAX_DEPTH: usize = 64;
 
 pub fn parse(text: &str) -> Result<Ast, FilterError> {
     let tokens = tokenize(text)?;
-    let mut parser = Parser { tokens, pos: 0, depth: 0, end: text.len() };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+        end: text.len(),
+    };
     let ast = parser.or()?;
     if let Some((_, at)) = parser.tokens.get(parser.pos) {
-        return Err(FilterError::at(*at, "unexpected text after the end of the expression"));
+        return Err(FilterError::at(
+            *at,
+            "unexpected text after the end of the expression",
+        ));
     }
     Ok(ast)
 }
@@ -55,7 +63,10 @@ impl Parser {
     fn descend(&mut self) -> Result<(), FilterError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(FilterError::at(self.at(), "the expression is nested too deeply"));
+            return Err(FilterError::at(
+                self.at(),
+                "the expression is nested too deeply",
+            ));
         }
         Ok(())
     }
@@ -101,12 +112,18 @@ impl Parser {
         }
         // A condition that is a call or a lambda, unless a comparison follows it.
         let left = match self.peek() {
-            Some(Token::Name(name)) if self.tokens.get(self.pos + 1).map(|t| &t.0) == Some(&Token::LParen) && !is_literal_name(name) => {
+            Some(Token::Name(name))
+                if self.tokens.get(self.pos + 1).map(|t| &t.0) == Some(&Token::LParen)
+                    && !is_literal_name(name) =>
+            {
                 let name = name.clone();
                 self.pos += 2;
                 let args = self.arguments()?;
                 if self.at_comparison() {
-                    return Err(FilterError::at(at, format!("`{name}(...)` cannot be compared; use it as a condition")));
+                    return Err(FilterError::at(
+                        at,
+                        format!("`{name}(...)` cannot be compared; use it as a condition"),
+                    ));
                 }
                 return Ok(Ast::Call { name, args, at });
             }
@@ -124,9 +141,19 @@ impl Parser {
             Some(Token::Name(name)) => CompareOp::from_name(&name),
             _ => None,
         }
-        .ok_or_else(|| FilterError::at(op_at, "expected a comparison operator: eq, ne, gt, ge, lt or le"))?;
+        .ok_or_else(|| {
+            FilterError::at(
+                op_at,
+                "expected a comparison operator: eq, ne, gt, ge, lt or le",
+            )
+        })?;
         let right = self.operand()?;
-        Ok(Ast::Compare { left, op, right, at })
+        Ok(Ast::Compare {
+            left,
+            op,
+            right,
+            at,
+        })
     }
 
     fn at_comparison(&self) -> bool {
@@ -165,17 +192,34 @@ impl Parser {
         self.expect(Token::LParen, "`(`")?;
         if self.peek() == Some(&Token::RParen) {
             self.pos += 1;
-            return Ok(Some(Ast::Lambda { path: path.to_vec(), all, var: None, body: None, at }));
+            return Ok(Some(Ast::Lambda {
+                path: path.to_vec(),
+                all,
+                var: None,
+                body: None,
+                at,
+            }));
         }
         let var_at = self.at();
         let var = match self.next() {
             Some(Token::Name(v)) => v,
-            _ => return Err(FilterError::at(var_at, "expected a lambda variable, as in any(t: t/id eq '...')")),
+            _ => {
+                return Err(FilterError::at(
+                    var_at,
+                    "expected a lambda variable, as in any(t: t/id eq '...')",
+                ));
+            }
         };
         self.expect(Token::Colon, "`:` after the lambda variable")?;
         let body = self.or()?;
         self.expect(Token::RParen, "`)` closing the lambda")?;
-        Ok(Some(Ast::Lambda { path: path.to_vec(), all, var: Some(var), body: Some(Box::new(body)), at }))
+        Ok(Some(Ast::Lambda {
+            path: path.to_vec(),
+            all,
+            var: Some(var),
+            body: Some(Box::new(body)),
+            at,
+        }))
     }
 
     fn arguments(&mut self) -> Result<Vec<Operand>, FilterError> {
@@ -190,7 +234,12 @@ impl Parser {
             match self.next() {
                 Some(Token::Comma) => continue,
                 Some(Token::RParen) => return Ok(args),
-                _ => return Err(FilterError::at(at, "expected `,` or `)` in the argument list")),
+                _ => {
+                    return Err(FilterError::at(
+                        at,
+                        "expected `,` or `)` in the argument list",
+                    ));
+                }
             }
         }
     }
@@ -198,18 +247,22 @@ impl Parser {
     fn operand(&mut self) -> Result<Operand, FilterError> {
         let at = self.at();
         let literal = match self.peek() {
-            Some(Token::Str(_) | Token::Int(_) | Token::Float(_) | Token::Time(_)) => match self.next() {
-                Some(Token::Str(s)) => Literal::Str(s),
-                Some(Token::Int(n)) => Literal::Int(n),
-                Some(Token::Float(f)) => Literal::Float(f),
-                Some(Token::Time(t)) => Literal::Time(t),
-                _ => unreachable!(),
-            },
+            Some(Token::Str(_) | Token::Int(_) | Token::Float(_) | Token::Time(_)) => {
+                match self.next() {
+                    Some(Token::Str(s)) => Literal::Str(s),
+                    Some(Token::Int(n)) => Literal::Int(n),
+                    Some(Token::Float(f)) => Literal::Float(f),
+                    Some(Token::Time(t)) => Literal::Time(t),
+                    _ => unreachable!(),
+                }
+            }
             Some(Token::Name(n)) if n.eq_ignore_ascii_case("null") => {
                 self.pos += 1;
                 Literal::Null
             }
-            Some(Token::Name(n)) if n.eq_ignore_ascii_case("true") || n.eq_ignore_ascii_case("false") => {
+            Some(Token::Name(n))
+                if n.eq_ignore_ascii_case("true") || n.eq_ignore_ascii_case("false") =>
+            {
                 let value = n.eq_ignore_ascii_case("true");
                 self.pos += 1;
                 Literal::Bool(value)
@@ -222,7 +275,9 @@ impl Parser {
 }
 
 fn is_literal_name(name: &str) -> bool {
-    ["null", "true", "false"].iter().any(|w| name.eq_ignore_ascii_case(w))
+    ["null", "true", "false"]
+        .iter()
+        .any(|w| name.eq_ignore_ascii_case(w))
 }
 
 #[cfg(test)]
@@ -238,9 +293,18 @@ mod tests {
 
     #[test]
     fn parses_lambdas_calls_and_not() {
-        assert!(matches!(parse("targetResources/any(t: t/id eq 'x')").unwrap(), Ast::Lambda { all: false, .. }));
-        assert!(matches!(parse("startsWith(appDisplayName,'Graph')").unwrap(), Ast::Call { .. }));
-        assert!(matches!(parse("not (status/errorCode eq 0)").unwrap(), Ast::Not(_)));
+        assert!(matches!(
+            parse("targetResources/any(t: t/id eq 'x')").unwrap(),
+            Ast::Lambda { all: false, .. }
+        ));
+        assert!(matches!(
+            parse("startsWith(appDisplayName,'Graph')").unwrap(),
+            Ast::Call { .. }
+        ));
+        assert!(matches!(
+            parse("not (status/errorCode eq 0)").unwrap(),
+            Ast::Not(_)
+        ));
     }
 
     #[test]

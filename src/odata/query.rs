@@ -38,14 +38,22 @@ pub struct QueryError {
 
 impl QueryError {
     fn bad(message: impl Into<String>, detail: Option<String>) -> Self {
-        QueryError { code: "BadRequest", message: message.into(), detail }
+        QueryError {
+            code: "BadRequest",
+            message: message.into(),
+            detail,
+        }
     }
 }
 
 impl QueryOptions {
     /// Reads the options of a list request. `properties` are the resource's top-level JSON
     /// property names, for `$select`.
-    pub fn parse(query: &str, schema: &'static Schema, properties: &[&str]) -> Result<QueryOptions, QueryError> {
+    pub fn parse(
+        query: &str,
+        schema: &'static Schema,
+        properties: &[&str],
+    ) -> Result<QueryOptions, QueryError> {
         let mut options = QueryOptions {
             filter: None,
             filter_text: None,
@@ -80,7 +88,9 @@ impl QueryOptions {
     /// A fingerprint of what the query asks for, so a cursor is only used with its own query.
     pub fn fingerprint(&self) -> u64 {
         let text = format!("{:?}|{:?}|{}", self.filter_text, self.order, self.top);
-        text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+        text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
     }
 }
 
@@ -88,7 +98,10 @@ fn page_size(value: &str) -> Result<usize, QueryError> {
     match value.trim().parse::<i64>() {
         // Graph caps larger pages rather than refusing them (UNSURE; named default).
         Ok(n) if n >= 1 => Ok((n as usize).min(MAX_PAGE_SIZE)),
-        _ => Err(QueryError::bad(format!("Invalid value '{value}' for query option '$top'."), Some("$top takes a whole number from 1 to 1000".into()))),
+        _ => Err(QueryError::bad(
+            format!("Invalid value '{value}' for query option '$top'."),
+            Some("$top takes a whole number from 1 to 1000".into()),
+        )),
     }
 }
 
@@ -96,11 +109,20 @@ fn order(value: &str, schema: &Schema) -> Result<Order, QueryError> {
     let mut words = value.split_whitespace();
     let property = words.next().unwrap_or("");
     let direction = words.next().unwrap_or("asc");
-    let time = schema.properties.iter().find(|(_, p, _)| Some(*p) == schema.time).map(|(name, _, _)| *name);
+    let time = schema
+        .properties
+        .iter()
+        .find(|(_, p, _)| Some(*p) == schema.time)
+        .map(|(name, _, _)| *name);
     let order = match direction.to_ascii_lowercase().as_str() {
         "asc" => Order::OldestFirst,
         "desc" => Order::NewestFirst,
-        _ => return Err(QueryError::bad(format!("Invalid $orderby direction '{direction}'."), None)),
+        _ => {
+            return Err(QueryError::bad(
+                format!("Invalid $orderby direction '{direction}'."),
+                None,
+            ));
+        }
     };
     match time {
         Some(time) if property.eq_ignore_ascii_case(time) && words.next().is_none() => Ok(order),
@@ -117,9 +139,19 @@ fn select(value: &str, schema: &Schema, properties: &[&str]) -> Result<Vec<Strin
         .map(str::trim)
         .filter(|p| !p.is_empty())
         .map(|p| {
-            properties.iter().find(|known| known.eq_ignore_ascii_case(p)).map(|k| k.to_string()).ok_or_else(|| {
-                QueryError::bad(format!("Could not find a property named '{p}' on type 'microsoft.graph.{}'.", schema.name), None)
-            })
+            properties
+                .iter()
+                .find(|known| known.eq_ignore_ascii_case(p))
+                .map(|k| k.to_string())
+                .ok_or_else(|| {
+                    QueryError::bad(
+                        format!(
+                            "Could not find a property named '{p}' on type 'microsoft.graph.{}'.",
+                            schema.name
+                        ),
+                        None,
+                    )
+                })
         })
         .collect()
 }
@@ -130,7 +162,9 @@ fn not_allowed(name: &str) -> QueryError {
         first.make_ascii_uppercase();
     }
     QueryError::bad(
-        format!("Query option '{title}' is not allowed. To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings."),
+        format!(
+            "Query option '{title}' is not allowed. To allow it, set the 'AllowedQueryOptions' property on EnableQueryAttribute or QueryValidationSettings."
+        ),
         None,
     )
 }
@@ -144,13 +178,21 @@ pub fn decode_component(text: &str) -> Result<String, QueryError> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);
                         i += 2;
                     }
-                    None => return Err(QueryError::bad("The query string is not correctly percent-encoded.", None)),
+                    None => {
+                        return Err(QueryError::bad(
+                            "The query string is not correctly percent-encoded.",
+                            None,
+                        ));
+                    }
                 }
             }
             b => out.push(b),
@@ -170,11 +212,21 @@ pub struct Cursor {
 impl Cursor {
     /// Opaque text in the shape of Graph's (`9177f2e3532fcd4c4d225f68f7b9bdf7_1`).
     pub fn encode(&self) -> String {
-        format!("{:016x}{:016x}_{}", self.fingerprint, check(self.fingerprint, self.position), self.position)
+        format!(
+            "{:016x}{:016x}_{}",
+            self.fingerprint,
+            check(self.fingerprint, self.position),
+            self.position
+        )
     }
 
     pub fn decode(text: &str) -> Result<Cursor, QueryError> {
-        let invalid = || QueryError::bad("Invalid $skiptoken.", Some("use the @odata.nextLink exactly as it was returned".into()));
+        let invalid = || {
+            QueryError::bad(
+                "Invalid $skiptoken.",
+                Some("use the @odata.nextLink exactly as it was returned".into()),
+            )
+        };
         let (head, position) = text.split_once('_').ok_or_else(invalid)?;
         if head.len() != 32 {
             return Err(invalid());
@@ -185,7 +237,10 @@ impl Cursor {
         if sum != check(fingerprint, position) {
             return Err(invalid());
         }
-        Ok(Cursor { position, fingerprint })
+        Ok(Cursor {
+            position,
+            fingerprint,
+        })
     }
 }
 
@@ -223,25 +278,49 @@ mod tests {
 
     #[test]
     fn reads_top_orderby_select() {
-        let options = parse("$top=7&$orderby=createdDateTime%20asc&$select=id,USERPRINCIPALNAME").unwrap();
+        let options =
+            parse("$top=7&$orderby=createdDateTime%20asc&$select=id,USERPRINCIPALNAME").unwrap();
         assert_eq!(options.top, 7);
         assert_eq!(options.order, Order::OldestFirst);
-        assert_eq!(options.select, Some(vec!["id".to_string(), "userPrincipalName".to_string()]));
+        assert_eq!(
+            options.select,
+            Some(vec!["id".to_string(), "userPrincipalName".to_string()])
+        );
         assert_eq!(parse("$top=5000").unwrap().top, 1000);
     }
 
     #[test]
     fn refuses_bad_options() {
-        for q in ["$top=0", "$top=x", "$orderby=userId", "$select=nope", "$skiptoken=abc", "$count=true", "$filter=a eq", "$filter=%zz"] {
+        for q in [
+            "$top=0",
+            "$top=x",
+            "$orderby=userId",
+            "$select=nope",
+            "$skiptoken=abc",
+            "$count=true",
+            "$filter=a eq",
+            "$filter=%zz",
+        ] {
             assert!(parse(q).is_err(), "{q}");
         }
-        assert_eq!(parse("$filter=x eq 1").unwrap_err().message, "Invalid filter clause");
-        assert!(parse("$skip=10").unwrap_err().message.starts_with("Query option 'Skip' is not allowed."));
+        assert_eq!(
+            parse("$filter=x eq 1").unwrap_err().message,
+            "Invalid filter clause"
+        );
+        assert!(
+            parse("$skip=10")
+                .unwrap_err()
+                .message
+                .starts_with("Query option 'Skip' is not allowed.")
+        );
     }
 
     #[test]
     fn cursors_round_trip_and_reject_tampering() {
-        let cursor = Cursor { position: 12345, fingerprint: 0xdead_beef };
+        let cursor = Cursor {
+            position: 12345,
+            fingerprint: 0xdead_beef,
+        };
         let text = cursor.encode();
         assert_eq!(Cursor::decode(&text).unwrap(), cursor);
         let tampered = text.replace("_12345", "_12346");

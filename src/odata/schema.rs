@@ -1,7 +1,10 @@
 //! What `$filter` can name on each resource: property paths, their types, and how to read
 //! them from a record. Names match case-insensitively.
 
-use crate::graph::{AppliedConditionalAccessPolicy, DirectoryAudit, SignIn, TargetResource, Timestamp, sign_in_event_type};
+use crate::graph::{
+    AppliedConditionalAccessPolicy, DirectoryAudit, SignIn, TargetResource, Timestamp,
+    sign_in_event_type,
+};
 
 /// A property value as a filter sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -108,11 +111,17 @@ pub struct Schema {
 
 impl Schema {
     pub fn property(&self, path: &str) -> Option<(Prop, Kind)> {
-        self.properties.iter().find(|(p, _, _)| p.eq_ignore_ascii_case(path)).map(|(_, prop, kind)| (*prop, *kind))
+        self.properties
+            .iter()
+            .find(|(p, _, _)| p.eq_ignore_ascii_case(path))
+            .map(|(_, prop, kind)| (*prop, *kind))
     }
 
     pub fn collection(&self, path: &str) -> Option<(Coll, &'static Schema)> {
-        self.collections.iter().find(|(p, _, _)| p.eq_ignore_ascii_case(path)).map(|(_, c, s)| (*c, *s))
+        self.collections
+            .iter()
+            .find(|(p, _, _)| p.eq_ignore_ascii_case(path))
+            .map(|(_, c, s)| (*c, *s))
     }
 }
 
@@ -123,8 +132,12 @@ pub trait Entity {
     fn any(&self, coll: Coll, visit: &mut dyn FnMut(&dyn Entity) -> bool) -> bool;
 }
 
-static STRING_ELEMENT: Schema =
-    Schema { name: "string", properties: &[("", Prop::Itself, Kind::Str)], collections: &[], time: None };
+static STRING_ELEMENT: Schema = Schema {
+    name: "string",
+    properties: &[("", Prop::Itself, Kind::Str)],
+    collections: &[],
+    time: None,
+};
 
 static TARGET_RESOURCE: Schema = Schema {
     name: "targetResource",
@@ -132,7 +145,11 @@ static TARGET_RESOURCE: Schema = Schema {
         ("id", Prop::TargetId, Kind::Str),
         ("displayName", Prop::TargetDisplayName, Kind::Str),
         ("type", Prop::TargetType, Kind::Str),
-        ("userPrincipalName", Prop::TargetUserPrincipalName, Kind::Str),
+        (
+            "userPrincipalName",
+            Prop::TargetUserPrincipalName,
+            Kind::Str,
+        ),
     ],
     collections: &[],
     time: None,
@@ -160,28 +177,56 @@ const SIGN_IN_PROPERTIES: &[(&str, Prop, Kind)] = &[
     ("ipAddress", Prop::IpAddress, Kind::Str),
     ("clientAppUsed", Prop::ClientAppUsed, Kind::Str),
     ("correlationId", Prop::CorrelationId, Kind::Str),
-    ("conditionalAccessStatus", Prop::ConditionalAccessStatus, Kind::Str),
+    (
+        "conditionalAccessStatus",
+        Prop::ConditionalAccessStatus,
+        Kind::Str,
+    ),
     ("isInteractive", Prop::IsInteractive, Kind::Bool),
     ("riskDetail", Prop::RiskDetail, Kind::Str),
     ("riskLevelAggregated", Prop::RiskLevelAggregated, Kind::Str),
-    ("riskLevelDuringSignIn", Prop::RiskLevelDuringSignIn, Kind::Str),
+    (
+        "riskLevelDuringSignIn",
+        Prop::RiskLevelDuringSignIn,
+        Kind::Str,
+    ),
     ("riskState", Prop::RiskState, Kind::Str),
     ("resourceDisplayName", Prop::ResourceDisplayName, Kind::Str),
     ("resourceId", Prop::ResourceId, Kind::Str),
     ("userAgent", Prop::UserAgent, Kind::Str),
     ("status/errorCode", Prop::StatusErrorCode, Kind::Int),
     ("status/failureReason", Prop::StatusFailureReason, Kind::Str),
-    ("status/additionalDetails", Prop::StatusAdditionalDetails, Kind::Str),
+    (
+        "status/additionalDetails",
+        Prop::StatusAdditionalDetails,
+        Kind::Str,
+    ),
     ("deviceDetail/deviceId", Prop::DeviceId, Kind::Str),
-    ("deviceDetail/displayName", Prop::DeviceDisplayName, Kind::Str),
-    ("deviceDetail/operatingSystem", Prop::DeviceOperatingSystem, Kind::Str),
+    (
+        "deviceDetail/displayName",
+        Prop::DeviceDisplayName,
+        Kind::Str,
+    ),
+    (
+        "deviceDetail/operatingSystem",
+        Prop::DeviceOperatingSystem,
+        Kind::Str,
+    ),
     ("deviceDetail/browser", Prop::DeviceBrowser, Kind::Str),
-    ("deviceDetail/isCompliant", Prop::DeviceIsCompliant, Kind::Bool),
+    (
+        "deviceDetail/isCompliant",
+        Prop::DeviceIsCompliant,
+        Kind::Bool,
+    ),
     ("deviceDetail/isManaged", Prop::DeviceIsManaged, Kind::Bool),
     ("deviceDetail/trustType", Prop::DeviceTrustType, Kind::Str),
     ("location/city", Prop::LocationCity, Kind::Str),
     ("location/state", Prop::LocationState, Kind::Str),
-    ("location/countryOrRegion", Prop::LocationCountryOrRegion, Kind::Str),
+    (
+        "location/countryOrRegion",
+        Prop::LocationCountryOrRegion,
+        Kind::Str,
+    ),
 ];
 
 pub static SIGN_IN: Schema = Schema {
@@ -190,7 +235,11 @@ pub static SIGN_IN: Schema = Schema {
     collections: &[
         ("riskEventTypes", Coll::RiskEventTypes, &STRING_ELEMENT),
         ("riskEventTypes_v2", Coll::RiskEventTypesV2, &STRING_ELEMENT),
-        ("appliedConditionalAccessPolicies", Coll::AppliedConditionalAccessPolicies, &APPLIED_POLICY),
+        (
+            "appliedConditionalAccessPolicies",
+            Coll::AppliedConditionalAccessPolicies,
+            &APPLIED_POLICY,
+        ),
     ],
     time: Some(Prop::CreatedDateTime),
 };
@@ -201,7 +250,11 @@ pub static SIGN_IN_BETA: Schema = Schema {
     properties: SIGN_IN_PROPERTIES,
     collections: &[
         ("riskEventTypes_v2", Coll::RiskEventTypesV2, &STRING_ELEMENT),
-        ("appliedConditionalAccessPolicies", Coll::AppliedConditionalAccessPolicies, &APPLIED_POLICY),
+        (
+            "appliedConditionalAccessPolicies",
+            Coll::AppliedConditionalAccessPolicies,
+            &APPLIED_POLICY,
+        ),
         ("signInEventTypes", Coll::SignInEventTypes, &STRING_ELEMENT),
     ],
     time: Some(Prop::CreatedDateTime),
@@ -220,13 +273,37 @@ pub static DIRECTORY_AUDIT: Schema = Schema {
         ("loggedByService", Prop::LoggedByService, Kind::Str),
         ("operationType", Prop::OperationType, Kind::Str),
         ("initiatedBy/user/id", Prop::InitiatedByUserId, Kind::Str),
-        ("initiatedBy/user/displayName", Prop::InitiatedByUserDisplayName, Kind::Str),
-        ("initiatedBy/user/userPrincipalName", Prop::InitiatedByUserPrincipalName, Kind::Str),
-        ("initiatedBy/user/ipAddress", Prop::InitiatedByUserIpAddress, Kind::Str),
+        (
+            "initiatedBy/user/displayName",
+            Prop::InitiatedByUserDisplayName,
+            Kind::Str,
+        ),
+        (
+            "initiatedBy/user/userPrincipalName",
+            Prop::InitiatedByUserPrincipalName,
+            Kind::Str,
+        ),
+        (
+            "initiatedBy/user/ipAddress",
+            Prop::InitiatedByUserIpAddress,
+            Kind::Str,
+        ),
         ("initiatedBy/app/appId", Prop::InitiatedByAppId, Kind::Str),
-        ("initiatedBy/app/displayName", Prop::InitiatedByAppDisplayName, Kind::Str),
-        ("initiatedBy/app/servicePrincipalId", Prop::InitiatedByAppServicePrincipalId, Kind::Str),
-        ("initiatedBy/app/servicePrincipalName", Prop::InitiatedByAppServicePrincipalName, Kind::Str),
+        (
+            "initiatedBy/app/displayName",
+            Prop::InitiatedByAppDisplayName,
+            Kind::Str,
+        ),
+        (
+            "initiatedBy/app/servicePrincipalId",
+            Prop::InitiatedByAppServicePrincipalId,
+            Kind::Str,
+        ),
+        (
+            "initiatedBy/app/servicePrincipalName",
+            Prop::InitiatedByAppServicePrincipalName,
+            Kind::Str,
+        ),
     ],
     collections: &[("targetResources", Coll::TargetResources, &TARGET_RESOURCE)],
     time: Some(Prop::ActivityDateTime),
@@ -282,8 +359,14 @@ impl Entity for SignIn {
     fn any(&self, coll: Coll, visit: &mut dyn FnMut(&dyn Entity) -> bool) -> bool {
         match coll {
             Coll::RiskEventTypes => self.risk_event_types.iter().any(|t| visit(&StrElement(t))),
-            Coll::RiskEventTypesV2 => self.risk_event_types_v2.iter().any(|t| visit(&StrElement(t))),
-            Coll::AppliedConditionalAccessPolicies => self.applied_conditional_access_policies.iter().any(|p| visit(p)),
+            Coll::RiskEventTypesV2 => self
+                .risk_event_types_v2
+                .iter()
+                .any(|t| visit(&StrElement(t))),
+            Coll::AppliedConditionalAccessPolicies => self
+                .applied_conditional_access_policies
+                .iter()
+                .any(|p| visit(p)),
             Coll::SignInEventTypes => visit(&StrElement(sign_in_event_type(self))),
             Coll::TargetResources => false,
         }
@@ -306,12 +389,18 @@ impl Entity for DirectoryAudit {
             Prop::OperationType => text(&self.operation_type),
             Prop::InitiatedByUserId => user.map_or(Val::Null, |u| text(&u.id)),
             Prop::InitiatedByUserDisplayName => user.map_or(Val::Null, |u| text(&u.display_name)),
-            Prop::InitiatedByUserPrincipalName => user.map_or(Val::Null, |u| text(&u.user_principal_name)),
+            Prop::InitiatedByUserPrincipalName => {
+                user.map_or(Val::Null, |u| text(&u.user_principal_name))
+            }
             Prop::InitiatedByUserIpAddress => user.map_or(Val::Null, |u| text(&u.ip_address)),
             Prop::InitiatedByAppId => app.map_or(Val::Null, |a| text(&a.app_id)),
             Prop::InitiatedByAppDisplayName => app.map_or(Val::Null, |a| text(&a.display_name)),
-            Prop::InitiatedByAppServicePrincipalId => app.map_or(Val::Null, |a| text(&a.service_principal_id)),
-            Prop::InitiatedByAppServicePrincipalName => app.map_or(Val::Null, |a| text(&a.service_principal_name)),
+            Prop::InitiatedByAppServicePrincipalId => {
+                app.map_or(Val::Null, |a| text(&a.service_principal_id))
+            }
+            Prop::InitiatedByAppServicePrincipalName => {
+                app.map_or(Val::Null, |a| text(&a.service_principal_name))
+            }
             _ => Val::Null,
         }
     }

@@ -2,6 +2,8 @@
 //! file:line:col.
 
 mod diagnostic;
+mod expect;
+mod expect_spec;
 mod model;
 mod resolve;
 mod spec;
@@ -9,6 +11,10 @@ mod template;
 mod values;
 
 pub use diagnostic::{ScenarioError, SourceFile, suggest};
+pub use expect::{
+    Check, Comparison, CountSpec, Expectation, Field, FieldMatch, GroupCheck, MatchOp, RecordKind,
+    Scalar, SequenceStep,
+};
 pub use model::*;
 pub use template::Template;
 pub use values::{Cidr, DurationValue};

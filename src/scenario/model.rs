@@ -20,6 +20,7 @@ pub struct Scenario {
     pub start: Timestamp,
     pub steps: Vec<Step>,
     pub faults: Faults,
+    pub expectations: Vec<super::expect::Expectation>,
 }
 
 /// Faults the mock Graph injects for this tenant (none by default).

@@ -42,6 +42,7 @@ pub fn resolve(file: &SourceFile, spec: ScenarioSpec) -> Result<Scenario, Vec<Sc
         ),
     };
     let faults = spec.faults.map(|f| r.faults(f)).unwrap_or_default();
+    let expectations = r.expectations(spec.expect, &users);
     if !r.errors.is_empty() {
         return Err(r.errors);
     }
@@ -63,16 +64,21 @@ pub fn resolve(file: &SourceFile, spec: ScenarioSpec) -> Result<Scenario, Vec<Sc
         start,
         steps,
         faults,
+        expectations,
     })
 }
 
-struct Resolver<'a> {
+pub(super) struct Resolver<'a> {
     file: &'a SourceFile,
     errors: Vec<ScenarioError>,
 }
 
 impl Resolver<'_> {
-    fn error(
+    pub(super) fn error_count(&self) -> usize {
+        self.errors.len()
+    }
+
+    pub(super) fn error(
         &mut self,
         at: Location,
         message: impl Into<String>,
@@ -684,20 +690,42 @@ impl Resolver<'_> {
     fn faults(&mut self, spec: FaultsSpec) -> Faults {
         let throttle = spec.throttle.map(|t| {
             if t.requests.value == 0 {
-                self.error(t.requests.referenced, "a budget of 0 requests refuses everything", "must be 1 or more", "Graph's identity reports allow 5 requests per 10 s per app and tenant");
+                self.error(
+                    t.requests.referenced,
+                    "a budget of 0 requests refuses everything",
+                    "must be 1 or more",
+                    "Graph's identity reports allow 5 requests per 10 s per app and tenant",
+                );
             }
             if t.per.value.ticks() == 0 {
-                self.error(t.per.referenced, "a throttling window needs a length", "must be more than 0", "write e.g. `per: 10s`");
+                self.error(
+                    t.per.referenced,
+                    "a throttling window needs a length",
+                    "must be more than 0",
+                    "write e.g. `per: 10s`",
+                );
             }
-            Throttle { requests: t.requests.value, window_ticks: t.per.value.ticks() }
+            Throttle {
+                requests: t.requests.value,
+                window_ticks: t.per.value.ticks(),
+            }
         });
         let ingestion_delay = spec.ingestion_delay.map(|d| {
             let median = d.median.value.ticks();
             let max = d.max.map_or(median * 3, |m| m.ticks());
             if !(d.min.ticks() <= median && median <= max) {
-                self.error(d.median.referenced, "the ingestion delay needs min <= median <= max", "out of order", "e.g. `{ min: 1m, median: 3m, max: 15m }`");
+                self.error(
+                    d.median.referenced,
+                    "the ingestion delay needs min <= median <= max",
+                    "out of order",
+                    "e.g. `{ min: 1m, median: 3m, max: 15m }`",
+                );
             }
-            IngestionDelay { min_ticks: d.min.ticks(), median_ticks: median, max_ticks: max }
+            IngestionDelay {
+                min_ticks: d.min.ticks(),
+                median_ticks: median,
+                max_ticks: max,
+            }
         });
         Faults {
             throttle,

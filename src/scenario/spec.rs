@@ -27,6 +27,9 @@ pub struct ScenarioSpec {
     pub timeline: Option<TimelineSpec>,
     /// What `entralab serve` does wrong on purpose, for rehearsing retries and waiting.
     pub faults: Option<FaultsSpec>,
+    /// What the logs must show (`entralab verify`).
+    #[serde(default)]
+    pub expect: Vec<Spanned<super::expect_spec::ExpectationSpec>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -50,7 +50,9 @@ impl Clock {
             Clock::Fixed(t) => t,
             Clock::System => {
                 let now = chrono::Utc::now();
-                Timestamp::from_ticks(now.timestamp() * 10_000_000 + i64::from(now.timestamp_subsec_nanos() / 100))
+                Timestamp::from_ticks(
+                    now.timestamp() * 10_000_000 + i64::from(now.timestamp_subsec_nanos() / 100),
+                )
             }
         }
     }

@@ -31,13 +31,23 @@ impl IngestionDelays {
         // delay = min + (max - min) * u^k, with k chosen so that half the draws are below the
         // median: most records arrive early, a few late.
         let span = max.saturating_sub(min) as f64;
-        let k = if span > 0.0 && median > min { ((median - min) as f64 / span).ln() / 0.5f64.ln() } else { 1.0 };
+        let k = if span > 0.0 && median > min {
+            ((median - min) as f64 / span).ln() / 0.5f64.ln()
+        } else {
+            1.0
+        };
         let mut draw = |n: usize| -> Vec<u32> {
-            (0..n).map(|_| (min as f64 + span * rng.random::<f64>().powf(k)).round() as u32).collect()
+            (0..n)
+                .map(|_| (min as f64 + span * rng.random::<f64>().powf(k)).round() as u32)
+                .collect()
         };
         let sign_ins = draw(tenant.store.sign_ins.len());
         let audits = draw(tenant.store.audits.len());
-        Some(IngestionDelays { sign_ins, audits, min: min as u32 })
+        Some(IngestionDelays {
+            sign_ins,
+            audits,
+            min: min as u32,
+        })
     }
 
     /// Nothing that happened after this is visible at `now`.
@@ -85,7 +95,13 @@ pub fn server_error(seed: u64, n: u64, rate: f64) -> Option<StatusCode> {
     }
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5e7e_e77e_0000_0000);
     rng.set_stream(n);
-    rng.random_bool(rate.min(1.0)).then(|| if rng.random_bool(0.5) { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::GATEWAY_TIMEOUT })
+    rng.random_bool(rate.min(1.0)).then(|| {
+        if rng.random_bool(0.5) {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::GATEWAY_TIMEOUT
+        }
+    })
 }
 
 #[cfg(test)]
@@ -105,7 +121,9 @@ mod tests {
 
     #[test]
     fn server_errors_follow_the_rate_and_the_seed() {
-        let failures = (0..10_000).filter(|n| server_error(7, *n, 0.1).is_some()).count();
+        let failures = (0..10_000)
+            .filter(|n| server_error(7, *n, 0.1).is_some())
+            .count();
         assert!((800..1200).contains(&failures), "{failures}");
         assert_eq!(server_error(7, 42, 0.5), server_error(7, 42, 0.5));
         assert_eq!(server_error(7, 42, 0.0), None);

@@ -6,9 +6,12 @@ use super::respond::{self, ODATA_JSON, RequestIds, graph_error};
 use super::state::{AppState, TenantState};
 use super::token::TokenError;
 use crate::graph::{
-    BETA_SIGN_IN_PROPERTIES, DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES, Timestamp, beta_sign_in,
+    BETA_SIGN_IN_PROPERTIES, DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES, Timestamp,
+    beta_sign_in,
 };
-use crate::odata::{DIRECTORY_AUDIT, Order, QueryError, QueryOptions, SIGN_IN, SIGN_IN_BETA, Schema};
+use crate::odata::{
+    DIRECTORY_AUDIT, Order, QueryError, QueryOptions, SIGN_IN, SIGN_IN_BETA, Schema,
+};
 use crate::store::{Collection, Page, Timed};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
@@ -66,7 +69,7 @@ pub async fn handle(state: &AppState, request: GraphRequest<'_>) -> Response {
     };
     let (tenant, app) = match authorize(state, request.headers, &resource, ids) {
         Ok(found) => found,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if let Some(response) = inject_faults(state, tenant, &app, ids).await {
         return response;
@@ -75,7 +78,9 @@ pub async fn handle(state: &AppState, request: GraphRequest<'_>) -> Response {
     let base = format!("{}/{}", request.base, request.version.segment());
     match resource {
         Resource::Root => {
-            let body = format!("{{\"@odata.context\":\"{base}/$metadata#auditLogs/$entity\",\"id\":null}}");
+            let body = format!(
+                "{{\"@odata.context\":\"{base}/$metadata#auditLogs/$entity\",\"id\":null}}"
+            );
             respond::json(StatusCode::OK, ODATA_JSON, body.into_bytes())
         }
         Resource::One(kind, id) => one(tenant, kind, id, request.version, &base, now, ids),
@@ -92,7 +97,9 @@ fn resource<'a>(segments: &[&'a str]) -> Result<Resource<'a>, String> {
     match segments {
         [root] if root.eq_ignore_ascii_case("auditLogs") => Ok(Resource::Root),
         [root, rest @ ..] if root.eq_ignore_ascii_case("auditLogs") => match rest {
-            [list] => kind(list).map(Resource::List).ok_or_else(|| list.to_string()),
+            [list] => kind(list)
+                .map(Resource::List)
+                .ok_or_else(|| list.to_string()),
             [list, id] => match (kind(list), *id) {
                 (Some(_), "$count") => Err("$count".into()),
                 (Some(k), id) => Ok(Resource::One(k, id)),
@@ -112,45 +119,80 @@ fn authorize<'s>(
     headers: &HeaderMap,
     resource: &Resource<'_>,
     ids: &RequestIds,
-) -> Result<(&'s TenantState, String), Response> {
-    let unauthorized = |e: TokenError| graph_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", e.message(), None, ids);
+) -> Result<(&'s TenantState, String), Box<Response>> {
+    let unauthorized = |e: TokenError| {
+        Box::new(graph_error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            e.message(),
+            None,
+            ids,
+        ))
+    };
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim())
-        .map(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).unwrap_or(""))
+        .map(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+                .unwrap_or("")
+        })
         .unwrap_or("");
-    let claims = state.signer.verify(token, state.unix_now()).map_err(unauthorized)?;
-    let tenant = state.tenant(&claims.tid).ok_or_else(|| unauthorized(TokenError::Invalid))?;
+    let claims = state
+        .signer
+        .verify(token, state.unix_now())
+        .map_err(unauthorized)?;
+    let tenant = state
+        .tenant(&claims.tid)
+        .ok_or_else(|| unauthorized(TokenError::Invalid))?;
     if !claims.roles.iter().any(|r| r == "AuditLog.Read.All") {
-        return Err(graph_error(
+        return Err(Box::new(graph_error(
             StatusCode::FORBIDDEN,
             "Authentication_MSGraphPermissionMissing",
             "Calling principal does not have required MSGraph permissions AuditLog.Read.All",
             None,
             ids,
-        ));
+        )));
     }
-    let sign_ins = matches!(resource, Resource::List(Kind::SignIns) | Resource::One(Kind::SignIns, _));
+    let sign_ins = matches!(
+        resource,
+        Resource::List(Kind::SignIns) | Resource::One(Kind::SignIns, _)
+    );
     if sign_ins && !tenant.config.premium {
-        return Err(graph_error(
+        return Err(Box::new(graph_error(
             StatusCode::FORBIDDEN,
             "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
             "Neither tenant is B2C or tenant doesn't have premium license",
             None,
             ids,
-        ));
+        )));
     }
     Ok((tenant, claims.appid))
 }
 
-async fn inject_faults(state: &AppState, tenant: &TenantState, app: &str, ids: &RequestIds) -> Option<Response> {
+async fn inject_faults(
+    state: &AppState,
+    tenant: &TenantState,
+    app: &str,
+    ids: &RequestIds,
+) -> Option<Response> {
     let faults = &tenant.config.faults;
     if let Some((requests, window)) = faults.throttle
-        && let Err(wait) = tenant.throttle.admit(app, state.unix_now(), requests, window)
+        && let Err(wait) = tenant
+            .throttle
+            .admit(app, state.unix_now(), requests, window)
     {
-        let mut response = graph_error(StatusCode::TOO_MANY_REQUESTS, "TooManyRequests", "Please retry again later.", None, ids);
-        response.headers_mut().insert(header::RETRY_AFTER, wait.into());
+        let mut response = graph_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "TooManyRequests",
+            "Please retry again later.",
+            None,
+            ids,
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, wait.into());
         return Some(response);
     }
     let n = tenant.requests.fetch_add(1, Ordering::Relaxed);
@@ -159,9 +201,15 @@ async fn inject_faults(state: &AppState, tenant: &TenantState, app: &str, ids: &
     }
     faults::server_error(tenant.config.seed, n, faults.server_error_rate).map(|status| {
         let (code, message) = if status == StatusCode::SERVICE_UNAVAILABLE {
-            ("serviceNotAvailable", "The service is temporarily unavailable. Please retry later.")
+            (
+                "serviceNotAvailable",
+                "The service is temporarily unavailable. Please retry later.",
+            )
         } else {
-            ("gatewayTimeout", "The gateway did not receive a timely response.")
+            (
+                "gatewayTimeout",
+                "The gateway did not receive a timely response.",
+            )
         };
         graph_error(status, code, message, None, ids)
     })
@@ -171,14 +219,25 @@ fn schema_for(kind: Kind, version: Version) -> (&'static Schema, Vec<&'static st
     match (kind, version) {
         (Kind::SignIns, Version::V1) => (&SIGN_IN, SIGN_IN_PROPERTIES.to_vec()),
         (Kind::SignIns, Version::Beta) => {
-            let properties = SIGN_IN_PROPERTIES.iter().filter(|p| **p != "riskEventTypes").chain(BETA_SIGN_IN_PROPERTIES).copied().collect();
+            let properties = SIGN_IN_PROPERTIES
+                .iter()
+                .filter(|p| **p != "riskEventTypes")
+                .chain(BETA_SIGN_IN_PROPERTIES)
+                .copied()
+                .collect();
             (&SIGN_IN_BETA, properties)
         }
         (Kind::Audits, _) => (&DIRECTORY_AUDIT, DIRECTORY_AUDIT_PROPERTIES.to_vec()),
     }
 }
 
-fn list(tenant: &TenantState, kind: Kind, request: &GraphRequest<'_>, base: &str, now: Timestamp) -> Response {
+fn list(
+    tenant: &TenantState,
+    kind: Kind,
+    request: &GraphRequest<'_>,
+    base: &str,
+    now: Timestamp,
+) -> Response {
     let (schema, properties) = schema_for(kind, request.version);
     let options = match QueryOptions::parse(request.query, schema, &properties) {
         Ok(options) => options,
@@ -189,15 +248,30 @@ fn list(tenant: &TenantState, kind: Kind, request: &GraphRequest<'_>, base: &str
     let latest = delays.map(|d| d.latest(now));
     let visible = |i: usize, time: Timestamp| delays.is_none_or(|d| d.visible(kind, i, time, now));
     let body = match kind {
-        Kind::SignIns => store.sign_ins.page(&options, latest, |i, r| visible(i, r.created_date_time)).map(|page| {
-            render(&page, &options, request, base, "signIns", |s| match request.version {
-                Version::V1 => serde_json::to_value(s).expect("records serialize"),
-                Version::Beta => beta_sign_in(s),
-            })
-        }),
-        Kind::Audits => store.audits.page(&options, latest, |i, r| visible(i, r.activity_date_time)).map(|page| {
-            render(&page, &options, request, base, "directoryAudits", |a| serde_json::to_value(a).expect("records serialize"))
-        }),
+        Kind::SignIns => store
+            .sign_ins
+            .page(&options, latest, |i, r| visible(i, r.created_date_time))
+            .map(|page| {
+                render(
+                    &page,
+                    &options,
+                    request,
+                    base,
+                    "signIns",
+                    |s| match request.version {
+                        Version::V1 => serde_json::to_value(s).expect("records serialize"),
+                        Version::Beta => beta_sign_in(s),
+                    },
+                )
+            }),
+        Kind::Audits => store
+            .audits
+            .page(&options, latest, |i, r| visible(i, r.activity_date_time))
+            .map(|page| {
+                render(&page, &options, request, base, "directoryAudits", |a| {
+                    serde_json::to_value(a).expect("records serialize")
+                })
+            }),
     };
     match body {
         Ok(body) => respond::json(StatusCode::OK, ODATA_JSON, body),
@@ -215,7 +289,9 @@ fn render<T: Serialize>(
     to_value: impl Fn(&T) -> serde_json::Value,
 ) -> Vec<u8> {
     let mut body = Vec::with_capacity(256 + page.items.len() * 1600);
-    body.extend_from_slice(format!("{{\"@odata.context\":\"{base}/$metadata#auditLogs/{name}\",").as_bytes());
+    body.extend_from_slice(
+        format!("{{\"@odata.context\":\"{base}/$metadata#auditLogs/{name}\",").as_bytes(),
+    );
     if let Some(cursor) = page.next {
         let link = next_link(base, name, options, &cursor.encode());
         body.extend_from_slice(b"\"@odata.nextLink\":");
@@ -241,9 +317,12 @@ fn render<T: Serialize>(
 
 fn select(value: serde_json::Value, properties: Option<&[String]>) -> serde_json::Value {
     match (value, properties) {
-        (serde_json::Value::Object(object), Some(properties)) => {
-            serde_json::Value::Object(object.into_iter().filter(|(k, _)| properties.iter().any(|p| p == k)).collect())
-        }
+        (serde_json::Value::Object(object), Some(properties)) => serde_json::Value::Object(
+            object
+                .into_iter()
+                .filter(|(k, _)| properties.iter().any(|p| p == k))
+                .collect(),
+        ),
         (value, _) => value,
     }
 }
@@ -255,7 +334,11 @@ fn next_link(base: &str, name: &str, options: &QueryOptions, skiptoken: &str) ->
         link.push_str(&format!("$filter={}&", encode(filter)));
     }
     if options.order == Order::OldestFirst {
-        let time = if name == "signIns" { "createdDateTime" } else { "activityDateTime" };
+        let time = if name == "signIns" {
+            "createdDateTime"
+        } else {
+            "activityDateTime"
+        };
         link.push_str(&format!("$orderby={time}%20asc&"));
     }
     if let Some(select) = &options.select {
@@ -268,7 +351,12 @@ fn next_link(base: &str, name: &str, options: &QueryOptions, skiptoken: &str) ->
 fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2);
     for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b'/' | b':' | b',' | b'(' | b')') {
+        if b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'_' | b'.' | b'~' | b'/' | b':' | b',' | b'(' | b')'
+            )
+        {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -277,32 +365,70 @@ fn encode(text: &str) -> String {
     out
 }
 
-fn one(tenant: &TenantState, kind: Kind, id: &str, version: Version, base: &str, now: Timestamp, ids: &RequestIds) -> Response {
+fn one(
+    tenant: &TenantState,
+    kind: Kind,
+    id: &str,
+    version: Version,
+    base: &str,
+    now: Timestamp,
+    ids: &RequestIds,
+) -> Response {
     let delays = tenant.delays.as_ref();
     fn find<'a, T: Timed>(collection: &'a Collection<T>, id: &str) -> Option<(usize, &'a T)> {
-        collection.iter().enumerate().find(|(_, r)| r.get(crate::odata::Prop::Id) == crate::odata::Val::Str(id))
+        collection
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.get(crate::odata::Prop::Id) == crate::odata::Val::Str(id))
     }
     let visible = |i: usize, time: Timestamp| delays.is_none_or(|d| d.visible(kind, i, time, now));
     let value = match kind {
-        Kind::SignIns => find(&tenant.config.store.sign_ins, id).filter(|(i, r)| visible(*i, r.time())).map(|(_, r)| match version {
-            Version::V1 => serde_json::to_value(r).expect("records serialize"),
-            Version::Beta => beta_sign_in(r),
-        }),
+        Kind::SignIns => find(&tenant.config.store.sign_ins, id)
+            .filter(|(i, r)| visible(*i, r.time()))
+            .map(|(_, r)| match version {
+                Version::V1 => serde_json::to_value(r).expect("records serialize"),
+                Version::Beta => beta_sign_in(r),
+            }),
         Kind::Audits => find(&tenant.config.store.audits, id)
             .filter(|(i, r)| visible(*i, r.time()))
             .map(|(_, r)| serde_json::to_value(r).expect("records serialize")),
     };
     let Some(serde_json::Value::Object(mut object)) = value else {
-        let message = format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present.");
-        return graph_error(StatusCode::NOT_FOUND, "Request_ResourceNotFound", &message, None, ids);
+        let message = format!(
+            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+        );
+        return graph_error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            &message,
+            None,
+            ids,
+        );
     };
-    let name = if kind == Kind::SignIns { "signIns" } else { "directoryAudits" };
+    let name = if kind == Kind::SignIns {
+        "signIns"
+    } else {
+        "directoryAudits"
+    };
     let mut entity = serde_json::Map::new();
-    entity.insert("@odata.context".into(), format!("{base}/$metadata#auditLogs/{name}/$entity").into());
+    entity.insert(
+        "@odata.context".into(),
+        format!("{base}/$metadata#auditLogs/{name}/$entity").into(),
+    );
     entity.append(&mut object);
-    respond::json(StatusCode::OK, ODATA_JSON, serde_json::to_vec(&entity).expect("serializes"))
+    respond::json(
+        StatusCode::OK,
+        ODATA_JSON,
+        serde_json::to_vec(&entity).expect("serializes"),
+    )
 }
 
 fn query_error(error: &QueryError, ids: &RequestIds) -> Response {
-    graph_error(StatusCode::BAD_REQUEST, error.code, &error.message, error.detail.as_deref(), ids)
+    graph_error(
+        StatusCode::BAD_REQUEST,
+        error.code,
+        &error.message,
+        error.detail.as_deref(),
+        ids,
+    )
 }

@@ -13,36 +13,108 @@ use serde_json::json;
 pub fn token(state: &AppState, tenant: &str, headers: &HeaderMap, body: &[u8]) -> Response {
     let form: Vec<(String, String)> = match serde_urlencoded::from_bytes(body) {
         Ok(form) => form,
-        Err(_) => return login_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'."),
+        Err(_) => {
+            return login_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                900144,
+                "The request body must contain the following parameter: 'grant_type'.",
+            );
+        }
     };
-    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    };
     if let Some(refusal) = refuse_tenant(state, tenant) {
         return refusal;
     }
     let tenant = state.tenant(tenant).expect("checked above");
-    let missing = |name: &str| login_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, &format!("The request body must contain the following parameter: '{name}'."));
-    let Some(grant_type) = field("grant_type") else { return missing("grant_type") };
+    let missing = |name: &str| {
+        login_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            &format!("The request body must contain the following parameter: '{name}'."),
+        )
+    };
+    let Some(grant_type) = field("grant_type") else {
+        return missing("grant_type");
+    };
     if grant_type != "client_credentials" {
-        return login_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70003, &format!("The app requested an unsupported grant type '{grant_type}'. This mock supports client_credentials only."));
+        return login_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            70003,
+            &format!(
+                "The app requested an unsupported grant type '{grant_type}'. This mock supports client_credentials only."
+            ),
+        );
     }
     let basic = basic_credentials(headers);
-    let client_id = field("client_id").map(str::to_string).or_else(|| basic.as_ref().map(|b| b.0.clone()));
-    let Some(client_id) = client_id else { return missing("client_id") };
+    let client_id = field("client_id")
+        .map(str::to_string)
+        .or_else(|| basic.as_ref().map(|b| b.0.clone()));
+    let Some(client_id) = client_id else {
+        return missing("client_id");
+    };
     let Some(scope) = field("scope") else {
-        return login_error(StatusCode::BAD_REQUEST, "invalid_request", 90014, "The required field 'scope' is missing from the credential. Ensure that you have all the necessary parameters for the login request.");
+        return login_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            90014,
+            "The required field 'scope' is missing from the credential. Ensure that you have all the necessary parameters for the login request.",
+        );
     };
     if !scope.split_whitespace().any(|s| s.ends_with("/.default")) {
-        return login_error(StatusCode::BAD_REQUEST, "invalid_scope", 1002012, &format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."));
+        return login_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            1002012,
+            &format!(
+                "The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."
+            ),
+        );
     }
-    let Some(app) = tenant.config.apps.iter().find(|a| a.client_id.eq_ignore_ascii_case(&client_id)) else {
-        return login_error(StatusCode::BAD_REQUEST, "unauthorized_client", 700016, &format!("Application with identifier '{client_id}' was not found in the directory '{}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.", tenant.config.display_name));
+    let Some(app) = tenant
+        .config
+        .apps
+        .iter()
+        .find(|a| a.client_id.eq_ignore_ascii_case(&client_id))
+    else {
+        return login_error(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            &format!(
+                "Application with identifier '{client_id}' was not found in the directory '{}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
+                tenant.config.display_name
+            ),
+        );
     };
-    let secret = field("client_secret").map(str::to_string).or_else(|| basic.map(|b| b.1));
+    let secret = field("client_secret")
+        .map(str::to_string)
+        .or_else(|| basic.map(|b| b.1));
     let Some(secret) = secret else {
-        return login_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+        return login_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        );
     };
     if secret != app.client_secret {
-        return login_error(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, &format!("Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.", app.client_id));
+        return login_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            7000215,
+            &format!(
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{}'.",
+                app.client_id
+            ),
+        );
     }
     let now = state.unix_now();
     let tid = tenant.config.id.clone();
@@ -72,7 +144,11 @@ pub fn token(state: &AppState, tenant: &str, headers: &HeaderMap, body: &[u8]) -
         "ext_expires_in": EXPIRES_IN,
         "access_token": state.signer.issue(&claims),
     });
-    let mut response = respond::json(StatusCode::OK, "application/json; charset=utf-8", serde_json::to_vec(&body).expect("serializes"));
+    let mut response = respond::json(
+        StatusCode::OK,
+        "application/json; charset=utf-8",
+        serde_json::to_vec(&body).expect("serializes"),
+    );
     respond::no_store(&mut response);
     response
 }
@@ -106,8 +182,15 @@ pub fn openid_configuration(state: &AppState, tenant: &str, base: &str) -> Respo
         "cloud_graph_host_name": "graph.windows.net",
         "msgraph_host": "graph.microsoft.com",
     });
-    let mut response = respond::json(StatusCode::OK, "application/json; charset=utf-8", serde_json::to_vec(&body).expect("serializes"));
-    response.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("max-age=86400, private"));
+    let mut response = respond::json(
+        StatusCode::OK,
+        "application/json; charset=utf-8",
+        serde_json::to_vec(&body).expect("serializes"),
+    );
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("max-age=86400, private"),
+    );
     response
 }
 
@@ -120,7 +203,13 @@ pub fn instance_discovery(query: &str, base: &str) -> Response {
         .find(|(k, _)| *k == "authorization_endpoint")
         .and_then(|(_, v)| crate::odata::decode_component(v).ok())
         .unwrap_or_default();
-    let tenant = endpoint.split('/').rev().nth(3).filter(|t| !t.is_empty()).unwrap_or("common").to_string();
+    let tenant = endpoint
+        .split('/')
+        .rev()
+        .nth(3)
+        .filter(|t| !t.is_empty())
+        .unwrap_or("common")
+        .to_string();
     let body = json!({
         "tenant_discovery_endpoint": format!("{base}/{tenant}/v2.0/.well-known/openid-configuration"),
         "api-version": "1.1",
@@ -130,14 +219,28 @@ pub fn instance_discovery(query: &str, base: &str) -> Response {
             "aliases": ["login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net"],
         }],
     });
-    respond::json(StatusCode::OK, "application/json; charset=utf-8", serde_json::to_vec(&body).expect("serializes"))
+    respond::json(
+        StatusCode::OK,
+        "application/json; charset=utf-8",
+        serde_json::to_vec(&body).expect("serializes"),
+    )
 }
 
 /// The login service's answer for a tenant segment it cannot use, or `None` when it can.
 fn refuse_tenant(state: &AppState, tenant: &str) -> Option<Response> {
-    let well_formed = !tenant.is_empty() && tenant.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    let well_formed = !tenant.is_empty()
+        && tenant
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
     if !well_formed {
-        return Some(login_error(StatusCode::BAD_REQUEST, "invalid_request", 900023, &format!("Specified tenant identifier '{tenant}' is neither a valid DNS name, nor a valid external domain.")));
+        return Some(login_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900023,
+            &format!(
+                "Specified tenant identifier '{tenant}' is neither a valid DNS name, nor a valid external domain."
+            ),
+        ));
     }
     state.tenant(tenant).is_none().then(|| {
         login_error(StatusCode::BAD_REQUEST, "invalid_tenant", 90002, &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant."))
@@ -147,8 +250,12 @@ fn refuse_tenant(state: &AppState, tenant: &str) -> Option<Response> {
 /// `Authorization: Basic base64(client_id:client_secret)` (client_secret_basic).
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (id, secret) = text.split_once(':')?;
     let unescape = |s: &str| crate::odata::decode_component(s).unwrap_or_else(|_| s.to_string());

@@ -50,28 +50,72 @@ async fn route(state: &AppState, request: Request, ids: &RequestIds) -> Response
         .uri
         .authority()
         .map(|a| a.as_str())
-        .or_else(|| parts.headers.get(header::HOST).and_then(|h| h.to_str().ok()))
-        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']')))
+        .or_else(|| {
+            parts
+                .headers
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+        })
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
+        })
         .unwrap_or(&state.host);
     let base = format!("{}://{host}", state.scheme);
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     match (&parts.method, segments.as_slice()) {
-        (&Method::GET, ["common", "discovery", "instance"]) => login::instance_discovery(query, &base),
-        (&Method::POST, [tenant, "oauth2", "v2.0", "token"]) => match to_bytes(body, MAX_BODY).await {
-            Ok(bytes) => login::token(state, tenant, &parts.headers, &bytes),
-            Err(_) => graph_error(StatusCode::PAYLOAD_TOO_LARGE, "BadRequest", "The request body is too large.", None, ids),
-        },
-        (&Method::GET, [tenant, "v2.0", ".well-known", "openid-configuration"]) => login::openid_configuration(state, tenant, &base),
+        (&Method::GET, ["common", "discovery", "instance"]) => {
+            login::instance_discovery(query, &base)
+        }
+        (&Method::POST, [tenant, "oauth2", "v2.0", "token"]) => {
+            match to_bytes(body, MAX_BODY).await {
+                Ok(bytes) => login::token(state, tenant, &parts.headers, &bytes),
+                Err(_) => graph_error(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "BadRequest",
+                    "The request body is too large.",
+                    None,
+                    ids,
+                ),
+            }
+        }
+        (&Method::GET, [tenant, "v2.0", ".well-known", "openid-configuration"]) => {
+            login::openid_configuration(state, tenant, &base)
+        }
         (method, [version, rest @ ..]) if Version::from_segment(version).is_some() => {
             if method != Method::GET {
-                return graph_error(StatusCode::METHOD_NOT_ALLOWED, "Request_BadRequest", "The audit log APIs only support GET.", None, ids);
+                return graph_error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "Request_BadRequest",
+                    "The audit log APIs only support GET.",
+                    None,
+                    ids,
+                );
             }
             let version = Version::from_segment(version).expect("checked");
-            graph_api::handle(state, GraphRequest { version, segments: rest, query, headers: &parts.headers, base: &base, ids }).await
+            graph_api::handle(
+                state,
+                GraphRequest {
+                    version,
+                    segments: rest,
+                    query,
+                    headers: &parts.headers,
+                    base: &base,
+                    ids,
+                },
+            )
+            .await
         }
-        _ => graph_error(StatusCode::NOT_FOUND, "NotFound", &format!("No route for {} {path}", parts.method), None, ids),
+        _ => graph_error(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            &format!("No route for {} {path}", parts.method),
+            None,
+            ids,
+        ),
     }
 }
 
@@ -82,7 +126,11 @@ pub struct Running {
 }
 
 /// Binds `addr` and serves in the background; TLS when a certificate is given.
-pub async fn start(config: ServerConfig, addr: SocketAddr, tls: Option<&Certificate>) -> std::io::Result<Running> {
+pub async fn start(
+    config: ServerConfig,
+    addr: SocketAddr,
+    tls: Option<&Certificate>,
+) -> std::io::Result<Running> {
     let handle = axum_server::Handle::new();
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;
@@ -110,11 +158,15 @@ pub async fn start(config: ServerConfig, addr: SocketAddr, tls: Option<&Certific
 impl Running {
     /// Stops accepting, lets requests in flight finish (up to a few seconds).
     pub fn shutdown(&self) {
-        self.handle.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+        self.handle
+            .graceful_shutdown(Some(std::time::Duration::from_secs(5)));
     }
 }
 
 /// A response body for tests and tools that call the router directly.
 pub async fn body_bytes(response: Response) -> Vec<u8> {
-    to_bytes(response.into_body(), usize::MAX).await.map(|b| b.to_vec()).unwrap_or_default()
+    to_bytes(response.into_body(), usize::MAX)
+        .await
+        .map(|b| b.to_vec())
+        .unwrap_or_default()
 }

@@ -25,12 +25,18 @@ impl RequestIds {
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty() && v.len() <= 128)
             .map_or_else(|| request_id.clone(), str::to_string);
-        RequestIds { request_id, client_request_id }
+        RequestIds {
+            request_id,
+            client_request_id,
+        }
     }
 
     pub fn apply(&self, response: &mut Response) {
         let headers = response.headers_mut();
-        for (name, value) in [("request-id", &self.request_id), ("client-request-id", &self.client_request_id)] {
+        for (name, value) in [
+            ("request-id", &self.request_id),
+            ("client-request-id", &self.client_request_id),
+        ] {
             if let Ok(value) = HeaderValue::from_str(value) {
                 headers.insert(name, value);
             }
@@ -44,20 +50,36 @@ pub fn random_guid() -> String {
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 /// A JSON body with a status.
 pub fn json(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response {
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_str(content_type).expect("valid content type"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(content_type).expect("valid content type"),
+    );
     response
 }
 
 /// Graph's error envelope. `detail`, when given, goes into `details` for people; clients read
 /// `code` and `message`.
-pub fn graph_error(status: StatusCode, code: &str, message: &str, detail: Option<&str>, ids: &RequestIds) -> Response {
+pub fn graph_error(
+    status: StatusCode,
+    code: &str,
+    message: &str,
+    detail: Option<&str>,
+    ids: &RequestIds,
+) -> Response {
     let date = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
     let mut error = json!({
         "code": code,
@@ -90,8 +112,9 @@ pub fn login_error(status: StatusCode, error: &str, code: u32, message: &str) ->
     let timestamp = now.format("%Y-%m-%d %H:%M:%SZ").to_string();
     let trace_id = random_guid();
     let correlation_id = random_guid();
-    let description =
-        format!("AADSTS{code}: {message}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {timestamp}");
+    let description = format!(
+        "AADSTS{code}: {message}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {timestamp}"
+    );
     let body = json!({
         "error": error,
         "error_description": description,
@@ -101,13 +124,20 @@ pub fn login_error(status: StatusCode, error: &str, code: u32, message: &str) ->
         "correlation_id": correlation_id,
         "error_uri": format!("https://login.microsoftonline.com/error?code={code}"),
     });
-    let mut response = json(status, "application/json; charset=utf-8", serde_json::to_vec(&body).expect("serializes"));
+    let mut response = json(
+        status,
+        "application/json; charset=utf-8",
+        serde_json::to_vec(&body).expect("serializes"),
+    );
     no_store(&mut response);
     response
 }
 
 pub fn no_store(response: &mut Response) {
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, no-cache"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, no-cache"),
+    );
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
 }

@@ -35,7 +35,13 @@ impl AppState {
                 config: tenant,
             })
             .collect();
-        AppState { tenants, signer: TokenSigner::random(), clock: config.clock, scheme, host }
+        AppState {
+            tenants,
+            signer: TokenSigner::random(),
+            clock: config.clock,
+            scheme,
+            host,
+        }
     }
 
     /// Wall-clock Unix seconds, for token lifetimes and throttling windows.
@@ -48,6 +54,10 @@ impl AppState {
         self.tenants
             .iter()
             .find(|t| t.config.id.eq_ignore_ascii_case(id_or_domain))
-            .or_else(|| self.tenants.iter().find(|t| t.config.domain.eq_ignore_ascii_case(id_or_domain)))
+            .or_else(|| {
+                self.tenants
+                    .iter()
+                    .find(|t| t.config.domain.eq_ignore_ascii_case(id_or_domain))
+            })
     }
 }

@@ -10,9 +10,16 @@ pub struct Certificate {
 
 impl Certificate {
     pub fn self_signed() -> Result<Self, rcgen::Error> {
-        let names = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string()];
+        let names = vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ];
         let certified = rcgen::generate_simple_self_signed(names)?;
-        Ok(Certificate { cert_pem: certified.cert.pem(), key_pem: certified.signing_key.serialize_pem() })
+        Ok(Certificate {
+            cert_pem: certified.cert.pem(),
+            key_pem: certified.signing_key.serialize_pem(),
+        })
     }
 
     /// Writes the certificate (not the key) to `path`.

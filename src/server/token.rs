@@ -83,15 +83,21 @@ impl TokenSigner {
             return Err(TokenError::Empty);
         }
         let mut parts = token.split('.');
-        let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
             return Err(TokenError::Malformed);
         };
-        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| TokenError::Invalid)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| TokenError::Invalid)?;
         let expected = self.mac(format!("{header}.{payload}").as_bytes());
         if !constant_time_eq(&signature, &expected) {
             return Err(TokenError::Invalid);
         }
-        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| TokenError::Invalid)?;
+        let payload = URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| TokenError::Invalid)?;
         let claims: Claims = serde_json::from_slice(&payload).map_err(|_| TokenError::Invalid)?;
         if claims.aud != GRAPH_AUDIENCE {
             return Err(TokenError::WrongAudience);
@@ -103,7 +109,8 @@ impl TokenSigner {
     }
 
     fn mac(&self, data: &[u8]) -> Vec<u8> {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("any key length works");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.key).expect("any key length works");
         mac.update(data);
         mac.finalize().into_bytes().to_vec()
     }
@@ -157,7 +164,10 @@ mod tests {
         assert_eq!(signer.verify("", 0), Err(TokenError::Empty));
         assert_eq!(signer.verify("abc", 0), Err(TokenError::Malformed));
         let (head, _) = token.rsplit_once('.').unwrap();
-        assert_eq!(signer.verify(&format!("{head}.AAAA"), 0), Err(TokenError::Invalid));
+        assert_eq!(
+            signer.verify(&format!("{head}.AAAA"), 0),
+            Err(TokenError::Invalid)
+        );
     }
 
     proptest! {

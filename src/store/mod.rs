@@ -23,7 +23,10 @@ impl Store {
                 Record::Audit(a) => audits.push(*a),
             }
         }
-        Store { sign_ins: Collection::oldest_first(sign_ins), audits: Collection::oldest_first(audits) }
+        Store {
+            sign_ins: Collection::oldest_first(sign_ins),
+            audits: Collection::oldest_first(audits),
+        }
     }
 }
 
@@ -55,7 +58,9 @@ pub struct Collection<T> {
 
 impl<T> Default for Collection<T> {
     fn default() -> Self {
-        Collection { records: Vec::new() }
+        Collection {
+            records: Vec::new(),
+        }
     }
 }
 
@@ -86,7 +91,9 @@ impl<T: Timed> Collection<T> {
     }
 
     pub fn get(&self, id: &str) -> Option<&T> {
-        self.records.iter().find(|r| r.get(Prop::Id) == crate::odata::Val::Str(id))
+        self.records
+            .iter()
+            .find(|r| r.get(Prop::Id) == crate::odata::Val::Str(id))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &T> {
@@ -101,13 +108,20 @@ impl<T: Timed> Collection<T> {
         latest: Option<Timestamp>,
         visible: impl Fn(usize, &T) -> bool,
     ) -> Result<Page<'_, T>, QueryError> {
-        let (lower, mut upper) = options.filter.as_ref().map_or((None, None), |f| f.time_window(T::TIME));
+        let (lower, mut upper) = options
+            .filter
+            .as_ref()
+            .map_or((None, None), |f| f.time_window(T::TIME));
         if let Some(latest) = latest {
             upper = Some(upper.map_or(latest.ticks(), |u| u.min(latest.ticks())));
         }
         // Newest first: records in the window are the index range [first, end).
-        let first = upper.map_or(0, |u| self.records.partition_point(|r| r.time().ticks() > u));
-        let end = lower.map_or(self.records.len(), |l| self.records.partition_point(|r| r.time().ticks() >= l));
+        let first = upper.map_or(0, |u| {
+            self.records.partition_point(|r| r.time().ticks() > u)
+        });
+        let end = lower.map_or(self.records.len(), |l| {
+            self.records.partition_point(|r| r.time().ticks() >= l)
+        });
         let end = end.max(first);
         let fingerprint = options.fingerprint();
         let matches = |i: usize| {
@@ -134,7 +148,10 @@ impl<T: Timed> Collection<T> {
                 continue;
             }
             if items.len() == options.top {
-                next = Some(Cursor { position: i as u64, fingerprint });
+                next = Some(Cursor {
+                    position: i as u64,
+                    fingerprint,
+                });
                 break;
             }
             items.push(&self.records[i]);
@@ -143,8 +160,16 @@ impl<T: Timed> Collection<T> {
     }
 
     /// The index a cursor resumes at, checked against the query it was made for.
-    fn resume(&self, cursor: Option<Cursor>, fingerprint: u64, first: usize, end: usize) -> Result<usize, QueryError> {
-        let Some(cursor) = cursor else { return Ok(first) };
+    fn resume(
+        &self,
+        cursor: Option<Cursor>,
+        fingerprint: u64,
+        first: usize,
+        end: usize,
+    ) -> Result<usize, QueryError> {
+        let Some(cursor) = cursor else {
+            return Ok(first);
+        };
         let position = usize::try_from(cursor.position).unwrap_or(usize::MAX);
         if cursor.fingerprint != fingerprint || position >= self.records.len() {
             return Err(QueryError {
@@ -164,7 +189,8 @@ mod tests {
 
     fn store() -> Store {
         let text = include_str!("../../tests/data/population-small.yaml");
-        let scenario = crate::scenario::load_str(std::path::Path::new("population-small.yaml"), text).unwrap();
+        let scenario =
+            crate::scenario::load_str(std::path::Path::new("population-small.yaml"), text).unwrap();
         Store::from_records(crate::sim::simulate(&scenario).filter_map(|i| i.record))
     }
 
@@ -189,7 +215,11 @@ mod tests {
 
     fn expected(collection: &Collection<SignIn>, filter: &str, oldest_first: bool) -> Vec<String> {
         let f = crate::odata::Filter::parse(filter, &SIGN_IN).unwrap();
-        let mut ids: Vec<String> = collection.iter().filter(|s| f.matches(*s)).map(|s| s.id.to_string()).collect();
+        let mut ids: Vec<String> = collection
+            .iter()
+            .filter(|s| f.matches(*s))
+            .map(|s| s.id.to_string())
+            .collect();
         if oldest_first {
             ids.reverse();
         }
@@ -202,9 +232,17 @@ mod tests {
         let filter = "createdDateTime ge 2025-04-01T06:00:00Z and createdDateTime lt 2025-04-01T20:00:00Z and status/errorCode eq 0";
         for top in [1, 7, 1000] {
             let q = format!("$top={top}&$filter={filter}");
-            assert_eq!(all_pages(&store.sign_ins, &q), expected(&store.sign_ins, filter, false), "top {top}");
+            assert_eq!(
+                all_pages(&store.sign_ins, &q),
+                expected(&store.sign_ins, filter, false),
+                "top {top}"
+            );
             let q = format!("$top={top}&$filter={filter}&$orderby=createdDateTime asc");
-            assert_eq!(all_pages(&store.sign_ins, &q), expected(&store.sign_ins, filter, true), "top {top} asc");
+            assert_eq!(
+                all_pages(&store.sign_ins, &q),
+                expected(&store.sign_ins, filter, true),
+                "top {top} asc"
+            );
         }
         let everything = all_pages(&store.sign_ins, "$top=7");
         assert_eq!(everything.len(), store.sign_ins.len());
@@ -213,7 +251,10 @@ mod tests {
     #[test]
     fn a_cursor_of_another_query_is_refused() {
         let store = store();
-        let page = store.sign_ins.page(&options("$top=2"), None, |_, _| true).unwrap();
+        let page = store
+            .sign_ins
+            .page(&options("$top=2"), None, |_, _| true)
+            .unwrap();
         let mut other = options("$top=3");
         other.cursor = page.next;
         assert!(store.sign_ins.page(&other, None, |_, _| true).is_err());
@@ -223,7 +264,10 @@ mod tests {
     fn latest_hides_newer_records() {
         let store = store();
         let latest = Timestamp::parse("2025-04-01T12:00:00Z").unwrap();
-        let page = store.sign_ins.page(&options("$top=1000"), Some(latest), |_, _| true).unwrap();
+        let page = store
+            .sign_ins
+            .page(&options("$top=1000"), Some(latest), |_, _| true)
+            .unwrap();
         assert!(!page.items.is_empty());
         assert!(page.items.iter().all(|s| s.created_date_time <= latest));
     }
@@ -231,13 +275,20 @@ mod tests {
     #[test]
     fn audits_page_with_lambdas() {
         let text = include_str!("../../scenarios/user03-sspr.yaml");
-        let scenario = crate::scenario::load_str(std::path::Path::new("user03-sspr.yaml"), text).unwrap();
+        let scenario =
+            crate::scenario::load_str(std::path::Path::new("user03-sspr.yaml"), text).unwrap();
         let store = Store::from_records(crate::sim::simulate(&scenario).filter_map(|i| i.record));
-        let user = store.audits.iter().next().unwrap().target_resources[0].id.clone().unwrap();
+        let user = store.audits.iter().next().unwrap().target_resources[0]
+            .id
+            .clone()
+            .unwrap();
         let q = format!("$filter=targetResources/any(t: t/id eq '{user}') and result eq 'failure'");
         let options = QueryOptions::parse(&q, &DIRECTORY_AUDIT, &["id"]).unwrap();
         let page = store.audits.page(&options, None, |_, _| true).unwrap();
         assert_eq!(page.items.len(), 2);
-        assert_eq!(page.items[0].activity_display_name.as_deref(), Some("Blocked from self-service password reset"));
+        assert_eq!(
+            page.items[0].activity_display_name.as_deref(),
+            Some("Blocked from self-service password reset")
+        );
     }
 }

@@ -2,6 +2,9 @@
 //! and diagnostics, determinism.
 
 mod cli;
+mod client;
 mod diagnostics;
+mod real_clients;
 mod records;
 mod server;
+mod verify;

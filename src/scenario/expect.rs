@@ -1,0 +1,437 @@
+//! Expectations: what the logs of a scenario must show, validated like the rest of the file.
+//! The `verify` module evaluates them.
+
+use super::expect_spec::*;
+use super::model::User;
+use super::resolve::Resolver;
+use crate::graph::paths::{DIRECTORY_AUDIT_PATHS, SIGN_IN_PATHS, known_path};
+use serde_saphyr::Spanned;
+
+pub use super::expect_spec::{CountSpec, Scalar};
+
+#[derive(Debug, Clone)]
+pub struct Expectation {
+    pub name: String,
+    /// Line of the expectation in the scenario file.
+    pub line: u64,
+    pub kind: RecordKind,
+    pub select: Vec<FieldMatch>,
+    /// Offsets from the timeline start, in ticks: [from, to).
+    pub window: Option<(i64, Option<i64>)>,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    SignIns,
+    Audits,
+}
+
+impl RecordKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordKind::SignIns => "sign-ins",
+            RecordKind::Audits => "audits",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldMatch {
+    pub field: Field,
+    pub op: MatchOp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    /// A Graph field path, as known (`status/errorCode`, `targetResources/*/id`).
+    Path(String),
+    /// A scenario user: the record's user (sign-ins) or initiator or target (audits) is them.
+    User { key: String, upn: String },
+    /// Any text anywhere in the record.
+    AnyText,
+}
+
+#[derive(Debug, Clone)]
+pub enum MatchOp {
+    Equals(Scalar),
+    OneOf(Vec<Scalar>),
+    Contains(String),
+    StartsWith(String),
+    Regex(regex::Regex),
+    Compare(Comparison, Scalar),
+    Exists(bool),
+    Not(Box<MatchOp>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    Gt,
+    Ge,
+    Lt,
+    Le,
+}
+
+#[derive(Debug, Clone)]
+pub enum Check {
+    Count(CountSpec),
+    All(Vec<FieldMatch>),
+    Same(Vec<String>),
+    Within(i64),
+    Sequence(Vec<SequenceStep>),
+    Groups(GroupCheck),
+}
+
+#[derive(Debug, Clone)]
+pub struct SequenceStep {
+    pub matchers: Vec<FieldMatch>,
+    pub times: CountSpec,
+}
+
+#[derive(Debug, Clone)]
+pub struct GroupCheck {
+    pub by: String,
+    pub count: Option<CountSpec>,
+    pub first: Vec<FieldMatch>,
+    pub last: Vec<FieldMatch>,
+    pub each_count: Option<CountSpec>,
+    pub contiguous: bool,
+    pub within: Option<i64>,
+}
+
+const OPERATORS: &[&str] = &[
+    "equals",
+    "one_of",
+    "contains",
+    "starts_with",
+    "regex",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "exists",
+    "not",
+];
+
+impl Resolver<'_> {
+    pub(super) fn expectations(
+        &mut self,
+        specs: Vec<Spanned<ExpectationSpec>>,
+        users: &[User],
+    ) -> Vec<Expectation> {
+        specs
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, spec)| self.expectation(i, spec, users))
+            .collect()
+    }
+
+    fn expectation(
+        &mut self,
+        index: usize,
+        spec: Spanned<ExpectationSpec>,
+        users: &[User],
+    ) -> Option<Expectation> {
+        let at = spec.referenced;
+        let spec = spec.value;
+        let errors_before = self.error_count();
+        let (kind, selector) = match (spec.sign_ins, spec.audits) {
+            (Some(s), None) => (RecordKind::SignIns, s),
+            (None, Some(a)) => (RecordKind::Audits, a),
+            (Some(_), Some(_)) => {
+                self.error(
+                    at,
+                    "an expectation reads sign-ins or audits, not both",
+                    "this expectation",
+                    "split it into two",
+                );
+                return None;
+            }
+            (None, None) => {
+                self.error(
+                    at,
+                    "this expectation reads no records",
+                    "this expectation",
+                    "add `sign_ins: {...}` or `audits: {...}` (`{}` selects all)",
+                );
+                return None;
+            }
+        };
+        let select = self.matchers(&selector.value, kind, users);
+        let mut checks = Vec::new();
+        if let Some(count) = spec.count {
+            checks.push(Check::Count(count.value));
+        }
+        if let Some(all) = spec.all {
+            checks.push(Check::All(self.matchers(&all.value, kind, users)));
+        }
+        if let Some(same) = spec.same {
+            let fields = same.iter().filter_map(|f| self.path(f, kind)).collect();
+            checks.push(Check::Same(fields));
+        }
+        if let Some(within) = spec.within {
+            checks.push(Check::Within(within.ticks()));
+        }
+        if let Some(sequence) = spec.sequence {
+            if sequence.value.is_empty() {
+                self.error(
+                    sequence.referenced,
+                    "an empty sequence expects nothing",
+                    "empty",
+                    "list the steps, like - { status/errorCode: 50126, times: 2 }",
+                );
+            }
+            let steps = sequence
+                .value
+                .into_iter()
+                .map(|step| SequenceStep {
+                    matchers: self.matchers(&step.matchers, kind, users),
+                    times: step.times.map_or(
+                        CountSpec {
+                            min: 1,
+                            max: Some(1),
+                        },
+                        |t| t.value,
+                    ),
+                })
+                .collect();
+            checks.push(Check::Sequence(steps));
+        }
+        match (spec.group_by, spec.groups, spec.each) {
+            (Some(by), groups, each) => {
+                let by_path = self.path(&by, kind);
+                let each = each.unwrap_or(EachGroupSpec {
+                    first: None,
+                    last: None,
+                    count: None,
+                    contiguous: false,
+                    within: None,
+                });
+                let group = GroupCheck {
+                    by: by_path.unwrap_or_default(),
+                    count: groups.map(|g| g.value),
+                    first: each
+                        .first
+                        .map(|m| self.matchers(&m.value, kind, users))
+                        .unwrap_or_default(),
+                    last: each
+                        .last
+                        .map(|m| self.matchers(&m.value, kind, users))
+                        .unwrap_or_default(),
+                    each_count: each.count.map(|c| c.value),
+                    contiguous: each.contiguous,
+                    within: each.within.map(|w| w.ticks()),
+                };
+                checks.push(Check::Groups(group));
+            }
+            (None, Some(groups), _) => self.error(
+                groups.referenced,
+                "`groups` needs `group_by`",
+                "no group_by",
+                "add e.g. `group_by: correlationId`",
+            ),
+            (None, None, Some(_)) => self.error(
+                at,
+                "`each` needs `group_by`",
+                "this expectation",
+                "add e.g. `group_by: correlationId`",
+            ),
+            (None, None, None) => {}
+        }
+        if checks.is_empty() {
+            self.error(
+                at,
+                "this expectation checks nothing",
+                "this expectation",
+                "add `count`, `all`, `same`, `within`, `sequence` or `group_by`",
+            );
+        }
+        let window = spec.window.map(|w| {
+            if let Some(to) = &w.to
+                && to.value.ticks() <= w.from.ticks()
+            {
+                self.error(
+                    to.referenced,
+                    "the window ends before it starts",
+                    "`to` is not after `from`",
+                    "offsets are from the timeline start, e.g. { from: 6m, to: 10m }",
+                );
+            }
+            (w.from.ticks(), w.to.map(|t| t.value.ticks()))
+        });
+        if self.error_count() > errors_before {
+            return None;
+        }
+        Some(Expectation {
+            name: spec
+                .name
+                .unwrap_or_else(|| format!("expectation {} (line {})", index + 1, at.line())),
+            line: at.line(),
+            kind,
+            select,
+            window,
+            checks,
+        })
+    }
+
+    fn matchers(&mut self, map: &MatcherMap, kind: RecordKind, users: &[User]) -> Vec<FieldMatch> {
+        map.0
+            .iter()
+            .filter_map(|(key, value)| self.field_match(key, value, kind, users))
+            .collect()
+    }
+
+    fn field_match(
+        &mut self,
+        key: &Spanned<String>,
+        value: &Spanned<MatcherSpec>,
+        kind: RecordKind,
+        users: &[User],
+    ) -> Option<FieldMatch> {
+        let field = match key.value.as_str() {
+            "user" => {
+                let MatcherSpec::Equals(Scalar::Str(name)) = &value.value else {
+                    self.error(
+                        value.referenced,
+                        "`user` takes the name of a scenario user",
+                        "not a user name",
+                        "write e.g. `user: user01`",
+                    );
+                    return None;
+                };
+                let Some(user) = users
+                    .iter()
+                    .find(|u| u.key == *name || u.upn.eq_ignore_ascii_case(name))
+                else {
+                    let help = match super::suggest(name, users.iter().map(|u| u.key.as_str())) {
+                        Some(best) => format!("did you mean `{best}`?"),
+                        None => "declare the user under `users:`".into(),
+                    };
+                    self.error(
+                        value.referenced,
+                        format!("unknown user `{name}`"),
+                        "not declared under `users:`",
+                        help,
+                    );
+                    return None;
+                };
+                return Some(FieldMatch {
+                    field: Field::User {
+                        key: user.key.clone(),
+                        upn: user.upn.clone(),
+                    },
+                    op: MatchOp::Equals(Scalar::Str(user.upn.clone())),
+                });
+            }
+            "text" => Field::AnyText,
+            _ => Field::Path(self.path(key, kind)?),
+        };
+        let op = self.op(&value.value, value.referenced)?;
+        Some(FieldMatch { field, op })
+    }
+
+    fn op(&mut self, spec: &MatcherSpec, at: serde_saphyr::Location) -> Option<MatchOp> {
+        Some(match spec {
+            MatcherSpec::Equals(scalar) => MatchOp::Equals(scalar.clone()),
+            MatcherSpec::OneOf(values) => MatchOp::OneOf(values.clone()),
+            MatcherSpec::Ops(ops) => {
+                let [(name, operand)] = ops.as_slice() else {
+                    self.error(
+                        at,
+                        "write one operator per field",
+                        "several operators",
+                        "combine conditions with separate expectations or `all:`",
+                    );
+                    return None;
+                };
+                let text = |s: &OperandSpec| match s {
+                    OperandSpec::Scalar(Scalar::Str(t)) => Some(t.clone()),
+                    _ => None,
+                };
+                match (name.as_str(), operand) {
+                    ("equals", OperandSpec::Scalar(s)) => MatchOp::Equals(s.clone()),
+                    ("one_of", OperandSpec::List(values)) => MatchOp::OneOf(values.clone()),
+                    ("contains", o) if text(o).is_some() => MatchOp::Contains(text(o)?),
+                    ("starts_with", o) if text(o).is_some() => MatchOp::StartsWith(text(o)?),
+                    ("regex", o) if text(o).is_some() => match regex::Regex::new(&text(o)?) {
+                        Ok(re) => MatchOp::Regex(re),
+                        Err(e) => {
+                            self.error(
+                                at,
+                                format!("not a regular expression: {e}"),
+                                "bad regex",
+                                "regex syntax as in the Rust regex crate",
+                            );
+                            return None;
+                        }
+                    },
+                    (
+                        "gt" | "ge" | "lt" | "le",
+                        OperandSpec::Scalar(
+                            s @ (Scalar::Int(_) | Scalar::Float(_) | Scalar::Str(_)),
+                        ),
+                    ) => {
+                        let comparison = match name.as_str() {
+                            "gt" => Comparison::Gt,
+                            "ge" => Comparison::Ge,
+                            "lt" => Comparison::Lt,
+                            _ => Comparison::Le,
+                        };
+                        MatchOp::Compare(comparison, s.clone())
+                    }
+                    ("exists", OperandSpec::Scalar(Scalar::Bool(b))) => MatchOp::Exists(*b),
+                    ("not", OperandSpec::Nested(inner)) => {
+                        MatchOp::Not(Box::new(self.op(inner, at)?))
+                    }
+                    (name, _) if OPERATORS.contains(&name) => {
+                        self.error(at, format!("`{name}` does not take this value"), "wrong operand", "contains/starts_with/regex take text, gt/ge/lt/le a number or timestamp, exists true/false, one_of a list");
+                        return None;
+                    }
+                    (name, _) => {
+                        let help = match super::suggest(name, OPERATORS.iter().copied()) {
+                            Some(best) => format!("did you mean `{best}`?"),
+                            None => format!("operators: {}", OPERATORS.join(", ")),
+                        };
+                        self.error(
+                            at,
+                            format!("unknown operator `{name}`"),
+                            "unknown operator",
+                            help,
+                        );
+                        return None;
+                    }
+                }
+            }
+        })
+    }
+
+    fn path(&mut self, path: &Spanned<String>, kind: RecordKind) -> Option<String> {
+        let paths = match kind {
+            RecordKind::SignIns => SIGN_IN_PATHS,
+            RecordKind::Audits => DIRECTORY_AUDIT_PATHS,
+        };
+        if let Some(known) = known_path(paths, &path.value) {
+            // Keep an index the user wrote (`targetResources/0/id`); otherwise the exact spelling.
+            let indexed = path.value.split('/').any(|s| s.parse::<usize>().is_ok());
+            return Some(if indexed {
+                path.value.clone()
+            } else {
+                known.to_string()
+            });
+        }
+        let help = match super::suggest(&path.value, paths.iter().copied()) {
+            Some(best) => format!("did you mean `{best}`?"),
+            None => format!(
+                "{} fields are listed in the README; `user` and `text` are shorthands",
+                kind.label()
+            ),
+        };
+        self.error(
+            path.referenced,
+            format!("`{}` is not a field of {}", path.value, kind.label()),
+            "unknown field",
+            help,
+        );
+        None
+    }
+}
