@@ -115,6 +115,7 @@ fn generate(dir: &Path) {
             scenario: SCENARIO.into(),
             out: dir.to_path_buf(),
             seed: None,
+            format: entralab::export::Format::Graph,
         },
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());

@@ -1,16 +1,41 @@
-//! `entralab generate`: a scenario's records as Graph collection responses.
+//! `entralab generate`: a scenario's records written out in one of the export formats.
 
 use super::inputs::load_all;
 use crate::exit::Exit;
-use crate::export::GraphExport;
+use crate::export::{ExportOptions, Exporter, Format};
 use crate::sim;
+use clap::ValueEnum;
+use clap::builder::PossibleValue;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Format::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let help = match self {
+            Format::Graph => {
+                "signIns.json, directoryAudits.json: Graph collection responses, newest first"
+            }
+            Format::Ndjson => "signIns.ndjson, directoryAudits.ndjson: one Graph record a line",
+            Format::EventHub => {
+                "SignInLogs.json, AuditLogs.json: diagnostic-settings (Event Hub) {\"records\":[...]} envelopes"
+            }
+            Format::LogAnalytics => {
+                "SigninLogs.ndjson/.csv, AuditLogs.ndjson/.csv: Log Analytics table rows"
+            }
+        };
+        Some(PossibleValue::new(self.name()).help(help))
+    }
+}
 
 pub fn generate(
     scenario: &Path,
     dir: &Path,
     seed: Option<u64>,
+    format: Format,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Exit> {
@@ -30,20 +55,24 @@ pub fn generate(
     if let Some(seed) = seed {
         scenario.seed = seed;
     }
-    let mut export = GraphExport::new();
-    let written = sim::simulate(scenario)
-        .filter_map(|item| item.record)
-        .try_for_each(|record| export.push(&record))
-        .and_then(|()| export.finish(dir));
+    let options = ExportOptions {
+        tenant_id: sim::tenant_id(scenario),
+    };
+    // Records stream from the simulator into the files; none are collected in memory.
+    let written = Exporter::create(format, dir, &options).and_then(|mut export| {
+        sim::simulate(scenario)
+            .filter_map(|item| item.record)
+            .try_for_each(|record| export.push(&record))?;
+        export.finish()
+    });
     match written {
         Ok(summary) => {
-            let files: Vec<PathBuf> = summary.files;
             writeln!(
                 out,
                 "{}: {} sign-ins, {} directory audits",
                 scenario.name, summary.sign_ins, summary.audits
             )?;
-            for file in files {
+            for file in summary.files {
                 writeln!(out, "  wrote {}", file.display())?;
             }
             Ok(Exit::Success)

@@ -6,10 +6,13 @@ mod generate;
 mod inputs;
 mod run;
 mod serve;
+mod sources;
+mod verify;
 
 pub use serve::tenant_config;
 
 use crate::exit::Exit;
+use crate::export::Format;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,8 +40,8 @@ pub enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Write a scenario's records as Graph collection responses: DIR/signIns.json and
-    /// DIR/directoryAudits.json, newest first.
+    /// Write a scenario's records into DIR: by default as Graph collection responses
+    /// (DIR/signIns.json and DIR/directoryAudits.json, newest first).
     Generate {
         scenario: PathBuf,
         #[arg(long, value_name = "DIR")]
@@ -46,10 +49,15 @@ pub enum Command {
         /// Run with this seed instead of the scenario's own.
         #[arg(long)]
         seed: Option<u64>,
+        /// The files to write.
+        #[arg(long, value_enum, default_value_t = Format::Graph)]
+        format: Format,
     },
     /// Serve scenarios as tenants of a mock Microsoft Graph (token endpoint and audit log
     /// APIs) that Graph clients use unchanged but for the base URL.
     Serve(serve::ServeArgs),
+    /// Check scenarios' expectations against the mock (default), a live tenant, or log files.
+    Verify(verify::VerifyArgs),
     /// Validate scenarios without simulating them.
     Check {
         /// Scenario files, or folders of them.
@@ -66,9 +74,11 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             scenario,
             out: dir,
             seed,
-        } => generate::generate(&scenario, &dir, seed, out, err),
+            format,
+        } => generate::generate(&scenario, &dir, seed, format, out, err),
         Command::Check { paths } => check::check(&paths, out, err),
         Command::Serve(args) => serve::serve(&args, out, err),
+        Command::Verify(args) => verify::verify(&args, out, err),
     };
     result.unwrap_or_else(|e| {
         // Only writing to the terminal can fail here; nothing more can be said.

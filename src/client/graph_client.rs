@@ -188,7 +188,6 @@ impl GraphClient {
         top: Option<usize>,
         sink: &mut dyn FnMut(Record),
     ) -> Result<ListStats, ClientError> {
-        let url = self.list_url(kind.resource(), filter, top);
         self.list_inner(kind.resource(), filter, top, &mut |value| {
             let record = match kind {
                 LogKind::SignIns => {
@@ -197,10 +196,7 @@ impl GraphClient {
                 LogKind::DirectoryAudits => serde_json::from_value::<DirectoryAudit>(value)
                     .map(|a| Record::Audit(Box::new(a))),
             }
-            .map_err(|e| ClientError::Decode {
-                url: url.clone(),
-                message: format!("a record does not read as {kind:?}: {e}"),
-            })?;
+            .map_err(|e| format!("a record does not read as {kind:?}: {e}"))?;
             sink(record);
             Ok(())
         })
@@ -223,7 +219,7 @@ impl GraphClient {
         resource: &str,
         filter: Option<&str>,
         top: Option<usize>,
-        sink: &mut dyn FnMut(Value) -> Result<(), ClientError>,
+        sink: &mut dyn FnMut(Value) -> Result<(), String>,
     ) -> Result<ListStats, ClientError> {
         let mut stats = ListStats::default();
         let mut url = self.list_url(resource, filter, top);
@@ -262,7 +258,10 @@ impl GraphClient {
                 values.len()
             ));
             for value in values {
-                sink(value)?;
+                sink(value).map_err(|message| ClientError::Decode {
+                    url: url.clone(),
+                    message,
+                })?;
             }
             let Some(next) = next else { return Ok(stats) };
             let next = self.resolve_next_link(&url, next)?;

@@ -91,7 +91,7 @@ impl Backoff {
 pub fn human(duration: Duration) -> String {
     if duration >= Duration::from_secs(1) {
         let ms = duration.as_millis();
-        if ms % 1000 == 0 {
+        if ms.is_multiple_of(1000) {
             format!("{}s", ms / 1000)
         } else {
             format!("{:.1}s", duration.as_secs_f64())

@@ -1,0 +1,563 @@
+//! Rows of the Log Analytics / Sentinel tables `SigninLogs`, `AADNonInteractiveUserSignInLogs`
+//! and `AuditLogs` (reference entra-behavior.md 6.1-6.4), each table written twice:
+//!
+//! - `<Table>.ndjson`: one JSON object per line, columns in table order, as
+//!   `az monitor log-analytics query` / the query API return rows: datetime columns
+//!   `2025-03-17T15:08:07.0000000Z` (7 digits), `ResultType` a string, dynamic columns as
+//!   JSON objects/arrays (in `AADNonInteractiveUserSignInLogs` as strings holding JSON, as the
+//!   reference says that table types them), string columns never null (`""`).
+//! - `<Table>.csv`: as the Azure portal exports a query result: a header row of the column
+//!   names, RFC 4180 quoting (only cells with `,`, `"`, CR or LF are quoted), CRLF line
+//!   ends, no BOM, datetimes `3/17/2025, 3:08:07.000 PM` (UTC, milliseconds: the 100 ns
+//!   ticks of audit times below a millisecond are lost), dynamic columns as JSON text, bools
+//!   `true`/`false`, a null as an empty cell.
+//!
+//! `SigninLogs.*` and `AuditLogs.*` are always written; `AADNonInteractiveUserSignInLogs.*`
+//! only when a sign-in has `isInteractive: false`. Rows are **oldest first** (a table has no
+//! order; this is the order the simulator makes them).
+//!
+//! # Columns
+//!
+//! [`SIGN_IN_COLUMNS`] and [`AUDIT_COLUMNS`]: the documented 2022 column lists, in the order of
+//! `getschema` as far as it is known (UNSURE), plus `AuthenticationProtocol`,
+//! `CrossTenantAccessType` and `IncomingTokenType` of the newer schema. Mapping choices:
+//!
+//! - `TenantId` is the workspace's id in Log Analytics; entralab has no workspace and writes
+//!   the Entra tenant id (as in `AADTenantId`).
+//! - `SourceSystem` `Azure AD`; `Resource`, `ResourceGroup`, `ResourceProvider`
+//!   `Microsoft.aadiam`; `ResourceId` `/tenants/<tid>/providers/Microsoft.aadiam`;
+//!   `ResultSignature` `None`; `DurationMs` 0; `Level` `"4"`; `OperationVersion` `1.0`.
+//! - Sign-ins: `ResultType` = `status.errorCode` as a string, `ResultDescription` =
+//!   `status.failureReason`, `Identity` = `userDisplayName`, `Location` =
+//!   `location.countryOrRegion`, `ResourceIdentity` = Graph `resourceId` (the resource's app
+//!   GUID; UNSURE), `UserType` `Member`. Dynamic: `Status`, `DeviceDetail`, `LocationDetails`,
+//!   `ConditionalAccessPolicies` (= `appliedConditionalAccessPolicies`), `MfaDetail` (`{}`),
+//!   `AuthenticationProcessingDetails`. Strings holding JSON: `AuthenticationDetails`,
+//!   `AuthenticationMethodsUsed`, `AuthenticationRequirementPolicies`,
+//!   `AuthenticationContextClassReferences`, `NetworkLocationDetails`, `RiskEventTypes`,
+//!   `RiskEventTypes_V2`, `SessionLifetimePolicies` (per-column types are UNSURE in the
+//!   reference; readers accept either). The beta-only values (`AuthenticationDetails`,
+//!   `AuthenticationRequirement`, `ProcessingTimeInMilliseconds`, `TokenIssuerType`, ...) are
+//!   derived as [`crate::graph::beta_sign_in`] derives them. Columns entralab has no value for
+//!   (`AlternateSignInName`, `SignInIdentifier`, `IsRisky`, ...) are empty.
+//! - Audits: `OperationName` and `ActivityDisplayName` = `activityDisplayName`; `Category` =
+//!   the audit category (`UserManagement`; the reference says this is what real rows hold,
+//!   UNSURE); `ResultType` and `Result` = `result`; `ResultDescription` and `ResultReason` =
+//!   `resultReason`; `AADOperationType` = `operationType`; `Identity` as in the Event Hub
+//!   export (initiator's display name, else UPN, else app); `Location` empty. Dynamic:
+//!   `InitiatedBy`, `TargetResources`, `AdditionalDetails`.
+//!
+//! # What does not survive
+//!
+//! Graph `authenticationAppDeviceDetails` has no column and is lost. String columns cannot
+//! be null, so a Graph `null` in a top-level string property reads back as `""` (nulls inside
+//! dynamic columns survive). CSV keeps datetimes to the millisecond.
+
+use super::output::OutputFile;
+use super::timefmt::{portal_csv, seven_digits};
+use super::{RESOURCE_PROVIDER, audit_identity, resource_id};
+use crate::graph::{DirectoryAudit, Record, SignIn, Text, Timestamp, beta_sign_in};
+use serde::Serialize;
+use serde_json::Value;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+pub const SIGN_IN_TABLE: &str = "SigninLogs";
+pub const NON_INTERACTIVE_TABLE: &str = "AADNonInteractiveUserSignInLogs";
+pub const AUDIT_TABLE: &str = "AuditLogs";
+
+const SOURCE_SYSTEM: &str = "Azure AD";
+
+/// The columns of `SigninLogs` (and `AADNonInteractiveUserSignInLogs`), in order.
+pub const SIGN_IN_COLUMNS: &[&str] = &[
+    "TenantId",
+    "SourceSystem",
+    "TimeGenerated",
+    "ResourceId",
+    "OperationName",
+    "OperationVersion",
+    "Category",
+    "ResultType",
+    "ResultSignature",
+    "ResultDescription",
+    "DurationMs",
+    "CorrelationId",
+    "Resource",
+    "ResourceGroup",
+    "ResourceProvider",
+    "Identity",
+    "Level",
+    "Location",
+    "AlternateSignInName",
+    "AppDisplayName",
+    "AppId",
+    "AuthenticationContextClassReferences",
+    "AuthenticationDetails",
+    "AuthenticationMethodsUsed",
+    "AuthenticationProcessingDetails",
+    "AuthenticationRequirement",
+    "AuthenticationRequirementPolicies",
+    "ClientAppUsed",
+    "ConditionalAccessPolicies",
+    "ConditionalAccessStatus",
+    "CreatedDateTime",
+    "DeviceDetail",
+    "IsInteractive",
+    "Id",
+    "IPAddress",
+    "IsRisky",
+    "LocationDetails",
+    "MfaDetail",
+    "NetworkLocationDetails",
+    "OriginalRequestId",
+    "ProcessingTimeInMilliseconds",
+    "RiskDetail",
+    "RiskEventTypes",
+    "RiskEventTypes_V2",
+    "RiskLevelAggregated",
+    "RiskLevelDuringSignIn",
+    "RiskState",
+    "ResourceDisplayName",
+    "ResourceIdentity",
+    "ResourceServicePrincipalId",
+    "ServicePrincipalId",
+    "ServicePrincipalName",
+    "Status",
+    "TokenIssuerName",
+    "TokenIssuerType",
+    "UserAgent",
+    "UserDisplayName",
+    "UserId",
+    "UserPrincipalName",
+    "AADTenantId",
+    "UserType",
+    "FlaggedForReview",
+    "IPAddressFromResourceProvider",
+    "SignInIdentifier",
+    "SignInIdentifierType",
+    "ResourceTenantId",
+    "HomeTenantId",
+    "UniqueTokenIdentifier",
+    "SessionLifetimePolicies",
+    "AutonomousSystemNumber",
+    "AuthenticationProtocol",
+    "CrossTenantAccessType",
+    "IncomingTokenType",
+    "Type",
+];
+
+/// The columns of `AuditLogs`, in order.
+pub const AUDIT_COLUMNS: &[&str] = &[
+    "TenantId",
+    "SourceSystem",
+    "TimeGenerated",
+    "ResourceId",
+    "OperationName",
+    "OperationVersion",
+    "Category",
+    "ResultType",
+    "ResultSignature",
+    "ResultDescription",
+    "DurationMs",
+    "CorrelationId",
+    "Resource",
+    "ResourceGroup",
+    "ResourceProvider",
+    "Identity",
+    "Level",
+    "Location",
+    "AdditionalDetails",
+    "Id",
+    "InitiatedBy",
+    "LoggedByService",
+    "Result",
+    "ResultReason",
+    "TargetResources",
+    "AADTenantId",
+    "ActivityDisplayName",
+    "ActivityDateTime",
+    "AADOperationType",
+    "Type",
+];
+
+const SIGN_IN_COUNT: usize = SIGN_IN_COLUMNS.len();
+const AUDIT_COUNT: usize = AUDIT_COLUMNS.len();
+
+/// One cell of a row.
+enum Cell<'a> {
+    /// A string column; `None` is written `""`.
+    Text(Option<&'a str>),
+    Owned(String),
+    Time(Timestamp),
+    Int(i64),
+    Bool(Option<bool>),
+    /// A dynamic column, as compact JSON text.
+    Dynamic(String),
+    /// A string column that holds JSON text.
+    JsonText(String),
+}
+
+fn text(value: &Option<Text>) -> Cell<'_> {
+    Cell::Text(value.as_deref())
+}
+
+fn json(value: &impl Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
+}
+
+/// A beta value as a string column: strings as they are, null as `""`, others as JSON.
+fn beta_text(beta: &Value, key: &str) -> Cell<'static> {
+    match beta.get(key) {
+        None | Some(Value::Null) => Cell::Text(None),
+        Some(Value::String(s)) => Cell::Owned(s.clone()),
+        Some(other) => Cell::Owned(other.to_string()),
+    }
+}
+
+fn beta_json(beta: &Value, key: &str) -> String {
+    beta.get(key)
+        .map(Value::to_string)
+        .unwrap_or_else(|| "[]".to_string())
+}
+
+struct Context {
+    tenant_id: String,
+    resource_id: String,
+}
+
+fn sign_in_row<'a>(
+    r: &'a SignIn,
+    ctx: &'a Context,
+    table: &'static str,
+    category: &'static str,
+) -> [(&'static str, Cell<'a>); SIGN_IN_COUNT] {
+    use Cell::*;
+    let beta = beta_sign_in(r);
+    let tenant = Some(ctx.tenant_id.as_str());
+    [
+        ("TenantId", Text(tenant)),
+        ("SourceSystem", Text(Some(SOURCE_SYSTEM))),
+        ("TimeGenerated", Time(r.created_date_time)),
+        ("ResourceId", Text(Some(&ctx.resource_id))),
+        ("OperationName", Text(Some(super::eventhub::SIGN_IN_OPERATION))),
+        ("OperationVersion", Text(Some(super::eventhub::OPERATION_VERSION))),
+        ("Category", Text(Some(category))),
+        ("ResultType", Owned(r.status.error_code.to_string())),
+        ("ResultSignature", Text(Some("None"))),
+        ("ResultDescription", text(&r.status.failure_reason)),
+        ("DurationMs", Int(0)),
+        ("CorrelationId", text(&r.correlation_id)),
+        ("Resource", Text(Some(RESOURCE_PROVIDER))),
+        ("ResourceGroup", Text(Some(RESOURCE_PROVIDER))),
+        ("ResourceProvider", Text(Some(RESOURCE_PROVIDER))),
+        ("Identity", text(&r.user_display_name)),
+        ("Level", Text(Some("4"))),
+        ("Location", text(&r.location.country_or_region)),
+        ("AlternateSignInName", Text(None)),
+        ("AppDisplayName", text(&r.app_display_name)),
+        ("AppId", text(&r.app_id)),
+        ("AuthenticationContextClassReferences", JsonText("[]".into())),
+        ("AuthenticationDetails", JsonText(beta_json(&beta, "authenticationDetails"))),
+        ("AuthenticationMethodsUsed", JsonText(beta_json(&beta, "authenticationMethodsUsed"))),
+        (
+            "AuthenticationProcessingDetails",
+            Dynamic(beta_json(&beta, "authenticationProcessingDetails")),
+        ),
+        ("AuthenticationRequirement", beta_text(&beta, "authenticationRequirement")),
+        ("AuthenticationRequirementPolicies", JsonText("[]".into())),
+        ("ClientAppUsed", text(&r.client_app_used)),
+        ("ConditionalAccessPolicies", Dynamic(json(&r.applied_conditional_access_policies))),
+        ("ConditionalAccessStatus", text(&r.conditional_access_status)),
+        ("CreatedDateTime", Time(r.created_date_time)),
+        ("DeviceDetail", Dynamic(json(&r.device_detail))),
+        ("IsInteractive", Bool(r.is_interactive)),
+        ("Id", Text(Some(&r.id))),
+        ("IPAddress", text(&r.ip_address)),
+        ("IsRisky", Bool(None)),
+        ("LocationDetails", Dynamic(json(&r.location))),
+        ("MfaDetail", Dynamic("{}".into())),
+        ("NetworkLocationDetails", JsonText(beta_json(&beta, "networkLocationDetails"))),
+        ("OriginalRequestId", beta_text(&beta, "originalRequestId")),
+        ("ProcessingTimeInMilliseconds", beta_text(&beta, "processingTimeInMilliseconds")),
+        ("RiskDetail", text(&r.risk_detail)),
+        ("RiskEventTypes", JsonText(json(&r.risk_event_types))),
+        ("RiskEventTypes_V2", JsonText(json(&r.risk_event_types_v2))),
+        ("RiskLevelAggregated", text(&r.risk_level_aggregated)),
+        ("RiskLevelDuringSignIn", text(&r.risk_level_during_sign_in)),
+        ("RiskState", text(&r.risk_state)),
+        ("ResourceDisplayName", text(&r.resource_display_name)),
+        ("ResourceIdentity", text(&r.resource_id)),
+        ("ResourceServicePrincipalId", Text(None)),
+        ("ServicePrincipalId", text(&r.service_principal_id)),
+        ("ServicePrincipalName", text(&r.service_principal_name)),
+        ("Status", Dynamic(json(&r.status))),
+        ("TokenIssuerName", beta_text(&beta, "tokenIssuerName")),
+        ("TokenIssuerType", beta_text(&beta, "tokenIssuerType")),
+        ("UserAgent", text(&r.user_agent)),
+        ("UserDisplayName", text(&r.user_display_name)),
+        ("UserId", text(&r.user_id)),
+        ("UserPrincipalName", text(&r.user_principal_name)),
+        ("AADTenantId", Text(tenant)),
+        ("UserType", Text(Some("Member"))),
+        ("FlaggedForReview", Bool(beta.get("flaggedForReview").and_then(Value::as_bool))),
+        ("IPAddressFromResourceProvider", Text(None)),
+        ("SignInIdentifier", Text(None)),
+        ("SignInIdentifierType", Text(None)),
+        ("ResourceTenantId", text(&r.resource_tenant_id)),
+        ("HomeTenantId", text(&r.home_tenant_id)),
+        ("UniqueTokenIdentifier", beta_text(&beta, "uniqueTokenIdentifier")),
+        ("SessionLifetimePolicies", JsonText(beta_json(&beta, "sessionLifetimePolicies"))),
+        ("AutonomousSystemNumber", beta_text(&beta, "autonomousSystemNumber")),
+        ("AuthenticationProtocol", beta_text(&beta, "authenticationProtocol")),
+        ("CrossTenantAccessType", beta_text(&beta, "crossTenantAccessType")),
+        ("IncomingTokenType", beta_text(&beta, "incomingTokenType")),
+        ("Type", Text(Some(table))),
+    ]
+}
+
+fn audit_row<'a>(r: &'a DirectoryAudit, ctx: &'a Context) -> [(&'static str, Cell<'a>); AUDIT_COUNT] {
+    use Cell::*;
+    let tenant = Some(ctx.tenant_id.as_str());
+    [
+        ("TenantId", Text(tenant)),
+        ("SourceSystem", Text(Some(SOURCE_SYSTEM))),
+        ("TimeGenerated", Time(r.activity_date_time)),
+        ("ResourceId", Text(Some(&ctx.resource_id))),
+        ("OperationName", text(&r.activity_display_name)),
+        ("OperationVersion", Text(Some(super::eventhub::OPERATION_VERSION))),
+        ("Category", text(&r.category)),
+        ("ResultType", text(&r.result)),
+        ("ResultSignature", Text(Some("None"))),
+        ("ResultDescription", text(&r.result_reason)),
+        ("DurationMs", Int(0)),
+        ("CorrelationId", text(&r.correlation_id)),
+        ("Resource", Text(Some(RESOURCE_PROVIDER))),
+        ("ResourceGroup", Text(Some(RESOURCE_PROVIDER))),
+        ("ResourceProvider", Text(Some(RESOURCE_PROVIDER))),
+        ("Identity", Text(audit_identity(r))),
+        ("Level", Text(Some("4"))),
+        ("Location", Text(None)),
+        ("AdditionalDetails", Dynamic(json(&r.additional_details))),
+        ("Id", Text(Some(&r.id))),
+        ("InitiatedBy", Dynamic(json(&r.initiated_by))),
+        ("LoggedByService", text(&r.logged_by_service)),
+        ("Result", text(&r.result)),
+        ("ResultReason", text(&r.result_reason)),
+        ("TargetResources", Dynamic(json(&r.target_resources))),
+        ("AADTenantId", Text(tenant)),
+        ("ActivityDisplayName", text(&r.activity_display_name)),
+        ("ActivityDateTime", Time(r.activity_date_time)),
+        ("AADOperationType", text(&r.operation_type)),
+        ("Type", Text(Some(AUDIT_TABLE))),
+    ]
+}
+
+pub(crate) struct LogAnalyticsExport {
+    dir: PathBuf,
+    context: Context,
+    sign_ins: Table,
+    non_interactive: Option<Table>,
+    audits: Table,
+}
+
+impl LogAnalyticsExport {
+    pub(crate) fn create(dir: &Path, tenant_id: &str) -> io::Result<Self> {
+        Ok(LogAnalyticsExport {
+            dir: dir.to_path_buf(),
+            context: Context {
+                tenant_id: tenant_id.to_string(),
+                resource_id: resource_id(tenant_id),
+            },
+            sign_ins: Table::create(dir, SIGN_IN_TABLE, SIGN_IN_COLUMNS, false)?,
+            non_interactive: None,
+            audits: Table::create(dir, AUDIT_TABLE, AUDIT_COLUMNS, false)?,
+        })
+    }
+
+    pub(crate) fn push(&mut self, record: &Record) -> io::Result<()> {
+        match record {
+            Record::SignIn(sign_in) => {
+                if sign_in.is_interactive == Some(false) {
+                    let table = match &mut self.non_interactive {
+                        Some(table) => table,
+                        slot @ None => slot.insert(Table::create(
+                            &self.dir,
+                            NON_INTERACTIVE_TABLE,
+                            SIGN_IN_COLUMNS,
+                            true,
+                        )?),
+                    };
+                    table.push(&sign_in_row(
+                        sign_in,
+                        &self.context,
+                        NON_INTERACTIVE_TABLE,
+                        super::eventhub::NON_INTERACTIVE_CATEGORY,
+                    ))
+                } else {
+                    self.sign_ins.push(&sign_in_row(
+                        sign_in,
+                        &self.context,
+                        SIGN_IN_TABLE,
+                        super::eventhub::SIGN_IN_CATEGORY,
+                    ))
+                }
+            }
+            Record::Audit(audit) => self.audits.push(&audit_row(audit, &self.context)),
+        }
+    }
+
+    pub(crate) fn finish(self) -> io::Result<Vec<PathBuf>> {
+        let mut files = self.sign_ins.finish()?;
+        if let Some(table) = self.non_interactive {
+            files.extend(table.finish()?);
+        }
+        files.extend(self.audits.finish()?);
+        Ok(files)
+    }
+}
+
+/// One table's two files.
+struct Table {
+    json: OutputFile,
+    csv: OutputFile,
+    /// Dynamic columns are strings holding JSON (the non-interactive table).
+    dynamic_as_string: bool,
+}
+
+impl Table {
+    fn create(
+        dir: &Path,
+        table: &str,
+        columns: &[&str],
+        dynamic_as_string: bool,
+    ) -> io::Result<Self> {
+        let json = OutputFile::create(dir, &format!("{table}.ndjson"))?;
+        let mut csv = OutputFile::create(dir, &format!("{table}.csv"))?;
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                csv.write_all(b",")?;
+            }
+            write_csv_cell(&mut csv, column)?;
+        }
+        csv.write_all(b"\r\n")?;
+        Ok(Table {
+            json,
+            csv,
+            dynamic_as_string,
+        })
+    }
+
+    fn push(&mut self, row: &[(&'static str, Cell<'_>)]) -> io::Result<()> {
+        self.write_json(row)?;
+        self.write_csv(row)
+    }
+
+    fn write_json(&mut self, row: &[(&'static str, Cell<'_>)]) -> io::Result<()> {
+        let out = self.json.writer();
+        out.write_all(b"{")?;
+        for (i, (column, cell)) in row.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            write_json_string(out, column)?;
+            out.write_all(b":")?;
+            match cell {
+                Cell::Text(value) => write_json_string(out, value.unwrap_or(""))?,
+                Cell::Owned(value) => write_json_string(out, value)?,
+                Cell::Time(time) => write_json_string(out, &seven_digits(*time, "Z"))?,
+                Cell::Int(value) => write!(out, "{value}")?,
+                Cell::Bool(Some(value)) => write!(out, "{value}")?,
+                Cell::Bool(None) => out.write_all(b"null")?,
+                Cell::Dynamic(text) if !self.dynamic_as_string => out.write_all(text.as_bytes())?,
+                Cell::Dynamic(text) | Cell::JsonText(text) => write_json_string(out, text)?,
+            }
+        }
+        out.write_all(b"}\n")
+    }
+
+    fn write_csv(&mut self, row: &[(&'static str, Cell<'_>)]) -> io::Result<()> {
+        let out = self.csv.writer();
+        for (i, (_, cell)) in row.iter().enumerate() {
+            if i > 0 {
+                out.write_all(b",")?;
+            }
+            match cell {
+                Cell::Text(value) => write_csv_cell(out, value.unwrap_or(""))?,
+                Cell::Owned(value) | Cell::Dynamic(value) | Cell::JsonText(value) => {
+                    write_csv_cell(out, value)?
+                }
+                Cell::Time(time) => write_csv_cell(out, &portal_csv(*time))?,
+                Cell::Int(value) => write!(out, "{value}")?,
+                Cell::Bool(Some(value)) => write!(out, "{value}")?,
+                Cell::Bool(None) => {}
+            }
+        }
+        out.write_all(b"\r\n")
+    }
+
+    fn finish(self) -> io::Result<Vec<PathBuf>> {
+        Ok(vec![self.json.commit()?, self.csv.commit()?])
+    }
+}
+
+fn write_json_string(out: &mut impl Write, value: &str) -> io::Result<()> {
+    serde_json::to_writer(out, value).map_err(io::Error::other)
+}
+
+/// RFC 4180: a cell with a comma, quote, CR or LF is quoted, quotes doubled.
+fn write_csv_cell(out: &mut impl Write, value: &str) -> io::Result<()> {
+    if value.contains([',', '"', '\r', '\n']) {
+        out.write_all(b"\"")?;
+        let mut rest = value;
+        while let Some(at) = rest.find('"') {
+            out.write_all(&rest.as_bytes()[..=at])?;
+            out.write_all(b"\"")?;
+            rest = &rest[at + 1..];
+        }
+        out.write_all(rest.as_bytes())?;
+        out.write_all(b"\"")
+    } else {
+        out.write_all(value.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::test_records::{sample_audit, sample_sign_in};
+
+    fn context() -> Context {
+        Context {
+            tenant_id: "t".into(),
+            resource_id: resource_id("t"),
+        }
+    }
+
+    #[test]
+    fn rows_name_the_columns_in_order() {
+        let ctx = context();
+        let sign_in = sample_sign_in();
+        let names: Vec<_> = sign_in_row(&sign_in, &ctx, SIGN_IN_TABLE, "SignInLogs")
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        assert_eq!(names, SIGN_IN_COLUMNS);
+        let audit = sample_audit();
+        let names: Vec<_> = audit_row(&audit, &ctx).iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, AUDIT_COLUMNS);
+    }
+
+    #[test]
+    fn csv_cells_are_quoted_only_when_needed() {
+        let cell = |value: &str| {
+            let mut out = Vec::new();
+            write_csv_cell(&mut out, value).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell(""), "");
+        assert_eq!(cell("3/17/2025, 3:08:07.000 PM"), "\"3/17/2025, 3:08:07.000 PM\"");
+        assert_eq!(cell(r#"{"a":"b"}"#), r#""{""a"":""b""}""#);
+        assert_eq!(cell("two\r\nlines"), "\"two\r\nlines\"");
+    }
+}

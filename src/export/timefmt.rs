@@ -1,0 +1,85 @@
+//! Timestamp spellings of the diagnostic-settings and Log Analytics exports (reference
+//! entra-behavior.md 6.2-6.4, detections.md 2):
+//!
+//! | where | form |
+//! |---|---|
+//! | Event Hub envelope `time`, Log Analytics JSON datetime columns | `2025-03-17T15:08:07.0000000Z` (always 7 digits) |
+//! | Event Hub `properties.createdDateTime` / `properties.activityDateTime` | `2025-03-17T15:08:07.0000000+00:00` |
+//! | Log Analytics CSV as the portal exports it | `3/17/2025, 3:08:07.000 PM` (UTC, milliseconds) |
+
+use crate::graph::{Precision, Timestamp};
+use chrono::{DateTime, Datelike, Timelike};
+use std::fmt::Write;
+
+const TICKS_PER_SECOND: i64 = 10_000_000;
+
+/// `2025-03-17T15:08:07.0000000` followed by `suffix` (`Z` or `+00:00`).
+pub(crate) fn seven_digits(time: Timestamp, suffix: &str) -> String {
+    let mut out = String::with_capacity(34);
+    time.write_to(&mut out, Precision::Seconds);
+    out.pop(); // the `Z`
+    let _ = write!(
+        out,
+        ".{:07}{suffix}",
+        time.ticks().rem_euclid(TICKS_PER_SECOND)
+    );
+    out
+}
+
+/// The Azure portal's CSV form, `3/17/2025, 3:08:07.000 PM`: US month/day/year, 12-hour
+/// clock, milliseconds (the 100 ns ticks below a millisecond are dropped), UTC.
+pub(crate) fn portal_csv(time: Timestamp) -> String {
+    let millis = time.ticks().rem_euclid(TICKS_PER_SECOND) / 10_000;
+    let Some(civil) = DateTime::from_timestamp(time.unix_seconds(), 0) else {
+        return "1/1/0001, 12:00:00.000 AM".to_string();
+    };
+    let (pm, hour) = civil.hour12();
+    format!(
+        "{}/{}/{}, {}:{:02}:{:02}.{:03} {}",
+        civil.month(),
+        civil.day(),
+        civil.year(),
+        hour,
+        civil.minute(),
+        civil.second(),
+        millis,
+        if pm { "PM" } else { "AM" }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    #[test]
+    fn seven_digits_always() {
+        assert_eq!(
+            seven_digits(at("2025-03-17T15:08:07Z"), "Z"),
+            "2025-03-17T15:08:07.0000000Z"
+        );
+        assert_eq!(
+            seven_digits(at("2018-12-10T00:03:46.6161822Z"), "+00:00"),
+            "2018-12-10T00:03:46.6161822+00:00"
+        );
+    }
+
+    #[test]
+    fn portal_csv_uses_a_12_hour_clock() {
+        assert_eq!(
+            portal_csv(at("2025-03-17T15:08:07Z")),
+            "3/17/2025, 3:08:07.000 PM"
+        );
+        assert_eq!(
+            portal_csv(at("2021-04-28T00:08:45.2219999Z")),
+            "4/28/2021, 12:08:45.221 AM"
+        );
+        assert_eq!(
+            portal_csv(at("2021-12-01T12:00:00.5Z")),
+            "12/1/2021, 12:00:00.500 PM"
+        );
+    }
+}
