@@ -1,7 +1,10 @@
 //! Where `verify` reads records from: the embedded mock (simulated, served on loopback and read
 //! back through the Graph client, as a live run would), a live tenant, or exported files.
 
-use crate::client::{ClientConfig, ClientError, GraphClient, LogHook, LogKind, PUBLIC_AUTHORITY, PUBLIC_GRAPH_BASE, Secret};
+use crate::client::{
+    ClientConfig, ClientError, GraphClient, LogHook, LogKind, PUBLIC_AUTHORITY, PUBLIC_GRAPH_BASE,
+    Secret,
+};
 use crate::graph::{Precision, Record, Timestamp};
 use crate::scenario::{RecordKind, Scenario};
 use crate::server::{self, Certificate, Clock, ServerConfig};
@@ -29,7 +32,11 @@ pub enum SourceError {
 
 impl From<ClientError> for SourceError {
     fn from(e: ClientError) -> Self {
-        if e.is_unreachable() { SourceError::Unreachable(e.to_string()) } else { SourceError::BadInput(e.to_string()) }
+        if e.is_unreachable() {
+            SourceError::Unreachable(e.to_string())
+        } else {
+            SourceError::BadInput(e.to_string())
+        }
     }
 }
 
@@ -44,13 +51,19 @@ pub fn scenario_window(scenario: &Scenario) -> (Timestamp, Timestamp) {
             last = last.max(record.time());
         }
     }
-    (first.truncate_to_seconds(), last.truncate_to_seconds().plus_seconds(1))
+    (
+        first.truncate_to_seconds(),
+        last.truncate_to_seconds().plus_seconds(1),
+    )
 }
 
 /// Which collections the expectations read.
 pub fn kinds(scenario: &Scenario) -> Vec<LogKind> {
     let mut kinds = Vec::new();
-    for (kind, log) in [(RecordKind::SignIns, LogKind::SignIns), (RecordKind::Audits, LogKind::DirectoryAudits)] {
+    for (kind, log) in [
+        (RecordKind::SignIns, LogKind::SignIns),
+        (RecordKind::Audits, LogKind::DirectoryAudits),
+    ] {
         if scenario.expectations.iter().any(|e| e.kind == kind) {
             kinds.push(log);
         }
@@ -59,7 +72,13 @@ pub fn kinds(scenario: &Scenario) -> Vec<LogKind> {
 }
 
 /// Reads every collection the scenario needs within the window through one client.
-pub fn fetch_graph(client: &mut GraphClient, kinds: &[LogKind], window: (Timestamp, Timestamp), verbose: u8, note: &mut dyn FnMut(String)) -> Result<(Vec<Record>, String), SourceError> {
+pub fn fetch_graph(
+    client: &mut GraphClient,
+    kinds: &[LogKind],
+    window: (Timestamp, Timestamp),
+    verbose: u8,
+    note: &mut dyn FnMut(String),
+) -> Result<(Vec<Record>, String), SourceError> {
     let mut records = Vec::new();
     let mut counts = Vec::new();
     for kind in kinds {
@@ -84,7 +103,11 @@ pub fn fetch_graph(client: &mut GraphClient, kinds: &[LogKind], window: (Timesta
                 stats.throttled
             ));
         }
-        counts.push(format!("{} {}", records.len() - before, kind.resource().trim_start_matches("auditLogs/")));
+        counts.push(format!(
+            "{} {}",
+            records.len() - before,
+            kind.resource().trim_start_matches("auditLogs/")
+        ));
     }
     Ok((records, counts.join(", ")))
 }
@@ -99,18 +122,30 @@ pub struct Mock {
 
 impl Mock {
     pub fn start(scenarios: &[Scenario]) -> Result<Mock, SourceError> {
-        let certificate = Certificate::self_signed().map_err(|e| SourceError::BadInput(format!("cannot make a certificate: {e}")))?;
+        let certificate = Certificate::self_signed()
+            .map_err(|e| SourceError::BadInput(format!("cannot make a certificate: {e}")))?;
         let tenants = scenarios.iter().map(super::tenant_config).collect();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| SourceError::Unreachable(format!("cannot start the mock: {e}")))?;
-        let config = ServerConfig { tenants, clock: Clock::System };
+        let config = ServerConfig {
+            tenants,
+            clock: Clock::System,
+        };
         let running = runtime
-            .block_on(server::start(config, ([127, 0, 0, 1], 0).into(), Some(&certificate)))
+            .block_on(server::start(
+                config,
+                ([127, 0, 0, 1], 0).into(),
+                Some(&certificate),
+            ))
             .map_err(|e| SourceError::Unreachable(format!("cannot start the mock: {e}")))?;
-        Ok(Mock { runtime, running, certificate })
+        Ok(Mock {
+            runtime,
+            running,
+            certificate,
+        })
     }
 
     pub fn base(&self) -> String {
@@ -118,11 +153,21 @@ impl Mock {
     }
 
     /// A client for the tenant of `scenario`, with its first app registration.
-    pub fn client(&self, scenario: &Scenario, log: Option<LogHook>) -> Result<GraphClient, SourceError> {
+    pub fn client(
+        &self,
+        scenario: &Scenario,
+        log: Option<LogHook>,
+    ) -> Result<GraphClient, SourceError> {
         let app = scenario.app_registrations.first().ok_or_else(|| {
             SourceError::BadInput(format!("{} declares no app registration to read the mock with: add one under `app_registrations:`", scenario.source.display()))
         })?;
-        let mut config = ClientConfig::new(self.base(), format!("{}/v1.0", self.base()), sim::tenant_id(scenario), app.client_id.clone(), Secret::new(app.client_secret.clone()));
+        let mut config = ClientConfig::new(
+            self.base(),
+            format!("{}/v1.0", self.base()),
+            sim::tenant_id(scenario),
+            app.client_id.clone(),
+            Secret::new(app.client_secret.clone()),
+        );
         config.extra_root_certificate_pem = Some(self.certificate.cert_pem.clone().into_bytes());
         config.log = log;
         Ok(GraphClient::new(config)?)
@@ -148,7 +193,11 @@ pub struct Live {
 
 impl Live {
     /// From azure-identity's environment variables.
-    pub fn from_env(authority: Option<String>, graph_url: Option<String>, ca_cert: Option<Vec<u8>>) -> Result<Live, SourceError> {
+    pub fn from_env(
+        authority: Option<String>,
+        graph_url: Option<String>,
+        ca_cert: Option<Vec<u8>>,
+    ) -> Result<Live, SourceError> {
         let var = |name: &str| {
             std::env::var(name)
                 .ok()
@@ -166,9 +215,21 @@ impl Live {
     }
 
     pub fn client(&self, log: Option<LogHook>) -> Result<GraphClient, SourceError> {
-        let authority = self.authority.clone().unwrap_or_else(|| PUBLIC_AUTHORITY.into());
-        let graph = self.graph_url.clone().unwrap_or_else(|| PUBLIC_GRAPH_BASE.into());
-        let mut config = ClientConfig::new(authority, graph.trim_end_matches('/').to_string(), self.tenant_id.clone(), self.client_id.clone(), self.client_secret.clone());
+        let authority = self
+            .authority
+            .clone()
+            .unwrap_or_else(|| PUBLIC_AUTHORITY.into());
+        let graph = self
+            .graph_url
+            .clone()
+            .unwrap_or_else(|| PUBLIC_GRAPH_BASE.into());
+        let mut config = ClientConfig::new(
+            authority,
+            graph.trim_end_matches('/').to_string(),
+            self.tenant_id.clone(),
+            self.client_id.clone(),
+            self.client_secret.clone(),
+        );
         config.extra_root_certificate_pem = self.ca_cert.clone();
         config.log = log;
         Ok(GraphClient::new(config)?)

@@ -81,7 +81,11 @@ pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
         writeln!(err, "{note}")?;
     }
     let mut reports = Vec::new();
-    let mut exit = if broken { Exit::BadInput } else { Exit::Success };
+    let mut exit = if broken {
+        Exit::BadInput
+    } else {
+        Exit::Success
+    };
     for verdict in verdicts {
         match verdict {
             Verdict::Report(report) => reports.push(report),
@@ -101,10 +105,18 @@ pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     match args.format {
         Format::Text => out.write_all(verify::render_text(&reports).as_bytes())?,
         Format::Json => {
-            let passed = reports.iter().flat_map(|r| &r.outcomes).filter(|o| o.passed).count();
+            let passed = reports
+                .iter()
+                .flat_map(|r| &r.outcomes)
+                .filter(|o| o.passed)
+                .count();
             let total = reports.iter().map(|r| r.outcomes.len()).sum::<usize>();
             let json = serde_json::json!({ "passed": passed, "failed": total - passed, "scenarios": reports });
-            writeln!(out, "{}", serde_json::to_string_pretty(&json).expect("reports serialize"))?;
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&json).expect("reports serialize")
+            )?;
         }
     }
     if let Some(path) = &args.junit
@@ -127,7 +139,13 @@ fn worst(a: Exit, b: Exit) -> Exit {
     if rank(b) > rank(a) { b } else { a }
 }
 
-fn run(args: &VerifyArgs, scenarios: &[Scenario], users: &BTreeMap<String, String>, note: &mut dyn FnMut(String), err: &mut dyn Write) -> io::Result<Vec<Verdict>> {
+fn run(
+    args: &VerifyArgs,
+    scenarios: &[Scenario],
+    users: &BTreeMap<String, String>,
+    note: &mut dyn FnMut(String),
+    err: &mut dyn Write,
+) -> io::Result<Vec<Verdict>> {
     let log = (args.verbose >= 2).then(|| {
         let hook: LogHook = Arc::new(|line: &str| eprintln!("{line}"));
         hook
@@ -148,8 +166,18 @@ fn run(args: &VerifyArgs, scenarios: &[Scenario], users: &BTreeMap<String, Strin
                     let window = window(args, s);
                     let fetch = |note: &mut dyn FnMut(String)| -> Result<Fetched, SourceError> {
                         let mut client = mock.client(s, log.clone())?;
-                        let (records, counts) = sources::fetch_graph(&mut client, &sources::kinds(s), window, args.verbose, note)?;
-                        Ok(Fetched { records, newest_first: true, description: format!("mock {}: {counts}", mock.base()) })
+                        let (records, counts) = sources::fetch_graph(
+                            &mut client,
+                            &sources::kinds(s),
+                            window,
+                            args.verbose,
+                            note,
+                        )?;
+                        Ok(Fetched {
+                            records,
+                            newest_first: true,
+                            description: format!("mock {}: {counts}", mock.base()),
+                        })
                     };
                     check(s, s.start, users, args.wait, fetch, note)
                 })
@@ -159,11 +187,17 @@ fn run(args: &VerifyArgs, scenarios: &[Scenario], users: &BTreeMap<String, Strin
             let ca_cert = match &args.ca_cert {
                 Some(path) => match std::fs::read(path) {
                     Ok(pem) => Some(pem),
-                    Err(e) => return Ok(vec![Verdict::BadInput(format!("cannot read {}: {e}", path.display()))]),
+                    Err(e) => {
+                        return Ok(vec![Verdict::BadInput(format!(
+                            "cannot read {}: {e}",
+                            path.display()
+                        ))]);
+                    }
                 },
                 None => None,
             };
-            let live = match Live::from_env(args.authority.clone(), args.graph_url.clone(), ca_cert) {
+            let live = match Live::from_env(args.authority.clone(), args.graph_url.clone(), ca_cert)
+            {
                 Ok(live) => live,
                 Err(e) => return Ok(vec![verdict_of(e)]),
             };
@@ -173,11 +207,28 @@ fn run(args: &VerifyArgs, scenarios: &[Scenario], users: &BTreeMap<String, Strin
                     let window = window(args, s);
                     let fetch = |note: &mut dyn FnMut(String)| -> Result<Fetched, SourceError> {
                         let mut client = live.client(log.clone())?;
-                        let (records, counts) = sources::fetch_graph(&mut client, &sources::kinds(s), window, args.verbose, note)?;
+                        let (records, counts) = sources::fetch_graph(
+                            &mut client,
+                            &sources::kinds(s),
+                            window,
+                            args.verbose,
+                            note,
+                        )?;
                         let graph = client.config().graph_base.clone();
-                        Ok(Fetched { records, newest_first: true, description: format!("live {graph}: {counts}") })
+                        Ok(Fetched {
+                            records,
+                            newest_first: true,
+                            description: format!("live {graph}: {counts}"),
+                        })
                     };
-                    check(s, args.since.unwrap_or(s.start), users, args.wait, fetch, note)
+                    check(
+                        s,
+                        args.since.unwrap_or(s.start),
+                        users,
+                        args.wait,
+                        fetch,
+                        note,
+                    )
                 })
                 .collect()
         }
@@ -194,14 +245,29 @@ fn run(args: &VerifyArgs, scenarios: &[Scenario], users: &BTreeMap<String, Strin
             }
             let records: Vec<_> = records
                 .into_iter()
-                .filter(|r| args.since.is_none_or(|s| r.time() >= s) && args.until.is_none_or(|u| r.time() < u))
+                .filter(|r| {
+                    args.since.is_none_or(|s| r.time() >= s)
+                        && args.until.is_none_or(|u| r.time() < u)
+                })
                 .collect();
             let description = format!("{} ({} records)", files.join(", "), records.len());
             scenarios
                 .iter()
                 .map(|s| {
-                    let outcomes = verify::verify(&s.expectations, &records, true, &Context { start: args.since.unwrap_or(s.start), users });
-                    Verdict::Report(ScenarioReport::new(s.name.clone(), description.clone(), outcomes))
+                    let outcomes = verify::verify(
+                        &s.expectations,
+                        &records,
+                        true,
+                        &Context {
+                            start: args.since.unwrap_or(s.start),
+                            users,
+                        },
+                    );
+                    Verdict::Report(ScenarioReport::new(
+                        s.name.clone(),
+                        description.clone(),
+                        outcomes,
+                    ))
                 })
                 .collect()
         }
@@ -229,14 +295,26 @@ fn check(
             Ok(fetched) => fetched,
             Err(e) => return verdict_of(e),
         };
-        let outcomes = verify::verify(&scenario.expectations, &fetched.records, fetched.newest_first, &Context { start, users });
+        let outcomes = verify::verify(
+            &scenario.expectations,
+            &fetched.records,
+            fetched.newest_first,
+            &Context { start, users },
+        );
         let report = ScenarioReport::new(scenario.name.clone(), fetched.description, outcomes);
-        let remaining = deadline.map(|d| d.saturating_duration_since(Instant::now())).unwrap_or_default();
+        let remaining = deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+            .unwrap_or_default();
         if report.passed || remaining.is_zero() {
             return Verdict::Report(report);
         }
         let pause = remaining.min(Duration::from_secs(30));
-        note(format!("{}: {} expectation(s) not met yet; polling again in {}s", scenario.name, report.outcomes.iter().filter(|o| !o.passed).count(), pause.as_secs()));
+        note(format!(
+            "{}: {} expectation(s) not met yet; polling again in {}s",
+            scenario.name,
+            report.outcomes.iter().filter(|o| !o.passed).count(),
+            pause.as_secs()
+        ));
         std::thread::sleep(pause);
     }
 }
@@ -258,5 +336,8 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 
 // PENDING(logfiles): replaced by crate::logfiles::read_path when the readers land.
 fn read_files_pending(path: &std::path::Path) -> Result<Vec<crate::graph::Record>, String> {
-    Err(format!("{}: reading log files is not available yet", path.display()))
+    Err(format!(
+        "{}: reading log files is not available yet",
+        path.display()
+    ))
 }

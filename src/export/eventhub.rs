@@ -62,8 +62,8 @@ use super::output::OutputFile;
 use super::timefmt::seven_digits;
 use super::{audit_identity, resource_id};
 use crate::graph::{BETA_SIGN_IN_PROPERTIES, DirectoryAudit, Record, SignIn, beta_sign_in};
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 

@@ -239,8 +239,14 @@ fn sign_in_row<'a>(
         ("SourceSystem", Text(Some(SOURCE_SYSTEM))),
         ("TimeGenerated", Time(r.created_date_time)),
         ("ResourceId", Text(Some(&ctx.resource_id))),
-        ("OperationName", Text(Some(super::eventhub::SIGN_IN_OPERATION))),
-        ("OperationVersion", Text(Some(super::eventhub::OPERATION_VERSION))),
+        (
+            "OperationName",
+            Text(Some(super::eventhub::SIGN_IN_OPERATION)),
+        ),
+        (
+            "OperationVersion",
+            Text(Some(super::eventhub::OPERATION_VERSION)),
+        ),
         ("Category", Text(Some(category))),
         ("ResultType", Owned(r.status.error_code.to_string())),
         ("ResultSignature", Text(Some("None"))),
@@ -256,18 +262,36 @@ fn sign_in_row<'a>(
         ("AlternateSignInName", Text(None)),
         ("AppDisplayName", text(&r.app_display_name)),
         ("AppId", text(&r.app_id)),
-        ("AuthenticationContextClassReferences", JsonText("[]".into())),
-        ("AuthenticationDetails", JsonText(beta_json(&beta, "authenticationDetails"))),
-        ("AuthenticationMethodsUsed", JsonText(beta_json(&beta, "authenticationMethodsUsed"))),
+        (
+            "AuthenticationContextClassReferences",
+            JsonText("[]".into()),
+        ),
+        (
+            "AuthenticationDetails",
+            JsonText(beta_json(&beta, "authenticationDetails")),
+        ),
+        (
+            "AuthenticationMethodsUsed",
+            JsonText(beta_json(&beta, "authenticationMethodsUsed")),
+        ),
         (
             "AuthenticationProcessingDetails",
             Dynamic(beta_json(&beta, "authenticationProcessingDetails")),
         ),
-        ("AuthenticationRequirement", beta_text(&beta, "authenticationRequirement")),
+        (
+            "AuthenticationRequirement",
+            beta_text(&beta, "authenticationRequirement"),
+        ),
         ("AuthenticationRequirementPolicies", JsonText("[]".into())),
         ("ClientAppUsed", text(&r.client_app_used)),
-        ("ConditionalAccessPolicies", Dynamic(json(&r.applied_conditional_access_policies))),
-        ("ConditionalAccessStatus", text(&r.conditional_access_status)),
+        (
+            "ConditionalAccessPolicies",
+            Dynamic(json(&r.applied_conditional_access_policies)),
+        ),
+        (
+            "ConditionalAccessStatus",
+            text(&r.conditional_access_status),
+        ),
         ("CreatedDateTime", Time(r.created_date_time)),
         ("DeviceDetail", Dynamic(json(&r.device_detail))),
         ("IsInteractive", Bool(r.is_interactive)),
@@ -276,9 +300,15 @@ fn sign_in_row<'a>(
         ("IsRisky", Bool(None)),
         ("LocationDetails", Dynamic(json(&r.location))),
         ("MfaDetail", Dynamic("{}".into())),
-        ("NetworkLocationDetails", JsonText(beta_json(&beta, "networkLocationDetails"))),
+        (
+            "NetworkLocationDetails",
+            JsonText(beta_json(&beta, "networkLocationDetails")),
+        ),
         ("OriginalRequestId", beta_text(&beta, "originalRequestId")),
-        ("ProcessingTimeInMilliseconds", beta_text(&beta, "processingTimeInMilliseconds")),
+        (
+            "ProcessingTimeInMilliseconds",
+            beta_text(&beta, "processingTimeInMilliseconds"),
+        ),
         ("RiskDetail", text(&r.risk_detail)),
         ("RiskEventTypes", JsonText(json(&r.risk_event_types))),
         ("RiskEventTypes_V2", JsonText(json(&r.risk_event_types_v2))),
@@ -299,23 +329,44 @@ fn sign_in_row<'a>(
         ("UserPrincipalName", text(&r.user_principal_name)),
         ("AADTenantId", Text(tenant)),
         ("UserType", Text(Some("Member"))),
-        ("FlaggedForReview", Bool(beta.get("flaggedForReview").and_then(Value::as_bool))),
+        (
+            "FlaggedForReview",
+            Bool(beta.get("flaggedForReview").and_then(Value::as_bool)),
+        ),
         ("IPAddressFromResourceProvider", Text(None)),
         ("SignInIdentifier", Text(None)),
         ("SignInIdentifierType", Text(None)),
         ("ResourceTenantId", text(&r.resource_tenant_id)),
         ("HomeTenantId", text(&r.home_tenant_id)),
-        ("UniqueTokenIdentifier", beta_text(&beta, "uniqueTokenIdentifier")),
-        ("SessionLifetimePolicies", JsonText(beta_json(&beta, "sessionLifetimePolicies"))),
-        ("AutonomousSystemNumber", beta_text(&beta, "autonomousSystemNumber")),
-        ("AuthenticationProtocol", beta_text(&beta, "authenticationProtocol")),
-        ("CrossTenantAccessType", beta_text(&beta, "crossTenantAccessType")),
+        (
+            "UniqueTokenIdentifier",
+            beta_text(&beta, "uniqueTokenIdentifier"),
+        ),
+        (
+            "SessionLifetimePolicies",
+            JsonText(beta_json(&beta, "sessionLifetimePolicies")),
+        ),
+        (
+            "AutonomousSystemNumber",
+            beta_text(&beta, "autonomousSystemNumber"),
+        ),
+        (
+            "AuthenticationProtocol",
+            beta_text(&beta, "authenticationProtocol"),
+        ),
+        (
+            "CrossTenantAccessType",
+            beta_text(&beta, "crossTenantAccessType"),
+        ),
         ("IncomingTokenType", beta_text(&beta, "incomingTokenType")),
         ("Type", Text(Some(table))),
     ]
 }
 
-fn audit_row<'a>(r: &'a DirectoryAudit, ctx: &'a Context) -> [(&'static str, Cell<'a>); AUDIT_COUNT] {
+fn audit_row<'a>(
+    r: &'a DirectoryAudit,
+    ctx: &'a Context,
+) -> [(&'static str, Cell<'a>); AUDIT_COUNT] {
     use Cell::*;
     let tenant = Some(ctx.tenant_id.as_str());
     [
@@ -324,7 +375,10 @@ fn audit_row<'a>(r: &'a DirectoryAudit, ctx: &'a Context) -> [(&'static str, Cel
         ("TimeGenerated", Time(r.activity_date_time)),
         ("ResourceId", Text(Some(&ctx.resource_id))),
         ("OperationName", text(&r.activity_display_name)),
-        ("OperationVersion", Text(Some(super::eventhub::OPERATION_VERSION))),
+        (
+            "OperationVersion",
+            Text(Some(super::eventhub::OPERATION_VERSION)),
+        ),
         ("Category", text(&r.category)),
         ("ResultType", text(&r.result)),
         ("ResultSignature", Text(Some("None"))),
@@ -556,7 +610,10 @@ mod tests {
         };
         assert_eq!(cell("plain"), "plain");
         assert_eq!(cell(""), "");
-        assert_eq!(cell("3/17/2025, 3:08:07.000 PM"), "\"3/17/2025, 3:08:07.000 PM\"");
+        assert_eq!(
+            cell("3/17/2025, 3:08:07.000 PM"),
+            "\"3/17/2025, 3:08:07.000 PM\""
+        );
         assert_eq!(cell(r#"{"a":"b"}"#), r#""{""a"":""b""}""#);
         assert_eq!(cell("two\r\nlines"), "\"two\r\nlines\"");
     }

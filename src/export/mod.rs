@@ -154,9 +154,10 @@ impl Exporter {
             Format::EventHub => {
                 Writer::EventHub(eventhub::EventHubExport::create(dir, &options.tenant_id)?)
             }
-            Format::LogAnalytics => Writer::LogAnalytics(
-                loganalytics::LogAnalyticsExport::create(dir, &options.tenant_id)?,
-            ),
+            Format::LogAnalytics => Writer::LogAnalytics(loganalytics::LogAnalyticsExport::create(
+                dir,
+                &options.tenant_id,
+            )?),
         };
         Ok(Exporter {
             dir: dir.to_path_buf(),

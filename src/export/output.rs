@@ -32,10 +32,7 @@ impl OutputFile {
 
     /// Flushes, syncs and renames the file into place.
     pub(crate) fn commit(mut self) -> io::Result<PathBuf> {
-        let out = self
-            .out
-            .take()
-            .expect("an output file is committed once");
+        let out = self.out.take().expect("an output file is committed once");
         out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&self.partial, &self.path)?;
         Ok(std::mem::take(&mut self.path))

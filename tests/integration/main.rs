@@ -6,5 +6,7 @@ mod client;
 mod diagnostics;
 mod real_clients;
 mod records;
+mod served;
 mod server;
 mod verify;
+mod verify_cli;

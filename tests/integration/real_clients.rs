@@ -7,29 +7,14 @@
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// Bounds on each stage, so a hung server or client fails the test instead of hanging it.
-const SERVER_START: Duration = Duration::from_secs(30);
 const SCRIPT_RUN: Duration = Duration::from_secs(300);
 
-/// A child process killed (and reaped) when the guard goes, on success and on panic alike.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read(path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default()
-}
+use crate::served::{KillOnDrop, Served, read};
 
 /// Runs `command` to the end; panics with its output when it cannot start or fails.
 fn run(command: &mut Command, what: &str) -> String {
@@ -102,65 +87,17 @@ fn python_venv() -> PathBuf {
     python
 }
 
-/// Waits for `path` to hold JSON (the server writes it atomically once it listens).
-fn wait_for_info(path: &Path, server: &mut KillOnDrop, log: &Path) -> serde_json::Value {
-    let deadline = Instant::now() + SERVER_START;
-    loop {
-        if let Ok(bytes) = std::fs::read(path)
-            && let Ok(info) = serde_json::from_slice(&bytes)
-        {
-            return info;
-        }
-        if let Ok(Some(status)) = server.0.try_wait() {
-            panic!(
-                "entralab serve exited ({status}) before writing its info file:\n{}",
-                read(log)
-            );
-        }
-        assert!(
-            Instant::now() < deadline,
-            "entralab serve wrote no info file within {SERVER_START:?}:\n{}",
-            read(log)
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn msgraph_sdk_azure_identity_msal_and_curl_read_the_mock() {
     let python = python_venv();
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let info_path = dir.path().join("info.json");
-    let cert_path = dir.path().join("entralab.pem");
-    let server_log = dir.path().join("serve.log");
-
-    let log = File::create(&server_log).expect("server log");
-    let mut server = KillOnDrop(
-        Command::new(assert_cmd::cargo::cargo_bin("entralab"))
-            .current_dir(ROOT)
-            .args([
-                "serve",
-                "scenarios",
-                "tests/data/population-small.yaml",
-                "--bind",
-                "127.0.0.1:0",
-                "--info-file",
-            ])
-            .arg(&info_path)
-            .arg("--cert-file")
-            .arg(&cert_path)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("server log"))
-            .stderr(log)
-            .spawn()
-            .expect("start entralab serve"),
-    );
-    let info = wait_for_info(&info_path, &mut server, &server_log);
+    let served = Served::start(&["scenarios", "tests/data/population-small.yaml"]);
+    let (info, info_path, cert_path) = (&served.info, &served.info_path, &served.cert);
     assert_eq!(
-        info["certificate"].as_str().map(PathBuf::from),
-        Some(cert_path.clone()),
+        info["certificate"].as_str().map(PathBuf::from).as_ref(),
+        Some(cert_path),
         "{info}"
     );
+    let dir = tempfile::tempdir().expect("a temporary folder");
 
     let script_log = dir.path().join("graph_clients.log");
     let out = File::create(&script_log).expect("script log");
@@ -197,11 +134,10 @@ fn msgraph_sdk_azure_identity_msal_and_curl_read_the_mock() {
     let status = status.unwrap_or_else(|| {
         panic!("graph_clients.py did not finish within {SCRIPT_RUN:?}:\n{output}")
     });
-    drop(server);
+    drop(served);
     assert!(
         status.success(),
-        "graph_clients.py failed ({status}):\n{output}\nserver log:\n{}",
-        read(&server_log)
+        "graph_clients.py failed ({status}):\n{output}"
     );
     let last = output.lines().last().unwrap_or("");
     assert!(
