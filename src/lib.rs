@@ -6,9 +6,11 @@
 pub mod catalog;
 pub mod cli;
 pub mod client;
+pub mod detect;
 pub mod exit;
 pub mod export;
 pub mod graph;
+pub mod logfiles;
 pub mod odata;
 pub mod scenario;
 pub mod server;

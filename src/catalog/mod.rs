@@ -7,7 +7,10 @@ mod sign_in_codes;
 mod sspr;
 
 pub use apps::{FIRST_PARTY_APPS, FirstPartyApp, find_first_party_app};
-pub use sign_in_codes::{PortalStatus, SignInCode, find_sign_in_code, sign_in_code};
+pub use sign_in_codes::{
+    MFA_COMPLETED, MFA_DECLINED, MFA_NO_RESPONSE, PortalStatus, SignInCode, find_sign_in_code,
+    sign_in_code,
+};
 pub use sspr::{SsprMethod, SsprText};
 
 /// `loggedByService` of every SSPR audit row.

@@ -30,6 +30,13 @@ pub struct SignInCode {
     pub meaning: &'static str,
 }
 
+/// `additionalDetails` of a success after an MFA prompt (reference 2.1, 4.5).
+pub const MFA_COMPLETED: &str = "MFA completed in Azure AD";
+/// `additionalDetails` of a 500121 row when the user denied the push.
+pub const MFA_DECLINED: &str = "MFA denied; user declined the authentication";
+/// `additionalDetails` of a 500121 row when the user did not answer the push.
+pub const MFA_NO_RESPONSE: &str = "MFA denied; user did not respond to mobile app notification";
+
 const CODES: &[SignInCode] = &[
     SignInCode {
         code: 0,
@@ -68,6 +75,42 @@ const CODES: &[SignInCode] = &[
         portal_status: PortalStatus::Interrupted,
         meaning: "\"Stay signed in?\" prompt shown (an interrupt, not a failure)",
     },
+    SignInCode {
+        code: 50057,
+        name: "UserDisabled",
+        // Old portal table; some exports put the second sentence in additionalDetails (UNSURE).
+        failure_reason: "User account is disabled. The account has been disabled by an administrator.",
+        additional_details: None,
+        portal_status: PortalStatus::Failure,
+        meaning: "account disabled (accountEnabled = false)",
+    },
+    SignInCode {
+        code: 50074,
+        name: "UserStrongAuthClientAuthNRequiredInterrupt",
+        failure_reason: "Strong Authentication is required.",
+        // The MFA step's detail in authenticationDetails (reference 2.2).
+        additional_details: Some("MFA required in Azure AD"),
+        // UNSURE in the reference, widely reported as Interrupted.
+        portal_status: PortalStatus::Interrupted,
+        meaning: "right password; MFA prompt shown (an interrupt)",
+    },
+    SignInCode {
+        code: 500121,
+        name: "AuthenticationFailedStrongAuthentication",
+        failure_reason: "Authentication failed during strong authentication request.",
+        // Set per row: `MFA denied; user declined the authentication`, ...
+        additional_details: Some(MFA_DECLINED),
+        portal_status: PortalStatus::Failure,
+        meaning: "MFA failed (push denied or not answered)",
+    },
+    SignInCode {
+        code: 53003,
+        name: "BlockedByConditionalAccess",
+        failure_reason: "Access has been blocked by Conditional Access policies. The access policy does not allow token issuance.",
+        additional_details: None,
+        portal_status: PortalStatus::Failure,
+        meaning: "blocked by a Conditional Access policy",
+    },
 ];
 
 /// The catalogue entry of a code the simulator writes.
@@ -92,6 +135,21 @@ mod tests {
         let text = sign_in_code(50053).failure_reason;
         assert_eq!(text.len(), 100);
         assert!(text.is_ascii());
+    }
+
+    #[test]
+    fn detection_codes_carry_the_reference_texts() {
+        assert_eq!(
+            sign_in_code(50057).failure_reason,
+            "User account is disabled. The account has been disabled by an administrator."
+        );
+        assert_eq!(sign_in_code(50074).portal_status, PortalStatus::Interrupted);
+        assert_eq!(
+            sign_in_code(500121).failure_reason,
+            "Authentication failed during strong authentication request."
+        );
+        assert_eq!(sign_in_code(53003).portal_status, PortalStatus::Failure);
+        assert!(sign_in_code(53003).failure_reason.starts_with("Access has been blocked by Conditional Access policies."));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod builtin;
 mod check;
+mod detect;
 mod generate;
 mod inputs;
 mod run;
@@ -58,6 +59,9 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Check scenarios' expectations against the mock (default), a live tenant, or log files.
     Verify(verify::VerifyArgs),
+    /// Run Sigma rules (azure signinlogs/auditlogs) over simulated scenarios: per rule,
+    /// whether it fired, how often, and on which records.
+    Detect(detect::DetectArgs),
     /// Validate scenarios without simulating them.
     Check {
         /// Scenario files, or folders of them.
@@ -79,6 +83,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         Command::Check { paths } => check::check(&paths, out, err),
         Command::Serve(args) => serve::serve(&args, out, err),
         Command::Verify(args) => verify::verify(&args, out, err),
+        Command::Detect(args) => detect::detect(&args, out, err),
     };
     result.unwrap_or_else(|e| {
         // Only writing to the terminal can fail here; nothing more can be said.

@@ -4,6 +4,7 @@
 use super::inputs::load_all;
 use super::sources::{self, Fetched, Live, Mock, SourceError};
 use crate::client::LogHook;
+use crate::detect::RuleSet;
 use crate::exit::Exit;
 use crate::graph::Timestamp;
 use crate::scenario::{DurationValue, Scenario};
@@ -48,6 +49,10 @@ pub struct VerifyArgs {
     /// Also write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Sigma rules (a folder, searched recursively) for the scenarios' `detections:`
+    /// sections; without it those are not checked (a note says so).
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
     /// Show what was queried (-v: per collection; -vv: every request). Never secrets.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -76,7 +81,25 @@ pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
         }
     };
     let mut notes: Vec<String> = Vec::new();
-    let verdicts = run(args, &scenarios, &users, &mut |n| notes.push(n), err)?;
+    let rules = match &args.rules {
+        Some(dir) => match RuleSet::load(dir) {
+            Ok(rules) => Some(rules),
+            Err(e) => {
+                writeln!(err, "error: {e}")?;
+                return Ok(Exit::BadInput);
+            }
+        },
+        None => {
+            let unchecked: usize = scenarios.iter().map(|s| s.detections.len()).sum();
+            if unchecked > 0 {
+                notes.push(format!(
+                    "note: {unchecked} detection expectation(s) not checked: pass --rules DIR"
+                ));
+            }
+            None
+        }
+    };
+    let verdicts = run(args, &scenarios, &users, rules.as_ref(), &mut |n| notes.push(n), err)?;
     for note in &notes {
         writeln!(err, "{note}")?;
     }
@@ -143,6 +166,7 @@ fn run(
     args: &VerifyArgs,
     scenarios: &[Scenario],
     users: &BTreeMap<String, String>,
+    rules: Option<&RuleSet>,
     note: &mut dyn FnMut(String),
     err: &mut dyn Write,
 ) -> io::Result<Vec<Verdict>> {
@@ -160,77 +184,23 @@ fn run(
             if args.verbose >= 1 {
                 note(format!("mock Graph on {}", mock.base()));
             }
-            scenarios
-                .iter()
-                .map(|s| {
-                    let window = window(args, s);
-                    let fetch = |note: &mut dyn FnMut(String)| -> Result<Fetched, SourceError> {
-                        let mut client = mock.client(s, log.clone())?;
-                        let (records, counts) = sources::fetch_graph(
-                            &mut client,
-                            &sources::kinds(s),
-                            window,
-                            args.verbose,
-                            note,
-                        )?;
-                        Ok(Fetched {
-                            records,
-                            newest_first: true,
-                            description: format!("mock {}: {counts}", mock.base()),
-                        })
-                    };
-                    check(s, s.start, users, args.wait, fetch, note)
-                })
-                .collect()
+            let label = format!("mock {}", mock.base());
+            read_graph(args, scenarios, users, rules, note, &label, |s| s.start, |s| mock.client(s, log.clone()))
         }
         ["live"] => {
             let ca_cert = match &args.ca_cert {
                 Some(path) => match std::fs::read(path) {
                     Ok(pem) => Some(pem),
-                    Err(e) => {
-                        return Ok(vec![Verdict::BadInput(format!(
-                            "cannot read {}: {e}",
-                            path.display()
-                        ))]);
-                    }
+                    Err(e) => return Ok(vec![Verdict::BadInput(format!("cannot read {}: {e}", path.display()))]),
                 },
                 None => None,
             };
-            let live = match Live::from_env(args.authority.clone(), args.graph_url.clone(), ca_cert)
-            {
+            let live = match Live::from_env(args.authority.clone(), args.graph_url.clone(), ca_cert) {
                 Ok(live) => live,
                 Err(e) => return Ok(vec![verdict_of(e)]),
             };
-            scenarios
-                .iter()
-                .map(|s| {
-                    let window = window(args, s);
-                    let fetch = |note: &mut dyn FnMut(String)| -> Result<Fetched, SourceError> {
-                        let mut client = live.client(log.clone())?;
-                        let (records, counts) = sources::fetch_graph(
-                            &mut client,
-                            &sources::kinds(s),
-                            window,
-                            args.verbose,
-                            note,
-                        )?;
-                        let graph = client.config().graph_base.clone();
-                        Ok(Fetched {
-                            records,
-                            newest_first: true,
-                            description: format!("live {graph}: {counts}"),
-                        })
-                    };
-                    check(
-                        s,
-                        args.since.unwrap_or(s.start),
-                        users,
-                        args.wait,
-                        fetch,
-                        note,
-                    )
-                })
-                .collect()
+            let label = format!("live {}", live.graph_url.as_deref().unwrap_or(crate::client::PUBLIC_GRAPH_BASE));
+            read_graph(args, scenarios, users, rules, note, &label, |s| args.since.unwrap_or(s.start), |_| live.client(log.clone()))
         }
         files => {
             let mut records = Vec::new();
@@ -254,7 +224,7 @@ fn run(
             scenarios
                 .iter()
                 .map(|s| {
-                    let outcomes = verify::verify(
+                    let mut outcomes = verify::verify(
                         &s.expectations,
                         &records,
                         true,
@@ -263,6 +233,7 @@ fn run(
                             users,
                         },
                     );
+                    outcomes.extend(detections(rules, s, &records, true));
                     Verdict::Report(ScenarioReport::new(
                         s.name.clone(),
                         description.clone(),
@@ -272,6 +243,32 @@ fn run(
                 .collect()
         }
     })
+}
+
+/// Reads each scenario's records through a Graph client (the mock's or a live tenant's) and
+/// verifies them; `start_of` says where expectation windows count from.
+fn read_graph(
+    args: &VerifyArgs,
+    scenarios: &[Scenario],
+    users: &BTreeMap<String, String>,
+    rules: Option<&RuleSet>,
+    note: &mut dyn FnMut(String),
+    label: &str,
+    start_of: impl Fn(&Scenario) -> Timestamp,
+    client_for: impl Fn(&Scenario) -> Result<crate::client::GraphClient, SourceError>,
+) -> Vec<Verdict> {
+    scenarios
+        .iter()
+        .map(|s| {
+            let window = window(args, s);
+            let fetch = |note: &mut dyn FnMut(String)| -> Result<Fetched, SourceError> {
+                let mut client = client_for(s)?;
+                let (records, counts) = sources::fetch_graph(&mut client, &sources::kinds(s), window, args.verbose, note)?;
+                Ok(Fetched { records, newest_first: true, description: format!("{label}: {counts}") })
+            };
+            check(s, start_of(s), users, rules, args.wait, fetch, note)
+        })
+        .collect()
 }
 
 /// The window to read: --since/--until, else the scenario's own.
@@ -285,6 +282,7 @@ fn check(
     scenario: &Scenario,
     start: Timestamp,
     users: &BTreeMap<String, String>,
+    rules: Option<&RuleSet>,
     wait: Option<Duration>,
     fetch: impl Fn(&mut dyn FnMut(String)) -> Result<Fetched, SourceError>,
     note: &mut dyn FnMut(String),
@@ -295,12 +293,13 @@ fn check(
             Ok(fetched) => fetched,
             Err(e) => return verdict_of(e),
         };
-        let outcomes = verify::verify(
+        let mut outcomes = verify::verify(
             &scenario.expectations,
             &fetched.records,
             fetched.newest_first,
             &Context { start, users },
         );
+        outcomes.extend(detections(rules, scenario, &fetched.records, fetched.newest_first));
         let report = ScenarioReport::new(scenario.name.clone(), fetched.description, outcomes);
         let remaining = deadline
             .map(|d| d.saturating_duration_since(Instant::now()))
@@ -317,6 +316,25 @@ fn check(
         ));
         std::thread::sleep(pause);
     }
+}
+
+/// The scenario's `detections:` as outcomes, when `--rules` was given (issue 5).
+fn detections(
+    rules: Option<&RuleSet>,
+    scenario: &Scenario,
+    records: &[crate::graph::Record],
+    newest_first: bool,
+) -> Vec<verify::Outcome> {
+    let Some(rules) = rules.filter(|_| !scenario.detections.is_empty()) else {
+        return Vec::new();
+    };
+    let tenant_id = crate::sim::tenant_id(scenario);
+    let results = if newest_first {
+        rules.evaluate(records.iter().rev(), &tenant_id)
+    } else {
+        rules.evaluate(records, &tenant_id)
+    };
+    crate::detect::outcomes(&scenario.detections, &results)
 }
 
 fn verdict_of(e: SourceError) -> Verdict {

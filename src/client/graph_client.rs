@@ -154,7 +154,7 @@ impl GraphClient {
         if let Some(filter) = filter {
             url.push(separator);
             url.push_str("$filter=");
-            url.push_str(&encode_query_value(filter));
+            url.push_str(&crate::graph::encode_query_value(filter));
             separator = '&';
         }
         if let Some(top) = top {
@@ -614,24 +614,6 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-/// Percent-encodes a query value the way Graph's own links do: spaces as `%20`, quotes as
-/// `%27`; letters, digits and `-._~/:,()` stay.
-fn encode_query_value(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 2);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'_' | b'.' | b'~' | b'/' | b':' | b',' | b'(' | b')'
-            )
-        {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {
@@ -641,7 +623,7 @@ mod tests {
     #[test]
     fn filters_are_percent_encoded() {
         assert_eq!(
-            encode_query_value(
+            crate::graph::encode_query_value(
                 "createdDateTime ge 2025-03-17T15:00:00Z and userPrincipalName eq 'a+b@x.com'"
             ),
             "createdDateTime%20ge%202025-03-17T15:00:00Z%20and%20userPrincipalName%20eq%20%27a%2Bb%40x.com%27"

@@ -29,12 +29,8 @@ impl GraphExport {
     /// Adds a record; records must come oldest first.
     pub fn push(&mut self, record: &Record) -> io::Result<()> {
         match record {
-            Record::SignIn(s) => self
-                .sign_ins
-                .push(|b| serde_json::to_writer(b, s).map_err(io::Error::other)),
-            Record::Audit(a) => self
-                .audits
-                .push(|b| serde_json::to_writer(b, a).map_err(io::Error::other)),
+            Record::SignIn(s) => self.sign_ins.push_json(s),
+            Record::Audit(a) => self.audits.push_json(a),
         }
     }
 

@@ -1,22 +1,120 @@
-//! A byte spool of serialized records that is read back last record first.
+//! A spool of serialized records that is read back last record first.
+//!
+//! Records are kept compactly: a JSON record is split, as serde_json writes it, into its
+//! skeleton (keys and punctuation, the same for most records of a kind) and its scalar values
+//! (`"..."` strings with their quotes, numbers, `true`, `null`). Skeletons are kept once per
+//! chunk, and each value is a one-byte reference when it equals one of the last few values
+//! in the same place of earlier records of the chunk (an app, a city, a tenant id), else
+//! written out. A million sign-ins of about 1.5 KB spool to a sixth of their size, which is
+//! what has to go to the temporary file and back. Reading back decodes one chunk at a time
+//! (at most `CHUNK_LIMIT` bytes of JSON, plus one record) and hands its records out in
+//! reverse, byte for byte as serde_json wrote them.
 
+use serde::Serialize;
+use serde_json::ser::{CharEscape, CompactFormatter, Formatter};
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 
-/// Bytes kept in memory before the spool moves to a temporary file.
+/// Bytes of JSON in one chunk: what reading back holds in memory at once.
+const CHUNK_LIMIT: usize = 16 << 20;
+/// Bytes of encoded chunks kept in memory before they move to a temporary file.
 const MEMORY_LIMIT: usize = 32 << 20;
-/// Bytes read from the temporary file at a time when reading back.
-const READ_BLOCK: u64 = 8 << 20;
+/// How many earlier values of each place a value is compared with.
+const RECENT: usize = 8;
+/// Skeletons a chunk can name (header bytes below `NEW_SKELETON`).
+const MAX_SKELETONS: usize = 0xfd;
 
-#[derive(Default)]
+// Record headers: a skeleton index, or one of these.
+const NEW_SKELETON: u8 = 0xfd;
+const RAW: u8 = 0xfe;
+// Value codes: below `RECENT` a recent value; `SHORT..LONG` a literal of `code - SHORT`
+// bytes; `LONG` a literal whose length follows.
+const SHORT: u8 = 0x80;
+const LONG: u8 = 0xff;
+
 pub struct ReversingSpool {
+    /// Encoded chunks not yet in the file, then the open chunk from `open_start`.
     buffer: Vec<u8>,
-    file: Option<BufWriter<File>>,
-    /// End offset of each record.
-    ends: Vec<u64>,
-    /// Bytes written to `file` so far.
+    open_start: usize,
+    file: Option<File>,
+    /// Bytes written to `file`: chunk positions count from the start of the file.
     spilled: u64,
+    chunks: Vec<Chunk>,
+    open: Encoder,
+    parts: RecordParts,
+    len: usize,
+    chunk_limit: usize,
+    memory_limit: usize,
+}
+
+impl Default for ReversingSpool {
+    fn default() -> Self {
+        Self::with_limits(CHUNK_LIMIT, MEMORY_LIMIT)
+    }
+}
+
+/// A closed chunk: where it is (file, then buffer) and what it holds.
+struct Chunk {
+    start: u64,
+    len: usize,
+    records: usize,
+    decoded: usize,
+}
+
+/// The state of the open chunk, mirrored by `decode_chunk` when reading back.
+#[derive(Default)]
+struct Encoder {
+    records: usize,
+    decoded: usize,
+    skeletons: Vec<Skeleton>,
+    last_skeleton: usize,
+    places: Vec<Recent>,
+}
+
+#[derive(PartialEq, Eq)]
+struct Skeleton {
+    bytes: Vec<u8>,
+    holes: Vec<usize>,
+}
+
+/// The most recent values of one place, most recent first, as (offset, length) in the chunk.
+#[derive(Clone, Copy, Default)]
+struct Recent {
+    values: [(usize, usize); RECENT],
+    len: usize,
+}
+
+impl Recent {
+    /// Moves entry `i` to the front.
+    fn promote(&mut self, i: usize) {
+        self.values[..=i].rotate_right(1);
+    }
+
+    fn insert(&mut self, value: (usize, usize)) {
+        self.len = (self.len + 1).min(RECENT);
+        self.values[..self.len].rotate_right(1);
+        self.values[0] = value;
+    }
+}
+
+/// One record as serde_json wrote it: the skeleton with the offsets of its holes, and the
+/// values that fill them, in order.
+#[derive(Default)]
+struct RecordParts {
+    skeleton: Vec<u8>,
+    holes: Vec<usize>,
+    values: Vec<u8>,
+    value_ends: Vec<usize>,
+}
+
+impl RecordParts {
+    fn clear(&mut self) {
+        self.skeleton.clear();
+        self.holes.clear();
+        self.values.clear();
+        self.value_ends.clear();
+    }
 }
 
 impl ReversingSpool {
@@ -24,82 +122,433 @@ impl ReversingSpool {
         Self::default()
     }
 
+    fn with_limits(chunk_limit: usize, memory_limit: usize) -> Self {
+        ReversingSpool {
+            buffer: Vec::new(),
+            open_start: 0,
+            file: None,
+            spilled: 0,
+            chunks: Vec::new(),
+            open: Encoder::default(),
+            parts: RecordParts::default(),
+            len: 0,
+            chunk_limit,
+            memory_limit,
+        }
+    }
+
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.len
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.len == 0
     }
 
-    /// Appends one record, written by `write` into the spool.
+    /// Appends one record, written by `write`, kept as the bytes it wrote.
     pub fn push(&mut self, write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> io::Result<()> {
-        write(&mut self.buffer)?;
-        self.ends.push(self.spilled + self.buffer.len() as u64);
-        if self.buffer.len() >= MEMORY_LIMIT {
-            self.spill()?;
+        let mut bytes = std::mem::take(&mut self.parts.values);
+        bytes.clear();
+        let written = write(&mut bytes);
+        let result = written.and_then(|()| {
+            self.buffer.push(RAW);
+            write_varint(&mut self.buffer, bytes.len());
+            self.buffer.extend_from_slice(&bytes);
+            self.record_pushed(bytes.len())
+        });
+        self.parts.values = bytes;
+        result
+    }
+
+    /// Appends `value` as serde_json's compact form (`serde_json::to_writer`) writes it.
+    pub fn push_json<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
+        self.parts.clear();
+        let mut serializer = serde_json::Serializer::with_formatter(io::sink(), Splitter { parts: &mut self.parts, in_key: false });
+        value.serialize(&mut serializer).map_err(io::Error::other)?;
+        self.encode_parts()
+    }
+
+    fn encode_parts(&mut self) -> io::Result<()> {
+        let parts = &self.parts;
+        let found = self.open.find_skeleton(&parts.skeleton, &parts.holes);
+        if found.is_none() && self.open.skeletons.len() >= MAX_SKELETONS {
+            self.close_chunk(true)?;
+        }
+        let parts = &self.parts;
+        let base = self.open_start;
+        let open = &mut self.open;
+        match found {
+            Some(index) => self.buffer.push(index as u8),
+            None => {
+                self.buffer.push(NEW_SKELETON);
+                write_varint(&mut self.buffer, parts.skeleton.len());
+                self.buffer.extend_from_slice(&parts.skeleton);
+                write_varint(&mut self.buffer, parts.holes.len());
+                let mut previous = 0;
+                for &hole in &parts.holes {
+                    write_varint(&mut self.buffer, hole - previous);
+                    previous = hole;
+                }
+                open.last_skeleton = open.skeletons.len();
+                open.skeletons.push(Skeleton { bytes: parts.skeleton.clone(), holes: parts.holes.clone() });
+            }
+        }
+        if open.places.len() < parts.value_ends.len() {
+            open.places.resize(parts.value_ends.len(), Recent::default());
+        }
+        let mut start = 0;
+        for (place, &end) in open.places.iter_mut().zip(&parts.value_ends) {
+            let value = &parts.values[start..end];
+            start = end;
+            let chunk = &self.buffer[base..];
+            let hit = place.values[..place.len].iter().position(|&(at, len)| &chunk[at..at + len] == value);
+            match hit {
+                Some(i) => {
+                    self.buffer.push(i as u8);
+                    place.promote(i);
+                }
+                None => {
+                    if value.len() < usize::from(LONG - SHORT) {
+                        self.buffer.push(SHORT + value.len() as u8);
+                    } else {
+                        self.buffer.push(LONG);
+                        write_varint(&mut self.buffer, value.len());
+                    }
+                    place.insert((self.buffer.len() - base, value.len()));
+                    self.buffer.extend_from_slice(value);
+                }
+            }
+        }
+        self.record_pushed(parts.skeleton.len() + parts.values.len())
+    }
+
+    fn record_pushed(&mut self, decoded: usize) -> io::Result<()> {
+        self.len += 1;
+        self.open.records += 1;
+        self.open.decoded += decoded;
+        if self.open.decoded >= self.chunk_limit {
+            self.close_chunk(true)?;
         }
         Ok(())
     }
 
-    fn spill(&mut self) -> io::Result<()> {
-        if self.file.is_none() {
-            self.file = Some(BufWriter::with_capacity(1 << 20, tempfile::tempfile()?));
+    /// Ends the open chunk; with `spill`, moves the buffer to the file once it is large.
+    fn close_chunk(&mut self, spill: bool) -> io::Result<()> {
+        if self.open.records == 0 {
+            return Ok(());
         }
-        if let Some(file) = &mut self.file {
-            file.write_all(&self.buffer)?;
+        self.chunks.push(Chunk {
+            start: self.spilled + self.open_start as u64,
+            len: self.buffer.len() - self.open_start,
+            records: self.open.records,
+            decoded: self.open.decoded,
+        });
+        self.open.reset();
+        self.open_start = self.buffer.len();
+        if spill && self.buffer.len() >= self.memory_limit {
+            if self.file.is_none() {
+                self.file = Some(tempfile::tempfile()?);
+            }
+            if let Some(file) = &mut self.file {
+                file.write_all(&self.buffer)?;
+            }
+            self.spilled += self.buffer.len() as u64;
+            self.buffer.clear();
+            self.open_start = 0;
         }
-        self.spilled += self.buffer.len() as u64;
-        self.buffer.clear();
         Ok(())
     }
 
     /// Hands every record to `emit`, last pushed first.
-    pub fn drain_reversed(
-        mut self,
-        mut emit: impl FnMut(&[u8]) -> io::Result<()>,
-    ) -> io::Result<()> {
-        let file = match self.file.is_some() {
-            true => {
-                self.spill()?;
-                let writer = self.file.take().expect("spilled spool has a file");
-                Some(writer.into_inner().map_err(|e| e.into_error())?)
-            }
-            false => None,
-        };
-        let start_of = |ends: &[u64], i: usize| if i == 0 { 0 } else { ends[i - 1] };
-        let mut block = Vec::new();
-        let mut last = self.ends.len();
-        while last > 0 {
-            // Take records from the end until the block is full (at least one record).
-            let block_end = self.ends[last - 1];
-            let mut first = last - 1;
-            while first > 0 && block_end - self.ends[first - 1] < READ_BLOCK {
-                first -= 1;
-            }
-            let block_start = start_of(&self.ends, first);
-            let bytes: &[u8] = match &file {
-                Some(file) => {
-                    block.resize((block_end - block_start) as usize, 0);
-                    file.read_exact_at(&mut block, block_start)?;
-                    &block
+    pub fn drain_reversed(mut self, mut emit: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+        self.close_chunk(false)?;
+        let mut read = Vec::new();
+        let mut json = Vec::new();
+        let mut ends = Vec::new();
+        for chunk in self.chunks.iter().rev() {
+            let bytes: &[u8] = match chunk.start.checked_sub(self.spilled) {
+                Some(offset) => &self.buffer[offset as usize..offset as usize + chunk.len],
+                None => {
+                    let file = self.file.as_ref().expect("a spilled chunk is in the file");
+                    read.resize(chunk.len, 0);
+                    file.read_exact_at(&mut read, chunk.start)?;
+                    &read
                 }
-                None => &self.buffer[block_start as usize..block_end as usize],
             };
-            for i in (first..last).rev() {
-                let start = (start_of(&self.ends, i) - block_start) as usize;
-                let end = (self.ends[i] - block_start) as usize;
-                emit(&bytes[start..end])?;
+            json.clear();
+            json.reserve(chunk.decoded);
+            ends.clear();
+            decode_chunk(bytes, chunk.records, &mut json, &mut ends)?;
+            for i in (0..ends.len()).rev() {
+                let start = if i == 0 { 0 } else { ends[i - 1] };
+                emit(&json[start..ends[i]])?;
             }
-            last = first;
         }
         Ok(())
+    }
+}
+
+impl Encoder {
+    fn reset(&mut self) {
+        self.records = 0;
+        self.decoded = 0;
+        self.skeletons.clear();
+        self.last_skeleton = 0;
+        self.places.clear();
+    }
+
+    fn find_skeleton(&mut self, bytes: &[u8], holes: &[usize]) -> Option<usize> {
+        let same = |s: &Skeleton| s.bytes == bytes && s.holes == holes;
+        if self.skeletons.get(self.last_skeleton).is_some_and(same) {
+            return Some(self.last_skeleton);
+        }
+        let found = self.skeletons.iter().position(same)?;
+        self.last_skeleton = found;
+        Some(found)
+    }
+}
+
+/// Decodes the `records` records of one chunk into `json`, recording where each ends.
+fn decode_chunk(chunk: &[u8], records: usize, json: &mut Vec<u8>, ends: &mut Vec<usize>) -> io::Result<()> {
+    let mut reader = Reader { bytes: chunk, at: 0 };
+    // A skeleton: its bytes (offset, length) and the holes, as offsets into `holes`.
+    let mut skeletons: Vec<((usize, usize), std::ops::Range<usize>)> = Vec::new();
+    let mut holes: Vec<usize> = Vec::new();
+    let mut places: Vec<Recent> = Vec::new();
+    for _ in 0..records {
+        let header = reader.byte()?;
+        let index = match header {
+            RAW => {
+                let len = reader.varint()?;
+                json.extend_from_slice(reader.take(len)?);
+                ends.push(json.len());
+                continue;
+            }
+            NEW_SKELETON => {
+                let len = reader.varint()?;
+                let bytes = (reader.at, len);
+                reader.take(len)?;
+                let count = reader.varint()?;
+                let first = holes.len();
+                let mut hole = 0;
+                for _ in 0..count {
+                    hole += reader.varint()?;
+                    if hole > len {
+                        return Err(corrupt());
+                    }
+                    holes.push(hole);
+                }
+                skeletons.push((bytes, first..holes.len()));
+                skeletons.len() - 1
+            }
+            index => usize::from(index),
+        };
+        let ((skeleton_at, skeleton_len), ref hole_range) = *skeletons.get(index).ok_or_else(corrupt)?;
+        let skeleton = &chunk[skeleton_at..skeleton_at + skeleton_len];
+        if places.len() < hole_range.len() {
+            places.resize(hole_range.len(), Recent::default());
+        }
+        let mut written = 0;
+        for (place, &hole) in places.iter_mut().zip(&holes[hole_range.clone()]) {
+            json.extend_from_slice(skeleton.get(written..hole).ok_or_else(corrupt)?);
+            written = hole;
+            let code = reader.byte()?;
+            let (at, len) = if code < SHORT {
+                let i = usize::from(code);
+                if i >= place.len {
+                    return Err(corrupt());
+                }
+                let value = place.values[i];
+                place.promote(i);
+                value
+            } else {
+                let len = if code == LONG { reader.varint()? } else { usize::from(code - SHORT) };
+                let value = (reader.at, len);
+                reader.take(len)?;
+                place.insert(value);
+                value
+            };
+            json.extend_from_slice(&chunk[at..at + len]);
+        }
+        json.extend_from_slice(&skeleton[written..]);
+        ends.push(json.len());
+    }
+    Ok(())
+}
+
+fn corrupt() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, "corrupt record spool")
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> io::Result<u8> {
+        let byte = *self.bytes.get(self.at).ok_or_else(corrupt)?;
+        self.at += 1;
+        Ok(byte)
+    }
+
+    fn take(&mut self, len: usize) -> io::Result<&'a [u8]> {
+        let bytes = self.bytes.get(self.at..self.at.checked_add(len).ok_or_else(corrupt)?).ok_or_else(corrupt)?;
+        self.at += len;
+        Ok(bytes)
+    }
+
+    fn varint(&mut self) -> io::Result<usize> {
+        let mut value = 0usize;
+        for shift in (0..usize::BITS).step_by(7) {
+            let byte = self.byte()?;
+            value |= usize::from(byte & 0x7f) << shift;
+            if byte < 0x80 {
+                return Ok(value);
+            }
+        }
+        Err(corrupt())
+    }
+}
+
+fn write_varint(out: &mut Vec<u8>, mut value: usize) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// A serde_json formatter that writes what `CompactFormatter` writes, keys and punctuation
+/// into the skeleton and each scalar value into the values, marking its hole.
+struct Splitter<'a> {
+    parts: &'a mut RecordParts,
+    in_key: bool,
+}
+
+impl Splitter<'_> {
+    /// Writes one whole scalar with `write`, into the skeleton inside a key.
+    fn scalar(&mut self, write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> io::Result<()> {
+        if self.in_key {
+            return write(&mut self.parts.skeleton);
+        }
+        self.parts.holes.push(self.parts.skeleton.len());
+        write(&mut self.parts.values)?;
+        self.parts.value_ends.push(self.parts.values.len());
+        Ok(())
+    }
+
+    /// Where string contents go.
+    fn text(&mut self) -> &mut Vec<u8> {
+        if self.in_key { &mut self.parts.skeleton } else { &mut self.parts.values }
+    }
+}
+
+macro_rules! scalars {
+    ($($method:ident($type:ty)),* $(,)?) => {
+        $(
+            fn $method<W: ?Sized + io::Write>(&mut self, _: &mut W, value: $type) -> io::Result<()> {
+                self.scalar(|out| CompactFormatter.$method(out, value))
+            }
+        )*
+    };
+}
+
+impl Formatter for Splitter<'_> {
+    scalars!(
+        write_bool(bool),
+        write_i8(i8),
+        write_i16(i16),
+        write_i32(i32),
+        write_i64(i64),
+        write_i128(i128),
+        write_u8(u8),
+        write_u16(u16),
+        write_u32(u32),
+        write_u64(u64),
+        write_u128(u128),
+        write_f32(f32),
+        write_f64(f64),
+        write_number_str(&str),
+        write_raw_fragment(&str),
+    );
+
+    fn write_null<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.scalar(|out| CompactFormatter.write_null(out))
+    }
+
+    fn begin_string<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        if !self.in_key {
+            self.parts.holes.push(self.parts.skeleton.len());
+        }
+        CompactFormatter.begin_string(self.text())
+    }
+
+    fn end_string<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        CompactFormatter.end_string(self.text())?;
+        if !self.in_key {
+            self.parts.value_ends.push(self.parts.values.len());
+        }
+        Ok(())
+    }
+
+    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, _: &mut W, fragment: &str) -> io::Result<()> {
+        CompactFormatter.write_string_fragment(self.text(), fragment)
+    }
+
+    fn write_char_escape<W: ?Sized + io::Write>(&mut self, _: &mut W, escape: CharEscape) -> io::Result<()> {
+        CompactFormatter.write_char_escape(self.text(), escape)
+    }
+
+    fn begin_array<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        CompactFormatter.begin_array(&mut self.parts.skeleton)
+    }
+
+    fn end_array<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        CompactFormatter.end_array(&mut self.parts.skeleton)
+    }
+
+    fn begin_array_value<W: ?Sized + io::Write>(&mut self, _: &mut W, first: bool) -> io::Result<()> {
+        CompactFormatter.begin_array_value(&mut self.parts.skeleton, first)
+    }
+
+    fn end_array_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        CompactFormatter.end_array_value(&mut self.parts.skeleton)
+    }
+
+    fn begin_object<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        CompactFormatter.begin_object(&mut self.parts.skeleton)
+    }
+
+    fn end_object<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        CompactFormatter.end_object(&mut self.parts.skeleton)
+    }
+
+    fn begin_object_key<W: ?Sized + io::Write>(&mut self, _: &mut W, first: bool) -> io::Result<()> {
+        self.in_key = true;
+        CompactFormatter.begin_object_key(&mut self.parts.skeleton, first)
+    }
+
+    fn end_object_key<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        self.in_key = false;
+        CompactFormatter.end_object_key(&mut self.parts.skeleton)
+    }
+
+    fn begin_object_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        CompactFormatter.begin_object_value(&mut self.parts.skeleton)
+    }
+
+    fn end_object_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
+        CompactFormatter.end_object_value(&mut self.parts.skeleton)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::export::test_records::{sample_audit, sample_sign_in};
+    use crate::graph::Text;
+    use proptest::prelude::*;
 
     fn reversed(spool: ReversingSpool) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
@@ -118,17 +567,14 @@ mod tests {
         for word in ["a", "bb", "ccc"] {
             spool.push(|b| b.write_all(word.as_bytes())).unwrap();
         }
-        assert_eq!(
-            reversed(spool),
-            [b"ccc".to_vec(), b"bb".to_vec(), b"a".to_vec()]
-        );
+        assert_eq!(reversed(spool), [b"ccc".to_vec(), b"bb".to_vec(), b"a".to_vec()]);
     }
 
     #[test]
     fn reads_back_in_reverse_from_a_spilled_file() {
         let mut spool = ReversingSpool::new();
         let record = vec![b'x'; 1 << 20];
-        let count = 50; // 50 MiB: spills once and is read back in several blocks
+        let count = 50; // 50 MiB: spills once and is read back in several chunks
         for i in 0..count {
             spool
                 .push(|b| {
@@ -138,13 +584,11 @@ mod tests {
                 })
                 .unwrap();
         }
+        assert!(spool.file.is_some());
         let out = reversed(spool);
         assert_eq!(out.len(), count);
         for (i, r) in out.iter().enumerate() {
-            assert_eq!(
-                &r[r.len() - 4..],
-                format!("{:04}", count - 1 - i).as_bytes()
-            );
+            assert_eq!(&r[r.len() - 4..], format!("{:04}", count - 1 - i).as_bytes());
             assert_eq!(r.len(), (1 << 20) + 4);
         }
     }
@@ -152,5 +596,109 @@ mod tests {
     #[test]
     fn empty_spool_emits_nothing() {
         assert!(reversed(ReversingSpool::new()).is_empty());
+    }
+
+    /// Sign-ins and audits that vary in the places the simulator varies them, and more.
+    fn records(count: usize) -> Vec<crate::graph::Record> {
+        use crate::graph::Record;
+        let base = sample_sign_in();
+        let audit = sample_audit();
+        (0..count)
+            .map(|i| {
+                if i % 7 == 3 {
+                    let mut a = audit.clone();
+                    a.id = format!("SSPR_{i}").into();
+                    if i % 2 == 0 {
+                        a.target_resources.clear();
+                    }
+                    return Record::Audit(Box::new(a));
+                }
+                let mut s = base.clone();
+                s.id = format!("{i:08x}-8b3a-45e8-971d-ae9ca292dc00").into();
+                s.user_principal_name = Some(format!("user{}@xxx.onmicrosoft.com", i % 13).into());
+                s.location.city = [Some(Text::from("Tokyo")), None, Some("Zürich \"Nord\"\n".into())][i % 3].clone();
+                s.status.error_code = [0, 50126, 50053, 50140][i % 4];
+                s.location.geo_coordinates.latitude = Some(i as f64 / 7.0);
+                if i % 11 == 0 {
+                    s.risk_event_types = (0..i % 5).map(|k| Text::from(format!("risk{k}"))).collect();
+                }
+                if i % 17 == 0 {
+                    s.authentication_app_device_details = Some(serde_json::json!({"appVersion": "1.0", "n": i}));
+                }
+                Record::SignIn(Box::new(s))
+            })
+            .collect()
+    }
+
+    fn push_all(spool: &mut ReversingSpool, records: &[crate::graph::Record]) {
+        for record in records {
+            spool.push_json(record).unwrap();
+        }
+    }
+
+    fn expected(records: &[crate::graph::Record]) -> Vec<Vec<u8>> {
+        records.iter().rev().map(|r| serde_json::to_vec(r).unwrap()).collect()
+    }
+
+    #[test]
+    fn json_records_read_back_as_serde_json_writes_them() {
+        let records = records(500);
+        let mut spool = ReversingSpool::new();
+        push_all(&mut spool, &records);
+        assert_eq!(spool.len(), 500);
+        assert_eq!(reversed(spool), expected(&records));
+    }
+
+    #[test]
+    fn json_records_survive_small_chunks_and_the_file() {
+        let records = records(2_000);
+        let mut spool = ReversingSpool::with_limits(20_000, 50_000);
+        push_all(&mut spool, &records);
+        spool.push(|b| b.write_all(b"raw")).unwrap();
+        assert!(spool.chunks.len() > 10 && spool.file.is_some());
+        let mut want = expected(&records);
+        want.insert(0, b"raw".to_vec());
+        assert_eq!(reversed(spool), want);
+    }
+
+    #[test]
+    fn repeated_values_are_kept_once() {
+        let records = records(1_000);
+        let mut spool = ReversingSpool::new();
+        push_all(&mut spool, &records);
+        let json: usize = records.iter().map(|r| serde_json::to_vec(r).unwrap().len()).sum();
+        assert!(spool.buffer.len() * 3 < json, "{} of {json}", spool.buffer.len());
+    }
+
+    #[test]
+    fn many_shapes_start_new_chunks() {
+        let mut spool = ReversingSpool::new();
+        let values: Vec<Vec<u32>> = (0..600).map(|i| (0..i % 300).collect()).collect();
+        for v in &values {
+            spool.push_json(v).unwrap();
+        }
+        assert!(spool.chunks.len() >= 2);
+        let want: Vec<Vec<u8>> = values.iter().rev().map(|v| serde_json::to_vec(v).unwrap()).collect();
+        assert_eq!(reversed(spool), want);
+    }
+
+    proptest! {
+        #[test]
+        fn any_strings_round_trip(
+            texts in proptest::collection::vec(proptest::option::of("\\PC{0,40}|[a-c\"\\\\\u{0}-\u{1f}]{0,6}"), 1..60),
+            chunk in 64usize..4_000,
+        ) {
+            let mut spool = ReversingSpool::with_limits(chunk, chunk * 2);
+            let records: Vec<serde_json::Value> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| serde_json::json!({"i": i, "t": t, "k": {"same": t, "n": i % 3 == 0}}))
+                .collect();
+            for r in &records {
+                spool.push_json(r).unwrap();
+            }
+            let want: Vec<Vec<u8>> = records.iter().rev().map(|v| serde_json::to_vec(v).unwrap()).collect();
+            prop_assert_eq!(reversed(spool), want);
+        }
     }
 }

@@ -6,6 +6,7 @@ mod beta;
 mod collection;
 mod directory_audit;
 pub mod paths;
+mod query_text;
 mod sign_in;
 pub(crate) mod timestamp;
 
@@ -22,6 +23,7 @@ pub use sign_in::{
     AppliedConditionalAccessPolicy, DeviceDetail, GeoCoordinates, SignIn, SignInLocation,
     SignInStatus,
 };
+pub use query_text::encode_query_value;
 pub use timestamp::{Precision, Timestamp, TimestampError};
 
 use serde::Serialize;

@@ -1,106 +1,47 @@
 //! Every field path of the Graph records, as expectations and people name them
 //! (`status/errorCode`, `targetResources/*/id`). `*` stands for any element of a collection.
 
-/// Paths of a v1.0 `signIn`.
-pub const SIGN_IN_PATHS: &[&str] = &[
-    "id",
-    "createdDateTime",
-    "userDisplayName",
-    "userPrincipalName",
-    "userId",
-    "appId",
-    "appDisplayName",
-    "ipAddress",
-    "clientAppUsed",
-    "correlationId",
-    "conditionalAccessStatus",
-    "isInteractive",
-    "riskDetail",
-    "riskLevelAggregated",
-    "riskLevelDuringSignIn",
-    "riskState",
-    "riskEventTypes",
-    "riskEventTypes/*",
-    "riskEventTypes_v2",
-    "riskEventTypes_v2/*",
-    "resourceDisplayName",
-    "resourceId",
-    "status",
-    "status/errorCode",
-    "status/failureReason",
-    "status/additionalDetails",
-    "deviceDetail",
-    "deviceDetail/deviceId",
-    "deviceDetail/displayName",
-    "deviceDetail/operatingSystem",
-    "deviceDetail/browser",
-    "deviceDetail/isCompliant",
-    "deviceDetail/isManaged",
-    "deviceDetail/trustType",
-    "location",
-    "location/city",
-    "location/state",
-    "location/countryOrRegion",
-    "location/geoCoordinates",
-    "location/geoCoordinates/altitude",
-    "location/geoCoordinates/latitude",
-    "location/geoCoordinates/longitude",
-    "appliedConditionalAccessPolicies",
-    "appliedConditionalAccessPolicies/*",
-    "appliedConditionalAccessPolicies/*/id",
+use super::{DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES};
+
+/// Every path of a v1.0 `signIn`: its properties and what lies below them.
+pub fn sign_in_paths() -> Vec<&'static str> {
+    SIGN_IN_PROPERTIES.iter().chain(SIGN_IN_NESTED).copied().collect()
+}
+
+/// Every path of a v1.0 `directoryAudit`.
+pub fn directory_audit_paths() -> Vec<&'static str> {
+    DIRECTORY_AUDIT_PROPERTIES.iter().chain(DIRECTORY_AUDIT_NESTED).copied().collect()
+}
+
+/// Paths below the top level of a v1.0 `signIn`.
+const SIGN_IN_NESTED: &[&str] = &[
+    "riskEventTypes/*", "riskEventTypes_v2/*", "status/errorCode", "status/failureReason",
+    "status/additionalDetails", "deviceDetail/deviceId", "deviceDetail/displayName",
+    "deviceDetail/operatingSystem", "deviceDetail/browser", "deviceDetail/isCompliant",
+    "deviceDetail/isManaged", "deviceDetail/trustType", "location/city", "location/state",
+    "location/countryOrRegion", "location/geoCoordinates", "location/geoCoordinates/altitude",
+    "location/geoCoordinates/latitude", "location/geoCoordinates/longitude",
+    "appliedConditionalAccessPolicies/*", "appliedConditionalAccessPolicies/*/id",
     "appliedConditionalAccessPolicies/*/displayName",
     "appliedConditionalAccessPolicies/*/enforcedGrantControls",
     "appliedConditionalAccessPolicies/*/enforcedSessionControls",
     "appliedConditionalAccessPolicies/*/result",
-    "authenticationAppDeviceDetails",
-    "homeTenantId",
-    "resourceTenantId",
-    "servicePrincipalId",
-    "servicePrincipalName",
-    "userAgent",
 ];
 
-/// Paths of a v1.0 `directoryAudit`.
-pub const DIRECTORY_AUDIT_PATHS: &[&str] = &[
-    "id",
-    "category",
-    "correlationId",
-    "result",
-    "resultReason",
-    "activityDisplayName",
-    "activityDateTime",
-    "loggedByService",
-    "operationType",
-    "initiatedBy",
-    "initiatedBy/user",
-    "initiatedBy/user/id",
-    "initiatedBy/user/displayName",
-    "initiatedBy/user/userPrincipalName",
-    "initiatedBy/user/ipAddress",
-    "initiatedBy/user/userType",
-    "initiatedBy/user/homeTenantId",
-    "initiatedBy/user/homeTenantName",
-    "initiatedBy/app",
-    "initiatedBy/app/appId",
-    "initiatedBy/app/displayName",
-    "initiatedBy/app/servicePrincipalId",
-    "initiatedBy/app/servicePrincipalName",
-    "targetResources",
-    "targetResources/*",
-    "targetResources/*/id",
-    "targetResources/*/displayName",
-    "targetResources/*/type",
-    "targetResources/*/userPrincipalName",
-    "targetResources/*/groupType",
-    "targetResources/*/modifiedProperties",
-    "targetResources/*/modifiedProperties/*",
+/// Paths below the top level of a v1.0 `directoryAudit`.
+const DIRECTORY_AUDIT_NESTED: &[&str] = &[
+    "initiatedBy/user", "initiatedBy/user/id", "initiatedBy/user/displayName",
+    "initiatedBy/user/userPrincipalName", "initiatedBy/user/ipAddress", "initiatedBy/user/userType",
+    "initiatedBy/user/homeTenantId", "initiatedBy/user/homeTenantName", "initiatedBy/app",
+    "initiatedBy/app/appId", "initiatedBy/app/displayName", "initiatedBy/app/servicePrincipalId",
+    "initiatedBy/app/servicePrincipalName", "targetResources/*", "targetResources/*/id",
+    "targetResources/*/displayName", "targetResources/*/type",
+    "targetResources/*/userPrincipalName", "targetResources/*/groupType",
+    "targetResources/*/modifiedProperties", "targetResources/*/modifiedProperties/*",
     "targetResources/*/modifiedProperties/*/displayName",
     "targetResources/*/modifiedProperties/*/oldValue",
-    "targetResources/*/modifiedProperties/*/newValue",
-    "additionalDetails",
-    "additionalDetails/*",
-    "additionalDetails/*/key",
-    "additionalDetails/*/value",
+    "targetResources/*/modifiedProperties/*/newValue", "additionalDetails/*",
+    "additionalDetails/*/key", "additionalDetails/*/value",
 ];
 
 /// The known path `path` names in `paths`, where a number or `*` may stand for `*`.
@@ -129,17 +70,17 @@ mod tests {
     #[test]
     fn indexes_and_stars_name_collection_elements() {
         assert_eq!(
-            known_path(DIRECTORY_AUDIT_PATHS, "targetResources/0/id"),
+            known_path(&directory_audit_paths(), "targetResources/0/id"),
             Some("targetResources/*/id")
         );
         assert_eq!(
-            known_path(DIRECTORY_AUDIT_PATHS, "targetResources/*/id"),
+            known_path(&directory_audit_paths(), "targetResources/*/id"),
             Some("targetResources/*/id")
         );
         assert_eq!(
-            known_path(SIGN_IN_PATHS, "Status/ErrorCode"),
+            known_path(&sign_in_paths(), "Status/ErrorCode"),
             Some("status/errorCode")
         );
-        assert_eq!(known_path(SIGN_IN_PATHS, "status/code"), None);
+        assert_eq!(known_path(&sign_in_paths(), "status/code"), None);
     }
 }

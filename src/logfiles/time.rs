@@ -32,10 +32,17 @@ pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
 
 fn with_offset(text: &str) -> Option<DateTime<FixedOffset>> {
     let upper = text.to_ascii_uppercase();
-    let text = upper.strip_suffix('Z').map_or(upper.clone(), |t| format!("{t}+00:00"));
-    ["%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%.f%:z", "%Y-%m-%d %H:%M:%S%.f%z"]
-        .iter()
-        .find_map(|format| DateTime::parse_from_str(&text, format).ok())
+    let text = upper
+        .strip_suffix('Z')
+        .map_or(upper.clone(), |t| format!("{t}+00:00"));
+    [
+        "%Y-%m-%dT%H:%M:%S%.f%:z",
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%d %H:%M:%S%.f%:z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+    ]
+    .iter()
+    .find_map(|format| DateTime::parse_from_str(&text, format).ok())
 }
 
 fn naive(text: &str) -> Option<NaiveDateTime> {
@@ -78,9 +85,18 @@ mod tests {
     fn reads_the_graph_event_hub_and_log_analytics_forms() {
         assert_eq!(read("2025-03-17T15:08:07Z"), "2025-03-17T15:08:07Z");
         assert_eq!(read("2025-03-17T15:08:07.0000000Z"), "2025-03-17T15:08:07Z");
-        assert_eq!(read("2019-03-12T16:02:15.5522137+00:00"), "2019-03-12T16:02:15.5522137Z");
-        assert_eq!(read("2019-10-18T04:45:48.0729893-05:00"), "2019-10-18T09:45:48.0729893Z");
-        assert_eq!(read("2007-01-09T09:41:00.535404056Z"), "2007-01-09T09:41:00.535404Z");
+        assert_eq!(
+            read("2019-03-12T16:02:15.5522137+00:00"),
+            "2019-03-12T16:02:15.5522137Z"
+        );
+        assert_eq!(
+            read("2019-10-18T04:45:48.0729893-05:00"),
+            "2019-10-18T09:45:48.0729893Z"
+        );
+        assert_eq!(
+            read("2007-01-09T09:41:00.535404056Z"),
+            "2007-01-09T09:41:00.535404Z"
+        );
         assert_eq!(read("2025-03-17 15:08:07z"), "2025-03-17T15:08:07Z");
         assert_eq!(read("2025-03-17T16:08:07+0100"), "2025-03-17T15:08:07Z");
     }
@@ -90,7 +106,10 @@ mod tests {
         assert_eq!(read("2025-03-17T15:08:07.123"), "2025-03-17T15:08:07.123Z");
         assert_eq!(read("2025-03-17 15:08:07"), "2025-03-17T15:08:07Z");
         assert_eq!(read("3/17/2025, 3:08:07.000 PM"), "2025-03-17T15:08:07Z");
-        assert_eq!(read("4/28/2021, 2:08:45.221 PM"), "2021-04-28T14:08:45.221Z");
+        assert_eq!(
+            read("4/28/2021, 2:08:45.221 PM"),
+            "2021-04-28T14:08:45.221Z"
+        );
         assert_eq!(read("1/9/2007 9:41:00 AM"), "2007-01-09T09:41:00Z");
         assert_eq!(read("01/09/2007 09:41:00"), "2007-01-09T09:41:00Z");
         assert_eq!(read("12/1/2021, 12:00:00.500 AM"), "2021-12-01T00:00:00.5Z");
@@ -98,7 +117,13 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_time() {
-        for text in ["", "yesterday", "2025-03-17", "13/45/2025 1:00:00 PM", "2025-03-17T25:00:00Z"] {
+        for text in [
+            "",
+            "yesterday",
+            "2025-03-17",
+            "13/45/2025 1:00:00 PM",
+            "2025-03-17T25:00:00Z",
+        ] {
             assert!(parse_timestamp(text).is_none(), "{text}");
         }
     }

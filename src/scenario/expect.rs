@@ -4,7 +4,7 @@
 use super::expect_spec::*;
 use super::model::User;
 use super::resolve::Resolver;
-use crate::graph::paths::{DIRECTORY_AUDIT_PATHS, SIGN_IN_PATHS, known_path};
+use crate::graph::paths::{directory_audit_paths, known_path, sign_in_paths};
 use serde_saphyr::Spanned;
 
 pub use super::expect_spec::{CountSpec, Scalar};
@@ -407,10 +407,10 @@ impl Resolver<'_> {
 
     fn path(&mut self, path: &Spanned<String>, kind: RecordKind) -> Option<String> {
         let paths = match kind {
-            RecordKind::SignIns => SIGN_IN_PATHS,
-            RecordKind::Audits => DIRECTORY_AUDIT_PATHS,
+            RecordKind::SignIns => sign_in_paths(),
+            RecordKind::Audits => directory_audit_paths(),
         };
-        if let Some(known) = known_path(paths, &path.value) {
+        if let Some(known) = known_path(&paths, &path.value) {
             // Keep an index the user wrote (`targetResources/0/id`); otherwise the exact spelling.
             let indexed = path.value.split('/').any(|s| s.parse::<usize>().is_ok());
             return Some(if indexed {

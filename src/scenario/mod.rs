@@ -1,6 +1,7 @@
 //! Scenario files: the YAML model, loading, and validation with errors that point at
 //! file:line:col.
 
+mod detections;
 mod diagnostic;
 mod expect;
 mod expect_spec;
@@ -10,6 +11,7 @@ mod spec;
 mod template;
 mod values;
 
+pub use detections::{DetectionExpectation, count_text};
 pub use diagnostic::{ScenarioError, SourceFile, suggest};
 pub use expect::{
     Check, Comparison, CountSpec, Expectation, Field, FieldMatch, GroupCheck, MatchOp, RecordKind,

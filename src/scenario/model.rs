@@ -21,6 +21,8 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     pub faults: Faults,
     pub expectations: Vec<super::expect::Expectation>,
+    /// The `detections:` section.
+    pub detections: Vec<super::detections::DetectionExpectation>,
 }
 
 /// Faults the mock Graph injects for this tenant (none by default).
@@ -61,6 +63,34 @@ pub struct Tenant {
     pub premium: bool,
     pub lockout: LockoutPolicy,
     pub sspr: SsprPolicy,
+    pub conditional_access: Vec<CaPolicy>,
+}
+
+/// A Conditional Access policy with the Block grant. Empty lists match everything.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaPolicy {
+    pub id: String,
+    pub display_name: String,
+    pub countries: Vec<String>,
+    pub except_countries: Vec<String>,
+    /// `clientAppUsed` values, compared case-insensitively.
+    pub client_apps: Vec<String>,
+    /// App display names, compared case-insensitively.
+    pub apps: Vec<String>,
+    /// Indexes into `Scenario::users`; empty: every user (and every population member).
+    pub users: Vec<usize>,
+}
+
+impl CaPolicy {
+    /// Whether the policy blocks this sign-in.
+    pub fn blocks(&self, user: Option<usize>, country: &str, client_app: &str, app: &str) -> bool {
+        let any = |list: &[String], value: &str| list.iter().any(|v| v.eq_ignore_ascii_case(value));
+        (self.users.is_empty() || user.is_some_and(|u| self.users.contains(&u)))
+            && (self.countries.is_empty() || any(&self.countries, country))
+            && (self.except_countries.is_empty() || !any(&self.except_countries, country))
+            && (self.client_apps.is_empty() || any(&self.client_apps, client_app))
+            && (self.apps.is_empty() || any(&self.apps, app))
+    }
 }
 
 /// Smart lockout. Entra does not publish how the duration grows or how a context becomes
@@ -155,6 +185,47 @@ pub struct User {
     pub password: String,
     pub home: ClientContext,
     pub familiar: Vec<ClientContext>,
+    /// `accountEnabled`: a disabled account gets 50057 on every attempt.
+    pub enabled: bool,
+    /// The MFA method the user must use after the right password, if any.
+    pub mfa: Option<MfaMethod>,
+}
+
+/// How a user does MFA; names the method in notes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaMethod {
+    Push,
+    Sms,
+    PhoneCall,
+    Oath,
+}
+
+impl MfaMethod {
+    pub fn label(self) -> &'static str {
+        match self {
+            MfaMethod::Push => "Mobile app notification",
+            MfaMethod::Sms => "Text message",
+            MfaMethod::PhoneCall => "Phone call",
+            MfaMethod::Oath => "OATH verification code",
+        }
+    }
+}
+
+/// What the user does with MFA prompts in one sign-in: deny some, ignore some, then approve
+/// the last one or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MfaResponse {
+    pub deny: u32,
+    pub ignore: u32,
+    pub approve: bool,
+}
+
+impl MfaResponse {
+    pub const APPROVE: MfaResponse = MfaResponse {
+        deny: 0,
+        ignore: 0,
+        approve: true,
+    };
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -197,6 +268,39 @@ impl Repeat {
 pub enum Action {
     SignIn(SignInStep),
     Sspr(SsprStep),
+    /// One client tries passwords against many users; repetition `r` is one attempt (see
+    /// `SprayStep::attempt`).
+    Spray(SprayStep),
+}
+
+/// Who a spray tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SprayTarget {
+    User(usize),
+    /// Member `n` (1-based) of population `population`.
+    Member { population: usize, n: u32 },
+}
+
+#[derive(Debug, Clone)]
+pub struct SprayStep {
+    pub targets: Vec<SprayTarget>,
+    pub app: App,
+    /// One password per round, each round over every target; `{n}` is the attempt (1-based).
+    pub passwords: Vec<Template>,
+    pub client: ClientContext,
+    pub client_app: Option<String>,
+    /// Rotate the source address through this range, one per attempt.
+    pub ips: Option<Cidr>,
+    pub stay_signed_in: StaySignedIn,
+}
+
+impl SprayStep {
+    /// Attempt `repetition` (0-based): the target and the round.
+    pub fn attempt(&self, repetition: u32) -> (SprayTarget, usize) {
+        let per_round = self.targets.len().max(1);
+        let r = repetition as usize;
+        (self.targets[r % per_round], r / per_round)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -207,6 +311,9 @@ pub struct SignInStep {
     pub password: Option<Template>,
     pub client: ClientContext,
     pub stay_signed_in: StaySignedIn,
+    /// `clientAppUsed`; `None` is `Browser`.
+    pub client_app: Option<String>,
+    pub mfa: MfaResponse,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -252,6 +359,64 @@ pub struct Population {
     pub over_ticks: i64,
     pub typo_rate: f64,
     pub stay_signed_in: StaySignedIn,
+    /// Chance a sign-in gets the MFA prompt, approved.
+    pub mfa_rate: f64,
+    /// Sign-ins only in working hours on weekdays; `None` spreads them evenly.
+    pub rhythm: Option<WorkingRhythm>,
+}
+
+/// Working hours on weekdays in a fixed UTC offset, as intervals of the population's period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkingRhythm {
+    /// Start and end of the working day, minutes after local midnight.
+    pub hours: (u32, u32),
+    pub utc_offset_minutes: i32,
+    /// (offset from the timeline start, length) of each working interval in the period, and
+    /// the working time before it, in ticks; filled in once the timeline start is known.
+    pub intervals: Vec<(i64, i64, i64)>,
+    pub total_ticks: i64,
+}
+
+impl WorkingRhythm {
+    /// Lays the working intervals over `[from, from + over)` (ticks after `start`).
+    pub fn lay_out(&mut self, start: Timestamp, from: i64, over: i64) {
+        const MINUTE: i64 = 60 * crate::graph::timestamp::TICKS_PER_SECOND;
+        const DAY: i64 = 1440 * MINUTE;
+        let offset = i64::from(self.utc_offset_minutes) * MINUTE;
+        let (lo, hi) = (start.ticks() + from, start.ticks() + from + over);
+        // Local midnight of the first day, in UTC ticks since the Unix epoch.
+        let epoch = crate::graph::Timestamp::from_unix_seconds(0).ticks();
+        let local = lo - epoch + offset;
+        let mut day = local.div_euclid(DAY) * DAY - offset + epoch;
+        self.intervals.clear();
+        let mut total = 0;
+        while day < hi {
+            // 1970-01-01 was a Thursday: weekday 0 = Monday.
+            let weekday = ((day + offset - epoch).div_euclid(DAY) + 3).rem_euclid(7);
+            if weekday < 5 {
+                let a = (day + i64::from(self.hours.0) * MINUTE).max(lo);
+                let b = (day + i64::from(self.hours.1) * MINUTE).min(hi);
+                if b > a {
+                    self.intervals.push((a - start.ticks(), b - a, total));
+                    total += b - a;
+                }
+            }
+            day += DAY;
+        }
+        self.total_ticks = total;
+    }
+
+    /// The offset from the timeline start of working-time offset `working` (0..total).
+    pub fn place(&self, working: i64) -> i64 {
+        let i = self
+            .intervals
+            .partition_point(|&(_, _, before)| before <= working)
+            .saturating_sub(1);
+        match self.intervals.get(i) {
+            Some(&(at, len, before)) => at + (working - before).min(len - 1).max(0),
+            None => 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -9,12 +9,13 @@ use super::template::Template;
 use crate::catalog::{self, FIRST_PARTY_APPS, KNOWN_PERMISSIONS, SsprMethod};
 use serde_saphyr::{Location, Spanned};
 
-pub fn resolve(file: &SourceFile, spec: ScenarioSpec) -> Result<Scenario, Vec<ScenarioError>> {
+pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Vec<ScenarioError>> {
     let mut r = Resolver {
         file,
         errors: Vec::new(),
     };
-    let tenant = r.tenant(spec.tenant);
+    let ca_specs = std::mem::take(&mut spec.tenant.conditional_access);
+    let mut tenant = r.tenant(spec.tenant);
     let app_registrations = spec
         .app_registrations
         .into_iter()
@@ -26,14 +27,15 @@ pub fn resolve(file: &SourceFile, spec: ScenarioSpec) -> Result<Scenario, Vec<Sc
         .filter_map(|a| r.custom_app(a))
         .collect();
     let users = r.users(spec.users);
-    let populations = spec
+    tenant.conditional_access = r.conditional_access(ca_specs, &users, spec.seed);
+    let mut populations: Vec<Population> = spec
         .populations
         .into_iter()
         .filter_map(|p| r.population(p, &custom_apps))
         .collect();
     let (start, steps) = match spec.timeline {
         Some(timeline) => {
-            let steps = r.steps(timeline.steps, &users, &custom_apps, &tenant);
+            let steps = r.steps(timeline.steps, &users, &custom_apps, &tenant, &populations);
             (timeline.start, steps)
         }
         None => (
@@ -41,8 +43,15 @@ pub fn resolve(file: &SourceFile, spec: ScenarioSpec) -> Result<Scenario, Vec<Sc
             Vec::new(),
         ),
     };
+    for p in &mut populations {
+        let (from, over) = (p.from_ticks, p.over_ticks);
+        if let Some(rhythm) = &mut p.rhythm {
+            rhythm.lay_out(start, from, over);
+        }
+    }
     let faults = spec.faults.map(|f| r.faults(f)).unwrap_or_default();
     let expectations = r.expectations(spec.expect, &users);
+    let detections = r.detections(spec.detections);
     if !r.errors.is_empty() {
         return Err(r.errors);
     }
@@ -65,6 +74,7 @@ pub fn resolve(file: &SourceFile, spec: ScenarioSpec) -> Result<Scenario, Vec<Sc
         steps,
         faults,
         expectations,
+        detections,
     })
 }
 
@@ -116,6 +126,7 @@ impl Resolver<'_> {
             premium: spec.premium,
             lockout: self.lockout(spec.smart_lockout),
             sspr: self.sspr_policy(spec.sspr),
+            conditional_access: Vec::new(),
         }
     }
 
@@ -279,6 +290,16 @@ impl Resolver<'_> {
                 .iter()
                 .filter_map(|c| self.context(c, Some(&home), spec.upn.referenced))
                 .collect();
+            for context in std::iter::once(&spec.home).chain(&spec.familiar) {
+                if let Some(client_app) = &context.client_app {
+                    self.error(
+                        client_app.referenced,
+                        "`client_app` belongs to a step's `client`, not to a user's contexts",
+                        "not here",
+                        "move it to the `client:` of the sign-in or spray step",
+                    );
+                }
+            }
             users.push(User {
                 key,
                 upn,
@@ -286,6 +307,16 @@ impl Resolver<'_> {
                 password: spec.password,
                 home,
                 familiar,
+                enabled: spec.enabled.unwrap_or(true),
+                mfa: match spec.mfa {
+                    None | Some(UserMfaSpec::On(false)) => None,
+                    Some(UserMfaSpec::On(true)) | Some(UserMfaSpec::Method(MfaMethodSpec::Push)) => {
+                        Some(MfaMethod::Push)
+                    }
+                    Some(UserMfaSpec::Method(MfaMethodSpec::Sms)) => Some(MfaMethod::Sms),
+                    Some(UserMfaSpec::Method(MfaMethodSpec::PhoneCall)) => Some(MfaMethod::PhoneCall),
+                    Some(UserMfaSpec::Method(MfaMethodSpec::Oath)) => Some(MfaMethod::Oath),
+                },
             });
         }
         users
@@ -423,6 +454,7 @@ impl Resolver<'_> {
         users: &[User],
         apps: &[App],
         tenant: &Tenant,
+        populations: &[Population],
     ) -> Vec<Step> {
         let mut steps = Vec::new();
         let mut previous: Option<i64> = None;
@@ -439,7 +471,7 @@ impl Resolver<'_> {
                 );
             }
             previous = Some(at);
-            let repeat = match &spec.repeat {
+            let mut repeat = match &spec.repeat {
                 None => Repeat::ONCE,
                 Some(r) => {
                     if r.count.value == 0 {
@@ -465,12 +497,11 @@ impl Resolver<'_> {
                 }
             };
             let line = spec.at.referenced.line();
-            let action = match (spec.sign_in, spec.sspr) {
-                (Some(sign_in), None) => {
-                    self.sign_in_step(sign_in, users, apps).map(Action::SignIn)
-                }
-                (None, Some(sspr)) => self.sspr_step(sspr, users, tenant).map(Action::Sspr),
-                (Some(_), Some(_)) => {
+            let actions = usize::from(spec.sign_in.is_some())
+                + usize::from(spec.sspr.is_some())
+                + usize::from(spec.spray.is_some());
+            let action = match (spec.sign_in, spec.sspr, spec.spray) {
+                _ if actions > 1 => {
                     self.error(
                         spec.at.referenced,
                         "a step does one thing: `sign_in` or `sspr`, not both",
@@ -479,7 +510,29 @@ impl Resolver<'_> {
                     );
                     None
                 }
-                (None, None) => {
+                (Some(sign_in), None, None) => {
+                    self.sign_in_step(sign_in, users, apps).map(Action::SignIn)
+                }
+                (None, Some(sspr), None) => self.sspr_step(sspr, users, tenant).map(Action::Sspr),
+                (None, None, Some(spray)) => {
+                    if let Some(r) = &spec.repeat {
+                        self.error(
+                            r.count.referenced,
+                            "a spray repeats by itself: one attempt per user and password",
+                            "`repeat` on a spray",
+                            "remove `repeat`; set the pace with the spray's `every`",
+                        );
+                    }
+                    let spray = self.spray_step(spray, users, apps, populations);
+                    if let Some((spray, every)) = &spray {
+                        repeat = Repeat {
+                            count: (spray.targets.len() * spray.passwords.len()) as u32,
+                            every_ticks: *every,
+                        };
+                    }
+                    spray.map(|(s, _)| Action::Spray(s))
+                }
+                _ => {
                     self.error(
                         spec.at.referenced,
                         "this step has nothing to do",
@@ -512,6 +565,15 @@ impl Resolver<'_> {
         let password = spec.password.as_ref().and_then(|p| self.template(p));
         let user = user?;
         let client = self.context(&spec.client, Some(&users[user].home), spec.user.referenced)?;
+        if spec.mfa.is_some() && users[user].mfa.is_none() {
+            self.error(
+                spec.user.referenced,
+                format!("user `{}` has no MFA, so no prompt to deny", spec.user.value),
+                "no `mfa` on this user",
+                "add `mfa: true` to the user, or remove the step's `mfa`",
+            );
+        }
+        let client_app = spec.client.client_app.as_ref().map(|c| c.value.clone());
         Some(SignInStep {
             user,
             app: app?,
@@ -520,8 +582,120 @@ impl Resolver<'_> {
                 None => None,
             },
             client,
-            stay_signed_in: stay_signed_in(spec.stay_signed_in),
+            stay_signed_in: stay_default(spec.stay_signed_in, client_app.as_deref()),
+            client_app,
+            mfa: spec.mfa.map_or(MfaResponse::APPROVE, |m| MfaResponse {
+                deny: m.deny,
+                ignore: m.ignore,
+                approve: m.approve.unwrap_or(true),
+            }),
         })
+    }
+
+    fn spray_step(
+        &mut self,
+        spec: SpraySpec,
+        users: &[User],
+        apps: &[App],
+        populations: &[Population],
+    ) -> Option<(SprayStep, i64)> {
+        let errors_before = self.errors.len();
+        let mut targets: Vec<SprayTarget> = spec
+            .users
+            .iter()
+            .filter_map(|u| self.user_index(u, users).map(SprayTarget::User))
+            .collect();
+        match (&spec.population, &spec.members) {
+            (Some(name), members) => {
+                match populations.iter().position(|p| p.name == name.value) {
+                    Some(index) => {
+                        let count = members.as_ref().map_or(populations[index].count, |m| {
+                            m.value.min(populations[index].count)
+                        });
+                        targets.extend((1..=count).map(|n| SprayTarget::Member {
+                            population: index,
+                            n,
+                        }));
+                    }
+                    None => {
+                        let help = match suggest(&name.value, populations.iter().map(|p| p.name.as_str())) {
+                            Some(best) => format!("did you mean `{best}`?"),
+                            None => "declare it under `populations:`".into(),
+                        };
+                        self.error(name.referenced, format!("unknown population `{}`", name.value), "unknown population", help);
+                    }
+                }
+            }
+            (None, Some(members)) => self.error(
+                members.referenced,
+                "`members` counts members of a population",
+                "no `population`",
+                "add `population: NAME`",
+            ),
+            (None, None) => {}
+        }
+        if targets.is_empty() && self.errors.len() == errors_before {
+            self.error(
+                spec.app.referenced,
+                "this spray has nobody to try",
+                "no targets",
+                "list `users:` or name a `population:`",
+            );
+        }
+        let app = self.app(&spec.app, apps);
+        let mut texts: Vec<&Spanned<String>> = spec.password.iter().collect();
+        texts.extend(spec.passwords.iter());
+        if texts.is_empty() || (spec.password.is_some() && !spec.passwords.is_empty()) {
+            self.error(
+                spec.every.referenced,
+                "a spray needs `password` (one) or `passwords` (one per round)",
+                "this spray",
+                "write e.g. `password: Spring2025!`",
+            );
+        }
+        let passwords: Vec<Template> = texts.into_iter().filter_map(|t| self.template(t)).collect();
+        if spec.every.value.ticks() == 0 {
+            self.error(
+                spec.every.referenced,
+                "attempts need time between them",
+                "must be more than 0",
+                "write e.g. `every: 10s`",
+            );
+        }
+        if self.errors.len() > errors_before {
+            return None;
+        }
+        let base = match targets[0] {
+            SprayTarget::User(u) => users[u].home.clone(),
+            SprayTarget::Member { population, .. } => {
+                let l = &populations[population].locations[0];
+                ClientContext {
+                    ip: l.ips.address(0).to_string(),
+                    city: l.city.clone(),
+                    state: l.state.clone(),
+                    country: l.country.clone(),
+                    latitude: l.latitude,
+                    longitude: l.longitude,
+                    os: l.os.clone(),
+                    browser: l.browser.clone(),
+                    user_agent: None,
+                }
+            }
+        };
+        let client = self.context(&spec.client, Some(&base), spec.app.referenced)?;
+        let client_app = spec.client.client_app.as_ref().map(|c| c.value.clone());
+        Some((
+            SprayStep {
+                targets,
+                app: app?,
+                passwords,
+                client,
+                stay_signed_in: stay_default(spec.stay_signed_in, client_app.as_deref()),
+                client_app,
+                ips: spec.ips,
+            },
+            spec.every.value.ticks(),
+        ))
     }
 
     fn sspr_step(
@@ -668,6 +842,7 @@ impl Resolver<'_> {
                 "write e.g. `over: 7d`",
             );
         }
+        let rhythm = self.rhythm(&spec.sign_ins);
         if self.errors.len() > errors_before {
             return None;
         }
@@ -684,7 +859,107 @@ impl Resolver<'_> {
             over_ticks: spec.sign_ins.over.value.ticks(),
             typo_rate: spec.typo_rate.0,
             stay_signed_in: stay_signed_in(spec.stay_signed_in),
+            mfa_rate: spec.mfa_rate.0,
+            rhythm,
         })
+    }
+
+    fn rhythm(&mut self, spec: &SignInRhythmSpec) -> Option<WorkingRhythm> {
+        if spec.rhythm != Some(RhythmSpec::WorkingDays) {
+            for extra in [&spec.hours, &spec.utc_offset].into_iter().flatten() {
+                self.error(
+                    extra.referenced,
+                    "working hours and offsets shape `rhythm: working_days` only",
+                    "without `rhythm: working_days`",
+                    "add `rhythm: working_days` or remove this key",
+                );
+            }
+            return None;
+        }
+        let hours = match &spec.hours {
+            None => (8 * 60, 18 * 60),
+            Some(text) => match parse_hours(&text.value) {
+                Some(h) => h,
+                None => {
+                    self.error(
+                        text.referenced,
+                        format!("`{}` is not a range of hours like 08:00-18:00", text.value),
+                        "not HH:MM-HH:MM",
+                        "write e.g. `hours: \"08:30-17:30\"` (start before end)",
+                    );
+                    return None;
+                }
+            },
+        };
+        let utc_offset_minutes = match &spec.utc_offset {
+            None => 0,
+            Some(text) => match parse_offset(&text.value) {
+                Some(o) => o,
+                None => {
+                    self.error(
+                        text.referenced,
+                        format!("`{}` is not a UTC offset like +09:00", text.value),
+                        "not ±HH:MM",
+                        "write e.g. `utc_offset: \"+09:00\"` or `\"-05:00\"`",
+                    );
+                    return None;
+                }
+            },
+        };
+        Some(WorkingRhythm {
+            hours,
+            utc_offset_minutes,
+            intervals: Vec::new(),
+            total_ticks: 0,
+        })
+    }
+
+    fn conditional_access(
+        &mut self,
+        specs: Vec<ConditionalAccessSpec>,
+        users: &[User],
+        seed: Option<u64>,
+    ) -> Vec<CaPolicy> {
+        let mut policies = Vec::new();
+        for spec in specs {
+            for country in spec.countries.iter().chain(&spec.except_countries) {
+                if !(country.value.len() == 2 && country.value.chars().all(|c| c.is_ascii_uppercase())) {
+                    self.error(
+                        country.referenced,
+                        format!("`{}` is not a two-letter country code", country.value),
+                        "not ISO 3166-1 alpha-2",
+                        "write the country as Graph does, e.g. JP, US or DE",
+                    );
+                }
+            }
+            if !spec.countries.is_empty() && !spec.except_countries.is_empty() {
+                self.error(
+                    spec.name.referenced,
+                    "a policy names `countries` or `except_countries`, not both",
+                    "this policy",
+                    "split it into two policies",
+                );
+            }
+            let apps = spec.apps.iter().filter_map(|a| self.app(a, &[])).map(|a| a.display_name).collect();
+            let policy_users = spec.users.iter().filter_map(|u| self.user_index(u, users)).collect();
+            let id = match &spec.id {
+                Some(id) => {
+                    self.guid(id, "policy id");
+                    id.value.to_lowercase()
+                }
+                None => derived_guid(seed.unwrap_or(DEFAULT_SEED), &spec.name.value),
+            };
+            policies.push(CaPolicy {
+                id,
+                display_name: spec.name.value,
+                countries: spec.countries.into_iter().map(|c| c.value).collect(),
+                except_countries: spec.except_countries.into_iter().map(|c| c.value).collect(),
+                client_apps: spec.client_apps.into_iter().map(|c| c.value).collect(),
+                apps,
+                users: policy_users,
+            });
+        }
+        policies
     }
 
     fn faults(&mut self, spec: FaultsSpec) -> Faults {
@@ -757,6 +1032,64 @@ impl Resolver<'_> {
         }
         ok
     }
+}
+
+/// Legacy and rich clients show no "Stay signed in?" prompt: only a `Browser` client defaults
+/// to the prompt.
+fn stay_default(spec: Option<StaySignedInSpec>, client_app: Option<&str>) -> StaySignedIn {
+    match (spec, client_app) {
+        (None, Some(app)) if !app.eq_ignore_ascii_case("Browser") => StaySignedIn::NotAsked,
+        _ => stay_signed_in(spec),
+    }
+}
+
+/// `HH:MM-HH:MM` as minutes after midnight, start before end.
+fn parse_hours(text: &str) -> Option<(u32, u32)> {
+    let (a, b) = text.split_once('-')?;
+    let minutes = |t: &str| -> Option<u32> {
+        let (h, m) = t.trim().split_once(':').unwrap_or((t.trim(), "0"));
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        (h <= 24 && m < 60 && h * 60 + m <= 1440).then_some(h * 60 + m)
+    };
+    let (a, b) = (minutes(a)?, minutes(b)?);
+    (a < b).then_some((a, b))
+}
+
+/// `+09:00`, `-05:00`, `+5:30`, `0` as minutes east of UTC.
+fn parse_offset(text: &str) -> Option<i32> {
+    let text = text.trim();
+    if text == "0" || text.eq_ignore_ascii_case("Z") {
+        return Some(0);
+    }
+    let (sign, rest) = match text.as_bytes().first()? {
+        b'+' => (1, &text[1..]),
+        b'-' => (-1, &text[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 14 && (0..60).contains(&m)).then_some(sign * (h * 60 + m))
+}
+
+/// A stable GUID for something named in a scenario (a policy without an `id`).
+fn derived_guid(seed: u64, name: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    let mut next = || {
+        for b in name.bytes() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        h = h.rotate_left(29).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        h
+    };
+    let (a, b) = (next(), next());
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | (b >> 48) & 0x3fff,
+        b & 0xffff_ffff_ffff
+    )
 }
 
 fn stay_signed_in(spec: Option<StaySignedInSpec>) -> StaySignedIn {

@@ -30,6 +30,8 @@ pub struct ScenarioSpec {
     /// What the logs must show (`entralab verify`).
     #[serde(default)]
     pub expect: Vec<Spanned<super::expect_spec::ExpectationSpec>>,
+    /// Sigma rules that must fire or stay quiet (`entralab verify --rules DIR`).
+    pub detections: Option<Spanned<super::detections::DetectionsSpec>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -69,6 +71,34 @@ pub struct TenantSpec {
     pub smart_lockout: SmartLockoutSpec,
     #[serde(default)]
     pub sspr: SsprPolicySpec,
+    /// Conditional Access block policies, evaluated after the right password.
+    #[serde(default)]
+    pub conditional_access: Vec<ConditionalAccessSpec>,
+}
+
+/// A Conditional Access policy with the Block grant. Every condition given must hold; an
+/// absent condition matches everything.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionalAccessSpec {
+    pub name: Spanned<String>,
+    /// The policy id; derived from the seed and the name when absent.
+    pub id: Option<Spanned<String>>,
+    /// Block sign-ins from these countries (ISO 3166-1 alpha-2).
+    #[serde(default)]
+    pub countries: Vec<Spanned<String>>,
+    /// Block sign-ins from every country but these.
+    #[serde(default)]
+    pub except_countries: Vec<Spanned<String>>,
+    /// Block these `clientAppUsed` values (e.g. `Exchange ActiveSync`, `Other clients`).
+    #[serde(default)]
+    pub client_apps: Vec<Spanned<String>>,
+    /// Block sign-ins to these apps.
+    #[serde(default)]
+    pub apps: Vec<Spanned<String>>,
+    /// Only these users (keys or UPNs); all users when absent.
+    #[serde(default)]
+    pub users: Vec<Spanned<String>>,
 }
 
 fn yes() -> bool {
@@ -136,6 +166,27 @@ pub struct UserSpec {
     pub home: ContextSpec,
     #[serde(default)]
     pub familiar: Vec<ContextSpec>,
+    /// `accountEnabled`; a disabled account gets 50057 on every attempt (default true).
+    pub enabled: Option<bool>,
+    /// Whether the user must do MFA after the right password: `true`, `false`, or a method.
+    pub mfa: Option<UserMfaSpec>,
+}
+
+/// `mfa: true | false | push | sms | phone_call | oath`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum UserMfaSpec {
+    On(bool),
+    Method(MfaMethodSpec),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MfaMethodSpec {
+    Push,
+    Sms,
+    PhoneCall,
+    Oath,
 }
 
 /// Where and with what a sign-in happens. In a step every field is optional and falls back to
@@ -152,6 +203,10 @@ pub struct ContextSpec {
     pub os: Option<String>,
     pub browser: Option<String>,
     pub user_agent: Option<String>,
+    /// `clientAppUsed` (steps only): `Browser` (default), `Mobile Apps and Desktop clients`, or a
+    /// legacy client such as `Exchange ActiveSync`, `IMAP4`, `POP3`, `Authenticated SMTP`,
+    /// `Other clients`.
+    pub client_app: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -168,6 +223,9 @@ pub struct PopulationSpec {
     #[serde(default)]
     pub typo_rate: Probability,
     pub stay_signed_in: Option<StaySignedInSpec>,
+    /// Chance a sign-in gets the MFA prompt (50074, then success "MFA completed in Azure AD").
+    #[serde(default)]
+    pub mfa_rate: Probability,
 }
 
 #[derive(Debug, Deserialize)]
@@ -200,6 +258,20 @@ pub struct SignInRhythmSpec {
     #[serde(default)]
     pub from: DurationValue,
     pub over: Spanned<DurationValue>,
+    /// `even` (default): spread evenly over the period; `working_days`: only on weekdays within
+    /// `hours` local time.
+    pub rhythm: Option<RhythmSpec>,
+    /// Local working hours, `"08:00-18:00"` (default), for `rhythm: working_days`.
+    pub hours: Option<Spanned<String>>,
+    /// The members' UTC offset, `"+09:00"` (default `+00:00`), for `rhythm: working_days`.
+    pub utc_offset: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RhythmSpec {
+    Even,
+    WorkingDays,
 }
 
 #[derive(Debug, Deserialize)]
@@ -217,6 +289,32 @@ pub struct StepSpec {
     pub repeat: Option<RepeatSpec>,
     pub sign_in: Option<SignInStepSpec>,
     pub sspr: Option<SsprStepSpec>,
+    pub spray: Option<SpraySpec>,
+}
+
+/// One client tries one password (per round) against many users.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpraySpec {
+    /// Declared users to try, in order.
+    #[serde(default)]
+    pub users: Vec<Spanned<String>>,
+    /// A population whose first `members` members are tried after `users`.
+    pub population: Option<Spanned<String>>,
+    pub members: Option<Spanned<u32>>,
+    pub app: Spanned<String>,
+    /// The password tried against every user; `{n}` is the attempt number (1-based).
+    pub password: Option<Spanned<String>>,
+    /// One password per round, each round over every user.
+    #[serde(default)]
+    pub passwords: Vec<Spanned<String>>,
+    /// Time between two attempts.
+    pub every: Spanned<DurationValue>,
+    #[serde(default)]
+    pub client: ContextSpec,
+    /// Rotate the source address through this range, one per attempt (credential stuffing).
+    pub ips: Option<Cidr>,
+    pub stay_signed_in: Option<StaySignedInSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -236,6 +334,20 @@ pub struct SignInStepSpec {
     #[serde(default)]
     pub client: ContextSpec,
     pub stay_signed_in: Option<StaySignedInSpec>,
+    /// What the user does with the MFA prompt (users with `mfa`).
+    pub mfa: Option<MfaStepSpec>,
+}
+
+/// MFA prompts denied or ignored before the last one is approved (or not).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaStepSpec {
+    #[serde(default)]
+    pub deny: u32,
+    #[serde(default)]
+    pub ignore: u32,
+    /// Whether the last prompt is approved (default true).
+    pub approve: Option<bool>,
 }
 
 /// The answer to "Stay signed in?".

@@ -331,7 +331,7 @@ fn select(value: serde_json::Value, properties: Option<&[String]>) -> serde_json
 fn next_link(base: &str, name: &str, options: &QueryOptions, skiptoken: &str) -> String {
     let mut link = format!("{base}/auditLogs/{name}?");
     if let Some(filter) = &options.filter_text {
-        link.push_str(&format!("$filter={}&", encode(filter)));
+        link.push_str(&format!("$filter={}&", crate::graph::encode_query_value(filter)));
     }
     if options.order == Order::OldestFirst {
         let time = if name == "signIns" {
@@ -342,28 +342,12 @@ fn next_link(base: &str, name: &str, options: &QueryOptions, skiptoken: &str) ->
         link.push_str(&format!("$orderby={time}%20asc&"));
     }
     if let Some(select) = &options.select {
-        link.push_str(&format!("$select={}&", encode(&select.join(","))));
+        link.push_str(&format!("$select={}&", crate::graph::encode_query_value(&select.join(","))));
     }
     link.push_str(&format!("$top={}&$skiptoken={skiptoken}", options.top));
     link
 }
 
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 2);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'_' | b'.' | b'~' | b'/' | b':' | b',' | b'(' | b')'
-            )
-        {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
 
 fn one(
     tenant: &TenantState,

@@ -114,6 +114,12 @@ pub fn event_time(
     k: u32,
 ) -> Timestamp {
     let place: f64 = event_rng(streams, index, n, k).random();
+    if let Some(rhythm) = &population.rhythm {
+        // Evenly over the working time only, mapped back onto the calendar.
+        let slot = rhythm.total_ticks as f64 / f64::from(population.sign_ins_per_user);
+        let working = ((f64::from(k) + place) * slot) as i64;
+        return start.plus_ticks(rhythm.place(working)).truncate_to_seconds();
+    }
     let slot = population.over_ticks as f64 / f64::from(population.sign_ins_per_user);
     let offset = ((f64::from(k) + place) * slot) as i64;
     start

@@ -8,10 +8,11 @@ use super::population::{self, PopulationTexts};
 use super::records::{Actor, AppTexts, ContextTexts, Texts};
 use super::sspr::SsprState;
 use super::streams::{Purpose, Streams, fingerprint, guid, ticks_between_ms};
-use crate::graph::{Record, Text, Timestamp};
+use crate::catalog;
+use crate::graph::{AppliedConditionalAccessPolicy, Record, SignInStatus, Text, Timestamp};
 use crate::scenario::{
-    Action, ClientContext, FamiliarMatch, LockoutPolicy, Scenario, SignInStep, SsprStep,
-    StaySignedIn, User,
+    Action, ClientContext, FamiliarMatch, LockoutPolicy, MfaResponse, Scenario, SignInStep,
+    SprayStep, SprayTarget, SsprStep, StaySignedIn, User,
 };
 use rand::Rng;
 use std::cmp::Reverse;
@@ -138,6 +139,12 @@ impl<'a> Simulation<'a> {
                     context: ContextTexts::from(&s.client),
                     familiar: true,
                 },
+                // Familiarity depends on the target; worked out per attempt.
+                Action::Spray(s) => StepTexts {
+                    app: Some(AppTexts::from(&s.app)),
+                    context: ContextTexts::from(&s.client),
+                    familiar: false,
+                },
             })
             .collect();
         let mut pending = BinaryHeap::new();
@@ -224,6 +231,7 @@ impl<'a> Simulation<'a> {
                 match &step.action {
                     Action::SignIn(s) => self.step_sign_in(at, origin, index, repetition, s),
                     Action::Sspr(s) => self.step_sspr(at, origin, index, repetition, s),
+                    Action::Spray(s) => self.step_spray(at, origin, index, repetition, s),
                 }
             }
             Source::Member { population, n, k } => {
@@ -267,19 +275,36 @@ impl<'a> Simulation<'a> {
             .password
             .as_ref()
             .map(|t| t.render(u64::from(repetition) + 1));
+        let model = &self.scenario.users[step.user];
         let user = &mut self.users[step.user];
         let check = match typed {
             Some(typed) if typed != user.password => PasswordCheck::Wrong(fingerprint(&typed)),
             _ => PasswordCheck::Right,
         };
         let texts = &self.steps[index];
-        let bucket = usize::from(!texts.familiar);
-        let policy = &self.scenario.tenant.lockout;
-        let streams = self.streams;
-        let decision = user.lockout[bucket].attempt(at, check, policy, |cycle| {
-            draw_drift(&streams, step.user as u64, bucket, cycle, policy)
-        });
-        let note = describe(decision, check, texts.familiar, step.stay_signed_in);
+        let extra = Extra {
+            disabled: !model.enabled,
+            mfa: model.mfa.map(|_| step.mfa),
+            client_app: step.client_app.as_deref(),
+            user: Some(step.user),
+        };
+        let (decision, note) = if extra.disabled {
+            (
+                LockoutDecision::Allowed,
+                "account disabled: refused whatever was typed".to_string(),
+            )
+        } else {
+            let bucket = usize::from(!texts.familiar);
+            let policy = &self.scenario.tenant.lockout;
+            let streams = self.streams;
+            let decision = user.lockout[bucket].attempt(at, check, policy, |cycle| {
+                draw_drift(&streams, step.user as u64, bucket, cycle, policy)
+            });
+            (
+                decision,
+                describe(decision, check, texts.familiar, step.stay_signed_in),
+            )
+        };
         let actor = user.actor.clone();
         let (app, context) = (
             texts.app.clone().expect("a sign-in step has an app"),
@@ -295,7 +320,116 @@ impl<'a> Simulation<'a> {
             &app,
             &context,
             Some(note),
+            &extra,
         );
+    }
+
+    /// Attempt `repetition` of a spray: one target, one password, from the spray's client.
+    fn step_spray(
+        &mut self,
+        at: Timestamp,
+        origin: Origin,
+        index: usize,
+        repetition: u32,
+        step: &SprayStep,
+    ) {
+        let mut rng = self
+            .streams
+            .rng(Purpose::Step, index as u64, u64::from(repetition));
+        let (target, round) = step.attempt(repetition);
+        let typed = step.passwords[round].render(u64::from(repetition) + 1);
+        let texts = &self.steps[index];
+        let app = texts.app.clone().expect("a spray has an app");
+        let mut context = texts.context.clone();
+        if let Some(ips) = &step.ips {
+            context.ip = ips.address(u64::from(repetition)).to_string().into();
+        }
+        let policy = &self.scenario.tenant.lockout;
+        let streams = self.streams;
+        let (actor, decision, note, extra) = match target {
+            SprayTarget::User(u) => {
+                let model = &self.scenario.users[u];
+                let mut client = step.client.clone();
+                client.ip = context.ip.to_string();
+                let familiar = is_familiar(model, &client, policy.familiar_match);
+                let user = &mut self.users[u];
+                let check = if typed == user.password {
+                    PasswordCheck::Right
+                } else {
+                    PasswordCheck::Wrong(fingerprint(&typed))
+                };
+                let extra = Extra {
+                    disabled: !model.enabled,
+                    mfa: model.mfa.map(|_| MfaResponse::APPROVE),
+                    client_app: step.client_app.as_deref(),
+                    user: Some(u),
+                };
+                let (decision, note) = if extra.disabled {
+                    (
+                        LockoutDecision::Allowed,
+                        "spray: account disabled".to_string(),
+                    )
+                } else {
+                    let bucket = usize::from(!familiar);
+                    let decision = user.lockout[bucket].attempt(at, check, policy, |cycle| {
+                        draw_drift(&streams, u as u64, bucket, cycle, policy)
+                    });
+                    let note = describe(decision, check, familiar, step.stay_signed_in);
+                    (decision, format!("spray: {note}"))
+                };
+                (user.actor.clone(), decision, note, extra)
+            }
+            SprayTarget::Member { population, n } => {
+                let spec = &self.scenario.populations[population];
+                let member =
+                    self.populations[population].member(&self.streams, population, spec, n);
+                let check = if typed == member.password {
+                    PasswordCheck::Right
+                } else {
+                    PasswordCheck::Wrong(fingerprint(&typed))
+                };
+                let decision = self.member_attempt(at, population, n, check);
+                let note = describe(decision, check, true, step.stay_signed_in);
+                let extra = Extra {
+                    client_app: step.client_app.as_deref(),
+                    ..Extra::default()
+                };
+                (member.actor, decision, format!("spray: {note}"), extra)
+            }
+        };
+        self.sign_in_rows(
+            &mut rng,
+            at,
+            origin,
+            decision,
+            step.stay_signed_in,
+            &actor,
+            &app,
+            &context,
+            Some(note),
+            &extra,
+        );
+    }
+
+    /// Smart lockout of population member `n` (one counter per member).
+    fn member_attempt(
+        &mut self,
+        time: Timestamp,
+        population: usize,
+        n: u32,
+        check: PasswordCheck,
+    ) -> LockoutDecision {
+        let policy = &self.scenario.tenant.lockout;
+        let streams = self.streams;
+        let counter = self.member_lockouts.entry((population, n)).or_default();
+        let member_key = (1 << 63) | ((population as u64) << 32) | u64::from(n);
+        let decision = counter.attempt(time, check, policy, |cycle| {
+            draw_drift(&streams, member_key, 0, cycle, policy)
+        });
+        if counter.is_default() {
+            self.member_lockouts.remove(&(population, n));
+        }
+        decision
     }
 
     fn step_sspr(
@@ -378,17 +512,14 @@ impl<'a> Simulation<'a> {
                 (retry, PasswordCheck::Right),
             ];
         }
-        let policy = &self.scenario.tenant.lockout;
-        let streams = self.streams;
+        // Drawn only when asked for, so populations without MFA keep their streams.
+        let extra = Extra {
+            mfa: (spec.mfa_rate > 0.0 && rng.random_bool(spec.mfa_rate))
+                .then_some(MfaResponse::APPROVE),
+            ..Extra::default()
+        };
         for (time, check) in attempts {
-            let counter = self.member_lockouts.entry((population, n)).or_default();
-            let member_key = (1 << 63) | ((population as u64) << 32) | u64::from(n);
-            let decision = counter.attempt(time, check, policy, |cycle| {
-                draw_drift(&streams, member_key, 0, cycle, policy)
-            });
-            if counter.is_default() {
-                self.member_lockouts.remove(&(population, n));
-            }
+            let decision = self.member_attempt(time, population, n, check);
             self.sign_in_rows(
                 &mut rng,
                 time,
@@ -399,6 +530,7 @@ impl<'a> Simulation<'a> {
                 &app,
                 &member.context,
                 None,
+                &extra,
             );
         }
     }
@@ -417,7 +549,22 @@ impl<'a> Simulation<'a> {
         app: &AppTexts,
         context: &ContextTexts,
         note: Option<String>,
+        extra: &Extra,
     ) {
+        if extra.is_rich(&self.scenario.tenant) {
+            return self.rich_sign_in_rows(
+                rng,
+                at,
+                origin,
+                decision,
+                stay_signed_in,
+                actor,
+                app,
+                context,
+                note,
+                extra,
+            );
+        }
         let correlation = guid(rng);
         let code = decision.error_code();
         let mut codes = vec![code];
@@ -439,6 +586,159 @@ impl<'a> Simulation<'a> {
                 note,
             );
         }
+    }
+}
+
+impl Simulation<'_> {
+    /// The rows of one attempt with the behaviours beyond the lab's: a disabled account
+    /// (50057), a Conditional Access block (53003), the MFA prompt (50074, 500121 per denied or
+    /// unanswered prompt, then success "MFA completed in Azure AD"), a legacy client app. All
+    /// rows of the attempt share one correlationId.
+    #[allow(clippy::too_many_arguments)]
+    fn rich_sign_in_rows(
+        &mut self,
+        rng: &mut impl Rng,
+        at: Timestamp,
+        origin: Origin,
+        decision: LockoutDecision,
+        stay_signed_in: StaySignedIn,
+        actor: &Actor,
+        app: &AppTexts,
+        context: &ContextTexts,
+        note: Option<String>,
+        extra: &Extra,
+    ) {
+        let correlation = guid(rng);
+        let client_app = extra.client_app.unwrap_or("Browser");
+        let blocking: Vec<bool> = self
+            .scenario
+            .tenant
+            .conditional_access
+            .iter()
+            .map(|p| p.blocks(extra.user, &context.country, client_app, &app.name))
+            .collect();
+        // (time, code, additionalDetails override, note)
+        let mut rows: Vec<(Timestamp, i32, Option<&'static str>, Option<String>)> = Vec::new();
+        let mut ca_failure = false;
+        if extra.disabled {
+            rows.push((at, 50057, None, note));
+        } else if decision.error_code() != 0 {
+            rows.push((at, decision.error_code(), None, note));
+        } else if blocking.contains(&true) {
+            ca_failure = true;
+            let names: Vec<&str> = self
+                .scenario
+                .tenant
+                .conditional_access
+                .iter()
+                .zip(&blocking)
+                .filter(|(_, b)| **b)
+                .map(|(p, _)| p.display_name.as_str())
+                .collect();
+            let note = note.map(|n| format!("{n}; blocked by Conditional Access: {}", names.join(", ")));
+            rows.push((at, 53003, None, note));
+        } else if let Some(mfa) = extra.mfa {
+            rows.push((at, 50074, None, note.map(|n| format!("{n}; MFA prompt"))));
+            let mut t = at;
+            for i in 1..=mfa.deny {
+                t = t.plus_ticks(ticks_between_ms(rng, 4_000, 15_000));
+                rows.push((t, 500121, Some(catalog::MFA_DECLINED), Some(format!("MFA prompt denied ({i} of {})", mfa.deny))));
+            }
+            for i in 1..=mfa.ignore {
+                t = t.plus_ticks(MFA_PROMPT_TIMEOUT_TICKS);
+                rows.push((t, 500121, Some(catalog::MFA_NO_RESPONSE), Some(format!("MFA prompt not answered ({i} of {})", mfa.ignore))));
+            }
+            if mfa.approve {
+                t = t.plus_ticks(ticks_between_ms(rng, 5_000, 20_000));
+                if stay_signed_in != StaySignedIn::NotAsked {
+                    rows.push((t, 50140, None, None));
+                }
+                rows.push((t, 0, Some(catalog::MFA_COMPLETED), Some("MFA approved: signed in".into())));
+            }
+        } else {
+            if stay_signed_in != StaySignedIn::NotAsked {
+                rows.push((at, 50140, None, None));
+            }
+            rows.push((at, 0, None, note));
+        }
+        for (time, code, details, note) in rows {
+            // The row builder knows the lab's codes; the others get their texts here.
+            let known = matches!(code, 0 | 50126 | 50053 | 50140);
+            let mut row = self.texts.sign_in(
+                rng,
+                time,
+                if known { code } else { 0 },
+                actor,
+                app,
+                context,
+                &correlation,
+            );
+            if !known {
+                let entry = catalog::sign_in_code(code);
+                row.status = SignInStatus {
+                    error_code: code,
+                    failure_reason: Some(entry.failure_reason.into()),
+                    additional_details: entry.additional_details.map(Text::from),
+                };
+            }
+            if let Some(details) = details {
+                row.status.additional_details = Some(details.into());
+            }
+            if let Some(client_app) = extra.client_app {
+                row.client_app_used = Some(client_app.into());
+            }
+            if ca_failure {
+                row.conditional_access_status = Some("failure".into());
+                row.applied_conditional_access_policies = self
+                    .scenario
+                    .tenant
+                    .conditional_access
+                    .iter()
+                    .zip(&blocking)
+                    .map(|(p, blocks)| AppliedConditionalAccessPolicy {
+                        id: p.id.as_str().into(),
+                        display_name: Some(p.display_name.as_str().into()),
+                        enforced_grant_controls: vec!["Block".into()],
+                        enforced_session_controls: Vec::new(),
+                        result: Some(if *blocks { "failure" } else { "notApplied" }.into()),
+                    })
+                    .collect();
+            }
+            self.emit(
+                time,
+                origin,
+                &actor.upn,
+                Some(Record::SignIn(Box::new(row))),
+                note,
+            );
+        }
+    }
+}
+
+/// How long an MFA push waits for an answer before it counts as not answered (UNSURE: the
+/// reference gives no figure; the Authenticator notification expires after about a minute).
+const MFA_PROMPT_TIMEOUT_TICKS: i64 = 60 * crate::graph::timestamp::TICKS_PER_SECOND;
+
+/// What an attempt has beyond the lab's behaviour.
+#[derive(Debug, Default, Clone, Copy)]
+struct Extra<'e> {
+    /// The account is disabled: 50057 whatever was typed, smart lockout not consulted.
+    disabled: bool,
+    /// The user must do MFA after the right password, and responds so.
+    mfa: Option<MfaResponse>,
+    /// `clientAppUsed` when not `Browser`.
+    client_app: Option<&'e str>,
+    /// The declared user (for Conditional Access `users`); `None` for population members.
+    user: Option<usize>,
+}
+
+impl Extra<'_> {
+    /// Whether the attempt needs more than the lab's rows.
+    fn is_rich(&self, tenant: &crate::scenario::Tenant) -> bool {
+        self.disabled
+            || self.mfa.is_some()
+            || self.client_app.is_some()
+            || !tenant.conditional_access.is_empty()
     }
 }
 

@@ -430,18 +430,13 @@ impl<'e> Accumulator<'e> {
     }
 }
 
+/// The values at `path`, as one text (`a|b` for several).
+fn shown(view: &RecordView<'_>, path: &str) -> String {
+    view.values(path).iter().map(FieldValue::display).collect::<Vec<_>>().join("|")
+}
+
 fn key_of(view: &RecordView<'_>, paths: &[String]) -> String {
-    paths
-        .iter()
-        .map(|p| {
-            view.values(p)
-                .iter()
-                .map(FieldValue::display)
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+    paths.iter().map(|p| shown(view, p)).collect::<Vec<_>>().join(", ")
 }
 
 /// The values a sequence looks at, as a short label: `50126`, or `result=failure, ...`.
@@ -454,16 +449,7 @@ fn label_of<'m>(view: &RecordView<'_>, matchers: impl Iterator<Item = &'m FieldM
             paths.push(p);
         }
     }
-    let values: Vec<String> = paths
-        .iter()
-        .map(|p| {
-            view.values(p)
-                .iter()
-                .map(FieldValue::display)
-                .collect::<Vec<_>>()
-                .join("|")
-        })
-        .collect();
+    let values: Vec<String> = paths.iter().map(|p| shown(view, p)).collect();
     match values.as_slice() {
         [one] => one.clone(),
         _ => paths

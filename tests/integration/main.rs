@@ -3,7 +3,9 @@
 
 mod cli;
 mod client;
+mod detect;
 mod diagnostics;
+mod formats;
 mod real_clients;
 mod records;
 mod served;

@@ -1,0 +1,189 @@
+//! One record as a Sigma event, under the three namings SigmaHQ's Azure rules use.
+//!
+//! A field is looked up, in this order, in:
+//!
+//! 1. the **Log Analytics** row ([`crate::export::loganalytics::row_json`]): `ResultType`,
+//!    `ResultDescription`, `UserPrincipalName`, `IPAddress`, `AuthenticationRequirement`,
+//!    `ClientAppUsed`, `OperationName`, ... A dynamic column named whole (`Status`,
+//!    `DeviceDetail`) is its JSON text, as KQL compares it; a dotted path reaches inside it
+//!    (`DeviceDetail.isCompliant`, `LocationDetails.countryOrRegion`);
+//! 2. the **Event Hub** record ([`crate::export::eventhub`]): `resultType`, `operationName`,
+//!    `callerIpAddress`, `category`, `properties.status.errorCode`, `properties.appId`, ...;
+//! 3. the **Graph** record, which is the Event Hub record's `properties` (every v1.0 property,
+//!    plus for sign-ins the beta ones Event Hub carries): `userAgent`, `status.errorCode`,
+//!    `clientAppUsed`, `authenticationRequirement`, ...;
+//! 4. failing all three, the same path with its first segment matched without regard to
+//!    case, so that `resulttype` and `Resultdescription` (spellings found in upstream rules)
+//!    find `resultType` and `ResultDescription`.
+//!
+//! Where two namings use one name for different things the earlier layer wins: `resourceId`
+//! is the Event Hub envelope's, `category` the envelope's (`SignInLogs`, `AuditLogs`).
+//! Numbers and strings compare either way (rsigma's matchers coerce): `ResultType: 50053` and
+//! `ResultType: '50053'` both match the string `"50053"`, and `status.errorCode: '50053'` the
+//! number.
+
+use crate::export::{eventhub, loganalytics, resource_id};
+use crate::graph::Record;
+use rsigma_eval::event::{Event, EventValue};
+use serde_json::Value;
+use std::borrow::Cow;
+
+/// Fields the log source is read from (see [`super::RuleSet`]); no record has them.
+pub(crate) const PRODUCT_FIELD: &str = "\u{0}entralab.product";
+pub(crate) const SERVICE_FIELD: &str = "\u{0}entralab.service";
+
+/// A record under all three namings.
+pub struct RecordEvent {
+    la: Value,
+    eh: Value,
+    service: &'static str,
+}
+
+impl RecordEvent {
+    pub fn new(record: &Record, tenant_id: &str) -> Self {
+        let resource = resource_id(tenant_id);
+        let (eh, service) = match record {
+            Record::SignIn(sign_in) => (
+                serde_json::to_value(eventhub::EventHubSignIn {
+                    sign_in,
+                    tenant_id,
+                    resource_id: &resource,
+                }),
+                "signinlogs",
+            ),
+            Record::Audit(audit) => (
+                serde_json::to_value(eventhub::EventHubAudit {
+                    audit,
+                    tenant_id,
+                    resource_id: &resource,
+                }),
+                "auditlogs",
+            ),
+        };
+        RecordEvent {
+            la: Value::Object(loganalytics::row_json(record, tenant_id)),
+            eh: eh.unwrap_or(Value::Null),
+            service,
+        }
+    }
+
+    fn graph(&self) -> &Value {
+        self.eh.get("properties").unwrap_or(&Value::Null)
+    }
+
+    fn layers(&self) -> [&Value; 3] {
+        [&self.la, &self.eh, self.graph()]
+    }
+
+    fn exact(&self, path: &str) -> Option<EventValue<'_>> {
+        // A dynamic Log Analytics column named whole compares as its JSON text.
+        if let Some(value @ (Value::Object(_) | Value::Array(_))) = self.la.get(path) {
+            return Some(EventValue::Str(Cow::Owned(value.to_string())));
+        }
+        self.layers()
+            .into_iter()
+            .find_map(|layer| lookup(layer, path))
+    }
+}
+
+/// `path` in `value`: a key as it is, else a dotted path; crossing an array follows every
+/// element (any of them may match), as rsigma's own JSON events do.
+fn lookup<'a>(value: &'a Value, path: &str) -> Option<EventValue<'a>> {
+    let map = value.as_object()?;
+    if let Some(v) = map.get(path) {
+        return Some(EventValue::from(v));
+    }
+    if !path.contains('.') {
+        return None;
+    }
+    let mut found = Vec::new();
+    walk(value, &path.split('.').collect::<Vec<_>>(), &mut found);
+    match found.len() {
+        0 => None,
+        1 => found.pop(),
+        _ => Some(EventValue::Array(found)),
+    }
+}
+
+fn walk<'a>(value: &'a Value, segments: &[&str], found: &mut Vec<EventValue<'a>>) {
+    match (value, segments.split_first()) {
+        (_, None) => found.push(EventValue::from(value)),
+        (Value::Object(map), Some((first, rest))) => {
+            if let Some(next) = map.get(*first) {
+                walk(next, rest, found);
+            }
+        }
+        (Value::Array(items), Some(_)) => {
+            for item in items {
+                walk(item, segments, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+impl Event for RecordEvent {
+    fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+        if path == PRODUCT_FIELD {
+            return Some(EventValue::Str(Cow::Borrowed("azure")));
+        }
+        if path == SERVICE_FIELD {
+            return Some(EventValue::Str(Cow::Borrowed(self.service)));
+        }
+        if let Some(found) = self.exact(path) {
+            return Some(found);
+        }
+        // Case-insensitive first segment.
+        let (first, rest) = match path.find('.') {
+            Some(i) => (&path[..i], &path[i..]),
+            None => (path, ""),
+        };
+        for layer in self.layers() {
+            let Some(map) = layer.as_object() else {
+                continue;
+            };
+            if let Some(key) = map
+                .keys()
+                .find(|k| k.as_str() != first && k.eq_ignore_ascii_case(first))
+            {
+                let fixed = format!("{key}{rest}");
+                return self.exact(&fixed);
+            }
+        }
+        None
+    }
+
+    fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
+        let mut found = false;
+        self.visit_string_values(&mut |s| found = found || pred(s));
+        found
+    }
+
+    fn all_string_values(&self) -> Vec<Cow<'_, str>> {
+        let mut all = Vec::new();
+        for layer in [&self.la, &self.eh] {
+            collect_strings(layer, &mut |s| all.push(Cow::Owned(s.to_string())));
+        }
+        all
+    }
+
+    fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
+        // The Graph layer is inside the Event Hub one.
+        for layer in [&self.la, &self.eh] {
+            collect_strings(layer, visit);
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        self.graph().clone()
+    }
+}
+
+fn collect_strings(value: &Value, visit: &mut dyn FnMut(&str)) {
+    match value {
+        Value::String(s) => visit(s),
+        Value::Array(items) => items.iter().for_each(|v| collect_strings(v, visit)),
+        Value::Object(map) => map.values().for_each(|v| collect_strings(v, visit)),
+        _ => {}
+    }
+}

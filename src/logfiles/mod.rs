@@ -1,0 +1,378 @@
+//! Reading Entra ID log files back into Graph records, whatever their shape.
+//!
+//! [`read_path`] detects, per file and per record:
+//!
+//! - **Graph JSON** as downloaded or paged: a collection response `{"value":[...]}` (with
+//!   `@odata.context` / `@odata.nextLink` or not), a bare array of records, several pages
+//!   concatenated (a file of several envelopes, with or without commas or newlines between),
+//!   newline-delimited records or envelopes.
+//! - **Diagnostic-settings / Event Hub** exports: `{"records":[...]}` envelopes (one or many,
+//!   one per line or not), or bare records (`time`, `category`, `properties`, ...) one per
+//!   line as stream dumps hold them. Categories other than sign-ins and `AuditLogs`
+//!   (`ProvisioningLogs`, `RiskyUsers`, ...) are skipped and counted
+//!   ([`ReadSummary::skipped`]).
+//! - **Log Analytics** rows of `SigninLogs` (and the other sign-in tables) and `AuditLogs`:
+//!   a JSON array, JSON lines, or a CSV export (header row; dynamic columns as JSON text;
+//!   header names compared without case and without ` [UTC]` or custom-table suffixes such as
+//!   `_dynamic`, `_s`). Rows of other tables (by `Type`) are skipped and counted.
+//!
+//! Every record becomes a [`graph::SignIn`](crate::graph::SignIn) or a
+//! [`graph::DirectoryAudit`](crate::graph::DirectoryAudit): the Graph record of an Event Hub
+//! record is its `properties`, with the envelope filling in what they lack (`time`,
+//! `resultType`, `callerIpAddress`, ...); a Log Analytics row is mapped back column by column
+//! (the reverse of [`crate::export::loganalytics`]). Timestamps are read in every spelling
+//! real exports use ([`parse_timestamp`]). Keys whose case differs from Graph's (`errorcode`)
+//! are fixed; an audit `result` given as the enum's number (`0`) becomes its name; a sign-in
+//! `errorCode` given as a string becomes a number.
+//!
+//! Files may be UTF-8 (with or without a BOM) or UTF-16 (as Windows PowerShell 5 writes them).
+//! Records are read one at a time ([`read_path_with`]): memory is bounded by the largest
+//! record, not the file. Errors name the file, the line and column, and the record's number
+//! where there is one, and say what was expected. No input makes a reader panic.
+
+mod convert;
+mod csv;
+mod json;
+mod source;
+mod time;
+
+pub use time::parse_timestamp;
+
+use crate::graph::Record;
+use convert::Converted;
+use serde_json::Value;
+use source::{Pos, Source};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// The shape a record was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Shape {
+    /// A Graph `signIn` / `directoryAudit`.
+    GraphJson,
+    /// A diagnostic-settings (Event Hub, storage account) record.
+    EventHub,
+    /// A Log Analytics row in JSON.
+    LogAnalyticsJson,
+    /// A Log Analytics row in CSV.
+    LogAnalyticsCsv,
+}
+
+/// What a file held.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReadSummary {
+    pub sign_ins: usize,
+    pub audits: usize,
+    /// Records of other logs, by category or table name, which were skipped.
+    pub skipped: BTreeMap<String, usize>,
+    /// The shapes the records came in.
+    pub shapes: BTreeSet<Shape>,
+}
+
+/// What kind of problem a file has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// The file cannot be opened or read.
+    Io,
+    /// Not JSON or CSV where it should be.
+    Syntax,
+    /// Well-formed, but a record is not a sign-in, audit, Event Hub record or Log Analytics
+    /// row, or one of its fields is wrong.
+    Record,
+}
+
+/// A log file that cannot be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct LogFileError {
+    pub path: PathBuf,
+    /// 1-based; for a record, where it starts.
+    pub line: Option<u64>,
+    /// 1-based, in bytes.
+    pub column: Option<u64>,
+    /// The 1-based number of the record in the file (envelopes not counted).
+    pub record: Option<u64>,
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl fmt::Display for LogFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+            if let Some(column) = self.column {
+                write!(f, ":{column}")?;
+            }
+        }
+        f.write_str(": ")?;
+        if let Some(record) = self.record {
+            write!(f, "record {record}: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Reads every record of a log file, in file order.
+pub fn read_path(path: impl AsRef<Path>) -> Result<Vec<Record>, LogFileError> {
+    let mut records = Vec::new();
+    read_path_with(path, |record| records.push(record))?;
+    Ok(records)
+}
+
+/// Reads a log file record by record, handing each to `emit` in file order.
+pub fn read_path_with(
+    path: impl AsRef<Path>,
+    emit: impl FnMut(Record),
+) -> Result<ReadSummary, LogFileError> {
+    let path = path.as_ref();
+    let io_error = |message: String| LogFileError {
+        path: path.to_path_buf(),
+        line: None,
+        column: None,
+        record: None,
+        kind: ErrorKind::Io,
+        message,
+    };
+    if path.is_dir() {
+        return Err(io_error("is a folder; name a log file".into()));
+    }
+    let file = File::open(path).map_err(|e| io_error(format!("cannot open: {e}")))?;
+    read_from(path, file, emit)
+}
+
+/// Reads log records from `input`; `name` is the file name errors give.
+pub fn read_from(
+    name: impl AsRef<Path>,
+    input: impl Read,
+    mut emit: impl FnMut(Record),
+) -> Result<ReadSummary, LogFileError> {
+    let mut reader = Reader {
+        path: name.as_ref().to_path_buf(),
+        index: 0,
+        summary: ReadSummary::default(),
+        emit: &mut emit,
+        failure: None,
+    };
+    let input = BufReader::with_capacity(1 << 16, input);
+    let mut source = Source::new(input).map_err(|e| reader.io_error(&e, Pos::default()))?;
+    let first = loop {
+        match source.peek_byte() {
+            Ok(Some(b' ' | b'\t' | b'\r' | b'\n')) => {
+                let _ = source.next_byte();
+            }
+            Ok(other) => break other,
+            Err(e) => return Err(reader.io_error(&e, source.position())),
+        }
+    };
+    match first {
+        None => {}
+        Some(b'{' | b'[') => json::read_json(source, &mut reader)?,
+        Some(_) => csv::read_csv(source, &mut reader)?,
+    }
+    Ok(reader.summary)
+}
+
+/// Reads every record of an in-memory log file.
+pub fn read_slice(name: impl AsRef<Path>, bytes: &[u8]) -> Result<Vec<Record>, LogFileError> {
+    let mut records = Vec::new();
+    read_from(name, bytes, |record| records.push(record))?;
+    Ok(records)
+}
+
+/// The state of one file being read.
+pub(crate) struct Reader<'e> {
+    path: PathBuf,
+    /// Records seen so far.
+    index: u64,
+    summary: ReadSummary,
+    emit: &'e mut dyn FnMut(Record),
+    /// A conversion failure raised inside serde_json's parse.
+    failure: Option<LogFileError>,
+}
+
+impl Reader<'_> {
+    fn error(
+        &self,
+        at: Pos,
+        record: Option<u64>,
+        kind: ErrorKind,
+        message: String,
+    ) -> LogFileError {
+        let known = at.line > 0;
+        LogFileError {
+            path: self.path.clone(),
+            line: known.then_some(at.line),
+            column: known.then_some(at.column),
+            record,
+            kind,
+            message,
+        }
+    }
+
+    fn io_error(&self, e: &io::Error, at: Pos) -> LogFileError {
+        self.error(at, None, ErrorKind::Io, format!("cannot read: {e}"))
+    }
+
+    fn syntax_error(&self, at: Pos, message: String) -> LogFileError {
+        self.error(at, None, ErrorKind::Syntax, message)
+    }
+
+    /// An error in the current record.
+    fn record_error(&self, at: Pos, message: String) -> LogFileError {
+        self.error(at, Some(self.index), ErrorKind::Record, message)
+    }
+
+    fn json_error(&self, e: &serde_json::Error, at: Pos) -> LogFileError {
+        let mut message = e.to_string();
+        if e.line() > 0 {
+            let suffix = format!(" at line {} column {}", e.line(), e.column());
+            if let Some(stripped) = message.strip_suffix(&suffix) {
+                message = stripped.to_string();
+            }
+        }
+        match e.classify() {
+            serde_json::error::Category::Io => {
+                self.error(at, None, ErrorKind::Io, format!("cannot read: {message}"))
+            }
+            serde_json::error::Category::Eof => self.syntax_error(
+                at,
+                format!("the file ends inside a JSON value (cut short?): {message}"),
+            ),
+            _ => self.syntax_error(at, format!("invalid JSON: {message}")),
+        }
+    }
+
+    /// One JSON value found where a record, an envelope or an array of them belongs.
+    fn accept(&mut self, value: Value, at: Pos) -> Result<(), LogFileError> {
+        match value {
+            Value::Object(object) => {
+                let envelope = object
+                    .iter()
+                    .find(|(k, v)| convert::envelope_key(k) && v.is_array())
+                    .map(|(k, _)| k.clone());
+                match envelope.and_then(|key| object.get(&key).cloned()) {
+                    Some(Value::Array(items)) => {
+                        items.into_iter().try_for_each(|item| self.accept(item, at))
+                    }
+                    _ => {
+                        self.index += 1;
+                        let converted = convert::convert_object(object)
+                            .map_err(|m| self.record_error(at, m))?;
+                        self.take(converted);
+                        Ok(())
+                    }
+                }
+            }
+            Value::Array(items) => items.into_iter().try_for_each(|item| self.accept(item, at)),
+            other => {
+                self.index += 1;
+                Err(self.record_error(
+                    at,
+                    format!(
+                        "expected a record (a JSON object), found {}",
+                        convert::describe(&other)
+                    ),
+                ))
+            }
+        }
+    }
+
+    fn accept_csv_row(
+        &mut self,
+        row: serde_json::Map<String, Value>,
+        at: Pos,
+    ) -> Result<(), LogFileError> {
+        self.index += 1;
+        let converted = convert::convert_csv_row(row).map_err(|m| self.record_error(at, m))?;
+        self.take(converted);
+        Ok(())
+    }
+
+    fn take(&mut self, converted: Converted) {
+        match converted {
+            Converted::Record(record, shape) => {
+                match &record {
+                    Record::SignIn(_) => self.summary.sign_ins += 1,
+                    Record::Audit(_) => self.summary.audits += 1,
+                }
+                self.summary.shapes.insert(shape);
+                (self.emit)(record);
+            }
+            Converted::Skipped(what) => *self.summary.skipped.entry(what).or_default() += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<Vec<Record>, LogFileError> {
+        read_slice("t.json", text.as_bytes())
+    }
+
+    const SIGN_IN: &str = r#"{"id":"1","createdDateTime":"2025-03-17T15:08:07Z","status":{"errorCode":0},"deviceDetail":{},"location":{}}"#;
+
+    #[test]
+    fn reads_pages_arrays_and_lines() {
+        let page = format!(
+            r#"{{"@odata.context":"x","value":[{SIGN_IN},{SIGN_IN}],"@odata.nextLink":"y"}}"#
+        );
+        assert_eq!(read(&page).unwrap().len(), 2);
+        assert_eq!(read(&format!("[{SIGN_IN},{SIGN_IN},]")).unwrap().len(), 2);
+        assert_eq!(read(&format!("{page}\n{page}")).unwrap().len(), 4);
+        assert_eq!(read(&format!("{page},{page}")).unwrap().len(), 4);
+        assert_eq!(read(&format!("{SIGN_IN}\n{SIGN_IN}\n")).unwrap().len(), 2);
+        assert_eq!(read("").unwrap().len(), 0);
+        assert_eq!(read("  \n").unwrap().len(), 0);
+    }
+
+    #[test]
+    fn errors_name_the_line_column_and_record() {
+        let e = read(&format!("{SIGN_IN}\n{SIGN_IN}\n{{\"id\":\"3\"}}\n")).unwrap_err();
+        assert_eq!((e.line, e.column, e.record), (Some(3), Some(1), Some(3)));
+        assert_eq!(e.kind, ErrorKind::Record);
+        assert!(
+            e.to_string()
+                .starts_with("t.json:3:1: record 3: expected a Graph signIn"),
+            "{e}"
+        );
+
+        let e = read(&format!("{SIGN_IN}\n{{\"id\" 1}}")).unwrap_err();
+        assert_eq!(
+            (e.line, e.column, e.kind),
+            (Some(2), Some(7), ErrorKind::Syntax)
+        );
+        assert!(e.message.contains("expected `:`"), "{e}");
+
+        let e = read("[1]").unwrap_err();
+        assert!(
+            e.message
+                .contains("expected a record (a JSON object), found a number"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_bad_field_names_the_field() {
+        let e = read(r#"{"id":"1","createdDateTime":"yesterday","status":{"errorCode":0}}"#)
+            .unwrap_err();
+        assert!(
+            e.message
+                .contains("`createdDateTime`: expected a timestamp"),
+            "{e}"
+        );
+        let e = read(
+            r#"{"id":"1","createdDateTime":"2025-03-17T15:08:07Z","status":{"errorCode":"x"}}"#,
+        )
+        .unwrap_err();
+        assert!(
+            e.message
+                .contains("`status.errorCode`: expected a sign-in error code"),
+            "{e}"
+        );
+    }
+}
