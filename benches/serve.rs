@@ -60,7 +60,10 @@ const HOST: &str = "127.0.0.1:8080";
 /// The paging bench's queries: (label, query without a cursor).
 const PAGING: &[(&str, &str)] = &[
     ("unfiltered", "$top=100"),
-    ("errorCode_eq_0", "$filter=status/errorCode%20eq%200&$top=100"),
+    (
+        "errorCode_eq_0",
+        "$filter=status/errorCode%20eq%200&$top=100",
+    ),
 ];
 
 fn main() {
@@ -242,6 +245,8 @@ fn throughput(runtime: &tokio::runtime::Runtime, app: Router, token: &str) -> Ve
     let connections = env_number("ENTRALAB_WRK_CONNECTIONS", 16).max(1);
     let real = runtime.block_on(serve(app));
     let real_url = format!("http://{real}/v1.0/auditLogs/signIns?{HTTP_QUERY}");
+    // reqwest is built without a TLS provider; the project's is ring (plain HTTP here anyway).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::blocking::Client::new();
     let fetch = |url: &str| -> (Vec<u8>, Option<HeaderValue>) {
         let response = client
@@ -278,8 +283,7 @@ fn throughput(runtime: &tokio::runtime::Runtime, app: Router, token: &str) -> Ve
         fetch(&real_url).0,
         "the floor must answer the real server's bytes"
     );
-    let records = serde_json::from_slice::<serde_json::Value>(&page).expect("a JSON page")
-        ["value"]
+    let records = serde_json::from_slice::<serde_json::Value>(&page).expect("a JSON page")["value"]
         .as_array()
         .map_or(0, Vec::len);
     assert_eq!(records, TOP);

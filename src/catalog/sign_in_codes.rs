@@ -149,7 +149,11 @@ mod tests {
             "Authentication failed during strong authentication request."
         );
         assert_eq!(sign_in_code(53003).portal_status, PortalStatus::Failure);
-        assert!(sign_in_code(53003).failure_reason.starts_with("Access has been blocked by Conditional Access policies."));
+        assert!(
+            sign_in_code(53003)
+                .failure_reason
+                .starts_with("Access has been blocked by Conditional Access policies.")
+        );
     }
 
     #[test]

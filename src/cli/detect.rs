@@ -13,8 +13,13 @@ pub struct DetectArgs {
     /// checkout's rules/cloud/azure, or one rule file.
     #[arg(long, value_name = "DIR")]
     pub rules: PathBuf,
-    /// Scenario files, or folders of them; the built-in labs when none is given.
+    /// Scenario files, or folders of them; the built-in labs when none is given (and no
+    /// --logs).
     pub paths: Vec<PathBuf>,
+    /// Also (or instead) run the rules over exported log files, as one source: Graph JSON,
+    /// NDJSON, Event Hub, Log Analytics JSON or CSV (what `entralab generate` writes).
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub logs: Vec<PathBuf>,
     /// Run with this seed instead of each scenario's own.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -41,8 +46,50 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
         )?;
         return Ok(Exit::BadInput);
     }
-    let (mut scenarios, broken) = load_all(&args.paths, err)?;
     let mut reports = Vec::new();
+    if !args.logs.is_empty() {
+        let mut records = Vec::new();
+        for file in &args.logs {
+            match crate::logfiles::read_path(file) {
+                Ok(mut read) => records.append(&mut read),
+                Err(e) => {
+                    writeln!(err, "error: {e}")?;
+                    return Ok(Exit::BadInput);
+                }
+            }
+        }
+        let tenant_id = records
+            .iter()
+            .find_map(|r| match r {
+                crate::graph::Record::SignIn(s) => s.resource_tenant_id.as_deref(),
+                crate::graph::Record::Audit(_) => None,
+            })
+            .unwrap_or("00000000-0000-0000-0000-000000000000")
+            .to_string();
+        let results = rules.evaluate(&records, &tenant_id);
+        let name = args
+            .logs
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        match args.format {
+            super::verify::Format::Text => out.write_all(
+                detect::render_text(&format!("{name} ({} records)", records.len()), &results)
+                    .as_bytes(),
+            )?,
+            super::verify::Format::Json => reports.push(serde_json::json!({
+                "source": name,
+                "records": records.len(),
+                "rules": results,
+            })),
+        }
+    }
+    let (mut scenarios, broken) = if args.logs.is_empty() || !args.paths.is_empty() {
+        load_all(&args.paths, err)?
+    } else {
+        (Vec::new(), false)
+    };
     for scenario in &mut scenarios {
         if let Some(seed) = args.seed {
             scenario.seed = seed;
@@ -60,11 +107,8 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
         )?;
         match args.format {
             super::verify::Format::Text => out.write_all(
-                detect::render_text(
-                    &format!("{} ({records} records)", scenario.name),
-                    &results,
-                )
-                .as_bytes(),
+                detect::render_text(&format!("{} ({records} records)", scenario.name), &results)
+                    .as_bytes(),
             )?,
             super::verify::Format::Json => reports.push(serde_json::json!({
                 "scenario": scenario.name,

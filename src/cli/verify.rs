@@ -99,7 +99,14 @@ pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
             None
         }
     };
-    let verdicts = run(args, &scenarios, &users, rules.as_ref(), &mut |n| notes.push(n), err)?;
+    let verdicts = run(
+        args,
+        &scenarios,
+        &users,
+        rules.as_ref(),
+        &mut |n| notes.push(n),
+        err,
+    )?;
     for note in &notes {
         writeln!(err, "{note}")?;
     }
@@ -185,22 +192,51 @@ fn run(
                 note(format!("mock Graph on {}", mock.base()));
             }
             let label = format!("mock {}", mock.base());
-            read_graph(args, scenarios, users, rules, note, &label, |s| s.start, |s| mock.client(s, log.clone()))
+            read_graph(
+                args,
+                scenarios,
+                users,
+                rules,
+                note,
+                &label,
+                |s| s.start,
+                |s| mock.client(s, log.clone()),
+            )
         }
         ["live"] => {
             let ca_cert = match &args.ca_cert {
                 Some(path) => match std::fs::read(path) {
                     Ok(pem) => Some(pem),
-                    Err(e) => return Ok(vec![Verdict::BadInput(format!("cannot read {}: {e}", path.display()))]),
+                    Err(e) => {
+                        return Ok(vec![Verdict::BadInput(format!(
+                            "cannot read {}: {e}",
+                            path.display()
+                        ))]);
+                    }
                 },
                 None => None,
             };
-            let live = match Live::from_env(args.authority.clone(), args.graph_url.clone(), ca_cert) {
+            let live = match Live::from_env(args.authority.clone(), args.graph_url.clone(), ca_cert)
+            {
                 Ok(live) => live,
                 Err(e) => return Ok(vec![verdict_of(e)]),
             };
-            let label = format!("live {}", live.graph_url.as_deref().unwrap_or(crate::client::PUBLIC_GRAPH_BASE));
-            read_graph(args, scenarios, users, rules, note, &label, |s| args.since.unwrap_or(s.start), |_| live.client(log.clone()))
+            let label = format!(
+                "live {}",
+                live.graph_url
+                    .as_deref()
+                    .unwrap_or(crate::client::PUBLIC_GRAPH_BASE)
+            );
+            read_graph(
+                args,
+                scenarios,
+                users,
+                rules,
+                note,
+                &label,
+                |s| args.since.unwrap_or(s.start),
+                |_| live.client(log.clone()),
+            )
         }
         files => {
             let mut records = Vec::new();
@@ -247,6 +283,7 @@ fn run(
 
 /// Reads each scenario's records through a Graph client (the mock's or a live tenant's) and
 /// verifies them; `start_of` says where expectation windows count from.
+#[allow(clippy::too_many_arguments)]
 fn read_graph(
     args: &VerifyArgs,
     scenarios: &[Scenario],
@@ -263,8 +300,18 @@ fn read_graph(
             let window = window(args, s);
             let fetch = |note: &mut dyn FnMut(String)| -> Result<Fetched, SourceError> {
                 let mut client = client_for(s)?;
-                let (records, counts) = sources::fetch_graph(&mut client, &sources::kinds(s), window, args.verbose, note)?;
-                Ok(Fetched { records, newest_first: true, description: format!("{label}: {counts}") })
+                let (records, counts) = sources::fetch_graph(
+                    &mut client,
+                    &sources::kinds(s),
+                    window,
+                    args.verbose,
+                    note,
+                )?;
+                Ok(Fetched {
+                    records,
+                    newest_first: true,
+                    description: format!("{label}: {counts}"),
+                })
             };
             check(s, start_of(s), users, rules, args.wait, fetch, note)
         })
@@ -299,7 +346,12 @@ fn check(
             fetched.newest_first,
             &Context { start, users },
         );
-        outcomes.extend(detections(rules, scenario, &fetched.records, fetched.newest_first));
+        outcomes.extend(detections(
+            rules,
+            scenario,
+            &fetched.records,
+            fetched.newest_first,
+        ));
         let report = ScenarioReport::new(scenario.name.clone(), fetched.description, outcomes);
         let remaining = deadline
             .map(|d| d.saturating_duration_since(Instant::now()))

@@ -614,7 +614,6 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     parts.join(": ")
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,8 @@ use crate::graph::Record;
 use rsigma_eval::event::{Event, EventValue};
 use serde_json::Value;
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 /// Fields the log source is read from (see [`super::RuleSet`]); no record has them.
 pub(crate) const PRODUCT_FIELD: &str = "\u{0}entralab.product";
@@ -34,9 +36,23 @@ pub(crate) const SERVICE_FIELD: &str = "\u{0}entralab.service";
 
 /// A record under all three namings.
 pub struct RecordEvent {
-    la: Value,
+    /// The Log Analytics row, in column order; [`column_index`] finds a column.
+    la: Vec<(&'static str, Value)>,
+    la_index: &'static HashMap<&'static str, usize>,
     eh: Value,
     service: &'static str,
+}
+
+/// Column name → position, for the sign-in tables or `AuditLogs`.
+fn column_index(audit: bool) -> &'static HashMap<&'static str, usize> {
+    static SIGN_IN: OnceLock<HashMap<&'static str, usize>> = OnceLock::new();
+    static AUDIT: OnceLock<HashMap<&'static str, usize>> = OnceLock::new();
+    let (cell, columns) = if audit {
+        (&AUDIT, loganalytics::AUDIT_COLUMNS)
+    } else {
+        (&SIGN_IN, loganalytics::SIGN_IN_COLUMNS)
+    };
+    cell.get_or_init(|| columns.iter().enumerate().map(|(i, c)| (*c, i)).collect())
 }
 
 impl RecordEvent {
@@ -60,10 +76,43 @@ impl RecordEvent {
                 "auditlogs",
             ),
         };
+        let la = loganalytics::row_json(record, tenant_id);
+        let la_index = column_index(matches!(record, Record::Audit(_)));
+        debug_assert!(la.iter().enumerate().all(|(i, (c, _))| la_index[c] == i));
         RecordEvent {
-            la: Value::Object(loganalytics::row_json(record, tenant_id)),
+            la,
+            la_index,
             eh: eh.unwrap_or(Value::Null),
             service,
+        }
+    }
+
+    fn la_column(&self, name: &str) -> Option<&Value> {
+        self.la_index.get(name).map(|&i| &self.la[i].1)
+    }
+
+    /// `path` in the Log Analytics row: a column, or a dotted path into a dynamic one.
+    fn la_lookup(&self, path: &str) -> Option<EventValue<'_>> {
+        if let Some(value) = self.la_column(path) {
+            // A dynamic column named whole compares as its JSON text.
+            return Some(match value {
+                Value::Object(_) | Value::Array(_) => {
+                    EventValue::Str(Cow::Owned(value.to_string()))
+                }
+                other => EventValue::from(other),
+            });
+        }
+        let (first, rest) = path.split_once('.')?;
+        let mut found = Vec::new();
+        walk(
+            self.la_column(first)?,
+            &rest.split('.').collect::<Vec<_>>(),
+            &mut found,
+        );
+        match found.len() {
+            0 => None,
+            1 => found.pop(),
+            _ => Some(EventValue::Array(found)),
         }
     }
 
@@ -71,18 +120,10 @@ impl RecordEvent {
         self.eh.get("properties").unwrap_or(&Value::Null)
     }
 
-    fn layers(&self) -> [&Value; 3] {
-        [&self.la, &self.eh, self.graph()]
-    }
-
     fn exact(&self, path: &str) -> Option<EventValue<'_>> {
-        // A dynamic Log Analytics column named whole compares as its JSON text.
-        if let Some(value @ (Value::Object(_) | Value::Array(_))) = self.la.get(path) {
-            return Some(EventValue::Str(Cow::Owned(value.to_string())));
-        }
-        self.layers()
-            .into_iter()
-            .find_map(|layer| lookup(layer, path))
+        self.la_lookup(path)
+            .or_else(|| lookup(&self.eh, path))
+            .or_else(|| lookup(self.graph(), path))
     }
 }
 
@@ -138,19 +179,19 @@ impl Event for RecordEvent {
             Some(i) => (&path[..i], &path[i..]),
             None => (path, ""),
         };
-        for layer in self.layers() {
-            let Some(map) = layer.as_object() else {
-                continue;
-            };
-            if let Some(key) = map
-                .keys()
-                .find(|k| k.as_str() != first && k.eq_ignore_ascii_case(first))
-            {
-                let fixed = format!("{key}{rest}");
-                return self.exact(&fixed);
-            }
-        }
-        None
+        let different_case = |k: &&str| *k != first && k.eq_ignore_ascii_case(first);
+        let key = self
+            .la
+            .iter()
+            .map(|(c, _)| *c)
+            .find(different_case)
+            .or_else(|| {
+                [&self.eh, self.graph()]
+                    .into_iter()
+                    .filter_map(Value::as_object)
+                    .find_map(|map| map.keys().map(String::as_str).find(different_case))
+            })?;
+        self.exact(&format!("{key}{rest}"))
     }
 
     fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
@@ -161,17 +202,16 @@ impl Event for RecordEvent {
 
     fn all_string_values(&self) -> Vec<Cow<'_, str>> {
         let mut all = Vec::new();
-        for layer in [&self.la, &self.eh] {
-            collect_strings(layer, &mut |s| all.push(Cow::Owned(s.to_string())));
-        }
+        self.visit_string_values(&mut |s| all.push(Cow::Owned(s.to_string())));
         all
     }
 
     fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
         // The Graph layer is inside the Event Hub one.
-        for layer in [&self.la, &self.eh] {
-            collect_strings(layer, visit);
+        for (_, value) in &self.la {
+            collect_strings(value, visit);
         }
+        collect_strings(&self.eh, visit);
     }
 
     fn to_json(&self) -> Value {

@@ -73,7 +73,12 @@ fn service_of(logsource: &rsigma_parser::LogSource) -> Option<&'static str> {
     {
         return None;
     }
-    match logsource.service.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    match logsource
+        .service
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("signinlogs") => Some("signinlogs"),
         Some("auditlogs") => Some("auditlogs"),
         _ => None,
@@ -131,18 +136,15 @@ impl RuleSet {
                 skipped.push(format!("{}: {e}", file.display()));
             }
             for rule in parsed.rules {
-                match service_of(&rule.logsource) {
-                    Some(service) => {
-                        rules.push(RuleInfo {
-                            id: rule.id.clone(),
-                            title: rule.title.clone(),
-                            kind: "detection".into(),
-                            service: service.into(),
-                            file: file.clone(),
-                        });
-                        collection.rules.push(rule);
-                    }
-                    None => {}
+                if let Some(service) = service_of(&rule.logsource) {
+                    rules.push(RuleInfo {
+                        id: rule.id.clone(),
+                        title: rule.title.clone(),
+                        kind: "detection".into(),
+                        service: service.into(),
+                        file: file.clone(),
+                    });
+                    collection.rules.push(rule);
                 }
             }
             correlations.extend(
@@ -408,12 +410,10 @@ pub fn outcomes(
                 format!("{matches} match(es)")
             };
             if expectation.fires {
-                let count = expectation.count.unwrap_or(crate::scenario::CountSpec {
-                    min: 1,
-                    max: None,
-                });
-                outcome.passed =
-                    matches >= count.min && count.max.is_none_or(|max| matches <= max);
+                let count = expectation
+                    .count
+                    .unwrap_or(crate::scenario::CountSpec { min: 1, max: None });
+                outcome.passed = matches >= count.min && count.max.is_none_or(|max| matches <= max);
                 if !outcome.passed {
                     outcome.failures.push(format!(
                         "expected {} match(es), saw {matches}",

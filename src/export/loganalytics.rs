@@ -407,26 +407,27 @@ fn audit_row<'a>(
 }
 
 /// One record as a Log Analytics row of its table (`SigninLogs`,
-/// `AADNonInteractiveUserSignInLogs` or `AuditLogs`), column → value, as `<Table>.ndjson`
-/// writes a `SigninLogs` row: datetimes as text, `ResultType` a string, dynamic columns as
-/// JSON objects and arrays (also for the non-interactive table, so that their members can be
-/// reached). For callers that need one row at a time (the Sigma evaluator, `crate::detect`).
-pub fn row_json(record: &Record, tenant_id: &str) -> serde_json::Map<String, Value> {
+/// `AADNonInteractiveUserSignInLogs` or `AuditLogs`): (column, value) in the order of
+/// [`SIGN_IN_COLUMNS`] or [`AUDIT_COLUMNS`], values as `<Table>.ndjson` writes a `SigninLogs`
+/// row: datetimes as text, `ResultType` a string, dynamic columns as JSON objects and arrays
+/// (also for the non-interactive table, so that their members can be reached). For callers
+/// that need one row at a time (the Sigma evaluator, `crate::detect`).
+pub fn row_json(record: &Record, tenant_id: &str) -> Vec<(&'static str, Value)> {
     let ctx = Context {
         tenant_id: tenant_id.to_string(),
         resource_id: resource_id(tenant_id),
     };
-    let cell_value = |cell: &Cell<'_>| -> Value {
-        match cell {
+    let cell_value = |(column, cell): &(&'static str, Cell<'_>)| -> (&'static str, Value) {
+        let value = match cell {
             Cell::Text(value) => Value::String(value.unwrap_or("").to_string()),
             Cell::Owned(value) | Cell::JsonText(value) => Value::String(value.clone()),
             Cell::Time(time) => Value::String(seven_digits(*time, "Z")),
             Cell::Int(value) => Value::from(*value),
             Cell::Bool(value) => value.map(Value::Bool).unwrap_or(Value::Null),
             Cell::Dynamic(text) => serde_json::from_str(text).unwrap_or(Value::Null),
-        }
+        };
+        (*column, value)
     };
-    let mut map = serde_json::Map::new();
     match record {
         Record::SignIn(sign_in) => {
             let (table, category) = if sign_in.is_interactive == Some(false) {
@@ -437,17 +438,13 @@ pub fn row_json(record: &Record, tenant_id: &str) -> serde_json::Map<String, Val
             } else {
                 (SIGN_IN_TABLE, super::eventhub::SIGN_IN_CATEGORY)
             };
-            for (column, cell) in sign_in_row(sign_in, &ctx, table, category).iter() {
-                map.insert((*column).to_string(), cell_value(cell));
-            }
+            sign_in_row(sign_in, &ctx, table, category)
+                .iter()
+                .map(cell_value)
+                .collect()
         }
-        Record::Audit(audit) => {
-            for (column, cell) in audit_row(audit, &ctx).iter() {
-                map.insert((*column).to_string(), cell_value(cell));
-            }
-        }
+        Record::Audit(audit) => audit_row(audit, &ctx).iter().map(cell_value).collect(),
     }
-    map
 }
 
 pub(crate) struct LogAnalyticsExport {

@@ -163,7 +163,13 @@ impl ReversingSpool {
     /// Appends `value` as serde_json's compact form (`serde_json::to_writer`) writes it.
     pub fn push_json<T: Serialize + ?Sized>(&mut self, value: &T) -> io::Result<()> {
         self.parts.clear();
-        let mut serializer = serde_json::Serializer::with_formatter(io::sink(), Splitter { parts: &mut self.parts, in_key: false });
+        let mut serializer = serde_json::Serializer::with_formatter(
+            io::sink(),
+            Splitter {
+                parts: &mut self.parts,
+                in_key: false,
+            },
+        );
         value.serialize(&mut serializer).map_err(io::Error::other)?;
         self.encode_parts()
     }
@@ -190,18 +196,24 @@ impl ReversingSpool {
                     previous = hole;
                 }
                 open.last_skeleton = open.skeletons.len();
-                open.skeletons.push(Skeleton { bytes: parts.skeleton.clone(), holes: parts.holes.clone() });
+                open.skeletons.push(Skeleton {
+                    bytes: parts.skeleton.clone(),
+                    holes: parts.holes.clone(),
+                });
             }
         }
         if open.places.len() < parts.value_ends.len() {
-            open.places.resize(parts.value_ends.len(), Recent::default());
+            open.places
+                .resize(parts.value_ends.len(), Recent::default());
         }
         let mut start = 0;
         for (place, &end) in open.places.iter_mut().zip(&parts.value_ends) {
             let value = &parts.values[start..end];
             start = end;
             let chunk = &self.buffer[base..];
-            let hit = place.values[..place.len].iter().position(|&(at, len)| &chunk[at..at + len] == value);
+            let hit = place.values[..place.len]
+                .iter()
+                .position(|&(at, len)| &chunk[at..at + len] == value);
             match hit {
                 Some(i) => {
                     self.buffer.push(i as u8);
@@ -260,7 +272,10 @@ impl ReversingSpool {
     }
 
     /// Hands every record to `emit`, last pushed first.
-    pub fn drain_reversed(mut self, mut emit: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+    pub fn drain_reversed(
+        mut self,
+        mut emit: impl FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
         self.close_chunk(false)?;
         let mut read = Vec::new();
         let mut json = Vec::new();
@@ -309,8 +324,16 @@ impl Encoder {
 }
 
 /// Decodes the `records` records of one chunk into `json`, recording where each ends.
-fn decode_chunk(chunk: &[u8], records: usize, json: &mut Vec<u8>, ends: &mut Vec<usize>) -> io::Result<()> {
-    let mut reader = Reader { bytes: chunk, at: 0 };
+fn decode_chunk(
+    chunk: &[u8],
+    records: usize,
+    json: &mut Vec<u8>,
+    ends: &mut Vec<usize>,
+) -> io::Result<()> {
+    let mut reader = Reader {
+        bytes: chunk,
+        at: 0,
+    };
     // A skeleton: its bytes (offset, length) and the holes, as offsets into `holes`.
     let mut skeletons: Vec<((usize, usize), std::ops::Range<usize>)> = Vec::new();
     let mut holes: Vec<usize> = Vec::new();
@@ -343,7 +366,8 @@ fn decode_chunk(chunk: &[u8], records: usize, json: &mut Vec<u8>, ends: &mut Vec
             }
             index => usize::from(index),
         };
-        let ((skeleton_at, skeleton_len), ref hole_range) = *skeletons.get(index).ok_or_else(corrupt)?;
+        let ((skeleton_at, skeleton_len), ref hole_range) =
+            *skeletons.get(index).ok_or_else(corrupt)?;
         let skeleton = &chunk[skeleton_at..skeleton_at + skeleton_len];
         if places.len() < hole_range.len() {
             places.resize(hole_range.len(), Recent::default());
@@ -362,7 +386,11 @@ fn decode_chunk(chunk: &[u8], records: usize, json: &mut Vec<u8>, ends: &mut Vec
                 place.promote(i);
                 value
             } else {
-                let len = if code == LONG { reader.varint()? } else { usize::from(code - SHORT) };
+                let len = if code == LONG {
+                    reader.varint()?
+                } else {
+                    usize::from(code - SHORT)
+                };
                 let value = (reader.at, len);
                 reader.take(len)?;
                 place.insert(value);
@@ -393,7 +421,10 @@ impl<'a> Reader<'a> {
     }
 
     fn take(&mut self, len: usize) -> io::Result<&'a [u8]> {
-        let bytes = self.bytes.get(self.at..self.at.checked_add(len).ok_or_else(corrupt)?).ok_or_else(corrupt)?;
+        let bytes = self
+            .bytes
+            .get(self.at..self.at.checked_add(len).ok_or_else(corrupt)?)
+            .ok_or_else(corrupt)?;
         self.at += len;
         Ok(bytes)
     }
@@ -440,7 +471,11 @@ impl Splitter<'_> {
 
     /// Where string contents go.
     fn text(&mut self) -> &mut Vec<u8> {
-        if self.in_key { &mut self.parts.skeleton } else { &mut self.parts.values }
+        if self.in_key {
+            &mut self.parts.skeleton
+        } else {
+            &mut self.parts.values
+        }
     }
 }
 
@@ -492,11 +527,19 @@ impl Formatter for Splitter<'_> {
         Ok(())
     }
 
-    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, _: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        _: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         CompactFormatter.write_string_fragment(self.text(), fragment)
     }
 
-    fn write_char_escape<W: ?Sized + io::Write>(&mut self, _: &mut W, escape: CharEscape) -> io::Result<()> {
+    fn write_char_escape<W: ?Sized + io::Write>(
+        &mut self,
+        _: &mut W,
+        escape: CharEscape,
+    ) -> io::Result<()> {
         CompactFormatter.write_char_escape(self.text(), escape)
     }
 
@@ -508,7 +551,11 @@ impl Formatter for Splitter<'_> {
         CompactFormatter.end_array(&mut self.parts.skeleton)
     }
 
-    fn begin_array_value<W: ?Sized + io::Write>(&mut self, _: &mut W, first: bool) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        _: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         CompactFormatter.begin_array_value(&mut self.parts.skeleton, first)
     }
 
@@ -524,7 +571,11 @@ impl Formatter for Splitter<'_> {
         CompactFormatter.end_object(&mut self.parts.skeleton)
     }
 
-    fn begin_object_key<W: ?Sized + io::Write>(&mut self, _: &mut W, first: bool) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        _: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.in_key = true;
         CompactFormatter.begin_object_key(&mut self.parts.skeleton, first)
     }
@@ -567,7 +618,10 @@ mod tests {
         for word in ["a", "bb", "ccc"] {
             spool.push(|b| b.write_all(word.as_bytes())).unwrap();
         }
-        assert_eq!(reversed(spool), [b"ccc".to_vec(), b"bb".to_vec(), b"a".to_vec()]);
+        assert_eq!(
+            reversed(spool),
+            [b"ccc".to_vec(), b"bb".to_vec(), b"a".to_vec()]
+        );
     }
 
     #[test]
@@ -588,7 +642,10 @@ mod tests {
         let out = reversed(spool);
         assert_eq!(out.len(), count);
         for (i, r) in out.iter().enumerate() {
-            assert_eq!(&r[r.len() - 4..], format!("{:04}", count - 1 - i).as_bytes());
+            assert_eq!(
+                &r[r.len() - 4..],
+                format!("{:04}", count - 1 - i).as_bytes()
+            );
             assert_eq!(r.len(), (1 << 20) + 4);
         }
     }
@@ -616,14 +673,21 @@ mod tests {
                 let mut s = base.clone();
                 s.id = format!("{i:08x}-8b3a-45e8-971d-ae9ca292dc00").into();
                 s.user_principal_name = Some(format!("user{}@xxx.onmicrosoft.com", i % 13).into());
-                s.location.city = [Some(Text::from("Tokyo")), None, Some("Zürich \"Nord\"\n".into())][i % 3].clone();
+                s.location.city = [
+                    Some(Text::from("Tokyo")),
+                    None,
+                    Some("Zürich \"Nord\"\n".into()),
+                ][i % 3]
+                    .clone();
                 s.status.error_code = [0, 50126, 50053, 50140][i % 4];
                 s.location.geo_coordinates.latitude = Some(i as f64 / 7.0);
                 if i % 11 == 0 {
-                    s.risk_event_types = (0..i % 5).map(|k| Text::from(format!("risk{k}"))).collect();
+                    s.risk_event_types =
+                        (0..i % 5).map(|k| Text::from(format!("risk{k}"))).collect();
                 }
                 if i % 17 == 0 {
-                    s.authentication_app_device_details = Some(serde_json::json!({"appVersion": "1.0", "n": i}));
+                    s.authentication_app_device_details =
+                        Some(serde_json::json!({"appVersion": "1.0", "n": i}));
                 }
                 Record::SignIn(Box::new(s))
             })
@@ -637,7 +701,11 @@ mod tests {
     }
 
     fn expected(records: &[crate::graph::Record]) -> Vec<Vec<u8>> {
-        records.iter().rev().map(|r| serde_json::to_vec(r).unwrap()).collect()
+        records
+            .iter()
+            .rev()
+            .map(|r| serde_json::to_vec(r).unwrap())
+            .collect()
     }
 
     #[test]
@@ -666,8 +734,15 @@ mod tests {
         let records = records(1_000);
         let mut spool = ReversingSpool::new();
         push_all(&mut spool, &records);
-        let json: usize = records.iter().map(|r| serde_json::to_vec(r).unwrap().len()).sum();
-        assert!(spool.buffer.len() * 3 < json, "{} of {json}", spool.buffer.len());
+        let json: usize = records
+            .iter()
+            .map(|r| serde_json::to_vec(r).unwrap().len())
+            .sum();
+        assert!(
+            spool.buffer.len() * 3 < json,
+            "{} of {json}",
+            spool.buffer.len()
+        );
     }
 
     #[test]
@@ -678,7 +753,11 @@ mod tests {
             spool.push_json(v).unwrap();
         }
         assert!(spool.chunks.len() >= 2);
-        let want: Vec<Vec<u8>> = values.iter().rev().map(|v| serde_json::to_vec(v).unwrap()).collect();
+        let want: Vec<Vec<u8>> = values
+            .iter()
+            .rev()
+            .map(|v| serde_json::to_vec(v).unwrap())
+            .collect();
         assert_eq!(reversed(spool), want);
     }
 

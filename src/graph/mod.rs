@@ -19,11 +19,11 @@ pub use directory_audit::{
     AppIdentity, AuditActivityInitiator, DirectoryAudit, KeyValue, ModifiedProperty,
     TargetResource, UserIdentity,
 };
+pub use query_text::encode_query_value;
 pub use sign_in::{
     AppliedConditionalAccessPolicy, DeviceDetail, GeoCoordinates, SignIn, SignInLocation,
     SignInStatus,
 };
-pub use query_text::encode_query_value;
 pub use timestamp::{Precision, Timestamp, TimestampError};
 
 use serde::Serialize;

@@ -5,23 +5,45 @@ use super::{DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES};
 
 /// Every path of a v1.0 `signIn`: its properties and what lies below them.
 pub fn sign_in_paths() -> Vec<&'static str> {
-    SIGN_IN_PROPERTIES.iter().chain(SIGN_IN_NESTED).copied().collect()
+    SIGN_IN_PROPERTIES
+        .iter()
+        .chain(SIGN_IN_NESTED)
+        .copied()
+        .collect()
 }
 
 /// Every path of a v1.0 `directoryAudit`.
 pub fn directory_audit_paths() -> Vec<&'static str> {
-    DIRECTORY_AUDIT_PROPERTIES.iter().chain(DIRECTORY_AUDIT_NESTED).copied().collect()
+    DIRECTORY_AUDIT_PROPERTIES
+        .iter()
+        .chain(DIRECTORY_AUDIT_NESTED)
+        .copied()
+        .collect()
 }
 
 /// Paths below the top level of a v1.0 `signIn`.
 const SIGN_IN_NESTED: &[&str] = &[
-    "riskEventTypes/*", "riskEventTypes_v2/*", "status/errorCode", "status/failureReason",
-    "status/additionalDetails", "deviceDetail/deviceId", "deviceDetail/displayName",
-    "deviceDetail/operatingSystem", "deviceDetail/browser", "deviceDetail/isCompliant",
-    "deviceDetail/isManaged", "deviceDetail/trustType", "location/city", "location/state",
-    "location/countryOrRegion", "location/geoCoordinates", "location/geoCoordinates/altitude",
-    "location/geoCoordinates/latitude", "location/geoCoordinates/longitude",
-    "appliedConditionalAccessPolicies/*", "appliedConditionalAccessPolicies/*/id",
+    "riskEventTypes/*",
+    "riskEventTypes_v2/*",
+    "status/errorCode",
+    "status/failureReason",
+    "status/additionalDetails",
+    "deviceDetail/deviceId",
+    "deviceDetail/displayName",
+    "deviceDetail/operatingSystem",
+    "deviceDetail/browser",
+    "deviceDetail/isCompliant",
+    "deviceDetail/isManaged",
+    "deviceDetail/trustType",
+    "location/city",
+    "location/state",
+    "location/countryOrRegion",
+    "location/geoCoordinates",
+    "location/geoCoordinates/altitude",
+    "location/geoCoordinates/latitude",
+    "location/geoCoordinates/longitude",
+    "appliedConditionalAccessPolicies/*",
+    "appliedConditionalAccessPolicies/*/id",
     "appliedConditionalAccessPolicies/*/displayName",
     "appliedConditionalAccessPolicies/*/enforcedGrantControls",
     "appliedConditionalAccessPolicies/*/enforcedSessionControls",
@@ -30,18 +52,33 @@ const SIGN_IN_NESTED: &[&str] = &[
 
 /// Paths below the top level of a v1.0 `directoryAudit`.
 const DIRECTORY_AUDIT_NESTED: &[&str] = &[
-    "initiatedBy/user", "initiatedBy/user/id", "initiatedBy/user/displayName",
-    "initiatedBy/user/userPrincipalName", "initiatedBy/user/ipAddress", "initiatedBy/user/userType",
-    "initiatedBy/user/homeTenantId", "initiatedBy/user/homeTenantName", "initiatedBy/app",
-    "initiatedBy/app/appId", "initiatedBy/app/displayName", "initiatedBy/app/servicePrincipalId",
-    "initiatedBy/app/servicePrincipalName", "targetResources/*", "targetResources/*/id",
-    "targetResources/*/displayName", "targetResources/*/type",
-    "targetResources/*/userPrincipalName", "targetResources/*/groupType",
-    "targetResources/*/modifiedProperties", "targetResources/*/modifiedProperties/*",
+    "initiatedBy/user",
+    "initiatedBy/user/id",
+    "initiatedBy/user/displayName",
+    "initiatedBy/user/userPrincipalName",
+    "initiatedBy/user/ipAddress",
+    "initiatedBy/user/userType",
+    "initiatedBy/user/homeTenantId",
+    "initiatedBy/user/homeTenantName",
+    "initiatedBy/app",
+    "initiatedBy/app/appId",
+    "initiatedBy/app/displayName",
+    "initiatedBy/app/servicePrincipalId",
+    "initiatedBy/app/servicePrincipalName",
+    "targetResources/*",
+    "targetResources/*/id",
+    "targetResources/*/displayName",
+    "targetResources/*/type",
+    "targetResources/*/userPrincipalName",
+    "targetResources/*/groupType",
+    "targetResources/*/modifiedProperties",
+    "targetResources/*/modifiedProperties/*",
     "targetResources/*/modifiedProperties/*/displayName",
     "targetResources/*/modifiedProperties/*/oldValue",
-    "targetResources/*/modifiedProperties/*/newValue", "additionalDetails/*",
-    "additionalDetails/*/key", "additionalDetails/*/value",
+    "targetResources/*/modifiedProperties/*/newValue",
+    "additionalDetails/*",
+    "additionalDetails/*/key",
+    "additionalDetails/*/value",
 ];
 
 /// The known path `path` names in `paths`, where a number or `*` may stand for `*`.

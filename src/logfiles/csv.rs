@@ -3,10 +3,10 @@
 //! and line breaks; CRLF or LF line ends; blank lines are ignored.
 
 use super::convert::column_key;
-use super::source::{Pos, Source};
+use super::source::{Cursor, Pos};
 use super::{LogFileError, Reader};
 use serde_json::{Map, Value};
-use std::io::{self, BufRead};
+use std::io;
 
 enum CsvError {
     Io(io::Error),
@@ -34,18 +34,18 @@ const KNOWN_COLUMNS: &[&str] = &[
     "correlationid",
 ];
 
-pub(crate) fn read_csv<R: BufRead>(
-    mut source: Source<R>,
+pub(crate) fn read_csv(
+    source: &mut Cursor<'_>,
     reader: &mut Reader<'_>,
 ) -> Result<(), LogFileError> {
-    let fail = |reader: &Reader<'_>, source: &Source<R>, e: CsvError| match e {
-        CsvError::Io(e) => reader.io_error(&e, source.position()),
+    let fail = |reader: &Reader<'_>, source: &Cursor<'_>, e: CsvError| match e {
+        CsvError::Io(e) => reader.io_error(&e, source.last),
         CsvError::Syntax(at, message) => reader.syntax_error(at, message),
     };
-    let (header_at, header) = match next_row(&mut source) {
+    let (header_at, header) = match next_row(source) {
         Ok(Some(row)) => row,
         Ok(None) => return Ok(()),
-        Err(e) => return Err(fail(reader, &source, e)),
+        Err(e) => return Err(fail(reader, source, e)),
     };
     for name in &header {
         if let Some(at) = name.find('[')
@@ -75,10 +75,10 @@ pub(crate) fn read_csv<R: BufRead>(
         ));
     }
     loop {
-        let (at, cells) = match next_row(&mut source) {
+        let (at, cells) = match next_row(source) {
             Ok(Some(row)) => row,
             Ok(None) => return Ok(()),
-            Err(e) => return Err(fail(reader, &source, e)),
+            Err(e) => return Err(fail(reader, source, e)),
         };
         if cells.len() != header.len() {
             reader.index += 1;
@@ -101,9 +101,9 @@ pub(crate) fn read_csv<R: BufRead>(
 }
 
 /// The next row's cells and where it starts; `None` at the end.
-fn next_row<R: BufRead>(source: &mut Source<R>) -> Result<Option<(Pos, Vec<String>)>, CsvError> {
+fn next_row(source: &mut Cursor<'_>) -> Result<Option<(Pos, Vec<String>)>, CsvError> {
     loop {
-        match source.peek_byte()? {
+        match source.peek()? {
             Some(b'\n' | b'\r') => {
                 source.next_byte()?;
             }
@@ -111,13 +111,13 @@ fn next_row<R: BufRead>(source: &mut Source<R>) -> Result<Option<(Pos, Vec<Strin
             Some(_) => break,
         }
     }
-    let start = source.next_position();
+    let start = source.next;
     let mut cells = Vec::new();
     loop {
         let mut cell = Vec::new();
-        if source.peek_byte()? == Some(b'"') {
+        if source.peek()? == Some(b'"') {
             source.next_byte()?;
-            let opened = source.position();
+            let opened = source.last;
             loop {
                 match source.next_byte()? {
                     None => {
@@ -126,7 +126,7 @@ fn next_row<R: BufRead>(source: &mut Source<R>) -> Result<Option<(Pos, Vec<Strin
                             "a quoted cell is never closed (expected a closing `\"`)".into(),
                         ));
                     }
-                    Some(b'"') if source.peek_byte()? == Some(b'"') => {
+                    Some(b'"') if source.peek()? == Some(b'"') => {
                         source.next_byte()?;
                         cell.push(b'"');
                     }
@@ -134,15 +134,15 @@ fn next_row<R: BufRead>(source: &mut Source<R>) -> Result<Option<(Pos, Vec<Strin
                     Some(b) => cell.push(b),
                 }
             }
-            if !matches!(source.peek_byte()?, None | Some(b',' | b'\n' | b'\r')) {
+            if !matches!(source.peek()?, None | Some(b',' | b'\n' | b'\r')) {
                 source.next_byte()?;
                 return Err(CsvError::Syntax(
-                    source.position(),
+                    source.last,
                     "expected `,` or the end of the line after a closing quote".into(),
                 ));
             }
         } else {
-            while let Some(b) = source.peek_byte()? {
+            while let Some(b) = source.peek()? {
                 if matches!(b, b',' | b'\n' | b'\r') {
                     break;
                 }
@@ -160,7 +160,7 @@ fn next_row<R: BufRead>(source: &mut Source<R>) -> Result<Option<(Pos, Vec<Strin
         match source.next_byte()? {
             Some(b',') => continue,
             Some(b'\r') => {
-                if source.peek_byte()? == Some(b'\n') {
+                if source.peek()? == Some(b'\n') {
                     source.next_byte()?;
                 }
                 return Ok(Some((start, cells)));
@@ -175,7 +175,7 @@ mod tests {
     use super::*;
 
     fn rows(text: &str) -> Vec<Vec<String>> {
-        let mut source = Source::new(text.as_bytes()).unwrap();
+        let mut source = Cursor::new(text.as_bytes()).unwrap();
         let mut out = Vec::new();
         while let Some((_, cells)) = next_row(&mut source).ok().unwrap() {
             out.push(cells);

@@ -1,144 +1,379 @@
 //! JSON log files, streamed: a document is one or more top-level values (concatenated,
-//! newline-delimited, or separated by commas), each an object or an array. The `value` array
-//! of a Graph page and the `records` array of a diagnostic-settings envelope are read element
-//! by element, so memory is bounded by the largest record, not the file.
+//! newline-delimited, or separated by commas), each an object or an array.
+//!
+//! A scanner walks the bytes once, tracking strings and nesting, and cuts the file into items
+//! that are parsed one at a time with serde_json: each element of a top-level array, each
+//! element of the array under a top-level object's `value` (Graph page) or `records`
+//! (diagnostic-settings envelope), and every other top-level object whole. Memory is bounded
+//! by the largest item (a record, or an envelope inside an array), not by the file.
 //!
 //! Lenient where real files are sloppy: a trailing comma before `]` or `}` (the Graph docs'
-//! own `signin-list.md` example has one) is ignored.
+//! own `signin-list.md` example has one) is dropped.
 
-use super::Reader;
 use super::convert::envelope_key;
-use super::source::{Pos, Source};
-use serde::Deserialize;
-use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Value};
-use std::cell::Cell;
-use std::collections::VecDeque;
-use std::fmt;
-use std::io::{self, BufRead, Read};
-use std::rc::Rc;
+use super::source::{Cursor, Pos};
+use super::{LogFileError, Reader};
+use serde_json::Value;
+use std::io;
 
-/// The bytes of the file with trailing commas dropped (commas are held back until the next
-/// significant byte shows whether they separate anything; whitespace passes through, so lines
-/// keep their numbers).
-struct JsonBytes<R> {
-    source: Source<R>,
+/// Deeper nesting is refused before it is parsed (serde_json refuses beyond 128 anyway).
+const MAX_DEPTH: usize = 1024;
+
+/// The bytes of one item, trailing commas dropped: a comma is held back until the next
+/// significant byte shows it separates something (whitespace passes through, so lines keep
+/// their numbers for error positions).
+struct Capture {
+    bytes: Vec<u8>,
+    start: Pos,
+    pending_comma: bool,
+}
+
+impl Capture {
+    fn new(start: Pos) -> Self {
+        Capture {
+            bytes: Vec::new(),
+            start,
+            pending_comma: false,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, b: u8, in_string: bool) {
+        if in_string {
+            self.bytes.push(b);
+            return;
+        }
+        match b {
+            b',' => {
+                if self.pending_comma {
+                    self.bytes.push(b',');
+                }
+                self.pending_comma = true;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => self.bytes.push(b),
+            b']' | b'}' => {
+                self.pending_comma = false;
+                self.bytes.push(b);
+            }
+            _ => {
+                if std::mem::take(&mut self.pending_comma) {
+                    self.bytes.push(b',');
+                }
+                self.bytes.push(b);
+            }
+        }
+    }
+}
+
+/// Strings and nesting.
+#[derive(Default)]
+struct Lexer {
+    stack: Vec<u8>,
     in_string: bool,
     escaped: bool,
-    pending_comma: bool,
-    out: VecDeque<u8>,
 }
 
-impl<R: BufRead> JsonBytes<R> {
-    fn next_filtered(&mut self) -> io::Result<Option<u8>> {
-        loop {
-            if let Some(b) = self.out.pop_front() {
-                return Ok(Some(b));
+impl Lexer {
+    #[inline]
+    fn track(&mut self, b: u8) -> Result<(), String> {
+        if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else if b == b'\\' {
+                self.escaped = true;
+            } else if b == b'"' {
+                self.in_string = false;
             }
-            let Some(b) = self.source.next_byte()? else {
-                self.pending_comma = false;
-                return Ok(None);
-            };
-            if self.in_string {
-                if self.escaped {
-                    self.escaped = false;
-                } else if b == b'\\' {
-                    self.escaped = true;
-                } else if b == b'"' {
-                    self.in_string = false;
+            return Ok(());
+        }
+        match b {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => {
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(format!("invalid JSON: nested more than {MAX_DEPTH} deep"));
                 }
-                return Ok(Some(b));
+                self.stack.push(b);
             }
-            match b {
-                b' ' | b'\t' | b'\n' | b'\r' => return Ok(Some(b)),
-                b',' if self.pending_comma => return Ok(Some(b',')),
-                b',' => self.pending_comma = true,
-                b']' | b'}' => {
-                    self.pending_comma = false;
-                    return Ok(Some(b));
-                }
-                _ => {
-                    self.in_string = b == b'"';
-                    if std::mem::take(&mut self.pending_comma) {
-                        self.out.push_back(b);
-                        return Ok(Some(b','));
+            b'}' | b']' => {
+                let open = if b == b'}' { b'{' } else { b'[' };
+                match self.stack.pop() {
+                    Some(o) if o == open => {}
+                    Some(o) => {
+                        return Err(format!(
+                            "invalid JSON: `{}` closes a `{}`",
+                            b as char, o as char
+                        ));
                     }
-                    return Ok(Some(b));
+                    None => return Err(format!("invalid JSON: unexpected `{}`", b as char)),
                 }
             }
+            _ => {}
         }
-    }
-
-    /// The first byte that is not whitespace or a separating comma.
-    fn next_significant(&mut self) -> io::Result<Option<u8>> {
-        loop {
-            match self.next_filtered()? {
-                Some(b' ' | b'\t' | b'\n' | b'\r' | b',') => continue,
-                other => return Ok(other),
-            }
-        }
+        Ok(())
     }
 }
 
-impl<R: BufRead> Read for JsonBytes<R> {
-    /// One byte at a time (serde_json asks for no more): a parser never reads past the value
-    /// it parses, so the next value starts where it should.
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let Some(slot) = buf.first_mut() else {
-            return Ok(0);
-        };
-        match self.next_filtered()? {
-            Some(b) => {
-                *slot = b;
-                Ok(1)
-            }
-            None => Ok(0),
-        }
-    }
+/// An element of an array whose elements are items.
+struct Item {
+    capture: Capture,
+    /// Not an object or array: ends at the next `,` or `]`.
+    scalar: bool,
 }
 
-pub(crate) fn read_json<R: BufRead>(
-    source: Source<R>,
+struct Scanner<'r, 'e> {
+    reader: &'r mut Reader<'e>,
+    /// The position of the next byte, and of the last one.
+    pos: Pos,
+    last: Pos,
+    lexer: Lexer,
+    /// The bytes of the top-level object being read (without a streamed array's elements).
+    rest: Option<Capture>,
+    /// Its `value`/`records` array was streamed.
+    streamed: bool,
+    /// Key tracking directly inside the top-level object.
+    expect_key: bool,
+    in_key: bool,
+    key: Vec<u8>,
+    envelope_key: bool,
+    envelope_value: bool,
+    /// The depth of the array whose elements are items: 1 for a top-level array, 2 for the
+    /// array of an envelope.
+    elements_depth: Option<usize>,
+    item: Option<Item>,
+}
+
+pub(crate) fn read_json(
+    cursor: &mut Cursor<'_>,
     reader: &mut Reader<'_>,
-) -> Result<(), super::LogFileError> {
-    let pos = source.shared_position();
-    let mut bytes = JsonBytes {
-        source,
-        in_string: false,
-        escaped: false,
-        pending_comma: false,
-        out: VecDeque::new(),
+) -> Result<(), LogFileError> {
+    let mut scanner = Scanner {
+        reader,
+        pos: cursor.next,
+        last: cursor.last,
+        lexer: Lexer::default(),
+        rest: None,
+        streamed: false,
+        expect_key: false,
+        in_key: false,
+        key: Vec::new(),
+        envelope_key: false,
+        envelope_value: false,
+        elements_depth: None,
+        item: None,
     };
     loop {
-        let first = bytes
-            .next_significant()
-            .map_err(|e| reader.io_error(&e, pos.get()))?;
-        let Some(first) = first else {
-            return Ok(());
+        let chunk = match cursor.inner.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(scanner.reader.io_error(&e, scanner.last)),
         };
-        let at = pos.get();
-        if first != b'{' && first != b'[' {
-            return Err(reader.syntax_error(
+        if chunk.is_empty() {
+            break;
+        }
+        let n = chunk.len();
+        scanner.feed(chunk)?;
+        cursor.inner.consume(n);
+    }
+    scanner.finish()
+}
+
+impl Scanner<'_, '_> {
+    fn feed(&mut self, chunk: &[u8]) -> Result<(), LogFileError> {
+        let mut i = 0;
+        while i < chunk.len() {
+            // Inside a string of a capture: copy up to the next quote or backslash at once.
+            if self.lexer.in_string && !self.lexer.escaped && !self.in_key {
+                let capture = match &mut self.item {
+                    Some(item) => Some(&mut item.capture),
+                    None => self.rest.as_mut(),
+                };
+                if let Some(capture) = capture {
+                    let run = chunk[i..]
+                        .iter()
+                        .position(|&b| b == b'"' || b == b'\\')
+                        .unwrap_or(chunk.len() - i);
+                    if run > 0 {
+                        capture.bytes.extend_from_slice(&chunk[i..i + run]);
+                        for &b in &chunk[i..i + run] {
+                            self.last = self.pos;
+                            self.pos.advance(b);
+                        }
+                        i += run;
+                        continue;
+                    }
+                }
+            }
+            let b = chunk[i];
+            let at = self.pos;
+            self.last = at;
+            self.pos.advance(b);
+            self.byte(b, at)?;
+            i += 1;
+        }
+        Ok(())
+    }
+
+    fn track(&mut self, b: u8, at: Pos) -> Result<(), LogFileError> {
+        self.lexer
+            .track(b)
+            .map_err(|message| self.reader.syntax_error(at, message))
+    }
+
+    fn byte(&mut self, b: u8, at: Pos) -> Result<(), LogFileError> {
+        let depth = self.lexer.stack.len();
+        let elements = self.elements_depth == Some(depth);
+        if self.item.is_some() {
+            let in_string = self.lexer.in_string;
+            let scalar = self.item.as_ref().is_some_and(|i| i.scalar);
+            let ends_scalar = scalar && !in_string && elements && matches!(b, b',' | b']');
+            if !ends_scalar {
+                if let Some(item) = &mut self.item {
+                    item.capture.push(b, in_string);
+                }
+                self.track(b, at)?;
+                if !scalar
+                    && !self.lexer.in_string
+                    && self.elements_depth == Some(self.lexer.stack.len())
+                {
+                    self.finish_item()?;
+                }
+                return Ok(());
+            }
+            self.finish_item()?;
+        }
+        if elements && !self.lexer.in_string {
+            return self.between_elements(b, at);
+        }
+        if self.rest.is_some() {
+            return self.in_top_object(b, at, depth);
+        }
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => Ok(()),
+            b'{' => {
+                let mut rest = Capture::new(at);
+                rest.push(b, false);
+                self.rest = Some(rest);
+                self.streamed = false;
+                self.expect_key = true;
+                self.in_key = false;
+                self.envelope_key = false;
+                self.envelope_value = false;
+                self.track(b, at)
+            }
+            b'[' => {
+                self.elements_depth = Some(1);
+                self.track(b, at)
+            }
+            _ => Err(self.reader.syntax_error(
                 at,
                 format!(
                     "expected a JSON object or array (`{{` or `[`), found {}",
-                    show_byte(first)
+                    show_byte(b)
                 ),
+            )),
+        }
+    }
+
+    fn between_elements(&mut self, b: u8, at: Pos) -> Result<(), LogFileError> {
+        match b {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => Ok(()),
+            b']' => {
+                self.track(b, at)?;
+                self.elements_depth = None;
+                if let Some(rest) = &mut self.rest {
+                    rest.push(b, false);
+                }
+                Ok(())
+            }
+            b'}' => self.track(b, at),
+            _ => {
+                let mut capture = Capture::new(at);
+                capture.push(b, false);
+                self.item = Some(Item {
+                    capture,
+                    scalar: !matches!(b, b'{' | b'['),
+                });
+                self.track(b, at)
+            }
+        }
+    }
+
+    fn in_top_object(&mut self, b: u8, at: Pos, depth: usize) -> Result<(), LogFileError> {
+        let was_in_string = self.lexer.in_string;
+        if let Some(rest) = &mut self.rest {
+            rest.push(b, was_in_string);
+        }
+        self.track(b, at)?;
+        if depth == 1 {
+            if was_in_string {
+                if self.in_key {
+                    if self.lexer.in_string {
+                        self.key.push(b);
+                    } else {
+                        self.in_key = false;
+                        self.expect_key = false;
+                        self.envelope_key = std::str::from_utf8(&self.key).is_ok_and(envelope_key);
+                    }
+                }
+            } else {
+                match b {
+                    b'"' if self.expect_key => {
+                        self.in_key = true;
+                        self.key.clear();
+                    }
+                    b':' => self.envelope_value = self.envelope_key,
+                    b',' => {
+                        self.expect_key = true;
+                        self.envelope_value = false;
+                    }
+                    b'[' if self.envelope_value && !self.streamed => {
+                        self.streamed = true;
+                        self.envelope_value = false;
+                        self.elements_depth = Some(2);
+                    }
+                    b' ' | b'\t' | b'\n' | b'\r' => {}
+                    _ => self.envelope_value = false,
+                }
+            }
+        }
+        if self.lexer.stack.is_empty()
+            && let Some(rest) = self.rest.take()
+            && !self.streamed
+        {
+            let value = self.parse(&rest)?;
+            self.reader.accept(value, rest.start)?;
+        }
+        Ok(())
+    }
+
+    fn finish_item(&mut self) -> Result<(), LogFileError> {
+        if let Some(item) = self.item.take() {
+            let value = self.parse(&item.capture)?;
+            self.reader.accept(value, item.capture.start)?;
+        }
+        Ok(())
+    }
+
+    fn parse(&self, capture: &Capture) -> Result<Value, LogFileError> {
+        serde_json::from_slice(&capture.bytes).map_err(|e| {
+            let at = capture.start.offset(e.line() as u64, e.column() as u64);
+            self.reader.json_error(&e, at)
+        })
+    }
+
+    fn finish(self) -> Result<(), LogFileError> {
+        if self.item.is_some() || !self.lexer.stack.is_empty() || self.lexer.in_string {
+            let open = match self.lexer.stack.last() {
+                Some(b'{') => "expected `}`",
+                Some(_) => "expected `]`",
+                None => "expected the end of a string",
+            };
+            return Err(self.reader.syntax_error(
+                self.last,
+                format!("the file ends inside a JSON value (cut short?): {open}"),
             ));
         }
-        bytes.out.push_front(first);
-        let mut de = serde_json::Deserializer::from_reader(&mut bytes);
-        let parsed = Top {
-            reader: &mut *reader,
-            pos: &pos,
-        }
-        .deserialize(&mut de);
-        if let Err(e) = parsed {
-            return Err(match reader.failure.take() {
-                Some(failure) => failure,
-                None => reader.json_error(&e, pos.get()),
-            });
-        }
+        Ok(())
     }
 }
 
@@ -147,152 +382,5 @@ fn show_byte(b: u8) -> String {
         format!("`{}`", b as char)
     } else {
         format!("byte 0x{b:02X}")
-    }
-}
-
-/// Hands a conversion failure to the caller through serde's error channel.
-fn abort<E: de::Error>(reader: &mut Reader<'_>, failure: super::LogFileError) -> E {
-    reader.failure = Some(failure);
-    E::custom("entralab: a record could not be read")
-}
-
-/// A top-level value: an envelope, a record, or an array of either.
-struct Top<'a, 'e> {
-    reader: &'a mut Reader<'e>,
-    pos: &'a Rc<Cell<Pos>>,
-}
-
-impl<'de> DeserializeSeed<'de> for Top<'_, '_> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Top<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object or array")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let start = self.pos.get();
-        let mut fields = Map::new();
-        let mut streamed = false;
-        while let Some(key) = map.next_key::<String>()? {
-            if !streamed && envelope_key(&key) {
-                let outcome = map.next_value_seed(Elements {
-                    reader: &mut *self.reader,
-                    pos: self.pos,
-                })?;
-                match outcome {
-                    Some(value) => {
-                        fields.insert(key, value);
-                    }
-                    None => streamed = true,
-                }
-            } else {
-                let value: Value = map.next_value()?;
-                if !streamed {
-                    fields.insert(key, value);
-                }
-            }
-        }
-        if !streamed && let Err(failure) = self.reader.accept(Value::Object(fields), start) {
-            return Err(abort(self.reader, failure));
-        }
-        Ok(())
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some((at, value)) = seq.next_element_seed(Element(self.pos))? {
-            if let Err(failure) = self.reader.accept(value, at) {
-                return Err(abort(self.reader, failure));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The value of a `value`/`records` key: an array is streamed (`None`); anything else is
-/// returned as it is, as that object was a record with such a property after all.
-struct Elements<'a, 'e> {
-    reader: &'a mut Reader<'e>,
-    pos: &'a Rc<Cell<Pos>>,
-}
-
-impl<'de> DeserializeSeed<'de> for Elements<'_, '_> {
-    type Value = Option<Value>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<Value>, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Elements<'_, '_> {
-    type Value = Option<Value>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Value>, A::Error> {
-        while let Some((at, value)) = seq.next_element_seed(Element(self.pos))? {
-            if let Err(failure) = self.reader.accept(value, at) {
-                return Err(abort(self.reader, failure));
-            }
-        }
-        Ok(None)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Option<Value>, A::Error> {
-        Value::deserialize(de::value::MapAccessDeserializer::new(map)).map(Some)
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Option<Value>, E> {
-        Ok(Some(Value::Bool(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<Value>, E> {
-        Ok(Some(Value::from(v)))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<Value>, E> {
-        Ok(Some(Value::from(v)))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Option<Value>, E> {
-        Ok(Some(Value::from(v)))
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<Value>, E> {
-        Ok(Some(Value::String(v.to_string())))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Option<Value>, E> {
-        Ok(Some(Value::String(v)))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Option<Value>, E> {
-        Ok(Some(Value::Null))
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Option<Value>, E> {
-        Ok(Some(Value::Null))
-    }
-}
-
-/// One array element, with the position where it starts.
-struct Element<'a>(&'a Rc<Cell<Pos>>);
-
-impl<'de> DeserializeSeed<'de> for Element<'_> {
-    type Value = (Pos, Value);
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(Pos, Value), D::Error> {
-        // serde_json has read the element's first byte when it calls the seed.
-        let at = self.0.get();
-        Value::deserialize(deserializer).map(|value| (at, value))
     }
 }

@@ -26,9 +26,11 @@
 //! `errorCode` given as a string becomes a number.
 //!
 //! Files may be UTF-8 (with or without a BOM) or UTF-16 (as Windows PowerShell 5 writes them).
-//! Records are read one at a time ([`read_path_with`]): memory is bounded by the largest
-//! record, not the file. Errors name the file, the line and column, and the record's number
-//! where there is one, and say what was expected. No input makes a reader panic.
+//! Records are read one at a time and handed over as they come ([`read_path_with`]): memory is
+//! bounded by the largest item, i.e. one record, one CSV row, or one envelope when envelopes
+//! are themselves elements of an array; never the whole file. Errors name the file, the line
+//! and column, and the record's number where there is one, and say what was expected. No
+//! input makes a reader panic.
 
 mod convert;
 mod csv;
@@ -41,11 +43,11 @@ pub use time::parse_timestamp;
 use crate::graph::Record;
 use convert::Converted;
 use serde_json::Value;
-use source::{Pos, Source};
+use source::{Cursor, Pos};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 /// The shape a record was read from.
@@ -154,23 +156,21 @@ pub fn read_from(
         index: 0,
         summary: ReadSummary::default(),
         emit: &mut emit,
-        failure: None,
     };
-    let input = BufReader::with_capacity(1 << 16, input);
-    let mut source = Source::new(input).map_err(|e| reader.io_error(&e, Pos::default()))?;
+    let mut cursor = Cursor::new(input).map_err(|e| reader.io_error(&e, Pos::default()))?;
     let first = loop {
-        match source.peek_byte() {
+        match cursor.peek() {
             Ok(Some(b' ' | b'\t' | b'\r' | b'\n')) => {
-                let _ = source.next_byte();
+                let _ = cursor.next_byte();
             }
             Ok(other) => break other,
-            Err(e) => return Err(reader.io_error(&e, source.position())),
+            Err(e) => return Err(reader.io_error(&e, cursor.last)),
         }
     };
     match first {
         None => {}
-        Some(b'{' | b'[') => json::read_json(source, &mut reader)?,
-        Some(_) => csv::read_csv(source, &mut reader)?,
+        Some(b'{' | b'[') => json::read_json(&mut cursor, &mut reader)?,
+        Some(_) => csv::read_csv(&mut cursor, &mut reader)?,
     }
     Ok(reader.summary)
 }
@@ -189,8 +189,6 @@ pub(crate) struct Reader<'e> {
     index: u64,
     summary: ReadSummary,
     emit: &'e mut dyn FnMut(Record),
-    /// A conversion failure raised inside serde_json's parse.
-    failure: Option<LogFileError>,
 }
 
 impl Reader<'_> {

@@ -1,173 +1,164 @@
-//! The bytes of a log file as UTF-8, one at a time, with the line and column of each: a UTF-8
-//! byte-order mark is skipped, UTF-16 (with a BOM, as Windows PowerShell 5 writes files, or
-//! without one when the file starts with `{` or `[` and a NUL) is decoded.
+//! The bytes of a log file as UTF-8, with the line and column of each: a UTF-8 byte-order
+//! mark is skipped; UTF-16 (with a BOM, as Windows PowerShell 5 writes files, or without one
+//! when the file starts with `{` or `[` and a NUL) is decoded.
 
-use std::cell::Cell;
-use std::io::{self, BufRead};
-use std::rc::Rc;
+use std::io::{self, BufRead, BufReader, Read};
 
-/// A position in the file: 1-based line and column (in UTF-8 bytes). Line 0 means nothing
-/// has been read yet.
+/// A position in the file: 1-based line and column (in UTF-8 bytes). Line 0 means "unknown".
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Pos {
     pub line: u64,
     pub column: u64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Encoding {
-    Utf8,
-    Utf16Le,
-    Utf16Be,
+impl Pos {
+    pub(crate) const START: Pos = Pos { line: 1, column: 1 };
+
+    /// The position after `byte`.
+    #[inline]
+    pub(crate) fn advance(&mut self, byte: u8) {
+        if byte == b'\n' {
+            self.line = self.line.saturating_add(1);
+            self.column = 1;
+        } else {
+            self.column = self.column.saturating_add(1);
+        }
+    }
+
+    /// An absolute position from one relative to `self` (1-based line and column, as
+    /// serde_json reports them for a slice that starts at `self`).
+    pub(crate) fn offset(self, line: u64, column: u64) -> Pos {
+        match line {
+            0 => self,
+            1 => Pos {
+                line: self.line,
+                column: self.column.saturating_add(column.saturating_sub(1)),
+            },
+            _ => Pos {
+                line: self.line.saturating_add(line - 1),
+                column,
+            },
+        }
+    }
 }
 
-pub(crate) struct Source<R> {
-    inner: R,
-    encoding: Encoding,
-    /// UTF-8 bytes of a decoded UTF-16 character not yet handed out.
-    decoded: [u8; 4],
-    decoded_len: usize,
-    decoded_at: usize,
-    peeked: Option<u8>,
-    /// The position of the last byte handed out, shared with readers that cannot hold the
-    /// source (serde_json owns its reader while it parses).
-    last: Rc<Cell<Pos>>,
-    next_line: u64,
-    next_column: u64,
+/// A buffered reader of the file's UTF-8 bytes that knows where it is.
+pub(crate) struct Cursor<'a> {
+    pub(crate) inner: Box<dyn BufRead + 'a>,
+    /// The position of the next byte.
+    pub(crate) next: Pos,
+    /// The position of the last byte read.
+    pub(crate) last: Pos,
 }
 
-impl<R: BufRead> Source<R> {
-    pub(crate) fn new(mut inner: R) -> io::Result<Self> {
-        let head = inner.fill_buf()?;
-        let (encoding, skip) = match head {
-            [0xEF, 0xBB, 0xBF, ..] => (Encoding::Utf8, 3),
-            [0xFF, 0xFE, ..] => (Encoding::Utf16Le, 2),
-            [0xFE, 0xFF, ..] => (Encoding::Utf16Be, 2),
-            [b'{' | b'[', 0, ..] => (Encoding::Utf16Le, 0),
-            [0, b'{' | b'[', ..] => (Encoding::Utf16Be, 0),
-            _ => (Encoding::Utf8, 0),
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(input: impl Read + 'a) -> io::Result<Self> {
+        let mut input = BufReader::with_capacity(1 << 16, input);
+        let head = input.fill_buf()?;
+        let (utf16, skip) = match head {
+            [0xEF, 0xBB, 0xBF, ..] => (None, 3),
+            [0xFF, 0xFE, ..] => (Some(false), 2),
+            [0xFE, 0xFF, ..] => (Some(true), 2),
+            [b'{' | b'[', 0, ..] => (Some(false), 0),
+            [0, b'{' | b'[', ..] => (Some(true), 0),
+            _ => (None, 0),
         };
-        inner.consume(skip);
-        Ok(Source {
+        input.consume(skip);
+        let inner: Box<dyn BufRead + 'a> = match utf16 {
+            None => Box::new(input),
+            Some(big_endian) => Box::new(BufReader::with_capacity(
+                1 << 16,
+                Utf16 {
+                    inner: input,
+                    big_endian,
+                    pending: Vec::new(),
+                },
+            )),
+        };
+        Ok(Cursor {
             inner,
-            encoding,
-            decoded: [0; 4],
-            decoded_len: 0,
-            decoded_at: 0,
-            peeked: None,
-            last: Rc::new(Cell::new(Pos::default())),
-            next_line: 1,
-            next_column: 1,
+            next: Pos::START,
+            last: Pos::default(),
         })
     }
 
-    pub(crate) fn shared_position(&self) -> Rc<Cell<Pos>> {
-        Rc::clone(&self.last)
-    }
-
-    /// The position of the last byte read.
-    pub(crate) fn position(&self) -> Pos {
-        self.last.get()
-    }
-
-    /// The position the next byte will have.
-    pub(crate) fn next_position(&self) -> Pos {
-        Pos {
-            line: self.next_line,
-            column: self.next_column,
-        }
-    }
-
-    pub(crate) fn peek_byte(&mut self) -> io::Result<Option<u8>> {
-        if self.peeked.is_none() {
-            self.peeked = self.raw_byte()?;
-        }
-        Ok(self.peeked)
-    }
-
-    pub(crate) fn next_byte(&mut self) -> io::Result<Option<u8>> {
-        let byte = match self.peeked.take() {
-            Some(b) => Some(b),
-            None => self.raw_byte()?,
-        };
-        if let Some(b) = byte {
-            self.last.set(self.next_position());
-            if b == b'\n' {
-                self.next_line = self.next_line.saturating_add(1);
-                self.next_column = 1;
-            } else {
-                self.next_column = self.next_column.saturating_add(1);
-            }
-        }
-        Ok(byte)
-    }
-
-    fn raw_byte(&mut self) -> io::Result<Option<u8>> {
-        match self.encoding {
-            Encoding::Utf8 => self.utf8_byte(),
-            Encoding::Utf16Le | Encoding::Utf16Be => {
-                if self.decoded_at == self.decoded_len {
-                    let Some(c) = self.utf16_char()? else {
-                        return Ok(None);
-                    };
-                    self.decoded_len = c.encode_utf8(&mut self.decoded).len();
-                    self.decoded_at = 0;
-                }
-                let b = self.decoded[self.decoded_at];
-                self.decoded_at += 1;
-                Ok(Some(b))
-            }
-        }
-    }
-
-    fn utf8_byte(&mut self) -> io::Result<Option<u8>> {
+    pub(crate) fn peek(&mut self) -> io::Result<Option<u8>> {
         loop {
             match self.inner.fill_buf() {
-                Ok([]) => return Ok(None),
-                Ok([b, ..]) => {
-                    let b = *b;
-                    self.inner.consume(1);
-                    return Ok(Some(b));
-                }
+                Ok(buf) => return Ok(buf.first().copied()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
         }
     }
 
-    fn utf16_unit(&mut self) -> io::Result<Option<u16>> {
-        let Some(a) = self.utf8_byte()? else {
-            return Ok(None);
-        };
-        let Some(b) = self.utf8_byte()? else {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the UTF-16 text ends in the middle of a character",
-            ));
-        };
-        Ok(Some(match self.encoding {
-            Encoding::Utf16Be => u16::from_be_bytes([a, b]),
-            _ => u16::from_le_bytes([a, b]),
+    pub(crate) fn next_byte(&mut self) -> io::Result<Option<u8>> {
+        let byte = self.peek()?;
+        if let Some(b) = byte {
+            self.inner.consume(1);
+            self.last = self.next;
+            self.next.advance(b);
+        }
+        Ok(byte)
+    }
+}
+
+/// UTF-16 decoded to UTF-8 (an unpaired surrogate becomes U+FFFD).
+struct Utf16<R> {
+    inner: R,
+    big_endian: bool,
+    /// Decoded bytes not yet handed out.
+    pending: Vec<u8>,
+}
+
+impl<R: BufRead> Utf16<R> {
+    fn unit(&mut self) -> io::Result<Option<u16>> {
+        let mut pair = [0u8; 2];
+        let mut got = 0;
+        while got < 2 {
+            let n = self.inner.read(&mut pair[got..])?;
+            if n == 0 {
+                return match got {
+                    0 => Ok(None),
+                    _ => Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "the UTF-16 text ends in the middle of a character",
+                    )),
+                };
+            }
+            got += n;
+        }
+        Ok(Some(if self.big_endian {
+            u16::from_be_bytes(pair)
+        } else {
+            u16::from_le_bytes(pair)
         }))
     }
+}
 
-    fn utf16_char(&mut self) -> io::Result<Option<char>> {
-        let Some(unit) = self.utf16_unit()? else {
-            return Ok(None);
-        };
-        if (0xD800..0xDC00).contains(&unit) {
-            let Some(low) = self.utf16_unit()? else {
-                return Ok(Some(char::REPLACEMENT_CHARACTER));
+impl<R: BufRead> Read for Utf16<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pending.len() < buf.len() {
+            let Some(unit) = self.unit()? else { break };
+            let c = if (0xD800..0xDC00).contains(&unit) {
+                match self.unit()? {
+                    Some(low) => char::decode_utf16([unit, low])
+                        .next()
+                        .and_then(Result::ok)
+                        .unwrap_or(char::REPLACEMENT_CHARACTER),
+                    None => char::REPLACEMENT_CHARACTER,
+                }
+            } else {
+                char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER)
             };
-            let decoded = char::decode_utf16([unit, low])
-                .next()
-                .and_then(Result::ok)
-                .unwrap_or(char::REPLACEMENT_CHARACTER);
-            return Ok(Some(decoded));
+            let mut utf8 = [0u8; 4];
+            self.pending
+                .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
         }
-        Ok(Some(
-            char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER),
-        ))
+        let n = self.pending.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.pending[..n]);
+        self.pending.drain(..n);
+        Ok(n)
     }
 }
 
@@ -176,9 +167,9 @@ mod tests {
     use super::*;
 
     fn all(bytes: &[u8]) -> Vec<u8> {
-        let mut source = Source::new(bytes).unwrap();
+        let mut cursor = Cursor::new(bytes).unwrap();
         let mut out = Vec::new();
-        while let Some(b) = source.next_byte().unwrap() {
+        while let Some(b) = cursor.next_byte().unwrap() {
             out.push(b);
         }
         out
@@ -201,11 +192,19 @@ mod tests {
 
     #[test]
     fn counts_lines_and_columns() {
-        let mut source = Source::new(&b"ab\ncd"[..]).unwrap();
+        let mut cursor = Cursor::new(&b"ab\ncd"[..]).unwrap();
         for _ in 0..4 {
-            source.next_byte().unwrap();
+            cursor.next_byte().unwrap();
         }
-        assert_eq!(source.position(), Pos { line: 2, column: 1 });
-        assert_eq!(source.next_position(), Pos { line: 2, column: 2 });
+        assert_eq!(cursor.last, Pos { line: 2, column: 1 });
+        assert_eq!(cursor.next, Pos { line: 2, column: 2 });
+        assert_eq!(
+            Pos { line: 3, column: 5 }.offset(1, 3),
+            Pos { line: 3, column: 7 }
+        );
+        assert_eq!(
+            Pos { line: 3, column: 5 }.offset(2, 3),
+            Pos { line: 4, column: 3 }
+        );
     }
 }

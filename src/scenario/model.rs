@@ -278,7 +278,10 @@ pub enum Action {
 pub enum SprayTarget {
     User(usize),
     /// Member `n` (1-based) of population `population`.
-    Member { population: usize, n: u32 },
+    Member {
+        population: usize,
+        n: u32,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -28,10 +28,16 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         .collect();
     let users = r.users(spec.users);
     tenant.conditional_access = r.conditional_access(ca_specs, &users, spec.seed);
+    let mut periods = Vec::new();
     let mut populations: Vec<Population> = spec
         .populations
         .into_iter()
-        .filter_map(|p| r.population(p, &custom_apps))
+        .filter_map(|p| {
+            let at = p.sign_ins.over.referenced;
+            let population = r.population(p, &custom_apps)?;
+            periods.push(at);
+            Some(population)
+        })
         .collect();
     let (start, steps) = match spec.timeline {
         Some(timeline) => {
@@ -43,10 +49,18 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
             Vec::new(),
         ),
     };
-    for p in &mut populations {
+    for (p, at) in populations.iter_mut().zip(periods) {
         let (from, over) = (p.from_ticks, p.over_ticks);
         if let Some(rhythm) = &mut p.rhythm {
             rhythm.lay_out(start, from, over);
+            if rhythm.total_ticks == 0 {
+                r.error(
+                    at,
+                    "this period has no working hours on a weekday",
+                    "no working time",
+                    "lengthen `over`, move `from`, or check `hours` and `utc_offset`",
+                );
+            }
         }
     }
     let faults = spec.faults.map(|f| r.faults(f)).unwrap_or_default();
@@ -310,11 +324,12 @@ impl Resolver<'_> {
                 enabled: spec.enabled.unwrap_or(true),
                 mfa: match spec.mfa {
                     None | Some(UserMfaSpec::On(false)) => None,
-                    Some(UserMfaSpec::On(true)) | Some(UserMfaSpec::Method(MfaMethodSpec::Push)) => {
-                        Some(MfaMethod::Push)
-                    }
+                    Some(UserMfaSpec::On(true))
+                    | Some(UserMfaSpec::Method(MfaMethodSpec::Push)) => Some(MfaMethod::Push),
                     Some(UserMfaSpec::Method(MfaMethodSpec::Sms)) => Some(MfaMethod::Sms),
-                    Some(UserMfaSpec::Method(MfaMethodSpec::PhoneCall)) => Some(MfaMethod::PhoneCall),
+                    Some(UserMfaSpec::Method(MfaMethodSpec::PhoneCall)) => {
+                        Some(MfaMethod::PhoneCall)
+                    }
                     Some(UserMfaSpec::Method(MfaMethodSpec::Oath)) => Some(MfaMethod::Oath),
                 },
             });
@@ -490,6 +505,18 @@ impl Resolver<'_> {
                             "write e.g. `every: 10s`",
                         );
                     }
+                    // Keeps every instant far from overflow, as `MAX_DURATION_TICKS` promises.
+                    let last = i128::from(at)
+                        + i128::from(r.count.value.saturating_sub(1))
+                            * i128::from(r.every.value.ticks());
+                    if last > i128::from(super::values::MAX_DURATION_TICKS) {
+                        self.error(
+                            r.count.referenced,
+                            "the last repetition would come more than 100 years after the start",
+                            "too many for `every`",
+                            "a scenario spans at most 100 years: lower `count` or `every`",
+                        );
+                    }
                     Repeat {
                         count: r.count.value,
                         every_ticks: r.every.value.ticks(),
@@ -568,7 +595,10 @@ impl Resolver<'_> {
         if spec.mfa.is_some() && users[user].mfa.is_none() {
             self.error(
                 spec.user.referenced,
-                format!("user `{}` has no MFA, so no prompt to deny", spec.user.value),
+                format!(
+                    "user `{}` has no MFA, so no prompt to deny",
+                    spec.user.value
+                ),
                 "no `mfa` on this user",
                 "add `mfa: true` to the user, or remove the step's `mfa`",
             );
@@ -606,26 +636,30 @@ impl Resolver<'_> {
             .filter_map(|u| self.user_index(u, users).map(SprayTarget::User))
             .collect();
         match (&spec.population, &spec.members) {
-            (Some(name), members) => {
-                match populations.iter().position(|p| p.name == name.value) {
-                    Some(index) => {
-                        let count = members.as_ref().map_or(populations[index].count, |m| {
-                            m.value.min(populations[index].count)
-                        });
-                        targets.extend((1..=count).map(|n| SprayTarget::Member {
-                            population: index,
-                            n,
-                        }));
-                    }
-                    None => {
-                        let help = match suggest(&name.value, populations.iter().map(|p| p.name.as_str())) {
+            (Some(name), members) => match populations.iter().position(|p| p.name == name.value) {
+                Some(index) => {
+                    let count = members.as_ref().map_or(populations[index].count, |m| {
+                        m.value.min(populations[index].count)
+                    });
+                    targets.extend((1..=count).map(|n| SprayTarget::Member {
+                        population: index,
+                        n,
+                    }));
+                }
+                None => {
+                    let help =
+                        match suggest(&name.value, populations.iter().map(|p| p.name.as_str())) {
                             Some(best) => format!("did you mean `{best}`?"),
                             None => "declare it under `populations:`".into(),
                         };
-                        self.error(name.referenced, format!("unknown population `{}`", name.value), "unknown population", help);
-                    }
+                    self.error(
+                        name.referenced,
+                        format!("unknown population `{}`", name.value),
+                        "unknown population",
+                        help,
+                    );
                 }
-            }
+            },
             (None, Some(members)) => self.error(
                 members.referenced,
                 "`members` counts members of a population",
@@ -923,7 +957,9 @@ impl Resolver<'_> {
         let mut policies = Vec::new();
         for spec in specs {
             for country in spec.countries.iter().chain(&spec.except_countries) {
-                if !(country.value.len() == 2 && country.value.chars().all(|c| c.is_ascii_uppercase())) {
+                if !(country.value.len() == 2
+                    && country.value.chars().all(|c| c.is_ascii_uppercase()))
+                {
                     self.error(
                         country.referenced,
                         format!("`{}` is not a two-letter country code", country.value),
@@ -940,8 +976,17 @@ impl Resolver<'_> {
                     "split it into two policies",
                 );
             }
-            let apps = spec.apps.iter().filter_map(|a| self.app(a, &[])).map(|a| a.display_name).collect();
-            let policy_users = spec.users.iter().filter_map(|u| self.user_index(u, users)).collect();
+            let apps = spec
+                .apps
+                .iter()
+                .filter_map(|a| self.app(a, &[]))
+                .map(|a| a.display_name)
+                .collect();
+            let policy_users = spec
+                .users
+                .iter()
+                .filter_map(|u| self.user_index(u, users))
+                .collect();
             let id = match &spec.id {
                 Some(id) => {
                     self.guid(id, "policy id");
@@ -1107,4 +1152,43 @@ pub fn is_guid(text: &str) -> bool {
             .iter()
             .zip([8, 4, 4, 4, 12])
             .all(|(g, len)| g.len() == len && g.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    const SCENARIO: &str = "
+tenant: { domain: x.com }
+users:
+  - { id: a, upn: a@x.com, display_name: A, password: p, home: { ip: 10.0.0.1, country: JP } }
+timeline:
+  start: 2025-03-17T15:00:00Z
+  steps:
+    - at: 1d
+      repeat: { count: COUNT, every: 36500d }
+      sign_in: { user: a, app: OfficeHome }
+";
+
+    /// Found by reasoning while fuzzing: `count` times `every` was unbounded, and the
+    /// simulator's `at + every` overflowed (a panic with overflow checks on).
+    #[test]
+    fn repetitions_past_100_years_are_rejected_instead_of_overflowing() {
+        let text = SCENARIO.replace("COUNT", "400");
+        let error = crate::scenario::load_str(Path::new("r.yaml"), &text).unwrap_err();
+        assert!(
+            error
+                .render()
+                .starts_with("r.yaml:9:24: the last repetition would come more than 100 years")
+        );
+
+        let text = SCENARIO.replace("COUNT", "2");
+        let scenario = crate::scenario::load_str(Path::new("r.yaml"), &text).unwrap();
+        assert_eq!(
+            crate::sim::simulate(&scenario)
+                .filter(|i| i.record.is_some())
+                .count(),
+            4
+        );
+    }
 }

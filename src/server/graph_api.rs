@@ -331,7 +331,10 @@ fn select(value: serde_json::Value, properties: Option<&[String]>) -> serde_json
 fn next_link(base: &str, name: &str, options: &QueryOptions, skiptoken: &str) -> String {
     let mut link = format!("{base}/auditLogs/{name}?");
     if let Some(filter) = &options.filter_text {
-        link.push_str(&format!("$filter={}&", crate::graph::encode_query_value(filter)));
+        link.push_str(&format!(
+            "$filter={}&",
+            crate::graph::encode_query_value(filter)
+        ));
     }
     if options.order == Order::OldestFirst {
         let time = if name == "signIns" {
@@ -342,12 +345,14 @@ fn next_link(base: &str, name: &str, options: &QueryOptions, skiptoken: &str) ->
         link.push_str(&format!("$orderby={time}%20asc&"));
     }
     if let Some(select) = &options.select {
-        link.push_str(&format!("$select={}&", crate::graph::encode_query_value(&select.join(","))));
+        link.push_str(&format!(
+            "$select={}&",
+            crate::graph::encode_query_value(&select.join(","))
+        ));
     }
     link.push_str(&format!("$top={}&$skiptoken={skiptoken}", options.top));
     link
 }
-
 
 fn one(
     tenant: &TenantState,

@@ -9,6 +9,9 @@ mod schedule;
 mod sspr;
 mod streams;
 
+#[cfg(test)]
+mod behaviour_tests;
+
 pub use lockout::{LockoutCounter, LockoutDecision, PasswordCheck, lockout_duration};
 pub use records::user_agent;
 pub use schedule::{Origin, SimItem, Simulation};

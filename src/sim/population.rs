@@ -118,7 +118,9 @@ pub fn event_time(
         // Evenly over the working time only, mapped back onto the calendar.
         let slot = rhythm.total_ticks as f64 / f64::from(population.sign_ins_per_user);
         let working = ((f64::from(k) + place) * slot) as i64;
-        return start.plus_ticks(rhythm.place(working)).truncate_to_seconds();
+        return start
+            .plus_ticks(rhythm.place(working))
+            .truncate_to_seconds();
     }
     let slot = population.over_ticks as f64 / f64::from(population.sign_ins_per_user);
     let offset = ((f64::from(k) + place) * slot) as i64;

@@ -635,25 +635,41 @@ impl Simulation<'_> {
                 .filter(|(_, b)| **b)
                 .map(|(p, _)| p.display_name.as_str())
                 .collect();
-            let note = note.map(|n| format!("{n}; blocked by Conditional Access: {}", names.join(", ")));
+            let note =
+                note.map(|n| format!("{n}; blocked by Conditional Access: {}", names.join(", ")));
             rows.push((at, 53003, None, note));
         } else if let Some(mfa) = extra.mfa {
             rows.push((at, 50074, None, note.map(|n| format!("{n}; MFA prompt"))));
             let mut t = at;
             for i in 1..=mfa.deny {
                 t = t.plus_ticks(ticks_between_ms(rng, 4_000, 15_000));
-                rows.push((t, 500121, Some(catalog::MFA_DECLINED), Some(format!("MFA prompt denied ({i} of {})", mfa.deny))));
+                rows.push((
+                    t,
+                    500121,
+                    Some(catalog::MFA_DECLINED),
+                    Some(format!("MFA prompt denied ({i} of {})", mfa.deny)),
+                ));
             }
             for i in 1..=mfa.ignore {
                 t = t.plus_ticks(MFA_PROMPT_TIMEOUT_TICKS);
-                rows.push((t, 500121, Some(catalog::MFA_NO_RESPONSE), Some(format!("MFA prompt not answered ({i} of {})", mfa.ignore))));
+                rows.push((
+                    t,
+                    500121,
+                    Some(catalog::MFA_NO_RESPONSE),
+                    Some(format!("MFA prompt not answered ({i} of {})", mfa.ignore)),
+                ));
             }
             if mfa.approve {
                 t = t.plus_ticks(ticks_between_ms(rng, 5_000, 20_000));
                 if stay_signed_in != StaySignedIn::NotAsked {
                     rows.push((t, 50140, None, None));
                 }
-                rows.push((t, 0, Some(catalog::MFA_COMPLETED), Some("MFA approved: signed in".into())));
+                rows.push((
+                    t,
+                    0,
+                    Some(catalog::MFA_COMPLETED),
+                    Some("MFA approved: signed in".into()),
+                ));
             }
         } else {
             if stay_signed_in != StaySignedIn::NotAsked {
@@ -686,6 +702,11 @@ impl Simulation<'_> {
             }
             if let Some(client_app) = extra.client_app {
                 row.client_app_used = Some(client_app.into());
+                // Basic authentication cannot carry an MFA claim: a legacy client's success
+                // has no MFA detail (UNSURE: the reference shows null as one of the values).
+                if code == 0 && details.is_none() && is_legacy_client(client_app) {
+                    row.status.additional_details = None;
+                }
             }
             if ca_failure {
                 row.conditional_access_status = Some("failure".into());
@@ -713,6 +734,13 @@ impl Simulation<'_> {
             );
         }
     }
+}
+
+/// Whether a `clientAppUsed` value is a legacy (basic authentication) client: anything but
+/// `Browser` and `Mobile Apps and Desktop clients` (reference 4.3).
+fn is_legacy_client(client_app: &str) -> bool {
+    !client_app.eq_ignore_ascii_case("Browser")
+        && !client_app.eq_ignore_ascii_case("Mobile Apps and Desktop clients")
 }
 
 /// How long an MFA push waits for an answer before it counts as not answered (UNSURE: the

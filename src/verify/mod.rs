@@ -432,11 +432,19 @@ impl<'e> Accumulator<'e> {
 
 /// The values at `path`, as one text (`a|b` for several).
 fn shown(view: &RecordView<'_>, path: &str) -> String {
-    view.values(path).iter().map(FieldValue::display).collect::<Vec<_>>().join("|")
+    view.values(path)
+        .iter()
+        .map(FieldValue::display)
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 fn key_of(view: &RecordView<'_>, paths: &[String]) -> String {
-    paths.iter().map(|p| shown(view, p)).collect::<Vec<_>>().join(", ")
+    paths
+        .iter()
+        .map(|p| shown(view, p))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The values a sequence looks at, as a short label: `50126`, or `result=failure, ...`.

@@ -111,12 +111,27 @@ fn each_rule_fires_on_the_scenario_built_for_it() {
     let rules = shipped_rules();
     let cases: &[(&str, &[&str])] = &[
         ("scenarios/user02-smart-lockout.yaml", &[LOCKOUT]),
-        ("scenarios/user03-sspr.yaml", &[SSPR_BLOCKED, SSPR_RESET, SSPR_STEP_FAILED]),
-        ("scenarios/detections/password-spray.yaml", &[SPRAY, BAD_PASSWORDS, LOCKOUT]),
-        ("scenarios/detections/brute-force.yaml", &[BAD_PASSWORDS, LOCKOUT]),
+        (
+            "scenarios/user03-sspr.yaml",
+            &[SSPR_BLOCKED, SSPR_RESET, SSPR_STEP_FAILED],
+        ),
+        (
+            "scenarios/detections/password-spray.yaml",
+            &[SPRAY, BAD_PASSWORDS, LOCKOUT],
+        ),
+        (
+            "scenarios/detections/brute-force.yaml",
+            &[BAD_PASSWORDS, LOCKOUT],
+        ),
         ("scenarios/detections/disabled-account.yaml", &[DISABLED]),
-        ("scenarios/detections/conditional-access-block.yaml", &[CA_BLOCK]),
-        ("scenarios/detections/legacy-authentication.yaml", &[LEGACY, ROPC]),
+        (
+            "scenarios/detections/conditional-access-block.yaml",
+            &[CA_BLOCK],
+        ),
+        (
+            "scenarios/detections/legacy-authentication.yaml",
+            &[LEGACY, ROPC],
+        ),
         (
             "scenarios/detections/mfa-fatigue.yaml",
             &[MFA_DENIED, MFA_INTERRUPTED, MFA_FLOOD, MFA_FATIGUE],
@@ -129,7 +144,10 @@ fn each_rule_fires_on_the_scenario_built_for_it() {
         }
         let results = run(&rules, &load(path));
         for title in *expected {
-            assert!(matches(&results, title) > 0, "{path}: `{title}` did not fire");
+            assert!(
+                matches(&results, title) > 0,
+                "{path}: `{title}` did not fire"
+            );
         }
     }
 }
@@ -138,7 +156,10 @@ fn each_rule_fires_on_the_scenario_built_for_it() {
 fn benign_traffic_stays_quiet() {
     let rules = shipped_rules();
     let mut benign = vec!["scenarios/user01-password-failures.yaml"];
-    if root().join("scenarios/detections/benign-noise.yaml").exists() {
+    if root()
+        .join("scenarios/detections/benign-noise.yaml")
+        .exists()
+    {
         benign.push("scenarios/detections/benign-noise.yaml");
     }
     for path in benign {
@@ -272,9 +293,18 @@ fn spray(n: u32) -> Scenario {
 fn correlations_fire_only_above_their_threshold() {
     let rules = shipped_rules();
     // More than 10 wrong passwords from one address.
-    assert_eq!(matches(&run(&rules, &wrong_passwords(10)), BAD_PASSWORDS), 0);
-    assert_eq!(matches(&run(&rules, &wrong_passwords(11)), BAD_PASSWORDS), 1);
-    assert_eq!(matches(&run(&rules, &wrong_passwords(13)), BAD_PASSWORDS), 3);
+    assert_eq!(
+        matches(&run(&rules, &wrong_passwords(10)), BAD_PASSWORDS),
+        0
+    );
+    assert_eq!(
+        matches(&run(&rules, &wrong_passwords(11)), BAD_PASSWORDS),
+        1
+    );
+    assert_eq!(
+        matches(&run(&rules, &wrong_passwords(13)), BAD_PASSWORDS),
+        3
+    );
     // More than 3 distinct users failing from one address within 10 minutes.
     assert_eq!(matches(&run(&rules, &spray(3)), SPRAY), 0);
     let four = run(&rules, &spray(4));
@@ -300,17 +330,30 @@ fn entralab() -> Command {
 #[test]
 fn detect_prints_a_report_per_rule() {
     let out = entralab()
-        .args(["detect", "--rules", "tests/data/sigma", "scenarios/user02-smart-lockout.yaml"])
+        .args([
+            "detect",
+            "--rules",
+            "tests/data/sigma",
+            "scenarios/user02-smart-lockout.yaml",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.starts_with("user02-smart-lockout (10 records): "), "{text}");
     assert!(
-        text.lines().any(|l| l.contains("FIRED") && l.contains(LOCKOUT) && l.contains(" 2 ")),
+        text.starts_with("user02-smart-lockout (10 records): "),
         "{text}"
     );
-    assert!(text.lines().any(|l| l.contains("quiet") && l.contains(SPRAY)), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("FIRED") && l.contains(LOCKOUT) && l.contains(" 2 ")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("quiet") && l.contains(SPRAY)),
+        "{text}"
+    );
     assert!(text.contains("records: "), "{text}");
 
     let out = entralab()
@@ -353,27 +396,50 @@ fn verify_joins_detections_into_its_reports() {
     let dir = tempfile::tempdir().unwrap();
     let junit = dir.path().join("report.xml");
     let out = entralab()
-        .args(["verify", "tests/data/detect/lockout-detections.yaml", "--rules", "tests/data/sigma"])
+        .args([
+            "verify",
+            "tests/data/detect/lockout-detections.yaml",
+            "--rules",
+            "tests/data/sigma",
+        ])
         .arg("--junit")
         .arg(&junit)
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{text}");
-    assert!(text.contains(&format!("PASS  detection `{LOCKOUT}` fires  [2 match(es)]")), "{text}");
-    assert!(text.contains(&format!("PASS  detection `{SPRAY}` stays quiet")) || text.contains("afd0878e"), "{text}");
+    assert!(
+        text.contains(&format!("PASS  detection `{LOCKOUT}` fires  [2 match(es)]")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("PASS  detection `{SPRAY}` stays quiet"))
+            || text.contains("afd0878e"),
+        "{text}"
+    );
     assert!(text.contains("6 passed, 0 failed"), "{text}");
     let xml = std::fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains(&format!("detection `{LOCKOUT}` fires")), "{xml}");
+    assert!(
+        xml.contains(&format!("detection `{LOCKOUT}` fires")),
+        "{xml}"
+    );
 
     // Without --rules the section is not checked, and a note says so.
     let out = entralab()
-        .args(["verify", "tests/data/detect/lockout-detections.yaml", "--format", "json"])
+        .args([
+            "verify",
+            "tests/data/detect/lockout-detections.yaml",
+            "--format",
+            "json",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("5 detection expectation(s) not checked: pass --rules DIR"), "{stderr}");
+    assert!(
+        stderr.contains("5 detection expectation(s) not checked: pass --rules DIR"),
+        "{stderr}"
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["passed"], 1);
 
@@ -394,13 +460,24 @@ fn verify_joins_detections_into_its_reports() {
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let outcomes = json["scenarios"][0]["outcomes"].as_array().unwrap();
-    let failed: Vec<&serde_json::Value> = outcomes.iter().filter(|o| o["passed"] == false).collect();
+    let failed: Vec<&serde_json::Value> =
+        outcomes.iter().filter(|o| o["passed"] == false).collect();
     assert_eq!(failed.len(), 3, "{outcomes:#?}");
     let failures = serde_json::to_string(&failed).unwrap();
-    assert!(failures.contains("expected 1..2 match(es), saw 6"), "{failures}");
-    assert!(failures.contains("no loaded rule has the id or title `No Such Rule`"), "{failures}");
+    assert!(
+        failures.contains("expected 1..2 match(es), saw 6"),
+        "{failures}"
+    );
+    assert!(
+        failures.contains("no loaded rule has the id or title `No Such Rule`"),
+        "{failures}"
+    );
     assert!(failures.contains("expected no match, saw 8"), "{failures}");
-    assert!(outcomes.iter().all(|o| o["records"] != "detections" || o["line"].as_u64() > Some(40)));
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o["records"] != "detections" || o["line"].as_u64() > Some(40))
+    );
 }
 
 #[test]
@@ -408,14 +485,78 @@ fn a_wrong_detections_section_is_reported_where_it_stands() {
     let dir = tempfile::tempdir().unwrap();
     let path = scenario_copy(
         dir.path(),
-        ("    - afd0878e-a87a-4004-b1d2-3a4fd4278b4f\n", "    - { rule: afd0878e-a87a-4004-b1d2-3a4fd4278b4f, count: 2 }\n    - Entra ID Sign-in Refused Because the Account Is Locked\n"),
+        (
+            "    - afd0878e-a87a-4004-b1d2-3a4fd4278b4f\n",
+            "    - { rule: afd0878e-a87a-4004-b1d2-3a4fd4278b4f, count: 2 }\n    - Entra ID Sign-in Refused Because the Account Is Locked\n",
+        ),
     );
     let out = entralab().arg("check").arg(&path).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("lockout.yaml:53:7: `quiet` takes no count"), "{stderr}");
     assert!(
-        stderr.contains(&format!("lockout.yaml:54:7: rule `{LOCKOUT}` is both in `fires` and in `quiet`")),
+        stderr.contains("lockout.yaml:53:7: `quiet` takes no count"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains(&format!(
+            "lockout.yaml:54:7: rule `{LOCKOUT}` is both in `fires` and in `quiet`"
+        )),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn detect_reads_exported_logs_too() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["eventhub", "loganalytics"] {
+        let out_dir = dir.path().join(format);
+        entralab()
+            .args([
+                "generate",
+                "scenarios/user02-smart-lockout.yaml",
+                "--format",
+                format,
+                "--out",
+            ])
+            .arg(&out_dir)
+            .assert()
+            .success();
+        let file = if format == "eventhub" {
+            "SignInLogs.json"
+        } else {
+            "SigninLogs.csv"
+        };
+        let out = entralab()
+            .args([
+                "detect",
+                "--rules",
+                "tests/data/sigma",
+                "--format",
+                "json",
+                "--logs",
+            ])
+            .arg(out_dir.join(file))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let source = &json["scenarios"][0];
+        assert_eq!(source["records"], 10);
+        let lockout = source["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["title"] == LOCKOUT)
+            .unwrap();
+        assert_eq!(lockout["matches"], 2, "{format}");
+        assert_eq!(
+            json["scenarios"].as_array().unwrap().len(),
+            1,
+            "no built-in labs with --logs"
+        );
+    }
 }

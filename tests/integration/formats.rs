@@ -343,6 +343,84 @@ fn log_analytics_rows_have_the_table_columns() {
     assert!(first_row.contains(",\"3/17/2025, 3:4"), "{first_row}");
 }
 
+#[test]
+fn non_interactive_sign_ins_get_their_own_category_and_table() {
+    let scenario = load(USER01);
+    let mut records = simulated(&scenario);
+    let Record::SignIn(first) = &mut records[0] else {
+        panic!("user01 starts with a sign-in")
+    };
+    first.is_interactive = Some(false);
+    first.user_display_name = None;
+    first.authentication_app_device_details = Some(serde_json::json!({"appVersion": "6.8"}));
+    let changed = (**first).clone();
+    let options = ExportOptions {
+        tenant_id: sim::tenant_id(&scenario),
+    };
+
+    let dir = tempfile::tempdir().unwrap();
+    let summary = export_all(Format::EventHub, dir.path(), &options, records.clone()).unwrap();
+    let names: Vec<String> = summary.files.iter().map(|f| file_name(f)).collect();
+    assert_eq!(
+        names,
+        [
+            "SignInLogs.json",
+            "NonInteractiveUserSignInLogs.json",
+            "AuditLogs.json"
+        ]
+    );
+    let text =
+        std::fs::read_to_string(dir.path().join("NonInteractiveUserSignInLogs.json")).unwrap();
+    assert!(
+        text.contains("\"category\":\"NonInteractiveUserSignInLogs\""),
+        "{text}"
+    );
+    let read = logfiles::read_path(dir.path().join("NonInteractiveUserSignInLogs.json")).unwrap();
+    assert_eq!(sign_in(&read[0]), &changed, "Event Hub keeps everything");
+
+    let dir = tempfile::tempdir().unwrap();
+    let summary = export_all(Format::LogAnalytics, dir.path(), &options, records).unwrap();
+    let names: Vec<String> = summary.files.iter().map(|f| file_name(f)).collect();
+    assert_eq!(
+        names,
+        [
+            "SigninLogs.ndjson",
+            "SigninLogs.csv",
+            "AADNonInteractiveUserSignInLogs.ndjson",
+            "AADNonInteractiveUserSignInLogs.csv",
+            "AuditLogs.ndjson",
+            "AuditLogs.csv"
+        ]
+    );
+    let text =
+        std::fs::read_to_string(dir.path().join("AADNonInteractiveUserSignInLogs.ndjson")).unwrap();
+    let row: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(row["Type"], "AADNonInteractiveUserSignInLogs");
+    assert_eq!(row["Category"], "NonInteractiveUserSignInLogs");
+    assert!(
+        row["Status"].is_string(),
+        "dynamic columns are strings in this table"
+    );
+    assert_eq!(row["UserDisplayName"], "", "string columns are never null");
+    for name in [
+        "AADNonInteractiveUserSignInLogs.ndjson",
+        "AADNonInteractiveUserSignInLogs.csv",
+    ] {
+        let read = logfiles::read_path(dir.path().join(name)).unwrap();
+        let got = sign_in(&read[0]);
+        assert_eq!(got.user_display_name.as_deref(), Some(""), "{name}");
+        assert_eq!(
+            got.authentication_app_device_details, None,
+            "{name}: no such column"
+        );
+        assert_eq!(
+            got,
+            &as_log_analytics_keeps_it(changed.clone(), true),
+            "{name}"
+        );
+    }
+}
+
 // ---- real-shaped exports -------------------------------------------------------------
 
 fn fixture(name: &str) -> PathBuf {

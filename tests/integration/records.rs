@@ -318,15 +318,24 @@ fn user03_each_flow_has_one_correlation_id() {
 fn every_sign_in_has_every_v1_property() {
     let (sign_ins, _) = records(&shipped("user01-password-failures"));
     let value = serde_json::to_value(&sign_ins[0]).unwrap();
-    assert_eq!(value.as_object().unwrap().len(), entralab::graph::SIGN_IN_PROPERTIES.len());
+    assert_eq!(
+        value.as_object().unwrap().len(),
+        entralab::graph::SIGN_IN_PROPERTIES.len()
+    );
     // The v1.0 properties of reference/graph-api.md 1.1, on the wire in the lab's order, then
     // the schema's.
     let text = serde_json::to_string(&sign_ins[0]).unwrap();
     let positions: Vec<usize> = entralab::graph::SIGN_IN_PROPERTIES
         .iter()
-        .map(|key| text.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("missing {key}")))
+        .map(|key| {
+            text.find(&format!("\"{key}\":"))
+                .unwrap_or_else(|| panic!("missing {key}"))
+        })
         .collect();
-    assert!(positions.windows(2).all(|w| w[0] < w[1]), "properties out of order: {text}");
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "properties out of order: {text}"
+    );
     assert_eq!(
         value["location"]["geoCoordinates"]["altitude"],
         serde_json::Value::Null
