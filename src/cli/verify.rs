@@ -99,14 +99,9 @@ pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
             None
         }
     };
-    let verdicts = run(
-        args,
-        &scenarios,
-        &users,
-        rules.as_ref(),
-        &mut |n| notes.push(n),
-        err,
-    )?;
+    let verdicts = run(args, &scenarios, &users, rules.as_ref(), &mut |n| {
+        notes.push(n)
+    });
     for note in &notes {
         writeln!(err, "{note}")?;
     }
@@ -175,18 +170,17 @@ fn run(
     users: &BTreeMap<String, String>,
     rules: Option<&RuleSet>,
     note: &mut dyn FnMut(String),
-    err: &mut dyn Write,
-) -> io::Result<Vec<Verdict>> {
+) -> Vec<Verdict> {
     let log = (args.verbose >= 2).then(|| {
         let hook: LogHook = Arc::new(|line: &str| eprintln!("{line}"));
         hook
     });
     let against: Vec<&str> = args.against.iter().map(String::as_str).collect();
-    Ok(match against.as_slice() {
+    match against.as_slice() {
         ["mock"] => {
             let mock = match Mock::start(scenarios) {
                 Ok(mock) => mock,
-                Err(e) => return Ok(vec![verdict_of(e)]),
+                Err(e) => return vec![verdict_of(e)],
             };
             if args.verbose >= 1 {
                 note(format!("mock Graph on {}", mock.base()));
@@ -208,10 +202,10 @@ fn run(
                 Some(path) => match std::fs::read(path) {
                     Ok(pem) => Some(pem),
                     Err(e) => {
-                        return Ok(vec![Verdict::BadInput(format!(
+                        return vec![Verdict::BadInput(format!(
                             "cannot read {}: {e}",
                             path.display()
-                        ))]);
+                        ))];
                     }
                 },
                 None => None,
@@ -219,7 +213,7 @@ fn run(
             let live = match Live::from_env(args.authority.clone(), args.graph_url.clone(), ca_cert)
             {
                 Ok(live) => live,
-                Err(e) => return Ok(vec![verdict_of(e)]),
+                Err(e) => return vec![verdict_of(e)],
             };
             let label = format!(
                 "live {}",
@@ -241,12 +235,16 @@ fn run(
         files => {
             let mut records = Vec::new();
             for file in files {
-                match read_files_pending(std::path::Path::new(file)) {
-                    Ok(mut read) => records.append(&mut read),
-                    Err(e) => {
-                        writeln!(err, "error: {e}")?;
-                        return Ok(vec![Verdict::BadInput(format!("cannot read {file}"))]);
+                match crate::logfiles::read_path(std::path::Path::new(file)) {
+                    Ok(mut read) => {
+                        // Files come newest first (Graph) or oldest first (streams): make each
+                        // oldest first, so records of one instant keep the order they happened.
+                        if newest_first(&read) {
+                            read.reverse();
+                        }
+                        records.append(&mut read);
                     }
+                    Err(e) => return vec![Verdict::BadInput(e.to_string())],
                 }
             }
             let records: Vec<_> = records
@@ -263,13 +261,13 @@ fn run(
                     let mut outcomes = verify::verify(
                         &s.expectations,
                         &records,
-                        true,
+                        false,
                         &Context {
                             start: args.since.unwrap_or(s.start),
                             users,
                         },
                     );
-                    outcomes.extend(detections(rules, s, &records, true));
+                    outcomes.extend(detections(rules, s, &records, false));
                     Verdict::Report(ScenarioReport::new(
                         s.name.clone(),
                         description.clone(),
@@ -278,7 +276,16 @@ fn run(
                 })
                 .collect()
         }
-    })
+    }
+}
+
+/// Whether records run newest first: decided by the first two that differ in time.
+fn newest_first(records: &[crate::graph::Record]) -> bool {
+    records
+        .windows(2)
+        .map(|w| w[0].time().cmp(&w[1].time()))
+        .find(|o| o.is_ne())
+        == Some(std::cmp::Ordering::Greater)
 }
 
 /// Reads each scenario's records through a Graph client (the mock's or a live tenant's) and
@@ -402,12 +409,4 @@ fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     DurationValue::parse(text).map(|d| Duration::from_nanos(d.ticks() as u64 * 100))
-}
-
-// PENDING(logfiles): replaced by crate::logfiles::read_path when the readers land.
-fn read_files_pending(path: &std::path::Path) -> Result<Vec<crate::graph::Record>, String> {
-    Err(format!(
-        "{}: reading log files is not available yet",
-        path.display()
-    ))
 }

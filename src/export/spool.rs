@@ -87,14 +87,28 @@ struct Recent {
 
 impl Recent {
     /// Moves entry `i` to the front.
+    #[inline]
     fn promote(&mut self, i: usize) {
-        self.values[..=i].rotate_right(1);
+        if i > 0 {
+            let value = self.values[i];
+            self.values.copy_within(0..i, 1);
+            self.values[0] = value;
+        }
     }
 
+    #[inline]
     fn insert(&mut self, value: (usize, usize)) {
-        self.len = (self.len + 1).min(RECENT);
-        self.values[..self.len].rotate_right(1);
+        self.values.copy_within(0..RECENT - 1, 1);
         self.values[0] = value;
+        self.len = (self.len + 1).min(RECENT);
+    }
+
+    /// The entry of `chunk` equal to `value`.
+    #[inline]
+    fn find(&self, chunk: &[u8], value: &[u8]) -> Option<usize> {
+        self.values[..self.len]
+            .iter()
+            .position(|&(at, len)| len == value.len() && chunk.get(at..at + len) == Some(value))
     }
 }
 
@@ -202,6 +216,9 @@ impl ReversingSpool {
                 });
             }
         }
+        // At most a code and a length per value, and the values.
+        self.buffer
+            .reserve(parts.values.len() + parts.value_ends.len() * 4);
         if open.places.len() < parts.value_ends.len() {
             open.places
                 .resize(parts.value_ends.len(), Recent::default());
@@ -210,11 +227,7 @@ impl ReversingSpool {
         for (place, &end) in open.places.iter_mut().zip(&parts.value_ends) {
             let value = &parts.values[start..end];
             start = end;
-            let chunk = &self.buffer[base..];
-            let hit = place.values[..place.len]
-                .iter()
-                .position(|&(at, len)| &chunk[at..at + len] == value);
-            match hit {
+            match place.find(&self.buffer[base..], value) {
                 Some(i) => {
                     self.buffer.push(i as u8);
                     place.promote(i);

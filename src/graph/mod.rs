@@ -9,6 +9,7 @@ pub mod paths;
 mod query_text;
 mod sign_in;
 pub(crate) mod timestamp;
+mod wire;
 
 pub use beta::{
     BETA_SIGN_IN_PROPERTIES, DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES, beta_sign_in,
@@ -25,6 +26,7 @@ pub use sign_in::{
     SignInStatus,
 };
 pub use timestamp::{Precision, Timestamp, TimestampError};
+pub use wire::write_sign_in;
 
 use serde::Serialize;
 use std::sync::Arc;

@@ -9,7 +9,7 @@ use crate::graph::{
     SIGN_IN_PROPERTIES, SignIn,
 };
 use serde_json::{Map, Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 /// What one object turned out to be.
@@ -138,10 +138,17 @@ struct Fallback {
     identity: Option<Value>,
     country: Option<Value>,
     operation: Option<Value>,
+    result: Option<Value>,
     interactive: Option<bool>,
 }
 
-fn event_hub(object: Object) -> Result<Converted, String> {
+fn event_hub(mut object: Object) -> Result<Converted, String> {
+    // Taken out rather than cloned: it holds nearly everything.
+    let properties_key = object
+        .keys()
+        .find(|k| k.eq_ignore_ascii_case("properties"))
+        .cloned();
+    let properties = properties_key.and_then(|k| object.remove(&k));
     let field = |key: &str| get_ci(&object, key).filter(|v| !v.is_null()).cloned();
     let category = match get_ci(&object, "category") {
         None | Some(Value::Null) => None,
@@ -153,16 +160,16 @@ fn event_hub(object: Object) -> Result<Converted, String> {
             ));
         }
     };
-    let properties = match get_ci(&object, "properties") {
-        Some(Value::Object(p)) => p.clone(),
-        Some(Value::String(text)) => match serde_json::from_str(text) {
+    let properties = match properties {
+        Some(Value::Object(p)) => p,
+        Some(Value::String(text)) => match serde_json::from_str(&text) {
             Ok(Value::Object(p)) => p,
             _ => return Err("`properties`: expected an object (or a string holding one)".into()),
         },
         Some(other) => {
             return Err(format!(
                 "`properties`: expected an object, found {}",
-                describe(other)
+                describe(&other)
             ));
         }
         None => Object::new(),
@@ -188,6 +195,7 @@ fn event_hub(object: Object) -> Result<Converted, String> {
         identity: field("identity"),
         country: field("location"),
         operation: field("operationName"),
+        result: None,
         interactive: sign_in_category,
     };
     if is_sign_in {
@@ -195,9 +203,14 @@ fn event_hub(object: Object) -> Result<Converted, String> {
             .map(|s| Converted::Record(Record::SignIn(Box::new(s)), Shape::EventHub))
             .map_err(|e| format!("in `properties`: {e}"))
     } else if is_audit {
-        // The envelope's `resultType` is `Success`/`Failure` (or a number) for audits, not a
-        // sign-in code: only `properties.result` counts.
-        fallback.code = None;
+        // The envelope's `resultType` of an audit is its result (`Success`, `success`), not a
+        // sign-in code.
+        fallback.result = fallback
+            .code
+            .take()
+            .and_then(|v| v.as_str().map(str::to_ascii_lowercase))
+            .filter(|r| matches!(r.as_str(), "success" | "failure" | "timeout"))
+            .map(Value::String);
         graph_audit(properties, &fallback)
             .map(|a| Converted::Record(Record::Audit(Box::new(a)), Shape::EventHub))
             .map_err(|e| format!("in `properties`: {e}"))
@@ -215,8 +228,14 @@ fn event_hub(object: Object) -> Result<Converted, String> {
 
 /// Every property name of the Graph resources, for fixing the case of keys
 /// (`errorcode` -> `errorCode`), as some pipelines lower-case them.
-fn canonical_names() -> &'static HashMap<String, &'static str> {
-    static NAMES: OnceLock<HashMap<String, &'static str>> = OnceLock::new();
+struct Names {
+    canonical: HashSet<&'static str>,
+    /// Lower-cased spelling -> Graph's.
+    lower: HashMap<String, &'static str>,
+}
+
+fn canonical_names() -> &'static Names {
+    static NAMES: OnceLock<Names> = OnceLock::new();
     NAMES.get_or_init(|| {
         const NESTED: &[&str] = &[
             "errorCode",
@@ -258,13 +277,18 @@ fn canonical_names() -> &'static HashMap<String, &'static str> {
             "value",
             "id",
         ];
-        SIGN_IN_PROPERTIES
+        let canonical: HashSet<&'static str> = SIGN_IN_PROPERTIES
             .iter()
             .chain(BETA_SIGN_IN_PROPERTIES)
             .chain(DIRECTORY_AUDIT_PROPERTIES)
             .chain(NESTED)
+            .copied()
+            .collect();
+        let lower = canonical
+            .iter()
             .map(|name| (name.to_ascii_lowercase(), *name))
-            .collect()
+            .collect();
+        Names { canonical, lower }
     })
 }
 
@@ -281,8 +305,10 @@ fn canonicalize_object(object: &mut Object) {
     let names = canonical_names();
     let misspelt: Vec<(String, &'static str)> = object
         .keys()
+        .filter(|k| !names.canonical.contains(k.as_str()))
         .filter_map(|k| {
             names
+                .lower
                 .get(&k.to_ascii_lowercase())
                 .filter(|canonical| **canonical != k.as_str())
                 .map(|canonical| (k.clone(), *canonical))
@@ -403,12 +429,7 @@ fn boolean(value: &Value) -> Option<Option<bool>> {
 }
 
 fn graph_sign_in(mut object: Object, fallback: &Fallback) -> Result<SignIn, String> {
-    if object
-        .keys()
-        .any(|k| !SIGN_IN_PROPERTIES.contains(&k.as_str()))
-    {
-        canonicalize_object(&mut object);
-    }
+    canonicalize_object(&mut object);
     require_id(&mut object)?;
     normalise_time(&mut object, "createdDateTime", &fallback.time)?;
     fill(&mut object, "userDisplayName", &fallback.identity);
@@ -475,17 +496,13 @@ fn graph_sign_in(mut object: Object, fallback: &Fallback) -> Result<SignIn, Stri
 }
 
 fn graph_audit(mut object: Object, fallback: &Fallback) -> Result<DirectoryAudit, String> {
-    if object
-        .keys()
-        .any(|k| !DIRECTORY_AUDIT_PROPERTIES.contains(&k.as_str()))
-    {
-        canonicalize_object(&mut object);
-    }
+    canonicalize_object(&mut object);
     require_id(&mut object)?;
     normalise_time(&mut object, "activityDateTime", &fallback.time)?;
     fill(&mut object, "activityDisplayName", &fallback.operation);
     fill(&mut object, "correlationId", &fallback.correlation);
     fill(&mut object, "resultReason", &fallback.description);
+    fill(&mut object, "result", &fallback.result);
     // The older documented shape has `"result": 0` (the operationResult enum's index).
     if let Some(Value::Number(n)) = object.get("result") {
         let name = match n.as_i64() {

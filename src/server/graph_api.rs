@@ -7,7 +7,7 @@ use super::state::{AppState, TenantState};
 use super::token::TokenError;
 use crate::graph::{
     BETA_SIGN_IN_PROPERTIES, DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES, Timestamp,
-    beta_sign_in,
+    beta_sign_in, write_sign_in,
 };
 use crate::odata::{
     DIRECTORY_AUDIT, Order, QueryError, QueryOptions, SIGN_IN, SIGN_IN_BETA, Schema,
@@ -15,7 +15,6 @@ use crate::odata::{
 use crate::store::{Collection, Page, Timed};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use serde::Serialize;
 use std::sync::atomic::Ordering;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,15 +261,22 @@ fn list(
                         Version::V1 => serde_json::to_value(s).expect("records serialize"),
                         Version::Beta => beta_sign_in(s),
                     },
+                    write_sign_in,
                 )
             }),
         Kind::Audits => store
             .audits
             .page(&options, latest, |i, r| visible(i, r.activity_date_time))
             .map(|page| {
-                render(&page, &options, request, base, "directoryAudits", |a| {
-                    serde_json::to_value(a).expect("records serialize")
-                })
+                render(
+                    &page,
+                    &options,
+                    request,
+                    base,
+                    "directoryAudits",
+                    |a| serde_json::to_value(a).expect("records serialize"),
+                    |out, a| serde_json::to_writer(out, a).expect("records serialize"),
+                )
             }),
     };
     match body {
@@ -280,13 +286,15 @@ fn list(
 }
 
 /// A collection page: `@odata.context`, `@odata.nextLink` when there is more, `value`.
-fn render<T: Serialize>(
+/// `write` appends a record's v1.0 JSON (serde_json's bytes) when no `$select` applies.
+fn render<T>(
     page: &Page<'_, T>,
     options: &QueryOptions,
     request: &GraphRequest<'_>,
     base: &str,
     name: &str,
     to_value: impl Fn(&T) -> serde_json::Value,
+    write: impl Fn(&mut Vec<u8>, &T),
 ) -> Vec<u8> {
     let mut body = Vec::with_capacity(256 + page.items.len() * 1600);
     body.extend_from_slice(
@@ -305,7 +313,7 @@ fn render<T: Serialize>(
             body.push(b',');
         }
         if plain {
-            serde_json::to_writer(&mut body, item).expect("records serialize");
+            write(&mut body, item);
         } else {
             let value = select(to_value(item), options.select.as_deref());
             serde_json::to_writer(&mut body, &value).expect("values serialize");

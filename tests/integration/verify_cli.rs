@@ -214,3 +214,67 @@ fn live_without_credentials_or_reachable_host_says_why() {
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(!stderr.contains("s3cr3t-value"));
 }
+
+#[test]
+fn generate_then_verify_against_the_files_passes_in_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    for format in ["graph", "ndjson", "eventhub", "loganalytics"] {
+        for lab in [
+            "user01-password-failures",
+            "user02-smart-lockout",
+            "user03-sspr",
+        ] {
+            let out = dir.path().join(format!("{lab}-{format}"));
+            let scenario = format!("scenarios/{lab}.yaml");
+            let generated = entralab()
+                .args(["generate", &scenario, "--format", format, "--out"])
+                .arg(&out)
+                .output()
+                .unwrap();
+            assert!(
+                generated.status.success(),
+                "{}",
+                String::from_utf8_lossy(&generated.stderr)
+            );
+            let mut files: Vec<_> = std::fs::read_dir(&out)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                // A Log Analytics export holds each table twice (JSON lines and CSV): read one.
+                .filter(|p| format != "loganalytics" || p.extension().is_some_and(|e| e == "csv"))
+                .collect();
+            files.sort();
+            let output = entralab()
+                .args(["verify", &scenario, "--against"])
+                .args(&files)
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8(output.stdout).unwrap();
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{format} {lab}: {stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert!(stdout.ends_with(" passed, 0 failed\n"), "{stdout}");
+        }
+    }
+}
+
+#[test]
+fn a_missing_or_broken_file_is_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"value\": [ {\"id\": 1,, ] }").unwrap();
+    let output = entralab()
+        .args([
+            "verify",
+            "scenarios/user01-password-failures.yaml",
+            "--against",
+        ])
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("broken.json:1:"), "{stderr}");
+}
