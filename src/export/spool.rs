@@ -78,37 +78,62 @@ struct Skeleton {
     holes: Vec<usize>,
 }
 
-/// The most recent values of one place, most recent first, as (offset, length) in the chunk.
+/// The most recent values of one place, most recent first: where each is in the chunk, and
+/// (when encoding) a fingerprint that rules most unequal values out without comparing them.
 #[derive(Clone, Copy, Default)]
 struct Recent {
-    values: [(usize, usize); RECENT],
+    values: [Entry; RECENT],
     len: usize,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Entry {
+    at: u32,
+    len: u32,
+    fingerprint: u64,
 }
 
 impl Recent {
     /// Moves entry `i` to the front.
     #[inline]
-    fn promote(&mut self, i: usize) {
-        if i > 0 {
-            let value = self.values[i];
-            self.values.copy_within(0..i, 1);
-            self.values[0] = value;
+    fn promote(&mut self, mut i: usize) {
+        let entry = self.values[i];
+        while i > 0 {
+            self.values[i] = self.values[i - 1];
+            i -= 1;
         }
+        self.values[0] = entry;
     }
 
     #[inline]
-    fn insert(&mut self, value: (usize, usize)) {
-        self.values.copy_within(0..RECENT - 1, 1);
-        self.values[0] = value;
+    fn insert(&mut self, entry: Entry) {
         self.len = (self.len + 1).min(RECENT);
+        self.promote(self.len - 1);
+        self.values[0] = entry;
     }
 
-    /// The entry of `chunk` equal to `value`.
+    /// The entry equal to `value`, which is in `chunk`.
     #[inline]
-    fn find(&self, chunk: &[u8], value: &[u8]) -> Option<usize> {
-        self.values[..self.len]
-            .iter()
-            .position(|&(at, len)| len == value.len() && chunk.get(at..at + len) == Some(value))
+    fn find(&self, chunk: &[u8], value: &[u8], fingerprint: u64) -> Option<usize> {
+        self.values[..self.len].iter().position(|e| {
+            e.fingerprint == fingerprint
+                && e.len as usize == value.len()
+                && chunk.get(e.at as usize..(e.at + e.len) as usize) == Some(value)
+        })
+    }
+}
+
+/// The first and last eight bytes of a value, and its length.
+#[inline]
+fn fingerprint(value: &[u8]) -> u64 {
+    let word = |bytes: &[u8]| {
+        let mut word = [0; 8];
+        word[..bytes.len()].copy_from_slice(bytes);
+        u64::from_le_bytes(word)
+    };
+    match value.len() {
+        0..=8 => word(value) ^ value.len() as u64,
+        len => word(&value[..8]) ^ word(&value[len - 8..]).rotate_left(29) ^ len as u64,
     }
 }
 
@@ -227,7 +252,8 @@ impl ReversingSpool {
         for (place, &end) in open.places.iter_mut().zip(&parts.value_ends) {
             let value = &parts.values[start..end];
             start = end;
-            match place.find(&self.buffer[base..], value) {
+            let fingerprint = fingerprint(value);
+            match place.find(&self.buffer[base..], value, fingerprint) {
                 Some(i) => {
                     self.buffer.push(i as u8);
                     place.promote(i);
@@ -239,7 +265,16 @@ impl ReversingSpool {
                         self.buffer.push(LONG);
                         write_varint(&mut self.buffer, value.len());
                     }
-                    place.insert((self.buffer.len() - base, value.len()));
+                    let at = self.buffer.len() - base;
+                    let (Ok(at), Ok(len)) = (u32::try_from(at), u32::try_from(at + value.len()))
+                    else {
+                        return Err(io::Error::other("a record too large to spool"));
+                    };
+                    place.insert(Entry {
+                        at,
+                        len: len - at,
+                        fingerprint,
+                    });
                     self.buffer.extend_from_slice(value);
                 }
             }
@@ -390,26 +425,32 @@ fn decode_chunk(
             json.extend_from_slice(skeleton.get(written..hole).ok_or_else(corrupt)?);
             written = hole;
             let code = reader.byte()?;
-            let (at, len) = if code < SHORT {
+            let value = if code < SHORT {
                 let i = usize::from(code);
                 if i >= place.len {
                     return Err(corrupt());
                 }
-                let value = place.values[i];
+                let entry = place.values[i];
                 place.promote(i);
-                value
+                &chunk[entry.at as usize..(entry.at + entry.len) as usize]
             } else {
                 let len = if code == LONG {
                     reader.varint()?
                 } else {
                     usize::from(code - SHORT)
                 };
-                let value = (reader.at, len);
-                reader.take(len)?;
-                place.insert(value);
+                let at = reader.at;
+                let value = reader.take(len)?;
+                // The encoder made sure offsets fit.
+                let entry = Entry {
+                    at: at as u32,
+                    len: len as u32,
+                    fingerprint: 0,
+                };
+                place.insert(entry);
                 value
             };
-            json.extend_from_slice(&chunk[at..at + len]);
+            json.extend_from_slice(value);
         }
         json.extend_from_slice(&skeleton[written..]);
         ends.push(json.len());

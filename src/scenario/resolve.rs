@@ -92,6 +92,12 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
     })
 }
 
+/// SSPR mistakes of one kind in one attempt: each leaves a timeline note, so the number is
+/// bounded to keep memory small.
+const MAX_SSPR_MISTAKES: u32 = 10_000;
+/// Members of one population: the schedule holds one entry per member.
+const MAX_POPULATION: u32 = 10_000_000;
+
 pub(super) struct Resolver<'a> {
     file: &'a SourceFile,
     errors: Vec<ScenarioError>,
@@ -761,12 +767,27 @@ impl Resolver<'_> {
                 .unwrap_or(SsprMethod::Sms),
         };
         let client = self.context(&spec.client, Some(&users[user].home), spec.user.referenced)?;
+        let mut mistakes = |count: &Option<Spanned<u32>>| match count {
+            Some(count) if count.value > MAX_SSPR_MISTAKES => {
+                self.error(
+                    count.referenced,
+                    format!("{} mistakes in one SSPR attempt is more than entralab simulates", count.value),
+                    "too many",
+                    format!("at most {MAX_SSPR_MISTAKES}; split the attempt into steps"),
+                );
+                0
+            }
+            Some(count) => count.value,
+            None => 0,
+        };
+        let (wrong_captcha, wrong_phone_number, wrong_codes) =
+            (mistakes(&spec.wrong_captcha), mistakes(&spec.wrong_phone_number), mistakes(&spec.wrong_codes));
         Some(SsprStep {
             user,
             method,
-            wrong_captcha: spec.wrong_captcha,
-            wrong_phone_number: spec.wrong_phone_number,
-            wrong_codes: spec.wrong_codes,
+            wrong_captcha,
+            wrong_phone_number,
+            wrong_codes,
             outcome: match spec.outcome {
                 None | Some(SsprOutcomeSpec::Reset) => SsprOutcome::Reset,
                 Some(SsprOutcomeSpec::Abandon) => SsprOutcome::Abandon,
@@ -784,6 +805,14 @@ impl Resolver<'_> {
                 "a population of 0 users",
                 "must be 1 or more",
                 "remove the population or give it a count",
+            );
+        }
+        if spec.count.value > MAX_POPULATION {
+            self.error(
+                spec.count.referenced,
+                format!("a population of {} users is more than entralab simulates", spec.count.value),
+                "too many",
+                format!("at most {MAX_POPULATION} per population; add sign-ins per user for more records"),
             );
         }
         let upn = self.template(&spec.upn);

@@ -364,12 +364,9 @@ pub enum StaySignedInSpec {
 pub struct SsprStepSpec {
     pub user: Spanned<String>,
     pub method: Option<Spanned<SsprMethod>>,
-    #[serde(default)]
-    pub wrong_captcha: u32,
-    #[serde(default)]
-    pub wrong_phone_number: u32,
-    #[serde(default)]
-    pub wrong_codes: u32,
+    pub wrong_captcha: Option<Spanned<u32>>,
+    pub wrong_phone_number: Option<Spanned<u32>>,
+    pub wrong_codes: Option<Spanned<u32>>,
     pub outcome: Option<SsprOutcomeSpec>,
     pub new_password: Option<String>,
     #[serde(default)]
