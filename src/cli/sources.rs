@@ -118,6 +118,8 @@ pub struct Mock {
     runtime: tokio::runtime::Runtime,
     running: server::Running,
     certificate: Certificate,
+    /// The first client made; later ones share its connections and TLS set-up.
+    first: std::cell::OnceCell<GraphClient>,
 }
 
 impl Mock {
@@ -130,22 +132,11 @@ impl Mock {
             .enable_all()
             .build()
             .map_err(|e| SourceError::Unreachable(format!("cannot start the mock: {e}")))?;
-        let config = ServerConfig {
-            tenants,
-            clock: Clock::System,
-        };
+        let config = ServerConfig { tenants, clock: Clock::System };
         let running = runtime
-            .block_on(server::start(
-                config,
-                ([127, 0, 0, 1], 0).into(),
-                Some(&certificate),
-            ))
+            .block_on(server::start(config, ([127, 0, 0, 1], 0).into(), Some(&certificate)))
             .map_err(|e| SourceError::Unreachable(format!("cannot start the mock: {e}")))?;
-        Ok(Mock {
-            runtime,
-            running,
-            certificate,
-        })
+        Ok(Mock { runtime, running, certificate, first: std::cell::OnceCell::new() })
     }
 
     pub fn base(&self) -> String {
@@ -153,31 +144,32 @@ impl Mock {
     }
 
     /// A client for the tenant of `scenario`, with its first app registration.
-    pub fn client(
-        &self,
-        scenario: &Scenario,
-        log: Option<LogHook>,
-    ) -> Result<GraphClient, SourceError> {
+    pub fn client(&self, scenario: &Scenario, log: Option<LogHook>) -> Result<GraphClient, SourceError> {
         let app = scenario.app_registrations.first().ok_or_else(|| {
-            SourceError::BadInput(format!("{} declares no app registration to read the mock with: add one under `app_registrations:`", scenario.source.display()))
+            SourceError::BadInput(format!(
+                "{} declares no app registration to read the mock with: add one under `app_registrations:`",
+                scenario.source.display()
+            ))
         })?;
-        let mut config = ClientConfig::new(
-            self.base(),
-            format!("{}/v1.0", self.base()),
-            sim::tenant_id(scenario),
-            app.client_id.clone(),
-            Secret::new(app.client_secret.clone()),
-        );
+        let tenant = sim::tenant_id(scenario);
+        let secret = Secret::new(app.client_secret.clone());
+        if let Some(first) = self.first.get() {
+            return Ok(first.for_tenant(&tenant, &app.client_id, secret)?);
+        }
+        let mut config = ClientConfig::new(self.base(), format!("{}/v1.0", self.base()), tenant, app.client_id.clone(), secret);
         config.extra_root_certificate_pem = Some(self.certificate.cert_pem.clone().into_bytes());
         config.log = log;
-        Ok(GraphClient::new(config)?)
+        let client = GraphClient::new(config)?;
+        let shared = client.for_tenant(&client.config().tenant_id, &app.client_id, Secret::new(app.client_secret.clone()))?;
+        let _ = self.first.set(client);
+        Ok(shared)
     }
 }
 
 impl Drop for Mock {
     fn drop(&mut self) {
+        // The runtime field is dropped after this, once the server has been told to stop.
         self.running.shutdown();
-        let _ = &self.runtime;
     }
 }
 

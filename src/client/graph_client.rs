@@ -1,6 +1,6 @@
 //! The blocking Graph client: token, paging, retries.
 
-use super::config::ClientConfig;
+use super::config::{ClientConfig, Secret};
 use super::error::ClientError;
 use super::retry::{Backoff, human, parse_retry_after};
 use super::token::{self, AccessToken};
@@ -82,6 +82,22 @@ impl GraphClient {
     /// Checks the URLs, loads the extra root certificate and builds the HTTP client. Sends
     /// nothing: the token is requested with the first Graph request.
     pub fn new(config: ClientConfig) -> Result<Self, ClientError> {
+        Self::build(config, None)
+    }
+
+    /// A client for another tenant or app of the same hosts, sharing this one's connections
+    /// and TLS set-up (building those is most of a client's cost).
+    pub fn for_tenant(&self, tenant_id: &str, client_id: &str, client_secret: Secret) -> Result<Self, ClientError> {
+        let config = ClientConfig {
+            tenant_id: tenant_id.to_string(),
+            client_id: client_id.to_string(),
+            client_secret,
+            ..self.config.clone()
+        };
+        Self::build(config, Some(self.http.clone()))
+    }
+
+    fn build(config: ClientConfig, http: Option<Client>) -> Result<Self, ClientError> {
         let authority = config.authority.trim_end_matches('/').to_string();
         let graph_base = config.graph_base.trim_end_matches('/').to_string();
         for (name, url) in [("authority", &authority), ("graph_base", &graph_base)] {
@@ -112,6 +128,10 @@ impl GraphClient {
         // The project uses rustls with ring (axum-server); reqwest is built without a provider.
         // Installing fails harmlessly when a default is already installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        if let Some(http) = http {
+            let backoff = Backoff::new(config.retry);
+            return Ok(GraphClient { config, http, graph_base, token_url, token: None, issued: Vec::new(), backoff });
+        }
         let mut builder = Client::builder()
             .user_agent(concat!("entralab/", env!("CARGO_PKG_VERSION")))
             .timeout(config.timeout)
