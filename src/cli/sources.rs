@@ -115,7 +115,8 @@ pub fn fetch_graph(
 /// The embedded mock: every scenario a tenant of one HTTPS server on an ephemeral loopback
 /// port, alive while this value is.
 pub struct Mock {
-    runtime: tokio::runtime::Runtime,
+    /// Runs the server; dropped after it, when the mock goes.
+    _runtime: tokio::runtime::Runtime,
     running: server::Running,
     certificate: Certificate,
     /// The first client made; later ones share its connections and TLS set-up.
@@ -136,7 +137,7 @@ impl Mock {
         let running = runtime
             .block_on(server::start(config, ([127, 0, 0, 1], 0).into(), Some(&certificate)))
             .map_err(|e| SourceError::Unreachable(format!("cannot start the mock: {e}")))?;
-        Ok(Mock { runtime, running, certificate, first: std::cell::OnceCell::new() })
+        Ok(Mock { _runtime: runtime, running, certificate, first: std::cell::OnceCell::new() })
     }
 
     pub fn base(&self) -> String {
@@ -168,7 +169,6 @@ impl Mock {
 
 impl Drop for Mock {
     fn drop(&mut self) {
-        // The runtime field is dropped after this, once the server has been told to stop.
         self.running.shutdown();
     }
 }

@@ -9,9 +9,10 @@
 //!
 //! Graph collections list the newest record first while the simulator produces them oldest
 //! first, so for `graph` records are spooled as they come (to a temporary file once they
-//! outgrow memory) and written back in reverse: memory stays bounded by the spool's index,
-//! 8 bytes a record. The other formats write each record as it comes. Every file is written
-//! under a temporary name and renamed when complete.
+//! outgrow memory) and written back in reverse. The spool keeps a record's repeated values
+//! once (about a sixth of its JSON) and holds at most 32 MiB of them and one 16 MiB chunk
+//! of JSON while reading back, so memory stays bounded. The other formats write each record
+//! as it comes. Every file is written under a temporary name and renamed when complete.
 //!
 //! What does not survive a format (read back with [`crate::logfiles`]): `graph`, `ndjson` and
 //! `eventhub` keep every Graph property exactly. `loganalytics` loses

@@ -78,12 +78,13 @@ struct Skeleton {
     holes: Vec<usize>,
 }
 
-/// The most recent values of one place, most recent first: where each is in the chunk, and
-/// (when encoding) a fingerprint that rules most unequal values out without comparing them.
+/// The last values of one place, in a ring: where each is in the chunk, and (when encoding)
+/// a fingerprint that rules most unequal values out without comparing them.
 #[derive(Clone, Copy, Default)]
 struct Recent {
     values: [Entry; RECENT],
     len: usize,
+    next: usize,
 }
 
 #[derive(Clone, Copy, Default)]
@@ -94,22 +95,12 @@ struct Entry {
 }
 
 impl Recent {
-    /// Moves entry `i` to the front.
-    #[inline]
-    fn promote(&mut self, mut i: usize) {
-        let entry = self.values[i];
-        while i > 0 {
-            self.values[i] = self.values[i - 1];
-            i -= 1;
-        }
-        self.values[0] = entry;
-    }
-
+    /// Keeps `entry`, in place of the oldest once the ring is full.
     #[inline]
     fn insert(&mut self, entry: Entry) {
+        self.values[self.next] = entry;
+        self.next = (self.next + 1) % RECENT;
         self.len = (self.len + 1).min(RECENT);
-        self.promote(self.len - 1);
-        self.values[0] = entry;
     }
 
     /// The entry equal to `value`, which is in `chunk`.
@@ -254,10 +245,7 @@ impl ReversingSpool {
             start = end;
             let fingerprint = fingerprint(value);
             match place.find(&self.buffer[base..], value, fingerprint) {
-                Some(i) => {
-                    self.buffer.push(i as u8);
-                    place.promote(i);
-                }
+                Some(i) => self.buffer.push(i as u8),
                 None => {
                     if value.len() < usize::from(LONG - SHORT) {
                         self.buffer.push(SHORT + value.len() as u8);
@@ -431,7 +419,6 @@ fn decode_chunk(
                     return Err(corrupt());
                 }
                 let entry = place.values[i];
-                place.promote(i);
                 &chunk[entry.at as usize..(entry.at + entry.len) as usize]
             } else {
                 let len = if code == LONG {

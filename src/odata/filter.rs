@@ -64,6 +64,30 @@ impl Filter {
         narrow(&self.cond, time, &mut window);
         window
     }
+
+    /// What is left to check on a record already inside `time_window(time)`: the filter
+    /// without the comparisons that made the window; `None` when nothing is left. Records in
+    /// the window satisfy those comparisons by construction, so they need not be evaluated.
+    pub fn beyond_time_window(&self, time: Prop) -> Option<Filter> {
+        residual(&self.cond, time).map(|cond| Filter { cond })
+    }
+}
+
+/// `cond` without what `narrow` turns into bounds (the same cases, so the two agree).
+fn residual(cond: &Cond, time: Prop) -> Option<Cond> {
+    match cond {
+        Cond::And(a, b) => match (residual(a, time), residual(b, time)) {
+            (Some(a), Some(b)) => Some(Cond::And(Box::new(a), Box::new(b))),
+            (Some(rest), None) | (None, Some(rest)) => Some(rest),
+            (None, None) => None,
+        },
+        Cond::Compare {
+            prop,
+            op,
+            value: Value::Time(_),
+        } if *prop == time && *op != CompareOp::Ne => None,
+        other => Some(other.clone()),
+    }
 }
 
 fn narrow(cond: &Cond, time: Prop, window: &mut (Option<i64>, Option<i64>)) {
@@ -367,6 +391,32 @@ mod tests {
         )
         .unwrap();
         assert_eq!(f.time_window(Prop::CreatedDateTime), (None, None));
+    }
+
+    #[test]
+    fn beyond_the_window_is_what_the_window_does_not_decide() {
+        let parse = |text: &str| Filter::parse(text, &SIGN_IN).unwrap();
+        let rest = |text: &str| parse(text).beyond_time_window(Prop::CreatedDateTime);
+        assert_eq!(
+            rest("createdDateTime ge 2025-03-17T15:00:00Z and createdDateTime lt 2025-03-17T15:10:00Z and status/errorCode eq 0"),
+            Some(parse("status/errorCode eq 0"))
+        );
+        assert_eq!(
+            rest("createdDateTime gt 2025-03-17T15:00:00Z and createdDateTime le 2025-03-17T15:10:00Z"),
+            None
+        );
+        assert_eq!(rest("createdDateTime eq 2025-03-17T15:00:00Z"), None);
+        for kept in [
+            "createdDateTime ne 2025-03-17T15:00:00Z",
+            "createdDateTime ge 2025-03-17T15:00:00Z or status/errorCode eq 0",
+            "not (createdDateTime ge 2025-03-17T15:00:00Z)",
+        ] {
+            assert_eq!(rest(kept), Some(parse(kept)), "{kept}");
+        }
+        assert_eq!(
+            rest("status/errorCode eq 0 and (createdDateTime ge 2025-03-17T15:00:00Z and userId eq 'x')"),
+            Some(parse("status/errorCode eq 0 and userId eq 'x'"))
+        );
     }
 
     #[test]

@@ -4,10 +4,11 @@
 
 use super::records::{Actor, AppTexts, ContextTexts};
 use super::streams::{Purpose, Streams, guid};
-use crate::graph::Timestamp;
+use crate::graph::{Text, Timestamp};
 use crate::scenario::{ClientContext, Population};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use std::net::IpAddr;
 
 /// A population with its shared strings made once.
 pub struct PopulationTexts {
@@ -19,7 +20,6 @@ pub struct PopulationTexts {
 /// One member of a population, as their sign-ins show them.
 pub struct Member {
     pub actor: Actor,
-    pub password: String,
     pub context: ContextTexts,
 }
 
@@ -76,22 +76,56 @@ impl PopulationTexts {
             .position(|w| pick < *w)
             .unwrap_or(0);
         let mut context = self.locations[location].clone();
-        context.ip = population.locations[location]
-            .ips
-            .address(rng.random())
-            .to_string()
-            .into();
+        context.ip = ip_text(population.locations[location].ips.address(rng.random()));
         let n = u64::from(n);
+        let mut upn = population.upn.render(n);
+        if !upn.is_ascii() || upn.bytes().any(|b| b.is_ascii_uppercase()) {
+            upn = upn.to_lowercase();
+        }
         Member {
             actor: Actor {
                 id,
-                upn: population.upn.render(n).to_lowercase().into(),
+                upn: upn.into(),
                 display_name: population.display_name.render(n).into(),
             },
-            password: population.password.render(n),
             context,
         }
     }
+}
+
+/// Member `n`'s password: made only for the sign-ins that compare it (a typo, a spray).
+pub fn password(population: &Population, n: u32) -> String {
+    population.password.render(u64::from(n))
+}
+
+/// `ip.to_string()`, without the formatting machinery for IPv4 (one per sign-in).
+fn ip_text(ip: IpAddr) -> Text {
+    let IpAddr::V4(v4) = ip else {
+        return ip.to_string().into();
+    };
+    let mut text = [0u8; 15];
+    let mut len = 0;
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            text[len] = b'.';
+            len += 1;
+        }
+        let digits = [octet / 100, octet / 10 % 10, octet % 10];
+        let skip = if octet >= 100 {
+            0
+        } else if octet >= 10 {
+            1
+        } else {
+            2
+        };
+        for digit in &digits[skip..] {
+            text[len] = b'0' + digit;
+            len += 1;
+        }
+    }
+    std::str::from_utf8(&text[..len])
+        .expect("digits and dots")
+        .into()
 }
 
 /// The stream of member `n`'s sign-in number `k`. Its first draw places the sign-in in time.
@@ -127,4 +161,25 @@ pub fn event_time(
     start
         .plus_ticks(population.from_ticks + offset)
         .truncate_to_seconds()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv6Addr;
+
+    #[test]
+    fn ip_texts_are_what_display_writes() {
+        for octets in [
+            [0, 0, 0, 0],
+            [203, 0, 113, 9],
+            [10, 99, 100, 255],
+            [1, 20, 199, 7],
+        ] {
+            let ip = IpAddr::from(octets);
+            assert_eq!(&*ip_text(ip), ip.to_string());
+        }
+        let v6 = IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 7));
+        assert_eq!(&*ip_text(v6), "2001:db8::7");
+    }
 }

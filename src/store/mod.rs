@@ -124,9 +124,14 @@ impl<T: Timed> Collection<T> {
         });
         let end = end.max(first);
         let fingerprint = options.fingerprint();
+        // Records in [first, end) satisfy the comparisons that made the window.
+        let rest = options
+            .filter
+            .as_ref()
+            .and_then(|f| f.beyond_time_window(T::TIME));
         let matches = |i: usize| {
             let record = &self.records[i];
-            visible(i, record) && options.filter.as_ref().is_none_or(|f| f.matches(record))
+            visible(i, record) && rest.as_ref().is_none_or(|f| f.matches(record))
         };
         let mut items = Vec::with_capacity(options.top.min(end - first));
         let mut next = None;
