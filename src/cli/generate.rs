@@ -58,13 +58,25 @@ pub fn generate(
     let options = ExportOptions {
         tenant_id: sim::tenant_id(scenario),
     };
-    // Records stream from the simulator into the files; none are collected in memory.
+    // Records stream from the simulator into the files; none are collected in memory. On a
+    // terminal a spinner counts them (it draws nothing when stderr is not a terminal).
+    let progress = indicatif::ProgressBar::new_spinner().with_style(
+        indicatif::ProgressStyle::with_template("{spinner} {human_pos} records ({elapsed})")
+            .expect("a valid template"),
+    );
+    let mut pending = 0u64;
     let written = Exporter::create(format, dir, &options).and_then(|mut export| {
-        sim::simulate(scenario)
-            .filter_map(|item| item.record)
-            .try_for_each(|record| export.push(&record))?;
+        sim::simulate(scenario).filter_map(|item| item.record).try_for_each(|record| {
+            pending += 1;
+            if pending == 4096 {
+                progress.inc(pending);
+                pending = 0;
+            }
+            export.push(&record)
+        })?;
         export.finish()
     });
+    progress.finish_and_clear();
     match written {
         Ok(summary) => {
             writeln!(
