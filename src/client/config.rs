@@ -92,6 +92,9 @@ pub struct ClientConfig {
     /// A PEM certificate (or several) to trust besides the system's roots, e.g. the mock's
     /// self-signed one.
     pub extra_root_certificate_pem: Option<Vec<u8>>,
+    /// Trust the system's root certificates (default). Off for plain-HTTP loopback use, where
+    /// loading them is most of the cost of making a client.
+    pub system_roots: bool,
     pub retry: RetryPolicy,
     /// Per HTTP request, connecting included.
     pub timeout: Duration,
@@ -116,6 +119,7 @@ impl ClientConfig {
             client_secret,
             scope: GRAPH_SCOPE.to_string(),
             extra_root_certificate_pem: None,
+            system_roots: true,
             retry: RetryPolicy::default(),
             timeout: Duration::from_secs(30),
             log: None,

@@ -136,17 +136,22 @@ impl GraphClient {
             .user_agent(concat!("entralab/", env!("CARGO_PKG_VERSION")))
             .timeout(config.timeout)
             .connect_timeout(config.timeout);
+        let mut extra = Vec::new();
         if let Some(pem) = &config.extra_root_certificate_pem {
-            let certificates = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+            extra = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
                 ClientError::Config(format!("extra root certificate: {}", error_chain(&e)))
             })?;
-            if certificates.is_empty() {
+            if extra.is_empty() {
                 return Err(ClientError::Config(
                     "extra root certificate: no certificate in the PEM".into(),
                 ));
             }
-            builder = builder.tls_certs_merge(certificates);
         }
+        builder = if config.system_roots {
+            builder.tls_certs_merge(extra)
+        } else {
+            builder.tls_certs_only(extra)
+        };
         let http = builder
             .build()
             .map_err(|e| ClientError::Config(format!("HTTP client: {}", error_chain(&e))))?;

@@ -47,7 +47,7 @@ fn the_built_in_labs_pass_against_the_mock() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("user03-sspr (mock https://127.0.0.1:"),
+        stdout.contains("user03-sspr (mock http://127.0.0.1:"),
         "{stdout}"
     );
     assert!(!stdout.contains("FAIL"));
