@@ -156,8 +156,8 @@ fn main() {
         group.finish();
         criterion.final_summary();
         for (label, _, _) in &deep {
-            let first = mean_seconds(started, &format!("{label}_first_page"));
-            let deep = mean_seconds(started, &format!("{label}_page_10000"));
+            let first = reported_seconds(started, &format!("{label}_first_page"));
+            let deep = reported_seconds(started, &format!("{label}_page_10000"));
             paging_report.push(match (first, deep) {
                 (Some(first), Some(deep)) => {
                     let ratio = deep / first;
@@ -432,8 +432,9 @@ fn trim_heap() {
     }
 }
 
-/// The mean of one function of this run, from criterion's estimates, in seconds.
-fn mean_seconds(started: SystemTime, function: &str) -> Option<f64> {
+/// The time of one function of this run as criterion reports it (its slope estimate, or the
+/// mean when it sampled flat), from criterion's estimates, in seconds.
+fn reported_seconds(started: SystemTime, function: &str) -> Option<f64> {
     let path = criterion_home()
         .join(GROUP)
         .join(function)
@@ -446,8 +447,9 @@ fn mean_seconds(started: SystemTime, function: &str) -> Option<f64> {
         return None;
     }
     let estimates: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).ok()?).ok()?;
-    estimates["mean"]["point_estimate"]
+    estimates["slope"]["point_estimate"]
         .as_f64()
+        .or_else(|| estimates["mean"]["point_estimate"].as_f64())
         .map(|ns| ns / 1e9)
 }
 

@@ -66,14 +66,16 @@ pub fn generate(
     );
     let mut pending = 0u64;
     let written = Exporter::create(format, dir, &options).and_then(|mut export| {
-        sim::simulate(scenario).filter_map(|item| item.record).try_for_each(|record| {
-            pending += 1;
-            if pending == 4096 {
-                progress.inc(pending);
-                pending = 0;
-            }
-            export.push(&record)
-        })?;
+        sim::simulate(scenario)
+            .filter_map(|item| item.record)
+            .try_for_each(|record| {
+                pending += 1;
+                if pending == 4096 {
+                    progress.inc(pending);
+                    pending = 0;
+                }
+                export.push(&record)
+            })?;
         export.finish()
     });
     progress.finish_and_clear();

@@ -131,11 +131,18 @@ impl Mock {
             .enable_all()
             .build()
             .map_err(|e| SourceError::Unreachable(format!("cannot start the mock: {e}")))?;
-        let config = ServerConfig { tenants, clock: Clock::System };
+        let config = ServerConfig {
+            tenants,
+            clock: Clock::System,
+        };
         let running = runtime
             .block_on(server::start(config, ([127, 0, 0, 1], 0).into(), None))
             .map_err(|e| SourceError::Unreachable(format!("cannot start the mock: {e}")))?;
-        Ok(Mock { _runtime: runtime, running, first: std::cell::OnceCell::new() })
+        Ok(Mock {
+            _runtime: runtime,
+            running,
+            first: std::cell::OnceCell::new(),
+        })
     }
 
     pub fn base(&self) -> String {
@@ -143,7 +150,11 @@ impl Mock {
     }
 
     /// A client for the tenant of `scenario`, with its first app registration.
-    pub fn client(&self, scenario: &Scenario, log: Option<LogHook>) -> Result<GraphClient, SourceError> {
+    pub fn client(
+        &self,
+        scenario: &Scenario,
+        log: Option<LogHook>,
+    ) -> Result<GraphClient, SourceError> {
         let app = scenario.app_registrations.first().ok_or_else(|| {
             SourceError::BadInput(format!(
                 "{} declares no app registration to read the mock with: add one under `app_registrations:`",
@@ -155,11 +166,21 @@ impl Mock {
         if let Some(first) = self.first.get() {
             return Ok(first.for_tenant(&tenant, &app.client_id, secret)?);
         }
-        let mut config = ClientConfig::new(self.base(), format!("{}/v1.0", self.base()), tenant, app.client_id.clone(), secret);
+        let mut config = ClientConfig::new(
+            self.base(),
+            format!("{}/v1.0", self.base()),
+            tenant,
+            app.client_id.clone(),
+            secret,
+        );
         config.log = log;
         config.system_roots = false;
         let client = GraphClient::new(config)?;
-        let shared = client.for_tenant(&client.config().tenant_id, &app.client_id, Secret::new(app.client_secret.clone()))?;
+        let shared = client.for_tenant(
+            &client.config().tenant_id,
+            &app.client_id,
+            Secret::new(app.client_secret.clone()),
+        )?;
         let _ = self.first.set(client);
         Ok(shared)
     }

@@ -87,7 +87,12 @@ impl GraphClient {
 
     /// A client for another tenant or app of the same hosts, sharing this one's connections
     /// and TLS set-up (building those is most of a client's cost).
-    pub fn for_tenant(&self, tenant_id: &str, client_id: &str, client_secret: Secret) -> Result<Self, ClientError> {
+    pub fn for_tenant(
+        &self,
+        tenant_id: &str,
+        client_id: &str,
+        client_secret: Secret,
+    ) -> Result<Self, ClientError> {
         let config = ClientConfig {
             tenant_id: tenant_id.to_string(),
             client_id: client_id.to_string(),
@@ -130,7 +135,15 @@ impl GraphClient {
         let _ = rustls::crypto::ring::default_provider().install_default();
         if let Some(http) = http {
             let backoff = Backoff::new(config.retry);
-            return Ok(GraphClient { config, http, graph_base, token_url, token: None, issued: Vec::new(), backoff });
+            return Ok(GraphClient {
+                config,
+                http,
+                graph_base,
+                token_url,
+                token: None,
+                issued: Vec::new(),
+                backoff,
+            });
         }
         let mut builder = Client::builder()
             .user_agent(concat!("entralab/", env!("CARGO_PKG_VERSION")))

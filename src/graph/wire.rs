@@ -3,10 +3,12 @@
 //!
 //! serde_json escapes every key and every string value byte by byte; here the keys are
 //! literals and a string is copied whole once a branch-free scan finds nothing to escape
-//! (the common case). Anything unusual (a string that needs escaping, a number, a policy
-//! list, a JSON value, a year outside 1..=9999) is handed to serde_json itself, so its output
-//! rules stay the only ones. Every struct is destructured without `..`: a new field does not
-//! compile until it is written here, and the tests compare with serde_json.
+//! (the common case). Integers and whole-second timestamps are written directly; anything
+//! else (a string that needs escaping, a float, a policy list, a JSON value, a year outside
+//! 1..=9999) is handed to serde_json itself, so its output rules stay the only ones (the text
+//! of recent floats is kept, as serde_json wrote it, since coordinates repeat). Every struct
+//! is destructured without `..`: a new field does not compile until it is written here, and
+//! the tests compare with serde_json.
 
 use super::timestamp::TICKS_PER_SECOND;
 use super::{DeviceDetail, GeoCoordinates, SignIn, SignInLocation, SignInStatus, Text, Timestamp};
@@ -58,12 +60,20 @@ pub fn write_sign_in(out: &mut Vec<u8>, sign_in: &SignIn) {
     text(out, b",\"ipAddress\":\"", ip_address);
     text(out, b",\"clientAppUsed\":\"", client_app_used);
     text(out, b",\"correlationId\":\"", correlation_id);
-    text(out, b",\"conditionalAccessStatus\":\"", conditional_access_status);
+    text(
+        out,
+        b",\"conditionalAccessStatus\":\"",
+        conditional_access_status,
+    );
     out.extend_from_slice(b",\"isInteractive\":");
     flag(out, *is_interactive);
     text(out, b",\"riskDetail\":\"", risk_detail);
     text(out, b",\"riskLevelAggregated\":\"", risk_level_aggregated);
-    text(out, b",\"riskLevelDuringSignIn\":\"", risk_level_during_sign_in);
+    text(
+        out,
+        b",\"riskLevelDuringSignIn\":\"",
+        risk_level_during_sign_in,
+    );
     text(out, b",\"riskState\":\"", risk_state);
     out.extend_from_slice(b",\"riskEventTypes\":");
     strings(out, risk_event_types);
@@ -242,7 +252,43 @@ fn flag(out: &mut Vec<u8>, value: Option<bool>) {
 fn float(out: &mut Vec<u8>, value: Option<f64>) {
     match value {
         None => out.extend_from_slice(b"null"),
-        Some(value) => serde(out, &value),
+        Some(value) => FLOATS.with_borrow_mut(|floats| floats.write(out, value)),
+    }
+}
+
+thread_local! {
+    static FLOATS: std::cell::RefCell<FloatCache> = const {
+        std::cell::RefCell::new(FloatCache { slots: [(0, 0, [0; FLOAT_BYTES]); FLOAT_SLOTS] })
+    };
+}
+
+const FLOAT_SLOTS: usize = 16;
+/// The longest f64 serde_json writes is 24 bytes (`-2.2250738585072014e-308`).
+const FLOAT_BYTES: usize = 24;
+
+/// serde_json's text of recently written floats: coordinates repeat (one pair per location),
+/// and formatting them was a few percent of a page. Direct-mapped by the value's bits; a slot
+/// holds (bits, length, text), length 0 when empty.
+struct FloatCache {
+    slots: [(u64, u8, [u8; FLOAT_BYTES]); FLOAT_SLOTS],
+}
+
+impl FloatCache {
+    fn write(&mut self, out: &mut Vec<u8>, value: f64) {
+        let bits = value.to_bits();
+        let slot = &mut self.slots[(bits.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 60) as usize];
+        if slot.1 > 0 && slot.0 == bits {
+            out.extend_from_slice(&slot.2[..usize::from(slot.1)]);
+            return;
+        }
+        let start = out.len();
+        serde(out, &value);
+        let text = &out[start..];
+        if text.len() <= FLOAT_BYTES {
+            slot.0 = bits;
+            slot.1 = text.len() as u8;
+            slot.2[..text.len()].copy_from_slice(text);
+        }
     }
 }
 
@@ -394,7 +440,45 @@ mod tests {
         same_as_serde(&sign_in);
     }
 
+    #[test]
+    fn cached_floats_are_serde_json_floats() {
+        let values = [
+            0.0,
+            -0.0,
+            1.0,
+            35.6895,
+            139.6917,
+            -122.3321,
+            f64::MIN_POSITIVE,
+            -2.2250738585072014e-308,
+            f64::MAX,
+            f64::NAN,
+            f64::INFINITY,
+            1e21,
+            1.5e-7,
+        ];
+        // Twice: the first pass fills the cache, the second reads it.
+        for _ in 0..2 {
+            for value in values {
+                let mut out = Vec::new();
+                float(&mut out, Some(value));
+                assert_eq!(out, serde_json::to_vec(&value).unwrap(), "{value}");
+            }
+        }
+    }
+
     proptest! {
+        #[test]
+        fn floats_match_serde_json(value in any::<f64>(), again in any::<bool>()) {
+            let mut out = Vec::new();
+            float(&mut out, Some(value));
+            if again {
+                out.clear();
+                float(&mut out, Some(value));
+            }
+            prop_assert_eq!(out, serde_json::to_vec(&value).unwrap());
+        }
+
         #[test]
         fn timestamps_and_strings_match_serde_json(
             ticks in -70_000_000_000i64 * TICKS_PER_SECOND..260_000_000_000 * TICKS_PER_SECOND,

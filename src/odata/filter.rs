@@ -398,11 +398,15 @@ mod tests {
         let parse = |text: &str| Filter::parse(text, &SIGN_IN).unwrap();
         let rest = |text: &str| parse(text).beyond_time_window(Prop::CreatedDateTime);
         assert_eq!(
-            rest("createdDateTime ge 2025-03-17T15:00:00Z and createdDateTime lt 2025-03-17T15:10:00Z and status/errorCode eq 0"),
+            rest(
+                "createdDateTime ge 2025-03-17T15:00:00Z and createdDateTime lt 2025-03-17T15:10:00Z and status/errorCode eq 0"
+            ),
             Some(parse("status/errorCode eq 0"))
         );
         assert_eq!(
-            rest("createdDateTime gt 2025-03-17T15:00:00Z and createdDateTime le 2025-03-17T15:10:00Z"),
+            rest(
+                "createdDateTime gt 2025-03-17T15:00:00Z and createdDateTime le 2025-03-17T15:10:00Z"
+            ),
             None
         );
         assert_eq!(rest("createdDateTime eq 2025-03-17T15:00:00Z"), None);
@@ -414,7 +418,9 @@ mod tests {
             assert_eq!(rest(kept), Some(parse(kept)), "{kept}");
         }
         assert_eq!(
-            rest("status/errorCode eq 0 and (createdDateTime ge 2025-03-17T15:00:00Z and userId eq 'x')"),
+            rest(
+                "status/errorCode eq 0 and (createdDateTime ge 2025-03-17T15:00:00Z and userId eq 'x')"
+            ),
             Some(parse("status/errorCode eq 0 and userId eq 'x'"))
         );
     }

@@ -771,7 +771,10 @@ impl Resolver<'_> {
             Some(count) if count.value > MAX_SSPR_MISTAKES => {
                 self.error(
                     count.referenced,
-                    format!("{} mistakes in one SSPR attempt is more than entralab simulates", count.value),
+                    format!(
+                        "{} mistakes in one SSPR attempt is more than entralab simulates",
+                        count.value
+                    ),
                     "too many",
                     format!("at most {MAX_SSPR_MISTAKES}; split the attempt into steps"),
                 );
@@ -780,8 +783,11 @@ impl Resolver<'_> {
             Some(count) => count.value,
             None => 0,
         };
-        let (wrong_captcha, wrong_phone_number, wrong_codes) =
-            (mistakes(&spec.wrong_captcha), mistakes(&spec.wrong_phone_number), mistakes(&spec.wrong_codes));
+        let (wrong_captcha, wrong_phone_number, wrong_codes) = (
+            mistakes(&spec.wrong_captcha),
+            mistakes(&spec.wrong_phone_number),
+            mistakes(&spec.wrong_codes),
+        );
         Some(SsprStep {
             user,
             method,
