@@ -141,6 +141,18 @@ fn list_all(
     (result, values)
 }
 
+/// A token endpoint that works and a sign-ins endpoint that always answers `response`.
+async fn graph_always(response: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    mount_token(&server).await;
+    Mock::given(method("GET"))
+        .and(path(SIGN_INS))
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    server
+}
+
 #[tokio::test]
 async fn follows_next_links_verbatim() {
     let server = MockServer::start().await;
@@ -411,17 +423,12 @@ async fn retries_a_503_then_succeeds() {
 
 #[tokio::test]
 async fn gives_up_on_5xx_after_max_attempts() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(path(SIGN_INS))
-        .respond_with(graph_error(
-            504,
-            "gatewayTimeout",
-            "The gateway did not receive a timely response.",
-        ))
-        .mount(&server)
-        .await;
+    let server = graph_always(graph_error(
+        504,
+        "gatewayTimeout",
+        "The gateway did not receive a timely response.",
+    ))
+    .await;
     let config = config(&server.uri(), &Logs::default());
     let (result, values) =
         blocking(move || list_all(&mut GraphClient::new(config).unwrap(), None, None)).await;
@@ -441,17 +448,12 @@ async fn gives_up_on_5xx_after_max_attempts() {
 
 #[tokio::test]
 async fn does_not_retry_other_client_errors() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(path(SIGN_INS))
-        .respond_with(graph_error(
-            403,
-            "Authentication_MSGraphPermissionMissing",
-            "Calling principal does not have required MSGraph permissions AuditLog.Read.All",
-        ))
-        .mount(&server)
-        .await;
+    let server = graph_always(graph_error(
+        403,
+        "Authentication_MSGraphPermissionMissing",
+        "Calling principal does not have required MSGraph permissions AuditLog.Read.All",
+    ))
+    .await;
     Mock::given(method("GET"))
         .and(path("/v1.0/auditLogs/directoryAudits"))
         .respond_with(graph_error(400, "BadRequest", "Invalid filter clause"))
@@ -595,17 +597,12 @@ async fn renews_the_token_once_on_401() {
 
 #[tokio::test]
 async fn a_second_401_is_an_error() {
-    let server = MockServer::start().await;
-    mount_token(&server).await;
-    Mock::given(method("GET"))
-        .and(path(SIGN_INS))
-        .respond_with(graph_error(
-            401,
-            "InvalidAuthenticationToken",
-            "Access token validation failure. Invalid audience.",
-        ))
-        .mount(&server)
-        .await;
+    let server = graph_always(graph_error(
+        401,
+        "InvalidAuthenticationToken",
+        "Access token validation failure. Invalid audience.",
+    ))
+    .await;
     let config = config(&server.uri(), &Logs::default());
     let (result, _) =
         blocking(move || list_all(&mut GraphClient::new(config).unwrap(), None, None)).await;
