@@ -180,6 +180,39 @@ impl GraphClient {
         })
     }
 
+    /// After a transport error on attempt `attempt` of `what` (`GET <url>`): gives up when no
+    /// attempt is left, else logs, counts the retry and waits the backoff.
+    fn after_transport_error(
+        &mut self,
+        what: &str,
+        url: &str,
+        reason: String,
+        attempt: u32,
+        stats: &mut ListStats,
+    ) -> Result<(), ClientError> {
+        let max = self.config.retry.max_attempts;
+        if attempt >= max {
+            self.log(&format!(
+                "{what} -> {reason}; giving up after {attempt} attempt(s)"
+            ));
+            return Err(ClientError::Unreachable {
+                url: url.to_string(),
+                attempts: attempt,
+                reason,
+            });
+        }
+        let wait = self.backoff.delay(attempt);
+        self.log(&format!("{what} -> {reason}"));
+        self.log(&format!(
+            "transport error: retrying in {} (backoff, attempt {} of {max})",
+            human(wait),
+            attempt + 1
+        ));
+        stats.retries += 1;
+        std::thread::sleep(wait);
+        Ok(())
+    }
+
     pub fn config(&self) -> &ClientConfig {
         &self.config
     }
@@ -350,25 +383,7 @@ impl GraphClient {
                     body,
                 } => (status, retry_after, body),
                 Exchange::Transport(reason) => {
-                    if attempt >= max {
-                        self.log(&format!(
-                            "GET {url} -> {reason}; giving up after {attempt} attempt(s)"
-                        ));
-                        return Err(ClientError::Unreachable {
-                            url: url.to_string(),
-                            attempts: attempt,
-                            reason,
-                        });
-                    }
-                    let wait = self.backoff.delay(attempt);
-                    self.log(&format!("GET {url} -> {reason}"));
-                    self.log(&format!(
-                        "transport error: retrying in {} (backoff, attempt {} of {max})",
-                        human(wait),
-                        attempt + 1
-                    ));
-                    stats.retries += 1;
-                    std::thread::sleep(wait);
+                    self.after_transport_error(&format!("GET {url}"), url, reason, attempt, stats)?;
                     continue;
                 }
             };
@@ -485,25 +500,13 @@ impl GraphClient {
                 .body(form.clone());
             match self.exchange(request) {
                 Exchange::Transport(reason) => {
-                    if attempt >= max {
-                        self.log(&format!(
-                            "token: POST {url} -> {reason}; giving up after {attempt} attempt(s)"
-                        ));
-                        return Err(ClientError::Unreachable {
-                            url,
-                            attempts: attempt,
-                            reason,
-                        });
-                    }
-                    let wait = self.backoff.delay(attempt);
-                    self.log(&format!("token: POST {url} -> {reason}"));
-                    self.log(&format!(
-                        "transport error: retrying in {} (backoff, attempt {} of {max})",
-                        human(wait),
-                        attempt + 1
-                    ));
-                    stats.retries += 1;
-                    std::thread::sleep(wait);
+                    self.after_transport_error(
+                        &format!("token: POST {url}"),
+                        &url,
+                        reason,
+                        attempt,
+                        stats,
+                    )?;
                 }
                 Exchange::Answer { status, body, .. } if (200..300).contains(&status) => {
                     let obtained = Instant::now();

@@ -383,15 +383,17 @@ impl<'a> Simulation<'a> {
         );
         self.sign_in_rows(
             &mut rng,
-            at,
-            origin,
-            decision,
-            step.stay_signed_in,
-            &actor,
-            &app,
-            &context,
-            Some(note),
-            &extra,
+            Attempt {
+                at,
+                origin,
+                decision,
+                stay_signed_in: step.stay_signed_in,
+                actor: &actor,
+                app: &app,
+                context: &context,
+                note: Some(note),
+                extra: &extra,
+            },
         );
     }
 
@@ -470,15 +472,17 @@ impl<'a> Simulation<'a> {
         };
         self.sign_in_rows(
             &mut rng,
-            at,
-            origin,
-            decision,
-            step.stay_signed_in,
-            &actor,
-            &app,
-            &context,
-            Some(note),
-            &extra,
+            Attempt {
+                at,
+                origin,
+                decision,
+                stay_signed_in: step.stay_signed_in,
+                actor: &actor,
+                app: &app,
+                context: &context,
+                note: Some(note),
+                extra: &extra,
+            },
         );
     }
 
@@ -608,49 +612,38 @@ impl<'a> Simulation<'a> {
             let decision = self.member_attempt(time, population, n, check);
             self.sign_in_rows(
                 &mut rng,
-                time,
-                origin,
-                decision,
-                spec.stay_signed_in,
-                &member.actor,
-                &app,
-                &member.context,
-                None,
-                &extra,
+                Attempt {
+                    at: time,
+                    origin,
+                    decision,
+                    stay_signed_in: spec.stay_signed_in,
+                    actor: &member.actor,
+                    app: &app,
+                    context: &member.context,
+                    note: None,
+                    extra: &extra,
+                },
             );
         }
     }
 
     /// The rows of one sign-in attempt: a failure row, or (with the "Stay signed in?" prompt)
     /// the 50140 interrupt and the success, sharing a correlationId and the same second.
-    #[allow(clippy::too_many_arguments)]
-    fn sign_in_rows(
-        &mut self,
-        rng: &mut impl Rng,
-        at: Timestamp,
-        origin: Origin,
-        decision: LockoutDecision,
-        stay_signed_in: StaySignedIn,
-        actor: &Actor,
-        app: &AppTexts,
-        context: &ContextTexts,
-        note: Option<String>,
-        extra: &Extra,
-    ) {
-        if extra.is_rich(&self.scenario.tenant) {
-            return self.rich_sign_in_rows(
-                rng,
-                at,
-                origin,
-                decision,
-                stay_signed_in,
-                actor,
-                app,
-                context,
-                note,
-                extra,
-            );
+    fn sign_in_rows(&mut self, rng: &mut impl Rng, attempt: Attempt<'_>) {
+        if attempt.extra.is_rich(&self.scenario.tenant) {
+            return self.rich_sign_in_rows(rng, attempt);
         }
+        let Attempt {
+            at,
+            origin,
+            decision,
+            stay_signed_in,
+            actor,
+            app,
+            context,
+            note,
+            extra: _,
+        } = attempt;
         let correlation = guid(rng);
         let code = decision.error_code();
         let mut codes = vec![code];
@@ -680,20 +673,18 @@ impl Simulation<'_> {
     /// (50057), a Conditional Access block (53003), the MFA prompt (50074, 500121 per denied or
     /// unanswered prompt, then success "MFA completed in Azure AD"), a legacy client app. All
     /// rows of the attempt share one correlationId.
-    #[allow(clippy::too_many_arguments)]
-    fn rich_sign_in_rows(
-        &mut self,
-        rng: &mut impl Rng,
-        at: Timestamp,
-        origin: Origin,
-        decision: LockoutDecision,
-        stay_signed_in: StaySignedIn,
-        actor: &Actor,
-        app: &AppTexts,
-        context: &ContextTexts,
-        note: Option<String>,
-        extra: &Extra,
-    ) {
+    fn rich_sign_in_rows(&mut self, rng: &mut impl Rng, attempt: Attempt<'_>) {
+        let Attempt {
+            at,
+            origin,
+            decision,
+            stay_signed_in,
+            actor,
+            app,
+            context,
+            note,
+            extra,
+        } = attempt;
         let correlation = guid(rng);
         let client_app = extra.client_app.unwrap_or("Browser");
         let blocking: Vec<bool> = self
@@ -832,6 +823,20 @@ fn is_legacy_client(client_app: &str) -> bool {
 /// How long an MFA push waits for an answer before it counts as not answered (UNSURE: the
 /// reference gives no figure; the Authenticator notification expires after about a minute).
 const MFA_PROMPT_TIMEOUT_TICKS: i64 = 60 * crate::graph::timestamp::TICKS_PER_SECOND;
+
+/// One sign-in attempt to write rows for: when, who, from where, what smart lockout decided.
+struct Attempt<'a> {
+    at: Timestamp,
+    origin: Origin,
+    decision: LockoutDecision,
+    stay_signed_in: StaySignedIn,
+    actor: &'a Actor,
+    app: &'a AppTexts,
+    context: &'a ContextTexts,
+    /// The state behind it, for the timeline.
+    note: Option<String>,
+    extra: &'a Extra<'a>,
+}
 
 /// What an attempt has beyond the lab's behaviour.
 #[derive(Debug, Default, Clone, Copy)]
