@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Bounded load test of `entralab serve --http` over about a million sign-ins
-# (bench/serve-1m.yaml): 64 concurrent clients (examples/serve_load.rs) each page through a
+# (bench/serve-1m.yaml): 64 concurrent clients (bench/serve_load.rs) each page through a
 # one-day window after the other, all seven (client i starts with day i % 7; ~146,000
 # records a day, 1.02 million a client) with $top=1000 by following
 # @odata.nextLink, and check

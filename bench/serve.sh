@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The mock Graph's benchmarks over about a million sign-ins (bench/serve-1m.yaml), in one run of
-# `cargo bench --bench serve` (benches/serve.rs):
+# `cargo bench --bench serve` (bench/serve.rs):
 #   memory   resident bytes per stored sign-in (target <= 2 KB);
 #   paging   the 10,000th $top=100 page against the first, through the router (target <= 1.2x);
 #   http     throughput of a filtered $top=100 page over plain HTTP on 127.0.0.1 against a

@@ -180,7 +180,7 @@ pub fn explain_parse_error(message: &str) -> (String, String, Option<String>) {
         .and_then(|m| m.split('`').next())
     {
         let help = format!(
-            "add `{field}:` beside this key, at the same indentation (see the scenario format in the README)"
+            "add `{field}:` beside this key, at the same indentation (see docs/scenario-format.md)"
         );
         return (
             message.clone(),
@@ -289,12 +289,12 @@ pub fn explain_parse_error(message: &str) -> (String, String, Option<String>) {
     } else if has("invalid type") {
         (
             "wrong type",
-            "check the value's type against the scenario format in the README",
+            "check the value's type against docs/scenario-format.md",
         )
     } else {
         (
             "here",
-            "check indentation, quoting and the scenario format in the README",
+            "check indentation, quoting and docs/scenario-format.md",
         )
     };
     (message, label.into(), Some(help.into()))

@@ -422,7 +422,7 @@ impl Resolver<'_> {
         let help = match super::suggest(&path.value, paths.iter().copied()) {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!(
-                "{} fields are listed in the README; `user` and `text` are shorthands",
+                "{} fields are listed in docs/verify.md; `user` and `text` are shorthands",
                 kind.label()
             ),
         };

@@ -94,7 +94,7 @@ impl CaPolicy {
 }
 
 /// Smart lockout. Entra does not publish how the duration grows or how a context becomes
-/// familiar; those are the named defaults below (see README, "Behaviour model").
+/// familiar; those are the named defaults below (see docs/behaviour.md).
 #[derive(Debug, Clone, PartialEq)]
 pub struct LockoutPolicy {
     pub threshold: u32,
