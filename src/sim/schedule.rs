@@ -716,14 +716,7 @@ impl Simulation<'_> {
             .iter()
             .map(|p| p.blocks(extra.user, &context.country, client_app, &app.name))
             .collect();
-        // (time, code, additionalDetails override, how the user authenticated, note)
-        let mut rows: Vec<(
-            Timestamp,
-            i32,
-            Option<&'static str>,
-            RowAuth,
-            Option<String>,
-        )> = Vec::new();
+        let mut rows: Vec<PlannedRow> = Vec::new();
         let mut ca_failure = false;
         let right = |second| RowAuth::with(FirstFactor::Right, second);
         if extra.disabled {
@@ -866,6 +859,16 @@ impl Simulation<'_> {
         }
     }
 }
+
+/// A row an attempt writes: time, code, `additionalDetails` override, how the user
+/// authenticated, the note for the timeline.
+type PlannedRow = (
+    Timestamp,
+    i32,
+    Option<&'static str>,
+    RowAuth,
+    Option<String>,
+);
 
 /// Whether a `clientAppUsed` value is a legacy (basic authentication) client: anything but
 /// `Browser` and `Mobile Apps and Desktop clients` (reference 4.3).
