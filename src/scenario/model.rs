@@ -88,11 +88,30 @@ pub struct CaPolicy {
     pub apps: Vec<String>,
     /// Indexes into `Scenario::users`; empty: every user (and every population member).
     pub users: Vec<usize>,
+    pub grant: CaGrant,
+}
+
+/// What a Conditional Access policy asks for when its conditions hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaGrant {
+    Block,
+    /// Require multifactor authentication (`enforcedGrantControls` `Mfa`).
+    Mfa,
+}
+
+impl CaGrant {
+    /// `enforcedGrantControls` of the policy.
+    pub fn control(self) -> &'static str {
+        match self {
+            CaGrant::Block => "Block",
+            CaGrant::Mfa => "Mfa",
+        }
+    }
 }
 
 impl CaPolicy {
-    /// Whether the policy blocks this sign-in.
-    pub fn blocks(&self, user: Option<usize>, country: &str, client_app: &str, app: &str) -> bool {
+    /// Whether the policy's conditions hold for this sign-in.
+    pub fn applies(&self, user: Option<usize>, country: &str, client_app: &str, app: &str) -> bool {
         let any = |list: &[String], value: &str| list.iter().any(|v| v.eq_ignore_ascii_case(value));
         (self.users.is_empty() || user.is_some_and(|u| self.users.contains(&u)))
             && (self.countries.is_empty() || any(&self.countries, country))

@@ -1052,6 +1052,10 @@ impl Resolver<'_> {
                 client_apps: spec.client_apps.into_iter().map(|c| c.value).collect(),
                 apps,
                 users: policy_users,
+                grant: match spec.grant {
+                    None | Some(CaGrantSpec::Block) => CaGrant::Block,
+                    Some(CaGrantSpec::Mfa) => CaGrant::Mfa,
+                },
             });
         }
         policies

@@ -134,7 +134,7 @@ fn entra_joined() -> JoinSpec {
     JoinSpec::EntraJoined
 }
 
-/// A Conditional Access policy with the Block grant. Every condition given must hold; an
+/// A Conditional Access policy: Block, or require MFA. Every condition given must hold; an
 /// absent condition matches everything.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -157,6 +157,15 @@ pub struct ConditionalAccessSpec {
     /// Only these users (keys or UPNs); all users when absent.
     #[serde(default)]
     pub users: Vec<Spanned<String>>,
+    /// `block` (default) or `mfa`.
+    pub grant: Option<CaGrantSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaGrantSpec {
+    Block,
+    Mfa,
 }
 
 fn yes() -> bool {

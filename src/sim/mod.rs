@@ -3,6 +3,7 @@
 //! `thread_rng`, no hash-map iteration; every draw comes from a seeded stream (`streams`).
 
 mod authentication;
+mod conditional_access;
 mod lockout;
 mod population;
 mod records;

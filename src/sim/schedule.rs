@@ -3,14 +3,15 @@
 //! flow takes minutes), so rows wait in a small reorder buffer until no later-starting event
 //! can come before them.
 
-use super::authentication::{FirstFactor, RowAuth, SecondFactor};
+use super::authentication::{FirstFactor, RequiredBy, RowAuth, SecondFactor};
+use super::conditional_access::CaEvaluation;
 use super::lockout::{LockoutCounter, LockoutDecision, PasswordCheck};
 use super::population::{self, PopulationTexts};
 use super::records::{Actor, AppTexts, ContextTexts, Texts};
 use super::sspr::SsprState;
 use super::streams::{Purpose, Streams, fingerprint, guid, ticks_between_ms};
 use crate::catalog;
-use crate::graph::{AppliedConditionalAccessPolicy, Record, SignInStatus, Text, Timestamp};
+use crate::graph::{Record, SignInStatus, Text, Timestamp};
 use crate::scenario::{
     Action, ClientContext, FamiliarMatch, LockoutPolicy, MfaMethod, MfaResponse, Scenario,
     SignInStep, SprayStep, SprayTarget, SsprStep, StaySignedIn, User,
@@ -709,16 +710,26 @@ impl Simulation<'_> {
         } = attempt;
         let correlation = guid(rng);
         let client_app = extra.client_app.unwrap_or("Browser");
-        let blocking: Vec<bool> = self
-            .scenario
-            .tenant
-            .conditional_access
-            .iter()
-            .map(|p| p.blocks(extra.user, &context.country, client_app, &app.name))
-            .collect();
+        let legacy = extra.client_app.is_some_and(is_legacy_client);
+        let ca = CaEvaluation::new(
+            &self.scenario.tenant.conditional_access,
+            extra.user,
+            &context.country,
+            client_app,
+            &app.name,
+            legacy,
+        );
+        let required_by = if ca.requires_mfa() {
+            RequiredBy::ConditionalAccess
+        } else {
+            RequiredBy::Tenant
+        };
         let mut rows: Vec<PlannedRow> = Vec::new();
-        let mut ca_failure = false;
-        let right = |second| RowAuth::with(FirstFactor::Right, second);
+        let right = |second| RowAuth {
+            required_by,
+            ..RowAuth::with(FirstFactor::Right, second)
+        };
+        let blocking = ca.blocking();
         if extra.disabled {
             let auth = RowAuth::first_factor(FirstFactor::Disabled);
             rows.push((at, 50057, None, auth, note));
@@ -730,19 +741,13 @@ impl Simulation<'_> {
             };
             let auth = RowAuth::first_factor(first);
             rows.push((at, decision.error_code(), None, auth, note));
-        } else if blocking.contains(&true) {
-            ca_failure = true;
-            let names: Vec<&str> = self
-                .scenario
-                .tenant
-                .conditional_access
-                .iter()
-                .zip(&blocking)
-                .filter(|(_, b)| **b)
-                .map(|(p, _)| p.display_name.as_str())
-                .collect();
-            let note =
-                note.map(|n| format!("{n}; blocked by Conditional Access: {}", names.join(", ")));
+        } else if !blocking.is_empty() {
+            let note = note.map(|n| {
+                format!(
+                    "{n}; blocked by Conditional Access: {}",
+                    blocking.join(", ")
+                )
+            });
             rows.push((at, 53003, None, right(SecondFactor::NotRequired), note));
         } else if let Some((method, mfa)) = extra.mfa {
             rows.push((
@@ -790,8 +795,7 @@ impl Simulation<'_> {
         } else {
             // Basic authentication cannot carry an MFA claim: a legacy client's success is
             // single-factor, with no MFA detail (UNSURE: the reference shows null as one of the
-            // values).
-            let legacy = extra.client_app.is_some_and(is_legacy_client);
+            // values). Anyone else satisfies an MFA requirement with the claim in the token.
             let auth = right(if legacy {
                 SecondFactor::NotRequired
             } else {
@@ -832,23 +836,7 @@ impl Simulation<'_> {
                     row.status.additional_details = None;
                 }
             }
-            if ca_failure {
-                row.conditional_access_status = Some("failure".into());
-                row.applied_conditional_access_policies = self
-                    .scenario
-                    .tenant
-                    .conditional_access
-                    .iter()
-                    .zip(&blocking)
-                    .map(|(p, blocks)| AppliedConditionalAccessPolicy {
-                        id: p.id.as_str().into(),
-                        display_name: Some(p.display_name.as_str().into()),
-                        enforced_grant_controls: vec!["Block".into()],
-                        enforced_session_controls: Vec::new(),
-                        result: Some(if *blocks { "failure" } else { "notApplied" }.into()),
-                    })
-                    .collect();
-            }
+            ca.annotate(code, &mut row);
             self.emit(
                 time,
                 origin,
