@@ -17,6 +17,9 @@ pub struct ScenarioError {
     label: String,
     #[help]
     pub help: Option<String>,
+    /// The other place a mistake involves, in another file (a tenant described two ways).
+    #[related]
+    related: Vec<ScenarioError>,
     pub path: PathBuf,
     /// 1-based line and column; `None` when the mistake has no single place (an empty file).
     pub position: Option<(u64, u64)>,
@@ -54,6 +57,7 @@ impl ScenarioError {
             span,
             label: label.into(),
             help,
+            related: Vec::new(),
             path: file.path.clone(),
             position: known.then(|| (location.line(), location.column())),
         }
@@ -75,6 +79,12 @@ impl ScenarioError {
             error.position = Some(file.line_column(offset));
         }
         error
+    }
+
+    /// This mistake, shown with `other` (a place in another file that it contradicts).
+    pub fn with_related(mut self, other: ScenarioError) -> Self {
+        self.related.push(other);
+        self
     }
 
     /// `path:line:col: message`, the one-line form for logs and summaries.

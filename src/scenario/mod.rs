@@ -9,6 +9,7 @@ mod model;
 mod resolve;
 mod spec;
 mod template;
+mod tenancy;
 mod values;
 
 pub use detections::{DetectionExpectation, count_text};
@@ -19,6 +20,7 @@ pub use expect::{
 };
 pub use model::*;
 pub use template::Template;
+pub use tenancy::{TenantFiles, group_tenants};
 pub use values::{Cidr, DurationValue};
 
 use std::path::{Path, PathBuf};

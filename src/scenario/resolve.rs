@@ -15,6 +15,27 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         errors: Vec::new(),
     };
     let ca_specs = std::mem::take(&mut spec.tenant.conditional_access);
+    let mut places = TenantPlaces {
+        file: file.clone(),
+        name: spec
+            .name
+            .as_ref()
+            .map_or(spec.tenant.domain.referenced, |n| n.referenced),
+        id: spec.tenant.id.as_ref().map(|id| id.referenced),
+        domain: spec.tenant.domain.referenced,
+        display_name: spec.tenant.display_name.as_ref().map(|d| d.referenced),
+        premium: spec.tenant.premium.as_ref().map(|p| p.referenced),
+        smart_lockout: spec.tenant.smart_lockout.as_ref().map(|l| l.referenced),
+        sspr: spec.tenant.sspr.as_ref().map(|s| s.referenced),
+        conditional_access: ca_specs.first().map(|c| c.name.referenced),
+        faults: spec.faults.as_ref().map(|f| f.referenced),
+        app_registrations: spec
+            .app_registrations
+            .iter()
+            .map(|a| a.client_id.referenced)
+            .collect(),
+        users: Vec::new(),
+    };
     let mut tenant = r.tenant(spec.tenant);
     let app_registrations = spec
         .app_registrations
@@ -26,7 +47,8 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         .into_iter()
         .filter_map(|a| r.custom_app(a))
         .collect();
-    let users = r.users(spec.users);
+    let (users, user_places) = r.users(spec.users);
+    places.users = user_places;
     tenant.conditional_access = r.conditional_access(ca_specs, &users, spec.seed);
     let mut periods = Vec::new();
     let mut populations: Vec<Population> = spec
@@ -63,13 +85,13 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
             }
         }
     }
-    let faults = spec.faults.map(|f| r.faults(f)).unwrap_or_default();
+    let faults = spec.faults.map(|f| r.faults(f.value)).unwrap_or_default();
     let expectations = r.expectations(spec.expect, &users);
     let detections = r.detections(spec.detections);
     if !r.errors.is_empty() {
         return Err(r.errors);
     }
-    let name = spec.name.unwrap_or_else(|| {
+    let name = spec.name.map(|n| n.value).unwrap_or_else(|| {
         file.path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -89,6 +111,7 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         faults,
         expectations,
         detections,
+        places,
     })
 }
 
@@ -140,12 +163,11 @@ impl Resolver<'_> {
             id: spec.id.as_ref().map(|id| id.value.to_lowercase()),
             display_name: spec
                 .display_name
-                .clone()
-                .unwrap_or_else(|| spec.domain.value.clone()),
+                .map_or_else(|| spec.domain.value.clone(), |d| d.value),
             domain: spec.domain.value.to_lowercase(),
-            premium: spec.premium,
-            lockout: self.lockout(spec.smart_lockout),
-            sspr: self.sspr_policy(spec.sspr),
+            premium: spec.premium.is_none_or(|p| p.value),
+            lockout: self.lockout(spec.smart_lockout.map(|l| l.value).unwrap_or_default()),
+            sspr: self.sspr_policy(spec.sspr.map(|s| s.value).unwrap_or_default()),
             conditional_access: Vec::new(),
         }
     }
@@ -273,8 +295,10 @@ impl Resolver<'_> {
         })
     }
 
-    fn users(&mut self, specs: Vec<UserSpec>) -> Vec<User> {
+    /// The users, and where each one's `upn` is written.
+    fn users(&mut self, specs: Vec<UserSpec>) -> (Vec<User>, Vec<Location>) {
         let mut users: Vec<User> = Vec::new();
+        let mut places = Vec::new();
         for spec in specs {
             let upn = spec.upn.value.to_lowercase();
             let Some((local, _)) = upn
@@ -320,6 +344,7 @@ impl Resolver<'_> {
                     );
                 }
             }
+            places.push(spec.upn.referenced);
             users.push(User {
                 key,
                 upn,
@@ -340,7 +365,7 @@ impl Resolver<'_> {
                 },
             });
         }
-        users
+        (users, places)
     }
 
     /// A client context, each field falling back to `base` (a user's home) when given.

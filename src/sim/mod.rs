@@ -3,6 +3,7 @@
 //! `thread_rng`, no hash-map iteration; every draw comes from a seeded stream (`streams`).
 
 mod lockout;
+mod merge;
 mod population;
 mod records;
 mod schedule;
@@ -12,6 +13,7 @@ mod streams;
 #[cfg(test)]
 mod behaviour_tests;
 
+pub use merge::{TenantSimulation, simulate_tenant};
 pub use lockout::{LockoutCounter, LockoutDecision, PasswordCheck, lockout_duration};
 pub use records::user_agent;
 pub use schedule::{Origin, SimItem, Simulation};

@@ -1,0 +1,377 @@
+//! One tenant, many files: scenario files that name the same tenant (the same id or the same
+//! domain) describe one tenant, which is served, verified and exported as one.
+//!
+//! Each file is still simulated on its own (its records are the same alone or beside the
+//! others), so the files must agree on everything that belongs to the tenant: its settings,
+//! its app registrations and its users. A disagreement is a mistake that names both files.
+//! Two tenants that share a domain are a mistake too: Entra gives each domain one tenant, and
+//! an authority by domain must never silently reach the first one.
+
+use super::diagnostic::{ScenarioError, SourceFile};
+use super::model::{CaPolicy, LockoutPolicy, Scenario, SsprPolicy, User};
+use serde_saphyr::Location;
+
+/// One tenant and the scenario files that describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TenantFiles {
+    pub id: String,
+    pub domain: String,
+    /// Indexes into the scenarios given to `group_tenants`, in the order given.
+    pub members: Vec<usize>,
+}
+
+/// Groups scenarios into tenants. `tenant_id` is each scenario's tenant id (as written, or
+/// derived from its seed). A file that contradicts an earlier file of its tenant is left out,
+/// and the mistake, naming both files, is returned beside the tenants.
+pub fn group_tenants(
+    scenarios: &[Scenario],
+    tenant_id: impl Fn(&Scenario) -> String,
+) -> (Vec<TenantFiles>, Vec<ScenarioError>) {
+    let mut tenants: Vec<TenantFiles> = Vec::new();
+    let mut errors = Vec::new();
+    for (index, scenario) in scenarios.iter().enumerate() {
+        let id = tenant_id(scenario);
+        let domain = scenario.tenant.domain.as_str();
+        let by_id = tenants.iter().position(|t| t.id == id);
+        let by_domain = tenants.iter().position(|t| t.domain == domain);
+        let found = match (by_id, by_domain) {
+            (None, None) => {
+                tenants.push(TenantFiles {
+                    id,
+                    domain: domain.to_string(),
+                    members: vec![index],
+                });
+                continue;
+            }
+            (Some(t), Some(d)) if t == d => t,
+            (Some(t), _) => {
+                let first = &scenarios[tenants[t].members[0]];
+                errors.push(one_id_two_domains(scenario, first, &id));
+                continue;
+            }
+            (None, Some(d)) => {
+                let first = &scenarios[tenants[d].members[0]];
+                errors.push(one_domain_two_ids(scenario, first, &id, &tenants[d].id));
+                continue;
+            }
+        };
+        let members: Vec<&Scenario> = tenants[found]
+            .members
+            .iter()
+            .map(|&m| &scenarios[m])
+            .collect();
+        match contradiction(scenario, &members) {
+            Some(error) => errors.push(error),
+            None => tenants[found].members.push(index),
+        }
+    }
+    (tenants, errors)
+}
+
+/// The first thing `scenario` says about its tenant that an earlier file says otherwise.
+fn contradiction(scenario: &Scenario, members: &[&Scenario]) -> Option<ScenarioError> {
+    let first = members[0];
+    let (here, there) = (&scenario.places, &first.places);
+    if let Some(other) = members.iter().find(|m| m.name == scenario.name) {
+        return Some(conflict(
+            scenario,
+            here.name,
+            other,
+            other.places.name,
+            format!("a second scenario named `{}` in this tenant", scenario.name),
+            ("the same name".into(), "here".into()),
+            "the streams of a file's events are drawn from its seed and its name, so two files of one tenant need different names: change `name:` in one of them",
+        ));
+    }
+    let (a, b) = (&scenario.tenant, &first.tenant);
+    let mut settings: Vec<(String, Option<Location>, Option<Location>)> = Vec::new();
+    if a.display_name != b.display_name {
+        settings.push((
+            format!(
+                "display name `{}` differs from `{}`",
+                a.display_name, b.display_name
+            ),
+            here.display_name,
+            there.display_name,
+        ));
+    }
+    if a.premium != b.premium {
+        settings.push((
+            format!("premium: {} differs from {}", a.premium, b.premium),
+            here.premium,
+            there.premium,
+        ));
+    }
+    if let Some(difference) = lockout_difference(&a.lockout, &b.lockout) {
+        settings.push((
+            format!("smart lockout differs ({difference})"),
+            here.smart_lockout,
+            there.smart_lockout,
+        ));
+    }
+    if let Some(difference) = sspr_difference(&a.sspr, &b.sspr) {
+        settings.push((
+            format!("the SSPR policy differs ({difference})"),
+            here.sspr,
+            there.sspr,
+        ));
+    }
+    if ca_policies(scenario) != ca_policies(first) {
+        settings.push((
+            "the Conditional Access policies differ".into(),
+            here.conditional_access,
+            there.conditional_access,
+        ));
+    }
+    if scenario.faults != first.faults {
+        settings.push(("the faults differ".into(), here.faults, there.faults));
+    }
+    if let Some((what, at, other_at)) = settings.into_iter().next() {
+        let at_or_domain = |place: Option<Location>, places: &super::TenantPlaces| {
+            place.unwrap_or(places.domain)
+        };
+        return Some(conflict(
+            scenario,
+            at_or_domain(at, here),
+            first,
+            at_or_domain(other_at, there),
+            format!("tenant `{}`: {what}", a.domain),
+            (label(at), label(other_at)),
+            "files that name one tenant describe it the same way (a key left out takes its default): write the same settings in both, or give this file its own tenant `id` and `domain`",
+        ));
+    }
+    for (i, app) in scenario.app_registrations.iter().enumerate() {
+        for other in members {
+            let Some(j) = other
+                .app_registrations
+                .iter()
+                .position(|o| o.client_id == app.client_id)
+            else {
+                continue;
+            };
+            if other.app_registrations[j] != *app {
+                return Some(conflict(
+                    scenario,
+                    here.app_registrations[i],
+                    other,
+                    other.places.app_registrations[j],
+                    format!(
+                        "app registration `{}` is declared differently (name, secret or permissions)",
+                        app.client_id
+                    ),
+                    ("declared differently".into(), "here".into()),
+                    "one client id is one app registration of the tenant: give it the same display name, secret and permissions in every file",
+                ));
+            }
+        }
+    }
+    for (i, user) in scenario.users.iter().enumerate() {
+        for other in members {
+            let Some(j) = other.users.iter().position(|o| o.upn == user.upn) else {
+                continue;
+            };
+            if !same_user(user, &other.users[j]) {
+                return Some(conflict(
+                    scenario,
+                    here.users[i],
+                    other,
+                    other.places.users[j],
+                    format!("user `{}` is declared differently", user.upn),
+                    ("declared differently".into(), "here".into()),
+                    "one UPN is one user of the tenant: give it the same display name, password, contexts, `enabled` and `mfa` in every file that declares it",
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Users are the same when everything but the file-local name (`id:`) agrees.
+fn same_user(a: &User, b: &User) -> bool {
+    User {
+        key: String::new(),
+        ..a.clone()
+    } == User {
+        key: String::new(),
+        ..b.clone()
+    }
+}
+
+/// The policies with their users named by UPN (indexes are per file).
+fn ca_policies(scenario: &Scenario) -> Vec<(CaPolicy, Vec<&str>)> {
+    scenario
+        .tenant
+        .conditional_access
+        .iter()
+        .map(|p| {
+            let users = p
+                .users
+                .iter()
+                .map(|&u| scenario.users[u].upn.as_str())
+                .collect();
+            (
+                CaPolicy {
+                    users: Vec::new(),
+                    ..p.clone()
+                },
+                users,
+            )
+        })
+        .collect()
+}
+
+fn label(place: Option<Location>) -> String {
+    match place {
+        Some(_) => "set here".into(),
+        None => "not written in this file: the defaults".into(),
+    }
+}
+
+fn lockout_difference(a: &LockoutPolicy, b: &LockoutPolicy) -> Option<String> {
+    let seconds = |ticks: i64| format!("{}s", ticks / crate::graph::timestamp::TICKS_PER_SECOND);
+    let fields = [
+        ("threshold", a.threshold.to_string(), b.threshold.to_string()),
+        (
+            "duration",
+            seconds(a.duration_ticks),
+            seconds(b.duration_ticks),
+        ),
+        ("drift", a.drift.to_string(), b.drift.to_string()),
+        ("growth", a.growth.to_string(), b.growth.to_string()),
+        (
+            "max_duration",
+            seconds(a.max_duration_ticks),
+            seconds(b.max_duration_ticks),
+        ),
+        (
+            "familiar_match",
+            format!("{:?}", a.familiar_match),
+            format!("{:?}", b.familiar_match),
+        ),
+        (
+            "reset_on_success",
+            a.reset_on_success.to_string(),
+            b.reset_on_success.to_string(),
+        ),
+    ];
+    differing(&fields)
+}
+
+fn sspr_difference(a: &SsprPolicy, b: &SsprPolicy) -> Option<String> {
+    let seconds = |ticks: i64| format!("{}s", ticks / crate::graph::timestamp::TICKS_PER_SECOND);
+    let fields = [
+        ("enabled", a.enabled.to_string(), b.enabled.to_string()),
+        (
+            "methods",
+            format!("{:?}", a.methods),
+            format!("{:?}", b.methods),
+        ),
+        (
+            "wrong_codes_before_restart",
+            a.wrong_codes_before_restart.to_string(),
+            b.wrong_codes_before_restart.to_string(),
+        ),
+        (
+            "failed_verifications_before_block",
+            a.failed_verifications_before_block.to_string(),
+            b.failed_verifications_before_block.to_string(),
+        ),
+        (
+            "verification_window",
+            seconds(a.verification_window_ticks),
+            seconds(b.verification_window_ticks),
+        ),
+        (
+            "block_duration",
+            seconds(a.block_duration_ticks),
+            seconds(b.block_duration_ticks),
+        ),
+    ];
+    differing(&fields)
+}
+
+/// `threshold 5 here, 10 there` for the fields that differ.
+fn differing(fields: &[(&str, String, String)]) -> Option<String> {
+    let parts: Vec<String> = fields
+        .iter()
+        .filter(|(_, a, b)| a != b)
+        .map(|(name, a, b)| format!("{name}: {a} here, {b} there"))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+fn one_id_two_domains(scenario: &Scenario, first: &Scenario, id: &str) -> ScenarioError {
+    let here = &scenario.places;
+    conflict(
+        scenario,
+        here.id.unwrap_or(here.domain),
+        first,
+        first.places.domain,
+        format!(
+            "tenant `{id}` has the domain `{}` here but `{}` in another file",
+            scenario.tenant.domain, first.tenant.domain
+        ),
+        ("this tenant id".into(), "with this domain".into()),
+        "one tenant id is one tenant with one domain: write the same `domain:` in both files, or give this file its own tenant `id`",
+    )
+}
+
+fn one_domain_two_ids(
+    scenario: &Scenario,
+    first: &Scenario,
+    id: &str,
+    first_id: &str,
+) -> ScenarioError {
+    let here = &scenario.places;
+    let help = if here.id.is_none() {
+        format!(
+            "this file writes no tenant `id:`, so its id is drawn from its seed; write `id: {first_id}` to join that tenant, or give this file its own `domain`"
+        )
+    } else {
+        "a domain belongs to one tenant: write the same tenant `id:` in both files to make them one tenant, or give this file its own `domain`".into()
+    };
+    conflict(
+        scenario,
+        here.id.unwrap_or(here.domain),
+        first,
+        first.places.id.unwrap_or(first.places.domain),
+        format!(
+            "two tenants share the domain `{}`: `{id}` here and `{first_id}` in another file",
+            scenario.tenant.domain
+        ),
+        (
+            "a second tenant id for this domain".into(),
+            "the tenant that has it".into(),
+        ),
+        &help,
+    )
+}
+
+/// A mistake at `at` in `scenario`'s file that contradicts `other_at` in `other`'s file: the
+/// message names the other file, and its place is shown beside this one.
+fn conflict(
+    scenario: &Scenario,
+    at: Location,
+    other: &Scenario,
+    other_at: Location,
+    what: String,
+    (label, other_label): (String, String),
+    help: &str,
+) -> ScenarioError {
+    let other_file: &SourceFile = &other.places.file;
+    let message = format!(
+        "{what}; see {}:{}:{}",
+        other_file.path.display(),
+        other_at.line(),
+        other_at.column()
+    );
+    let related = ScenarioError::new(
+        other_file,
+        other_at,
+        format!("the other description, in {}", other_file.path.display()),
+        other_label,
+        None,
+    );
+    ScenarioError::new(&scenario.places.file, at, message, label, Some(help.into()))
+        .with_related(related)
+}
