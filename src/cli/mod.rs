@@ -10,7 +10,7 @@ mod serve;
 mod sources;
 mod verify;
 
-pub use serve::tenant_config;
+pub use serve::{tenant_config, tenant_config_of};
 
 use crate::exit::Exit;
 use crate::export::Format;

@@ -19,7 +19,7 @@ pub struct ScenarioError {
     pub help: Option<String>,
     /// The other place a mistake involves, in another file (a tenant described two ways).
     #[related]
-    related: Vec<ScenarioError>,
+    related: Vec<OtherPlace>,
     pub path: PathBuf,
     /// 1-based line and column; `None` when the mistake has no single place (an empty file).
     pub position: Option<(u64, u64)>,
@@ -83,7 +83,12 @@ impl ScenarioError {
 
     /// This mistake, shown with `other` (a place in another file that it contradicts).
     pub fn with_related(mut self, other: ScenarioError) -> Self {
-        self.related.push(other);
+        self.related.push(OtherPlace {
+            message: other.message,
+            source_code: other.source_code,
+            span: other.span,
+            label: other.label,
+        });
         self
     }
 
@@ -105,6 +110,19 @@ impl ScenarioError {
         let _ = handler.render_report(&mut out, self);
         out
     }
+}
+
+/// The place in another file that a mistake contradicts, shown after it as advice.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(severity(Advice))]
+pub struct OtherPlace {
+    message: String,
+    #[source_code]
+    source_code: NamedSource<Arc<str>>,
+    #[label("{label}")]
+    span: Option<SourceSpan>,
+    label: String,
 }
 
 /// A scenario file's name and text, shared by all the errors that point into it.

@@ -409,7 +409,7 @@ fn verify_joins_detections_into_its_reports() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(
-        text.contains(&format!("PASS  detection `{LOCKOUT}` fires  [2 match(es)]")),
+        text.contains(&format!("PASS  detection `{LOCKOUT}` fires  [3 match(es)]")),
         "{text}"
     );
     assert!(
