@@ -4,11 +4,11 @@
 use super::inputs::{load_all, members, tenants};
 use crate::exit::Exit;
 use crate::export::{ExportOptions, Exporter, Format};
+use crate::scenario::{Scenario, TenantFiles};
 use crate::sim;
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
 use std::io::{self, Write};
-use crate::scenario::{Scenario, TenantFiles};
 use std::path::PathBuf;
 
 impl ValueEnum for Format {
@@ -62,7 +62,14 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
     let [tenant] = chosen.as_slice() else {
         let listed: Vec<String> = all
             .iter()
-            .map(|t| format!("  {} ({}): {}", t.domain, t.id, names(&members(&scenarios, t))))
+            .map(|t| {
+                format!(
+                    "  {} ({}): {}",
+                    t.domain,
+                    t.id,
+                    names(&members(&scenarios, t))
+                )
+            })
             .collect();
         let problem = match &request.tenant {
             Some(wanted) => format!("no tenant `{wanted}` among these files"),

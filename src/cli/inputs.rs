@@ -46,8 +46,10 @@ pub fn load_all(paths: &[PathBuf], err: &mut dyn Write) -> io::Result<(Vec<Scena
         for conflict in &conflicts {
             err.write_all(conflict.render().as_bytes())?;
         }
-        let kept: std::collections::BTreeSet<usize> =
-            tenants.iter().flat_map(|t| t.members.iter().copied()).collect();
+        let kept: std::collections::BTreeSet<usize> = tenants
+            .iter()
+            .flat_map(|t| t.members.iter().copied())
+            .collect();
         loaded = loaded
             .into_iter()
             .enumerate()

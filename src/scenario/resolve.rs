@@ -163,7 +163,7 @@ impl Resolver<'_> {
             id: spec.id.as_ref().map(|id| id.value.to_lowercase()),
             display_name: spec
                 .display_name
-                .map_or_else(|| spec.domain.value.clone(), |d| d.value),
+                .map_or_else(|| spec.domain.value.to_lowercase(), |d| d.value),
             domain: spec.domain.value.to_lowercase(),
             premium: spec.premium.is_none_or(|p| p.value),
             lockout: self.lockout(spec.smart_lockout.map(|l| l.value).unwrap_or_default()),

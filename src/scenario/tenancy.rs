@@ -127,9 +127,8 @@ fn contradiction(scenario: &Scenario, members: &[&Scenario]) -> Option<ScenarioE
         settings.push(("the faults differ".into(), here.faults, there.faults));
     }
     if let Some((what, at, other_at)) = settings.into_iter().next() {
-        let at_or_domain = |place: Option<Location>, places: &super::TenantPlaces| {
-            place.unwrap_or(places.domain)
-        };
+        let at_or_domain =
+            |place: Option<Location>, places: &super::TenantPlaces| place.unwrap_or(places.domain);
         return Some(conflict(
             scenario,
             at_or_domain(at, here),
@@ -230,7 +229,11 @@ fn label(place: Option<Location>) -> String {
 fn lockout_difference(a: &LockoutPolicy, b: &LockoutPolicy) -> Option<String> {
     let seconds = |ticks: i64| format!("{}s", ticks / crate::graph::timestamp::TICKS_PER_SECOND);
     let fields = [
-        ("threshold", a.threshold.to_string(), b.threshold.to_string()),
+        (
+            "threshold",
+            a.threshold.to_string(),
+            b.threshold.to_string(),
+        ),
         (
             "duration",
             seconds(a.duration_ticks),
@@ -325,7 +328,7 @@ fn one_domain_two_ids(
     let here = &scenario.places;
     let help = if here.id.is_none() {
         format!(
-            "this file writes no tenant `id:`, so its id is drawn from its seed; write `id: {first_id}` to join that tenant, or give this file its own `domain`"
+            "this file writes no tenant `id:`, so its id is derived from its domain; write `id: {first_id}` to join that tenant, or give this file its own `domain`"
         )
     } else {
         "a domain belongs to one tenant: write the same tenant `id:` in both files to make them one tenant, or give this file its own `domain`".into()
@@ -374,4 +377,93 @@ fn conflict(
     );
     ScenarioError::new(&scenario.places.file, at, message, label, Some(help.into()))
         .with_related(related)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load_str;
+    use std::path::Path;
+
+    fn scenario(path: &str, text: &str) -> Scenario {
+        load_str(Path::new(path), text).unwrap()
+    }
+
+    /// Tenant ids as the simulator makes them.
+    fn id(s: &Scenario) -> String {
+        crate::sim::tenant_id(s)
+    }
+
+    const ANN: &str = "users:\n  - upn: ann@x.onmicrosoft.com\n    display_name: Ann\n    password: Pw\n    home: { ip: 203.0.113.1, country: JP }\n";
+
+    #[test]
+    fn files_of_one_domain_are_one_tenant_and_may_share_a_user() {
+        let a = scenario(
+            "a.yaml",
+            &format!("name: a\nseed: 1\ntenant: {{ domain: X.onmicrosoft.com }}\n{ANN}"),
+        );
+        let b = scenario(
+            "b.yaml",
+            &format!(
+                "name: b\ntenant: {{ domain: x.onmicrosoft.com }}\n{}",
+                ANN.replace("- upn", "- id: annie\n    upn")
+            ),
+        );
+        let c = scenario("c.yaml", "name: c\ntenant: { domain: y.onmicrosoft.com }\n");
+        let (tenants, errors) = group_tenants(&[a, b, c], id);
+        assert!(errors.is_empty(), "{errors:?}");
+        let members: Vec<_> = tenants.iter().map(|t| t.members.clone()).collect();
+        assert_eq!(members, vec![vec![0, 1], vec![2]]);
+        assert_eq!(tenants[0].domain, "x.onmicrosoft.com");
+    }
+
+    #[test]
+    fn a_domain_with_a_written_id_and_a_drawn_one_says_how_to_join() {
+        let a = scenario(
+            "a.yaml",
+            "name: a\ntenant: { id: 0e0e0000-0000-4000-8000-000000000009, domain: x.onmicrosoft.com }\n",
+        );
+        let b = scenario("b.yaml", "name: b\ntenant: { domain: x.onmicrosoft.com }\n");
+        let (tenants, errors) = group_tenants(&[a, b], id);
+        assert_eq!(tenants.len(), 1);
+        let [error] = errors.as_slice() else {
+            panic!("{errors:?}")
+        };
+        assert!(
+            error
+                .headline()
+                .starts_with("b.yaml:2:19: two tenants share the domain `x.onmicrosoft.com`"),
+            "{}",
+            error.headline()
+        );
+        assert!(
+            error.headline().ends_with("see a.yaml:2:15"),
+            "{}",
+            error.headline()
+        );
+        assert!(
+            error
+                .help
+                .as_deref()
+                .unwrap()
+                .contains("write `id: 0e0e0000-0000-4000-8000-000000000009` to join that tenant"),
+            "{:?}",
+            error.help
+        );
+    }
+
+    #[test]
+    fn two_files_of_one_name_in_one_tenant_would_draw_the_same_ids() {
+        let a = scenario("one/lab.yaml", "tenant: { domain: x.onmicrosoft.com }\n");
+        let b = scenario("two/lab.yaml", "tenant: { domain: x.onmicrosoft.com }\n");
+        let (_, errors) = group_tenants(&[a, b], id);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0]
+                .message
+                .starts_with("a second scenario named `lab` in this tenant"),
+            "{}",
+            errors[0].message
+        );
+    }
 }

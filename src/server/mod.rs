@@ -132,7 +132,10 @@ pub async fn start(
     tls: Option<&Certificate>,
 ) -> std::io::Result<Running> {
     if let Some(ambiguity) = config.ambiguity() {
-        return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, ambiguity));
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            ambiguity,
+        ));
     }
     let handle = axum_server::Handle::new();
     let listener = std::net::TcpListener::bind(addr)?;

@@ -45,7 +45,12 @@ mod tests {
     use std::path::Path;
 
     fn lab(name: &str) -> Scenario {
-        load_file(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)).unwrap()
+        load_file(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scenarios")
+                .join(name),
+        )
+        .unwrap()
     }
 
     #[test]

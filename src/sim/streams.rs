@@ -130,7 +130,12 @@ mod tests {
     fn files_of_one_seed_draw_their_own_events_but_share_tenant_and_user_ids() {
         let one = Streams::for_scenario(7, "user01-password-failures");
         let two = Streams::for_scenario(7, "user02-smart-lockout");
-        for purpose in [Purpose::Step, Purpose::Drift, Purpose::Member, Purpose::MemberEvent] {
+        for purpose in [
+            Purpose::Step,
+            Purpose::Drift,
+            Purpose::Member,
+            Purpose::MemberEvent,
+        ] {
             let a: u64 = one.rng(purpose, 0, 0).random();
             let b: u64 = two.rng(purpose, 0, 0).random();
             assert_ne!(a, b, "{purpose:?}");

@@ -195,7 +195,13 @@ fn generate_of_several_tenants_asks_which_one() {
         "{stderr}"
     );
     let output = entralab()
-        .args(["generate", "scenarios", "--tenant", "nowhere.example", "--out"])
+        .args([
+            "generate",
+            "scenarios",
+            "--tenant",
+            "nowhere.example",
+            "--out",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();

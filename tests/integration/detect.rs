@@ -465,7 +465,7 @@ fn verify_joins_detections_into_its_reports() {
     assert_eq!(failed.len(), 3, "{outcomes:#?}");
     let failures = serde_json::to_string(&failed).unwrap();
     assert!(
-        failures.contains("expected 1..2 match(es), saw 6"),
+        failures.contains("expected 1..2 match(es), saw 5"),
         "{failures}"
     );
     assert!(

@@ -109,7 +109,10 @@ fn every_broken_pair_is_rejected_with_a_diagnostic_naming_both_files() {
             entralab::scenario::group_tenants(&scenarios, entralab::sim::tenant_id);
         assert_eq!(errors.len(), 1, "{name}: one mistake");
         assert_eq!(
-            tenants.iter().map(|t| t.members.clone()).collect::<Vec<_>>(),
+            tenants
+                .iter()
+                .map(|t| t.members.clone())
+                .collect::<Vec<_>>(),
             vec![vec![0]],
             "{name}: the second file is left out"
         );

@@ -321,7 +321,11 @@ async fn a_token_reads_only_its_own_tenant() {
         "/v1.0/auditLogs/directoryAudits",
     )
     .await;
-    assert_eq!(audits.body["value"], serde_json::json!([]), "user03's audits are the seed tenant's");
+    assert_eq!(
+        audits.body["value"],
+        serde_json::json!([]),
+        "user03's audits are the seed tenant's"
+    );
 }
 
 #[tokio::test]
@@ -619,7 +623,10 @@ async fn a_domain_two_tenants_declare_reaches_neither() {
     let mut other = tenant_config(&load("scenarios/same-wrong-password.yaml"));
     other.domain = "xxx.onmicrosoft.com".into();
     let config = ServerConfig {
-        tenants: vec![tenant_config(&load("scenarios/user01-password-failures.yaml")), other],
+        tenants: vec![
+            tenant_config(&load("scenarios/user01-password-failures.yaml")),
+            other,
+        ],
         clock: Clock::System,
     };
     assert_eq!(
@@ -630,7 +637,12 @@ async fn a_domain_two_tenants_declare_reaches_neither() {
     );
     let app = server::app(config, "https", "127.0.0.1:8443".into());
     let by_domain = post_token(&app, "xxx.onmicrosoft.com", &form(CLIENT, SECRET)).await;
-    assert_eq!(by_domain.status, StatusCode::BAD_REQUEST, "{}", by_domain.body);
+    assert_eq!(
+        by_domain.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        by_domain.body
+    );
     assert_eq!(aadsts(&by_domain), 90002, "never silently the first tenant");
     let by_id = post_token(&app, SAME, &form(CLIENT, SECRET)).await;
     assert_eq!(by_id.status, StatusCode::OK, "ids still tell them apart");
