@@ -8,7 +8,7 @@
 //! an authority by domain must never silently reach the first one.
 
 use super::diagnostic::{ScenarioError, SourceFile};
-use super::model::{CaPolicy, LockoutPolicy, Scenario, SsprPolicy, User};
+use super::model::{CaPolicy, FamiliarMatch, LockoutPolicy, Scenario, SsprPolicy, User};
 use serde_saphyr::Location;
 
 /// One tenant and the scenario files that describe it.
@@ -102,14 +102,14 @@ fn contradiction(scenario: &Scenario, members: &[&Scenario]) -> Option<ScenarioE
             there.premium,
         ));
     }
-    if let Some(difference) = lockout_difference(&a.lockout, &b.lockout) {
+    if let Some(difference) = differing(&lockout_fields(&a.lockout), &lockout_fields(&b.lockout)) {
         settings.push((
             format!("smart lockout differs ({difference})"),
             here.smart_lockout,
             there.smart_lockout,
         ));
     }
-    if let Some(difference) = sspr_difference(&a.sspr, &b.sspr) {
+    if let Some(difference) = differing(&sspr_fields(&a.sspr), &sspr_fields(&b.sspr)) {
         settings.push((
             format!("the SSPR policy differs ({difference})"),
             here.sspr,
@@ -226,79 +226,52 @@ fn label(place: Option<Location>) -> String {
     }
 }
 
-fn lockout_difference(a: &LockoutPolicy, b: &LockoutPolicy) -> Option<String> {
-    let seconds = |ticks: i64| format!("{}s", ticks / crate::graph::timestamp::TICKS_PER_SECOND);
-    let fields = [
-        (
-            "threshold",
-            a.threshold.to_string(),
-            b.threshold.to_string(),
-        ),
-        (
-            "duration",
-            seconds(a.duration_ticks),
-            seconds(b.duration_ticks),
-        ),
-        ("drift", a.drift.to_string(), b.drift.to_string()),
-        ("growth", a.growth.to_string(), b.growth.to_string()),
-        (
-            "max_duration",
-            seconds(a.max_duration_ticks),
-            seconds(b.max_duration_ticks),
-        ),
-        (
-            "familiar_match",
-            format!("{:?}", a.familiar_match),
-            format!("{:?}", b.familiar_match),
-        ),
-        (
-            "reset_on_success",
-            a.reset_on_success.to_string(),
-            b.reset_on_success.to_string(),
-        ),
-    ];
-    differing(&fields)
+fn seconds(ticks: i64) -> String {
+    format!("{}s", ticks / crate::graph::timestamp::TICKS_PER_SECOND)
 }
 
-fn sspr_difference(a: &SsprPolicy, b: &SsprPolicy) -> Option<String> {
-    let seconds = |ticks: i64| format!("{}s", ticks / crate::graph::timestamp::TICKS_PER_SECOND);
-    let fields = [
-        ("enabled", a.enabled.to_string(), b.enabled.to_string()),
-        (
-            "methods",
-            format!("{:?}", a.methods),
-            format!("{:?}", b.methods),
-        ),
+/// The settings as the scenario file spells them, for naming what differs.
+fn lockout_fields(p: &LockoutPolicy) -> Vec<(&'static str, String)> {
+    let familiar = match p.familiar_match {
+        FamiliarMatch::IpAndBrowser => "ip_and_browser",
+        FamiliarMatch::Ip => "ip",
+        FamiliarMatch::Browser => "browser",
+    };
+    vec![
+        ("threshold", p.threshold.to_string()),
+        ("duration", seconds(p.duration_ticks)),
+        ("drift", p.drift.to_string()),
+        ("growth", p.growth.to_string()),
+        ("max_duration", seconds(p.max_duration_ticks)),
+        ("familiar_match", familiar.into()),
+        ("reset_on_success", p.reset_on_success.to_string()),
+    ]
+}
+
+fn sspr_fields(p: &SsprPolicy) -> Vec<(&'static str, String)> {
+    vec![
+        ("enabled", p.enabled.to_string()),
+        ("methods", format!("{:?}", p.methods).to_lowercase()),
         (
             "wrong_codes_before_restart",
-            a.wrong_codes_before_restart.to_string(),
-            b.wrong_codes_before_restart.to_string(),
+            p.wrong_codes_before_restart.to_string(),
         ),
         (
             "failed_verifications_before_block",
-            a.failed_verifications_before_block.to_string(),
-            b.failed_verifications_before_block.to_string(),
+            p.failed_verifications_before_block.to_string(),
         ),
-        (
-            "verification_window",
-            seconds(a.verification_window_ticks),
-            seconds(b.verification_window_ticks),
-        ),
-        (
-            "block_duration",
-            seconds(a.block_duration_ticks),
-            seconds(b.block_duration_ticks),
-        ),
-    ];
-    differing(&fields)
+        ("verification_window", seconds(p.verification_window_ticks)),
+        ("block_duration", seconds(p.block_duration_ticks)),
+    ]
 }
 
-/// `threshold 5 here, 10 there` for the fields that differ.
-fn differing(fields: &[(&str, String, String)]) -> Option<String> {
-    let parts: Vec<String> = fields
+/// `threshold: 10 here, 5 there` for the fields that differ.
+fn differing(here: &[(&str, String)], there: &[(&str, String)]) -> Option<String> {
+    let parts: Vec<String> = here
         .iter()
-        .filter(|(_, a, b)| a != b)
-        .map(|(name, a, b)| format!("{name}: {a} here, {b} there"))
+        .zip(there)
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((name, a), (_, b))| format!("{name}: {a} here, {b} there"))
         .collect();
     (!parts.is_empty()).then(|| parts.join("; "))
 }
