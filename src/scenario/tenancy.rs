@@ -116,9 +116,9 @@ fn contradiction(scenario: &Scenario, members: &[&Scenario]) -> Option<ScenarioE
             there.sspr,
         ));
     }
-    if ca_policies(scenario) != ca_policies(first) {
+    if let Some(difference) = ca_difference(&ca_policies(scenario), &ca_policies(first)) {
         settings.push((
-            "the Conditional Access policies differ".into(),
+            format!("the Conditional Access policies differ ({difference})"),
             here.conditional_access,
             there.conditional_access,
         ));
@@ -217,6 +217,26 @@ fn ca_policies(scenario: &Scenario) -> Vec<(CaPolicy, Vec<&str>)> {
             )
         })
         .collect()
+}
+
+/// What differs between two lists of policies, for people: the count, or the first policy
+/// that differs (an id the files leave out is drawn from each file's seed).
+fn ca_difference(
+    here: &[(CaPolicy, Vec<&str>)],
+    there: &[(CaPolicy, Vec<&str>)],
+) -> Option<String> {
+    if here.len() != there.len() {
+        return Some(format!("{} here, {} there", here.len(), there.len()));
+    }
+    let ((a, _), (b, _)) = here.iter().zip(there).find(|(a, b)| a != b)?;
+    Some(if a.id != b.id && a.display_name == b.display_name {
+        format!(
+            "`{}` has the id {} here and {} there; without `id:` it is drawn from the file's seed, so write it",
+            a.display_name, a.id, b.id
+        )
+    } else {
+        format!("`{}` here, `{}` there", a.display_name, b.display_name)
+    })
 }
 
 fn label(place: Option<Location>) -> String {
@@ -438,5 +458,34 @@ mod tests {
             "{}",
             errors[0].message
         );
+    }
+
+    #[test]
+    fn a_policy_without_an_id_in_files_of_two_seeds_says_to_write_the_id() {
+        let policy = "  conditional_access:\n    - { name: Block RU, countries: [RU] }\n";
+        let file = |name: &str, seed: u32| {
+            scenario(
+                &format!("{name}.yaml"),
+                &format!(
+                    "name: {name}\nseed: {seed}\ntenant:\n  domain: x.onmicrosoft.com\n{policy}"
+                ),
+            )
+        };
+        let (_, errors) = group_tenants(&[file("a", 1), file("b", 2)], id);
+        assert_eq!(errors.len(), 1);
+        assert!(
+            errors[0].message.contains("`Block RU` has the id"),
+            "{}",
+            errors[0].message
+        );
+        assert!(
+            errors[0].headline().starts_with(
+                "b.yaml:6:15: tenant `x.onmicrosoft.com`: the Conditional Access policies differ"
+            ),
+            "{}",
+            errors[0].headline()
+        );
+        let (_, errors) = group_tenants(&[file("a", 1), file("b", 1)], id);
+        assert!(errors.is_empty(), "one seed, one derived id: {errors:?}");
     }
 }
