@@ -15,27 +15,7 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         errors: Vec::new(),
     };
     let ca_specs = std::mem::take(&mut spec.tenant.conditional_access);
-    let mut places = TenantPlaces {
-        file: file.clone(),
-        name: spec
-            .name
-            .as_ref()
-            .map_or(spec.tenant.domain.referenced, |n| n.referenced),
-        id: spec.tenant.id.as_ref().map(|id| id.referenced),
-        domain: spec.tenant.domain.referenced,
-        display_name: spec.tenant.display_name.as_ref().map(|d| d.referenced),
-        premium: spec.tenant.premium.as_ref().map(|p| p.referenced),
-        smart_lockout: spec.tenant.smart_lockout.as_ref().map(|l| l.referenced),
-        sspr: spec.tenant.sspr.as_ref().map(|s| s.referenced),
-        conditional_access: ca_specs.first().map(|c| c.name.referenced),
-        faults: spec.faults.as_ref().map(|f| f.referenced),
-        app_registrations: spec
-            .app_registrations
-            .iter()
-            .map(|a| a.client_id.referenced)
-            .collect(),
-        users: Vec::new(),
-    };
+    let mut places = super::tenancy::places(file, &spec, &ca_specs);
     let mut tenant = r.tenant(spec.tenant);
     let app_registrations = spec
         .app_registrations
