@@ -80,7 +80,7 @@ pub const DEFAULT_SEED: u64 = 20_250_317;
 
 #[derive(Debug, Clone)]
 pub struct Tenant {
-    /// The tenant id as written; `None` derives it from the seed.
+    /// The tenant id as written; `None` derives it from the domain (`sim::tenant_id`).
     pub id: Option<String>,
     pub domain: String,
     pub display_name: String,

@@ -55,7 +55,7 @@ pub struct TenantFiles {
 }
 
 /// Groups scenarios into tenants. `tenant_id` is each scenario's tenant id (as written, or
-/// derived from its seed). A file that contradicts an earlier file of its tenant is left out,
+/// derived from its domain: `sim::tenant_id`). A file that contradicts an earlier file of its tenant is left out,
 /// and the mistake, naming both files, is returned beside the tenants.
 pub fn group_tenants(
     scenarios: &[Scenario],
