@@ -297,9 +297,10 @@ fn render<T>(
     write: impl Fn(&mut Vec<u8>, &T),
 ) -> Vec<u8> {
     let mut body = Vec::with_capacity(256 + page.items.len() * 1600);
-    body.extend_from_slice(
-        format!("{{\"@odata.context\":\"{base}/$metadata#auditLogs/{name}\",").as_bytes(),
-    );
+    body.extend_from_slice(b"{\"@odata.context\":");
+    serde_json::to_writer(&mut body, &collection_context(base, name, options))
+        .expect("a string serializes");
+    body.push(b',');
     if let Some(cursor) = page.next {
         let link = next_link(base, name, options, &cursor.encode());
         body.extend_from_slice(b"\"@odata.nextLink\":");
@@ -321,6 +322,20 @@ fn render<T>(
     }
     body.extend_from_slice(b"]}");
     body
+}
+
+/// `@odata.context` of a collection page: with `$select`, Graph lists the selected properties
+/// in the order asked (`.../$metadata#auditLogs/signIns(id,createdDateTime)`), on every page.
+fn collection_context(base: &str, name: &str, options: &QueryOptions) -> String {
+    match options.select.as_deref() {
+        Some(properties) if !properties.is_empty() => {
+            format!(
+                "{base}/$metadata#auditLogs/{name}({})",
+                properties.join(",")
+            )
+        }
+        _ => format!("{base}/$metadata#auditLogs/{name}"),
+    }
 }
 
 fn select(value: serde_json::Value, properties: Option<&[String]>) -> serde_json::Value {
