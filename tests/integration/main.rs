@@ -9,6 +9,7 @@ mod formats;
 mod library;
 mod real_clients;
 mod records;
+mod serve_process;
 mod served;
 mod server;
 mod verify;
