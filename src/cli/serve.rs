@@ -269,7 +269,7 @@ fn human(info: &serde_json::Value) -> String {
         info["base_url"].as_str().unwrap_or("")
     );
     if let Some(cert) = info["certificate"].as_str() {
-        text.push_str(&format!("  certificate: {cert}  (trust it: curl --cacert, REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python)\n"));
+        text.push_str(&format!("  certificate: {cert}  (trust it: curl --cacert, REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python, NODE_EXTRA_CA_CERTS for Node.js)\n"));
     }
     text.push_str(&format!(
         "  authority: {}   Graph base URL: {}\n",
