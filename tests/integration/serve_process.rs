@@ -112,8 +112,9 @@ fn a_second_serve_never_replaces_the_first_ones_certificate() {
 
 #[test]
 fn the_projects_client_renews_short_lived_tokens_before_they_expire() {
-    // 2 s tokens; 400 ms per request over 4 pages outlasts one token (renewed after 1 s).
-    let served = Served::start(&[LAB, "--token-lifetime", "2s", "--latency", "400ms"]);
+    // 4 s tokens, renewed at half-life (2 s); 700 ms per page over 4 pages outlasts that. The
+    // mock checks the token before the latency, so a renewed token has 2 s to spare.
+    let served = Served::start(&[LAB, "--token-lifetime", "4s", "--latency", "700ms"]);
     let log = Arc::new(Mutex::new(Vec::new()));
     let mut config = client(&served, &served.cert, &log);
     config.timeout = Duration::from_secs(10);
