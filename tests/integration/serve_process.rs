@@ -44,6 +44,16 @@ fn client(served: &Served, cert: &Path, log: &Arc<Mutex<Vec<String>>>) -> Client
     config
 }
 
+/// Runs `command` to the end: exit 2 with `message` on stderr.
+fn expect_bad_input(command: &mut Command, message: &str) {
+    let output = command.current_dir(ROOT).output().expect("run serve");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains(message),
+        "{message:?}: {output:?}"
+    );
+}
+
 #[test]
 fn a_second_serve_never_replaces_the_first_ones_certificate() {
     let tmp = tempfile::tempdir().expect("a temporary folder");
@@ -62,14 +72,9 @@ fn a_second_serve_never_replaces_the_first_ones_certificate() {
     let pem = std::fs::read(&first.cert).expect("the first certificate");
 
     // The same port: it cannot listen, so it writes nothing.
-    let same_port = serve_in(tmp.path(), &format!("127.0.0.1:{port}"), &[])
-        .current_dir(ROOT)
-        .output()
-        .expect("run a second serve");
-    assert_eq!(same_port.status.code(), Some(2), "{same_port:?}");
-    assert!(
-        String::from_utf8_lossy(&same_port.stderr).contains("cannot listen"),
-        "{same_port:?}"
+    expect_bad_input(
+        &mut serve_in(tmp.path(), &format!("127.0.0.1:{port}"), &[]),
+        "cannot listen",
     );
     assert_eq!(std::fs::read(&first.cert).unwrap(), pem);
 
@@ -82,16 +87,9 @@ fn a_second_serve_never_replaces_the_first_ones_certificate() {
     assert_eq!(std::fs::read(&first.cert).unwrap(), pem);
 
     // Told to write the first one's file: refused while the first runs.
-    let same_file = serve_in(tmp.path(), "127.0.0.1:0", &["--cert-file"])
-        .arg(&first.cert)
-        .current_dir(ROOT)
-        .output()
-        .expect("run a serve on the same certificate file");
-    assert_eq!(same_file.status.code(), Some(2), "{same_file:?}");
-    assert!(
-        String::from_utf8_lossy(&same_file.stderr).contains("another running entralab serve"),
-        "{same_file:?}"
-    );
+    let mut same_file = serve_in(tmp.path(), "127.0.0.1:0", &["--cert-file"]);
+    same_file.arg(&first.cert);
+    expect_bad_input(&mut same_file, "another running entralab serve");
     assert_eq!(std::fs::read(&first.cert).unwrap(), pem);
 
     // Clients of the first still verify it, and the second's certificate is not its.
@@ -146,14 +144,9 @@ fn the_projects_client_renews_short_lived_tokens_before_they_expire() {
 #[test]
 fn token_lifetime_is_checked_on_the_command_line() {
     for bad in ["0s", "1500ms", "2d", "soon"] {
-        let output = serve(&[LAB, "--token-lifetime", bad])
-            .current_dir(ROOT)
-            .output()
-            .expect("run serve");
-        assert_eq!(output.status.code(), Some(2), "{bad}: {output:?}");
-        assert!(
-            String::from_utf8_lossy(&output.stderr).contains("--token-lifetime"),
-            "{bad}: {output:?}"
+        expect_bad_input(
+            &mut serve(&[LAB, "--token-lifetime", bad]),
+            "--token-lifetime",
         );
     }
 }

@@ -13,10 +13,11 @@ import json
 import ssl
 import sys
 import time
-import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
+
+from checks import expect, run_checks
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 LAB_FILTER = "createdDateTime ge 2025-03-17T15:00:00Z and createdDateTime lt 2025-03-17T15:10:00Z"
@@ -30,15 +31,6 @@ LIFETIME = int(sys.argv[2])
 BASE = INFO["base_url"].rstrip("/")
 TLS = ssl.create_default_context(cafile=INFO["certificate"])
 TENANT = next(t for t in INFO["tenants"] if t["name"] == "user01-password-failures")
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def expect(condition, message):
-    if not condition:
-        raise CheckFailed(message)
 
 
 def http(method, url, headers=None, body=None):
@@ -139,22 +131,5 @@ CHECKS = [
 ]
 
 
-def main():
-    passed = 0
-    for title, function in CHECKS:
-        try:
-            function()
-        except Exception as e:  # a failed check or a client error: show it and stop
-            print(f"FAIL {title}: {type(e).__name__}: {e}", flush=True)
-            if not isinstance(e, CheckFailed):
-                traceback.print_exc(file=sys.stdout)
-            print(f"{passed} passed, 1 failed", flush=True)
-            return 1
-        passed += 1
-        print(f"ok   {title}", flush=True)
-    print(f"{passed} passed, 0 failed", flush=True)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_checks(CHECKS))
