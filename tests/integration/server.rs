@@ -508,6 +508,25 @@ async fn select_names_the_properties_in_the_context_on_every_page() {
             plain.body["@odata.context"],
             format!("https://127.0.0.1:8443/beta/$metadata#auditLogs/{collection}").as_str()
         );
+        // One record: the same list, then `/$entity`.
+        let id = plain.body["value"][0]["id"].as_str().unwrap();
+        let one = get(
+            &app,
+            &token,
+            &format!("/v1.0/auditLogs/{collection}/{id}?$select=id,{time}"),
+        )
+        .await;
+        assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+        assert_eq!(
+            one.body["@odata.context"],
+            format!(
+                "https://127.0.0.1:8443/v1.0/$metadata#auditLogs/{collection}(id,{time})/$entity"
+            )
+            .as_str()
+        );
+        let mut keys: Vec<_> = one.body.as_object().unwrap().keys().collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["@odata.context", time, "id"]);
     }
 }
 
