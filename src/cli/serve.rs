@@ -48,7 +48,7 @@ pub struct ServeArgs {
     pub ingestion_delay: Option<u64>,
     /// How long access tokens live, e.g. 30s: their `expires_in`, after which Graph answers
     /// 401 InvalidAuthenticationToken (for rehearsing clients' token renewal).
-    #[arg(long, value_parser = parse_token_lifetime, default_value = "3599s")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_token_lifetime, default_value = "3599s")]
     pub token_lifetime: u64,
 }
 
