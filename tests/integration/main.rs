@@ -10,6 +10,7 @@ mod library;
 mod one_tenant;
 mod real_clients;
 mod records;
+mod serve_process;
 mod served;
 mod server;
 mod verify;
