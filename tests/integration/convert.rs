@@ -31,6 +31,21 @@ fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `entralab convert FILES --format FORMAT --out DIR [extra...]`.
+fn convert(files: &[&str], format: &str, out: &Path, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["convert"];
+    args.extend(files);
+    args.extend(["--format", format, "--out", path(out)]);
+    args.extend(extra);
+    run(&args)
+}
+
+/// The first line of an output file, as JSON.
+fn first_line(file: &Path) -> Value {
+    let text = std::fs::read_to_string(file).unwrap();
+    serde_json::from_str(text.lines().next().unwrap()).unwrap()
+}
+
 fn generate(lab: &str, format: &str, dir: &Path) {
     let (code, _, err) = run(&["generate", lab, "--format", format, "--out", path(dir)]);
     assert_eq!(code, 0, "{err}");
@@ -46,15 +61,15 @@ fn graph_to_event_hub_to_ndjson_equals_the_generated_ndjson() {
     generate(AUDIT_LAB, "ndjson", &dir("expected3"));
     let (event_hub, ndjson) = (dir("eventhub"), dir("ndjson"));
 
-    let (code, out, err) = run(&[
-        "convert",
-        path(&dir("graph1").join("signIns.json")),
-        path(&dir("graph3").join("directoryAudits.json")),
-        "--format",
+    let (code, out, err) = convert(
+        &[
+            path(&dir("graph1").join("signIns.json")),
+            path(&dir("graph3").join("directoryAudits.json")),
+        ],
         "eventhub",
-        "--out",
-        path(&event_hub),
-    ]);
+        &event_hub,
+        &[],
+    );
     assert_eq!(code, 0, "{err}");
     // Graph records name no tenant: the sign-ins' resource tenant is taken.
     assert!(
@@ -63,24 +78,15 @@ fn graph_to_event_hub_to_ndjson_equals_the_generated_ndjson() {
         )),
         "{out}"
     );
-    let envelope: Value = serde_json::from_str(
-        std::fs::read_to_string(event_hub.join("SignInLogs.json"))
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap(),
-    )
-    .unwrap();
+    let envelope = first_line(&event_hub.join("SignInLogs.json"));
     assert_eq!(envelope["records"][0]["tenantId"], SIGN_IN_LAB_TENANT);
 
     let files: Vec<String> = std::fs::read_dir(&event_hub)
         .unwrap()
         .map(|e| e.unwrap().path().to_str().unwrap().to_string())
         .collect();
-    let mut args = vec!["convert"];
-    args.extend(files.iter().map(String::as_str));
-    args.extend(["--format", "ndjson", "--out", path(&ndjson)]);
-    let (code, _, err) = run(&args);
+    let files: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (code, _, err) = convert(&files, "ndjson", &ndjson, &[]);
     assert_eq!(code, 0, "{err}");
 
     // Graph pages are newest first; the converted stream is oldest first, byte for byte what
@@ -111,7 +117,7 @@ fn a_bad_record_is_named_by_file_and_line() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let (code, _, err) = run(&["convert", path(&file), "--out", path(&out)]);
+    let (code, _, err) = convert(&[path(&file)], "graph", &out, &[]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains(&format!("{}:2:1: record 2: ", file.display())),
@@ -139,38 +145,18 @@ fn records_of_several_tenants_need_a_tenant_id() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let (code, _, err) = run(&[
-        "convert",
-        path(&file),
-        "--format",
-        "eventhub",
-        "--out",
-        path(&out),
-    ]);
+    let (code, _, err) = convert(&[path(&file)], "eventhub", &out, &[]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("several tenants (t1, t2)"), "{err}");
 
-    let (code, out_text, err) = run(&[
-        "convert",
-        path(&file),
-        "--format",
-        "loganalytics",
-        "--out",
-        path(&out),
-        "--tenant-id",
-        "t9",
-    ]);
+    let (code, out_text, err) =
+        convert(&[path(&file)], "loganalytics", &out, &["--tenant-id", "t9"]);
     assert_eq!(code, 0, "{err}");
     assert!(out_text.contains("2 sign-ins, 0 directory audits; tenant t9 (--tenant-id)"));
-    let row: Value = serde_json::from_str(
-        std::fs::read_to_string(out.join("SigninLogs.ndjson"))
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap(),
-    )
-    .unwrap();
-    assert_eq!(row["AADTenantId"], "t9");
+    assert_eq!(
+        first_line(&out.join("SigninLogs.ndjson"))["AADTenantId"],
+        "t9"
+    );
 }
 
 #[test]
@@ -183,14 +169,7 @@ fn no_tenant_anywhere_writes_the_nil_tenant() {
     )
     .unwrap();
     let out = tmp.path().join("out");
-    let (code, text, err) = run(&[
-        "convert",
-        path(&file),
-        "--format",
-        "eventhub",
-        "--out",
-        path(&out),
-    ]);
+    let (code, text, err) = convert(&[path(&file)], "eventhub", &out, &[]);
     assert_eq!(code, 0, "{err}");
     assert!(
         text.contains("tenant 00000000-0000-0000-0000-000000000000 (the default)"),
