@@ -3,6 +3,7 @@
 
 mod cli;
 mod client;
+mod convert;
 mod detect;
 mod diagnostics;
 mod formats;
