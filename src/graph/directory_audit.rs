@@ -44,6 +44,9 @@ pub struct UserIdentity {
     pub home_tenant_id: Option<Text>,
     #[serde(default)]
     pub home_tenant_name: Option<Text>,
+    /// Properties a file carried that no field holds, kept as they were.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -53,6 +56,9 @@ pub struct AppIdentity {
     pub display_name: Option<Text>,
     pub service_principal_id: Option<Text>,
     pub service_principal_name: Option<Text>,
+    /// Properties a file carried that no field holds, kept as they were.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +74,9 @@ pub struct TargetResource {
     pub group_type: Option<Text>,
     #[serde(default)]
     pub modified_properties: Vec<ModifiedProperty>,
+    /// Properties a file carried that no field holds, kept as they were.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -70,6 +70,9 @@ pub struct AuthenticationDetail {
     pub succeeded: Option<bool>,
     pub authentication_step_result_detail: Option<Text>,
     pub authentication_step_requirement: Option<Text>,
+    /// Properties a file carried that no field holds, kept as they were.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Why the sign-in had the requirement it had (`requirementProvider`, `detail`).

@@ -216,6 +216,7 @@ impl BetaTexts {
             succeeded: Some(succeeded),
             authentication_step_result_detail: Some(result.into()),
             authentication_step_requirement: Some(self.primary.clone()),
+            other: Default::default(),
         }
     }
 
@@ -238,6 +239,7 @@ impl BetaTexts {
             succeeded: Some(succeeded),
             authentication_step_result_detail: Some(result.into()),
             authentication_step_requirement: Some(self.secondary.clone()),
+            other: Default::default(),
         })
     }
 }

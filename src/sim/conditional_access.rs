@@ -81,6 +81,7 @@ impl<'p> CaEvaluation<'p> {
                     enforced_grant_controls: vec![p.grant.control().into()],
                     enforced_session_controls: Vec::new(),
                     result: Some(if counts { outcome } else { "notApplied" }.into()),
+                    other: Default::default(),
                 }
             })
             .collect();

@@ -323,6 +323,7 @@ impl Texts {
                     user_type: None,
                     home_tenant_id: None,
                     home_tenant_name: None,
+                    other: Default::default(),
                 }),
             },
             target_resources: vec![TargetResource {
@@ -332,6 +333,7 @@ impl Texts {
                 user_principal_name: Some(actor.upn.clone()),
                 group_type: None,
                 modified_properties: Vec::new(),
+                other: Default::default(),
             }],
             additional_details: Vec::new(),
             unknown: Default::default(),
