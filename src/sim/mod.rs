@@ -2,6 +2,7 @@
 //! the sign-in and audit records a real tenant would log. Deterministic: no clock, no
 //! `thread_rng`, no hash-map iteration; every draw comes from a seeded stream (`streams`).
 
+mod deferred;
 mod lockout;
 mod population;
 mod records;
@@ -11,6 +12,8 @@ mod streams;
 
 #[cfg(test)]
 mod behaviour_tests;
+#[cfg(test)]
+mod sspr_timing_tests;
 
 pub use lockout::{LockoutCounter, LockoutDecision, PasswordCheck, lockout_duration};
 pub use records::user_agent;

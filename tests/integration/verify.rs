@@ -51,6 +51,18 @@ fn every_shipped_lab_meets_its_expectations_for_many_seeds() {
     }
 }
 
+/// Regression (Fidelity 3): an SSPR reset took effect when the flow started, so a sign-in from
+/// the locked browser before the reset was logged got in.
+#[test]
+fn an_sspr_reset_takes_effect_when_it_is_logged() {
+    let scenario = load("tests/data/sspr-reset-timing.yaml");
+    let outcomes = outcomes(&scenario);
+    assert_eq!(outcomes.len(), 2);
+    for o in outcomes {
+        assert!(o.passed, "{} failed: {:?}", o.name, o.failures);
+    }
+}
+
 #[test]
 fn a_wrong_sequence_explains_what_it_saw() {
     let scenario = with_expectations(
