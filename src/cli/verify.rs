@@ -73,6 +73,11 @@ enum Verdict {
 
 pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
     let (scenarios, broken) = load_all(&args.paths, err)?;
+    if broken {
+        // The diagnostics are the whole answer: a summary of the scenarios that did load
+        // would read as if the broken one had been checked.
+        return Ok(Exit::BadInput);
+    }
     let users = match sources::parse_user_map(&args.users) {
         Ok(users) => users,
         Err(e) => {
@@ -106,11 +111,7 @@ pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
         writeln!(err, "{note}")?;
     }
     let mut reports = Vec::new();
-    let mut exit = if broken {
-        Exit::BadInput
-    } else {
-        Exit::Success
-    };
+    let mut exit = Exit::Success;
     for verdict in verdicts {
         match verdict {
             Verdict::Report(report) => reports.push(report),
@@ -123,6 +124,11 @@ pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
                 exit = worst(exit, Exit::BadInput);
             }
         }
+    }
+    if reports.is_empty() && exit != Exit::Success {
+        // Nothing was checked (a file could not be read, the source could not be reached):
+        // the error alone, no "0 passed, 0 failed".
+        return Ok(exit);
     }
     if reports.iter().any(|r| !r.passed) {
         exit = worst(exit, Exit::ExpectationFailed);
