@@ -98,7 +98,7 @@ fn wrong_counts_all_same_and_within_fail_precisely() {
     let reason = |i: usize| outcomes[i].failures.join(" | ");
     assert_eq!(reason(0), "expected 3 audits; saw 2");
     assert!(
-        reason(1).starts_with("2 of 20 records do not have result=\"success\"; first: SSPR_"),
+        reason(1).starts_with("2 of 20 records do not match result=\"success\"; first: SSPR_"),
         "{}",
         reason(1)
     );
@@ -128,6 +128,31 @@ fn wrong_counts_all_same_and_within_fail_precisely() {
         reason(5)
     );
     assert!(outcomes.iter().all(|o| !o.passed));
+}
+
+/// Regression (Fidelity 7): a failing `not` read "do not have status/errorCode not(=0)".
+#[test]
+fn a_failing_not_reads_naturally() {
+    let scenario = with_expectations(
+        "scenarios/user02-smart-lockout.yaml",
+        concat!(
+            "  - name: never signs in\n    sign_ins: {}\n    all: { status/errorCode: { not: 0 } }\n",
+            "  - name: the browser is never Edge\n    sign_ins: {}\n    all: { deviceDetail/browser: { not: { starts_with: Edge } } }\n",
+        ),
+    );
+    let outcomes = outcomes(&scenario);
+    let reason = |i: usize| outcomes[i].failures.join(" | ");
+    assert_eq!(
+        reason(0),
+        "1 of 10 records do not match status/errorCode!=0; first: eb0fe120-9e60-4dc6-89b3-a49716cbdd00 at 2025-03-17T15:42:32Z: status/errorCode is 0"
+    );
+    assert!(
+        reason(1).contains(
+            " records do not match deviceDetail/browser does not start with \"Edge\"; first: "
+        ),
+        "{}",
+        reason(1)
+    );
 }
 
 #[test]
