@@ -11,5 +11,6 @@ mod real_clients;
 mod records;
 mod served;
 mod server;
+mod skip_bad_records;
 mod verify;
 mod verify_cli;
