@@ -329,33 +329,17 @@ impl Reader<'_> {
                     Some(Value::Array(items)) => {
                         items.into_iter().try_for_each(|item| self.accept(item, at))
                     }
-                    _ => {
-                        self.index += 1;
-                        match convert::convert_object(object) {
-                            Ok(converted) => {
-                                self.take(converted);
-                                Ok(())
-                            }
-                            Err(m) => {
-                                let e = self.record_error(at, m);
-                                self.bad_record(e)
-                            }
-                        }
-                    }
+                    _ => self.next_record(at, convert::convert_object(object)),
                 }
             }
             Value::Array(items) => items.into_iter().try_for_each(|item| self.accept(item, at)),
-            other => {
-                self.index += 1;
-                let e = self.record_error(
-                    at,
-                    format!(
-                        "expected a record (a JSON object), found {}",
-                        convert::describe(&other)
-                    ),
-                );
-                self.bad_record(e)
-            }
+            other => self.next_record(
+                at,
+                Err(format!(
+                    "expected a record (a JSON object), found {}",
+                    convert::describe(&other)
+                )),
+            ),
         }
     }
 
@@ -364,14 +348,23 @@ impl Reader<'_> {
         row: serde_json::Map<String, Value>,
         at: Pos,
     ) -> Result<(), LogFileError> {
+        self.next_record(at, convert::convert_csv_row(row))
+    }
+
+    /// The next record of the file, at `at`: taken, or why it cannot be.
+    fn next_record(
+        &mut self,
+        at: Pos,
+        converted: Result<Converted, String>,
+    ) -> Result<(), LogFileError> {
         self.index += 1;
-        match convert::convert_csv_row(row) {
+        match converted {
             Ok(converted) => {
                 self.take(converted);
                 Ok(())
             }
-            Err(m) => {
-                let e = self.record_error(at, m);
+            Err(message) => {
+                let e = self.record_error(at, message);
                 self.bad_record(e)
             }
         }
