@@ -3,6 +3,7 @@
 use super::inputs::load_all;
 use crate::exit::Exit;
 use crate::export::{ExportOptions, Exporter, Format};
+use crate::graph::ApiVersion;
 use crate::sim;
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
@@ -31,11 +32,24 @@ impl ValueEnum for Format {
     }
 }
 
+impl ValueEnum for ApiVersion {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ApiVersion::V1, ApiVersion::Beta]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            ApiVersion::V1 => PossibleValue::new("v1.0").alias("v1"),
+            ApiVersion::Beta => PossibleValue::new("beta"),
+        })
+    }
+}
+
 pub fn generate(
     scenario: &Path,
     dir: &Path,
     seed: Option<u64>,
-    format: Format,
+    (format, api): (Format, ApiVersion),
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Exit> {
@@ -57,6 +71,7 @@ pub fn generate(
     }
     let options = ExportOptions {
         tenant_id: sim::tenant_id(scenario),
+        api,
     };
     // Records stream from the simulator into the files; none are collected in memory. On a
     // terminal a spinner counts them (it draws nothing when stderr is not a terminal).

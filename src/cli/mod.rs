@@ -14,6 +14,7 @@ pub use serve::tenant_config;
 
 use crate::exit::Exit;
 use crate::export::Format;
+use crate::graph::ApiVersion;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -53,6 +54,10 @@ pub enum Command {
         /// The files to write.
         #[arg(long, value_enum, default_value_t = Format::Graph)]
         format: Format,
+        /// The Graph version `graph` and `ndjson` write: v1.0 (its properties only) or beta
+        /// (every property: authenticationRequirement, authenticationDetails, ...).
+        #[arg(long, value_enum, default_value_t = ApiVersion::V1)]
+        api: ApiVersion,
     },
     /// Serve scenarios as tenants of a mock Microsoft Graph (token endpoint and audit log
     /// APIs) that Graph clients use unchanged but for the base URL.
@@ -79,7 +84,8 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             out: dir,
             seed,
             format,
-        } => generate::generate(&scenario, &dir, seed, format, out, err),
+            api,
+        } => generate::generate(&scenario, &dir, seed, (format, api), out, err),
         Command::Check { paths } => check::check(&paths, out, err),
         Command::Serve(args) => serve::serve(&args, out, err),
         Command::Verify(args) => verify::verify(&args, out, err),

@@ -7,6 +7,7 @@ mod expect;
 mod expect_spec;
 mod model;
 mod resolve;
+mod resolve_devices;
 mod spec;
 mod template;
 mod values;

@@ -64,6 +64,15 @@ pub struct Tenant {
     pub lockout: LockoutPolicy,
     pub sspr: SsprPolicy,
     pub conditional_access: Vec<CaPolicy>,
+    pub named_locations: Vec<NamedLocation>,
+}
+
+/// A named location defined by IP ranges.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedLocation {
+    pub name: String,
+    pub ranges: Vec<Cidr>,
+    pub trusted: bool,
 }
 
 /// A Conditional Access policy with the Block grant. Empty lists match everything.
@@ -79,11 +88,30 @@ pub struct CaPolicy {
     pub apps: Vec<String>,
     /// Indexes into `Scenario::users`; empty: every user (and every population member).
     pub users: Vec<usize>,
+    pub grant: CaGrant,
+}
+
+/// What a Conditional Access policy asks for when its conditions hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaGrant {
+    Block,
+    /// Require multifactor authentication (`enforcedGrantControls` `Mfa`).
+    Mfa,
+}
+
+impl CaGrant {
+    /// `enforcedGrantControls` of the policy.
+    pub fn control(self) -> &'static str {
+        match self {
+            CaGrant::Block => "Block",
+            CaGrant::Mfa => "Mfa",
+        }
+    }
 }
 
 impl CaPolicy {
-    /// Whether the policy blocks this sign-in.
-    pub fn blocks(&self, user: Option<usize>, country: &str, client_app: &str, app: &str) -> bool {
+    /// Whether the policy's conditions hold for this sign-in.
+    pub fn applies(&self, user: Option<usize>, country: &str, client_app: &str, app: &str) -> bool {
         let any = |list: &[String], value: &str| list.iter().any(|v| v.eq_ignore_ascii_case(value));
         (self.users.is_empty() || user.is_some_and(|u| self.users.contains(&u)))
             && (self.countries.is_empty() || any(&self.countries, country))
@@ -239,6 +267,52 @@ pub struct ClientContext {
     pub os: String,
     pub browser: String,
     pub user_agent: Option<String>,
+    /// The registered device; `None`: an unregistered (personal) device.
+    pub device: Option<Device>,
+}
+
+/// A device known to Entra ID.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub id: String,
+    pub name: String,
+    pub trust: TrustType,
+    pub compliant: bool,
+    pub managed: bool,
+}
+
+/// `deviceDetail.trustType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustType {
+    EntraJoined,
+    HybridJoined,
+    Registered,
+}
+
+impl TrustType {
+    /// The text sign-in rows carry (reference entra-behavior.md 4.7).
+    pub fn label(self) -> &'static str {
+        match self {
+            TrustType::EntraJoined => "Azure AD joined",
+            TrustType::HybridJoined => "Hybrid Azure AD joined",
+            TrustType::Registered => "Azure AD registered",
+        }
+    }
+
+    /// Joined devices are managed and compliant unless the scenario says otherwise;
+    /// registered (personal) ones are neither.
+    pub fn managed_by_default(self) -> bool {
+        self != TrustType::Registered
+    }
+}
+
+/// The corporate devices of a population's members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationDevices {
+    pub share: f64,
+    pub trust: TrustType,
+    pub compliant: f64,
+    pub name: Template,
 }
 
 #[derive(Debug, Clone)]
@@ -366,6 +440,8 @@ pub struct Population {
     pub mfa_rate: f64,
     /// Sign-ins only in working hours on weekdays; `None` spreads them evenly.
     pub rhythm: Option<WorkingRhythm>,
+    /// Members' corporate devices; `None`: every member on an unregistered device.
+    pub devices: Option<PopulationDevices>,
 }
 
 /// Working hours on weekdays in a fixed UTC offset, as intervals of the population's period.

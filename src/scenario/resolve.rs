@@ -13,9 +13,12 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
     let mut r = Resolver {
         file,
         errors: Vec::new(),
+        seed: spec.seed.unwrap_or(DEFAULT_SEED),
     };
     let ca_specs = std::mem::take(&mut spec.tenant.conditional_access);
+    let named_locations = std::mem::take(&mut spec.tenant.named_locations);
     let mut tenant = r.tenant(spec.tenant);
+    tenant.named_locations = r.named_locations(named_locations);
     let app_registrations = spec
         .app_registrations
         .into_iter()
@@ -101,6 +104,8 @@ const MAX_POPULATION: u32 = 10_000_000;
 pub(super) struct Resolver<'a> {
     file: &'a SourceFile,
     errors: Vec<ScenarioError>,
+    /// For ids derived from names (policies, devices).
+    pub(super) seed: u64,
 }
 
 impl Resolver<'_> {
@@ -147,6 +152,7 @@ impl Resolver<'_> {
             lockout: self.lockout(spec.smart_lockout),
             sspr: self.sspr_policy(spec.sspr),
             conditional_access: Vec::new(),
+            named_locations: Vec::new(),
         }
     }
 
@@ -397,6 +403,13 @@ impl Resolver<'_> {
                 return None;
             }
         };
+        // A step that changes the address, browser or OS is another client: it does not inherit
+        // the home context's user agent or device.
+        let same_client = spec.ip.is_none() && spec.browser.is_none() && spec.os.is_none();
+        let device = match &spec.device {
+            Some(device) => Some(self.device(device)),
+            None => base.filter(|_| same_client).and_then(|b| b.device.clone()),
+        };
         let pick =
             |own: &Option<String>, from_base: fn(&ClientContext) -> &String, default: &str| {
                 own.clone()
@@ -413,11 +426,10 @@ impl Resolver<'_> {
             latitude: spec.latitude.or(base.and_then(|b| b.latitude)),
             longitude: spec.longitude.or(base.and_then(|b| b.longitude)),
             user_agent: spec.user_agent.clone().or_else(|| {
-                // A step that changes the browser or OS must not inherit the home user agent.
-                let same_client = spec.browser.is_none() && spec.os.is_none();
-                base.filter(|_| same_client)
+                base.filter(|_| spec.browser.is_none() && spec.os.is_none())
                     .and_then(|b| b.user_agent.clone())
             }),
+            device,
         })
     }
 
@@ -730,6 +742,7 @@ impl Resolver<'_> {
                     os: l.os.clone(),
                     browser: l.browser.clone(),
                     user_agent: None,
+                    device: None,
                 }
             }
         };
@@ -923,6 +936,7 @@ impl Resolver<'_> {
             );
         }
         let rhythm = self.rhythm(&spec.sign_ins);
+        let devices = spec.devices.and_then(|d| self.population_devices(d));
         if self.errors.len() > errors_before {
             return None;
         }
@@ -941,6 +955,7 @@ impl Resolver<'_> {
             stay_signed_in: stay_signed_in(spec.stay_signed_in),
             mfa_rate: spec.mfa_rate.0,
             rhythm,
+            devices,
         })
     }
 
@@ -1048,6 +1063,10 @@ impl Resolver<'_> {
                 client_apps: spec.client_apps.into_iter().map(|c| c.value).collect(),
                 apps,
                 users: policy_users,
+                grant: match spec.grant {
+                    None | Some(CaGrantSpec::Block) => CaGrant::Block,
+                    Some(CaGrantSpec::Mfa) => CaGrant::Mfa,
+                },
             });
         }
         policies
@@ -1101,7 +1120,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn template(&mut self, text: &Spanned<String>) -> Option<Template> {
+    pub(super) fn template(&mut self, text: &Spanned<String>) -> Option<Template> {
         match Template::parse(&text.value) {
             Ok(t) => Some(t),
             Err(message) => {
@@ -1116,7 +1135,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn guid(&mut self, value: &Spanned<String>, what: &str) -> bool {
+    pub(super) fn guid(&mut self, value: &Spanned<String>, what: &str) -> bool {
         let ok = is_guid(&value.value);
         if !ok {
             self.error(value.referenced, format!("`{}` is not a GUID ({what})", value.value), "not a GUID", "write 32 hex digits in 8-4-4-4-12 groups, e.g. 00000000-0000-0000-0000-000000000001");
@@ -1163,7 +1182,7 @@ fn parse_offset(text: &str) -> Option<i32> {
 }
 
 /// A stable GUID for something named in a scenario (a policy without an `id`).
-fn derived_guid(seed: u64, name: &str) -> String {
+pub(super) fn derived_guid(seed: u64, name: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
     let mut next = || {
         for b in name.bytes() {

@@ -75,9 +75,67 @@ pub struct TenantSpec {
     /// Conditional Access block policies, evaluated after the right password.
     #[serde(default)]
     pub conditional_access: Vec<ConditionalAccessSpec>,
+    /// Named locations: a sign-in from one of their ranges lists it in
+    /// `networkLocationDetails`.
+    #[serde(default)]
+    pub named_locations: Vec<NamedLocationSpec>,
 }
 
-/// A Conditional Access policy with the Block grant. Every condition given must hold; an
+/// A named location defined by IP ranges (Conditional Access > Named locations).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedLocationSpec {
+    pub name: Spanned<String>,
+    pub ips: Vec<Cidr>,
+    /// "Mark as trusted location": `trustedNamedLocation` rather than `namedNetwork`.
+    #[serde(default)]
+    pub trusted: bool,
+}
+
+/// A device known to Entra ID, as `deviceDetail` shows it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSpec {
+    /// The device's display name, e.g. `TOKYO-PC-0042`.
+    pub name: Spanned<String>,
+    /// The device id; derived from the seed and the name when absent.
+    pub id: Option<Spanned<String>>,
+    pub join: JoinSpec,
+    /// Marked compliant by Intune (default: yes when joined, no when registered).
+    pub compliant: Option<bool>,
+    /// Managed by an MDM (default: yes when joined, no when registered).
+    pub managed: Option<bool>,
+}
+
+/// How a device is known to Entra ID (`trustType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinSpec {
+    EntraJoined,
+    HybridJoined,
+    Registered,
+}
+
+/// Corporate devices of a population's members; the others sign in from personal,
+/// unregistered devices.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationDevicesSpec {
+    /// The share of members with a corporate device (default 1).
+    pub share: Option<Probability>,
+    #[serde(default = "entra_joined")]
+    pub join: JoinSpec,
+    /// The share of those devices that are compliant (default 1).
+    pub compliant: Option<Probability>,
+    /// The device name of member `{n}` (default `PC-{n:06}`).
+    pub name: Option<Spanned<String>>,
+}
+
+fn entra_joined() -> JoinSpec {
+    JoinSpec::EntraJoined
+}
+
+/// A Conditional Access policy: Block, or require MFA. Every condition given must hold; an
 /// absent condition matches everything.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -100,6 +158,15 @@ pub struct ConditionalAccessSpec {
     /// Only these users (keys or UPNs); all users when absent.
     #[serde(default)]
     pub users: Vec<Spanned<String>>,
+    /// `block` (default) or `mfa`.
+    pub grant: Option<CaGrantSpec>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaGrantSpec {
+    Block,
+    Mfa,
 }
 
 fn yes() -> bool {
@@ -210,6 +277,8 @@ pub struct ContextSpec {
     /// legacy client such as `Exchange ActiveSync`, `IMAP4`, `POP3`, `Authenticated SMTP`,
     /// `Other clients`.
     pub client_app: Option<Spanned<String>>,
+    /// The registered device signing in; absent: an unregistered (personal) device.
+    pub device: Option<DeviceSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,6 +298,7 @@ pub struct PopulationSpec {
     /// Chance a sign-in gets the MFA prompt (50074, then success "MFA completed in Azure AD").
     #[serde(default)]
     pub mfa_rate: Probability,
+    pub devices: Option<PopulationDevicesSpec>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,6 +2,8 @@
 //! the sign-in and audit records a real tenant would log. Deterministic: no clock, no
 //! `thread_rng`, no hash-map iteration; every draw comes from a seeded stream (`streams`).
 
+mod authentication;
+mod conditional_access;
 mod deferred;
 mod lockout;
 mod population;

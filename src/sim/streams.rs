@@ -16,6 +16,7 @@ pub enum Purpose {
     Drift = 4,
     Member = 5,
     MemberEvent = 6,
+    Device = 7,
 }
 
 #[derive(Debug, Clone, Copy)]
