@@ -10,7 +10,7 @@ mod serve;
 mod sources;
 mod verify;
 
-pub use serve::tenant_config;
+pub use serve::{tenant_config, tenant_config_of};
 
 use crate::exit::Exit;
 use crate::export::Format;
@@ -42,10 +42,19 @@ pub enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Write a scenario's records into DIR: by default as Graph collection responses
+    /// Write one tenant's records into DIR: by default as Graph collection responses
     /// (DIR/signIns.json and DIR/directoryAudits.json, newest first).
+    ///
+    /// Scenario files that name the same tenant (id or domain) are one tenant: their records
+    /// are written together, in time order.
     Generate {
-        scenario: PathBuf,
+        /// Scenario files, or folders of them, that describe one tenant (or pick one with
+        /// --tenant).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The tenant to write (id or domain) when the files describe several.
+        #[arg(long, value_name = "ID|DOMAIN")]
+        tenant: Option<String>,
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Run with this seed instead of the scenario's own.
@@ -80,12 +89,24 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     let result = match cli.command {
         Command::Run { paths, seed } => run::run(&paths, seed, out, err),
         Command::Generate {
-            scenario,
+            paths,
+            tenant,
             out: dir,
             seed,
             format,
             api,
-        } => generate::generate(&scenario, &dir, seed, (format, api), out, err),
+        } => generate::generate(
+            &generate::Request {
+                paths,
+                tenant,
+                dir,
+                seed,
+                format,
+                api,
+            },
+            out,
+            err,
+        ),
         Command::Check { paths } => check::check(&paths, out, err),
         Command::Serve(args) => serve::serve(&args, out, err),
         Command::Verify(args) => verify::verify(&args, out, err),

@@ -1,6 +1,7 @@
-//! `entralab serve`: every scenario as its own tenant behind a mock Microsoft Graph.
+//! `entralab serve`: every tenant the scenarios describe behind a mock Microsoft Graph (files
+//! that name one tenant are one tenant).
 
-use super::inputs::load_all;
+use super::inputs::{load_all, members, tenants};
 use crate::exit::Exit;
 use crate::graph::{Precision, Timestamp};
 use crate::scenario::{DurationValue, Scenario};
@@ -52,8 +53,10 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
     if broken {
         return Ok(Exit::BadInput);
     }
-    let tenants: Vec<(TenantSummary, TenantConfig)> =
-        scenarios.iter().map(|s| tenant(s, args)).collect();
+    let tenants: Vec<(TenantSummary, TenantConfig)> = tenants(&scenarios)
+        .iter()
+        .map(|t| tenant(&members(&scenarios, t), args))
+        .collect();
     let (summaries, configs): (Vec<_>, Vec<_>) = tenants.into_iter().unzip();
     let certificate = match (!args.http).then(Certificate::self_signed).transpose() {
         Ok(c) => c,
@@ -113,31 +116,57 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
 /// What the user needs to know about one tenant.
 struct TenantSummary {
     name: String,
+    /// The scenario files that describe the tenant.
+    scenarios: Vec<String>,
     id: String,
     domain: String,
     apps: Vec<AppCredentials>,
     sign_ins: usize,
     audits: usize,
-    window: Option<(Timestamp, Timestamp)>,
+    /// The lab's queries: one window per file that logged something, and whether the file
+    /// logged sign-ins and audits in it.
+    windows: Vec<QueryWindow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct QueryWindow {
+    from: Timestamp,
+    to: Timestamp,
+    sign_ins: bool,
+    audits: bool,
 }
 
 /// A simulated scenario as a tenant of the mock, with the faults the scenario asks for.
 pub fn tenant_config(scenario: &Scenario) -> TenantConfig {
-    let store = Store::from_records(sim::simulate(scenario).filter_map(|item| item.record));
-    let apps = scenario
-        .app_registrations
-        .iter()
-        .map(|a| AppCredentials {
+    tenant_config_of(&[scenario])
+}
+
+/// The scenario files of one tenant (as `scenario::group_tenants` groups them) as one tenant
+/// of the mock: every file's records, the app registrations of all of them (one per client
+/// id), the faults they agree on, seeded by the first file.
+pub fn tenant_config_of(files: &[&Scenario]) -> TenantConfig {
+    let scenario = files[0];
+    let store = Store::from_records(sim::simulate_tenant(files).filter_map(|item| item.record));
+    let mut apps: Vec<AppCredentials> = Vec::new();
+    for a in files.iter().flat_map(|s| &s.app_registrations) {
+        if apps.iter().any(|known| known.client_id == a.client_id) {
+            continue;
+        }
+        apps.push(AppCredentials {
             display_name: a.display_name.clone(),
             client_id: a.client_id.clone(),
             client_secret: a.client_secret.clone(),
             roles: a.permissions.clone(),
-        })
-        .collect();
+        });
+    }
     let faults = &scenario.faults;
     let seconds = |ticks: i64| (ticks.max(0) / 10_000_000) as u64;
     TenantConfig {
-        name: scenario.name.clone(),
+        name: files
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         id: sim::tenant_id(scenario),
         domain: scenario.tenant.domain.clone(),
         display_name: scenario.tenant.display_name.clone(),
@@ -162,8 +191,8 @@ pub fn tenant_config(scenario: &Scenario) -> TenantConfig {
     }
 }
 
-fn tenant(scenario: &Scenario, args: &ServeArgs) -> (TenantSummary, TenantConfig) {
-    let mut config = tenant_config(scenario);
+fn tenant(files: &[&Scenario], args: &ServeArgs) -> (TenantSummary, TenantConfig) {
+    let mut config = tenant_config_of(files);
     let faults = &mut config.faults;
     faults.throttle = args.throttle.or(faults.throttle);
     faults.latency_ms = args.latency.unwrap_or(faults.latency_ms);
@@ -172,30 +201,61 @@ fn tenant(scenario: &Scenario, args: &ServeArgs) -> (TenantSummary, TenantConfig
         faults.ingestion_delay = Some((0, median_ms / 1000, median_ms * 3 / 1000));
     }
     let store = &config.store;
-    let times = store
-        .sign_ins
-        .iter()
-        .map(|s| s.created_date_time)
-        .chain(store.audits.iter().map(|a| a.activity_date_time));
-    // The lab's queries: from the timeline's start to the next 5-minute mark after the last record.
-    let window = times.max().map(|last| {
-        let from = scenario.start.min(last).unix_seconds();
-        let to = last.plus_seconds(1).unix_seconds();
-        (
-            Timestamp::from_unix_seconds(from - from.rem_euclid(60)),
-            Timestamp::from_unix_seconds(to + (300 - to.rem_euclid(300)) % 300),
-        )
-    });
+    // The lab's queries, one per file: from the timeline's start to the next 5-minute mark
+    // after the file's last record.
+    let mut windows: Vec<QueryWindow> = Vec::new();
+    if let [scenario] = files {
+        // One file: its records are the store's (a large one is not simulated twice).
+        let sign_ins = store.sign_ins.iter().map(|s| (s.created_date_time, true));
+        let audits = store.audits.iter().map(|a| (a.activity_date_time, false));
+        windows.extend(query_window(scenario.start, sign_ins.chain(audits)));
+    } else {
+        for scenario in files {
+            let times = sim::simulate(scenario).filter_map(|item| match item.record? {
+                crate::graph::Record::SignIn(s) => Some((s.created_date_time, true)),
+                crate::graph::Record::Audit(a) => Some((a.activity_date_time, false)),
+            });
+            if let Some(window) = query_window(scenario.start, times)
+                && !windows.contains(&window)
+            {
+                windows.push(window);
+            }
+        }
+    }
     let summary = TenantSummary {
         name: config.name.clone(),
+        scenarios: files.iter().map(|s| s.name.clone()).collect(),
         id: config.id.clone(),
         domain: config.domain.clone(),
         apps: config.apps.clone(),
         sign_ins: store.sign_ins.len(),
         audits: store.audits.len(),
-        window,
+        windows,
     };
     (summary, config)
+}
+
+/// From the timeline's start to the next 5-minute mark after the last record; `times` are
+/// (time, whether it is a sign-in).
+fn query_window(
+    start: Timestamp,
+    times: impl Iterator<Item = (Timestamp, bool)>,
+) -> Option<QueryWindow> {
+    let (mut last, mut sign_ins, mut audits) = (None, false, false);
+    for (time, sign_in) in times {
+        last = last.max(Some(time));
+        sign_ins |= sign_in;
+        audits |= !sign_in;
+    }
+    let last = last?;
+    let from = start.min(last).unix_seconds();
+    let to = last.plus_seconds(1).unix_seconds();
+    Some(QueryWindow {
+        from: Timestamp::from_unix_seconds(from - from.rem_euclid(60)),
+        to: Timestamp::from_unix_seconds(to + (300 - to.rem_euclid(300)) % 300),
+        sign_ins,
+        audits,
+    })
 }
 
 fn info(base: &str, cert: Option<&Path>, tenants: &[TenantSummary]) -> serde_json::Value {
@@ -212,11 +272,11 @@ fn info(base: &str, cert: Option<&Path>, tenants: &[TenantSummary]) -> serde_jso
                     "TOKEN=$(curl -s {cacert}-X POST {base}/{}/oauth2/v2.0/token -d client_id={} -d client_secret={} -d grant_type=client_credentials --data-urlencode scope=https://graph.microsoft.com/.default | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')",
                     t.id, app.client_id, app.client_secret
                 ));
-                if let Some((from, to)) = t.window {
-                    let from = from.to_graph_string(Precision::Seconds);
-                    let to = to.to_graph_string(Precision::Seconds);
-                    for (count, path, field) in [(t.sign_ins, "signIns", "createdDateTime"), (t.audits, "directoryAudits", "activityDateTime")] {
-                        if count > 0 {
+                for window in &t.windows {
+                    let from = window.from.to_graph_string(Precision::Seconds);
+                    let to = window.to.to_graph_string(Precision::Seconds);
+                    for (logged, path, field) in [(window.sign_ins, "signIns", "createdDateTime"), (window.audits, "directoryAudits", "activityDateTime")] {
+                        if logged {
                             curl.push(format!(
                                 "curl -s {cacert}-H \"Authorization: Bearer $TOKEN\" \"{base}/v1.0/auditLogs/{path}?\\$filter={field}%20ge%20{from}%20and%20{field}%20lt%20{to}\""
                             ));
@@ -226,6 +286,7 @@ fn info(base: &str, cert: Option<&Path>, tenants: &[TenantSummary]) -> serde_jso
             }
             json!({
                 "name": t.name,
+                "scenarios": t.scenarios,
                 "tenant_id": t.id,
                 "domain": t.domain,
                 "client_id": app.map(|a| a.client_id.clone()),

@@ -10,6 +10,7 @@ mod resolve;
 mod resolve_devices;
 mod spec;
 mod template;
+mod tenancy;
 mod values;
 
 pub use detections::{DetectionExpectation, count_text};
@@ -20,6 +21,7 @@ pub use expect::{
 };
 pub use model::*;
 pub use template::Template;
+pub use tenancy::{TenantFiles, group_tenants};
 pub use values::{Cidr, DurationValue};
 
 use std::path::{Path, PathBuf};

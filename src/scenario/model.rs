@@ -1,6 +1,7 @@
 //! The validated scenario the simulator runs: every reference resolved, every limit checked,
 //! every default filled in.
 
+use super::diagnostic::SourceFile;
 use super::template::Template;
 use super::values::Cidr;
 use crate::catalog::SsprMethod;
@@ -23,6 +24,30 @@ pub struct Scenario {
     pub expectations: Vec<super::expect::Expectation>,
     /// The `detections:` section.
     pub detections: Vec<super::detections::DetectionExpectation>,
+    /// Where the file says what it says about its tenant, for errors that name two files.
+    pub places: TenantPlaces,
+}
+
+/// Where a scenario file writes its tenant's settings, app registrations and users. A setting
+/// the file leaves out points at the tenant's `domain:`.
+#[derive(Debug, Clone)]
+pub struct TenantPlaces {
+    pub file: SourceFile,
+    /// `name:`, or the domain when the name comes from the file name.
+    pub name: serde_saphyr::Location,
+    pub id: Option<serde_saphyr::Location>,
+    pub domain: serde_saphyr::Location,
+    pub display_name: Option<serde_saphyr::Location>,
+    pub premium: Option<serde_saphyr::Location>,
+    pub smart_lockout: Option<serde_saphyr::Location>,
+    pub sspr: Option<serde_saphyr::Location>,
+    pub conditional_access: Option<serde_saphyr::Location>,
+    pub named_locations: Option<serde_saphyr::Location>,
+    pub faults: Option<serde_saphyr::Location>,
+    /// The `client_id` of each app registration, in `Scenario::app_registrations` order.
+    pub app_registrations: Vec<serde_saphyr::Location>,
+    /// The `upn` of each user, in `Scenario::users` order.
+    pub users: Vec<serde_saphyr::Location>,
 }
 
 /// Faults the mock Graph injects for this tenant (none by default).
@@ -56,7 +81,7 @@ pub const DEFAULT_SEED: u64 = 20_250_317;
 
 #[derive(Debug, Clone)]
 pub struct Tenant {
-    /// The tenant id as written; `None` derives it from the seed.
+    /// The tenant id as written; `None` derives it from the domain (`sim::tenant_id`).
     pub id: Option<String>,
     pub domain: String,
     pub display_name: String,

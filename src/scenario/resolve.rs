@@ -16,6 +16,7 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         seed: spec.seed.unwrap_or(DEFAULT_SEED),
     };
     let ca_specs = std::mem::take(&mut spec.tenant.conditional_access);
+    let mut places = super::tenancy::places(file, &spec, &ca_specs);
     let named_locations = std::mem::take(&mut spec.tenant.named_locations);
     let mut tenant = r.tenant(spec.tenant);
     tenant.named_locations = r.named_locations(named_locations);
@@ -29,7 +30,8 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         .into_iter()
         .filter_map(|a| r.custom_app(a))
         .collect();
-    let users = r.users(spec.users);
+    let (users, user_places) = r.users(spec.users);
+    places.users = user_places;
     tenant.conditional_access = r.conditional_access(ca_specs, &users, spec.seed);
     let mut periods = Vec::new();
     let mut populations: Vec<Population> = spec
@@ -66,13 +68,13 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
             }
         }
     }
-    let faults = spec.faults.map(|f| r.faults(f)).unwrap_or_default();
+    let faults = spec.faults.map(|f| r.faults(f.value)).unwrap_or_default();
     let expectations = r.expectations(spec.expect, &users);
     let detections = r.detections(spec.detections);
     if !r.errors.is_empty() {
         return Err(r.errors);
     }
-    let name = spec.name.unwrap_or_else(|| {
+    let name = spec.name.map(|n| n.value).unwrap_or_else(|| {
         file.path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -92,6 +94,7 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         faults,
         expectations,
         detections,
+        places,
     })
 }
 
@@ -145,12 +148,11 @@ impl Resolver<'_> {
             id: spec.id.as_ref().map(|id| id.value.to_lowercase()),
             display_name: spec
                 .display_name
-                .clone()
-                .unwrap_or_else(|| spec.domain.value.clone()),
+                .map_or_else(|| spec.domain.value.to_lowercase(), |d| d.value),
             domain: spec.domain.value.to_lowercase(),
-            premium: spec.premium,
-            lockout: self.lockout(spec.smart_lockout),
-            sspr: self.sspr_policy(spec.sspr),
+            premium: spec.premium.is_none_or(|p| p.value),
+            lockout: self.lockout(spec.smart_lockout.map(|l| l.value).unwrap_or_default()),
+            sspr: self.sspr_policy(spec.sspr.map(|s| s.value).unwrap_or_default()),
             conditional_access: Vec::new(),
             named_locations: Vec::new(),
         }
@@ -279,8 +281,10 @@ impl Resolver<'_> {
         })
     }
 
-    fn users(&mut self, specs: Vec<Spanned<UserSpec>>) -> Vec<User> {
+    /// The users, and where each one's `upn` is written.
+    fn users(&mut self, specs: Vec<Spanned<UserSpec>>) -> (Vec<User>, Vec<Location>) {
         let mut users: Vec<User> = Vec::new();
+        let mut places = Vec::new();
         for entry in specs {
             let (entry_at, spec) = (entry.referenced, entry.value);
             let upn = spec.upn.value.to_lowercase();
@@ -337,6 +341,7 @@ impl Resolver<'_> {
                 );
                 String::new()
             });
+            places.push(spec.upn.referenced);
             users.push(User {
                 key,
                 upn,
@@ -357,7 +362,7 @@ impl Resolver<'_> {
                 },
             });
         }
-        users
+        (users, places)
     }
 
     /// A client context, each field falling back to `base` (a user's home) when given.

@@ -11,7 +11,7 @@ use serde_saphyr::Spanned;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     pub description: Option<String>,
     pub seed: Option<u64>,
     pub tenant: TenantSpec,
@@ -27,7 +27,7 @@ pub struct ScenarioSpec {
     pub populations: Vec<PopulationSpec>,
     pub timeline: Option<TimelineSpec>,
     /// What `entralab serve` does wrong on purpose, for rehearsing retries and waiting.
-    pub faults: Option<FaultsSpec>,
+    pub faults: Option<Spanned<FaultsSpec>>,
     /// What the logs must show (`entralab verify`).
     #[serde(default)]
     pub expect: Vec<Spanned<super::expect_spec::ExpectationSpec>>,
@@ -65,13 +65,11 @@ pub struct IngestionDelaySpec {
 pub struct TenantSpec {
     pub id: Option<Spanned<String>>,
     pub domain: Spanned<String>,
-    pub display_name: Option<String>,
-    #[serde(default = "yes")]
-    pub premium: bool,
-    #[serde(default)]
-    pub smart_lockout: SmartLockoutSpec,
-    #[serde(default)]
-    pub sspr: SsprPolicySpec,
+    pub display_name: Option<Spanned<String>>,
+    /// P1/P2 licence; true when absent.
+    pub premium: Option<Spanned<bool>>,
+    pub smart_lockout: Option<Spanned<SmartLockoutSpec>>,
+    pub sspr: Option<Spanned<SsprPolicySpec>>,
     /// Conditional Access block policies, evaluated after the right password.
     #[serde(default)]
     pub conditional_access: Vec<ConditionalAccessSpec>,
@@ -167,10 +165,6 @@ pub struct ConditionalAccessSpec {
 pub enum CaGrantSpec {
     Block,
     Mfa,
-}
-
-fn yes() -> bool {
-    true
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -131,6 +131,12 @@ pub async fn start(
     addr: SocketAddr,
     tls: Option<&Certificate>,
 ) -> std::io::Result<Running> {
+    if let Some(ambiguity) = config.ambiguity() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            ambiguity,
+        ));
+    }
     let handle = axum_server::Handle::new();
     let listener = std::net::TcpListener::bind(addr)?;
     listener.set_nonblocking(true)?;

@@ -181,7 +181,7 @@ impl Ord for Ready {
 
 impl<'a> Simulation<'a> {
     pub fn new(scenario: &'a Scenario) -> Self {
-        let streams = Streams::new(scenario.seed);
+        let streams = Streams::for_scenario(scenario.seed, &scenario.name);
         let texts = Texts::new(
             &super::tenant_id(scenario),
             &scenario.tenant.named_locations,

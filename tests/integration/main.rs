@@ -7,6 +7,7 @@ mod detect;
 mod diagnostics;
 mod formats;
 mod library;
+mod one_tenant;
 mod real_clients;
 mod records;
 mod served;

@@ -4,7 +4,7 @@ use crate::records::load;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use entralab::cli::tenant_config;
+use entralab::cli::{tenant_config, tenant_config_of};
 use entralab::graph::Timestamp;
 use entralab::server::{self, Clock, ServerConfig, TenantConfig};
 use serde_json::Value;
@@ -12,18 +12,22 @@ use tower::ServiceExt;
 
 const SECRET: &str = "entralab-lab-secret-not-for-production";
 const CLIENT: &str = "e17a1ab0-0000-4000-8000-00000000c11e";
+/// The seed lab's one tenant (user01's and user03's files here).
 const USER01: &str = "e17a1ab0-0000-4000-8000-000000000001";
-const USER03: &str = "e17a1ab0-0000-4000-8000-000000000003";
+const USER03: &str = USER01;
+/// same-wrong-password's own tenant.
+const SAME: &str = "e17a1ab0-0000-4000-8000-000000000004";
 
 fn tenants(tweak: impl Fn(&mut TenantConfig)) -> Vec<TenantConfig> {
-    let mut tenants: Vec<TenantConfig> = [
-        "scenarios/user01-password-failures.yaml",
-        "scenarios/user03-sspr.yaml",
-        "tests/data/population-small.yaml",
-    ]
-    .iter()
-    .map(|path| tenant_config(&load(path)))
-    .collect();
+    let (user01, user03) = (
+        load("scenarios/user01-password-failures.yaml"),
+        load("scenarios/user03-sspr.yaml"),
+    );
+    let mut tenants: Vec<TenantConfig> = vec![
+        tenant_config_of(&[&user01, &user03]),
+        tenant_config(&load("scenarios/same-wrong-password.yaml")),
+        tenant_config(&load("tests/data/population-small.yaml")),
+    ];
     tenants.iter_mut().for_each(tweak);
     tenants
 }
@@ -304,8 +308,24 @@ async fn a_token_reads_only_its_own_tenant() {
         .collect();
     assert_eq!(upns.len(), 4);
     assert!(upns.iter().all(|u| *u == "user01@xxx.onmicrosoft.com"));
-    let user03 = get(&app, &token(&app, USER03).await, "/v1.0/auditLogs/signIns").await;
-    assert_eq!(user03.body["value"], serde_json::json!([]));
+    let same = get(&app, &token(&app, SAME).await, "/v1.0/auditLogs/signIns").await;
+    let rows = same.body["value"].as_array().unwrap();
+    assert_eq!(rows.len(), 32);
+    assert!(
+        rows.iter()
+            .all(|r| r["userPrincipalName"] == "alex@contoso-lab.onmicrosoft.com")
+    );
+    let audits = get(
+        &app,
+        &token(&app, SAME).await,
+        "/v1.0/auditLogs/directoryAudits",
+    )
+    .await;
+    assert_eq!(
+        audits.body["value"],
+        serde_json::json!([]),
+        "user03's audits are the seed tenant's"
+    );
 }
 
 #[tokio::test]
@@ -596,4 +616,34 @@ async fn junk_requests_never_get_5xx() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn a_domain_two_tenants_declare_reaches_neither() {
+    let mut other = tenant_config(&load("scenarios/same-wrong-password.yaml"));
+    other.domain = "xxx.onmicrosoft.com".into();
+    let config = ServerConfig {
+        tenants: vec![
+            tenant_config(&load("scenarios/user01-password-failures.yaml")),
+            other,
+        ],
+        clock: Clock::System,
+    };
+    assert_eq!(
+        config.ambiguity().as_deref(),
+        Some(
+            "two tenants (e17a1ab0-0000-4000-8000-000000000001 and e17a1ab0-0000-4000-8000-000000000004) share the domain xxx.onmicrosoft.com"
+        )
+    );
+    let app = server::app(config, "https", "127.0.0.1:8443".into());
+    let by_domain = post_token(&app, "xxx.onmicrosoft.com", &form(CLIENT, SECRET)).await;
+    assert_eq!(
+        by_domain.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        by_domain.body
+    );
+    assert_eq!(aadsts(&by_domain), 90002, "never silently the first tenant");
+    let by_id = post_token(&app, SAME, &form(CLIENT, SECRET)).await;
+    assert_eq!(by_id.status, StatusCode::OK, "ids still tell them apart");
 }
