@@ -2,6 +2,7 @@
 
 mod builtin;
 mod check;
+mod convert;
 mod detect;
 mod generate;
 mod inputs;
@@ -76,6 +77,9 @@ pub enum Command {
     /// Run Sigma rules (azure signinlogs/auditlogs) over simulated scenarios: per rule,
     /// whether it fired, how often, and on which records.
     Detect(detect::DetectArgs),
+    /// Rewrite exported log files (Graph JSON, NDJSON, Event Hub, Log Analytics JSON/CSV) in
+    /// one export format into DIR, oldest first.
+    Convert(convert::ConvertArgs),
     /// Validate scenarios without simulating them.
     Check {
         /// Scenario files, or folders of them.
@@ -107,6 +111,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             out,
             err,
         ),
+        Command::Convert(args) => convert::convert(&args, out, err),
         Command::Check { paths } => check::check(&paths, out, err),
         Command::Serve(args) => serve::serve(&args, out, err),
         Command::Verify(args) => verify::verify(&args, out, err),

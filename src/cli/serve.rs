@@ -6,7 +6,7 @@ use crate::exit::Exit;
 use crate::graph::{Precision, Timestamp};
 use crate::scenario::{DurationValue, Scenario};
 use crate::server::{
-    self, AppCredentials, Certificate, Clock, FaultConfig, ServerConfig, TenantConfig,
+    AppCredentials, Bound, Certificate, Clock, FaultConfig, ServerConfig, TenantConfig,
 };
 use crate::sim;
 use crate::store::Store;
@@ -25,7 +25,8 @@ pub struct ServeArgs {
     /// Serve plain HTTP instead of HTTPS (MSAL-based clients need HTTPS).
     #[arg(long)]
     pub http: bool,
-    /// Where to write the self-signed certificate for clients to trust.
+    /// Where to write the self-signed certificate for clients to trust [default:
+    /// <temp>/entralab/<ip>-<port>.pem, one per listening address].
     #[arg(long, value_name = "FILE")]
     pub cert_file: Option<PathBuf>,
     /// Write the connection details as JSON here once the server listens.
@@ -46,6 +47,10 @@ pub struct ServeArgs {
     /// Median ingestion delay for every tenant, e.g. 3m (from 0 to 3x the median).
     #[arg(long, value_parser = parse_duration_ms)]
     pub ingestion_delay: Option<u64>,
+    /// How long access tokens live, e.g. 30s: their `expires_in`, after which Graph answers
+    /// 401 InvalidAuthenticationToken (for rehearsing clients' token renewal).
+    #[arg(long, value_name = "DURATION", value_parser = parse_token_lifetime, default_value = "3599s")]
+    pub token_lifetime: u64,
 }
 
 pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
@@ -65,31 +70,44 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
             return Ok(Exit::BadInput);
         }
     };
-    let cert_path = args
-        .cert_file
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("entralab").join("localhost.pem"));
-    let cert_path = match &certificate {
-        Some(c) => Some(c.write(&cert_path).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot write {}: {e}", cert_path.display()),
-            )
-        })?),
+    // Bind before writing the certificate: a serve that cannot listen leaves every file alone.
+    let bound = match Bound::bind(args.bind) {
+        Ok(bound) => bound,
+        Err(e) => {
+            writeln!(err, "error: cannot listen on {}: {e}", args.bind)?;
+            return Ok(Exit::BadInput);
+        }
+    };
+    let held = match &certificate {
+        Some(c) => {
+            let path = args
+                .cert_file
+                .clone()
+                .unwrap_or_else(|| Certificate::default_path(bound.addr));
+            match c.write_held(&path) {
+                Ok(held) => Some(held),
+                Err(e) => {
+                    writeln!(err, "error: cannot write {}: {e}", path.display())?;
+                    return Ok(Exit::BadInput);
+                }
+            }
+        }
         None => None,
     };
+    let cert_path = held.as_ref().map(|h| h.path.clone());
     let config = ServerConfig {
         tenants: configs,
         clock: args.now.map_or(Clock::System, Clock::Fixed),
+        token_lifetime: args.token_lifetime,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let running = match server::start(config, args.bind, certificate.as_ref()).await {
+        let running = match bound.serve(config, certificate.as_ref()).await {
             Ok(running) => running,
             Err(e) => {
-                writeln!(err, "error: cannot listen on {}: {e}", args.bind)?;
+                writeln!(err, "error: cannot serve on {}: {e}", args.bind)?;
                 return Ok(Exit::BadInput);
             }
         };
@@ -312,7 +330,7 @@ fn human(info: &serde_json::Value) -> String {
         info["base_url"].as_str().unwrap_or("")
     );
     if let Some(cert) = info["certificate"].as_str() {
-        text.push_str(&format!("  certificate: {cert}  (trust it: curl --cacert, REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python)\n"));
+        text.push_str(&format!("  certificate: {cert}  (trust it: curl --cacert, REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python, NODE_EXTRA_CA_CERTS for Node.js)\n"));
     }
     text.push_str(&format!(
         "  authority: {}   Graph base URL: {}\n",
@@ -350,6 +368,18 @@ fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
 
 fn parse_duration_ms(text: &str) -> Result<u64, String> {
     DurationValue::parse(text).map(|d| (d.ticks() / 10_000) as u64)
+}
+
+/// Whole seconds from 1s to a day (Entra's configurable token lifetimes stop at a day).
+fn parse_token_lifetime(text: &str) -> Result<u64, String> {
+    let ticks = DurationValue::parse(text)?.ticks();
+    if ticks % 10_000_000 != 0 {
+        return Err("the token lifetime is whole seconds, e.g. 30s or 1h".into());
+    }
+    match ticks / 10_000_000 {
+        seconds @ 1..=86_400 => Ok(seconds as u64),
+        _ => Err("the token lifetime is from 1s to 24h".into()),
+    }
 }
 
 fn parse_throttle(text: &str) -> Result<(u32, u64), String> {

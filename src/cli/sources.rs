@@ -138,6 +138,7 @@ impl Mock {
         let config = ServerConfig {
             tenants,
             clock: Clock::System,
+            token_lifetime: server::DEFAULT_TOKEN_LIFETIME,
         };
         let running = runtime
             .block_on(server::start(config, ([127, 0, 0, 1], 0).into(), None))

@@ -61,6 +61,9 @@ impl Clock {
 pub struct ServerConfig {
     pub tenants: Vec<TenantConfig>,
     pub clock: Clock,
+    /// Seconds an access token lives: its `expires_in`, after which Graph answers 401
+    /// (`DEFAULT_TOKEN_LIFETIME` as Entra; shorter to rehearse clients' token renewal).
+    pub token_lifetime: u64,
 }
 
 impl ServerConfig {

@@ -9,6 +9,8 @@ pub struct AppState {
     pub tenants: Vec<TenantState>,
     pub signer: TokenSigner,
     pub clock: Clock,
+    /// Seconds an access token lives.
+    pub token_lifetime: u64,
     /// `https` or `http`, for the absolute URLs the server hands out.
     pub scheme: &'static str,
     /// `host:port` for requests that do not name the host.
@@ -39,6 +41,7 @@ impl AppState {
             tenants,
             signer: TokenSigner::random(),
             clock: config.clock,
+            token_lifetime: config.token_lifetime,
             scheme,
             host,
         }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod client;
+mod convert;
 mod detect;
 mod diagnostics;
 mod formats;
@@ -10,6 +11,7 @@ mod library;
 mod one_tenant;
 mod real_clients;
 mod records;
+mod serve_process;
 mod served;
 mod server;
 mod skip_bad_records;

@@ -33,10 +33,16 @@ fn tenants(tweak: impl Fn(&mut TenantConfig)) -> Vec<TenantConfig> {
 }
 
 fn app_with(tweak: impl Fn(&mut TenantConfig), clock: Clock) -> Router {
+    app_living(tweak, clock, server::DEFAULT_TOKEN_LIFETIME)
+}
+
+/// The app with tokens that live `token_lifetime` seconds.
+fn app_living(tweak: impl Fn(&mut TenantConfig), clock: Clock, token_lifetime: u64) -> Router {
     server::app(
         ServerConfig {
             tenants: tenants(tweak),
             clock,
+            token_lifetime,
         },
         "https",
         "127.0.0.1:8443".into(),
@@ -476,6 +482,116 @@ async fn select_beta_and_lambdas() {
 }
 
 #[tokio::test]
+async fn select_names_the_properties_in_the_context_on_every_page() {
+    let app = app();
+    for (tenant, collection, time) in [
+        (USER01, "signIns", "createdDateTime"),
+        (USER03, "directoryAudits", "activityDateTime"),
+    ] {
+        let token = token(&app, tenant).await;
+        for version in ["v1.0", "beta"] {
+            // Names match in any case; the context spells them as the schema does.
+            let mut uri = format!(
+                "/{version}/auditLogs/{collection}?$select={},ID&$top=2",
+                time.to_uppercase()
+            );
+            let context = format!(
+                "https://127.0.0.1:8443/{version}/$metadata#auditLogs/{collection}({time},id)"
+            );
+            let mut pages = 0;
+            loop {
+                let reply = get(&app, &token, &uri).await;
+                assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.body);
+                assert_eq!(reply.body["@odata.context"], context.as_str(), "{uri}");
+                for row in reply.body["value"].as_array().unwrap() {
+                    // The properties asked for, in whatever order the record has them.
+                    let mut keys: Vec<_> = row.as_object().unwrap().keys().collect();
+                    keys.sort_unstable();
+                    assert_eq!(keys, [time, "id"], "{uri}");
+                }
+                pages += 1;
+                match reply.body["@odata.nextLink"].as_str() {
+                    Some(next) => uri = next.strip_prefix("https://127.0.0.1:8443").unwrap().into(),
+                    None => break,
+                }
+            }
+            assert!(
+                pages >= 2,
+                "{version} {collection}: paging was not exercised"
+            );
+        }
+        let plain = get(
+            &app,
+            &token,
+            &format!("/beta/auditLogs/{collection}?$top=1"),
+        )
+        .await;
+        assert_eq!(
+            plain.body["@odata.context"],
+            format!("https://127.0.0.1:8443/beta/$metadata#auditLogs/{collection}").as_str()
+        );
+        // One record: the same list, then `/$entity`.
+        let id = plain.body["value"][0]["id"].as_str().unwrap();
+        let one = get(
+            &app,
+            &token,
+            &format!("/v1.0/auditLogs/{collection}/{id}?$select=id,{time}"),
+        )
+        .await;
+        assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+        assert_eq!(
+            one.body["@odata.context"],
+            format!(
+                "https://127.0.0.1:8443/v1.0/$metadata#auditLogs/{collection}(id,{time})/$entity"
+            )
+            .as_str()
+        );
+        let mut keys: Vec<_> = one.body.as_object().unwrap().keys().collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["@odata.context", time, "id"]);
+    }
+}
+
+#[tokio::test]
+async fn tokens_live_as_long_as_configured_then_get_graphs_expired_answer() {
+    let app = app_living(|_| {}, Clock::System, 1);
+    let reply = post_token(&app, USER01, &form(CLIENT, SECRET)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["expires_in"], 1);
+    assert_eq!(reply.body["ext_expires_in"], 1);
+    let token = reply.body["access_token"].as_str().unwrap();
+    let payload = token.split('.').nth(1).unwrap();
+    use base64::Engine;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    // Whole seconds, one past expires_in: never refused before the client expects it.
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        2
+    );
+    assert_eq!(
+        get(&app, token, "/v1.0/auditLogs/signIns?$top=1")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let expired = get(&app, token, "/v1.0/auditLogs/signIns?$top=1").await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(expired.body["error"]["code"], "InvalidAuthenticationToken");
+    assert_eq!(
+        expired.body["error"]["message"],
+        "Lifetime validation failed, the token is expired."
+    );
+    assert!(expired.body["error"]["innerError"]["request-id"].is_string());
+    assert!(expired.headers.contains_key("www-authenticate"));
+}
+
+#[tokio::test]
 async fn bad_queries_get_400_never_5xx() {
     let app = app();
     let token = token(&app, USER01).await;
@@ -628,6 +744,7 @@ async fn a_domain_two_tenants_declare_reaches_neither() {
             other,
         ],
         clock: Clock::System,
+        token_lifetime: server::DEFAULT_TOKEN_LIFETIME,
     };
     assert_eq!(
         config.ambiguity().as_deref(),

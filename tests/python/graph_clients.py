@@ -23,11 +23,12 @@ import shutil
 import ssl
 import subprocess
 import sys
-import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import timezone
+
+from checks import CheckFailed, expect, expect_eq, run_checks
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
@@ -46,20 +47,6 @@ LAB_AUDITS = (
     "/v1.0/auditLogs/directoryAudits?$filter=activityDateTime%20ge%202025-03-17T16:20:00Z"
     "%20and%20activityDateTime%20lt%202025-03-17T16:40:05Z"
 )
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def expect(condition, message):
-    if not condition:
-        raise CheckFailed(message)
-
-
-def expect_eq(actual, expected, what):
-    if actual != expected:
-        raise CheckFailed(f"{what}: expected {expected!r}, got {actual!r}")
 
 
 # --- setup -------------------------------------------------------------------------------
@@ -723,25 +710,5 @@ CHECKS.append(
 # --- run ------------------------------------------------------------------------------------
 
 
-def main():
-    passed = 0
-    for title, function in CHECKS:
-        try:
-            function()
-        except CheckFailed as e:
-            print(f"FAIL {title}: {e}", flush=True)
-            print(f"{passed} passed, 1 failed", flush=True)
-            return 1
-        except Exception as e:  # a client raised something unexpected: show where
-            print(f"FAIL {title}: {type(e).__name__}: {e}", flush=True)
-            traceback.print_exc(file=sys.stdout)
-            print(f"{passed} passed, 1 failed", flush=True)
-            return 1
-        passed += 1
-        print(f"ok   {title}", flush=True)
-    print(f"{passed} passed, 0 failed", flush=True)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_checks(CHECKS))
