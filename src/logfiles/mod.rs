@@ -35,6 +35,8 @@
 mod convert;
 mod csv;
 mod json;
+#[cfg(test)]
+mod skip_tests;
 mod source;
 mod time;
 
@@ -72,6 +74,8 @@ pub struct ReadSummary {
     pub skipped: BTreeMap<String, usize>,
     /// The shapes the records came in.
     pub shapes: BTreeSet<Shape>,
+    /// Records that could not be read and were skipped ([`read_path_skipping_bad`] only).
+    pub bad_records: usize,
     /// The Entra tenant ids the envelopes and rows name ([`envelope_tenant_id`]).
     pub tenant_ids: BTreeSet<String>,
 }
@@ -132,6 +136,11 @@ pub fn read_path_with(
     emit: impl FnMut(Record),
 ) -> Result<ReadSummary, LogFileError> {
     let path = path.as_ref();
+    let file = open(path)?;
+    read_from(path, file, emit)
+}
+
+fn open(path: &Path) -> Result<File, LogFileError> {
     let io_error = |message: String| LogFileError {
         path: path.to_path_buf(),
         line: None,
@@ -143,8 +152,34 @@ pub fn read_path_with(
     if path.is_dir() {
         return Err(io_error("is a folder; name a log file".into()));
     }
-    let file = File::open(path).map_err(|e| io_error(format!("cannot open: {e}")))?;
-    read_from(path, file, emit)
+    File::open(path).map_err(|e| io_error(format!("cannot open: {e}")))
+}
+
+/// Reads a log file like [`read_path_with`], except that a record that cannot be read is handed
+/// to `skipped` and reading goes on with the next one ([`ReadSummary::bad_records`] counts
+/// them). A bad record is one with a wrong field, a line of broken JSON, one cut short (the next
+/// line starts a new record, or the file ends inside it), a line that is not JSON at all between
+/// records, or a CSV row of the wrong width or with a stray quote. A file that cannot be read, a
+/// CSV header that is not a log's, a quoted CSV cell never closed, or an envelope left open
+/// after its last whole record still fail: there is no next record to go on with.
+pub fn read_path_skipping_bad(
+    path: impl AsRef<Path>,
+    mut emit: impl FnMut(Record),
+    mut skipped: impl FnMut(LogFileError),
+) -> Result<ReadSummary, LogFileError> {
+    let path = path.as_ref();
+    let file = open(path)?;
+    read_any(path, file, &mut emit, Some(&mut skipped))
+}
+
+/// [`read_path_skipping_bad`] over any input; `name` is the file name errors give.
+pub fn read_from_skipping_bad(
+    name: impl AsRef<Path>,
+    input: impl Read,
+    mut emit: impl FnMut(Record),
+    mut skipped: impl FnMut(LogFileError),
+) -> Result<ReadSummary, LogFileError> {
+    read_any(name.as_ref(), input, &mut emit, Some(&mut skipped))
 }
 
 /// Reads log records from `input`; `name` is the file name errors give.
@@ -153,11 +188,21 @@ pub fn read_from(
     input: impl Read,
     mut emit: impl FnMut(Record),
 ) -> Result<ReadSummary, LogFileError> {
+    read_any(name.as_ref(), input, &mut emit, None)
+}
+
+fn read_any<'e>(
+    name: &Path,
+    input: impl Read,
+    emit: &'e mut dyn FnMut(Record),
+    skip: Option<&'e mut dyn FnMut(LogFileError)>,
+) -> Result<ReadSummary, LogFileError> {
     let mut reader = Reader {
-        path: name.as_ref().to_path_buf(),
+        path: name.to_path_buf(),
         index: 0,
         summary: ReadSummary::default(),
-        emit: &mut emit,
+        emit,
+        skip,
     };
     let mut cursor = Cursor::new(input).map_err(|e| reader.io_error(&e, Pos::default()))?;
     let first = loop {
@@ -232,9 +277,38 @@ pub(crate) struct Reader<'e> {
     index: u64,
     summary: ReadSummary,
     emit: &'e mut dyn FnMut(Record),
+    /// Where bad records go when they are skipped; `None`: the first one fails the file.
+    skip: Option<&'e mut dyn FnMut(LogFileError)>,
 }
 
 impl Reader<'_> {
+    fn skipping(&self) -> bool {
+        self.skip.is_some()
+    }
+
+    /// A record that cannot be read: skipped (reported, counted) when skipping, else the error.
+    /// A file that cannot be read is never skipped.
+    fn bad_record(&mut self, e: LogFileError) -> Result<(), LogFileError> {
+        match &mut self.skip {
+            Some(skipped) if e.kind != ErrorKind::Io => {
+                self.summary.bad_records += 1;
+                skipped(e);
+                Ok(())
+            }
+            _ => Err(e),
+        }
+    }
+
+    /// Like [`Reader::bad_record`] for a problem found before the record was counted (broken
+    /// JSON, a record cut short): it becomes the next record, so the report names its number.
+    fn bad_item(&mut self, mut e: LogFileError) -> Result<(), LogFileError> {
+        if self.skipping() && e.kind != ErrorKind::Io {
+            self.index += 1;
+            e.record = Some(self.index);
+        }
+        self.bad_record(e)
+    }
+
     fn error(
         &self,
         at: Pos,
@@ -299,26 +373,20 @@ impl Reader<'_> {
                         items.into_iter().try_for_each(|item| self.accept(item, at))
                     }
                     _ => {
-                        self.index += 1;
                         let tenant = envelope_tenant_id(&object);
-                        let converted = convert::convert_object(object)
-                            .map_err(|m| self.record_error(at, m))?;
-                        self.take(converted, tenant);
-                        Ok(())
+                        self.next_record(at, tenant, convert::convert_object(object))
                     }
                 }
             }
             Value::Array(items) => items.into_iter().try_for_each(|item| self.accept(item, at)),
-            other => {
-                self.index += 1;
-                Err(self.record_error(
-                    at,
-                    format!(
-                        "expected a record (a JSON object), found {}",
-                        convert::describe(&other)
-                    ),
-                ))
-            }
+            other => self.next_record(
+                at,
+                None,
+                Err(format!(
+                    "expected a record (a JSON object), found {}",
+                    convert::describe(&other)
+                )),
+            ),
         }
     }
 
@@ -327,11 +395,29 @@ impl Reader<'_> {
         row: serde_json::Map<String, Value>,
         at: Pos,
     ) -> Result<(), LogFileError> {
-        self.index += 1;
         let tenant = envelope_tenant_id(&row);
-        let converted = convert::convert_csv_row(row).map_err(|m| self.record_error(at, m))?;
-        self.take(converted, tenant);
-        Ok(())
+        self.next_record(at, tenant, convert::convert_csv_row(row))
+    }
+
+    /// The next record of the file, at `at`: taken, or why it cannot be; `tenant` is the one
+    /// its envelope or row named.
+    fn next_record(
+        &mut self,
+        at: Pos,
+        tenant: Option<String>,
+        converted: Result<Converted, String>,
+    ) -> Result<(), LogFileError> {
+        self.index += 1;
+        match converted {
+            Ok(converted) => {
+                self.take(converted, tenant);
+                Ok(())
+            }
+            Err(message) => {
+                let e = self.record_error(at, message);
+                self.bad_record(e)
+            }
+        }
     }
 
     /// Counts and hands over a converted record; `tenant` is the one its envelope or row

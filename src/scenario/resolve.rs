@@ -282,10 +282,11 @@ impl Resolver<'_> {
     }
 
     /// The users, and where each one's `upn` is written.
-    fn users(&mut self, specs: Vec<UserSpec>) -> (Vec<User>, Vec<Location>) {
+    fn users(&mut self, specs: Vec<Spanned<UserSpec>>) -> (Vec<User>, Vec<Location>) {
         let mut users: Vec<User> = Vec::new();
         let mut places = Vec::new();
-        for spec in specs {
+        for entry in specs {
+            let (entry_at, spec) = (entry.referenced, entry.value);
             let upn = spec.upn.value.to_lowercase();
             let Some((local, _)) = upn
                 .split_once('@')
@@ -330,11 +331,21 @@ impl Resolver<'_> {
                     );
                 }
             }
+            let display_name = spec.display_name.unwrap_or_else(|| {
+                self.error(
+                    entry_at,
+                    format!("user `{key}` has no `display_name`"),
+                    "this user has no `display_name:`",
+                    "every user needs the name the logs show as userDisplayName (any Unicode), \
+                     e.g. `display_name: User 01`, beside `upn:` (see docs/scenario-format.md)",
+                );
+                String::new()
+            });
             places.push(spec.upn.referenced);
             users.push(User {
                 key,
                 upn,
-                display_name: spec.display_name,
+                display_name,
                 password: spec.password,
                 home,
                 familiar,

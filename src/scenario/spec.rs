@@ -20,8 +20,9 @@ pub struct ScenarioSpec {
     /// Apps beyond the built-in first-party catalogue.
     #[serde(default)]
     pub apps: Vec<AppSpec>,
+    /// Spanned so a mistake of the whole entry (a missing `display_name`) points at it.
     #[serde(default)]
-    pub users: Vec<UserSpec>,
+    pub users: Vec<Spanned<UserSpec>>,
     #[serde(default)]
     pub populations: Vec<PopulationSpec>,
     pub timeline: Option<TimelineSpec>,
@@ -222,7 +223,9 @@ pub struct UserSpec {
     /// The name steps use; defaults to the part of the UPN before `@`.
     pub id: Option<Spanned<String>>,
     pub upn: Spanned<String>,
-    pub display_name: String,
+    /// Required; optional here only so its absence is reported at the user entry, with a hint,
+    /// rather than at whichever key the parser saw last.
+    pub display_name: Option<String>,
     pub password: String,
     pub home: ContextSpec,
     #[serde(default)]

@@ -4,6 +4,7 @@
 
 mod authentication;
 mod conditional_access;
+mod deferred;
 mod lockout;
 mod merge;
 mod population;
@@ -14,6 +15,8 @@ mod streams;
 
 #[cfg(test)]
 mod behaviour_tests;
+#[cfg(test)]
+mod sspr_timing_tests;
 
 pub use lockout::{LockoutCounter, LockoutDecision, PasswordCheck, lockout_duration};
 pub use merge::{TenantSimulation, simulate_tenant};

@@ -5,6 +5,7 @@
 
 use super::authentication::{FirstFactor, RequiredBy, RowAuth, SecondFactor};
 use super::conditional_access::CaEvaluation;
+use super::deferred::{DeferredResets, PendingReset};
 use super::lockout::{LockoutCounter, LockoutDecision, PasswordCheck};
 use super::population::{self, PopulationTexts};
 use super::records::{Actor, AppTexts, ContextTexts, Texts};
@@ -53,6 +54,8 @@ pub struct Simulation<'a> {
     pending: PendingQueue,
     ready: BinaryHeap<Reverse<Ready>>,
     next_seq: u64,
+    /// SSPR resets decided but not yet logged.
+    resets: DeferredResets,
 }
 
 struct UserState {
@@ -270,6 +273,7 @@ impl<'a> Simulation<'a> {
             pending,
             ready: BinaryHeap::new(),
             next_seq: 0,
+            resets: DeferredResets::default(),
         }
     }
 
@@ -550,18 +554,20 @@ impl<'a> Simulation<'a> {
         let run = user
             .sspr
             .attempt(at, step, &self.scenario.tenant.sspr, &mut rng);
-        if run.reset {
-            user.lockout.iter_mut().for_each(LockoutCounter::clear);
-            if let Some(new_password) = &step.new_password {
-                user.password = new_password.clone();
-            }
+        if let Some(reset_at) = run.reset_at {
+            self.resets.push(
+                reset_at,
+                PendingReset {
+                    user: step.user,
+                    new_password: step.new_password.clone(),
+                },
+            );
         }
         let actor = user.actor.clone();
         let ip = self.steps[index].context.ip.clone();
         for remark in run.remarks {
             self.emit(remark.time, origin, &actor.upn, None, Some(remark.text));
         }
-        let reset_at = run.rows.last().map(|r| r.time);
         let mut correlations: Vec<Text> = Vec::new();
         for row in run.rows {
             while correlations.len() <= row.flow as usize {
@@ -585,7 +591,7 @@ impl<'a> Simulation<'a> {
                 None,
             );
         }
-        if let Some(reset_at) = reset_at.filter(|_| run.reset) {
+        if let Some(reset_at) = run.reset_at {
             self.emit(
                 reset_at,
                 origin,
@@ -593,6 +599,15 @@ impl<'a> Simulation<'a> {
                 None,
                 Some("password reset: smart lockout cleared".into()),
             );
+        }
+    }
+
+    /// The reset is logged: the new password holds and smart lockout is cleared.
+    fn apply_reset(&mut self, reset: PendingReset) {
+        let user = &mut self.users[reset.user];
+        user.lockout.iter_mut().for_each(LockoutCounter::clear);
+        if let Some(new_password) = reset.new_password {
+            user.password = new_password;
         }
     }
 
@@ -916,6 +931,15 @@ impl Iterator for Simulation<'_> {
                 && next_start.is_none_or(|start| top.time.ticks() <= start)
             {
                 return self.ready.pop().map(|r| r.0.item);
+            }
+            // A reset holds from its instant on: before any start at or after it. With no start
+            // left nothing can observe it.
+            if let Some(due) = self.resets.peek_at()
+                && next_start.is_some_and(|start| due <= start)
+            {
+                let reset = self.resets.pop().expect("a reset is due");
+                self.apply_reset(reset);
+                continue;
             }
             let Reverse(pending) = self.pending.pop()?;
             self.run(pending);

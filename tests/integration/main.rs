@@ -14,5 +14,6 @@ mod records;
 mod serve_process;
 mod served;
 mod server;
+mod skip_bad_records;
 mod verify;
 mod verify_cli;
