@@ -3,6 +3,7 @@
 //! the reference marks a value UNSURE the comment beside it says so.
 
 mod apps;
+pub mod audit;
 mod sign_in_codes;
 mod sspr;
 
