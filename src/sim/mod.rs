@@ -2,6 +2,8 @@
 //! the sign-in and audit records a real tenant would log. Deterministic: no clock, no
 //! `thread_rng`, no hash-map iteration; every draw comes from a seeded stream (`streams`).
 
+mod audit_actions;
+mod audit_records;
 mod authentication;
 mod conditional_access;
 mod deferred;
@@ -18,6 +20,12 @@ mod behaviour_tests;
 #[cfg(test)]
 mod sspr_timing_tests;
 
+pub use audit_actions::{
+    AppAction, AppRef, AppRoleRef, AuthAction, AuthMethod, CaChange, Credential, CredentialKind,
+    DeviceAction, DeviceRef, DirectoryAction, GroupAction, Membership, ObjectRef, PolicyAction,
+    Principal, PropertyChange, RoleAction, RoleRef, SecurityInfoChange, UserAction, UserRef,
+};
+pub use audit_records::{AuditActor, AuditOutcome, AuditTarget, RowSpec, write_operation};
 pub use lockout::{LockoutCounter, LockoutDecision, PasswordCheck, lockout_duration};
 pub use merge::{TenantSimulation, simulate_tenant};
 pub use records::user_agent;

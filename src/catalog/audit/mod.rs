@@ -198,9 +198,26 @@ pub fn operation_rows(key: &str) -> Vec<&'static AuditActivity> {
     }
 }
 
-/// The `resultReason` of a successful Core Directory row: empty (DOC audit schema: portal
-/// downloads show `""`; SSPR rows fill it, other services mostly do not).
-pub const EMPTY_REASON: &str = "";
+/// A first-party service principal that initiates rows on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceApp {
+    pub display_name: &'static str,
+    pub app_id: &'static str,
+}
+
+/// PIM's own principal: the Core Directory rows a PIM request causes are initiated by it
+/// (SENTINEL MultipleAdminRemovals.kql: `Initiator != "MS-PIM"`). The app id is UNSURE.
+pub const MS_PIM: ServiceApp = ServiceApp {
+    display_name: "MS-PIM",
+    app_id: "01fc33a7-78ba-4d2f-a4b7-768e336e890e",
+};
+
+/// The initiator of `Device no longer compliant` / `managed` rows (UNSURE: the default is
+/// Intune, the service that evaluates compliance).
+pub const INTUNE: ServiceApp = ServiceApp {
+    display_name: "Microsoft Intune",
+    app_id: "0000000a-0000-0000-c000-000000000000",
+};
 
 #[cfg(test)]
 mod tests {

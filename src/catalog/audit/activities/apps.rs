@@ -145,8 +145,6 @@ pub const APPS: &[AuditActivity] = &[
         &[
             "AppRole.Id",
             "AppRole.Value",
-            "AppRoleAssignment.CreatedDateTime",
-            "AppRoleAssignment.LastModifiedDateTime",
             "ServicePrincipal.ObjectID",
             "ServicePrincipal.DisplayName",
             "ServicePrincipal.AppId",
