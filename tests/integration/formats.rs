@@ -60,7 +60,7 @@ fn file_name(path: &Path) -> String {
 }
 
 /// Sign-ins and audits, sorted by time then id (files split records by kind and category).
-fn split(records: Vec<Record>) -> (Vec<SignIn>, Vec<DirectoryAudit>) {
+pub(crate) fn split(records: Vec<Record>) -> (Vec<SignIn>, Vec<DirectoryAudit>) {
     let mut sign_ins = Vec::new();
     let mut audits = Vec::new();
     for record in records {
@@ -75,7 +75,7 @@ fn split(records: Vec<Record>) -> (Vec<SignIn>, Vec<DirectoryAudit>) {
 }
 
 /// Reads files, checking each is in the format's order.
-fn read_files(files: &[PathBuf], newest_first: bool) -> Vec<Record> {
+pub(crate) fn read_files(files: &[PathBuf], newest_first: bool) -> Vec<Record> {
     let mut all = Vec::new();
     for file in files {
         let records = logfiles::read_path(file).unwrap_or_else(|e| panic!("{e}"));
@@ -172,7 +172,7 @@ fn as_log_analytics_keeps_it(s: SignIn, csv: bool) -> SignIn {
     s
 }
 
-fn audit_as_log_analytics_keeps_it(mut a: DirectoryAudit, csv: bool) -> DirectoryAudit {
+pub(crate) fn audit_as_log_analytics_keeps_it(mut a: DirectoryAudit, csv: bool) -> DirectoryAudit {
     for text in [
         &mut a.category,
         &mut a.correlation_id,
@@ -195,7 +195,7 @@ fn to_millis(t: Timestamp) -> Timestamp {
     Timestamp::from_ticks(t.ticks() - t.ticks().rem_euclid(10_000))
 }
 
-fn assert_same(
+pub(crate) fn assert_same(
     what: &str,
     read: (Vec<SignIn>, Vec<DirectoryAudit>),
     expected: (Vec<SignIn>, Vec<DirectoryAudit>),

@@ -1,6 +1,7 @@
 //! The one integration-test binary: CLI runs of the real binary, snapshots of generated records
 //! and diagnostics, determinism.
 
+mod audit_activities;
 mod cli;
 mod client;
 mod convert;
