@@ -5,6 +5,7 @@
 
 use crate::formats::{assert_same, audit_as_log_analytics_keeps_it, read_files, split};
 use entralab::catalog::audit::{INTUNE, find_role};
+use entralab::detect::RuleSet;
 use entralab::export::{ExportOptions, Format, export_all};
 use entralab::graph::{ApiVersion, DirectoryAudit, Record, Timestamp};
 use entralab::odata::{DIRECTORY_AUDIT, Filter};
@@ -15,7 +16,7 @@ use entralab::sim::{
     UserAction, UserRef,
 };
 use rand::SeedableRng;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const TENANT: &str = "e17a1ab0-0000-4000-8000-0000000000a9";
 
@@ -218,6 +219,10 @@ fn operations() -> Vec<(AuditActor, DirectoryAction)> {
             existing: vec![],
         })),
         a(D::App(AppAction::AddOwner {
+            app: payroll.clone(),
+            owner: alice.clone(),
+        })),
+        a(D::App(AppAction::RemoveOwner {
             app: payroll.clone(),
             owner: alice.clone(),
         })),
@@ -483,4 +488,142 @@ fn the_documented_filters_find_the_rows() {
             "Update application – Certificates and secrets management"
         ]
     );
+}
+
+/// Rule title → the activities it fires on, over one operation of every kind.
+const RULES_FIRE_ON: &[(&str, &[&str])] = &[
+    (
+        "Entra ID Conditional Access Policy Deleted",
+        &["Delete conditional access policy"],
+    ),
+    (
+        "Entra ID Conditional Access Policy Added or Updated",
+        &[
+            "Add conditional access policy",
+            "Update conditional access policy",
+        ],
+    ),
+    (
+        "Entra ID BitLocker Recovery Key Read",
+        &["Read BitLocker key"],
+    ),
+    (
+        "Entra ID Administrator Role Assigned Outside PIM",
+        &["Add member to role"],
+    ),
+    (
+        "Entra ID Credential Added to an Application",
+        &["Update application – Certificates and secrets management"],
+    ),
+    (
+        "Entra ID User Consent to an Application Reading Mail or Files",
+        &["Consent to application"],
+    ),
+    (
+        "Entra ID User Registered Security Info",
+        &["User registered security info"],
+    ),
+    ("Entra ID Guest Converted to Member", &["Update user"]),
+    (
+        "Entra ID Domain Federation Settings Changed",
+        &["Set federation settings on domain"],
+    ),
+    (
+        "Entra ID Temporary Access Pass Added by an Administrator",
+        &["Admin registered security info"],
+    ),
+    (
+        "Entra ID Per-user MFA Disabled",
+        &["Update user", "Disable Strong Authentication"],
+    ),
+    (
+        "Entra ID Device Local Administrator Password Recovered",
+        &["Recover device local administrator password"],
+    ),
+    (
+        "Entra ID Delegated Permissions Granted for All Users",
+        &["Add delegated permission grant"],
+    ),
+    (
+        "Entra ID Application Permission Granted to a Service Principal",
+        &["Add app role assignment to service principal"],
+    ),
+    (
+        "Entra ID Application Owner Added or Removed",
+        &["Add owner to application", "Remove owner from application"],
+    ),
+    ("Entra ID Guest Invitation Failed", &[]),
+    (
+        "Entra ID PIM Activation Request Approved or Denied",
+        &[
+            "Add member to role request approved (PIM activation)",
+            "Add member to role request denied (PIM activation)",
+        ],
+    ),
+    (
+        "Entra ID PIM Role Setting Changed",
+        &["Update role setting in PIM"],
+    ),
+    (
+        "Entra ID Cross-tenant Access Partner Added",
+        &["Add a partner to cross-tenant access setting"],
+    ),
+    (
+        "Entra ID Trusted Root Certificate Authority Changed",
+        &["Set Company Information"],
+    ),
+    (
+        "Entra ID Account Created and Deleted Within Minutes",
+        &["Delete user"],
+    ),
+];
+
+#[test]
+fn our_audit_rules_fire_on_exactly_the_activities_they_are_written_for() {
+    let rules =
+        RuleSet::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigma")).unwrap();
+    assert!(rules.skipped.is_empty(), "{:?}", rules.skipped);
+    let rows = catalogue_rows();
+    let by_id: std::collections::BTreeMap<&str, &str> = rows
+        .iter()
+        .map(|r| (&*r.id, r.activity_display_name.as_deref().unwrap_or("")))
+        .collect();
+    let results = rules.evaluate(&records(), TENANT);
+    for (title, expected) in RULES_FIRE_ON {
+        let result = results
+            .iter()
+            .find(|r| r.rule.title == *title)
+            .unwrap_or_else(|| panic!("no rule `{title}`"));
+        let mut fired_on: Vec<&str> = result
+            .record_ids
+            .iter()
+            .map(|id| by_id[id.as_str()])
+            .collect();
+        fired_on.dedup();
+        assert_eq!(fired_on, *expected, "{title}");
+    }
+    // A failed invitation is the one pattern the catalogue rows above do not contain.
+    let failed = DirectoryAction::User(UserAction::Invite {
+        user: user(9, "Gus"),
+        email: "gus@fabrikam.example".into(),
+    })
+    .write(
+        &acting(&user(1, "Admin"), "203.0.113.9"),
+        &AuditOutcome::Failure {
+            reason: "The user you're inviting doesn't have a valid email address".into(),
+        },
+        Timestamp::parse("2025-03-18T12:00:00Z").unwrap(),
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(1),
+    );
+    let failed: Vec<Record> = failed
+        .into_iter()
+        .map(|a| Record::Audit(Box::new(a)))
+        .collect();
+    let results = rules.evaluate(&failed, TENANT);
+    let fired: Vec<&str> = results
+        .iter()
+        .filter(|r| r.fired)
+        .map(|r| r.rule.title.as_str())
+        .collect();
+    assert_eq!(fired, ["Entra ID Guest Invitation Failed"]);
 }

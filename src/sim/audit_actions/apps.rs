@@ -69,6 +69,10 @@ pub enum AppAction {
         app: AppRef,
         owner: UserRef,
     },
+    RemoveOwner {
+        app: AppRef,
+        owner: UserRef,
+    },
     Delete {
         app: AppRef,
     },
@@ -161,24 +165,10 @@ impl AppAction {
                 )]
             }
             AppAction::AddOwner { app, owner } => {
-                let props = vec![
-                    shape::prop(
-                        "Application.ObjectID",
-                        None,
-                        Some(shape::string(&app.object_id)),
-                    ),
-                    shape::prop(
-                        "Application.DisplayName",
-                        None,
-                        Some(shape::string(&app.display_name)),
-                    ),
-                    shape::prop("Application.AppId", None, Some(shape::string(&app.app_id))),
-                ];
-                vec![spec(
-                    "add_owner_to_application",
-                    actor,
-                    vec![user_target(owner).with(props), application(app)],
-                )]
+                owner_rows("add_owner_to_application", actor, app, owner, true)
+            }
+            AppAction::RemoveOwner { app, owner } => {
+                owner_rows("remove_owner_from_application", actor, app, owner, false)
             }
             AppAction::Delete { app } => {
                 vec![with_app_id(
@@ -213,6 +203,37 @@ fn application(app: &AppRef) -> AuditTarget {
         app.object_id.clone(),
         Some(app.display_name.clone()),
     )
+}
+
+/// The owner carries the application's ids (new on add, old on removal); the application is
+/// the second target.
+fn owner_rows(
+    key: &str,
+    actor: &AuditActor,
+    app: &AppRef,
+    owner: &UserRef,
+    adds: bool,
+) -> Vec<RowSpec> {
+    let props = [
+        ("Application.ObjectID", &app.object_id),
+        ("Application.DisplayName", &app.display_name),
+        ("Application.AppId", &app.app_id),
+    ]
+    .into_iter()
+    .map(|(name, value)| {
+        let value = Some(shape::string(value));
+        if adds {
+            shape::prop(name, None, value)
+        } else {
+            shape::prop(name, value, None)
+        }
+    })
+    .collect();
+    vec![spec(
+        key,
+        actor,
+        vec![user_target(owner).with(props), application(app)],
+    )]
 }
 
 fn with_app_id(row: RowSpec, app: &AppRef) -> RowSpec {
@@ -423,6 +444,16 @@ mod tests {
             owner: alice(),
         });
         assert_eq!(names(&rows), ["Add owner to application"]);
+        let removed = write_app(AppAction::RemoveOwner {
+            app: app(),
+            owner: alice(),
+        });
+        assert_eq!(names(&removed), ["Remove owner from application"]);
+        assert!(
+            props(&removed[0], 0)
+                .iter()
+                .all(|p| p.1.is_some() && p.2.is_none())
+        );
         assert_eq!(
             rows[0].target_resources[1].resource_type.as_deref(),
             Some("Application")

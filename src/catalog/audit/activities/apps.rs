@@ -64,6 +64,21 @@ pub const APPS: &[AuditActivity] = &[
         "DOC; SIGMA azure_app_owner_added.yml; property names UNSURE",
     ),
     act(
+        "remove_owner_from_application",
+        "Remove owner from application",
+        C::APPLICATION_MANAGEMENT,
+        CD,
+        O::DELETE,
+        &[User, App],
+        &[
+            "Application.ObjectID",
+            "Application.DisplayName",
+            "Application.AppId",
+        ],
+        UA,
+        "DOC; SIGMA azure_owner_removed_from_application_or_service_principal.yml",
+    ),
+    act(
         "delete_application",
         "Delete application",
         C::APPLICATION_MANAGEMENT,
