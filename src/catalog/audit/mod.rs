@@ -13,9 +13,11 @@
 //!   `docs/audit-activities.md`, that a scenario can override where it matters.
 
 mod activities;
+mod methods;
 mod roles;
 
 pub use activities::all as activities;
+pub use methods::{AuthMethod, CredentialKind};
 pub use roles::{ROLE_TEMPLATES, RoleTemplate, find_role};
 
 /// `loggedByService` values as they appear on the wire.

@@ -2,17 +2,11 @@
 //! deletion, and consent with the grant rows it writes under one correlationId.
 
 use super::{AppRef, PropertyChange, UserRef, changes_as_properties, sp_target, spec, user_target};
-use crate::catalog::audit::TargetKind;
+use crate::catalog::audit::{CredentialKind, TargetKind};
 use crate::graph::Text;
 use crate::sim::audit_records::{AuditActor, AuditTarget, RowSpec, shape};
 use crate::sim::streams::guid;
 use rand::Rng;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CredentialKind {
-    Secret,
-    Certificate,
-}
 
 /// A key credential as `KeyDescription` lists it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,10 +20,7 @@ impl Credential {
     /// `[KeyIdentifier=..,KeyType=..,KeyUsage=Verify,DisplayName=..]` (SENTINEL
     /// NRT_NewAppOrSPCredential.kql parses this order; secrets are `Password`).
     fn description(&self) -> String {
-        let kind = match self.kind {
-            CredentialKind::Secret => "Password",
-            CredentialKind::Certificate => "AsymmetricX509Cert",
-        };
+        let kind = self.kind.key_type();
         format!(
             "[KeyIdentifier={},KeyType={kind},KeyUsage=Verify,DisplayName={}]",
             self.key_id, self.display_name

@@ -2,33 +2,8 @@
 //! admin (Temporary Access Pass among them), and the tenant's authentication methods policy.
 
 use super::{UserRef, spec, user_target};
-use crate::catalog::audit::TargetKind;
+use crate::catalog::audit::{AuthMethod, TargetKind};
 use crate::sim::audit_records::{AuditActor, AuditTarget, RowSpec, shape};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthMethod {
-    AuthenticatorApp,
-    Phone,
-    Email,
-    Fido2,
-    SoftwareOath,
-    TemporaryAccessPass,
-}
-
-impl AuthMethod {
-    /// The method as `resultReason` names it. Only the Temporary Access Pass text is a fact
-    /// (SIGMA azure_tap_added.yml); the others follow its pattern (UNSURE).
-    pub fn label(self) -> &'static str {
-        match self {
-            AuthMethod::AuthenticatorApp => "Authenticator App",
-            AuthMethod::Phone => "Mobile Phone",
-            AuthMethod::Email => "Email",
-            AuthMethod::Fido2 => "FIDO2 security key",
-            AuthMethod::SoftwareOath => "Software OATH token",
-            AuthMethod::TemporaryAccessPass => "temporary access pass",
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SecurityInfoChange {

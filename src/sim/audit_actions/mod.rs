@@ -11,8 +11,9 @@ mod policy;
 mod roles;
 mod users;
 
-pub use apps::{AppAction, AppRoleRef, Credential, CredentialKind};
-pub use authentication::{AuthAction, AuthMethod, SecurityInfoChange};
+pub use crate::catalog::audit::{AuthMethod, CredentialKind};
+pub use apps::{AppAction, AppRoleRef, Credential};
+pub use authentication::{AuthAction, SecurityInfoChange};
 pub use devices::{DeviceAction, DeviceRef};
 pub use groups::{GroupAction, Membership};
 pub use policy::{CaChange, PolicyAction};
