@@ -2,9 +2,12 @@
 //! and limits are checked afterwards by `resolve`, which turns a `ScenarioSpec` into a
 //! `Scenario`.
 
-use super::values::{Cidr, DurationValue, IpText, Probability};
+pub mod detections;
+pub mod expect;
+
 use crate::catalog::SsprMethod;
 use crate::graph::Timestamp;
+use crate::scenario::values::{Cidr, DurationValue, IpText, Probability};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -30,9 +33,9 @@ pub struct ScenarioSpec {
     pub faults: Option<Spanned<FaultsSpec>>,
     /// What the logs must show (`entralab verify`).
     #[serde(default)]
-    pub expect: Vec<Spanned<super::expect_spec::ExpectationSpec>>,
+    pub expect: Vec<Spanned<expect::ExpectationSpec>>,
     /// Sigma rules that must fire or stay quiet (`entralab verify --rules DIR`).
-    pub detections: Option<Spanned<super::detections::DetectionsSpec>>,
+    pub detections: Option<Spanned<detections::DetectionsSpec>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
