@@ -3,13 +3,14 @@
 //! the reference marks a value UNSURE the comment beside it says so.
 
 mod apps;
+pub mod field_values;
 mod sign_in_codes;
 mod sspr;
 
 pub use apps::{FIRST_PARTY_APPS, FirstPartyApp, find_first_party_app};
 pub use sign_in_codes::{
     MFA_COMPLETED, MFA_DECLINED, MFA_NO_RESPONSE, PortalStatus, SignInCode, find_sign_in_code,
-    sign_in_code,
+    sign_in_code, sign_in_codes,
 };
 pub use sspr::{SsprMethod, SsprText};
 

@@ -1,0 +1,397 @@
+//! Rule coverage (`entralab detect --coverage`): every rule over every scenario, as a matrix of
+//! match counts, with the rules that fire nowhere (and why), the rules that fire on benign
+//! noise (and on what), and the rules that cannot run on entralab's records at all.
+//!
+//! It takes two passes. The first counts matches per rule and scenario with the engine
+//! ([`Coverage::add`]). The second ([`Probes`]) shows the records again to the rules that need
+//! explaining: a dead detection rule sees every record of its log, a noisy one the records of
+//! the benign scenarios it fired on.
+
+mod domains;
+mod explain;
+mod probe;
+mod render;
+
+pub use explain::{Finding, MatchedOn, SeenValue};
+pub use render::render_text;
+
+use super::{NotApplicable, RecordEvent, RuleInfo, RuleResult, RuleSet};
+use crate::export::loganalytics;
+use crate::graph::Record;
+use probe::RuleProbe;
+use rsigma_eval::event::Event;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A scenario (a column of the matrix).
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioColumn {
+    pub name: String,
+    pub source: String,
+    /// Marked `benign: true`: any rule that fires on it is noisy.
+    pub benign: bool,
+    pub sign_ins: u64,
+    pub audits: u64,
+}
+
+/// The coverage report (`--format json` serializes it as it is; the order is the rules' file
+/// order and the scenarios' command-line order).
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageReport {
+    pub scenarios: Vec<ScenarioColumn>,
+    pub summary: Summary,
+    /// Every applicable rule with its match count per scenario (in `scenarios` order).
+    pub rules: Vec<RuleRow>,
+    pub dead: Vec<DeadRule>,
+    pub noisy: Vec<NoisyRule>,
+    pub not_applicable: Vec<NotApplicable>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub applicable: usize,
+    pub not_applicable: usize,
+    pub firing: usize,
+    pub dead: usize,
+    /// Dead rules that can never fire on values Entra writes.
+    pub never_fire: usize,
+    pub noisy: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleRow {
+    #[serde(flatten)]
+    pub rule: RuleInfo,
+    /// Referenced by a correlation that does not `generate` its rules' own alerts (Sigma's
+    /// default): a building block, not an alert, so it is never counted as noisy.
+    pub helper: bool,
+    pub matches: Vec<u64>,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeadRule {
+    #[serde(flatten)]
+    pub rule: RuleInfo,
+    /// Entra never writes what it looks for (see the `never_written` findings).
+    pub can_never_fire: bool,
+    pub findings: Vec<Finding>,
+}
+
+/// A rule that fired on a benign scenario (one entry per rule and scenario).
+#[derive(Debug, Clone, Serialize)]
+pub struct NoisyRule {
+    #[serde(flatten)]
+    pub rule: RuleInfo,
+    pub scenario: String,
+    pub matches: u64,
+    /// Records of the rule's log in the scenario.
+    pub records: u64,
+    /// `matches / records`, rounded to 4 decimals.
+    pub share: f64,
+    pub matched_on: Vec<MatchedOn>,
+}
+
+/// The first pass: match counts per rule and scenario.
+pub struct Coverage<'r> {
+    rules: &'r RuleSet,
+    scenarios: Vec<ScenarioColumn>,
+    /// `[rule][scenario]`.
+    matches: Vec<Vec<u64>>,
+}
+
+impl<'r> Coverage<'r> {
+    pub fn new(rules: &'r RuleSet) -> Self {
+        Coverage {
+            rules,
+            scenarios: Vec::new(),
+            matches: vec![Vec::new(); rules.rules.len()],
+        }
+    }
+
+    /// Adds one scenario's results (as [`RuleSet::evaluate`] or the
+    /// [`super::Evaluator`] gives them, one per rule).
+    pub fn add(&mut self, scenario: ScenarioColumn, results: &[RuleResult]) {
+        self.scenarios.push(scenario);
+        for (row, result) in self.matches.iter_mut().zip(results) {
+            row.push(result.matches);
+        }
+    }
+
+    fn detection_count(&self) -> usize {
+        self.rules.detection_rules().len()
+    }
+
+    fn is_dead(&self, rule: usize) -> bool {
+        self.matches[rule].iter().all(|&m| m == 0)
+    }
+
+    /// The second pass's probes: dead detection rules, and detection rules that fired on a
+    /// benign scenario.
+    pub fn probes(&self) -> Probes {
+        let helpers = self.helpers();
+        let mut probes = Vec::new();
+        for (i, sigma) in self.rules.detection_rules().iter().enumerate() {
+            let service = &self.rules.rules[i].service;
+            let scenarios: Vec<bool> = if self.is_dead(i) {
+                vec![true; self.scenarios.len()]
+            } else {
+                self.scenarios
+                    .iter()
+                    .zip(&self.matches[i])
+                    .map(|(s, &m)| s.benign && m > 0 && !helpers.contains(&i))
+                    .collect()
+            };
+            if !scenarios.contains(&true) {
+                continue;
+            }
+            if let Some(probe) = RuleProbe::new(sigma, service, !self.is_dead(i)) {
+                probes.push(Probed {
+                    rule: i,
+                    probe,
+                    scenarios,
+                });
+            }
+        }
+        Probes {
+            probes,
+            scenario: 0,
+            fields: BTreeMap::new(),
+        }
+    }
+
+    /// The report, with what the probes found.
+    pub fn report(self, probes: Probes) -> CoverageReport {
+        let rules = self.rules;
+        let by_rule: BTreeMap<usize, &RuleProbe> =
+            probes.probes.iter().map(|p| (p.rule, &p.probe)).collect();
+        let no_fields = BTreeSet::new();
+        let helpers = self.helpers();
+        let rows: Vec<RuleRow> = rules
+            .rules
+            .iter()
+            .zip(&self.matches)
+            .enumerate()
+            .map(|(i, (rule, matches))| RuleRow {
+                rule: rule.clone(),
+                helper: helpers.contains(&i),
+                matches: matches.clone(),
+                total: matches.iter().sum(),
+            })
+            .collect();
+        let mut dead = Vec::new();
+        let mut noisy = Vec::new();
+        for (i, row) in rows.iter().enumerate() {
+            if row.total == 0 {
+                let (findings, can_never_fire) = match by_rule.get(&i) {
+                    Some(probe) => explain::dead_findings(
+                        probe,
+                        probes.fields.get(&probe.service).unwrap_or(&no_fields),
+                    ),
+                    None if i >= self.detection_count() => {
+                        (self.correlation_findings(i, &rows), false)
+                    }
+                    None => (Vec::new(), false),
+                };
+                dead.push(DeadRule {
+                    rule: row.rule.clone(),
+                    can_never_fire,
+                    findings,
+                });
+                continue;
+            }
+            for (s, scenario) in self.scenarios.iter().enumerate() {
+                let matches = row.matches[s];
+                if row.helper || !scenario.benign || matches == 0 {
+                    continue;
+                }
+                let records = match row.rule.service.as_str() {
+                    "signinlogs" => scenario.sign_ins,
+                    "auditlogs" => scenario.audits,
+                    _ => scenario.sign_ins + scenario.audits,
+                };
+                noisy.push(NoisyRule {
+                    rule: row.rule.clone(),
+                    scenario: scenario.name.clone(),
+                    matches,
+                    records,
+                    share: (matches as f64 / records.max(1) as f64 * 10_000.0).round() / 10_000.0,
+                    matched_on: by_rule
+                        .get(&i)
+                        .map(|p| explain::matched_on(p))
+                        .unwrap_or_default(),
+                });
+            }
+        }
+        let summary = Summary {
+            applicable: rows.len(),
+            not_applicable: rules.not_applicable.len(),
+            firing: rows.iter().filter(|r| r.total > 0).count(),
+            dead: dead.len(),
+            never_fire: dead.iter().filter(|d| d.can_never_fire).count(),
+            noisy: noisy
+                .iter()
+                .map(|n| (&n.rule.file, &n.rule.title))
+                .collect::<BTreeSet<_>>()
+                .len(),
+        };
+        CoverageReport {
+            scenarios: self.scenarios,
+            summary,
+            rules: rows,
+            dead,
+            noisy,
+            not_applicable: rules.not_applicable.clone(),
+        }
+    }
+
+    /// Why a correlation never fired: what its referenced rules matched.
+    fn correlation_findings(&self, rule: usize, rows: &[RuleRow]) -> Vec<Finding> {
+        let Some(corr) = self
+            .rules
+            .correlation_rules()
+            .get(rule - self.detection_count())
+        else {
+            return Vec::new();
+        };
+        let referenced: Vec<String> = corr
+            .rules
+            .iter()
+            .map(|name| match self.row_named(name).map(|i| &rows[i]) {
+                Some(r) if r.total == 0 => format!("`{}` never matched", r.rule.title),
+                Some(r) => format!(
+                    "`{}` matched {} time(s) in {} scenario(s)",
+                    r.rule.title,
+                    r.total,
+                    r.matches.iter().filter(|&&m| m > 0).count()
+                ),
+                None => format!("`{name}` is not loaded"),
+            })
+            .collect();
+        let group = if corr.group_by.is_empty() {
+            String::new()
+        } else {
+            format!(" grouped by {}", corr.group_by.join(", "))
+        };
+        vec![Finding {
+            selection: None,
+            field: None,
+            verdict: "correlation",
+            text: format!(
+                "{}; its {} condition{group} within {} never held",
+                referenced.join("; "),
+                corr.correlation_type.as_str(),
+                corr.timespan.original
+            ),
+            closest: None,
+            known_values: Vec::new(),
+        }]
+    }
+
+    /// The rules that correlations without `generate: true` reference.
+    fn helpers(&self) -> BTreeSet<usize> {
+        let correlations = self.rules.correlation_rules().iter();
+        correlations
+            .filter(|c| !c.generate)
+            .flat_map(|c| c.rules.iter().filter_map(|name| self.row_named(name)))
+            .collect()
+    }
+
+    /// The rule a correlation references as `name` (its id or its `name:`).
+    fn row_named(&self, name: &str) -> Option<usize> {
+        let detections = self
+            .rules
+            .detection_rules()
+            .iter()
+            .map(|r| (&r.id, &r.name));
+        let correlations = self
+            .rules
+            .correlation_rules()
+            .iter()
+            .map(|r| (&r.id, &r.name));
+        detections
+            .chain(correlations)
+            .position(|(id, n)| id.as_deref() == Some(name) || n.as_deref() == Some(name))
+    }
+}
+
+struct Probed {
+    rule: usize,
+    probe: RuleProbe,
+    /// Per scenario: whether this probe looks at its records.
+    scenarios: Vec<bool>,
+}
+
+/// The second pass: feed each scenario's records again, after [`Probes::scenario`].
+pub struct Probes {
+    probes: Vec<Probed>,
+    scenario: usize,
+    /// Field names records have, per service (for "did you mean").
+    fields: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Probes {
+    /// Whether there is nothing to explain (no second pass needed).
+    pub fn is_empty(&self) -> bool {
+        self.probes.is_empty()
+    }
+
+    /// Whether the scenario at `index` (in [`Coverage::add`] order) needs a second pass.
+    pub fn wants(&self, index: usize) -> bool {
+        self.probes.iter().any(|p| p.scenarios[index])
+    }
+
+    /// The records that follow belong to the scenario at `index`.
+    pub fn scenario(&mut self, index: usize) {
+        self.scenario = index;
+    }
+
+    pub fn push(&mut self, record: &Record, tenant_id: &str) {
+        let event = RecordEvent::new(record, tenant_id);
+        let (service, columns) = match record {
+            Record::SignIn(_) => ("signinlogs", loganalytics::SIGN_IN_COLUMNS),
+            Record::Audit(_) => ("auditlogs", loganalytics::AUDIT_COLUMNS),
+        };
+        if !self.fields.contains_key(service) {
+            self.fields
+                .insert(service.to_string(), field_names(&event, columns));
+        }
+        for probed in &mut self.probes {
+            if probed.scenarios[self.scenario] {
+                probed.probe.push(&event, record);
+            }
+        }
+    }
+}
+
+/// The field names a record answers to, for "did you mean": the Log Analytics columns and the
+/// Graph properties, with the paths inside objects (`deviceDetail.trustType`, and the same
+/// under the column's name, `DeviceDetail.trustType`).
+fn field_names(event: &RecordEvent, columns: &[&str]) -> BTreeSet<String> {
+    fn walk(value: &serde_json::Value, path: &str, depth: usize, out: &mut BTreeSet<String>) {
+        let Some(map) = value.as_object() else { return };
+        for (key, inner) in map {
+            let name = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if depth < 3 {
+                walk(inner, &name, depth + 1, out);
+            }
+            out.insert(name);
+        }
+    }
+    let mut graph = BTreeSet::new();
+    walk(&event.to_json(), "", 1, &mut graph);
+    let mut names: BTreeSet<String> = columns.iter().map(|c| c.to_string()).collect();
+    for path in &graph {
+        if let Some((first, rest)) = path.split_once('.')
+            && let Some(column) = columns.iter().find(|c| c.eq_ignore_ascii_case(first))
+        {
+            names.insert(format!("{column}.{rest}"));
+        }
+    }
+    names.extend(graph);
+    names
+}
