@@ -3,6 +3,7 @@
 
 mod cli;
 mod client;
+mod coverage;
 mod detect;
 mod diagnostics;
 mod formats;

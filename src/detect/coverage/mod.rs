@@ -395,3 +395,125 @@ fn field_names(event: &RecordEvent, columns: &[&str]) -> BTreeSet<String> {
     names.extend(graph);
     names
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RULES: &str = r#"
+title: Fires on attacks
+id: attacks
+logsource: { product: azure, service: signinlogs }
+detection: { selection: { ResultType: 50053 }, condition: selection }
+---
+title: Fires on noise
+id: noise
+logsource: { product: azure, service: signinlogs }
+detection: { selection: { ResultType: 0 }, condition: selection }
+---
+title: Helper
+id: helper
+logsource: { product: azure, service: signinlogs }
+detection: { selection: { ResultType: 50126 }, condition: selection }
+---
+title: Many helpers
+id: many
+correlation: { type: event_count, rules: [helper], group-by: [IPAddress], timespan: 1h, condition: { gte: 10 } }
+---
+title: Never fires
+id: never
+logsource: { product: azure, service: signinlogs }
+detection: { selection: { ResultType: 1 }, condition: selection }
+---
+title: Risk
+logsource: { product: azure, service: riskdetection }
+detection: { selection: { riskEventType: unlikelyTravel }, condition: selection }
+"#;
+
+    fn column(name: &str, benign: bool) -> ScenarioColumn {
+        ScenarioColumn {
+            name: name.into(),
+            source: format!("{name}.yaml"),
+            benign,
+            sign_ins: 200,
+            audits: 0,
+        }
+    }
+
+    fn results(rules: &RuleSet, matches: &[u64]) -> Vec<RuleResult> {
+        let mut results = super::super::empty_results(rules);
+        for (result, &m) in results.iter_mut().zip(matches) {
+            result.matches = m;
+            result.fired = m > 0;
+        }
+        results
+    }
+
+    #[test]
+    fn rules_are_classified_as_firing_dead_noisy_or_not_applicable() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rules.yml"), RULES).unwrap();
+        std::fs::write(dir.path().join("broken.yml"), "title: [unclosed\n").unwrap();
+        let rules = RuleSet::load(dir.path()).unwrap();
+        let titles: Vec<&str> = rules.rules.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(
+            titles,
+            [
+                "Fires on attacks",
+                "Fires on noise",
+                "Helper",
+                "Never fires",
+                "Many helpers"
+            ]
+        );
+        let mut coverage = Coverage::new(&rules);
+        coverage.add(column("attack", false), &results(&rules, &[5, 0, 12, 0, 2]));
+        coverage.add(column("noise", true), &results(&rules, &[0, 50, 30, 0, 0]));
+        let probes = coverage.probes();
+        let report = coverage.report(probes);
+
+        assert_eq!(report.rules[0].matches, [5, 0]);
+        assert!(report.rules[2].helper && !report.rules[1].helper);
+        let dead: Vec<&str> = report.dead.iter().map(|d| d.rule.title.as_str()).collect();
+        assert_eq!(dead, ["Never fires"]);
+        // The helper fired on noise too, but it is a correlation's building block.
+        assert_eq!(report.noisy.len(), 1);
+        let noisy = &report.noisy[0];
+        assert_eq!(
+            (noisy.rule.title.as_str(), noisy.scenario.as_str()),
+            ("Fires on noise", "noise")
+        );
+        assert_eq!((noisy.matches, noisy.records, noisy.share), (50, 200, 0.25));
+        let kinds: Vec<&str> = report.not_applicable.iter().map(|n| n.kind).collect();
+        assert_eq!(kinds, ["parse", "logsource"]);
+        assert_eq!(
+            report.not_applicable[1].reason,
+            "`service: riskdetection` is not produced yet"
+        );
+        let s = &report.summary;
+        assert_eq!(
+            (s.applicable, s.firing, s.dead, s.noisy, s.not_applicable),
+            (5, 4, 1, 1, 2)
+        );
+    }
+
+    #[test]
+    fn a_dead_correlation_says_what_its_rules_matched() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("rules.yml"), RULES).unwrap();
+        let rules = RuleSet::load(dir.path()).unwrap();
+        let mut coverage = Coverage::new(&rules);
+        coverage.add(column("attack", false), &results(&rules, &[1, 1, 3, 1, 0]));
+        let report = coverage.report(Probes {
+            probes: Vec::new(),
+            scenario: 0,
+            fields: BTreeMap::new(),
+        });
+        let dead = &report.dead[0];
+        assert_eq!(dead.rule.title, "Many helpers");
+        assert_eq!(
+            dead.findings[0].text,
+            "`Helper` matched 3 time(s) in 1 scenario(s); its event_count condition grouped by IPAddress within 1h never held"
+        );
+    }
+}
