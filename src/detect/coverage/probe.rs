@@ -89,8 +89,11 @@ pub(super) struct RuleProbe {
 #[derive(Clone)]
 struct Outcome {
     matched: bool,
-    selections: Vec<(bool, Vec<(bool, Option<String>)>)>,
+    selections: Vec<(bool, Vec<ItemOutcome>)>,
 }
+
+/// Whether a field test matched, and the value it saw.
+type ItemOutcome = (bool, Option<String>);
 
 impl RuleProbe {
     pub fn new(rule: &rsigma_parser::SigmaRule, service: &str, matched_only: bool) -> Option<Self> {
@@ -116,6 +119,7 @@ impl RuleProbe {
                             Some(f) => fields.push(f.to_string()),
                             None => keyed = false,
                         }
+                        referenced_fields(matcher, &mut fields);
                         let described = matcher.describe();
                         let mut wanted = Vec::new();
                         wanted_values(matcher, &mut wanted);
@@ -350,12 +354,15 @@ fn flatten_compiled<'a>(
             );
             true
         }
-        CompiledDetection::AnyOf(branches) => branches
-            .iter()
-            .fold(true, |ok, d| flatten_compiled(d, true, out) && ok),
-        CompiledDetection::And(branches) => branches
-            .iter()
-            .fold(true, |ok, d| flatten_compiled(d, alternative, out) && ok),
+        CompiledDetection::AnyOf(branches) | CompiledDetection::And(branches) => {
+            let alternative = alternative || matches!(detection, CompiledDetection::AnyOf(_));
+            // Every branch is flattened, even after one that cannot be explained.
+            let mut explained = true;
+            for branch in branches {
+                explained &= flatten_compiled(branch, alternative, out);
+            }
+            explained
+        }
         CompiledDetection::Keywords(matcher) => {
             out.push((None, matcher, alternative));
             true
@@ -397,6 +404,22 @@ fn selection_traces<'a>(
                 out.entry(branch.name.as_str()).or_insert(&branch.detection);
             }
         }
+    }
+}
+
+/// Fields a matcher compares with (`|fieldref`): their values decide the outcome too.
+fn referenced_fields(matcher: &CompiledMatcher, out: &mut Vec<String>) {
+    match matcher {
+        CompiledMatcher::FieldRef { field, .. } => out.push(field.clone()),
+        CompiledMatcher::Not(inner) | CompiledMatcher::TimestampPart { inner, .. } => {
+            referenced_fields(inner, out)
+        }
+        CompiledMatcher::AnyOf(children)
+        | CompiledMatcher::AllOf(children)
+        | CompiledMatcher::CaseInsensitiveGroup { children, .. } => {
+            children.iter().for_each(|c| referenced_fields(c, out))
+        }
+        _ => {}
     }
 }
 
