@@ -48,6 +48,7 @@ fn coverage_of_the_shipped_rules_over_the_detection_library() {
         keys,
         [
             "dead",
+            "dead_selections",
             "noisy",
             "not_applicable",
             "rules",
@@ -83,6 +84,7 @@ fn coverage_of_the_shipped_rules_over_the_detection_library() {
     assert_eq!(noisy["records"], 12784);
     assert_eq!(noisy["matched_on"][0]["field"], "ResultType");
     assert_eq!(noisy["matched_on"][0]["value"], "50074");
+    assert_eq!(report["dead_selections"], serde_json::json!([]));
     let dead = &report["dead"][0];
     assert_eq!(dead["can_never_fire"], false);
     assert_eq!(dead["findings"][0]["verdict"], "no_records");
@@ -113,6 +115,14 @@ logsource: { product: azure, service: signinlogs }
 detection:
   selection: { RiskLevelDuringSignIn: severe }
   condition: selection
+---
+title: Disabled or interrupted, upstream wording
+id: partly
+logsource: { product: azure, service: signinlogs }
+detection:
+  selection_disabled: { ResultType: 50057 }
+  selection_interrupted: { ResultType: 50074, ResultDescription|contains: Strong Auth required }
+  condition: 1 of selection_*
 "#;
 
 const RISK_RULE: &str = "title: Impossible travel\nid: risk\nlogsource: { product: azure, service: riskdetection }\n\
@@ -177,6 +187,24 @@ fn dead_and_not_applicable_rules_say_why() {
         dead[2]["findings"][0]["known_values"][0], "low",
         "{}",
         dead[2]
+    );
+    // It fired on its first selection; its second can never match.
+    let partly = &report["dead_selections"][0];
+    assert_eq!(partly["id"], "partly");
+    assert_eq!(partly["can_never_fire"], true);
+    let texts: Vec<&str> = partly["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["text"].as_str().unwrap())
+        .collect();
+    assert!(
+        texts.iter().any(|t| t
+            .starts_with("ResultDescription|contains: 'Strong Auth required' is in no value")
+            && t.ends_with(
+                "never written by Entra: 50074 is written with 'Strong Authentication is required.'"
+            )),
+        "{texts:#?}"
     );
     let not_applicable: Vec<(&str, &str)> = report["not_applicable"]
         .as_array()

@@ -12,7 +12,16 @@ enum Domain {
     Code,
     /// The text of the error code (`ResultDescription`, `status.failureReason`).
     CodeText,
+    /// Entra writes many more values, entralab only these (the audit activities).
+    Simulated(&'static [&'static str], &'static str),
 }
+
+/// The audit activities entralab writes (Entra writes hundreds).
+const AUDIT_ACTIVITIES: &[&str] = &[
+    catalog::SsprText::FLOW_PROGRESS,
+    catalog::SsprText::RESET,
+    catalog::SsprText::BLOCKED,
+];
 
 /// `field` (any naming, any case) as a sign-in or audit field with a known value set.
 fn domain(field: &str, service: &str) -> Option<Domain> {
@@ -34,6 +43,10 @@ fn domain(field: &str, service: &str) -> Option<Domain> {
         ("signinlogs", "resulttype" | "status.errorcode") => Domain::Code,
         ("signinlogs", "resultdescription" | "status.failurereason") => Domain::CodeText,
         ("auditlogs", "result") => Domain::Closed(field_values::AUDIT_RESULT),
+        ("auditlogs", "operationname" | "activitydisplayname") => Domain::Simulated(
+            AUDIT_ACTIVITIES,
+            "the self-service password reset activities",
+        ),
         _ => return None,
     })
 }
@@ -85,6 +98,17 @@ pub(super) fn judge(item: &ItemStats, siblings: &[ItemStats], service: &str) -> 
                     ),
                     known_values,
                 }
+            })
+        }
+        Domain::Simulated(values, what) => {
+            let possible = item
+                .wanted
+                .iter()
+                .any(|w| values.iter().any(|v| satisfies(w, v)));
+            (!possible).then(|| Verdict {
+                verdict: "not_simulated",
+                note: format!("entralab simulates only {what}: {}", values.join(", ")),
+                known_values: values.iter().map(|v| v.to_string()).collect(),
             })
         }
         Domain::Code => {

@@ -101,7 +101,40 @@ pub(super) fn dead_findings(probe: &RuleProbe, fields: &BTreeSet<String>) -> (Ve
         ));
         return (findings, false);
     }
-    for selection in positives.iter().filter(|s| s.matched == 0) {
+    findings.extend(selection_findings(probe, fields));
+    let impossible = impossible_selections(probe, &findings);
+    let never = !probe
+        .compiled
+        .conditions
+        .iter()
+        .any(|c| possible(c, &impossible, probe));
+    (findings, never)
+}
+
+/// The selections of a rule that fired which never matched (possible only where the
+/// condition offers alternatives, `1 of selection_*`), and whether none of them ever can.
+pub(super) fn dead_selection_findings(
+    probe: &RuleProbe,
+    fields: &BTreeSet<String>,
+) -> (Vec<Finding>, bool) {
+    let findings = selection_findings(probe, fields);
+    let impossible = impossible_selections(probe, &findings);
+    let never = probe
+        .selections
+        .iter()
+        .filter(|s| !s.negated && s.matched == 0)
+        .all(|s| impossible.contains(s.name.as_str()));
+    (findings, never)
+}
+
+/// Why each selection used without `not` that matched no record did not.
+fn selection_findings(probe: &RuleProbe, fields: &BTreeSet<String>) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let dead = probe
+        .selections
+        .iter()
+        .filter(|s| !s.negated && s.matched == 0);
+    for selection in dead {
         let name = Some(selection.name.as_str());
         if selection.opaque {
             findings.push(Finding::new(
@@ -130,7 +163,13 @@ pub(super) fn dead_findings(probe: &RuleProbe, fields: &BTreeSet<String>) -> (Ve
             findings.push(finding);
         }
     }
-    let impossible: BTreeSet<&str> = probe
+    findings
+}
+
+/// Selections that never matched because a test that every match needs (not one of a list
+/// of alternatives) looks for a value Entra never writes.
+fn impossible_selections<'a>(probe: &'a RuleProbe, findings: &[Finding]) -> BTreeSet<&'a str> {
+    probe
         .selections
         .iter()
         .filter(|s| {
@@ -144,13 +183,7 @@ pub(super) fn dead_findings(probe: &RuleProbe, fields: &BTreeSet<String>) -> (Ve
                 })
         })
         .map(|s| s.name.as_str())
-        .collect();
-    let never = !probe
-        .compiled
-        .conditions
-        .iter()
-        .any(|c| possible(c, &impossible, probe));
-    (findings, never)
+        .collect()
 }
 
 /// Whether `expr` can hold when the `impossible` selections never match (a negation always

@@ -43,6 +43,9 @@ pub struct CoverageReport {
     /// Every applicable rule with its match count per scenario (in `scenarios` order).
     pub rules: Vec<RuleRow>,
     pub dead: Vec<DeadRule>,
+    /// Rules that fired, but one of their alternative selections (`1 of selection_*`) never
+    /// matched; `can_never_fire` says none of those selections ever can.
+    pub dead_selections: Vec<DeadRule>,
     pub noisy: Vec<NoisyRule>,
     pub not_applicable: Vec<NotApplicable>,
 }
@@ -55,6 +58,8 @@ pub struct Summary {
     pub dead: usize,
     /// Dead rules that can never fire on values Entra writes.
     pub never_fire: usize,
+    /// Rules that fired, with an alternative selection that never matched.
+    pub dead_selections: usize,
     pub noisy: usize,
 }
 
@@ -126,30 +131,38 @@ impl<'r> Coverage<'r> {
         self.matches[rule].iter().all(|&m| m == 0)
     }
 
-    /// The second pass's probes: dead detection rules, and detection rules that fired on a
-    /// benign scenario.
+    /// The second pass's probes: dead detection rules and rules whose condition offers
+    /// alternative selections see every record of their log (to tell which selection never
+    /// matched); rules that fired on a benign scenario see the records they matched there.
     pub fn probes(&self) -> Probes {
         let helpers = self.helpers();
         let mut probes = Vec::new();
+        let everywhere = vec![true; self.scenarios.len()];
         for (i, sigma) in self.rules.detection_rules().iter().enumerate() {
             let service = &self.rules.rules[i].service;
-            let scenarios: Vec<bool> = if self.is_dead(i) {
-                vec![true; self.scenarios.len()]
-            } else {
-                self.scenarios
-                    .iter()
-                    .zip(&self.matches[i])
-                    .map(|(s, &m)| s.benign && m > 0 && !helpers.contains(&i))
-                    .collect()
-            };
-            if !scenarios.contains(&true) {
-                continue;
-            }
-            if let Some(probe) = RuleProbe::new(sigma, service, !self.is_dead(i)) {
+            let whole = RuleProbe::new(sigma, service, false);
+            if let Some(probe) = whole.filter(|p| self.is_dead(i) || p.positive_selections() > 1) {
                 probes.push(Probed {
                     rule: i,
+                    noisy: false,
                     probe,
-                    scenarios,
+                    scenarios: everywhere.clone(),
+                });
+            }
+            let benign: Vec<bool> = self
+                .scenarios
+                .iter()
+                .zip(&self.matches[i])
+                .map(|(s, &m)| s.benign && m > 0 && !helpers.contains(&i))
+                .collect();
+            if benign.contains(&true)
+                && let Some(probe) = RuleProbe::new(sigma, service, true)
+            {
+                probes.push(Probed {
+                    rule: i,
+                    noisy: true,
+                    probe,
+                    scenarios: benign,
                 });
             }
         }
@@ -163,9 +176,14 @@ impl<'r> Coverage<'r> {
     /// The report, with what the probes found.
     pub fn report(self, probes: Probes) -> CoverageReport {
         let rules = self.rules;
-        let by_rule: BTreeMap<usize, &RuleProbe> =
-            probes.probes.iter().map(|p| (p.rule, &p.probe)).collect();
         let no_fields = BTreeSet::new();
+        // (rule, whether it is the noisy probe) → probe.
+        let by_rule: BTreeMap<(usize, bool), &RuleProbe> = probes
+            .probes
+            .iter()
+            .map(|p| ((p.rule, p.noisy), &p.probe))
+            .collect();
+        let fields_of = |probe: &RuleProbe| probes.fields.get(&probe.service).unwrap_or(&no_fields);
         let helpers = self.helpers();
         let rows: Vec<RuleRow> = rules
             .rules
@@ -180,14 +198,12 @@ impl<'r> Coverage<'r> {
             })
             .collect();
         let mut dead = Vec::new();
+        let mut dead_selections = Vec::new();
         let mut noisy = Vec::new();
         for (i, row) in rows.iter().enumerate() {
             if row.total == 0 {
-                let (findings, can_never_fire) = match by_rule.get(&i) {
-                    Some(probe) => explain::dead_findings(
-                        probe,
-                        probes.fields.get(&probe.service).unwrap_or(&no_fields),
-                    ),
+                let (findings, can_never_fire) = match by_rule.get(&(i, false)) {
+                    Some(probe) => explain::dead_findings(probe, fields_of(probe)),
                     None if i >= self.detection_count() => {
                         (self.correlation_findings(i, &rows), false)
                     }
@@ -199,6 +215,17 @@ impl<'r> Coverage<'r> {
                     findings,
                 });
                 continue;
+            }
+            if let Some(probe) = by_rule.get(&(i, false)) {
+                let (findings, can_never_fire) =
+                    explain::dead_selection_findings(probe, fields_of(probe));
+                if !findings.is_empty() {
+                    dead_selections.push(DeadRule {
+                        rule: row.rule.clone(),
+                        can_never_fire,
+                        findings,
+                    });
+                }
             }
             for (s, scenario) in self.scenarios.iter().enumerate() {
                 let matches = row.matches[s];
@@ -217,7 +244,7 @@ impl<'r> Coverage<'r> {
                     records,
                     share: (matches as f64 / records.max(1) as f64 * 10_000.0).round() / 10_000.0,
                     matched_on: by_rule
-                        .get(&i)
+                        .get(&(i, true))
                         .map(|p| explain::matched_on(p))
                         .unwrap_or_default(),
                 });
@@ -229,6 +256,7 @@ impl<'r> Coverage<'r> {
             firing: rows.iter().filter(|r| r.total > 0).count(),
             dead: dead.len(),
             never_fire: dead.iter().filter(|d| d.can_never_fire).count(),
+            dead_selections: dead_selections.len(),
             noisy: noisy
                 .iter()
                 .map(|n| (&n.rule.file, &n.rule.title))
@@ -240,6 +268,7 @@ impl<'r> Coverage<'r> {
             summary,
             rules: rows,
             dead,
+            dead_selections,
             noisy,
             not_applicable: rules.not_applicable.clone(),
         }
@@ -317,6 +346,8 @@ impl<'r> Coverage<'r> {
 
 struct Probed {
     rule: usize,
+    /// Looks only at the records the rule matched on benign scenarios.
+    noisy: bool,
     probe: RuleProbe,
     /// Per scenario: whether this probe looks at its records.
     scenarios: Vec<bool>,

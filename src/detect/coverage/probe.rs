@@ -162,6 +162,11 @@ impl RuleProbe {
         })
     }
 
+    /// Selections the condition uses without `not`.
+    pub fn positive_selections(&self) -> usize {
+        self.selections.iter().filter(|s| !s.negated).count()
+    }
+
     /// Counts one record (of any service: others are ignored).
     pub fn push(&mut self, event: &RecordEvent, record: &Record) {
         let service = match record {

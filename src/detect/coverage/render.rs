@@ -1,7 +1,7 @@
 //! The coverage report as text: a summary, the scenarios (numbered, as the matrix's columns),
 //! the matrix of the rules that fired, then the noisy, dead and not applicable rules.
 
-use super::{CoverageReport, RuleRow};
+use super::{CoverageReport, DeadRule, RuleRow};
 use std::fmt::Write;
 use std::path::Path;
 
@@ -22,13 +22,14 @@ pub fn render_text(report: &CoverageReport, rules_dir: &Path) -> String {
     );
     let _ = writeln!(
         out,
-        "  firing {}, dead {} ({} can never fire on Entra's values), noisy {}",
-        s.firing, s.dead, s.never_fire, s.noisy
+        "  firing {} ({} with a dead selection), dead {} ({} can never fire on Entra's values), noisy {}",
+        s.firing, s.dead_selections, s.dead, s.never_fire, s.noisy
     );
     scenarios(&mut out, report);
     matrix(&mut out, report);
     noisy(&mut out, report);
     dead(&mut out, report, rules_dir);
+    dead_selections(&mut out, report, rules_dir);
     not_applicable(&mut out, report, rules_dir);
     out
 }
@@ -179,11 +180,29 @@ fn dead(out: &mut String, report: &CoverageReport, rules_dir: &Path) {
         "\nDead: fired on no scenario ({} rule(s), {} can never fire on Entra's values)",
         report.summary.dead, report.summary.never_fire
     );
-    for d in &report.dead {
+    explained(out, &report.dead, rules_dir, "can never fire");
+}
+
+fn dead_selections(out: &mut String, report: &CoverageReport, rules_dir: &Path) {
+    let _ = writeln!(
+        out,
+        "\nDead selections: fired, but an alternative selection never matched ({} rule(s))",
+        report.summary.dead_selections
+    );
+    explained(
+        out,
+        &report.dead_selections,
+        rules_dir,
+        "it can never match",
+    );
+}
+
+fn explained(out: &mut String, rules: &[DeadRule], rules_dir: &Path, never: &str) {
+    for d in rules {
         let never = if d.can_never_fire {
-            "  (can never fire)"
+            format!("  ({never})")
         } else {
-            ""
+            String::new()
         };
         let _ = writeln!(
             out,
