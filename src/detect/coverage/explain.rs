@@ -3,14 +3,12 @@
 //! can write the value at all.
 
 use super::domains;
-use super::probe::{ItemStats, Op, RuleProbe, SelectionStats, Wanted};
+use super::probe::{ItemStats, Op, RuleProbe, SelectionStats};
+use super::similar::{closest, shorten, similar_field};
 use rsigma_eval::MatcherKind;
 use rsigma_parser::{ConditionExpr, Quantifier};
 use serde::Serialize;
 use std::collections::BTreeSet;
-
-/// Longest value text a report shows.
-const SHOWN_CHARS: usize = 80;
 
 /// One reason a rule never fired.
 #[derive(Debug, Clone, Serialize)]
@@ -309,107 +307,6 @@ fn item_finding(
     finding
 }
 
-/// A field name records have, spelled like `field` (another case, a letter more or less).
-fn similar_field<'a>(field: &str, fields: &'a BTreeSet<String>) -> Option<&'a str> {
-    let wanted = field.to_lowercase();
-    let first = field.split('.').next().unwrap_or(field);
-    fields
-        .iter()
-        .map(|f| {
-            let candidate = f.to_lowercase();
-            let score = if candidate == wanted {
-                // The same name in another case; the one that keeps the first segment as
-                // written is the one to suggest.
-                if f.split('.').next() == Some(first) {
-                    1.1
-                } else {
-                    1.0
-                }
-            } else if candidate.starts_with(&wanted) || wanted.starts_with(&candidate) {
-                0.9
-            } else {
-                strsim::normalized_damerau_levenshtein(&wanted, &candidate)
-            };
-            (score, f)
-        })
-        .filter(|(score, _)| *score >= 0.75)
-        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-        .map(|(_, f)| f.as_str())
-}
-
-/// The seen value most like one the test wants (for a test without literal values, the most
-/// common one). Ties go to the more common value, then the first in order.
-pub(super) fn closest(item: &ItemStats) -> Option<SeenValue> {
-    let near = !item.near.is_empty();
-    let candidates = if near { &item.near } else { &item.seen };
-    let mut best: Option<(f64, u64, &String)> = None;
-    for (value, &records) in candidates {
-        let score = if item.wanted.is_empty() {
-            0.0
-        } else {
-            item.wanted
-                .iter()
-                .map(|w| similarity(w, value))
-                .fold(0.0, f64::max)
-        };
-        let better = match best {
-            None => true,
-            Some((s, r, _)) => score > s || (score == s && records > r),
-        };
-        if better {
-            best = Some((score, records, value));
-        }
-    }
-    best.map(|(_, records, value)| SeenValue {
-        value: value.clone(),
-        records,
-        where_rest_matched: near,
-    })
-}
-
-/// How close `value` comes to what `wanted` looks for, from 0 to 1.
-pub(super) fn similarity(wanted: &Wanted, value: &str) -> f64 {
-    let w: Vec<char> = wanted.value.to_lowercase().chars().collect();
-    let v: Vec<char> = value.to_lowercase().chars().take(4096).collect();
-    let text = |chars: &[char]| chars.iter().collect::<String>();
-    match wanted.op {
-        Op::Equals => strsim::normalized_levenshtein(&text(&w), &text(&v)),
-        Op::Contains => longest_common_run(&w, &v) as f64 / w.len().max(1) as f64,
-        Op::StartsWith => {
-            strsim::normalized_levenshtein(&text(&w), &text(&v[..w.len().min(v.len())]))
-        }
-        Op::EndsWith => {
-            strsim::normalized_levenshtein(&text(&w), &text(&v[v.len().saturating_sub(w.len())..]))
-        }
-    }
-}
-
-/// The length of the longest run of characters `a` and `b` share.
-fn longest_common_run(a: &[char], b: &[char]) -> usize {
-    let mut previous = vec![0usize; b.len() + 1];
-    let mut best = 0;
-    for &ca in a {
-        let mut current = vec![0usize; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            if ca == cb {
-                current[j + 1] = previous[j] + 1;
-                best = best.max(current[j + 1]);
-            }
-        }
-        previous = current;
-    }
-    best
-}
-
-fn shorten(value: &str) -> String {
-    if value.chars().count() <= SHOWN_CHARS {
-        value.to_string()
-    } else {
-        let cut: String = value.chars().take(SHOWN_CHARS - 3).collect();
-        format!("{cut}...")
-    }
-}
-
 /// The most common matched value of each field test of the selections a noisy rule matched.
 pub(super) fn matched_on(probe: &RuleProbe) -> Vec<MatchedOn> {
     let mut out = Vec::new();
@@ -441,76 +338,16 @@ pub(super) fn matched_on(probe: &RuleProbe) -> Vec<MatchedOn> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
-
-    fn item(field: &str, op: Op, wanted: &str, seen: &[(&str, u64)]) -> ItemStats {
-        ItemStats {
-            field: Some(field.into()),
-            kind: match op {
-                Op::Contains => MatcherKind::Contains,
-                _ => MatcherKind::Exact,
-            },
-            pattern: Some(wanted.into()),
-            negated: false,
-            alternative: false,
-            wanted: vec![Wanted {
-                op,
-                value: wanted.into(),
-            }],
-            matched: 0,
-            present: seen.iter().map(|s| s.1).sum(),
-            written: None,
-            seen: seen
-                .iter()
-                .map(|(v, n)| (v.to_string(), *n))
-                .collect::<BTreeMap<_, _>>(),
-            near: BTreeMap::new(),
-        }
-    }
-
-    #[test]
-    fn the_closest_value_is_the_most_similar_then_the_most_common() {
-        let seen = [
-            ("Strong Authentication is required.", 600),
-            (
-                "Authentication failed during strong authentication request.",
-                2,
-            ),
-            ("Other.", 9000),
-        ];
-        let contains = item(
-            "ResultDescription",
-            Op::Contains,
-            "Strong Auth required",
-            &seen,
-        );
-        assert_eq!(
-            closest(&contains).unwrap().value,
-            "Strong Authentication is required."
-        );
-        let equals = item("ResultDescription", Op::Equals, "Othr", &seen);
-        assert_eq!(
-            closest(&equals),
-            Some(SeenValue {
-                value: "Other.".into(),
-                records: 9000,
-                where_rest_matched: false,
-            })
-        );
-        // Equally far from everything: the most common wins.
-        let none = item("X", Op::Equals, "", &[("ab", 1), ("cd", 5)]);
-        assert_eq!(closest(&none).unwrap().value, "cd");
-    }
 
     #[test]
     fn a_text_pinned_to_a_known_code_that_entra_never_writes_says_so() {
-        let code = item(
+        let code = ItemStats::example(
             "ResultType",
             Op::Equals,
             "50057",
             &[("50057", 16), ("0", 3)],
         );
-        let text = item(
+        let text = ItemStats::example(
             "ResultDescription",
             Op::Equals,
             "Failure",
@@ -540,7 +377,7 @@ mod tests {
 
     #[test]
     fn closed_fields_unknown_codes_and_absent_fields_get_their_reasons() {
-        let requirement = item(
+        let requirement = ItemStats::example(
             "AuthenticationRequirement",
             Op::Equals,
             "mfa",
@@ -552,13 +389,13 @@ mod tests {
             "never written by Entra; known values: singleFactorAuthentication, multiFactorAuthentication"
         ));
 
-        let code = item("ResultType", Op::Equals, "50097", &[("0", 5)]);
+        let code = ItemStats::example("ResultType", Op::Equals, "50097", &[("0", 5)]);
         let finding = item_finding(&code, &[], "signinlogs", &BTreeSet::new());
         assert_eq!(finding.verdict, "not_simulated");
 
         let fields: BTreeSet<String> =
             ["ClientAppUsed".to_string(), "UserAgent".to_string()].into();
-        let absent = item("ClientApp", Op::Equals, "IMAP", &[]);
+        let absent = ItemStats::example("ClientApp", Op::Equals, "IMAP", &[]);
         let finding = item_finding(&absent, &[], "signinlogs", &fields);
         assert_eq!(finding.verdict, "absent");
         assert!(
@@ -567,7 +404,7 @@ mod tests {
             finding.text
         );
 
-        let status = item(
+        let status = ItemStats::example(
             "Status",
             Op::Equals,
             "Success",

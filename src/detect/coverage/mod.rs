@@ -11,6 +11,7 @@ mod domains;
 mod explain;
 mod probe;
 mod render;
+mod similar;
 
 pub use explain::{Finding, MatchedOn, SeenValue};
 pub use render::render_text;

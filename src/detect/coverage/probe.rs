@@ -464,6 +464,35 @@ fn number_text(n: f64) -> String {
 }
 
 #[cfg(test)]
+impl ItemStats {
+    /// A field test that matched nothing, with the values it saw.
+    pub(super) fn example(field: &str, op: Op, wanted: &str, seen: &[(&str, u64)]) -> ItemStats {
+        ItemStats {
+            field: Some(field.into()),
+            kind: match op {
+                Op::Contains => MatcherKind::Contains,
+                _ => MatcherKind::Exact,
+            },
+            pattern: Some(wanted.into()),
+            negated: false,
+            alternative: false,
+            wanted: vec![Wanted {
+                op,
+                value: wanted.into(),
+            }],
+            matched: 0,
+            present: seen.iter().map(|s| s.1).sum(),
+            written: None,
+            seen: seen
+                .iter()
+                .map(|(v, n)| (v.to_string(), *n))
+                .collect::<BTreeMap<_, _>>(),
+            near: BTreeMap::new(),
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
