@@ -43,6 +43,12 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     for broken in rules.not_applicable.iter().filter(|n| n.is_broken()) {
         writeln!(err, "warning: skipped {broken}")?;
     }
+    // A coverage report still lists what is not applicable, and why, when nothing is.
+    let coverage_exit = if args.coverage {
+        Some(coverage(args, &rules, out, err)?)
+    } else {
+        None
+    };
     if rules.rules.is_empty() {
         writeln!(
             err,
@@ -51,8 +57,8 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
         )?;
         return Ok(Exit::BadInput);
     }
-    if args.coverage {
-        return coverage(args, &rules, out, err);
+    if let Some(exit) = coverage_exit {
+        return Ok(exit);
     }
     let mut reports = Vec::new();
     if !args.logs.is_empty() {

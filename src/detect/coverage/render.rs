@@ -170,8 +170,12 @@ fn noisy(out: &mut String, report: &CoverageReport) {
     }
 }
 
+/// `file` relative to the `--rules` folder (its name, when `--rules` named the file).
 fn relative<'a>(file: &'a Path, rules_dir: &Path) -> std::path::Display<'a> {
-    file.strip_prefix(rules_dir).unwrap_or(file).display()
+    match file.strip_prefix(rules_dir) {
+        Ok(inside) if !inside.as_os_str().is_empty() => inside.display(),
+        _ => file.display(),
+    }
 }
 
 fn dead(out: &mut String, report: &CoverageReport, rules_dir: &Path) {
