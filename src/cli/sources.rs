@@ -112,7 +112,8 @@ pub fn fetch_graph(
     Ok((records, counts.join(", ")))
 }
 
-/// The embedded mock: every scenario a tenant of one server on an ephemeral loopback port,
+/// The embedded mock: every tenant the scenarios describe (files that name one tenant are one
+/// tenant, as `serve` makes them) on one server on an ephemeral loopback port,
 /// alive while this value is. Plain HTTP: on loopback TLS only adds a certificate and
 /// handshakes; `verify --against live` at `entralab serve` exercises the HTTPS path.
 pub struct Mock {
@@ -125,7 +126,10 @@ pub struct Mock {
 
 impl Mock {
     pub fn start(scenarios: &[Scenario]) -> Result<Mock, SourceError> {
-        let tenants = scenarios.iter().map(super::tenant_config).collect();
+        let tenants = super::inputs::tenants(scenarios)
+            .iter()
+            .map(|t| super::serve::tenant_config_of(&super::inputs::members(scenarios, t)))
+            .collect();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -134,6 +138,7 @@ impl Mock {
         let config = ServerConfig {
             tenants,
             clock: Clock::System,
+            token_lifetime: server::DEFAULT_TOKEN_LIFETIME,
         };
         let running = runtime
             .block_on(server::start(config, ([127, 0, 0, 1], 0).into(), None))

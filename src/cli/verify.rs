@@ -237,11 +237,7 @@ fn run(
             for file in files {
                 match crate::logfiles::read_path(std::path::Path::new(file)) {
                     Ok(mut read) => {
-                        // Files come newest first (Graph) or oldest first (streams): make each
-                        // oldest first, so records of one instant keep the order they happened.
-                        if newest_first(&read) {
-                            read.reverse();
-                        }
+                        crate::logfiles::make_oldest_first(&mut read);
                         records.append(&mut read);
                     }
                     Err(e) => return vec![Verdict::BadInput(e.to_string())],
@@ -277,15 +273,6 @@ fn run(
                 .collect()
         }
     }
-}
-
-/// Whether records run newest first: decided by the first two that differ in time.
-fn newest_first(records: &[crate::graph::Record]) -> bool {
-    records
-        .windows(2)
-        .map(|w| w[0].time().cmp(&w[1].time()))
-        .find(|o| o.is_ne())
-        == Some(std::cmp::Ordering::Greater)
 }
 
 /// Reads each scenario's records through a Graph client (the mock's or a live tenant's) and

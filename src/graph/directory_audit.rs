@@ -1,6 +1,6 @@
 //! The v1.0 `directoryAudit` resource, in the field order of the reference lab's rows.
 
-use super::{Text, Timestamp};
+use super::{Text, Timestamp, UnknownProperties};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +20,9 @@ pub struct DirectoryAudit {
     pub target_resources: Vec<TargetResource>,
     #[serde(default)]
     pub additional_details: Vec<KeyValue>,
+    /// Properties a file carried that no field holds (beta's `userAgent`, newer ones).
+    #[serde(skip)]
+    pub unknown: UnknownProperties,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! The v1.0 `signIn` resource. Field order follows the record the reference lab got back from
 //! Graph; the properties the v1.0 schema has beyond it come last.
 
-use super::{Text, Timestamp, timestamp::serialize_seconds};
+use super::{BetaSignIn, Text, Timestamp, UnknownProperties, timestamp::serialize_seconds};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -48,6 +48,13 @@ pub struct SignIn {
     pub service_principal_name: Option<Text>,
     #[serde(default)]
     pub user_agent: Option<Text>,
+    /// The beta-only properties (the Event Hub and Log Analytics exports carry them too). Not
+    /// part of the v1.0 form this type serializes to; see [`super::beta_sign_in`].
+    #[serde(skip)]
+    pub beta: BetaSignIn,
+    /// Properties a file carried that no field holds.
+    #[serde(skip)]
+    pub unknown: UnknownProperties,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -47,6 +47,9 @@ pub fn write_sign_in(out: &mut Vec<u8>, sign_in: &SignIn) {
         service_principal_id,
         service_principal_name,
         user_agent,
+        // Neither is part of the v1.0 form.
+        beta: _,
+        unknown: _,
     } = sign_in;
     out.extend_from_slice(b"{\"id\":");
     string(out, id);

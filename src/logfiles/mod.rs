@@ -72,6 +72,8 @@ pub struct ReadSummary {
     pub skipped: BTreeMap<String, usize>,
     /// The shapes the records came in.
     pub shapes: BTreeSet<Shape>,
+    /// The Entra tenant ids the envelopes and rows name ([`envelope_tenant_id`]).
+    pub tenant_ids: BTreeSet<String>,
 }
 
 /// What kind of problem a file has.
@@ -175,6 +177,47 @@ pub fn read_from(
     Ok(reader.summary)
 }
 
+/// Puts records read from one file oldest first: Graph collections list the newest first,
+/// exported streams the oldest; which one a file is is decided by its first two records that
+/// differ in time. Records of one instant keep the order they happened in.
+pub fn make_oldest_first(records: &mut [Record]) {
+    let newest_first = records
+        .windows(2)
+        .map(|w| w[0].time().cmp(&w[1].time()))
+        .find(|o| o.is_ne())
+        == Some(std::cmp::Ordering::Greater);
+    if newest_first {
+        records.reverse();
+    }
+}
+
+/// The Entra tenant a diagnostic-settings record (`tenantId`, else the `/tenants/<id>/` of
+/// `resourceId`) or a Log Analytics row (`AADTenantId`, else `ResourceId`) belongs to. A row's
+/// `TenantId` is its Log Analytics workspace, not the Entra tenant, and is not read; Graph
+/// records name no tenant of their own.
+pub fn envelope_tenant_id(object: &serde_json::Map<String, Value>) -> Option<String> {
+    let text = |key: &str| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    };
+    let from_resource = || {
+        text("resourceId")
+            .and_then(|r| r.strip_prefix("/tenants/"))
+            .and_then(|r| r.split('/').next())
+            .filter(|t| !t.is_empty())
+    };
+    let tenant = if object.keys().any(|k| k.eq_ignore_ascii_case("properties")) {
+        text("tenantId").or_else(from_resource)
+    } else {
+        text("AADTenantId").or_else(from_resource)
+    };
+    tenant.map(str::to_string)
+}
+
 /// Reads every record of an in-memory log file.
 pub fn read_slice(name: impl AsRef<Path>, bytes: &[u8]) -> Result<Vec<Record>, LogFileError> {
     let mut records = Vec::new();
@@ -257,9 +300,10 @@ impl Reader<'_> {
                     }
                     _ => {
                         self.index += 1;
+                        let tenant = envelope_tenant_id(&object);
                         let converted = convert::convert_object(object)
                             .map_err(|m| self.record_error(at, m))?;
-                        self.take(converted);
+                        self.take(converted, tenant);
                         Ok(())
                     }
                 }
@@ -284,14 +328,18 @@ impl Reader<'_> {
         at: Pos,
     ) -> Result<(), LogFileError> {
         self.index += 1;
+        let tenant = envelope_tenant_id(&row);
         let converted = convert::convert_csv_row(row).map_err(|m| self.record_error(at, m))?;
-        self.take(converted);
+        self.take(converted, tenant);
         Ok(())
     }
 
-    fn take(&mut self, converted: Converted) {
+    /// Counts and hands over a converted record; `tenant` is the one its envelope or row
+    /// named (kept only for sign-ins and audits, not for skipped logs).
+    fn take(&mut self, converted: Converted, tenant: Option<String>) {
         match converted {
             Converted::Record(record, shape) => {
+                self.summary.tenant_ids.extend(tenant);
                 match &record {
                     Record::SignIn(_) => self.summary.sign_ins += 1,
                     Record::Audit(_) => self.summary.audits += 1,
@@ -352,6 +400,39 @@ mod tests {
                 .contains("expected a record (a JSON object), found a number"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn envelopes_and_rows_name_their_tenant() {
+        let tenants = |text: &str| {
+            read_from("t.json", text.as_bytes(), |_| {})
+                .unwrap()
+                .tenant_ids
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        let event_hub = format!(
+            r#"{{"records":[{{"time":"2025-03-17T15:08:07Z","category":"SignInLogs","tenantId":"t1","properties":{SIGN_IN}}},{{"category":"AuditLogs","resourceId":"/tenants/t2/providers/Microsoft.aadiam","properties":{{"id":"a","activityDateTime":"2025-03-17T15:08:07Z"}}}},{{"category":"ProvisioningLogs","tenantId":"t3","properties":{{}}}}]}}"#
+        );
+        // The skipped provisioning record's tenant is not counted.
+        assert_eq!(tenants(&event_hub), ["t1", "t2"]);
+        // A row's `TenantId` is its workspace; `AADTenantId` is the Entra tenant.
+        let row = r#"{"TimeGenerated":"2025-03-17T15:08:07Z","Type":"SigninLogs","TenantId":"workspace","AADTenantId":"t4","Id":"1","CreatedDateTime":"2025-03-17T15:08:07Z","ResultType":"0"}"#;
+        assert_eq!(tenants(row), ["t4"]);
+        assert!(tenants(SIGN_IN).is_empty());
+    }
+
+    #[test]
+    fn newest_first_files_are_turned_around() {
+        let later = SIGN_IN
+            .replace(r#""id":"1""#, r#""id":"2""#)
+            .replace("15:08:07", "15:09:00");
+        let mut records = read(&format!("{later}\n{SIGN_IN}\n{SIGN_IN}")).unwrap();
+        make_oldest_first(&mut records);
+        let ids: Vec<&str> = records.iter().map(Record::id).collect();
+        assert_eq!(ids, ["1", "1", "2"]);
+        make_oldest_first(&mut records);
+        assert_eq!(records[2].id(), "2");
     }
 
     #[test]

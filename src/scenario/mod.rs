@@ -7,8 +7,10 @@ mod expect;
 mod expect_spec;
 mod model;
 mod resolve;
+mod resolve_devices;
 mod spec;
 mod template;
+mod tenancy;
 mod values;
 
 pub use detections::{DetectionExpectation, count_text};
@@ -19,6 +21,7 @@ pub use expect::{
 };
 pub use model::*;
 pub use template::Template;
+pub use tenancy::{TenantFiles, group_tenants};
 pub use values::{Cidr, DurationValue};
 
 use std::path::{Path, PathBuf};

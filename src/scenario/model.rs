@@ -1,6 +1,7 @@
 //! The validated scenario the simulator runs: every reference resolved, every limit checked,
 //! every default filled in.
 
+use super::diagnostic::SourceFile;
 use super::template::Template;
 use super::values::Cidr;
 use crate::catalog::SsprMethod;
@@ -25,6 +26,30 @@ pub struct Scenario {
     pub expectations: Vec<super::expect::Expectation>,
     /// The `detections:` section.
     pub detections: Vec<super::detections::DetectionExpectation>,
+    /// Where the file says what it says about its tenant, for errors that name two files.
+    pub places: TenantPlaces,
+}
+
+/// Where a scenario file writes its tenant's settings, app registrations and users. A setting
+/// the file leaves out points at the tenant's `domain:`.
+#[derive(Debug, Clone)]
+pub struct TenantPlaces {
+    pub file: SourceFile,
+    /// `name:`, or the domain when the name comes from the file name.
+    pub name: serde_saphyr::Location,
+    pub id: Option<serde_saphyr::Location>,
+    pub domain: serde_saphyr::Location,
+    pub display_name: Option<serde_saphyr::Location>,
+    pub premium: Option<serde_saphyr::Location>,
+    pub smart_lockout: Option<serde_saphyr::Location>,
+    pub sspr: Option<serde_saphyr::Location>,
+    pub conditional_access: Option<serde_saphyr::Location>,
+    pub named_locations: Option<serde_saphyr::Location>,
+    pub faults: Option<serde_saphyr::Location>,
+    /// The `client_id` of each app registration, in `Scenario::app_registrations` order.
+    pub app_registrations: Vec<serde_saphyr::Location>,
+    /// The `upn` of each user, in `Scenario::users` order.
+    pub users: Vec<serde_saphyr::Location>,
 }
 
 /// Faults the mock Graph injects for this tenant (none by default).
@@ -58,7 +83,7 @@ pub const DEFAULT_SEED: u64 = 20_250_317;
 
 #[derive(Debug, Clone)]
 pub struct Tenant {
-    /// The tenant id as written; `None` derives it from the seed.
+    /// The tenant id as written; `None` derives it from the domain (`sim::tenant_id`).
     pub id: Option<String>,
     pub domain: String,
     pub display_name: String,
@@ -66,6 +91,15 @@ pub struct Tenant {
     pub lockout: LockoutPolicy,
     pub sspr: SsprPolicy,
     pub conditional_access: Vec<CaPolicy>,
+    pub named_locations: Vec<NamedLocation>,
+}
+
+/// A named location defined by IP ranges.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedLocation {
+    pub name: String,
+    pub ranges: Vec<Cidr>,
+    pub trusted: bool,
 }
 
 /// A Conditional Access policy with the Block grant. Empty lists match everything.
@@ -81,11 +115,30 @@ pub struct CaPolicy {
     pub apps: Vec<String>,
     /// Indexes into `Scenario::users`; empty: every user (and every population member).
     pub users: Vec<usize>,
+    pub grant: CaGrant,
+}
+
+/// What a Conditional Access policy asks for when its conditions hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaGrant {
+    Block,
+    /// Require multifactor authentication (`enforcedGrantControls` `Mfa`).
+    Mfa,
+}
+
+impl CaGrant {
+    /// `enforcedGrantControls` of the policy.
+    pub fn control(self) -> &'static str {
+        match self {
+            CaGrant::Block => "Block",
+            CaGrant::Mfa => "Mfa",
+        }
+    }
 }
 
 impl CaPolicy {
-    /// Whether the policy blocks this sign-in.
-    pub fn blocks(&self, user: Option<usize>, country: &str, client_app: &str, app: &str) -> bool {
+    /// Whether the policy's conditions hold for this sign-in.
+    pub fn applies(&self, user: Option<usize>, country: &str, client_app: &str, app: &str) -> bool {
         let any = |list: &[String], value: &str| list.iter().any(|v| v.eq_ignore_ascii_case(value));
         (self.users.is_empty() || user.is_some_and(|u| self.users.contains(&u)))
             && (self.countries.is_empty() || any(&self.countries, country))
@@ -241,6 +294,52 @@ pub struct ClientContext {
     pub os: String,
     pub browser: String,
     pub user_agent: Option<String>,
+    /// The registered device; `None`: an unregistered (personal) device.
+    pub device: Option<Device>,
+}
+
+/// A device known to Entra ID.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Device {
+    pub id: String,
+    pub name: String,
+    pub trust: TrustType,
+    pub compliant: bool,
+    pub managed: bool,
+}
+
+/// `deviceDetail.trustType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrustType {
+    EntraJoined,
+    HybridJoined,
+    Registered,
+}
+
+impl TrustType {
+    /// The text sign-in rows carry (reference entra-behavior.md 4.7).
+    pub fn label(self) -> &'static str {
+        match self {
+            TrustType::EntraJoined => "Azure AD joined",
+            TrustType::HybridJoined => "Hybrid Azure AD joined",
+            TrustType::Registered => "Azure AD registered",
+        }
+    }
+
+    /// Joined devices are managed and compliant unless the scenario says otherwise;
+    /// registered (personal) ones are neither.
+    pub fn managed_by_default(self) -> bool {
+        self != TrustType::Registered
+    }
+}
+
+/// The corporate devices of a population's members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationDevices {
+    pub share: f64,
+    pub trust: TrustType,
+    pub compliant: f64,
+    pub name: Template,
 }
 
 #[derive(Debug, Clone)]
@@ -368,6 +467,8 @@ pub struct Population {
     pub mfa_rate: f64,
     /// Sign-ins only in working hours on weekdays; `None` spreads them evenly.
     pub rhythm: Option<WorkingRhythm>,
+    /// Members' corporate devices; `None`: every member on an unregistered device.
+    pub devices: Option<PopulationDevices>,
 }
 
 /// Working hours on weekdays in a fixed UTC offset, as intervals of the population's period.

@@ -13,9 +13,13 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
     let mut r = Resolver {
         file,
         errors: Vec::new(),
+        seed: spec.seed.unwrap_or(DEFAULT_SEED),
     };
     let ca_specs = std::mem::take(&mut spec.tenant.conditional_access);
+    let mut places = super::tenancy::places(file, &spec, &ca_specs);
+    let named_locations = std::mem::take(&mut spec.tenant.named_locations);
     let mut tenant = r.tenant(spec.tenant);
+    tenant.named_locations = r.named_locations(named_locations);
     let app_registrations = spec
         .app_registrations
         .into_iter()
@@ -26,7 +30,8 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         .into_iter()
         .filter_map(|a| r.custom_app(a))
         .collect();
-    let users = r.users(spec.users);
+    let (users, user_places) = r.users(spec.users);
+    places.users = user_places;
     tenant.conditional_access = r.conditional_access(ca_specs, &users, spec.seed);
     let mut periods = Vec::new();
     let mut populations: Vec<Population> = spec
@@ -63,13 +68,13 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
             }
         }
     }
-    let faults = spec.faults.map(|f| r.faults(f)).unwrap_or_default();
+    let faults = spec.faults.map(|f| r.faults(f.value)).unwrap_or_default();
     let expectations = r.expectations(spec.expect, &users);
     let detections = r.detections(spec.detections);
     if !r.errors.is_empty() {
         return Err(r.errors);
     }
-    let name = spec.name.unwrap_or_else(|| {
+    let name = spec.name.map(|n| n.value).unwrap_or_else(|| {
         file.path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -90,6 +95,7 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         faults,
         expectations,
         detections,
+        places,
     })
 }
 
@@ -102,6 +108,8 @@ const MAX_POPULATION: u32 = 10_000_000;
 pub(super) struct Resolver<'a> {
     file: &'a SourceFile,
     errors: Vec<ScenarioError>,
+    /// For ids derived from names (policies, devices).
+    pub(super) seed: u64,
 }
 
 impl Resolver<'_> {
@@ -141,13 +149,13 @@ impl Resolver<'_> {
             id: spec.id.as_ref().map(|id| id.value.to_lowercase()),
             display_name: spec
                 .display_name
-                .clone()
-                .unwrap_or_else(|| spec.domain.value.clone()),
+                .map_or_else(|| spec.domain.value.to_lowercase(), |d| d.value),
             domain: spec.domain.value.to_lowercase(),
-            premium: spec.premium,
-            lockout: self.lockout(spec.smart_lockout),
-            sspr: self.sspr_policy(spec.sspr),
+            premium: spec.premium.is_none_or(|p| p.value),
+            lockout: self.lockout(spec.smart_lockout.map(|l| l.value).unwrap_or_default()),
+            sspr: self.sspr_policy(spec.sspr.map(|s| s.value).unwrap_or_default()),
             conditional_access: Vec::new(),
+            named_locations: Vec::new(),
         }
     }
 
@@ -274,8 +282,10 @@ impl Resolver<'_> {
         })
     }
 
-    fn users(&mut self, specs: Vec<UserSpec>) -> Vec<User> {
+    /// The users, and where each one's `upn` is written.
+    fn users(&mut self, specs: Vec<UserSpec>) -> (Vec<User>, Vec<Location>) {
         let mut users: Vec<User> = Vec::new();
+        let mut places = Vec::new();
         for spec in specs {
             let upn = spec.upn.value.to_lowercase();
             let Some((local, _)) = upn
@@ -321,6 +331,7 @@ impl Resolver<'_> {
                     );
                 }
             }
+            places.push(spec.upn.referenced);
             users.push(User {
                 key,
                 upn,
@@ -341,7 +352,7 @@ impl Resolver<'_> {
                 },
             });
         }
-        users
+        (users, places)
     }
 
     /// A client context, each field falling back to `base` (a user's home) when given.
@@ -387,6 +398,13 @@ impl Resolver<'_> {
                 return None;
             }
         };
+        // A step that changes the address, browser or OS is another client: it does not inherit
+        // the home context's user agent or device.
+        let same_client = spec.ip.is_none() && spec.browser.is_none() && spec.os.is_none();
+        let device = match &spec.device {
+            Some(device) => Some(self.device(device)),
+            None => base.filter(|_| same_client).and_then(|b| b.device.clone()),
+        };
         let pick =
             |own: &Option<String>, from_base: fn(&ClientContext) -> &String, default: &str| {
                 own.clone()
@@ -403,11 +421,10 @@ impl Resolver<'_> {
             latitude: spec.latitude.or(base.and_then(|b| b.latitude)),
             longitude: spec.longitude.or(base.and_then(|b| b.longitude)),
             user_agent: spec.user_agent.clone().or_else(|| {
-                // A step that changes the browser or OS must not inherit the home user agent.
-                let same_client = spec.browser.is_none() && spec.os.is_none();
-                base.filter(|_| same_client)
+                base.filter(|_| spec.browser.is_none() && spec.os.is_none())
                     .and_then(|b| b.user_agent.clone())
             }),
+            device,
         })
     }
 
@@ -720,6 +737,7 @@ impl Resolver<'_> {
                     os: l.os.clone(),
                     browser: l.browser.clone(),
                     user_agent: None,
+                    device: None,
                 }
             }
         };
@@ -913,6 +931,7 @@ impl Resolver<'_> {
             );
         }
         let rhythm = self.rhythm(&spec.sign_ins);
+        let devices = spec.devices.and_then(|d| self.population_devices(d));
         if self.errors.len() > errors_before {
             return None;
         }
@@ -931,6 +950,7 @@ impl Resolver<'_> {
             stay_signed_in: stay_signed_in(spec.stay_signed_in),
             mfa_rate: spec.mfa_rate.0,
             rhythm,
+            devices,
         })
     }
 
@@ -1038,6 +1058,10 @@ impl Resolver<'_> {
                 client_apps: spec.client_apps.into_iter().map(|c| c.value).collect(),
                 apps,
                 users: policy_users,
+                grant: match spec.grant {
+                    None | Some(CaGrantSpec::Block) => CaGrant::Block,
+                    Some(CaGrantSpec::Mfa) => CaGrant::Mfa,
+                },
             });
         }
         policies
@@ -1091,7 +1115,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn template(&mut self, text: &Spanned<String>) -> Option<Template> {
+    pub(super) fn template(&mut self, text: &Spanned<String>) -> Option<Template> {
         match Template::parse(&text.value) {
             Ok(t) => Some(t),
             Err(message) => {
@@ -1106,7 +1130,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn guid(&mut self, value: &Spanned<String>, what: &str) -> bool {
+    pub(super) fn guid(&mut self, value: &Spanned<String>, what: &str) -> bool {
         let ok = is_guid(&value.value);
         if !ok {
             self.error(value.referenced, format!("`{}` is not a GUID ({what})", value.value), "not a GUID", "write 32 hex digits in 8-4-4-4-12 groups, e.g. 00000000-0000-0000-0000-000000000001");
@@ -1153,7 +1177,7 @@ fn parse_offset(text: &str) -> Option<i32> {
 }
 
 /// A stable GUID for something named in a scenario (a policy without an `id`).
-fn derived_guid(seed: u64, name: &str) -> String {
+pub(super) fn derived_guid(seed: u64, name: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
     let mut next = || {
         for b in name.bytes() {

@@ -167,6 +167,22 @@ impl Cidr {
             }
         }
     }
+
+    /// Whether `ip` lies in the range (an IPv4 address never lies in an IPv6 range).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.base, ip) {
+            (IpAddr::V4(base), IpAddr::V4(ip)) => {
+                let shift = 32 - u32::from(self.prefix);
+                // A shift by the whole width is `None` on both sides: /0 holds everything.
+                u32::from(base).checked_shr(shift) == u32::from(ip).checked_shr(shift)
+            }
+            (IpAddr::V6(base), IpAddr::V6(ip)) => {
+                let shift = 128 - u32::from(self.prefix);
+                u128::from(base).checked_shr(shift) == u128::from(ip).checked_shr(shift)
+            }
+            _ => false,
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Cidr {
@@ -196,6 +212,24 @@ impl<'de> Deserialize<'de> for Probability {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_contain_their_addresses_only() {
+        let range = Cidr::parse("203.0.113.0/24").unwrap();
+        assert!(range.contains("203.0.113.200".parse().unwrap()));
+        assert!(!range.contains("203.0.114.1".parse().unwrap()));
+        assert!(!range.contains("2001:db8::1".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+        let one = Cidr::parse("198.51.100.7").unwrap();
+        assert!(one.contains("198.51.100.7".parse().unwrap()));
+        assert!(!one.contains("198.51.100.8".parse().unwrap()));
+        let v6 = Cidr::parse("2001:db8::/32").unwrap();
+        assert!(v6.contains("2001:db8:1::5".parse().unwrap()));
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -3,16 +3,18 @@
 //! flow takes minutes), so rows wait in a small reorder buffer until no later-starting event
 //! can come before them.
 
+use super::authentication::{FirstFactor, RequiredBy, RowAuth, SecondFactor};
+use super::conditional_access::CaEvaluation;
 use super::lockout::{LockoutCounter, LockoutDecision, PasswordCheck};
 use super::population::{self, PopulationTexts};
 use super::records::{Actor, AppTexts, ContextTexts, Texts};
 use super::sspr::SsprState;
 use super::streams::{Purpose, Streams, fingerprint, guid, ticks_between_ms};
 use crate::catalog;
-use crate::graph::{AppliedConditionalAccessPolicy, Record, SignInStatus, Text, Timestamp};
+use crate::graph::{Record, SignInStatus, Text, Timestamp};
 use crate::scenario::{
-    Action, ClientContext, FamiliarMatch, LockoutPolicy, MfaResponse, Scenario, SignInStep,
-    SprayStep, SprayTarget, SsprStep, StaySignedIn, User,
+    Action, ClientContext, FamiliarMatch, LockoutPolicy, MfaMethod, MfaResponse, Scenario,
+    SignInStep, SprayStep, SprayTarget, SsprStep, StaySignedIn, User,
 };
 use rand::Rng;
 use std::cmp::Reverse;
@@ -176,8 +178,16 @@ impl Ord for Ready {
 
 impl<'a> Simulation<'a> {
     pub fn new(scenario: &'a Scenario) -> Self {
-        let streams = Streams::new(scenario.seed);
-        let texts = Texts::new(&super::tenant_id(scenario));
+        let streams = Streams::for_scenario(scenario.seed, &scenario.name);
+        let texts = Texts::new(
+            &super::tenant_id(scenario),
+            &scenario.tenant.named_locations,
+        );
+        let located = |client: &ClientContext| {
+            let mut context = ContextTexts::from(client);
+            texts.locate(&mut context);
+            context
+        };
         let users = scenario
             .users
             .iter()
@@ -198,7 +208,7 @@ impl<'a> Simulation<'a> {
             .map(|step| match &step.action {
                 Action::SignIn(s) => StepTexts {
                     app: Some(AppTexts::from(&s.app)),
-                    context: ContextTexts::from(&s.client),
+                    context: located(&s.client),
                     familiar: is_familiar(
                         &scenario.users[s.user],
                         &s.client,
@@ -207,13 +217,13 @@ impl<'a> Simulation<'a> {
                 },
                 Action::Sspr(s) => StepTexts {
                     app: None,
-                    context: ContextTexts::from(&s.client),
+                    context: located(&s.client),
                     familiar: true,
                 },
                 // Familiarity depends on the target; worked out per attempt.
                 Action::Spray(s) => StepTexts {
                     app: Some(AppTexts::from(&s.app)),
-                    context: ContextTexts::from(&s.client),
+                    context: located(&s.client),
                     familiar: false,
                 },
             })
@@ -355,7 +365,7 @@ impl<'a> Simulation<'a> {
         let texts = &self.steps[index];
         let extra = Extra {
             disabled: !model.enabled,
-            mfa: model.mfa.map(|_| step.mfa),
+            mfa: model.mfa.map(|method| (method, step.mfa)),
             client_app: step.client_app.as_deref(),
             user: Some(step.user),
         };
@@ -416,6 +426,7 @@ impl<'a> Simulation<'a> {
         let mut context = texts.context.clone();
         if let Some(ips) = &step.ips {
             context.ip = ips.address(u64::from(repetition)).to_string().into();
+            self.texts.locate(&mut context);
         }
         let policy = &self.scenario.tenant.lockout;
         let streams = self.streams;
@@ -433,7 +444,7 @@ impl<'a> Simulation<'a> {
                 };
                 let extra = Extra {
                     disabled: !model.enabled,
-                    mfa: model.mfa.map(|_| MfaResponse::APPROVE),
+                    mfa: model.mfa.map(|method| (method, MfaResponse::APPROVE)),
                     client_app: step.client_app.as_deref(),
                     user: Some(u),
                 };
@@ -454,8 +465,13 @@ impl<'a> Simulation<'a> {
             }
             SprayTarget::Member { population, n } => {
                 let spec = &self.scenario.populations[population];
-                let member =
-                    self.populations[population].member(&self.streams, population, spec, n);
+                let member = self.populations[population].member(
+                    &self.texts,
+                    &self.streams,
+                    population,
+                    spec,
+                    n,
+                );
                 let check = if typed == population::password(spec, n) {
                     PasswordCheck::Right
                 } else {
@@ -583,7 +599,7 @@ impl<'a> Simulation<'a> {
     fn member_sign_in(&mut self, at: Timestamp, population: usize, n: u32, k: u32) {
         let spec = &self.scenario.populations[population];
         let texts = &self.populations[population];
-        let member = texts.member(&self.streams, population, spec, n);
+        let member = texts.member(&self.texts, &self.streams, population, spec, n);
         let mut rng = population::event_rng(&self.streams, population, n, k);
         let _place: f64 = rng.random();
         let app = texts.apps[rng.random_range(0..texts.apps.len())].clone();
@@ -604,8 +620,9 @@ impl<'a> Simulation<'a> {
         }
         // Drawn only when asked for, so populations without MFA keep their streams.
         let extra = Extra {
+            // Population members answer push notifications (UNSURE: a named default).
             mfa: (spec.mfa_rate > 0.0 && rng.random_bool(spec.mfa_rate))
-                .then_some(MfaResponse::APPROVE),
+                .then_some((MfaMethod::Push, MfaResponse::APPROVE)),
             ..Extra::default()
         };
         for (time, check) in attempts {
@@ -650,10 +667,16 @@ impl<'a> Simulation<'a> {
         if code == 0 && stay_signed_in != StaySignedIn::NotAsked {
             codes = vec![50140, 0];
         }
+        let auth = match code {
+            50126 => RowAuth::first_factor(FirstFactor::Wrong),
+            50053 => RowAuth::first_factor(FirstFactor::Locked),
+            // The lab's successes: "MFA requirement satisfied by claim in the token".
+            _ => RowAuth::with(FirstFactor::Right, SecondFactor::ClaimInToken),
+        };
         for code in codes {
             let row = self
                 .texts
-                .sign_in(rng, at, code, actor, app, context, &correlation);
+                .sign_in(rng, at, code, auth, actor, app, context, &correlation);
             let note = (code == decision.error_code())
                 .then(|| note.clone())
                 .flatten();
@@ -687,36 +710,53 @@ impl Simulation<'_> {
         } = attempt;
         let correlation = guid(rng);
         let client_app = extra.client_app.unwrap_or("Browser");
-        let blocking: Vec<bool> = self
-            .scenario
-            .tenant
-            .conditional_access
-            .iter()
-            .map(|p| p.blocks(extra.user, &context.country, client_app, &app.name))
-            .collect();
-        // (time, code, additionalDetails override, note)
-        let mut rows: Vec<(Timestamp, i32, Option<&'static str>, Option<String>)> = Vec::new();
-        let mut ca_failure = false;
+        let legacy = extra.client_app.is_some_and(is_legacy_client);
+        let ca = CaEvaluation::new(
+            &self.scenario.tenant.conditional_access,
+            extra.user,
+            &context.country,
+            client_app,
+            &app.name,
+            legacy,
+        );
+        let required_by = if ca.requires_mfa() {
+            RequiredBy::ConditionalAccess
+        } else {
+            RequiredBy::Tenant
+        };
+        let mut rows: Vec<PlannedRow> = Vec::new();
+        let right = |second| RowAuth {
+            required_by,
+            ..RowAuth::with(FirstFactor::Right, second)
+        };
+        let blocking = ca.blocking();
         if extra.disabled {
-            rows.push((at, 50057, None, note));
+            let auth = RowAuth::first_factor(FirstFactor::Disabled);
+            rows.push((at, 50057, None, auth, note));
         } else if decision.error_code() != 0 {
-            rows.push((at, decision.error_code(), None, note));
-        } else if blocking.contains(&true) {
-            ca_failure = true;
-            let names: Vec<&str> = self
-                .scenario
-                .tenant
-                .conditional_access
-                .iter()
-                .zip(&blocking)
-                .filter(|(_, b)| **b)
-                .map(|(p, _)| p.display_name.as_str())
-                .collect();
-            let note =
-                note.map(|n| format!("{n}; blocked by Conditional Access: {}", names.join(", ")));
-            rows.push((at, 53003, None, note));
-        } else if let Some(mfa) = extra.mfa {
-            rows.push((at, 50074, None, note.map(|n| format!("{n}; MFA prompt"))));
+            let first = if decision.error_code() == 50053 {
+                FirstFactor::Locked
+            } else {
+                FirstFactor::Wrong
+            };
+            let auth = RowAuth::first_factor(first);
+            rows.push((at, decision.error_code(), None, auth, note));
+        } else if !blocking.is_empty() {
+            let note = note.map(|n| {
+                format!(
+                    "{n}; blocked by Conditional Access: {}",
+                    blocking.join(", ")
+                )
+            });
+            rows.push((at, 53003, None, right(SecondFactor::NotRequired), note));
+        } else if let Some((method, mfa)) = extra.mfa {
+            rows.push((
+                at,
+                50074,
+                None,
+                right(SecondFactor::Prompted(method)),
+                note.map(|n| format!("{n}; MFA prompt")),
+            ));
             let mut t = at;
             for i in 1..=mfa.deny {
                 t = t.plus_ticks(ticks_between_ms(rng, 4_000, 15_000));
@@ -724,6 +764,7 @@ impl Simulation<'_> {
                     t,
                     500121,
                     Some(catalog::MFA_DECLINED),
+                    right(SecondFactor::Denied(method, catalog::MFA_DECLINED)),
                     Some(format!("MFA prompt denied ({i} of {})", mfa.deny)),
                 ));
             }
@@ -733,34 +774,46 @@ impl Simulation<'_> {
                     t,
                     500121,
                     Some(catalog::MFA_NO_RESPONSE),
+                    right(SecondFactor::Denied(method, catalog::MFA_NO_RESPONSE)),
                     Some(format!("MFA prompt not answered ({i} of {})", mfa.ignore)),
                 ));
             }
             if mfa.approve {
                 t = t.plus_ticks(ticks_between_ms(rng, 5_000, 20_000));
+                let completed = right(SecondFactor::Completed(method));
                 if stay_signed_in != StaySignedIn::NotAsked {
-                    rows.push((t, 50140, None, None));
+                    rows.push((t, 50140, None, completed, None));
                 }
                 rows.push((
                     t,
                     0,
                     Some(catalog::MFA_COMPLETED),
+                    completed,
                     Some("MFA approved: signed in".into()),
                 ));
             }
         } else {
+            // Basic authentication cannot carry an MFA claim: a legacy client's success is
+            // single-factor, with no MFA detail (UNSURE: the reference shows null as one of the
+            // values). Anyone else satisfies an MFA requirement with the claim in the token.
+            let auth = right(if legacy {
+                SecondFactor::NotRequired
+            } else {
+                SecondFactor::ClaimInToken
+            });
             if stay_signed_in != StaySignedIn::NotAsked {
-                rows.push((at, 50140, None, None));
+                rows.push((at, 50140, None, auth, None));
             }
-            rows.push((at, 0, None, note));
+            rows.push((at, 0, None, auth, note));
         }
-        for (time, code, details, note) in rows {
+        for (time, code, details, auth, note) in rows {
             // The row builder knows the lab's codes; the others get their texts here.
             let known = matches!(code, 0 | 50126 | 50053 | 50140);
             let mut row = self.texts.sign_in(
                 rng,
                 time,
                 if known { code } else { 0 },
+                auth,
                 actor,
                 app,
                 context,
@@ -779,29 +832,11 @@ impl Simulation<'_> {
             }
             if let Some(client_app) = extra.client_app {
                 row.client_app_used = Some(client_app.into());
-                // Basic authentication cannot carry an MFA claim: a legacy client's success
-                // has no MFA detail (UNSURE: the reference shows null as one of the values).
                 if code == 0 && details.is_none() && is_legacy_client(client_app) {
                     row.status.additional_details = None;
                 }
             }
-            if ca_failure {
-                row.conditional_access_status = Some("failure".into());
-                row.applied_conditional_access_policies = self
-                    .scenario
-                    .tenant
-                    .conditional_access
-                    .iter()
-                    .zip(&blocking)
-                    .map(|(p, blocks)| AppliedConditionalAccessPolicy {
-                        id: p.id.as_str().into(),
-                        display_name: Some(p.display_name.as_str().into()),
-                        enforced_grant_controls: vec!["Block".into()],
-                        enforced_session_controls: Vec::new(),
-                        result: Some(if *blocks { "failure" } else { "notApplied" }.into()),
-                    })
-                    .collect();
-            }
+            ca.annotate(code, &mut row);
             self.emit(
                 time,
                 origin,
@@ -812,6 +847,16 @@ impl Simulation<'_> {
         }
     }
 }
+
+/// A row an attempt writes: time, code, `additionalDetails` override, how the user
+/// authenticated, the note for the timeline.
+type PlannedRow = (
+    Timestamp,
+    i32,
+    Option<&'static str>,
+    RowAuth,
+    Option<String>,
+);
 
 /// Whether a `clientAppUsed` value is a legacy (basic authentication) client: anything but
 /// `Browser` and `Mobile Apps and Desktop clients` (reference 4.3).
@@ -843,8 +888,8 @@ struct Attempt<'a> {
 struct Extra<'e> {
     /// The account is disabled: 50057 whatever was typed, smart lockout not consulted.
     disabled: bool,
-    /// The user must do MFA after the right password, and responds so.
-    mfa: Option<MfaResponse>,
+    /// The user must do MFA after the right password, with this method, and responds so.
+    mfa: Option<(MfaMethod, MfaResponse)>,
     /// `clientAppUsed` when not `Browser`.
     client_app: Option<&'e str>,
     /// The declared user (for Conditional Access `users`); `None` for population members.

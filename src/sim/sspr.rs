@@ -251,6 +251,7 @@ mod tests {
                 os: "Windows10".into(),
                 browser: "Edge 134.0.0".into(),
                 user_agent: None,
+                device: None,
             },
         }
     }

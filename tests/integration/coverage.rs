@@ -38,12 +38,13 @@ fn coverage_of_the_shipped_rules_over_the_detection_library() {
     let (code, json, stderr) = coverage(rules, &["scenarios/detections/"], "json");
     assert_eq!(code, Some(0), "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let keys: Vec<&str> = report
+    let mut keys: Vec<&str> = report
         .as_object()
         .unwrap()
         .keys()
         .map(String::as_str)
         .collect();
+    keys.sort();
     assert_eq!(
         keys,
         [
@@ -80,8 +81,18 @@ fn coverage_of_the_shipped_rules_over_the_detection_library() {
         "Entra ID Strong Authentication Interrupted or Failed"
     );
     assert_eq!(noisy["scenario"], "benign-noise");
-    assert_eq!(noisy["matches"], 626);
-    assert_eq!(noisy["records"], 12784);
+    let row = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["title"] == noisy["title"])
+        .unwrap();
+    assert_eq!(noisy["matches"], row["matches"][0]);
+    assert_eq!(noisy["records"], scenarios[0]["sign_ins"]);
+    assert_eq!(
+        noisy["matched_on"][0]["records"], noisy["matches"],
+        "{noisy}"
+    );
     assert_eq!(noisy["matched_on"][0]["field"], "ResultType");
     assert_eq!(noisy["matched_on"][0]["value"], "50074");
     assert_eq!(report["dead_selections"], serde_json::json!([]));
@@ -153,7 +164,7 @@ fn dead_and_not_applicable_rules_say_why() {
         "{text}"
     );
     assert!(
-        text.contains("`ClientApp` is in no record (no Log Analytics, Event Hub or Graph field of that name); did you mean `ClientAppUsed`?"),
+        text.contains("`ClientApp` is in no record (in none of its Log Analytics, Event Hub or Graph forms); did you mean `ClientAppUsed`?"),
         "{text}"
     );
     assert!(

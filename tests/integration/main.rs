@@ -3,13 +3,16 @@
 
 mod cli;
 mod client;
+mod convert;
 mod coverage;
 mod detect;
 mod diagnostics;
 mod formats;
 mod library;
+mod one_tenant;
 mod real_clients;
 mod records;
+mod serve_process;
 mod served;
 mod server;
 mod verify;

@@ -138,7 +138,7 @@ fn live_against_a_running_serve_passes_and_never_shows_the_secret() {
     let output = live(
         &served,
         "scenarios/user03-sspr.yaml",
-        "e17a1ab0-0000-4000-8000-000000000003",
+        "e17a1ab0-0000-4000-8000-000000000001",
         SECRET,
     );
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -168,7 +168,7 @@ fn live_against_a_running_serve_passes_and_never_shows_the_secret() {
     let wrong = live(
         &served,
         "scenarios/user02-smart-lockout.yaml",
-        "e17a1ab0-0000-4000-8000-000000000002",
+        "e17a1ab0-0000-4000-8000-000000000001",
         "not-the-secret-123",
     );
     let stderr = String::from_utf8(wrong.stderr).unwrap();

@@ -154,6 +154,24 @@ fn selection_findings(probe: &RuleProbe, fields: &BTreeSet<String>) -> Vec<Findi
                     selection.name
                 ),
             ));
+            // The test that failed where all the others held, and what it saw there.
+            for item in selection.items.iter().filter(|i| !i.near.is_empty()) {
+                let Some(seen) = closest(item) else { continue };
+                let mut finding = Finding::new(
+                    name,
+                    "never_together",
+                    format!(
+                        "where the other tests matched, {} saw '{}' ({} record{})",
+                        test_text(item),
+                        shorten(&seen.value),
+                        seen.records,
+                        if seen.records == 1 { "" } else { "s" }
+                    ),
+                );
+                finding.field = item.field.clone();
+                finding.closest = Some(seen);
+                findings.push(finding);
+            }
         }
         for item in failing {
             let mut finding = item_finding(item, &selection.items, &probe.service, fields);
@@ -272,7 +290,7 @@ fn item_finding(
     if item.present == 0 && item.kind != MatcherKind::Null {
         finding.verdict = "absent";
         finding.text = format!(
-            "`{field}` is in no record (no Log Analytics, Event Hub or Graph field of that name)"
+            "`{field}` is in no record (in none of its Log Analytics, Event Hub or Graph forms)"
         );
         if let Some(similar) = similar_field(field, fields) {
             finding

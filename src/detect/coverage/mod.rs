@@ -171,6 +171,7 @@ impl<'r> Coverage<'r> {
             probes,
             scenario: 0,
             fields: BTreeMap::new(),
+            sampled: BTreeMap::new(),
         }
     }
 
@@ -360,7 +361,12 @@ pub struct Probes {
     scenario: usize,
     /// Field names records have, per service (for "did you mean").
     fields: BTreeMap<String, BTreeSet<String>>,
+    /// Records whose field names were taken, per service.
+    sampled: BTreeMap<&'static str, usize>,
 }
+
+/// Records per log whose field names make the "did you mean" list.
+const FIELD_SAMPLE: usize = 200;
 
 impl Probes {
     /// Whether there is nothing to explain (no second pass needed).
@@ -384,9 +390,15 @@ impl Probes {
             Record::SignIn(_) => ("signinlogs", loganalytics::SIGN_IN_COLUMNS),
             Record::Audit(_) => ("auditlogs", loganalytics::AUDIT_COLUMNS),
         };
-        if !self.fields.contains_key(service) {
+        // Optional fields (a registered device's `isCompliant`) are in some records only:
+        // the names of the first few records of each log make the "did you mean" list.
+        let sampled = self.sampled.entry(service).or_default();
+        if *sampled < FIELD_SAMPLE {
+            *sampled += 1;
             self.fields
-                .insert(service.to_string(), field_names(&event, columns));
+                .entry(service.to_string())
+                .or_default()
+                .extend(field_names(&event, columns));
         }
         for probed in &mut self.probes {
             if probed.scenarios[self.scenario] {
@@ -540,6 +552,7 @@ detection: { selection: { riskEventType: unlikelyTravel }, condition: selection 
             probes: Vec::new(),
             scenario: 0,
             fields: BTreeMap::new(),
+            sampled: BTreeMap::new(),
         });
         let dead = &report.dead[0];
         assert_eq!(dead.rule.title, "Many helpers");

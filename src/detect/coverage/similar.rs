@@ -24,7 +24,9 @@ pub(super) fn similar_field<'a>(field: &str, fields: &'a BTreeSet<String>) -> Op
                 } else {
                     1.0
                 }
-            } else if candidate.starts_with(&wanted) || wanted.starts_with(&candidate) {
+            } else if candidate.starts_with(&wanted) {
+                // A longer name (`ClientApp` → `ClientAppUsed`); not the object holding a
+                // missing member (`DeviceDetail` for `DeviceDetail.isCompliant`).
                 0.9
             } else {
                 strsim::normalized_damerau_levenshtein(&wanted, &candidate)
