@@ -69,7 +69,11 @@ const ALERTS: &[&str] = &[
 #[test]
 fn the_shipped_rules_load_with_their_correlations() {
     let rules = shipped_rules();
-    assert!(rules.skipped.is_empty(), "{:?}", rules.skipped);
+    assert!(
+        rules.not_applicable.is_empty(),
+        "{:?}",
+        rules.not_applicable
+    );
     assert_eq!(rules.rules.len(), 18);
     let kinds: Vec<(&str, &str)> = rules
         .rules

@@ -4,6 +4,7 @@
 mod cli;
 mod client;
 mod convert;
+mod coverage;
 mod detect;
 mod diagnostics;
 mod formats;

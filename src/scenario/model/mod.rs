@@ -26,6 +26,8 @@ pub struct Scenario {
     pub description: Option<String>,
     pub source: PathBuf,
     pub seed: u64,
+    /// Marked `benign: true`: ordinary traffic, where any rule firing is noise.
+    pub benign: bool,
     pub tenant: Tenant,
     pub app_registrations: Vec<AppRegistration>,
     pub users: Vec<User>,

@@ -96,6 +96,7 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         description: spec.description,
         source: file.path.clone(),
         seed: spec.seed.unwrap_or(DEFAULT_SEED),
+        benign: spec.benign,
         tenant,
         app_registrations,
         users,

@@ -17,6 +17,9 @@ pub struct ScenarioSpec {
     pub name: Option<Spanned<String>>,
     pub description: Option<String>,
     pub seed: Option<u64>,
+    /// Ordinary traffic only: any rule firing on it is a false positive (`detect --coverage`).
+    #[serde(default)]
+    pub benign: bool,
     pub tenant: TenantSpec,
     #[serde(default)]
     pub app_registrations: Vec<AppRegistrationSpec>,
