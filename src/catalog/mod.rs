@@ -4,6 +4,7 @@
 
 mod apps;
 pub mod audit;
+pub mod field_values;
 mod sign_in_codes;
 mod sspr;
 
@@ -12,6 +13,7 @@ pub use sign_in_codes::{
     MFA_COMPLETED, MFA_DECLINED, MFA_NO_RESPONSE, PortalStatus, STEP_ACCOUNT_DISABLED,
     STEP_ACCOUNT_LOCKED, STEP_CORRECT_PASSWORD, STEP_INVALID_PASSWORD, STEP_MFA_CLAIM,
     STEP_MFA_REQUIRED, STEP_PREVIOUSLY_SATISFIED, SignInCode, find_sign_in_code, sign_in_code,
+    sign_in_codes,
 };
 pub use sspr::{SsprMethod, SsprText};
 

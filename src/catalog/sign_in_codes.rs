@@ -133,6 +133,11 @@ pub fn sign_in_code(code: i32) -> &'static SignInCode {
     find_sign_in_code(code).unwrap_or_else(|| panic!("sign-in code {code} is not in the catalogue"))
 }
 
+/// Every code the simulator writes.
+pub fn sign_in_codes() -> &'static [SignInCode] {
+    CODES
+}
+
 pub fn find_sign_in_code(code: i32) -> Option<&'static SignInCode> {
     CODES.iter().find(|c| c.code == code)
 }

@@ -1,6 +1,7 @@
 //! `entralab detect`: Sigma rules run over simulated scenarios, reported per rule.
 
 use super::inputs::load_all;
+use crate::detect::coverage::{Coverage, ScenarioColumn};
 use crate::detect::{self, Evaluator, RuleResult, RuleSet};
 use crate::exit::Exit;
 use crate::sim;
@@ -27,6 +28,10 @@ pub struct DetectArgs {
     /// Run with this seed instead of each scenario's own.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Report coverage instead: a matrix of rules × scenarios, the rules that fire nowhere
+    /// (and why), fire on scenarios marked `benign: true`, or cannot run at all.
+    #[arg(long, conflicts_with = "logs")]
+    pub coverage: bool,
     #[arg(long, value_enum, default_value = "text")]
     pub format: super::verify::Format,
 }
@@ -39,9 +44,15 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
             return Ok(Exit::BadInput);
         }
     };
-    for skipped in &rules.skipped {
-        writeln!(err, "warning: skipped {skipped}")?;
+    for broken in rules.not_applicable.iter().filter(|n| n.is_broken()) {
+        writeln!(err, "warning: skipped {broken}")?;
     }
+    // A coverage report still lists what is not applicable, and why, when nothing is.
+    let coverage_exit = if args.coverage {
+        Some(coverage(args, &rules, out, err)?)
+    } else {
+        None
+    };
     if rules.rules.is_empty() {
         writeln!(
             err,
@@ -49,6 +60,9 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
             args.rules.display()
         )?;
         return Ok(Exit::BadInput);
+    }
+    if let Some(exit) = coverage_exit {
+        return Ok(exit);
     }
     let mut reports = Vec::new();
     if !args.logs.is_empty() {
@@ -120,7 +134,8 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
             scenario.seed = seed;
         }
         let started = std::time::Instant::now();
-        let (results, records, evaluating) = run(&rules, scenario);
+        let (results, counts, evaluating) = run(&rules, scenario);
+        let records = counts.sign_ins + counts.audits;
         let rate = records as f64 / evaluating.as_secs_f64().max(1e-9);
         writeln!(
             err,
@@ -158,23 +173,86 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     })
 }
 
+/// Records of each kind a scenario produced.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    sign_ins: u64,
+    audits: u64,
+}
+
 /// Simulates `scenario` and runs `rules` over its records as they come (oldest first, with
 /// bounded memory). Returns the per-rule results, the number of records and the time spent
 /// evaluating (building each record's event and running the rules; simulation excluded).
 fn run(
     rules: &RuleSet,
     scenario: &crate::scenario::Scenario,
-) -> (Vec<RuleResult>, u64, std::time::Duration) {
+) -> (Vec<RuleResult>, Counts, std::time::Duration) {
     let tenant_id = sim::tenant_id(scenario);
     let mut results = detect::empty_results(rules);
     let mut evaluator = Evaluator::new(rules);
-    let mut count = 0;
+    let mut counts = Counts::default();
     let mut evaluating = std::time::Duration::ZERO;
     for record in sim::simulate(scenario).filter_map(|item| item.record) {
         let started = std::time::Instant::now();
         evaluator.push(&record, &tenant_id, &mut results);
         evaluating += started.elapsed();
-        count += 1;
+        match record {
+            crate::graph::Record::SignIn(_) => counts.sign_ins += 1,
+            crate::graph::Record::Audit(_) => counts.audits += 1,
+        }
     }
-    (results, count, evaluating)
+    (results, counts, evaluating)
+}
+
+/// `detect --coverage`: every rule over every scenario, then a second pass over the
+/// scenarios that have rules to explain.
+fn coverage(
+    args: &DetectArgs,
+    rules: &RuleSet,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Exit> {
+    let (mut scenarios, broken) = load_all(&args.paths, err)?;
+    let mut coverage = Coverage::new(rules);
+    for scenario in &mut scenarios {
+        if let Some(seed) = args.seed {
+            scenario.seed = seed;
+        }
+        let (results, counts, _) = run(rules, scenario);
+        let column = ScenarioColumn {
+            name: scenario.name.clone(),
+            source: scenario.source.display().to_string(),
+            benign: scenario.benign,
+            sign_ins: counts.sign_ins,
+            audits: counts.audits,
+        };
+        coverage.add(column, &results);
+    }
+    let mut probes = coverage.probes();
+    for (i, scenario) in scenarios.iter().enumerate() {
+        if !probes.wants(i) {
+            continue;
+        }
+        probes.scenario(i);
+        let tenant_id = sim::tenant_id(scenario);
+        for record in sim::simulate(scenario).filter_map(|item| item.record) {
+            probes.push(&record, &tenant_id);
+        }
+    }
+    let report = coverage.report(probes);
+    match args.format {
+        super::verify::Format::Text => {
+            out.write_all(detect::coverage::render_text(&report, &args.rules).as_bytes())?
+        }
+        super::verify::Format::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&report).expect("the report serializes")
+        )?,
+    }
+    Ok(if broken {
+        Exit::BadInput
+    } else {
+        Exit::Success
+    })
 }

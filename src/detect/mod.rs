@@ -9,9 +9,14 @@
 //! Event Hub and Graph names of its fields, so that upstream SigmaHQ rules work unchanged
 //! whichever naming they use.
 
+mod applicable;
+pub mod coverage;
 mod event;
 
+pub use applicable::NotApplicable;
 pub use event::RecordEvent;
+
+use applicable::service_of;
 
 use crate::graph::Record;
 use rsigma_eval::{CorrelationConfig, CorrelationEngine, TimestampFallback};
@@ -48,8 +53,9 @@ impl RuleInfo {
 pub struct RuleSet {
     collection: SigmaCollection,
     pub rules: Vec<RuleInfo>,
-    /// Files or rules left out, and why (parse errors, other log sources).
-    pub skipped: Vec<String>,
+    /// Files or rules left out, and why (parse errors, other log sources, correlations on
+    /// them), in file order.
+    pub not_applicable: Vec<NotApplicable>,
 }
 
 /// What one rule did over a set of records.
@@ -63,26 +69,6 @@ pub struct RuleResult {
     pub matches: u64,
     /// The first [`MAX_RECORD_IDS`] matching (or, for a correlation, triggering) record ids.
     pub record_ids: Vec<String>,
-}
-
-fn service_of(logsource: &rsigma_parser::LogSource) -> Option<&'static str> {
-    if !logsource
-        .product
-        .as_deref()
-        .is_some_and(|p| p.eq_ignore_ascii_case("azure"))
-    {
-        return None;
-    }
-    match logsource
-        .service
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("signinlogs") => Some("signinlogs"),
-        Some("auditlogs") => Some("auditlogs"),
-        _ => None,
-    }
 }
 
 fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -113,7 +99,7 @@ impl RuleSet {
             rule_files(dir, &mut files)
                 .map_err(|e| format!("cannot read rules in {}: {e}", dir.display()))?;
         }
-        let mut skipped = Vec::new();
+        let mut not_applicable = Vec::new();
         let mut collection = SigmaCollection::new();
         let mut rules = Vec::new();
         let mut correlations = Vec::new();
@@ -121,31 +107,42 @@ impl RuleSet {
             let text = match std::fs::read_to_string(&file) {
                 Ok(text) => text,
                 Err(e) => {
-                    skipped.push(format!("{}: {e}", file.display()));
+                    not_applicable.push(NotApplicable::unparsed(&file, e));
                     continue;
                 }
             };
             let parsed = match rsigma_parser::parse_sigma_yaml(&text) {
                 Ok(parsed) => parsed,
                 Err(e) => {
-                    skipped.push(format!("{}: {e}", file.display()));
+                    not_applicable.push(NotApplicable::unparsed(&file, e));
                     continue;
                 }
             };
             for e in &parsed.errors {
-                skipped.push(format!("{}: {e}", file.display()));
+                not_applicable.push(NotApplicable::unparsed(&file, e));
             }
             for rule in parsed.rules {
-                if let Some(service) = service_of(&rule.logsource) {
-                    rules.push(RuleInfo {
-                        id: rule.id.clone(),
-                        title: rule.title.clone(),
-                        kind: "detection".into(),
-                        service: service.into(),
-                        file: file.clone(),
-                    });
-                    collection.rules.push(rule);
+                let service = match service_of(&rule.logsource) {
+                    Ok(service) => service,
+                    Err(reason) => {
+                        not_applicable.push(NotApplicable::rule(&file, &rule, "logsource", reason));
+                        continue;
+                    }
+                };
+                // One rule the engine cannot compile must not take the others down with it.
+                if let Err(e) = rsigma_eval::compile_rule(&rule) {
+                    let reason = format!("does not compile: {e}");
+                    not_applicable.push(NotApplicable::rule(&file, &rule, "compile", reason));
+                    continue;
                 }
+                rules.push(RuleInfo {
+                    id: rule.id.clone(),
+                    title: rule.title.clone(),
+                    kind: "detection".into(),
+                    service: service.into(),
+                    file: file.clone(),
+                });
+                collection.rules.push(rule);
             }
             correlations.extend(
                 parsed
@@ -192,12 +189,24 @@ impl RuleSet {
             }
         }
         for (corr, file) in pending {
-            skipped.push(format!(
-                "{}: correlation `{}` references rules that are not azure signinlogs/auditlogs rules",
-                file.display(),
-                corr.title
-            ));
+            let missing: Vec<&str> = corr
+                .rules
+                .iter()
+                .filter(|r| !known.contains_key(*r))
+                .map(String::as_str)
+                .collect();
+            not_applicable.push(NotApplicable {
+                file,
+                title: Some(corr.title.clone()),
+                id: corr.id.clone(),
+                kind: "correlation",
+                reason: format!(
+                    "references rules that are not applicable or not loaded: {}",
+                    missing.join(", ")
+                ),
+            });
         }
+        not_applicable.sort_by(|a, b| a.file.cmp(&b.file));
         // Check now that the engine takes them, so evaluation cannot fail later.
         let mut engine = CorrelationEngine::new(CorrelationConfig::default());
         engine
@@ -206,8 +215,19 @@ impl RuleSet {
         Ok(RuleSet {
             collection,
             rules,
-            skipped,
+            not_applicable,
         })
+    }
+
+    /// The detection rules, in the order of the first entries of [`RuleSet::rules`].
+    pub(crate) fn detection_rules(&self) -> &[rsigma_parser::SigmaRule] {
+        &self.collection.rules
+    }
+
+    /// The correlation rules, in the order of the entries of [`RuleSet::rules`] that follow
+    /// the detection rules.
+    pub(crate) fn correlation_rules(&self) -> &[rsigma_parser::CorrelationRule] {
+        &self.collection.correlations
     }
 
     /// Runs every rule over `records` (any order: they are evaluated oldest first, records of

@@ -8,43 +8,8 @@
 //! an authority by domain must never silently reach the first one.
 
 use super::diagnostic::{ScenarioError, SourceFile};
-use super::model::{
-    CaPolicy, FamiliarMatch, LockoutPolicy, Scenario, SsprPolicy, TenantPlaces, User,
-};
-use super::spec::{ConditionalAccessSpec, ScenarioSpec};
+use super::model::{CaPolicy, FamiliarMatch, LockoutPolicy, Scenario, SsprPolicy, User};
 use serde_saphyr::Location;
-
-/// Where `spec` writes its tenant's settings and app registrations (users are placed as they
-/// are resolved). `conditional_access` is the tenant's policies, already taken out of `spec`.
-pub(super) fn places(
-    file: &SourceFile,
-    spec: &ScenarioSpec,
-    conditional_access: &[ConditionalAccessSpec],
-) -> TenantPlaces {
-    let tenant = &spec.tenant;
-    TenantPlaces {
-        file: file.clone(),
-        name: spec
-            .name
-            .as_ref()
-            .map_or(tenant.domain.referenced, |n| n.referenced),
-        id: tenant.id.as_ref().map(|id| id.referenced),
-        domain: tenant.domain.referenced,
-        display_name: tenant.display_name.as_ref().map(|d| d.referenced),
-        premium: tenant.premium.as_ref().map(|p| p.referenced),
-        smart_lockout: tenant.smart_lockout.as_ref().map(|l| l.referenced),
-        sspr: tenant.sspr.as_ref().map(|s| s.referenced),
-        conditional_access: conditional_access.first().map(|c| c.name.referenced),
-        named_locations: tenant.named_locations.first().map(|n| n.name.referenced),
-        faults: spec.faults.as_ref().map(|f| f.referenced),
-        app_registrations: spec
-            .app_registrations
-            .iter()
-            .map(|a| a.client_id.referenced)
-            .collect(),
-        users: Vec::new(),
-    }
-}
 
 /// One tenant and the scenario files that describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -69,7 +69,11 @@ const ALERTS: &[&str] = &[
 #[test]
 fn the_shipped_rules_load_with_their_correlations() {
     let rules = shipped_rules();
-    assert!(rules.skipped.is_empty(), "{:?}", rules.skipped);
+    assert!(
+        rules.not_applicable.is_empty(),
+        "{:?}",
+        rules.not_applicable
+    );
     // 18 sign-in and SSPR rules, 23 directory audit rules (issue 9).
     assert_eq!(rules.rules.len(), 41);
     let kinds: Vec<(&str, &str)> = rules

@@ -5,6 +5,7 @@ mod audit_activities;
 mod cli;
 mod client;
 mod convert;
+mod coverage;
 mod detect;
 mod diagnostics;
 mod formats;

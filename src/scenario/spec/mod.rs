@@ -2,9 +2,12 @@
 //! and limits are checked afterwards by `resolve`, which turns a `ScenarioSpec` into a
 //! `Scenario`.
 
-use super::values::{Cidr, DurationValue, IpText, Probability};
+pub mod detections;
+pub mod expect;
+
 use crate::catalog::SsprMethod;
 use crate::graph::Timestamp;
+use crate::scenario::values::{Cidr, DurationValue, IpText, Probability};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -14,6 +17,9 @@ pub struct ScenarioSpec {
     pub name: Option<Spanned<String>>,
     pub description: Option<String>,
     pub seed: Option<u64>,
+    /// Ordinary traffic only: any rule firing on it is a false positive (`detect --coverage`).
+    #[serde(default)]
+    pub benign: bool,
     pub tenant: TenantSpec,
     #[serde(default)]
     pub app_registrations: Vec<AppRegistrationSpec>,
@@ -30,9 +36,9 @@ pub struct ScenarioSpec {
     pub faults: Option<Spanned<FaultsSpec>>,
     /// What the logs must show (`entralab verify`).
     #[serde(default)]
-    pub expect: Vec<Spanned<super::expect_spec::ExpectationSpec>>,
+    pub expect: Vec<Spanned<expect::ExpectationSpec>>,
     /// Sigma rules that must fire or stay quiet (`entralab verify --rules DIR`).
-    pub detections: Option<Spanned<super::detections::DetectionsSpec>>,
+    pub detections: Option<Spanned<detections::DetectionsSpec>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -1,9 +1,9 @@
 //! Devices and named locations: what `deviceDetail` and `networkLocationDetails` say.
 
-use super::model::{Device, NamedLocation, PopulationDevices, TrustType};
-use super::resolve::{Resolver, derived_guid};
-use super::spec::{DeviceSpec, JoinSpec, NamedLocationSpec, PopulationDevicesSpec};
-use super::template::Template;
+use super::{Resolver, derived_guid};
+use crate::scenario::model::{Device, NamedLocation, PopulationDevices, TrustType};
+use crate::scenario::spec::{DeviceSpec, JoinSpec, NamedLocationSpec, PopulationDevicesSpec};
+use crate::scenario::template::Template;
 
 impl From<JoinSpec> for TrustType {
     fn from(join: JoinSpec) -> Self {
