@@ -7,6 +7,7 @@ mod audit_records;
 mod authentication;
 mod conditional_access;
 mod deferred;
+mod directory_steps;
 mod lockout;
 mod merge;
 mod population;

@@ -582,7 +582,11 @@ const RULES_FIRE_ON: &[(&str, &[&str])] = &[
 fn our_audit_rules_fire_on_exactly_the_activities_they_are_written_for() {
     let rules =
         RuleSet::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sigma")).unwrap();
-    assert!(rules.not_applicable.is_empty(), "{:?}", rules.not_applicable);
+    assert!(
+        rules.not_applicable.is_empty(),
+        "{:?}",
+        rules.not_applicable
+    );
     let rows = catalogue_rows();
     let by_id: std::collections::BTreeMap<&str, &str> = rows
         .iter()

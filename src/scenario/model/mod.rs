@@ -3,6 +3,7 @@
 //! a file becomes a scenario (`resolve`).
 
 mod detections;
+mod directory;
 mod expectations;
 mod populations;
 mod steps;
@@ -10,6 +11,7 @@ mod tenant;
 mod users;
 
 pub use detections::*;
+pub use directory::*;
 pub use expectations::*;
 pub use populations::*;
 pub use steps::*;

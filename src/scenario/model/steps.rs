@@ -1,6 +1,6 @@
 //! Timeline steps: sign-ins, password sprays and SSPR attempts.
 
-use super::{App, ClientContext, MfaResponse};
+use super::{App, ClientContext, DirectoryStep, MfaResponse};
 use crate::catalog::SsprMethod;
 use crate::scenario::template::Template;
 use crate::scenario::values::Cidr;
@@ -35,6 +35,8 @@ pub enum Action {
     /// One client tries passwords against many users; repetition `r` is one attempt (see
     /// `SprayStep::attempt`).
     Spray(SprayStep),
+    /// A change to the directory (users, groups, roles, apps, policy, devices): audit rows.
+    Directory(Box<DirectoryStep>),
 }
 
 /// Who a spray tries.

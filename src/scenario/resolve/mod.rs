@@ -4,6 +4,7 @@
 
 mod detections;
 mod devices;
+mod directory;
 mod expectations;
 mod faults;
 mod populations;

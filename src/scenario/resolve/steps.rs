@@ -15,6 +15,7 @@ impl Resolver<'_> {
     ) -> Vec<Step> {
         let mut steps = Vec::new();
         let mut previous: Option<i64> = None;
+        let mut directory = super::directory::Directory::new(users, apps, tenant, &specs);
         for spec in specs {
             let at = spec.at.value.ticks();
             if let Some(prev) = previous
@@ -68,16 +69,22 @@ impl Resolver<'_> {
             let line = spec.at.referenced.line();
             let actions = usize::from(spec.sign_in.is_some())
                 + usize::from(spec.sspr.is_some())
-                + usize::from(spec.spray.is_some());
+                + usize::from(spec.spray.is_some())
+                + usize::from(spec.directory.is_some());
             let action = match (spec.sign_in, spec.sspr, spec.spray) {
                 _ if actions > 1 => {
                     self.error(
                         spec.at.referenced,
-                        "a step does one thing: `sign_in` or `sspr`, not both",
+                        "a step does one thing: `sign_in`, `sspr`, `spray` or `directory`, not two",
                         "this step",
                         "split it into two steps",
                     );
                     None
+                }
+                (None, None, None) if spec.directory.is_some() => {
+                    let directory_spec = spec.directory.expect("checked just above");
+                    self.directory_step(directory_spec, users, &mut directory, line)
+                        .map(|d| Action::Directory(Box::new(d)))
                 }
                 (Some(sign_in), None, None) => {
                     self.sign_in_step(sign_in, users, apps).map(Action::SignIn)
@@ -106,7 +113,7 @@ impl Resolver<'_> {
                         spec.at.referenced,
                         "this step has nothing to do",
                         "this step",
-                        "add `sign_in:` or `sspr:` to it",
+                        "add `sign_in:`, `sspr:`, `spray:` or `directory:` to it",
                     );
                     None
                 }

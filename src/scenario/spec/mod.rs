@@ -3,6 +3,7 @@
 //! `Scenario`.
 
 pub mod detections;
+pub mod directory;
 pub mod expect;
 
 use crate::catalog::SsprMethod;
@@ -363,6 +364,8 @@ pub struct StepSpec {
     pub sign_in: Option<SignInStepSpec>,
     pub sspr: Option<SsprStepSpec>,
     pub spray: Option<SpraySpec>,
+    /// A change to the directory by a user or an app.
+    pub directory: Option<directory::DirectoryStepSpec>,
 }
 
 /// One client tries one password (per round) against many users.

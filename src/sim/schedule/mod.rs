@@ -7,6 +7,7 @@
 //! source does is in `timeline` (steps) and `members` (populations), the rows of one attempt in
 //! `rows`, the notes for people in `notes`.
 
+mod directory;
 mod familiar;
 mod members;
 mod notes;
@@ -234,6 +235,11 @@ impl<'a> Simulation<'a> {
                     context: located(&s.client),
                     familiar: false,
                 },
+                Action::Directory(s) => StepTexts {
+                    app: None,
+                    context: located(&s.client),
+                    familiar: true,
+                },
             })
             .collect();
         let mut pending = PendingQueue::default();
@@ -322,6 +328,7 @@ impl<'a> Simulation<'a> {
                     Action::SignIn(s) => self.step_sign_in(at, origin, index, repetition, s),
                     Action::Sspr(s) => self.step_sspr(at, origin, index, repetition, s),
                     Action::Spray(s) => self.step_spray(at, origin, index, repetition, s),
+                    Action::Directory(s) => self.step_directory(at, origin, index, repetition, s),
                 }
             }
             Source::Member { population, n, k } => {

@@ -1,0 +1,705 @@
+//! `directory:` steps: which operation, which fields it takes, and whether what it names
+//! exists at that point of the timeline. Users, apps, devices and Conditional Access policies
+//! exist when declared, or from the step that adds them until the step that deletes them; an
+//! operation on one that does not exist yet, or no longer, is a mistake with a hint.
+
+use super::Resolver;
+use crate::catalog::FIRST_PARTY_APPS;
+use crate::catalog::audit::{CredentialKind, INTUNE, ROLE_TEMPLATES, find_role};
+use crate::scenario::diagnostic::suggest;
+use crate::scenario::model::*;
+use crate::scenario::spec::directory::{DirectoryStepSpec, OutcomeSpec};
+use crate::scenario::spec::{JoinSpec, StepSpec};
+use serde_saphyr::{Location, Spanned};
+
+/// The resource a consent names when the step names none.
+const MICROSOFT_GRAPH: (&str, &str) = ("Microsoft Graph", "00000003-0000-0000-c000-000000000000");
+
+/// One kind of directory object as the timeline goes.
+struct Registry<T> {
+    kind: &'static str,
+    entries: Vec<Entry<T>>,
+    /// Objects steps add, by name, with the step's line (for "does not exist yet").
+    added_later: Vec<(String, u64)>,
+}
+
+struct Entry<T> {
+    names: Vec<String>,
+    value: T,
+    deleted_at: Option<u64>,
+}
+
+impl<T: Clone> Registry<T> {
+    fn new(kind: &'static str) -> Self {
+        Registry {
+            kind,
+            entries: Vec::new(),
+            added_later: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, names: Vec<String>, value: T) {
+        let names = names.into_iter().map(|n| n.to_lowercase()).collect();
+        self.entries.push(Entry {
+            names,
+            value,
+            deleted_at: None,
+        });
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        let name = name.to_lowercase();
+        self.entries.iter().position(|e| e.names.contains(&name))
+    }
+
+    fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries
+            .iter()
+            .filter(|e| e.deleted_at.is_none())
+            .filter_map(|e| e.names.first().map(String::as_str))
+    }
+}
+
+/// What exists in the tenant's directory at the step being resolved.
+pub(super) struct Directory {
+    users: Registry<DirUser>,
+    apps: Registry<DirApp>,
+    devices: Registry<DirDevice>,
+    policies: Registry<DirObject>,
+    domain: String,
+}
+
+impl Directory {
+    /// The declared users, apps, devices and policies, and what the steps will add.
+    pub(super) fn new(users: &[User], apps: &[App], tenant: &Tenant, steps: &[StepSpec]) -> Self {
+        let mut dir = Directory {
+            users: Registry::new("user"),
+            apps: Registry::new("app"),
+            devices: Registry::new("device"),
+            policies: Registry::new("Conditional Access policy"),
+            domain: tenant.domain.clone(),
+        };
+        for user in users {
+            dir.users.add(
+                vec![user.key.clone(), user.upn.clone()],
+                DirUser {
+                    upn: user.upn.clone(),
+                    display_name: user.display_name.clone(),
+                    guest: false,
+                },
+            );
+            for context in std::iter::once(&user.home).chain(&user.familiar) {
+                if let Some(device) = &context.device
+                    && dir.devices.position(&device.name).is_none()
+                {
+                    dir.devices.add(
+                        vec![device.name.clone()],
+                        DirDevice {
+                            id: Some(device.id.clone()),
+                            name: device.name.clone(),
+                            trust: device.trust,
+                        },
+                    );
+                }
+            }
+        }
+        for app in apps {
+            dir.apps.add(
+                vec![app.display_name.clone()],
+                DirApp {
+                    display_name: app.display_name.clone(),
+                    app_id: Some(app.app_id.clone()),
+                },
+            );
+        }
+        for app in FIRST_PARTY_APPS {
+            dir.apps.add(
+                vec![app.display_name.into()],
+                DirApp {
+                    display_name: app.display_name.into(),
+                    app_id: Some(app.app_id.into()),
+                },
+            );
+        }
+        for policy in &tenant.conditional_access {
+            dir.policies.add(
+                vec![policy.display_name.clone()],
+                DirObject {
+                    id: Some(policy.id.clone()),
+                    name: policy.display_name.clone(),
+                },
+            );
+        }
+        for step in steps {
+            let Some(d) = &step.directory else { continue };
+            let line = step.at.referenced.line();
+            let later = |field: &Option<Spanned<String>>| {
+                field
+                    .as_ref()
+                    .map(|f| (f.value.to_lowercase(), line))
+                    .into_iter()
+            };
+            match DirectoryVerb::find(&d.action.value) {
+                Some(DirectoryVerb::AddUser) => dir.users.added_later.extend(later(&d.upn)),
+                Some(DirectoryVerb::InviteGuest) => dir.users.added_later.extend(later(&d.email)),
+                Some(DirectoryVerb::AddApplication) => dir.apps.added_later.extend(later(&d.app)),
+                Some(DirectoryVerb::RegisterDevice) => {
+                    dir.devices.added_later.extend(later(&d.device))
+                }
+                Some(DirectoryVerb::AddCaPolicy) => {
+                    dir.policies.added_later.extend(later(&d.policy))
+                }
+                _ => {}
+            }
+        }
+        dir
+    }
+}
+
+/// What a lookup wants of the object it names.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// It exists now.
+    Present,
+    /// It was deleted (a restore).
+    Deleted,
+}
+
+impl Resolver<'_> {
+    fn lookup<T: Clone>(
+        &mut self,
+        registry: &Registry<T>,
+        name: &Spanned<String>,
+        want: Want,
+    ) -> Option<(usize, T)> {
+        let kind = registry.kind;
+        let found = registry.position(&name.value);
+        match found.map(|i| (i, &registry.entries[i])) {
+            Some((i, entry)) if want == Want::Present && entry.deleted_at.is_none() => {
+                return Some((i, entry.value.clone()));
+            }
+            Some((i, entry)) if want == Want::Deleted && entry.deleted_at.is_some() => {
+                return Some((i, entry.value.clone()));
+            }
+            Some((_, entry)) => match entry.deleted_at {
+                Some(line) => self.error(
+                    name.referenced,
+                    format!("{kind} `{}` was deleted at line {line}", name.value),
+                    "deleted by then",
+                    format!("restore it first, or move this step before line {line}"),
+                ),
+                None => self.error(
+                    name.referenced,
+                    format!("{kind} `{}` is not deleted", name.value),
+                    "nothing to restore",
+                    "remove this step, or delete it in an earlier step",
+                ),
+            },
+            None => {
+                let wanted = name.value.to_lowercase();
+                let later = registry.added_later.iter().find(|(n, _)| *n == wanted);
+                match later {
+                    Some((_, line)) => self.error(
+                        name.referenced,
+                        format!("{kind} `{}` does not exist yet", name.value),
+                        "not added yet",
+                        format!("it is added at line {line}; move this step after that one"),
+                    ),
+                    None => {
+                        let help = match suggest(&name.value, registry.names()) {
+                            Some(best) => format!("did you mean `{best}`?"),
+                            None => format!(
+                                "declare it in the scenario or add it in an earlier step (`action: {}`)",
+                                match kind {
+                                    "user" => "add_user",
+                                    "app" => "add_application",
+                                    "device" => "register_device",
+                                    _ => "add_ca_policy",
+                                }
+                            ),
+                        };
+                        self.error(
+                            name.referenced,
+                            format!("unknown {kind} `{}`", name.value),
+                            "does not exist",
+                            help,
+                        );
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn exists_already<T: Clone>(&mut self, registry: &Registry<T>, name: &Spanned<String>) -> bool {
+        let exists = registry
+            .position(&name.value)
+            .is_some_and(|i| registry.entries[i].deleted_at.is_none());
+        if exists {
+            self.error(
+                name.referenced,
+                format!("{} `{}` already exists", registry.kind, name.value),
+                "exists already",
+                "give it another name, or delete the existing one first",
+            );
+        }
+        exists
+    }
+
+    pub(super) fn directory_step(
+        &mut self,
+        spec: DirectoryStepSpec,
+        users: &[User],
+        dir: &mut Directory,
+        line: u64,
+    ) -> Option<DirectoryStep> {
+        let Some(verb) = DirectoryVerb::find(&spec.action.value) else {
+            let help = match suggest(&spec.action.value, VERBS.iter().map(|v| v.0)) {
+                Some(best) => {
+                    format!("did you mean `{best}`? (docs/scenario-format.md lists them)")
+                }
+                None => "see docs/scenario-format.md for the directory actions".into(),
+            };
+            self.error(
+                spec.action.referenced,
+                format!("unknown directory action `{}`", spec.action.value),
+                "unknown action",
+                help,
+            );
+            return None;
+        };
+        let errors_before = self.error_count();
+        self.check_fields(verb, &spec);
+        let failure = match (&spec.outcome, &spec.reason) {
+            (Some(o), Some(reason)) if o.value == OutcomeSpec::Failure => {
+                Some(reason.value.clone())
+            }
+            (Some(o), None) if o.value == OutcomeSpec::Failure => {
+                self.error(
+                    o.referenced,
+                    "a failed operation needs its `reason`",
+                    "no reason",
+                    "add `reason:` with the resultReason Entra writes, e.g. `reason: Insufficient privileges to complete the operation.`",
+                );
+                None
+            }
+            (_, Some(reason)) => {
+                self.error(
+                    reason.referenced,
+                    "`reason` is only for `outcome: failure`",
+                    "not a failure",
+                    "add `outcome: failure`, or remove `reason`",
+                );
+                None
+            }
+            _ => None,
+        };
+        let succeeds = failure.is_none();
+        let (by, client) = self.caller(verb, &spec, users, dir)?;
+        let caller_user = match &by {
+            Caller::User(u) => Some(u.clone()),
+            _ => None,
+        };
+        let user = self.target_user(verb, &spec, dir, caller_user, succeeds, line);
+        let role = spec.role.as_ref().and_then(|r| self.role(r));
+        let app = self.target_app(verb, &spec, dir, succeeds, line);
+        let resource = match &spec.resource {
+            Some(name) => self.lookup(&dir.apps, name, Want::Present).map(|(_, a)| a),
+            None => (verb == DirectoryVerb::Consent).then(|| DirApp {
+                display_name: MICROSOFT_GRAPH.0.into(),
+                app_id: Some(MICROSOFT_GRAPH.1.into()),
+            }),
+        };
+        let policy = self.target_policy(verb, &spec, dir, succeeds, line);
+        let device = self.target_device(verb, &spec, dir, succeeds, line);
+        if let Some(tenant_id) = &spec.tenant_id {
+            self.guid(tenant_id, "the partner tenant's id");
+        }
+        if self.error_count() > errors_before {
+            return None;
+        }
+        Some(DirectoryStep {
+            verb,
+            by,
+            client,
+            user,
+            group: spec.group.map(|g| g.value),
+            role,
+            app,
+            resource,
+            scopes: spec.scopes.map(|s| s.value).unwrap_or_default(),
+            app_roles: spec.app_roles.map(|s| s.value).unwrap_or_default(),
+            admin_consent: spec.admin_consent.is_some_and(|a| a.value),
+            pim: spec.pim.is_none_or(|p| p.value),
+            justification: spec.justification.map(|j| j.value).unwrap_or_default(),
+            credential: spec
+                .credential
+                .map(|c| (c.value.kind, c.value.name))
+                .or((verb == DirectoryVerb::AddAppCredential)
+                    .then(|| (CredentialKind::Secret, "secret".to_string()))),
+            method: spec.method.map(|m| m.value),
+            changes: spec
+                .changes
+                .map(|c| {
+                    c.value
+                        .into_iter()
+                        .map(|c| Change {
+                            property: c.property,
+                            old: c.old,
+                            new: c.new,
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            policy,
+            domain: spec.domain.map(|d| d.value),
+            issuer_uri: spec.issuer_uri.map(|d| d.value),
+            tenant_id: spec.tenant_id.map(|d| d.value),
+            device,
+            failure,
+        })
+    }
+
+    /// Every field the step gives is one its operation takes; every field it needs is given.
+    fn check_fields(&mut self, verb: DirectoryVerb, spec: &DirectoryStepSpec) {
+        let given = given_fields(spec);
+        let name = verb.name();
+        let takes: Vec<&str> = verb
+            .required()
+            .iter()
+            .chain(verb.optional())
+            .map(|f| f.key())
+            .collect();
+        for (field, at) in &given {
+            if !verb.required().contains(field) && !verb.optional().contains(field) {
+                let help = if takes.is_empty() {
+                    format!("`{name}` takes only `by`, `client` and `outcome`")
+                } else {
+                    format!("`{name}` takes: {}", takes.join(", "))
+                };
+                self.error(
+                    *at,
+                    format!("`{}` means nothing to `{name}`", field.key()),
+                    "not used by this action",
+                    help,
+                );
+            }
+        }
+        for field in verb.required() {
+            if !given.iter().any(|(f, _)| f == field) {
+                self.error(
+                    spec.action.referenced,
+                    format!("`{name}` needs `{}`", field.key()),
+                    "missing a field",
+                    format!("add `{}:` to this step", field.key()),
+                );
+            }
+        }
+    }
+
+    /// Who does it, and from where.
+    fn caller(
+        &mut self,
+        verb: DirectoryVerb,
+        spec: &DirectoryStepSpec,
+        users: &[User],
+        dir: &Directory,
+    ) -> Option<(Caller, ClientContext)> {
+        let placeholder = ClientContext {
+            ip: String::new(),
+            city: String::new(),
+            state: String::new(),
+            country: String::new(),
+            latitude: None,
+            longitude: None,
+            os: "Windows10".into(),
+            browser: "Edge 134.0.0".into(),
+            user_agent: None,
+            device: None,
+        };
+        match (&spec.by, &spec.by_app) {
+            (Some(by), Some(_)) => {
+                self.error(
+                    by.referenced,
+                    "a step is done by a user or by an app, not both",
+                    "two callers",
+                    "keep `by` or `by_app`",
+                );
+                None
+            }
+            (Some(by), None) => {
+                let (_, user) = self.lookup(&dir.users, by, Want::Present)?;
+                let home = users
+                    .iter()
+                    .find(|u| u.upn.eq_ignore_ascii_case(&user.upn))
+                    .map(|u| &u.home);
+                let client = self.context(&spec.client, home, by.referenced)?;
+                Some((Caller::User(user), client))
+            }
+            (None, Some(app)) => {
+                let (_, app) = self.lookup(&dir.apps, app, Want::Present)?;
+                let client = self.context(&spec.client, Some(&placeholder), app_at(spec))?;
+                Some((Caller::App(app), client))
+            }
+            (None, None) => match verb {
+                DirectoryVerb::DeviceNoLongerCompliant | DirectoryVerb::DeviceNoLongerManaged => {
+                    Some((Caller::Service(INTUNE), placeholder))
+                }
+                DirectoryVerb::RedeemInvite => {
+                    let guest = spec.user.as_ref()?;
+                    let (_, user) = self.lookup(&dir.users, guest, Want::Present)?;
+                    let client = self.context(&spec.client, None, guest.referenced)?;
+                    Some((Caller::User(user), client))
+                }
+                _ => {
+                    self.error(
+                        spec.action.referenced,
+                        format!("who does `{}`?", verb.name()),
+                        "no caller",
+                        "add `by: <user>` (a user, e.g. an administrator) or `by_app: <app>` (an app with its own credentials)",
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn target_user(
+        &mut self,
+        verb: DirectoryVerb,
+        spec: &DirectoryStepSpec,
+        dir: &mut Directory,
+        caller: Option<DirUser>,
+        succeeds: bool,
+        line: u64,
+    ) -> Option<DirUser> {
+        match verb {
+            DirectoryVerb::AddUser => {
+                let (upn, name) = (spec.upn.as_ref()?, spec.display_name.as_ref()?);
+                if self.exists_already(&dir.users, upn) {
+                    return None;
+                }
+                let user = DirUser {
+                    upn: upn.value.clone(),
+                    display_name: name.value.clone(),
+                    guest: spec.guest.as_ref().is_some_and(|g| g.value),
+                };
+                if succeeds {
+                    let key = upn.value.split('@').next().unwrap_or_default().to_string();
+                    dir.users.add(vec![upn.value.clone(), key], user.clone());
+                }
+                Some(user)
+            }
+            DirectoryVerb::InviteGuest => {
+                let email = spec.email.as_ref()?;
+                if self.exists_already(&dir.users, email) {
+                    return None;
+                }
+                let local = email.value.split('@').next().unwrap_or_default();
+                let user = DirUser {
+                    upn: format!("{}#EXT#@{}", email.value.replace('@', "_"), dir.domain),
+                    display_name: spec
+                        .display_name
+                        .as_ref()
+                        .map_or_else(|| local.to_string(), |d| d.value.clone()),
+                    guest: true,
+                };
+                if succeeds {
+                    dir.users
+                        .add(vec![email.value.clone(), user.upn.clone()], user.clone());
+                }
+                Some(user)
+            }
+            _ => {
+                let Some(name) = &spec.user else {
+                    if !verb.optional().contains(&StepField::User) {
+                        return None;
+                    }
+                    if caller.is_none() {
+                        self.error(
+                            spec.action.referenced,
+                            format!(
+                                "`{}` without `user` is about the caller, and an app is no user",
+                                verb.name()
+                            ),
+                            "no user",
+                            "add `user:`",
+                        );
+                    }
+                    return caller;
+                };
+                let want = if verb == DirectoryVerb::RestoreUser {
+                    Want::Deleted
+                } else {
+                    Want::Present
+                };
+                let (i, user) = self.lookup(&dir.users, name, want)?;
+                if succeeds {
+                    match verb {
+                        DirectoryVerb::DeleteUser => dir.users.entries[i].deleted_at = Some(line),
+                        DirectoryVerb::RestoreUser => dir.users.entries[i].deleted_at = None,
+                        DirectoryVerb::ConvertGuestToMember => {
+                            dir.users.entries[i].value.guest = false
+                        }
+                        _ => {}
+                    }
+                }
+                Some(user)
+            }
+        }
+    }
+
+    fn target_app(
+        &mut self,
+        verb: DirectoryVerb,
+        spec: &DirectoryStepSpec,
+        dir: &mut Directory,
+        succeeds: bool,
+        line: u64,
+    ) -> Option<DirApp> {
+        let name = spec.app.as_ref()?;
+        if verb == DirectoryVerb::AddApplication {
+            if self.exists_already(&dir.apps, name) {
+                return None;
+            }
+            let app = DirApp {
+                display_name: name.value.clone(),
+                app_id: None,
+            };
+            if succeeds {
+                dir.apps.add(vec![name.value.clone()], app.clone());
+            }
+            return Some(app);
+        }
+        let (i, app) = self.lookup(&dir.apps, name, Want::Present)?;
+        if succeeds && verb == DirectoryVerb::DeleteApplication {
+            dir.apps.entries[i].deleted_at = Some(line);
+        }
+        Some(app)
+    }
+
+    fn target_policy(
+        &mut self,
+        verb: DirectoryVerb,
+        spec: &DirectoryStepSpec,
+        dir: &mut Directory,
+        succeeds: bool,
+        line: u64,
+    ) -> Option<DirObject> {
+        let name = spec.policy.as_ref()?;
+        if verb == DirectoryVerb::AddCaPolicy {
+            if self.exists_already(&dir.policies, name) {
+                return None;
+            }
+            let policy = DirObject {
+                id: None,
+                name: name.value.clone(),
+            };
+            if succeeds {
+                dir.policies.add(vec![name.value.clone()], policy.clone());
+            }
+            return Some(policy);
+        }
+        let (i, policy) = self.lookup(&dir.policies, name, Want::Present)?;
+        if succeeds && verb == DirectoryVerb::DeleteCaPolicy {
+            dir.policies.entries[i].deleted_at = Some(line);
+        }
+        Some(policy)
+    }
+
+    fn target_device(
+        &mut self,
+        verb: DirectoryVerb,
+        spec: &DirectoryStepSpec,
+        dir: &mut Directory,
+        succeeds: bool,
+        line: u64,
+    ) -> Option<DirDevice> {
+        let name = spec.device.as_ref()?;
+        if verb == DirectoryVerb::RegisterDevice {
+            if self.exists_already(&dir.devices, name) {
+                return None;
+            }
+            let trust = match spec.join.as_ref().map(|j| j.value) {
+                None | Some(JoinSpec::EntraJoined) => TrustType::EntraJoined,
+                Some(JoinSpec::HybridJoined) => TrustType::HybridJoined,
+                Some(JoinSpec::Registered) => TrustType::Registered,
+            };
+            let device = DirDevice {
+                id: None,
+                name: name.value.clone(),
+                trust,
+            };
+            if succeeds {
+                dir.devices.add(vec![name.value.clone()], device.clone());
+            }
+            return Some(device);
+        }
+        let (i, device) = self.lookup(&dir.devices, name, Want::Present)?;
+        if succeeds && verb == DirectoryVerb::DeleteDevice {
+            dir.devices.entries[i].deleted_at = Some(line);
+        }
+        Some(device)
+    }
+
+    fn role(
+        &mut self,
+        name: &Spanned<String>,
+    ) -> Option<&'static crate::catalog::audit::RoleTemplate> {
+        let role = find_role(&name.value);
+        if role.is_none() {
+            let help = match suggest(&name.value, ROLE_TEMPLATES.iter().map(|r| r.display_name)) {
+                Some(best) => format!("did you mean `{best}`? A role is named by its display name or its template id"),
+                None => "name a built-in role by its display name (e.g. Global Administrator) or its template id (e.g. 62e90394-69f5-4237-9190-012177145e10)".into(),
+            };
+            self.error(
+                name.referenced,
+                format!("unknown directory role `{}`", name.value),
+                "not a built-in role",
+                help,
+            );
+        }
+        role
+    }
+}
+
+fn app_at(spec: &DirectoryStepSpec) -> Location {
+    spec.by_app
+        .as_ref()
+        .map_or(spec.action.referenced, |a| a.referenced)
+}
+
+/// The fields a step gives, with where.
+fn given_fields(spec: &DirectoryStepSpec) -> Vec<(StepField, Location)> {
+    fn at<T>(field: StepField, value: &Option<Spanned<T>>) -> Option<(StepField, Location)> {
+        value.as_ref().map(|v| (field, v.referenced))
+    }
+    [
+        at(StepField::User, &spec.user),
+        at(StepField::Upn, &spec.upn),
+        at(StepField::DisplayName, &spec.display_name),
+        at(StepField::Guest, &spec.guest),
+        at(StepField::Email, &spec.email),
+        at(StepField::Group, &spec.group),
+        at(StepField::Role, &spec.role),
+        at(StepField::Pim, &spec.pim),
+        at(StepField::Justification, &spec.justification),
+        at(StepField::App, &spec.app),
+        at(StepField::Resource, &spec.resource),
+        at(StepField::Scopes, &spec.scopes),
+        at(StepField::AppRoles, &spec.app_roles),
+        at(StepField::AdminConsent, &spec.admin_consent),
+        at(StepField::Credential, &spec.credential),
+        at(StepField::Method, &spec.method),
+        at(StepField::Changes, &spec.changes),
+        at(StepField::Policy, &spec.policy),
+        at(StepField::Domain, &spec.domain),
+        at(StepField::IssuerUri, &spec.issuer_uri),
+        at(StepField::TenantId, &spec.tenant_id),
+        at(StepField::Device, &spec.device),
+        at(StepField::Join, &spec.join),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
