@@ -121,6 +121,26 @@ pub struct AuditActivity {
     pub source: &'static str,
 }
 
+/// Every `activityDisplayName` entralab writes: the SSPR service's and the catalogue's, once
+/// each, in catalogue order.
+pub fn activity_names() -> &'static [&'static str] {
+    static NAMES: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        let sspr = [
+            super::SsprText::FLOW_PROGRESS,
+            super::SsprText::RESET,
+            super::SsprText::BLOCKED,
+        ];
+        let mut names: Vec<&'static str> = sspr.to_vec();
+        for activity in activities() {
+            if !names.contains(&activity.display_name) {
+                names.push(activity.display_name);
+            }
+        }
+        names
+    })
+}
+
 /// The activity named `key`, if the catalogue has it.
 pub fn find_activity(key: &str) -> Option<&'static AuditActivity> {
     activities().find(|a| a.key == key)
