@@ -101,7 +101,10 @@ pub(super) fn judge(item: &ItemStats, siblings: &[ItemStats], service: &str) -> 
                 .any(|w| values.iter().any(|v| satisfies(w, v)));
             (!possible).then(|| Verdict {
                 verdict: "not_simulated",
-                note: format!("entralab simulates only {what} ({} activities)", values.len()),
+                note: format!(
+                    "entralab simulates only {what} ({} activities)",
+                    values.len()
+                ),
                 known_values: values.iter().map(|v| v.to_string()).collect(),
             })
         }

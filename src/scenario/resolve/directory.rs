@@ -140,7 +140,14 @@ impl Directory {
                     .into_iter()
             };
             match DirectoryVerb::find(&d.action.value) {
-                Some(DirectoryVerb::AddUser) => dir.users.added_later.extend(later(&d.upn)),
+                Some(DirectoryVerb::AddUser) => {
+                    // Later steps may name the new user by UPN or by the part before `@`.
+                    let keys = later(&d.upn).flat_map(|(upn, line)| {
+                        let key = upn.split('@').next().unwrap_or_default().to_string();
+                        [(upn, line), (key, line)]
+                    });
+                    dir.users.added_later.extend(keys)
+                }
                 Some(DirectoryVerb::InviteGuest) => dir.users.added_later.extend(later(&d.email)),
                 Some(DirectoryVerb::AddApplication) => dir.apps.added_later.extend(later(&d.app)),
                 Some(DirectoryVerb::RegisterDevice) => {
@@ -208,15 +215,13 @@ impl Resolver<'_> {
                     None => {
                         let help = match suggest(&name.value, registry.names()) {
                             Some(best) => format!("did you mean `{best}`?"),
-                            None => format!(
-                                "declare it in the scenario or add it in an earlier step (`action: {}`)",
-                                match kind {
-                                    "user" => "add_user",
-                                    "app" => "add_application",
-                                    "device" => "register_device",
-                                    _ => "add_ca_policy",
-                                }
-                            ),
+                            None => match kind {
+                                "user" => "declare it under `users:`, or add it in an earlier step (`action: add_user` or `invite_guest`)",
+                                "app" => "declare it under `apps:`, or add it in an earlier step (`action: add_application`)",
+                                "device" => "give a user's context a `device:`, or register it in an earlier step (`action: register_device`)",
+                                _ => "declare it under `tenant.conditional_access`, or add it in an earlier step (`action: add_ca_policy`)",
+                            }
+                            .to_string(),
                         };
                         self.error(
                             name.referenced,
@@ -648,7 +653,10 @@ impl Resolver<'_> {
     ) -> Option<&'static crate::catalog::audit::RoleTemplate> {
         let role = find_role(&name.value);
         if role.is_none() {
-            let help = match suggest(&name.value, ROLE_TEMPLATES.iter().map(|r| r.display_name)) {
+            let names = || ROLE_TEMPLATES.iter().map(|r| r.display_name);
+            let lower = name.value.to_lowercase();
+            let started = names().find(|n| n.to_lowercase().starts_with(&lower));
+            let help = match started.or_else(|| suggest(&name.value, names())) {
                 Some(best) => format!("did you mean `{best}`? A role is named by its display name or its template id"),
                 None => "name a built-in role by its display name (e.g. Global Administrator) or its template id (e.g. 62e90394-69f5-4237-9190-012177145e10)".into(),
             };
