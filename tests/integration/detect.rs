@@ -74,8 +74,8 @@ fn the_shipped_rules_load_with_their_correlations() {
         "{:?}",
         rules.not_applicable
     );
-    // 18 sign-in and SSPR rules, 23 directory audit rules (issue 9).
-    assert_eq!(rules.rules.len(), 41);
+    // 18 sign-in and SSPR rules, 27 directory audit rules (issue 9).
+    assert_eq!(rules.rules.len(), 45);
     let kinds: Vec<(&str, &str)> = rules
         .rules
         .iter()

@@ -3,7 +3,7 @@
 //! noise stays below them, and the attack records are pinned by small snapshots.
 
 use crate::records::load;
-use entralab::graph::{Record, SignIn};
+use entralab::graph::{ApiVersion, DirectoryAudit, Record, SignIn};
 use entralab::scenario::Scenario;
 use entralab::sim;
 use entralab::verify::{Context, verify};
@@ -19,6 +19,28 @@ const LIBRARY: &[&str] = &[
     "legacy-authentication",
     "impossible-travel",
     "benign-noise",
+    "privileged-role-outside-pim",
+    "app-credential-after-admin-consent",
+    "illicit-consent-grant",
+    "ca-policy-deleted",
+    "mfa-method-after-password-guessing",
+    "account-created-and-deleted",
+    "bitlocker-key-read",
+    "tenant-backdoors",
+    "benign-admin-noise",
+];
+
+/// The scenarios of directory changes (issue 9), whose audit rows are pinned.
+const AUDIT_LIBRARY: &[&str] = &[
+    "privileged-role-outside-pim",
+    "app-credential-after-admin-consent",
+    "illicit-consent-grant",
+    "ca-policy-deleted",
+    "mfa-method-after-password-guessing",
+    "account-created-and-deleted",
+    "bitlocker-key-read",
+    "tenant-backdoors",
+    "benign-admin-noise",
 ];
 
 fn library(name: &str) -> Scenario {
@@ -241,4 +263,62 @@ fn attack_records_are_pinned() {
         .cloned()
         .collect();
     insta::assert_snapshot!("library-password-spray", summary(&pinned));
+}
+
+fn audits(scenario: &Scenario) -> Vec<DirectoryAudit> {
+    sim::simulate(scenario)
+        .filter_map(|i| match i.record {
+            Some(Record::Audit(row)) => Some(*row),
+            _ => None,
+        })
+        .collect()
+}
+
+/// One line per audit row: time, service, category, operation, activity, result, initiator,
+/// target types.
+fn audit_summary(rows: &[DirectoryAudit]) -> String {
+    rows.iter()
+        .map(|r| {
+            let by = &r.initiated_by;
+            let initiator = by
+                .user
+                .as_ref()
+                .and_then(|u| u.user_principal_name.as_deref())
+                .or_else(|| by.app.as_ref().and_then(|a| a.display_name.as_deref()))
+                .unwrap_or("-");
+            let targets: Vec<&str> = r
+                .target_resources
+                .iter()
+                .map(|t| t.resource_type.as_deref().unwrap_or("-"))
+                .collect();
+            format!(
+                "{} {} | {} | {} | {} | {} | {} | {}",
+                r.activity_date_time,
+                r.logged_by_service.as_deref().unwrap_or(""),
+                r.category.as_deref().unwrap_or(""),
+                r.operation_type.as_deref().unwrap_or(""),
+                r.activity_display_name.as_deref().unwrap_or(""),
+                r.result.as_deref().unwrap_or(""),
+                initiator,
+                targets.join(","),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn audit_records_are_pinned() {
+    for name in AUDIT_LIBRARY {
+        insta::assert_snapshot!(
+            format!("library-audits-{name}"),
+            audit_summary(&audits(&library(name)))
+        );
+    }
+    // One scenario's rows whole, as Graph v1.0 serves them.
+    let rows: Vec<serde_json::Value> = audits(&library("privileged-role-outside-pim"))
+        .into_iter()
+        .map(|a| Record::Audit(Box::new(a)).to_json(ApiVersion::V1))
+        .collect();
+    insta::assert_json_snapshot!("library-audits-privileged-role-outside-pim-json", rows);
 }
