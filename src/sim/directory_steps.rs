@@ -407,3 +407,96 @@ fn json_sides(changes: &[Change], base: Map<String, Value>) -> (String, String) 
         Value::Object(new).to_string(),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::graph::{DirectoryAudit, Record, SignIn};
+    use crate::scenario;
+    use std::path::Path;
+
+    const SCENARIO: &str = "
+tenant: { domain: t.onmicrosoft.com, display_name: T }
+users:
+  - id: admin
+    upn: admin@t.onmicrosoft.com
+    display_name: Admin
+    password: Right-1
+    home: { ip: 203.0.113.1, country: JP, device: { name: PC-1, join: entra_joined } }
+timeline:
+  start: 2025-03-17T15:00:00Z
+  steps:
+    - at: 1m
+      sign_in: { user: admin, app: Azure Portal }
+    - at: 2m
+      directory: { by: admin, action: add_user, upn: new@t.onmicrosoft.com, display_name: New }
+    - at: 3m
+      directory: { by: admin, action: add_group_member, group: Finance, user: new }
+    - at: 4m
+      directory: { by: admin, action: add_group_member, group: finance, user: admin }
+    - at: 5m
+      directory: { action: device_no_longer_compliant, device: PC-1 }
+    - at: 6m
+      directory:
+        by: admin
+        action: delete_user
+        user: new
+        outcome: failure
+        reason: Insufficient privileges to complete the operation.
+";
+
+    fn records() -> (Vec<SignIn>, Vec<DirectoryAudit>) {
+        let scenario = scenario::load_str(Path::new("t.yaml"), SCENARIO)
+            .unwrap_or_else(|e| panic!("{}", e.render()));
+        let mut sign_ins = Vec::new();
+        let mut audits = Vec::new();
+        for item in super::super::simulate(&scenario) {
+            match item.record {
+                Some(Record::SignIn(s)) => sign_ins.push(*s),
+                Some(Record::Audit(a)) => audits.push(*a),
+                None => {}
+            }
+        }
+        (sign_ins, audits)
+    }
+
+    #[test]
+    fn a_callers_id_is_the_one_its_sign_ins_carry() {
+        let (sign_ins, audits) = records();
+        let signed_in = sign_ins[0].user_id.clone();
+        let initiator = audits[0].initiated_by.user.as_ref().unwrap();
+        assert_eq!(initiator.id, signed_in);
+        assert_eq!(initiator.ip_address.as_deref(), Some("203.0.113.1"));
+    }
+
+    #[test]
+    fn a_named_object_has_one_id_in_every_step() {
+        let (_, audits) = records();
+        let group_ids: Vec<_> = audits
+            .iter()
+            .filter(|a| a.activity_display_name.as_deref() == Some("Add member to group"))
+            .map(|a| a.target_resources[1].id.clone())
+            .collect();
+        assert_eq!(group_ids.len(), 2);
+        assert_eq!(group_ids[0], group_ids[1], "names compare without case");
+        let added = &audits[0].target_resources[0].id;
+        assert_eq!(&audits[1].target_resources[0].id, added);
+    }
+
+    #[test]
+    fn compliance_rows_are_intunes_and_a_failure_writes_its_reason() {
+        let (_, audits) = records();
+        let compliance = &audits[3];
+        assert_eq!(
+            compliance.activity_display_name.as_deref(),
+            Some("Device no longer compliant")
+        );
+        let by = compliance.initiated_by.app.as_ref().unwrap();
+        assert_eq!(by.display_name.as_deref(), Some("Microsoft Intune"));
+        let failed = audits.last().unwrap();
+        assert_eq!(failed.result.as_deref(), Some("failure"));
+        assert_eq!(
+            failed.result_reason.as_deref(),
+            Some("Insufficient privileges to complete the operation.")
+        );
+    }
+}

@@ -5,6 +5,7 @@
 mod detections;
 mod devices;
 mod directory;
+mod directory_objects;
 mod expectations;
 mod faults;
 mod populations;

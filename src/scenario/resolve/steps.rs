@@ -15,7 +15,7 @@ impl Resolver<'_> {
     ) -> Vec<Step> {
         let mut steps = Vec::new();
         let mut previous: Option<i64> = None;
-        let mut directory = super::directory::Directory::new(users, apps, tenant, &specs);
+        let mut directory = super::directory_objects::Directory::new(users, apps, tenant, &specs);
         for spec in specs {
             let at = spec.at.value.ticks();
             if let Some(prev) = previous
