@@ -3,7 +3,9 @@
 //! finds them by the documented properties, and our own Sigma rules fire on exactly the
 //! activities they are written for.
 
-use crate::formats::{assert_same, audit_as_log_analytics_keeps_it, read_files, split};
+use crate::formats::{
+    assert_same, audit_as_log_analytics_keeps_it, read_files, split, with_extension,
+};
 use entralab::catalog::audit::{INTUNE, find_role};
 use entralab::detect::RuleSet;
 use entralab::export::{ExportOptions, Format, export_all};
@@ -16,7 +18,7 @@ use entralab::sim::{
     UserAction, UserRef,
 };
 use rand::SeedableRng;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const TENANT: &str = "e17a1ab0-0000-4000-8000-0000000000a9";
 
@@ -397,12 +399,7 @@ fn every_activity_round_trips_through_the_four_formats() {
             }
             Format::LogAnalytics => {
                 for (extension, csv) in [("ndjson", false), ("csv", true)] {
-                    let files: Vec<PathBuf> = summary
-                        .files
-                        .iter()
-                        .filter(|f| f.extension().is_some_and(|e| e == extension))
-                        .cloned()
-                        .collect();
+                    let files = with_extension(&summary.files, extension);
                     let read = split(read_files(&files, false));
                     let kept = expected
                         .1

@@ -74,6 +74,15 @@ pub(crate) fn split(records: Vec<Record>) -> (Vec<SignIn>, Vec<DirectoryAudit>) 
     (sign_ins, audits)
 }
 
+/// The files of `files` whose extension is `extension`.
+pub(crate) fn with_extension(files: &[PathBuf], extension: &str) -> Vec<PathBuf> {
+    files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == extension))
+        .cloned()
+        .collect()
+}
+
 /// Reads files, checking each is in the format's order.
 pub(crate) fn read_files(files: &[PathBuf], newest_first: bool) -> Vec<Record> {
     let mut all = Vec::new();
@@ -243,12 +252,7 @@ fn every_format_round_trips_every_shipped_scenario() {
                 }
                 Format::LogAnalytics => {
                     for (extension, csv) in [("ndjson", false), ("csv", true)] {
-                        let files: Vec<PathBuf> = summary
-                            .files
-                            .iter()
-                            .filter(|f| f.extension().is_some_and(|e| e == extension))
-                            .cloned()
-                            .collect();
+                        let files = with_extension(&summary.files, extension);
                         assert!(files.len() >= 2, "{what}: {files:?}");
                         let read = split(read_files(&files, false));
                         let kept = (

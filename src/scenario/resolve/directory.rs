@@ -4,7 +4,7 @@
 //! operation on one that does not exist yet, or no longer, is a mistake with a hint.
 
 use super::Resolver;
-use super::directory_objects::{Directory, Want};
+use super::directory_objects::{Directory, Lifecycle, Want};
 use crate::catalog::audit::{CredentialKind, INTUNE, ROLE_TEMPLATES, find_role};
 use crate::scenario::diagnostic::suggest;
 use crate::scenario::model::*;
@@ -328,24 +328,13 @@ impl Resolver<'_> {
         line: u64,
     ) -> Option<DirApp> {
         let name = spec.app.as_ref()?;
-        if verb == DirectoryVerb::AddApplication {
-            if self.exists_already(&dir.apps, name) {
-                return None;
-            }
-            let app = DirApp {
-                display_name: name.value.clone(),
-                app_id: None,
-            };
-            if succeeds {
-                dir.apps.add(vec![name.value.clone()], app.clone());
-            }
-            return Some(app);
-        }
-        let (i, app) = self.lookup(&dir.apps, name, Want::Present)?;
-        if succeeds && verb == DirectoryVerb::DeleteApplication {
-            dir.apps.entries[i].deleted_at = Some(line);
-        }
-        Some(app)
+        let add = verb == DirectoryVerb::AddApplication;
+        let delete = verb == DirectoryVerb::DeleteApplication;
+        let change = Lifecycle::new(add, delete, succeeds, line);
+        self.add_or_find(&mut dir.apps, name, change, || DirApp {
+            display_name: name.value.clone(),
+            app_id: None,
+        })
     }
 
     fn target_policy(
@@ -357,24 +346,13 @@ impl Resolver<'_> {
         line: u64,
     ) -> Option<DirObject> {
         let name = spec.policy.as_ref()?;
-        if verb == DirectoryVerb::AddCaPolicy {
-            if self.exists_already(&dir.policies, name) {
-                return None;
-            }
-            let policy = DirObject {
-                id: None,
-                name: name.value.clone(),
-            };
-            if succeeds {
-                dir.policies.add(vec![name.value.clone()], policy.clone());
-            }
-            return Some(policy);
-        }
-        let (i, policy) = self.lookup(&dir.policies, name, Want::Present)?;
-        if succeeds && verb == DirectoryVerb::DeleteCaPolicy {
-            dir.policies.entries[i].deleted_at = Some(line);
-        }
-        Some(policy)
+        let add = verb == DirectoryVerb::AddCaPolicy;
+        let delete = verb == DirectoryVerb::DeleteCaPolicy;
+        let change = Lifecycle::new(add, delete, succeeds, line);
+        self.add_or_find(&mut dir.policies, name, change, || DirObject {
+            id: None,
+            name: name.value.clone(),
+        })
     }
 
     fn target_device(
@@ -386,30 +364,19 @@ impl Resolver<'_> {
         line: u64,
     ) -> Option<DirDevice> {
         let name = spec.device.as_ref()?;
-        if verb == DirectoryVerb::RegisterDevice {
-            if self.exists_already(&dir.devices, name) {
-                return None;
-            }
-            let trust = match spec.join.as_ref().map(|j| j.value) {
-                None | Some(JoinSpec::EntraJoined) => TrustType::EntraJoined,
-                Some(JoinSpec::HybridJoined) => TrustType::HybridJoined,
-                Some(JoinSpec::Registered) => TrustType::Registered,
-            };
-            let device = DirDevice {
-                id: None,
-                name: name.value.clone(),
-                trust,
-            };
-            if succeeds {
-                dir.devices.add(vec![name.value.clone()], device.clone());
-            }
-            return Some(device);
-        }
-        let (i, device) = self.lookup(&dir.devices, name, Want::Present)?;
-        if succeeds && verb == DirectoryVerb::DeleteDevice {
-            dir.devices.entries[i].deleted_at = Some(line);
-        }
-        Some(device)
+        let trust = match spec.join.as_ref().map(|j| j.value) {
+            None | Some(JoinSpec::EntraJoined) => TrustType::EntraJoined,
+            Some(JoinSpec::HybridJoined) => TrustType::HybridJoined,
+            Some(JoinSpec::Registered) => TrustType::Registered,
+        };
+        let add = verb == DirectoryVerb::RegisterDevice;
+        let delete = verb == DirectoryVerb::DeleteDevice;
+        let change = Lifecycle::new(add, delete, succeeds, line);
+        self.add_or_find(&mut dir.devices, name, change, || DirDevice {
+            id: None,
+            name: name.value.clone(),
+            trust,
+        })
     }
 
     fn role(

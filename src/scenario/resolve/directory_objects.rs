@@ -248,4 +248,50 @@ impl Resolver<'_> {
         }
         exists
     }
+
+    /// The object a step names: added by it (`change.add`: refused if it exists), else looked
+    /// up (and marked deleted by a successful `change.delete`).
+    pub(super) fn add_or_find<T: Clone>(
+        &mut self,
+        registry: &mut Registry<T>,
+        name: &Spanned<String>,
+        change: Lifecycle,
+        make: impl FnOnce() -> T,
+    ) -> Option<T> {
+        if change.add {
+            if self.exists_already(registry, name) {
+                return None;
+            }
+            let value = make();
+            if change.succeeds {
+                registry.add(vec![name.value.clone()], value.clone());
+            }
+            return Some(value);
+        }
+        let (i, value) = self.lookup(registry, name, Want::Present)?;
+        if change.succeeds && change.delete {
+            registry.entries[i].deleted_at = Some(change.line);
+        }
+        Some(value)
+    }
+}
+
+/// What a step does to the object it names.
+#[derive(Clone, Copy)]
+pub(super) struct Lifecycle {
+    add: bool,
+    delete: bool,
+    succeeds: bool,
+    line: u64,
+}
+
+impl Lifecycle {
+    pub(super) fn new(add: bool, delete: bool, succeeds: bool, line: u64) -> Self {
+        Lifecycle {
+            add,
+            delete,
+            succeeds,
+            line,
+        }
+    }
 }
