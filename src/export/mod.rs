@@ -15,8 +15,8 @@
 //! as it comes. Every file is written under a temporary name and renamed when complete.
 //!
 //! What does not survive a format (read back with [`crate::logfiles`]): `graph` and `ndjson`
-//! keep every property of the API version they write (`ExportOptions::api`: v1.0 by default,
-//! beta keeps everything). `eventhub` keeps every property but the device fields of an
+//! keep every property of the API version they write (`ExportOptions::api`: v1.0 by default;
+//! beta keeps everything but v1.0's `riskEventTypes`, which beta does not have). `eventhub` keeps every property but the device fields of an
 //! unregistered device, which real exports leave out (`beta_fields`). `loganalytics` loses
 //! those too, `authenticationAppDeviceDetails`, `clientCredentialType` and properties it has no
 //! column for, and turns `null` top-level string properties into `""` (string columns are

@@ -16,6 +16,8 @@ mod streams;
 #[cfg(test)]
 mod behaviour_tests;
 #[cfg(test)]
+mod fidelity_tests;
+#[cfg(test)]
 mod sspr_timing_tests;
 
 pub use lockout::{LockoutCounter, LockoutDecision, PasswordCheck, lockout_duration};

@@ -8,6 +8,7 @@ mod coverage;
 mod detect;
 mod diagnostics;
 mod formats;
+mod full_record;
 mod library;
 mod one_tenant;
 mod real_clients;
