@@ -12,8 +12,9 @@
 //!   ticks of audit times below a millisecond are lost), dynamic columns as JSON text, bools
 //!   `true`/`false`, a null as an empty cell.
 //!
-//! `SigninLogs.*` and `AuditLogs.*` are always written; `AADNonInteractiveUserSignInLogs.*`
-//! only when a sign-in has `isInteractive: false`. Rows are **oldest first** (a table has no
+//! `SigninLogs.*` and `AuditLogs.*` are always written; `AADNonInteractiveUserSignInLogs.*`,
+//! `AADServicePrincipalSignInLogs.*` and `AADManagedIdentitySignInLogs.*` only when a sign-in
+//! belongs there ([`super::sign_in_logs`]), with the `SigninLogs` columns. Rows are **oldest first** (a table has no
 //! order; this is the order the simulator makes them).
 //!
 //! # Columns
@@ -54,6 +55,9 @@
 //! dynamic columns survive). CSV keeps datetimes to the millisecond.
 
 use super::beta_fields;
+use super::sign_in_logs::SignInLog;
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use super::output::OutputFile;
 use super::timefmt::{portal_csv, seven_digits};
 use super::{RESOURCE_PROVIDER, audit_identity, resource_id};
@@ -234,13 +238,9 @@ struct Context {
     resource_id: String,
 }
 
-fn sign_in_row<'a>(
-    r: &'a SignIn,
-    ctx: &'a Context,
-    table: &'static str,
-    category: &'static str,
-) -> [(&'static str, Cell<'a>); SIGN_IN_COUNT] {
+fn sign_in_row<'a>(r: &'a SignIn, ctx: &'a Context) -> [(&'static str, Cell<'a>); SIGN_IN_COUNT] {
     use Cell::*;
+    let log = SignInLog::of(r);
     let beta = Beta(beta_fields::beta_entries(r));
     let tenant = Some(ctx.tenant_id.as_str());
     [
@@ -256,7 +256,7 @@ fn sign_in_row<'a>(
             "OperationVersion",
             Text(Some(super::eventhub::OPERATION_VERSION)),
         ),
-        ("Category", Text(Some(category))),
+        ("Category", Text(Some(log.category()))),
         ("ResultType", Owned(r.status.error_code.to_string())),
         ("ResultSignature", Text(Some("None"))),
         ("ResultDescription", text(&r.status.failure_reason)),
@@ -368,7 +368,7 @@ fn sign_in_row<'a>(
         ),
         ("CrossTenantAccessType", beta.text("crossTenantAccessType")),
         ("IncomingTokenType", beta.text("incomingTokenType")),
-        ("Type", Text(Some(table))),
+        ("Type", Text(Some(log.table()))),
     ]
 }
 
@@ -438,20 +438,7 @@ pub fn row_json(record: &Record, tenant_id: &str) -> Vec<(&'static str, Value)> 
         (*column, value)
     };
     match record {
-        Record::SignIn(sign_in) => {
-            let (table, category) = if sign_in.is_interactive == Some(false) {
-                (
-                    NON_INTERACTIVE_TABLE,
-                    super::eventhub::NON_INTERACTIVE_CATEGORY,
-                )
-            } else {
-                (SIGN_IN_TABLE, super::eventhub::SIGN_IN_CATEGORY)
-            };
-            sign_in_row(sign_in, &ctx, table, category)
-                .iter()
-                .map(cell_value)
-                .collect()
-        }
+        Record::SignIn(sign_in) => sign_in_row(sign_in, &ctx).iter().map(cell_value).collect(),
         Record::Audit(audit) => audit_row(audit, &ctx).iter().map(cell_value).collect(),
     }
 }
@@ -459,8 +446,8 @@ pub fn row_json(record: &Record, tenant_id: &str) -> Vec<(&'static str, Value)> 
 pub(crate) struct LogAnalyticsExport {
     dir: PathBuf,
     context: Context,
-    sign_ins: Table,
-    non_interactive: Option<Table>,
+    /// One table per sign-in log, in [`SignInLog`] order; `SigninLogs` always.
+    sign_ins: BTreeMap<SignInLog, Table>,
     audits: Table,
 }
 
@@ -472,8 +459,10 @@ impl LogAnalyticsExport {
                 tenant_id: tenant_id.to_string(),
                 resource_id: resource_id(tenant_id),
             },
-            sign_ins: Table::create(dir, SIGN_IN_TABLE, SIGN_IN_COLUMNS, false)?,
-            non_interactive: None,
+            sign_ins: BTreeMap::from([(
+                SignInLog::Interactive,
+                Table::sign_ins(dir, SignInLog::Interactive)?,
+            )]),
             audits: Table::create(dir, AUDIT_TABLE, AUDIT_COLUMNS, false)?,
         })
     }
@@ -481,38 +470,20 @@ impl LogAnalyticsExport {
     pub(crate) fn push(&mut self, record: &Record) -> io::Result<()> {
         match record {
             Record::SignIn(sign_in) => {
-                if sign_in.is_interactive == Some(false) {
-                    let table = match &mut self.non_interactive {
-                        Some(table) => table,
-                        slot @ None => slot.insert(Table::create(
-                            &self.dir,
-                            NON_INTERACTIVE_TABLE,
-                            SIGN_IN_COLUMNS,
-                            true,
-                        )?),
-                    };
-                    table.push(&sign_in_row(
-                        sign_in,
-                        &self.context,
-                        NON_INTERACTIVE_TABLE,
-                        super::eventhub::NON_INTERACTIVE_CATEGORY,
-                    ))
-                } else {
-                    self.sign_ins.push(&sign_in_row(
-                        sign_in,
-                        &self.context,
-                        SIGN_IN_TABLE,
-                        super::eventhub::SIGN_IN_CATEGORY,
-                    ))
-                }
+                let log = SignInLog::of(sign_in);
+                let table = match self.sign_ins.entry(log) {
+                    Entry::Occupied(entry) => entry.into_mut(),
+                    Entry::Vacant(entry) => entry.insert(Table::sign_ins(&self.dir, log)?),
+                };
+                table.push(&sign_in_row(sign_in, &self.context))
             }
             Record::Audit(audit) => self.audits.push(&audit_row(audit, &self.context)),
         }
     }
 
     pub(crate) fn finish(self) -> io::Result<Vec<PathBuf>> {
-        let mut files = self.sign_ins.finish()?;
-        if let Some(table) = self.non_interactive {
+        let mut files = Vec::new();
+        for table in self.sign_ins.into_values() {
             files.extend(table.finish()?);
         }
         files.extend(self.audits.finish()?);
@@ -529,6 +500,10 @@ struct Table {
 }
 
 impl Table {
+    fn sign_ins(dir: &Path, log: SignInLog) -> io::Result<Self> {
+        Table::create(dir, log.table(), SIGN_IN_COLUMNS, log.dynamic_as_string())
+    }
+
     fn create(
         dir: &Path,
         table: &str,
@@ -643,7 +618,7 @@ mod tests {
     fn rows_name_the_columns_in_order() {
         let ctx = context();
         let sign_in = sample_sign_in();
-        let names: Vec<_> = sign_in_row(&sign_in, &ctx, SIGN_IN_TABLE, "SignInLogs")
+        let names: Vec<_> = sign_in_row(&sign_in, &ctx)
             .iter()
             .map(|(n, _)| *n)
             .collect();

@@ -28,11 +28,13 @@ pub mod eventhub;
 mod graph_json;
 pub mod loganalytics;
 pub mod ndjson;
+mod sign_in_logs;
 mod output;
 mod spool;
 mod timefmt;
 
 pub use graph_json::{GraphExport, GraphExportSummary, collect_newest_first};
+pub use sign_in_logs::SignInLog;
 pub use spool::ReversingSpool;
 
 use crate::graph::{ApiVersion, DirectoryAudit, Record};
