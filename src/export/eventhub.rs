@@ -61,14 +61,14 @@
 
 use super::beta_fields;
 use super::output::OutputFile;
+use super::sign_in_logs::SignInLog;
 use super::timefmt::seven_digits;
 use super::{audit_identity, resource_id};
-use super::sign_in_logs::SignInLog;
 use crate::graph::{DirectoryAudit, Record, SignIn};
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 

@@ -55,15 +55,15 @@
 //! dynamic columns survive). CSV keeps datetimes to the millisecond.
 
 use super::beta_fields;
-use super::sign_in_logs::SignInLog;
-use std::collections::BTreeMap;
-use std::collections::btree_map::Entry;
 use super::output::OutputFile;
+use super::sign_in_logs::SignInLog;
 use super::timefmt::{portal_csv, seven_digits};
 use super::{RESOURCE_PROVIDER, audit_identity, resource_id};
 use crate::graph::{DirectoryAudit, Record, SignIn, Text, Timestamp};
 use serde::Serialize;
 use serde_json::Value;
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -233,6 +233,37 @@ impl Beta {
     }
 }
 
+/// Sign-in properties entralab does not model but a `SigninLogs` column holds: a record read
+/// from a file keeps them under [`SignIn::unknown`]; the reader maps the columns back.
+pub const UNMODELLED_COLUMNS: &[(&str, &str)] = &[
+    ("alternateSignInName", "AlternateSignInName"),
+    (
+        "authenticationContextClassReferences",
+        "AuthenticationContextClassReferences",
+    ),
+    ("isRisky", "IsRisky"),
+    ("resourceServicePrincipalId", "ResourceServicePrincipalId"),
+    (
+        "ipAddressFromResourceProvider",
+        "IPAddressFromResourceProvider",
+    ),
+    ("signInIdentifier", "SignInIdentifier"),
+    ("signInIdentifierType", "SignInIdentifierType"),
+];
+
+fn unknown<'r>(r: &'r SignIn, key: &str) -> Option<&'r Value> {
+    r.unknown.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+}
+
+/// An unmodelled property as a string column: strings as they are, others as JSON text.
+fn unknown_text<'r>(r: &'r SignIn, key: &str) -> Cell<'r> {
+    match unknown(r, key) {
+        None | Some(Value::Null) => Cell::Text(None),
+        Some(Value::String(s)) => Cell::Text(Some(s)),
+        Some(other) => Cell::Owned(other.to_string()),
+    }
+}
+
 struct Context {
     tenant_id: String,
     resource_id: String,
@@ -268,12 +299,15 @@ fn sign_in_row<'a>(r: &'a SignIn, ctx: &'a Context) -> [(&'static str, Cell<'a>)
         ("Identity", text(&r.user_display_name)),
         ("Level", Text(Some("4"))),
         ("Location", text(&r.location.country_or_region)),
-        ("AlternateSignInName", Text(None)),
+        (
+            "AlternateSignInName",
+            unknown_text(r, "alternateSignInName"),
+        ),
         ("AppDisplayName", text(&r.app_display_name)),
         ("AppId", text(&r.app_id)),
         (
             "AuthenticationContextClassReferences",
-            JsonText("[]".into()),
+            unknown_text(r, "authenticationContextClassReferences"),
         ),
         (
             "AuthenticationDetails",
@@ -312,7 +346,10 @@ fn sign_in_row<'a>(r: &'a SignIn, ctx: &'a Context) -> [(&'static str, Cell<'a>)
         ("IsInteractive", Bool(r.is_interactive)),
         ("Id", Text(Some(&r.id))),
         ("IPAddress", text(&r.ip_address)),
-        ("IsRisky", Bool(None)),
+        (
+            "IsRisky",
+            Bool(unknown(r, "isRisky").and_then(Value::as_bool)),
+        ),
         ("LocationDetails", Dynamic(json(&r.location))),
         ("MfaDetail", Dynamic(beta.json("mfaDetail"))),
         (
@@ -332,7 +369,10 @@ fn sign_in_row<'a>(r: &'a SignIn, ctx: &'a Context) -> [(&'static str, Cell<'a>)
         ("RiskState", text(&r.risk_state)),
         ("ResourceDisplayName", text(&r.resource_display_name)),
         ("ResourceIdentity", text(&r.resource_id)),
-        ("ResourceServicePrincipalId", Text(None)),
+        (
+            "ResourceServicePrincipalId",
+            unknown_text(r, "resourceServicePrincipalId"),
+        ),
         ("ServicePrincipalId", text(&r.service_principal_id)),
         ("ServicePrincipalName", text(&r.service_principal_name)),
         ("Status", Dynamic(json(&r.status))),
@@ -348,9 +388,15 @@ fn sign_in_row<'a>(r: &'a SignIn, ctx: &'a Context) -> [(&'static str, Cell<'a>)
             "FlaggedForReview",
             Bool(beta.get("flaggedForReview").and_then(Value::as_bool)),
         ),
-        ("IPAddressFromResourceProvider", Text(None)),
-        ("SignInIdentifier", Text(None)),
-        ("SignInIdentifierType", Text(None)),
+        (
+            "IPAddressFromResourceProvider",
+            unknown_text(r, "ipAddressFromResourceProvider"),
+        ),
+        ("SignInIdentifier", unknown_text(r, "signInIdentifier")),
+        (
+            "SignInIdentifierType",
+            unknown_text(r, "signInIdentifierType"),
+        ),
         ("ResourceTenantId", text(&r.resource_tenant_id)),
         ("HomeTenantId", text(&r.home_tenant_id)),
         ("UniqueTokenIdentifier", beta.text("uniqueTokenIdentifier")),

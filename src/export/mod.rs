@@ -28,8 +28,8 @@ pub mod eventhub;
 mod graph_json;
 pub mod loganalytics;
 pub mod ndjson;
-mod sign_in_logs;
 mod output;
+mod sign_in_logs;
 mod spool;
 mod timefmt;
 

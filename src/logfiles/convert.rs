@@ -4,6 +4,7 @@
 
 use super::Shape;
 use super::time::parse_timestamp;
+use crate::export::loganalytics;
 use crate::graph::{
     BETA_SIGN_IN_PROPERTIES, BetaSignIn, DIRECTORY_AUDIT_PROPERTIES, DirectoryAudit, Record,
     SIGN_IN_PROPERTIES, SignIn, UnknownProperties,
@@ -882,6 +883,16 @@ fn la_sign_in(row: &Row, event_type: Option<&'static str>) -> Result<SignIn, Str
         ("sessionLifetimePolicies", "SessionLifetimePolicies"),
     ] {
         put(&mut g, graph, row.dynamic(column)?);
+    }
+    for (property, column) in loganalytics::UNMODELLED_COLUMNS {
+        let value = match row.get(column) {
+            Some(Value::String(text)) if text.trim().is_empty() => None,
+            Some(Value::String(text)) if text.starts_with(['[', '{']) => row.dynamic(column)?,
+            Some(Value::String(text)) if text.eq_ignore_ascii_case("true") => Some(json!(true)),
+            Some(Value::String(text)) if text.eq_ignore_ascii_case("false") => Some(json!(false)),
+            other => other.cloned(),
+        };
+        put(&mut g, property, value);
     }
     graph_sign_in(
         g,
