@@ -5,6 +5,7 @@ mod check;
 mod detect;
 mod generate;
 mod inputs;
+mod query;
 mod run;
 mod serve;
 mod sources;
@@ -62,6 +63,9 @@ pub enum Command {
     /// Run Sigma rules (azure signinlogs/auditlogs) over simulated scenarios: per rule,
     /// whether it fired, how often, and on which records.
     Detect(detect::DetectArgs),
+    /// Run a KQL query (Log Analytics tables SigninLogs, AADNonInteractiveUserSignInLogs,
+    /// AuditLogs) over simulated scenarios or exported log files.
+    Query(query::QueryArgs),
     /// Validate scenarios without simulating them.
     Check {
         /// Scenario files, or folders of them.
@@ -84,6 +88,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         Command::Serve(args) => serve::serve(&args, out, err),
         Command::Verify(args) => verify::verify(&args, out, err),
         Command::Detect(args) => detect::detect(&args, out, err),
+        Command::Query(args) => query::query(&args, out, err),
     };
     result.unwrap_or_else(|e| {
         // Only writing to the terminal can fail here; nothing more can be said.
