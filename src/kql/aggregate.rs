@@ -33,6 +33,7 @@ pub enum AggKind {
     Avg,
     AvgIf,
     TakeAny,
+    TakeAnyIf,
 }
 
 /// (name, kind, least and most arguments, prefix of the column name it makes)
@@ -61,6 +62,8 @@ pub const AGGREGATES: &[(&str, AggKind, usize, usize, &str)] = &[
     ("avgif", AggKind::AvgIf, 2, 2, "avgif"),
     ("take_any", AggKind::TakeAny, 1, 64, "any"),
     ("any", AggKind::TakeAny, 1, 64, "any"),
+    ("take_anyif", AggKind::TakeAnyIf, 2, 2, "anyif"),
+    ("anyif", AggKind::TakeAnyIf, 2, 2, "anyif"),
 ];
 
 pub fn lookup(name: &str) -> Option<&'static (&'static str, AggKind, usize, usize, &'static str)> {
@@ -119,7 +122,7 @@ impl Aggregate {
             MakeSet | MakeSetIf => State::Set(Vec::new(), HashSet::new()),
             MakeList | MakeListIf => State::List(Vec::new()),
             MakeBag => State::Bag(serde_json::Map::new()),
-            ArgMax | ArgMin | TakeAny => State::Best(None),
+            ArgMax | ArgMin | TakeAny | TakeAnyIf => State::Best(None),
             Min | Max | MinIf | MaxIf => State::Extreme(None),
             Sum | SumIf => State::Sum(None),
             Avg | AvgIf => State::Avg(0.0, 0),
@@ -172,9 +175,10 @@ impl Aggregate {
             }
             State::Best(best) => {
                 let v = value.unwrap_or(Value::Null);
+                let any = matches!(self.kind, AggKind::TakeAny | AggKind::TakeAnyIf);
                 let better = match (self.kind, &best) {
-                    (AggKind::TakeAny, Some(_)) => false,
-                    (_, None) => self.kind == AggKind::TakeAny || !v.is_null(),
+                    (_, Some(_)) if any => false,
+                    (_, None) => any || !v.is_null(),
                     (AggKind::ArgMax, Some((b, _))) => compare(&v, b) == Some(Ordering::Greater),
                     (_, Some((b, _))) => compare(&v, b) == Some(Ordering::Less),
                 };

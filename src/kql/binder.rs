@@ -377,7 +377,7 @@ impl Engine<'_> {
                 }
             }
             CountIf => agg.predicate = Some(self.bind(&args[0], columns)?.0),
-            DCountIf | MakeSetIf | MakeListIf | SumIf | AvgIf | MinIf | MaxIf => {
+            DCountIf | MakeSetIf | MakeListIf | SumIf | AvgIf | MinIf | MaxIf | TakeAnyIf => {
                 let (v, t) = self.bind(&args[0], columns)?;
                 agg.value = Some(v);
                 agg.value_type = t;

@@ -336,10 +336,21 @@ impl Display for Expr {
         match &self.kind {
             ExprKind::Literal(l) => write!(f, "{l}"),
             ExprKind::Name(n) => f.write_str(&name(n)),
-            ExprKind::Member(base, m) => write!(f, "{base}[{}]", string_literal(m)),
-            ExprKind::Index(base, i) => write!(f, "{base}[{i}]"),
+            ExprKind::Member(base, m) => write!(f, "{}[{}]", postfix_base(base), string_literal(m)),
+            ExprKind::Index(base, i) => write!(f, "{}[{i}]", postfix_base(base)),
             ExprKind::Call(n, args) => write!(f, "{}({})", name(n), list(args)),
             ExprKind::Neg(e) => write!(f, "-({e})"),
+            ExprKind::Binary(BinOp::Str(op @ (StrOp::HasAny | StrOp::HasAll), negated), l, r) => {
+                match &r.kind {
+                    ExprKind::Call(n, items) if n == "pack_array" => write!(
+                        f,
+                        "({l} {} ({}))",
+                        binop(BinOp::Str(*op, *negated)),
+                        list(items)
+                    ),
+                    _ => write!(f, "({l} {} ({r}))", binop(BinOp::Str(*op, *negated))),
+                }
+            }
             ExprKind::Binary(op, l, r) => write!(f, "({l} {} {r})", binop(*op)),
             ExprKind::In {
                 expr,
@@ -366,6 +377,23 @@ impl Display for Expr {
             ExprKind::Star => f.write_str("*"),
             ExprKind::Subquery(p) => write!(f, "({p})"),
         }
+    }
+}
+
+/// The base of `a.b` / `a[i]`: a minus sign binds looser than the access, so a negation
+/// (or a negative number) goes in parentheses.
+fn postfix_base(base: &Expr) -> String {
+    let negative = match &base.kind {
+        ExprKind::Neg(_) => true,
+        ExprKind::Literal(Literal::Long(n)) => *n < 0,
+        ExprKind::Literal(Literal::Real(r)) => r.is_sign_negative(),
+        ExprKind::Literal(Literal::TimeSpan(t)) => *t < 0,
+        _ => false,
+    };
+    if negative {
+        format!("({base})")
+    } else {
+        base.to_string()
     }
 }
 

@@ -28,6 +28,7 @@ pub const OPERATORS: &[&str] = &[
     "lookup",
     "mv-expand",
     "mv-apply",
+    "mvexpand",
     "parse",
     "serialize",
     "render",
@@ -126,7 +127,7 @@ impl Parser {
                 let (kind, right, on) = self.join(JoinKind::LeftOuter)?;
                 Operator::Lookup { kind, right, on }
             }
-            "mv-expand" => {
+            "mv-expand" | "mvexpand" => {
                 self.skip_options(&["kind", "bagexpansion"], &["with_itemindex"])?;
                 let items = self.mv_items()?;
                 let limit = if self.eat_word("limit") {
