@@ -68,11 +68,42 @@ pub fn unit_ticks(unit: &str) -> Option<i64> {
     })
 }
 
+/// Words after which a value starts (so `['x']` after them is a quoted name).
+fn is_keyword(word: &str) -> bool {
+    !matches!(word, "true" | "false" | "null") && super::print::RESERVED.contains(&word)
+        || super::parser::OPERATORS.contains(&word)
+        || HYPHENATED.contains(&word)
+        || word.starts_with('!')
+        || super::ast::StrOp::ALL.iter().any(|(name, _)| *name == word)
+        || matches!(
+            word,
+            "print" | "range" | "datatable" | "isfuzzy" | "withsource"
+        )
+}
+
 pub fn tokenize(text: &str) -> Result<Vec<Token>> {
-    let mut lexer = Lexer { text, at: 0 };
+    let mut lexer = Lexer {
+        text,
+        at: 0,
+        after_value: false,
+    };
     let mut tokens = Vec::new();
     loop {
         let token = lexer.next()?;
+        lexer.after_value = match &token.tok {
+            Tok::Ident(w) => !is_keyword(w),
+            _ => false,
+        } || matches!(
+            token.tok,
+            Tok::Quoted(_)
+                | Tok::Str(_)
+                | Tok::Long(_)
+                | Tok::Real(_)
+                | Tok::Span(_)
+                | Tok::DateTime(_)
+                | Tok::TimeSpan(_)
+                | Tok::Punct(")" | "]")
+        );
         let end = token.tok == Tok::Eof;
         tokens.push(token);
         if end {
@@ -84,6 +115,9 @@ pub fn tokenize(text: &str) -> Result<Vec<Token>> {
 struct Lexer<'a> {
     text: &'a str,
     at: usize,
+    /// The last token ends a value: a `[` after it indexes (`a["b"]`) rather than quoting a
+    /// name (`['Column Name']`).
+    after_value: bool,
 }
 
 impl Lexer<'_> {
@@ -146,18 +180,10 @@ impl Lexer<'_> {
                     ));
                 }
             }
-        } else if self.rest().starts_with("['") || self.rest().starts_with("[\"") {
-            self.at += 1;
-            let quote = self.peek().unwrap_or('\'');
-            let name = self.string(quote, false)?;
-            self.skip_blank();
-            if !self.rest().starts_with(']') {
-                return Err(KqlError::syntax(
-                    Span::new(start, self.at),
-                    "a quoted name `['...']` needs its closing `]`",
-                ));
-            }
-            self.at += 1;
+        } else if !self.after_value
+            && (self.rest().starts_with("['") || self.rest().starts_with("[\""))
+            && let Some(name) = self.quoted_name()?
+        {
             Tok::Quoted(name)
         } else if c.is_ascii_digit() {
             self.number(start)?
@@ -177,6 +203,23 @@ impl Lexer<'_> {
             tok,
             span: Span::new(start, self.at),
         })
+    }
+
+    /// `['Column Name']`; `None` (nothing consumed) when the string is not followed by `]`,
+    /// as in `dynamic(["a", "b"])`.
+    fn quoted_name(&mut self) -> Result<Option<String>> {
+        let start = self.at;
+        self.at += 1;
+        let quote = self.peek().unwrap_or('\'');
+        let name = self.string(quote, false)?;
+        self.skip_blank();
+        if self.rest().starts_with(']') {
+            self.at += 1;
+            Ok(Some(name))
+        } else {
+            self.at = start;
+            Ok(None)
+        }
     }
 
     /// A quoted string starting at the quote; `verbatim` strings have no escapes.

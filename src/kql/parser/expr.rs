@@ -18,25 +18,40 @@ impl Parser {
 
     fn or(&mut self) -> Result<Expr> {
         let mut left = self.and()?;
+        let mark = self.depth;
         while self.eat_word("or") {
+            self.enter()?;
             let right = self.and()?;
             left = binary(BinOp::Or, left, right);
         }
+        self.depth = mark;
         Ok(left)
     }
 
     fn and(&mut self) -> Result<Expr> {
         let mut left = self.comparison()?;
+        let mark = self.depth;
         while self.eat_word("and") {
+            self.enter()?;
             let right = self.comparison()?;
             left = binary(BinOp::And, left, right);
         }
+        self.depth = mark;
         Ok(left)
     }
 
     fn comparison(&mut self) -> Result<Expr> {
-        let mut left = self.additive()?;
+        let left = self.additive()?;
+        let mark = self.depth;
+        let result = self.comparison_chain(left);
+        self.depth = mark;
+        result
+    }
+
+    /// Each operator of a chain nests the tree one level deeper: it counts as depth.
+    fn comparison_chain(&mut self, mut left: Expr) -> Result<Expr> {
         loop {
+            self.enter()?;
             let punct = match &self.peek().tok {
                 Tok::Punct(p) => Some(*p),
                 _ => None,
@@ -177,23 +192,35 @@ impl Parser {
 
     fn additive(&mut self) -> Result<Expr> {
         let mut left = self.multiplicative()?;
-        loop {
+        let mark = self.depth;
+        let result = loop {
+            if let Err(e) = self.enter() {
+                break Err(e);
+            }
             let op = if self.is_punct("+") {
                 BinOp::Add
             } else if self.is_punct("-") {
                 BinOp::Sub
             } else {
-                return Ok(left);
+                break Ok(left);
             };
             self.bump();
-            let right = self.multiplicative()?;
-            left = binary(op, left, right);
-        }
+            match self.multiplicative() {
+                Ok(right) => left = binary(op, left, right),
+                Err(e) => break Err(e),
+            }
+        };
+        self.depth = mark;
+        result
     }
 
     fn multiplicative(&mut self) -> Result<Expr> {
         let mut left = self.unary()?;
-        loop {
+        let mark = self.depth;
+        let result = loop {
+            if let Err(e) = self.enter() {
+                break Err(e);
+            }
             let op = if self.is_punct("*") {
                 BinOp::Mul
             } else if self.is_punct("/") {
@@ -201,12 +228,16 @@ impl Parser {
             } else if self.is_punct("%") {
                 BinOp::Mod
             } else {
-                return Ok(left);
+                break Ok(left);
             };
             self.bump();
-            let right = self.unary()?;
-            left = binary(op, left, right);
-        }
+            match self.unary() {
+                Ok(right) => left = binary(op, left, right),
+                Err(e) => break Err(e),
+            }
+        };
+        self.depth = mark;
+        result
     }
 
     fn unary(&mut self) -> Result<Expr> {
@@ -244,8 +275,16 @@ impl Parser {
         self.postfix_of(primary)
     }
 
-    fn postfix_of(&mut self, mut expr: Expr) -> Result<Expr> {
+    fn postfix_of(&mut self, expr: Expr) -> Result<Expr> {
+        let mark = self.depth;
+        let result = self.postfix_chain(expr);
+        self.depth = mark;
+        result
+    }
+
+    fn postfix_chain(&mut self, mut expr: Expr) -> Result<Expr> {
         loop {
+            self.enter()?;
             if self.eat_punct(".") {
                 let member = match &self.peek().tok {
                     Tok::Ident(w) | Tok::Quoted(w) | Tok::Str(w) => w.clone(),
@@ -317,6 +356,13 @@ impl Parser {
             }
             Tok::Punct("(") => {
                 self.bump();
+                if let Tok::Ident(w) = self.peek_at(0)
+                    && matches!(w.as_str(), "union" | "datatable" | "print" | "range")
+                {
+                    let inner = self.pipeline()?;
+                    let end = self.expect_punct(")")?;
+                    return Ok(Expr::new(ExprKind::Subquery(Box::new(inner)), span.to(end)));
+                }
                 let inner = self.expr()?;
                 let inner = self.subquery_after(inner)?;
                 self.expect_punct(")")?;
@@ -330,6 +376,10 @@ impl Parser {
                 self.bump();
                 Ok(Expr::new(ExprKind::Name(name), span))
             }
+            Tok::Punct("[") => match self.bracketed_name() {
+                Some(name) => Ok(Expr::new(ExprKind::Name(name), span.to(self.prev_span()))),
+                None => Err(self.expected("an expression")),
+            },
             Tok::Ident(word) => self.word(word, span),
             _ => Err(self.expected("an expression")),
         }
@@ -453,6 +503,8 @@ impl Parser {
                 }
             },
             Tok::Str(s) => Json::String(s),
+            // `["a"]` lexes as a quoted name; inside dynamic() it is an array.
+            Tok::Quoted(s) => Json::Array(vec![Json::String(s)]),
             Tok::Long(n) => Json::from(n),
             Tok::Real(r) => Json::from(r),
             Tok::Ident(w) if w == "true" || w == "false" => Json::Bool(w == "true"),

@@ -4,6 +4,8 @@
 mod expr;
 mod operators;
 
+pub use operators::OPERATORS;
+
 use super::ast::*;
 use super::error::{KqlError, Result, Span};
 use super::lexer::{Tok, Token, tokenize};
@@ -32,7 +34,9 @@ pub(super) struct Parser {
     depth: usize,
 }
 
-const MAX_DEPTH: usize = 200;
+/// Deep enough for any real query (they nest a few levels); shallow enough that the
+/// recursive parser, binder and printer stay far from the end of a 2 MB thread stack.
+const MAX_DEPTH: usize = 64;
 
 impl Parser {
     fn new(text: &str) -> Result<Parser> {
@@ -152,8 +156,26 @@ impl Parser {
         }
     }
 
+    /// `[` `"name"` `]` where the lexer saw an index (after a word it took for a value):
+    /// a quoted name all the same, in places where only a name can stand.
+    fn bracketed_name(&mut self) -> Option<String> {
+        match (self.peek_at(0), self.peek_at(1), self.peek_at(2)) {
+            (Tok::Punct("["), Tok::Str(name), Tok::Punct("]")) => {
+                let name = name.clone();
+                self.bump();
+                self.bump();
+                self.bump();
+                Some(name)
+            }
+            _ => None,
+        }
+    }
+
     /// A name: an identifier or a quoted name.
     fn name(&mut self, what: &str) -> Result<String> {
+        if let Some(name) = self.bracketed_name() {
+            return Ok(name);
+        }
         match &self.peek().tok {
             Tok::Ident(w) | Tok::Quoted(w) => {
                 let w = w.clone();
@@ -334,10 +356,15 @@ impl Parser {
 
     fn source(&mut self) -> Result<Source> {
         let span = self.span();
-        if self.eat_punct("(") {
-            let inner = self.pipeline()?;
-            self.expect_punct(")")?;
-            return Ok(Source::Paren(Box::new(inner)));
+        if self.is_punct("(") {
+            // `(T | where ...)` is a subquery; `(1 + 2) * 3` an expression.
+            return Ok(match self.expr()? {
+                Expr {
+                    kind: ExprKind::Subquery(p),
+                    ..
+                } => Source::Paren(p),
+                e => Source::Expr(e),
+            });
         }
         let Tok::Ident(word) = &self.peek().tok else {
             return Ok(Source::Expr(self.expr()?));
@@ -376,7 +403,14 @@ impl Parser {
                 self.bump();
                 let inner = self.pipeline()?;
                 self.expect_punct(")")?;
-                Ok(Source::Paren(Box::new(inner)))
+                Ok(match inner {
+                    Pipeline {
+                        source: Source::Expr(e),
+                        ops,
+                        ..
+                    } if ops.is_empty() => Source::Expr(e),
+                    inner => Source::Paren(Box::new(inner)),
+                })
             }
             "externaldata" | "find" | "search" | "evaluate" | "external_table" | "cluster"
             | "database" => Err(KqlError::unsupported(span, format!("`{word}`"))),
@@ -476,6 +510,20 @@ impl Parser {
     fn assign(&mut self) -> Result<Assign> {
         if matches!(self.peek().tok, Tok::Ident(_) | Tok::Quoted(_))
             && matches!(self.peek_at(1), Tok::Punct("="))
+            || matches!(
+                (
+                    self.peek_at(0),
+                    self.peek_at(1),
+                    self.peek_at(2),
+                    self.peek_at(3)
+                ),
+                (
+                    Tok::Punct("["),
+                    Tok::Str(_),
+                    Tok::Punct("]"),
+                    Tok::Punct("=")
+                )
+            )
         {
             let name = self.name("a column name")?;
             self.bump();
