@@ -95,7 +95,9 @@ impl Bound {
                 let (low, high) = (low.eval(row, ctx), high.eval(row, ctx));
                 // `t between (start .. 1h)`: a timespan upper bound counts from the start.
                 let high = match (&low, &high) {
-                    (Value::DateTime(l), Value::TimeSpan(s)) => Value::DateTime(l + s),
+                    (Value::DateTime(l), Value::TimeSpan(s)) => {
+                        l.checked_add(*s).map_or(Value::Null, Value::DateTime)
+                    }
                     _ => high,
                 };
                 match (compare(&value, &low), compare(&value, &high)) {

@@ -28,10 +28,16 @@ pub fn bin(value: &Value, size: &Value) -> Value {
     match (value, size) {
         (Value::DateTime(t), Value::TimeSpan(s)) if *s > 0 => {
             let shifted = t.saturating_add(EPOCH_OFFSET);
-            Value::DateTime(shifted.div_euclid(*s) * s - EPOCH_OFFSET)
+            floor_to(shifted, *s)
+                .and_then(|b| b.checked_sub(EPOCH_OFFSET))
+                .map_or(Value::Null, Value::DateTime)
         }
-        (Value::TimeSpan(t), Value::TimeSpan(s)) if *s > 0 => Value::TimeSpan(t.div_euclid(*s) * s),
-        (Value::Long(n), Value::Long(s)) if *s > 0 => Value::Long(n.div_euclid(*s) * s),
+        (Value::TimeSpan(t), Value::TimeSpan(s)) if *s > 0 => {
+            floor_to(*t, *s).map_or(Value::Null, Value::TimeSpan)
+        }
+        (Value::Long(n), Value::Long(s)) if *s > 0 => {
+            floor_to(*n, *s).map_or(Value::Null, Value::Long)
+        }
         (Value::Long(_) | Value::Real(_), Value::Long(_) | Value::Real(_)) => {
             match (value.to_real(), size.to_real()) {
                 (Some(v), Some(s)) if s > 0.0 => {
@@ -46,6 +52,11 @@ pub fn bin(value: &Value, size: &Value) -> Value {
         }
         _ => Value::Null,
     }
+}
+
+/// `value` rounded down to a multiple of `size`.
+fn floor_to(value: i64, size: i64) -> Option<i64> {
+    value.div_euclid(size).checked_mul(size)
 }
 
 fn civil(ticks: i64) -> Option<DateTime<Utc>> {
@@ -83,14 +94,18 @@ pub fn start_of(a: &[Value], unit: Unit) -> Value {
     };
     let date = c.date_naive();
     let start = match unit {
-        Unit::Day => date.checked_add_signed(Duration::days(offset)),
+        Unit::Day => Duration::try_days(offset).and_then(|d| date.checked_add_signed(d)),
         Unit::Week => date
             .checked_sub_signed(Duration::days(i64::from(
                 date.weekday().num_days_from_sunday(),
             )))
-            .and_then(|d| d.checked_add_signed(Duration::weeks(offset))),
+            .zip(Duration::try_weeks(offset))
+            .and_then(|(d, w)| d.checked_add_signed(w)),
         Unit::Month => add_months(date.with_day(1), offset),
-        Unit::Year => add_months(NaiveDate::from_ymd_opt(date.year(), 1, 1), offset * 12),
+        Unit::Year => add_months(
+            NaiveDate::from_ymd_opt(date.year(), 1, 1),
+            offset.saturating_mul(12),
+        ),
     };
     start
         .and_then(date_ticks)
@@ -99,7 +114,7 @@ pub fn start_of(a: &[Value], unit: Unit) -> Value {
 
 fn add_months(date: Option<NaiveDate>, months: i64) -> Option<NaiveDate> {
     let date = date?;
-    let total = i64::from(date.year()) * 12 + i64::from(date.month0()) + months;
+    let total = (i64::from(date.year()) * 12 + i64::from(date.month0())).checked_add(months)?;
     let year = i32::try_from(total.div_euclid(12)).ok()?;
     let month = (total.rem_euclid(12) + 1) as u32;
     let mut day = date.day();
@@ -113,7 +128,9 @@ fn add_months(date: Option<NaiveDate>, months: i64) -> Option<NaiveDate> {
 
 pub fn end_of_day(a: &[Value]) -> Value {
     match start_of(a, Unit::Day) {
-        Value::DateTime(t) => Value::DateTime(t + TICKS_PER_DAY - 1),
+        Value::DateTime(t) => t
+            .checked_add(TICKS_PER_DAY - 1)
+            .map_or(Value::Null, Value::DateTime),
         other => other,
     }
 }
@@ -202,11 +219,17 @@ pub fn diff(a: &[Value]) -> Value {
     let unit = unit.to_ascii_lowercase();
     if unit == "week" {
         // Weeks start on Sunday: count Sunday boundaries.
-        let sunday = |t: i64| (t + 4 * TICKS_PER_DAY).div_euclid(7 * TICKS_PER_DAY);
+        let sunday = |t: i64| {
+            t.saturating_add(4 * TICKS_PER_DAY)
+                .div_euclid(7 * TICKS_PER_DAY)
+        };
         return Value::Long(sunday(*t1) - sunday(*t2));
     }
     if let Some(size) = unit_ticks(&unit) {
-        return Value::Long(t1.div_euclid(size) - t2.div_euclid(size));
+        return t1
+            .div_euclid(size)
+            .checked_sub(t2.div_euclid(size))
+            .map_or(Value::Null, Value::Long);
     }
     let (Some(c1), Some(c2)) = (civil(*t1), civil(*t2)) else {
         return Value::Null;
