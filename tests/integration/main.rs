@@ -6,6 +6,7 @@ mod client;
 mod detect;
 mod diagnostics;
 mod formats;
+mod kql;
 mod library;
 mod real_clients;
 mod records;
