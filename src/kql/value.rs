@@ -249,7 +249,7 @@ pub fn equals(a: &Value, b: &Value) -> Option<bool> {
         (Value::Dynamic(x), Value::Dynamic(y)) => x == y,
         // `Set != "[]"`: a dynamic value compared with text compares as its JSON text.
         (Value::Dynamic(x), Value::Str(s)) | (Value::Str(s), Value::Dynamic(x)) => {
-            x.to_string() == *s
+            serde_json::from_str::<Json>(s).is_ok_and(|parsed| parsed == *x)
         }
         _ => compare(a, b)? == Ordering::Equal,
     })

@@ -351,8 +351,14 @@ mod tests {
             format(&t, &Value::str("yyyy-MM-dd HH:mm:ss.fff h tt")),
             Value::str("2025-03-17 15:08:07.250 3 PM")
         );
-        assert_eq!(start_of(&[t.clone()], Unit::Week), dt("2025-03-16"));
-        assert_eq!(start_of(&[t.clone()], Unit::Month), dt("2025-03-01"));
+        assert_eq!(
+            start_of(std::slice::from_ref(&t), Unit::Week),
+            dt("2025-03-16")
+        );
+        assert_eq!(
+            start_of(std::slice::from_ref(&t), Unit::Month),
+            dt("2025-03-01")
+        );
         assert_eq!(
             diff(&[
                 Value::str("day"),

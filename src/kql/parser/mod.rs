@@ -252,11 +252,10 @@ impl Parser {
         if !self.is_punct("(") {
             return false;
         }
-        match (self.peek_at(1), self.peek_at(2)) {
-            (Tok::Punct(")"), Tok::Punct("{")) => true,
-            (Tok::Ident(_) | Tok::Quoted(_), Tok::Punct(":")) => true,
-            _ => false,
-        }
+        matches!(
+            (self.peek_at(1), self.peek_at(2)),
+            (Tok::Punct(")"), Tok::Punct("{")) | (Tok::Ident(_) | Tok::Quoted(_), Tok::Punct(":"))
+        )
     }
 
     fn lambda(&mut self) -> Result<Lambda> {

@@ -194,7 +194,7 @@ fn literal() -> impl Strategy<Value = Literal> {
         (-1e12f64..1e12).prop_map(Literal::Real),
         "\\PC{0,8}".prop_map(Literal::Str),
         "[\\x00-\\x7f]{0,6}".prop_map(Literal::Str),
-        (0i64..4_102_444_800_0000000).prop_map(Literal::DateTime),
+        (0i64..41_024_448_000_000_000).prop_map(Literal::DateTime),
         (-1_000_000_000_000_000i64..1_000_000_000_000_000).prop_map(Literal::TimeSpan),
         prop::collection::vec(json.clone(), 0..3)
             .prop_map(|v| Literal::Dynamic(serde_json::Value::Array(v))),
@@ -204,7 +204,7 @@ fn literal() -> impl Strategy<Value = Literal> {
 
 fn expr() -> impl Strategy<Value = Expr> {
     let leaf = prop_oneof![
-        literal().prop_map(|l| ExprKind::Literal(l)),
+        literal().prop_map(ExprKind::Literal),
         name().prop_map(ExprKind::Name),
     ]
     .prop_map(|k| Expr::new(k, Span::default()));
