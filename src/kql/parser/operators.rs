@@ -157,8 +157,16 @@ impl Parser {
             "render" => {
                 let kind = self.name("a chart type")?;
                 // `with (...)` and other chart properties change nothing in a table.
-                while !self.is_punct("|") && !self.is_punct(")") && self.peek().tok != Tok::Eof {
-                    self.bump();
+                let mut nesting = 0usize;
+                while self.peek().tok != Tok::Eof {
+                    if nesting == 0 && (self.is_punct("|") || self.is_punct(")")) {
+                        break;
+                    }
+                    match self.bump().tok {
+                        Tok::Punct("(") => nesting += 1,
+                        Tok::Punct(")") => nesting = nesting.saturating_sub(1),
+                        _ => {}
+                    }
                 }
                 Operator::Render(kind)
             }

@@ -122,6 +122,7 @@ fn real_query_shapes_round_trip() {
         "range x from 1 to 5 step 1 | lookup kind=inner (datatable(x:long) [1]) on x",
         "AuditLogs | mv-apply p = TargetResources on (summarize n = count()) | getschema",
         "let f = () { SigninLogs }; f() | project-reorder UserPrincipalName, Time* | project-keep U*",
+        "SigninLogs | summarize count() by bin(TimeGenerated, 1d) | render timechart with (title=\"Sign-ins\", ysplit=axes)",
     ] {
         round_trips(text);
     }
