@@ -338,7 +338,8 @@ impl Display for Expr {
             ExprKind::Name(n) => f.write_str(&name(n)),
             ExprKind::Member(base, m) => write!(f, "{}[{}]", postfix_base(base), string_literal(m)),
             ExprKind::Index(base, i) => write!(f, "{}[{i}]", postfix_base(base)),
-            ExprKind::Call(n, args) => write!(f, "{}({})", name(n), list(args)),
+            // A call's name is a word whatever it is (`$count()` parses as a call).
+            ExprKind::Call(n, args) => write!(f, "{n}({})", list(args)),
             ExprKind::Neg(e) => write!(f, "-({e})"),
             ExprKind::Binary(BinOp::Str(op @ (StrOp::HasAny | StrOp::HasAll), negated), l, r) => {
                 match &r.kind {

@@ -118,6 +118,32 @@ pub fn api_json(table: &Table) -> Json {
     json!({"tables": [{"name": "PrimaryResult", "columns": columns, "rows": rows}]})
 }
 
+/// The body of the query API's reply to a query that cannot run (HTTP 400):
+/// `{"error":{"code":"BadArgumentError","message":...,"innererror":{...}}}`, the inner error
+/// saying where (line, column) and why.
+pub fn api_error(error: &super::KqlError, query: &str) -> Json {
+    let (line, column) = error.line_col(query);
+    let code = match error.kind {
+        super::ErrorKind::Syntax => "SYN0002",
+        super::ErrorKind::Semantic => "SEM0100",
+        super::ErrorKind::Unsupported => "SEM0001",
+    };
+    json!({
+        "error": {
+            "code": "BadArgumentError",
+            "message": "The request had some invalid properties",
+            "innererror": {
+                "code": code,
+                "message": error.message,
+                "line": line,
+                "pos": column,
+                "token": query.get(error.span.start..error.span.end).unwrap_or(""),
+                "hint": error.hint,
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +168,16 @@ mod tests {
             text(&sample()),
             "User      count_\n--------  ------\nuser02@x  3\na,b\n(2 rows)\n"
         );
+    }
+
+    #[test]
+    fn api_errors_say_where() {
+        let query = "SigninLogs | wher x";
+        let error = crate::kql::parse(query).unwrap_err();
+        let body = api_error(&error, query);
+        assert_eq!(body["error"]["code"], "BadArgumentError");
+        assert_eq!(body["error"]["innererror"]["token"], "wher");
+        assert_eq!(body["error"]["innererror"]["pos"], 14);
     }
 
     #[test]

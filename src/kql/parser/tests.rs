@@ -415,3 +415,49 @@ proptest! {
         let _ = parse_query(&text);
     }
 }
+
+/// Real query shapes, to be mutated.
+const SEEDS: &[&str] = &[
+    include_str!("../../../fuzz/seeds/kql/lockout.kql"),
+    include_str!("../../../fuzz/seeds/kql/spray.kql"),
+    include_str!("../../../fuzz/seeds/kql/audit.kql"),
+    include_str!("../../../fuzz/seeds/kql/functions.kql"),
+];
+
+/// Characters that edits insert: KQL's punctuation and a few letters, quotes and digits.
+const EDIT_CHARS: &str = "|()[]{},;.:=<>!~+-*/%\"'@$ \n_abdmx019";
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// Like the fuzz target: an edited real query either fails with an error or parses, and
+    /// then prints as text that parses to the same tree and runs without panicking.
+    #[test]
+    fn edited_real_queries_fail_cleanly_or_round_trip(
+        seed in prop::sample::select(SEEDS),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, prop::sample::select(EDIT_CHARS.chars().collect::<Vec<_>>())), 1..4),
+    ) {
+        let mut text: Vec<char> = seed.chars().collect();
+        for (at, kind, c) in edits {
+            let i = at.index(text.len() + 1);
+            match kind {
+                0 => text.insert(i, c),
+                1 if i < text.len() => { text.remove(i); }
+                _ if i < text.len() => text[i] = c,
+                _ => {}
+            }
+        }
+        let text: String = text.into_iter().collect();
+        match parse_query(&text) {
+            Err(e) => { let _ = e.render(&text); }
+            Ok(q) => {
+                let printed = q.to_string();
+                let again = parse_query(&printed).map_err(|e| TestCaseError::fail(format!("{printed}: {}", e.render(&printed))))?;
+                prop_assert_eq!(&again, &q, "printed as {}", printed);
+                if !text.contains("range") {
+                    let _ = crate::kql::execute(&q, &crate::kql::Catalog::new(), None);
+                }
+            }
+        }
+    }
+}
