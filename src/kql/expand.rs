@@ -7,7 +7,7 @@ use super::binder::infer_name;
 use super::engine::Engine;
 use super::error::{KqlError, Result};
 use super::operators::next_column_name;
-use super::table::{Column, Row, Table};
+use super::table::{Column, Row, Table, set_column};
 use super::value::{Type, Value};
 use serde_json::Value as Json;
 use std::sync::Arc;
@@ -29,17 +29,7 @@ impl Engine<'_> {
                 .clone()
                 .or_else(|| infer_name(&item.expr))
                 .unwrap_or_else(|| next_column_name(&columns));
-            let ty = item.to.unwrap_or(Type::Dynamic);
-            let at = match columns.iter().position(|c| c.name == name) {
-                Some(i) => {
-                    columns[i].ty = ty;
-                    i
-                }
-                None => {
-                    columns.push(Column::new(name, ty));
-                    columns.len() - 1
-                }
-            };
+            let at = set_column(&mut columns, name, item.to.unwrap_or(Type::Dynamic));
             targets.push((at, bound, item.to));
         }
         Ok(Items { columns, targets })
@@ -175,14 +165,7 @@ impl Engine<'_> {
         for part in pattern {
             if let ParsePart::Column(name, ty) = part {
                 let ty = ty.unwrap_or(Type::String);
-                let at = match columns.iter().position(|c| &c.name == name) {
-                    Some(i) => i,
-                    None => {
-                        columns.push(Column::new(name.clone(), ty));
-                        columns.len() - 1
-                    }
-                };
-                targets.push((at, ty));
+                targets.push((set_column(&mut columns, name.clone(), ty), ty));
             }
         }
         let width = columns.len();

@@ -6,7 +6,7 @@ use super::bind::Bound;
 use super::binder::{Aggregations, infer_name};
 use super::engine::Engine;
 use super::error::{KqlError, Result};
-use super::table::{Column, Row, Table, unique_name};
+use super::table::{Column, Row, Table, set_column, unique_name};
 use super::value::{Key, Type, Value, sort_order};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -147,16 +147,7 @@ impl Engine<'_> {
                 Some(n) => n.clone(),
                 None => infer_name(&item.expr).unwrap_or_else(|| next_column_name(&columns)),
             };
-            let at = match columns.iter().position(|c| c.name == name) {
-                Some(i) => {
-                    columns[i].ty = ty;
-                    i
-                }
-                None => {
-                    columns.push(Column::new(name, ty));
-                    columns.len() - 1
-                }
-            };
+            let at = set_column(&mut columns, name, ty);
             steps.push((at, bound));
         }
         let width = columns.len();

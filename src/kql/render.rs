@@ -79,19 +79,9 @@ pub fn csv(table: &Table) -> String {
     out
 }
 
-/// The Log Analytics query API's type name of a column.
+/// The Log Analytics query API's type name of a column: KQL's own type names.
 pub fn api_type(ty: Type) -> &'static str {
-    match ty {
-        Type::Bool => "bool",
-        Type::Int => "int",
-        Type::Long => "long",
-        Type::Real => "real",
-        Type::String => "string",
-        Type::DateTime => "datetime",
-        Type::TimeSpan => "timespan",
-        Type::Dynamic => "dynamic",
-        Type::Guid => "guid",
-    }
+    ty.name()
 }
 
 /// A cell of the query API: dynamic values as JSON text, datetimes ISO 8601, numbers as

@@ -48,6 +48,21 @@ impl Table {
     }
 }
 
+/// The position of the column `name`, typed `ty`: the existing one (retyped), or a new one at
+/// the end. `extend`, `mv-expand` and `parse` replace a column they name.
+pub fn set_column(columns: &mut Vec<Column>, name: String, ty: Type) -> usize {
+    match columns.iter().position(|c| c.name == name) {
+        Some(i) => {
+            columns[i].ty = ty;
+            i
+        }
+        None => {
+            columns.push(Column::new(name, ty));
+            columns.len() - 1
+        }
+    }
+}
+
 /// A name not yet in `taken`: `name`, else `name1`, `name2`, ... (as KQL names a join's
 /// right-hand `TimeGenerated` `TimeGenerated1`).
 pub fn unique_name(name: &str, taken: &[Column]) -> String {

@@ -257,11 +257,7 @@ pub fn format(v: &Value, pattern: &Value) -> Value {
         h => h,
     };
     let mut out = String::new();
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let ch = chars[i];
-        let run = chars[i..].iter().take_while(|c| **c == ch).count();
+    for_each_run(pattern, |ch, run| {
         let mut number = |value: i64, width: usize| out.push_str(&format!("{value:0width$}"));
         match ch {
             'y' => match run {
@@ -283,8 +279,7 @@ pub fn format(v: &Value, pattern: &Value) -> Value {
             't' => out.push_str(if c.hour() < 12 { "AM" } else { "PM" }),
             other => out.extend(std::iter::repeat_n(other, run)),
         }
-        i += run;
-    }
+    });
     Value::Str(out)
 }
 
@@ -299,11 +294,7 @@ pub fn format_span(v: &Value, pattern: &Value) -> Value {
     if *t < 0 {
         out.push('-');
     }
-    let chars: Vec<char> = pattern.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let ch = chars[i];
-        let run = chars[i..].iter().take_while(|c| **c == ch).count();
+    for_each_run(pattern, |ch, run| {
         let mut number = |value: i64, width: usize| out.push_str(&format!("{value:0width$}"));
         match ch {
             'd' => number(seconds / 86_400, run),
@@ -319,9 +310,20 @@ pub fn format_span(v: &Value, pattern: &Value) -> Value {
             }
             other => out.extend(std::iter::repeat_n(other, run)),
         }
+    });
+    Value::Str(out)
+}
+
+/// Calls `f` with each run of one repeated character of a format pattern (`yyyy`, `-`, `MM`).
+fn for_each_run(pattern: &str, mut f: impl FnMut(char, usize)) {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let ch = chars[i];
+        let run = chars[i..].iter().take_while(|c| **c == ch).count();
+        f(ch, run);
         i += run;
     }
-    Value::Str(out)
 }
 
 #[cfg(test)]

@@ -186,22 +186,11 @@ impl Parser {
     /// `option=value` pairs before an operator's arguments: `ignored` ones (and `hint.*`) are
     /// skipped, `refused` ones are errors; any other name is the operator's first argument.
     fn skip_options(&mut self, ignored: &[&str], refused: &[&str]) -> Result<()> {
-        loop {
-            if self.skip_hint() {
-                continue;
-            }
-            let Tok::Ident(option) = &self.peek().tok else {
-                break;
-            };
-            if !matches!(self.peek_at(1), Tok::Punct("=")) {
-                break;
-            }
-            let option = option.clone();
-            let span = self.span();
+        while let Some((option, span)) = self.option_ahead() {
             if refused.contains(&option.as_str()) {
                 return Err(KqlError::unsupported(span, format!("option `{option}`")));
             }
-            if !ignored.contains(&option.as_str()) && !option.starts_with("hint.") {
+            if !ignored.contains(&option.as_str()) {
                 break;
             }
             self.bump();
@@ -209,6 +198,15 @@ impl Parser {
             self.bump();
         }
         Ok(())
+    }
+
+    /// The name of an `option=value` ahead (not consumed), `hint.*` options skipped.
+    fn option_ahead(&mut self) -> Option<(String, Span)> {
+        while self.skip_hint() {}
+        match (self.peek_at(0), self.peek_at(1)) {
+            (Tok::Ident(option), Tok::Punct("=")) => Some((option.clone(), self.span())),
+            _ => None,
+        }
     }
 
     /// Skips a `hint.name=value` (hints change how Kusto distributes work, not results).
@@ -305,36 +303,25 @@ impl Parser {
 
     fn join(&mut self, default: JoinKind) -> Result<(JoinKind, Pipeline, Vec<JoinKey>)> {
         let mut kind = default;
-        loop {
-            if self.skip_hint() {
-                continue;
-            }
-            let Tok::Ident(option) = &self.peek().tok else {
-                break;
-            };
-            if !matches!(self.peek_at(1), Tok::Punct("=")) {
-                break;
-            }
-            let option = option.clone();
+        while let Some((option, option_span)) = self.option_ahead() {
             self.bump();
             self.bump();
             let span = self.span();
             let value = self.name("a value")?;
-            if option == "kind" {
-                kind = JoinKind::ALL
-                    .iter()
-                    .find(|(n, _)| *n == value)
-                    .map(|(_, k)| *k)
-                    .ok_or_else(|| {
-                        KqlError::syntax(span, format!("unknown join kind `{value}`"))
-                            .did_you_mean(&value, JoinKind::ALL.iter().map(|(n, _)| *n))
-                    })?;
-            } else if !option.starts_with("hint.") {
+            if option != "kind" {
                 return Err(KqlError::unsupported(
-                    span,
+                    option_span,
                     format!("join option `{option}`"),
                 ));
             }
+            kind = JoinKind::ALL
+                .iter()
+                .find(|(n, _)| *n == value)
+                .map(|(_, k)| *k)
+                .ok_or_else(|| {
+                    KqlError::syntax(span, format!("unknown join kind `{value}`"))
+                        .did_you_mean(&value, JoinKind::ALL.iter().map(|(n, _)| *n))
+                })?;
         }
         let right = if self.eat_punct("(") {
             let inner = self.pipeline()?;
