@@ -406,19 +406,11 @@ impl Parser {
         self.expect_word("with")?;
         let mut pattern = Vec::new();
         loop {
-            if matches!(
+            // A quoted name after a string lexes as `[` "name" `]`.
+            let bracketed = matches!(
                 (self.peek_at(0), self.peek_at(1), self.peek_at(2)),
                 (Tok::Punct("["), Tok::Str(_), Tok::Punct("]"))
-            ) {
-                let name = self.name("a column name")?;
-                let ty = if self.eat_punct(":") {
-                    Some(self.type_name()?)
-                } else {
-                    None
-                };
-                pattern.push(ParsePart::Column(name, ty));
-                continue;
-            }
+            );
             match &self.peek().tok {
                 Tok::Str(s) => {
                     pattern.push(ParsePart::Literal(s.clone()));
@@ -428,7 +420,9 @@ impl Parser {
                     pattern.push(ParsePart::Wildcard);
                     self.bump();
                 }
-                Tok::Ident(_) | Tok::Quoted(_) => {
+                Tok::Ident(_) | Tok::Quoted(_) | Tok::Punct("[")
+                    if bracketed || !self.is_punct("[") =>
+                {
                     let name = self.name("a column name")?;
                     let ty = if self.eat_punct(":") {
                         Some(self.type_name()?)
