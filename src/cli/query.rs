@@ -66,7 +66,7 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
             }
         },
     };
-    let mut catalog = Catalog::new();
+    let mut catalog = Catalog::for_query(&args.query);
     for file in &args.logs {
         let records = match crate::logfiles::read_path(file) {
             Ok(records) => records,

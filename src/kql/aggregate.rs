@@ -34,6 +34,9 @@ pub enum AggKind {
     AvgIf,
     TakeAny,
     TakeAnyIf,
+    Percentile,
+    Stdev,
+    Variance,
 }
 
 /// (name, kind, least and most arguments, prefix of the column name it makes)
@@ -64,6 +67,9 @@ pub const AGGREGATES: &[(&str, AggKind, usize, usize, &str)] = &[
     ("any", AggKind::TakeAny, 1, 64, "any"),
     ("take_anyif", AggKind::TakeAnyIf, 2, 2, "anyif"),
     ("anyif", AggKind::TakeAnyIf, 2, 2, "anyif"),
+    ("percentile", AggKind::Percentile, 2, 2, "percentile"),
+    ("stdev", AggKind::Stdev, 1, 1, "stdev"),
+    ("variance", AggKind::Variance, 1, 1, "variance"),
 ];
 
 pub fn lookup(name: &str) -> Option<&'static (&'static str, AggKind, usize, usize, &'static str)> {
@@ -86,6 +92,8 @@ pub struct Aggregate {
     pub max_items: usize,
     /// The type of the value, for the type of `min`, `max`, `sum`.
     pub value_type: Type,
+    /// The percentage of `percentile`.
+    pub percent: f64,
 }
 
 impl Aggregate {
@@ -97,6 +105,7 @@ impl Aggregate {
             extra: Vec::new(),
             max_items: MAX_ITEMS,
             value_type: Type::Dynamic,
+            percent: 50.0,
         }
     }
 
@@ -106,7 +115,7 @@ impl Aggregate {
         let first = match self.kind {
             Count | CountIf | DCount | DCountIf => Type::Long,
             MakeSet | MakeSetIf | MakeList | MakeListIf | MakeBag => Type::Dynamic,
-            Avg | AvgIf => Type::Real,
+            Avg | AvgIf | Stdev | Variance => Type::Real,
             _ => self.value_type,
         };
         let mut types = vec![first];
@@ -126,6 +135,7 @@ impl Aggregate {
             Min | Max | MinIf | MaxIf => State::Extreme(None),
             Sum | SumIf => State::Sum(None),
             Avg | AvgIf => State::Avg(0.0, 0),
+            Percentile | Stdev | Variance => State::Values(Vec::new()),
         }
     }
 
@@ -214,6 +224,13 @@ impl Aggregate {
                     *n += 1;
                 }
             }
+            State::Values(values) => {
+                if let Some(v) = value.filter(|v| !v.is_null())
+                    && values.len() < MAX_ITEMS
+                {
+                    values.push(v);
+                }
+            }
         }
     }
 
@@ -233,9 +250,37 @@ impl Aggregate {
             State::Extreme(v) | State::Sum(v) => vec![v.unwrap_or(Value::Null)],
             State::Avg(_, 0) => vec![Value::Null],
             State::Avg(sum, n) => vec![Value::Real(sum / n as f64)],
+            State::Values(values) => vec![self.over_values(values)],
         };
         values.resize(1 + self.extra.len(), Value::Null);
         values
+    }
+}
+
+impl Aggregate {
+    /// `percentile` (nearest rank: KQL estimates, the same for small sets), `stdev` and
+    /// `variance` (of a sample, as KQL's are).
+    fn over_values(&self, mut values: Vec<Value>) -> Value {
+        if self.kind == AggKind::Percentile {
+            values.sort_by(super::value::sort_order);
+            let rank = (self.percent / 100.0 * values.len() as f64).ceil() as usize;
+            return values
+                .get(rank.clamp(1, values.len().max(1)) - 1)
+                .cloned()
+                .unwrap_or(Value::Null);
+        }
+        let numbers: Vec<f64> = values.iter().filter_map(Value::to_real).collect();
+        if numbers.len() < 2 {
+            return Value::Real(0.0);
+        }
+        let n = numbers.len() as f64;
+        let mean = numbers.iter().sum::<f64>() / n;
+        let variance = numbers.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        Value::Real(if self.kind == AggKind::Stdev {
+            variance.sqrt()
+        } else {
+            variance
+        })
     }
 }
 
@@ -252,4 +297,6 @@ pub enum State {
     Extreme(Option<Value>),
     Sum(Option<Value>),
     Avg(f64, i64),
+    /// Every value, for percentiles and deviations.
+    Values(Vec<Value>),
 }

@@ -23,10 +23,7 @@ const NOT_YET: &[&str] = &[
     "series_fit_line",
     "series_stats",
     "make_datetime",
-    "percentile",
     "percentiles",
-    "stdev",
-    "variance",
     "hll",
     "tdigest",
     "geo_info_from_ip_address",
@@ -406,6 +403,25 @@ impl Engine<'_> {
                         }
                     }
                 }
+            }
+            Percentile => {
+                let (v, t) = self.bind(&args[0], columns)?;
+                agg.value = Some(v);
+                agg.value_type = t;
+                agg.percent = match self.bind(&args[1], columns)?.0 {
+                    Bound::Const(p) => p
+                        .to_real()
+                        .filter(|p| (0.0..=100.0).contains(p))
+                        .ok_or_else(|| {
+                            KqlError::semantic(args[1].span, "a percentile is 0 to 100")
+                        })?,
+                    _ => {
+                        return Err(KqlError::semantic(
+                            args[1].span,
+                            "expected a constant percentile",
+                        ));
+                    }
+                };
             }
             _ => {
                 let (v, t) = self.bind(&args[0], columns)?;

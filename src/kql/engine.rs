@@ -249,7 +249,8 @@ impl<'c> Engine<'c> {
             _ => {}
         }
         self.catalog.get(name).ok_or_else(|| {
-            let mut names: Vec<&str> = self.catalog.names().collect();
+            let mut names: Vec<&str> = super::schema::TABLES.to_vec();
+            names.extend(self.catalog.names());
             names.extend(
                 self.scopes
                     .iter()
@@ -260,7 +261,7 @@ impl<'c> Engine<'c> {
                 Some(best) => error.with_hint(format!("did you mean `{best}`?")),
                 None => error.with_hint(format!(
                     "entralab has the tables {}",
-                    self.catalog.names().collect::<Vec<_>>().join(", ")
+                    super::schema::TABLES.join(", ")
                 )),
             }
         })

@@ -389,6 +389,12 @@ fn default_name(kind: aggregate::AggKind, prefix: &str, args: &[Expr]) -> String
     let arg = args.first().and_then(infer_name);
     match kind {
         Count | CountIf => format!("{prefix}_"),
+        // `percentile(Latency, 95)` is `percentile_Latency_95`.
+        Percentile => match (arg, args.get(1).map(|p| &p.kind)) {
+            (Some(a), Some(ExprKind::Literal(Literal::Long(p)))) => format!("{prefix}_{a}_{p}"),
+            (Some(a), _) => format!("{prefix}_{a}"),
+            _ => format!("{prefix}_"),
+        },
         ArgMax | ArgMin => arg.unwrap_or_else(|| format!("{prefix}_")),
         _ => match arg {
             Some(a) => format!("{prefix}_{a}"),

@@ -122,6 +122,15 @@ fn summarize_names_and_aggregates() {
             "cat | 0 | 10.0.0.6",
         ]
     );
+    assert_eq!(
+        q(
+            "range x from 1 to 10 step 1 | summarize percentile(x, 90), p50 = percentile(x, 50), stdev(x), variance(x)"
+        ),
+        [
+            "percentile_x_90 | p50 | stdev_x | variance_x",
+            "9 | 5 | 3.0276503540974917 | 9.166666666666666"
+        ]
+    );
     // Expressions over aggregates, and summarize without rows or keys.
     assert_eq!(
         events(
