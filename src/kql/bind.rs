@@ -27,6 +27,8 @@ pub enum Bound {
         low: Box<Bound>,
         high: Box<Bound>,
     },
+    /// A function of the rows' order (`prev`, `row_number`, ...).
+    Window(Box<super::window::Window>),
 }
 
 impl std::fmt::Debug for Function {
@@ -36,9 +38,25 @@ impl std::fmt::Debug for Function {
 }
 
 impl Bound {
+    /// Whether a function of the rows' order is in the expression.
+    pub fn has_window(&self) -> bool {
+        match self {
+            Bound::Window(_) => true,
+            Bound::Const(_) | Bound::Column(_) => false,
+            Bound::Member(b, _) | Bound::Neg(b) => b.has_window(),
+            Bound::Index(a, b) | Bound::Binary(_, a, b) => a.has_window() || b.has_window(),
+            Bound::Call(_, args) => args.iter().any(Bound::has_window),
+            Bound::In { expr, list, .. } => expr.has_window() || list.iter().any(Bound::has_window),
+            Bound::Between {
+                expr, low, high, ..
+            } => expr.has_window() || low.has_window() || high.has_window(),
+        }
+    }
+
     pub fn eval(&self, row: &[Value], ctx: &Context) -> Value {
         match self {
             Bound::Const(v) => v.clone(),
+            Bound::Window(w) => w.eval(row, ctx),
             Bound::Column(i) => row.get(*i).cloned().unwrap_or(Value::Null),
             Bound::Member(base, key) => dynamic::member(&base.eval(row, ctx), key),
             Bound::Index(base, i) => dynamic::index(&base.eval(row, ctx), &i.eval(row, ctx)),

@@ -14,11 +14,6 @@ use serde_json::Value as Json;
 
 /// Functions of KQL that entralab does not run yet.
 const NOT_YET: &[&str] = &[
-    "row_number",
-    "prev",
-    "next",
-    "row_cumsum",
-    "row_window_session",
     "series_decompose_anomalies",
     "series_fit_line",
     "series_stats",
@@ -271,6 +266,10 @@ impl Engine<'_> {
             return Ok((Bound::Column(slot), types[0]));
         }
         match name {
+            "prev" | "next" | "row_number" | "row_cumsum" | "row_window_session" => {
+                let window = self.window(name, args, e, columns)?;
+                return Ok(window);
+            }
             "toscalar" => {
                 let [arg] = args else {
                     return Err(KqlError::semantic(
@@ -438,6 +437,99 @@ impl Engine<'_> {
         Ok((agg, types))
     }
 
+    /// `prev`, `next`, `row_number`, `row_cumsum`, `row_window_session`.
+    fn window(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        e: &Expr,
+        columns: &[Column],
+    ) -> Result<(Bound, Type)> {
+        use super::window::Window;
+        let (min, max) = match name {
+            "prev" | "next" => (1, 3),
+            "row_number" => (0, 2),
+            "row_cumsum" => (1, 2),
+            _ => (3, 4),
+        };
+        check_arity(name, args, min, max, e)?;
+        let bind = |engine: &mut Self, at: usize| -> Result<Option<(Bound, Type)>> {
+            args.get(at).map(|a| engine.bind(a, columns)).transpose()
+        };
+        let constant = |b: Option<(Bound, Type)>, what: &str, at: usize| -> Result<Option<Value>> {
+            match b {
+                None => Ok(None),
+                Some((Bound::Const(v), _)) => Ok(Some(v)),
+                Some(_) => Err(KqlError::semantic(
+                    args[at].span,
+                    format!("expected a constant {what}"),
+                )),
+            }
+        };
+        let (window, ty) = match name {
+            "prev" | "next" => {
+                let (expr, ty) = bind(self, 0)?.expect("arity checked");
+                let k = constant(bind(self, 1)?, "offset", 1)?
+                    .and_then(|v| v.to_long())
+                    .unwrap_or(1);
+                let default = bind(self, 2)?.map_or(Bound::Const(Value::Null), |(b, _)| b);
+                let offset = if name == "prev" { -k } else { k };
+                (
+                    Window::Shift {
+                        expr,
+                        offset,
+                        default,
+                    },
+                    ty,
+                )
+            }
+            "row_number" => {
+                let start = constant(bind(self, 0)?, "start", 0)?
+                    .and_then(|v| v.to_long())
+                    .unwrap_or(1);
+                let restart = bind(self, 1)?.map(|(b, _)| b);
+                (
+                    Window::RowNumber {
+                        start,
+                        restart,
+                        state: Default::default(),
+                    },
+                    Type::Long,
+                )
+            }
+            "row_cumsum" => {
+                let (expr, ty) = bind(self, 0)?.expect("arity checked");
+                let restart = bind(self, 1)?.map(|(b, _)| b);
+                (
+                    Window::CumSum {
+                        expr,
+                        restart,
+                        state: Default::default(),
+                    },
+                    ty,
+                )
+            }
+            _ => {
+                let (expr, ty) = bind(self, 0)?.expect("arity checked");
+                let max_from_first =
+                    constant(bind(self, 1)?, "timespan", 1)?.unwrap_or(Value::Null);
+                let max_between = constant(bind(self, 2)?, "timespan", 2)?.unwrap_or(Value::Null);
+                let restart = bind(self, 3)?.map(|(b, _)| b);
+                (
+                    Window::Session {
+                        expr,
+                        max_from_first,
+                        max_between,
+                        restart,
+                        state: Default::default(),
+                    },
+                    ty,
+                )
+            }
+        };
+        Ok((Bound::Window(Box::new(window)), ty))
+    }
+
     fn limit(&mut self, e: &Expr, columns: &[Column]) -> Result<usize> {
         match self.bind(e, columns)?.0 {
             Bound::Const(v) => match v.to_long() {
@@ -505,7 +597,7 @@ fn binary_type(op: BinOp, l: Type, r: Type) -> Type {
 /// Computes an expression whose inputs are all constants.
 fn fold(bound: Bound, ctx: &functions::Context) -> Bound {
     let constant = match &bound {
-        Bound::Const(_) | Bound::Column(_) => return bound,
+        Bound::Const(_) | Bound::Column(_) | Bound::Window(_) => return bound,
         Bound::Member(b, _) | Bound::Neg(b) => matches!(**b, Bound::Const(_)),
         Bound::Index(a, b) | Bound::Binary(_, a, b) => {
             matches!(**a, Bound::Const(_)) && matches!(**b, Bound::Const(_))

@@ -35,6 +35,7 @@ pub mod render;
 pub mod schema;
 pub mod table;
 pub mod value;
+pub mod window;
 
 pub use error::{ErrorKind, KqlError, Span};
 pub use schema::Catalog;

@@ -16,12 +16,20 @@ impl Engine<'_> {
         match op {
             Operator::Where(e) => {
                 let (bound, _) = self.bind(e, &input.columns)?;
+                self.ctx
+                    .rows
+                    .lend(bound.has_window().then(|| input.clone()));
                 let rows = input
                     .rows
                     .iter()
-                    .filter(|r| bound.eval(r, &self.ctx).is_true())
-                    .cloned()
+                    .enumerate()
+                    .filter(|(i, r)| {
+                        self.ctx.rows.at.set(*i);
+                        bound.eval(r, &self.ctx).is_true()
+                    })
+                    .map(|(_, r)| r.clone())
                     .collect();
+                self.ctx.rows.lend(None);
                 Ok(Table {
                     columns: input.columns.clone(),
                     rows,
@@ -151,13 +159,17 @@ impl Engine<'_> {
             steps.push((at, bound));
         }
         let width = columns.len();
+        let windowed = steps.iter().any(|(_, b)| b.has_window());
+        self.ctx.rows.lend(windowed.then(|| input.clone()));
         let rows = match Arc::try_unwrap(input) {
             Ok(t) => t.rows,
             Err(shared) => shared.rows.clone(),
         };
         let rows = rows
             .into_iter()
-            .map(|mut row| {
+            .enumerate()
+            .map(|(i, mut row)| {
+                self.ctx.rows.at.set(i);
                 row.resize(width, Value::Null);
                 for (at, bound) in &steps {
                     row[*at] = bound.eval(&row, &self.ctx);
@@ -165,6 +177,7 @@ impl Engine<'_> {
                 row
             })
             .collect();
+        self.ctx.rows.lend(None);
         Ok(Table { columns, rows })
     }
 
@@ -186,11 +199,20 @@ impl Engine<'_> {
             columns.push(Column::new(name, ty));
             bounds.push(bound);
         }
+        let windowed = bounds.iter().any(Bound::has_window);
+        self.ctx
+            .rows
+            .lend(windowed.then(|| Arc::new(input.clone())));
         let rows = input
             .rows
             .iter()
-            .map(|r| bounds.iter().map(|b| b.eval(r, &self.ctx)).collect())
+            .enumerate()
+            .map(|(i, r)| {
+                self.ctx.rows.at.set(i);
+                bounds.iter().map(|b| b.eval(r, &self.ctx)).collect()
+            })
             .collect();
+        self.ctx.rows.lend(None);
         Ok(Table { columns, rows })
     }
 

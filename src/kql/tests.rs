@@ -273,6 +273,29 @@ fn union_expand_apply_and_parse() {
 }
 
 #[test]
+fn functions_of_the_row_order() {
+    assert_eq!(
+        events(
+            "Events | sort by User asc, At asc | extend Previous = prev(Code, 1, \"-\"), Next = next(User), N = row_number(), Session = row_window_session(At, 1h, 2m, User != prev(User)) | project User, Code, Previous, Next, N, Session"
+        ),
+        [
+            "User | Code | Previous | Next | N | Session",
+            "ann | 50126 | - | ann | 1 | 2025-03-17T15:00:00Z",
+            "ann | 50126 | 50126 | ann | 2 | 2025-03-17T15:00:00Z",
+            "ann | 50053 | 50126 | bob | 3 | 2025-03-17T15:05:00Z",
+            "bob | 0 | 50053 | cat | 4 | 2025-03-17T15:01:00Z",
+            "cat | 0 | 0 |  | 5 | 2025-03-17T16:10:00Z",
+        ]
+    );
+    assert_eq!(
+        q(
+            "range x from 1 to 5 step 1 | extend s = row_cumsum(x, x == 4) | where prev(s) >= 3 | project x, s"
+        ),
+        ["x | s", "3 | 6", "4 | 4", "5 | 9"]
+    );
+}
+
+#[test]
 fn shaping_operators() {
     assert_eq!(
         events("Events | top 2 by At desc | project User, At"),
@@ -404,8 +427,8 @@ fn bad_queries_are_located_errors_with_hints() {
         "`count()` is an aggregation; it belongs in summarize"
     );
     assert_eq!(
-        fails("SigninLogs | extend x = prev(Id)").message,
-        "function `prev()` is not supported yet"
+        fails("SigninLogs | extend x = make_datetime(2025, 3, 17)").message,
+        "function `make_datetime()` is not supported yet"
     );
     assert_eq!(
         fails("SigninLogs | extend x = substring(1)").message,

@@ -17,6 +17,8 @@ pub struct Context {
     pub now: i64,
     /// Compiled patterns, so that a pattern used on every row compiles once.
     regexes: RefCell<HashMap<std::string::String, Option<Regex>>>,
+    /// The rows `prev()` and `next()` read.
+    pub rows: super::window::Rows,
 }
 
 impl Context {
@@ -24,6 +26,7 @@ impl Context {
         Context {
             now,
             regexes: RefCell::new(HashMap::new()),
+            rows: super::window::Rows::default(),
         }
     }
 
