@@ -75,8 +75,10 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
                 return Ok(Exit::BadInput);
             }
         };
+        // Audit records do not name their tenant: they belong to the file's sign-ins' one.
+        let file_tenant = records.iter().find_map(sign_in_tenant).unwrap_or(NO_TENANT);
         for record in &records {
-            catalog.push(record, record_tenant(record));
+            catalog.push(record, sign_in_tenant(record).unwrap_or(file_tenant));
         }
     }
     let mut broken = false;
@@ -116,14 +118,13 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
     Ok(Exit::Success)
 }
 
-/// The tenant a record read from a file belongs to.
-fn record_tenant(record: &Record) -> &str {
+/// The tenant a sign-in read from a file names.
+fn sign_in_tenant(record: &Record) -> Option<&str> {
     match record {
         Record::SignIn(s) => s
             .resource_tenant_id
             .as_deref()
-            .or(s.home_tenant_id.as_deref())
-            .unwrap_or(NO_TENANT),
-        Record::Audit(_) => NO_TENANT,
+            .or(s.home_tenant_id.as_deref()),
+        Record::Audit(_) => None,
     }
 }
