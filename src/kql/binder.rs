@@ -217,38 +217,15 @@ impl Engine<'_> {
     ) -> Result<(Bound, Type)> {
         if let Some(Binding::Lambda(lambda)) = self.lookup(name).cloned() {
             let scope = self.arguments(&lambda, args, e.span, columns)?;
-            return self.with_scope(scope, |engine| {
-                for l in &lambda.lets {
-                    if let LetValue::Pipeline(p) = &l.value
-                        && p.ops.is_empty()
-                        && let Source::Expr(value) = &p.source
-                        && !engine.is_tabular(value)
-                    {
-                        let (b, ty) = engine.bind(value, columns)?;
-                        let mut scope = std::collections::BTreeMap::new();
-                        scope.insert(l.name.clone(), Binding::Argument(b, ty));
-                        // Later lets see earlier ones: keep nesting scopes.
-                        engine.push_scope(scope);
-                    } else {
-                        return Err(KqlError::unsupported(
-                            l.span,
-                            "a tabular let inside a scalar function",
-                        ));
+            return self.nested(e.span, |engine| {
+                engine.with_scope(scope, |engine| {
+                    let mut pushed = 0;
+                    let result = engine.inline_body(&lambda, name, e, columns, &mut pushed);
+                    for _ in 0..pushed {
+                        engine.pop_scope();
                     }
-                }
-                let result = match (&lambda.body.source, lambda.body.ops.is_empty()) {
-                    (Source::Expr(body), true) if !engine.is_tabular(body) => {
-                        engine.bind(body, columns)
-                    }
-                    _ => Err(KqlError::semantic(
-                        e.span,
-                        format!("`{name}` returns a table; use it as a source or in toscalar()"),
-                    )),
-                };
-                for _ in &lambda.lets {
-                    engine.pop_scope();
-                }
-                result
+                    result
+                })
             });
         }
         if let Some(&(_, kind, min, max, _)) = aggregate::lookup(name) {
@@ -351,6 +328,48 @@ impl Engine<'_> {
             Ret::Arg(i) => types.get(i).copied().unwrap_or(Type::Dynamic),
         };
         Ok((Bound::Call(f, bound), ty))
+    }
+
+    /// The body of a scalar function, bound where it is called; each of its `let`s is a
+    /// scope pushed (and counted in `pushed`, for the caller to pop).
+    fn inline_body(
+        &mut self,
+        lambda: &Lambda,
+        name: &str,
+        e: &Expr,
+        columns: &[Column],
+        pushed: &mut usize,
+    ) -> Result<(Bound, Type)> {
+        for l in &lambda.lets {
+            let LetValue::Pipeline(p) = &l.value else {
+                return Err(KqlError::unsupported(
+                    l.span,
+                    "a function defined inside a scalar function",
+                ));
+            };
+            let value = match &p.source {
+                Source::Expr(value) if p.ops.is_empty() && !self.is_tabular(value) => value,
+                _ => {
+                    return Err(KqlError::unsupported(
+                        l.span,
+                        "a tabular let inside a scalar function",
+                    ));
+                }
+            };
+            let (b, ty) = self.bind(value, columns)?;
+            let mut scope = std::collections::BTreeMap::new();
+            scope.insert(l.name.clone(), Binding::Argument(b, ty));
+            // Later lets see earlier ones: one scope each.
+            self.push_scope(scope);
+            *pushed += 1;
+        }
+        match (&lambda.body.source, lambda.body.ops.is_empty()) {
+            (Source::Expr(body), true) if !self.is_tabular(body) => self.bind(body, columns),
+            _ => Err(KqlError::semantic(
+                e.span,
+                format!("`{name}` returns a table; use it as a source or in toscalar()"),
+            )),
+        }
     }
 
     /// One aggregation; `extra` allows the further columns of arg_max / arg_min / take_any

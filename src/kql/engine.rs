@@ -20,6 +20,10 @@ pub enum Binding {
     Argument(super::bind::Bound, Type),
 }
 
+/// How deep functions defined with `let` may call each other: real queries nest two or three;
+/// a function that calls itself stops here, far from the end of the stack.
+pub const MAX_CALLS: usize = 16;
+
 /// Rows produced by a query larger than this are an error rather than an exhausted machine.
 pub const MAX_ROWS: usize = 10_000_000;
 
@@ -103,6 +107,12 @@ impl<'c> Engine<'c> {
 
     /// Whether an expression names a table or calls a function returning one.
     pub(super) fn is_tabular(&self, e: &Expr) -> bool {
+        self.is_tabular_within(e, MAX_CALLS)
+    }
+
+    /// [`Self::is_tabular`], looking through at most `depth` function bodies (a function
+    /// whose body calls itself is not a table).
+    fn is_tabular_within(&self, e: &Expr, depth: usize) -> bool {
         match &e.kind {
             ExprKind::Name(n) => match self.lookup(n) {
                 Some(Binding::Table(_)) => true,
@@ -110,10 +120,12 @@ impl<'c> Engine<'c> {
                 None => self.catalog.get(n).is_some(),
             },
             ExprKind::Call(n, _) => match self.lookup(n) {
-                Some(Binding::Lambda(l)) => {
-                    !(l.body.ops.is_empty() && matches!(l.body.source, Source::Expr(_)))
-                        || matches!(&l.body.source, Source::Expr(e) if self.is_tabular(e))
-                }
+                Some(Binding::Lambda(l)) => match (&l.body.source, l.body.ops.is_empty()) {
+                    (Source::Expr(body), true) => {
+                        depth > 0 && self.is_tabular_within(body, depth - 1)
+                    }
+                    _ => true,
+                },
                 _ => matches!(n.as_str(), "table" | "materialize" | "view"),
             },
             ExprKind::Subquery(_) => true,
@@ -270,20 +282,31 @@ impl<'c> Engine<'c> {
     /// Calls a function defined with `let` whose body is tabular.
     fn call_tabular(&mut self, lambda: &Lambda, args: &[Expr], span: Span) -> Result<Arc<Table>> {
         let scope = self.arguments(lambda, args, span, &[])?;
-        self.calls += 1;
-        if self.calls > 64 {
-            self.calls -= 1;
+        self.nested(span, |engine| {
+            engine.with_scope(scope, |engine| {
+                for l in &lambda.lets {
+                    engine.define(l)?;
+                }
+                engine.pipeline(&lambda.body)
+            })
+        })
+    }
+
+    /// Runs `f` one function call deeper; a function that calls itself stops at
+    /// [`MAX_CALLS`].
+    pub(super) fn nested<T>(
+        &mut self,
+        span: Span,
+        f: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        if self.calls >= MAX_CALLS {
             return Err(KqlError::semantic(
                 span,
                 "functions call each other too deeply",
             ));
         }
-        let result = self.with_scope(scope, |engine| {
-            for l in &lambda.lets {
-                engine.define(l)?;
-            }
-            engine.pipeline(&lambda.body)
-        });
+        self.calls += 1;
+        let result = f(self);
         self.calls -= 1;
         result
     }

@@ -85,6 +85,12 @@ impl Engine<'_> {
             for &m in matches {
                 right_matched[m] = true;
             }
+            if rows.len() + matches.len() > super::engine::MAX_ROWS {
+                return Err(KqlError::semantic(
+                    on[0].span,
+                    format!("the join makes more than {} rows", super::engine::MAX_ROWS),
+                ));
+            }
             match kind {
                 JoinKind::Inner
                 | JoinKind::InnerUnique

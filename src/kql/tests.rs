@@ -446,6 +446,14 @@ fn bad_queries_are_located_errors_with_hints() {
         fails("print x = 1 | where \"a\" matches regex \"(\"").message,
         "invalid regular expression"
     );
+    assert_eq!(
+        fails("let f = (x:long) { f(x) }; print f(1)").message,
+        "functions call each other too deeply"
+    );
+    assert_eq!(
+        fails("let T = (n:long) { T(n) | take 1 }; T(1)").message,
+        "functions call each other too deeply"
+    );
     // A missing table is skipped by a fuzzy union only.
     assert_eq!(
         q("union isfuzzy=true SigninLogs, IdentityInfo | count"),
