@@ -244,7 +244,7 @@ impl Engine<'_> {
         }
         match name {
             "prev" | "next" | "row_number" | "row_cumsum" | "row_window_session" => {
-                let window = self.window(name, args, e, columns)?;
+                let window = self.bind_window(name, args, e, columns)?;
                 return Ok(window);
             }
             "toscalar" => {
@@ -456,99 +456,6 @@ impl Engine<'_> {
         Ok((agg, types))
     }
 
-    /// `prev`, `next`, `row_number`, `row_cumsum`, `row_window_session`.
-    fn window(
-        &mut self,
-        name: &str,
-        args: &[Expr],
-        e: &Expr,
-        columns: &[Column],
-    ) -> Result<(Bound, Type)> {
-        use super::window::Window;
-        let (min, max) = match name {
-            "prev" | "next" => (1, 3),
-            "row_number" => (0, 2),
-            "row_cumsum" => (1, 2),
-            _ => (3, 4),
-        };
-        check_arity(name, args, min, max, e)?;
-        let bind = |engine: &mut Self, at: usize| -> Result<Option<(Bound, Type)>> {
-            args.get(at).map(|a| engine.bind(a, columns)).transpose()
-        };
-        let constant = |b: Option<(Bound, Type)>, what: &str, at: usize| -> Result<Option<Value>> {
-            match b {
-                None => Ok(None),
-                Some((Bound::Const(v), _)) => Ok(Some(v)),
-                Some(_) => Err(KqlError::semantic(
-                    args[at].span,
-                    format!("expected a constant {what}"),
-                )),
-            }
-        };
-        let (window, ty) = match name {
-            "prev" | "next" => {
-                let (expr, ty) = bind(self, 0)?.expect("arity checked");
-                let k = constant(bind(self, 1)?, "offset", 1)?
-                    .and_then(|v| v.to_long())
-                    .unwrap_or(1);
-                let default = bind(self, 2)?.map_or(Bound::Const(Value::Null), |(b, _)| b);
-                let offset = if name == "prev" { -k } else { k };
-                (
-                    Window::Shift {
-                        expr,
-                        offset,
-                        default,
-                    },
-                    ty,
-                )
-            }
-            "row_number" => {
-                let start = constant(bind(self, 0)?, "start", 0)?
-                    .and_then(|v| v.to_long())
-                    .unwrap_or(1);
-                let restart = bind(self, 1)?.map(|(b, _)| b);
-                (
-                    Window::RowNumber {
-                        start,
-                        restart,
-                        state: Default::default(),
-                    },
-                    Type::Long,
-                )
-            }
-            "row_cumsum" => {
-                let (expr, ty) = bind(self, 0)?.expect("arity checked");
-                let restart = bind(self, 1)?.map(|(b, _)| b);
-                (
-                    Window::CumSum {
-                        expr,
-                        restart,
-                        state: Default::default(),
-                    },
-                    ty,
-                )
-            }
-            _ => {
-                let (expr, ty) = bind(self, 0)?.expect("arity checked");
-                let max_from_first =
-                    constant(bind(self, 1)?, "timespan", 1)?.unwrap_or(Value::Null);
-                let max_between = constant(bind(self, 2)?, "timespan", 2)?.unwrap_or(Value::Null);
-                let restart = bind(self, 3)?.map(|(b, _)| b);
-                (
-                    Window::Session {
-                        expr,
-                        max_from_first,
-                        max_between,
-                        restart,
-                        state: Default::default(),
-                    },
-                    ty,
-                )
-            }
-        };
-        Ok((Bound::Window(Box::new(window)), ty))
-    }
-
     fn limit(&mut self, e: &Expr, columns: &[Column]) -> Result<usize> {
         match self.bind(e, columns)?.0 {
             Bound::Const(v) => match v.to_long() {
@@ -560,7 +467,13 @@ impl Engine<'_> {
     }
 }
 
-fn check_arity(name: &str, args: &[Expr], min: usize, max: usize, e: &Expr) -> Result<()> {
+pub(super) fn check_arity(
+    name: &str,
+    args: &[Expr],
+    min: usize,
+    max: usize,
+    e: &Expr,
+) -> Result<()> {
     if args.len() < min || args.len() > max {
         let wanted = if min == max {
             format!("{min}")
@@ -637,42 +550,3 @@ fn fold(bound: Bound, ctx: &functions::Context) -> Bound {
         bound
     }
 }
-
-/// The name KQL gives a column computed by `expr` when the query names none:
-/// `Col`, `Col_member`, `tostring(Col.member)` → `Col_member`.
-pub fn infer_name(e: &Expr) -> Option<String> {
-    match &e.kind {
-        ExprKind::Name(n) => Some(n.clone()),
-        ExprKind::Member(base, m) => Some(format!("{}_{m}", infer_name(base)?)),
-        ExprKind::Index(base, i) => match &i.kind {
-            ExprKind::Literal(Literal::Long(n)) => Some(format!("{}_{n}", infer_name(base)?)),
-            _ => infer_name(base),
-        },
-        ExprKind::Call(f, args) if NAME_KEEPING.contains(&f.as_str()) => infer_name(args.first()?),
-        _ => None,
-    }
-}
-
-/// Functions whose result is named after their first argument.
-const NAME_KEEPING: &[&str] = &[
-    "tostring",
-    "toint",
-    "tolong",
-    "toreal",
-    "todouble",
-    "todecimal",
-    "tobool",
-    "todatetime",
-    "totimespan",
-    "toguid",
-    "todynamic",
-    "parse_json",
-    "tolower",
-    "toupper",
-    "bin",
-    "floor",
-    "startofday",
-    "startofweek",
-    "startofmonth",
-    "startofyear",
-];

@@ -3,10 +3,9 @@
 
 use super::ast::{Expr, MvItem, ParsePart, Pipeline};
 use super::bind::Bound;
-use super::binder::infer_name;
 use super::engine::Engine;
 use super::error::{KqlError, Result};
-use super::operators::next_column_name;
+use super::naming::{infer_name, next_column_name};
 use super::table::{Column, Row, Table, set_column};
 use super::value::{Type, Value};
 use serde_json::Value as Json;

@@ -28,6 +28,7 @@ mod expand;
 pub mod functions;
 mod join;
 pub mod lexer;
+pub mod naming;
 mod operators;
 pub mod parser;
 pub mod print;

@@ -3,9 +3,10 @@
 use super::aggregate::{self, Aggregate, State};
 use super::ast::*;
 use super::bind::Bound;
-use super::binder::{Aggregations, infer_name};
+use super::binder::Aggregations;
 use super::engine::Engine;
 use super::error::{KqlError, Result};
+use super::naming::{default_name, infer_name, next_column_name};
 use super::table::{Column, Row, Table, set_column, unique_name};
 use super::value::{Key, Type, Value, sort_order};
 use std::collections::HashMap;
@@ -403,34 +404,6 @@ impl Engine<'_> {
         }
         Ok(Table { columns, rows })
     }
-}
-
-/// `count_`, `dcount_User`, `set_IPAddress`, `TimeGenerated` (for arg_max), `max_X`.
-fn default_name(kind: aggregate::AggKind, prefix: &str, args: &[Expr]) -> String {
-    use aggregate::AggKind::*;
-    let arg = args.first().and_then(infer_name);
-    match kind {
-        Count | CountIf => format!("{prefix}_"),
-        // `percentile(Latency, 95)` is `percentile_Latency_95`.
-        Percentile => match (arg, args.get(1).map(|p| &p.kind)) {
-            (Some(a), Some(ExprKind::Literal(Literal::Long(p)))) => format!("{prefix}_{a}_{p}"),
-            (Some(a), _) => format!("{prefix}_{a}"),
-            _ => format!("{prefix}_"),
-        },
-        ArgMax | ArgMin => arg.unwrap_or_else(|| format!("{prefix}_")),
-        _ => match arg {
-            Some(a) => format!("{prefix}_{a}"),
-            None => format!("{prefix}_"),
-        },
-    }
-}
-
-/// `Column1`, `Column2`, ...: the first not taken.
-pub(super) fn next_column_name(columns: &[Column]) -> String {
-    (1..)
-        .map(|i| format!("Column{i}"))
-        .find(|n| !columns.iter().any(|c| &c.name == n))
-        .unwrap_or_default()
 }
 
 /// `*` matches any run of characters.

@@ -6,9 +6,15 @@
 //! [`Rows`]; the running functions keep their state in the bound expression, which is bound
 //! afresh for each operator, so the state starts over each time.
 
+use super::ast::Expr;
 use super::bind::{Bound, arithmetic};
+use super::binder::check_arity;
+use super::engine::Engine;
+use super::error::{KqlError, Result};
 use super::functions::Context;
+use super::table::Column;
 use super::table::Table;
+use super::value::Type;
 use super::value::{Value, compare};
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -136,5 +142,99 @@ impl Window {
                 start
             }
         }
+    }
+}
+
+impl Engine<'_> {
+    /// `prev`, `next`, `row_number`, `row_cumsum`, `row_window_session`.
+    pub(super) fn bind_window(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        e: &Expr,
+        columns: &[Column],
+    ) -> Result<(Bound, Type)> {
+        let (min, max) = match name {
+            "prev" | "next" => (1, 3),
+            "row_number" => (0, 2),
+            "row_cumsum" => (1, 2),
+            _ => (3, 4),
+        };
+        check_arity(name, args, min, max, e)?;
+        let bind = |engine: &mut Self, at: usize| -> Result<Option<(Bound, Type)>> {
+            args.get(at).map(|a| engine.bind(a, columns)).transpose()
+        };
+        let constant = |b: Option<(Bound, Type)>, what: &str, at: usize| -> Result<Option<Value>> {
+            match b {
+                None => Ok(None),
+                Some((Bound::Const(v), _)) => Ok(Some(v)),
+                Some(_) => Err(KqlError::semantic(
+                    args[at].span,
+                    format!("expected a constant {what}"),
+                )),
+            }
+        };
+        let (window, ty) = match name {
+            "prev" | "next" => {
+                let (expr, ty) = bind(self, 0)?.expect("arity checked");
+                let k = constant(bind(self, 1)?, "offset", 1)?
+                    .and_then(|v| v.to_long())
+                    .unwrap_or(1);
+                let default = bind(self, 2)?.map_or(Bound::Const(Value::Null), |(b, _)| b);
+                let offset = if name == "prev" { -k } else { k };
+                (
+                    Window::Shift {
+                        expr,
+                        offset,
+                        default,
+                    },
+                    ty,
+                )
+            }
+            "row_number" => {
+                let start = constant(bind(self, 0)?, "start", 0)?
+                    .and_then(|v| v.to_long())
+                    .unwrap_or(1);
+                let restart = bind(self, 1)?.map(|(b, _)| b);
+                (
+                    Window::RowNumber {
+                        start,
+                        restart,
+                        state: Default::default(),
+                    },
+                    Type::Long,
+                )
+            }
+            "row_cumsum" => {
+                let (expr, ty) = bind(self, 0)?.expect("arity checked");
+                let restart = bind(self, 1)?.map(|(b, _)| b);
+                (
+                    Window::CumSum {
+                        expr,
+                        restart,
+                        state: Default::default(),
+                    },
+                    ty,
+                )
+            }
+            _ => {
+                let (expr, ty) = bind(self, 0)?.expect("arity checked");
+                let max_from_first =
+                    constant(bind(self, 1)?, "timespan", 1)?.unwrap_or(Value::Null);
+                let max_between = constant(bind(self, 2)?, "timespan", 2)?.unwrap_or(Value::Null);
+                let restart = bind(self, 3)?.map(|(b, _)| b);
+                (
+                    Window::Session {
+                        expr,
+                        max_from_first,
+                        max_between,
+                        restart,
+                        state: Default::default(),
+                    },
+                    ty,
+                )
+            }
+        };
+        Ok((Bound::Window(Box::new(window)), ty))
     }
 }
