@@ -112,6 +112,7 @@ fn main() {
         ServerConfig {
             tenants: vec![tenant],
             clock: Clock::System,
+            token_lifetime: server::DEFAULT_TOKEN_LIFETIME,
         },
         "http",
         HOST.into(),

@@ -37,6 +37,18 @@ pub const MFA_DECLINED: &str = "MFA denied; user declined the authentication";
 /// `additionalDetails` of a 500121 row when the user did not answer the push.
 pub const MFA_NO_RESPONSE: &str = "MFA denied; user did not respond to mobile app notification";
 
+// `authenticationStepResultDetail` values (reference entra-behavior.md 4.6). The locked and
+// disabled ones are UNSURE: the reference lists no step text for 50053 or 50057.
+pub const STEP_CORRECT_PASSWORD: &str = "Correct password";
+pub const STEP_INVALID_PASSWORD: &str =
+    "Invalid username or password or Invalid on-premise username or password.";
+pub const STEP_ACCOUNT_LOCKED: &str = "Account is locked";
+pub const STEP_ACCOUNT_DISABLED: &str = "User account is disabled";
+pub const STEP_MFA_CLAIM: &str = "MFA requirement satisfied by claim in the token";
+pub const STEP_MFA_REQUIRED: &str = "MFA required in Azure AD";
+/// `authenticationMethod` of a second factor satisfied by an earlier sign-in.
+pub const STEP_PREVIOUSLY_SATISFIED: &str = "Previously satisfied";
+
 const CODES: &[SignInCode] = &[
     SignInCode {
         code: 0,

@@ -20,6 +20,10 @@ pub struct DetectArgs {
     /// NDJSON, Event Hub, Log Analytics JSON or CSV (what `entralab generate` writes).
     #[arg(long, num_args = 1.., value_name = "FILE")]
     pub logs: Vec<PathBuf>,
+    /// With --logs: skip records that cannot be read (each reported on stderr with file:line
+    /// and the reason) instead of refusing the file.
+    #[arg(long, requires = "logs")]
+    pub skip_bad_records: bool,
     /// Run with this seed instead of each scenario's own.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -49,15 +53,27 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     let mut reports = Vec::new();
     if !args.logs.is_empty() {
         let mut records = Vec::new();
+        let mut bad_records = 0;
         for file in &args.logs {
-            match crate::logfiles::read_path(file) {
-                Ok(mut read) => records.append(&mut read),
+            let mut note = |n: String| {
+                let _ = writeln!(err, "{n}");
+            };
+            match super::sources::read_log_file(file, args.skip_bad_records, &mut note) {
+                Ok((mut read, bad)) => {
+                    records.append(&mut read);
+                    bad_records += bad;
+                }
                 Err(e) => {
                     writeln!(err, "error: {e}")?;
                     return Ok(Exit::BadInput);
                 }
             }
         }
+        let skipped = if args.skip_bad_records {
+            format!("; {}", super::sources::skipped_text(bad_records))
+        } else {
+            String::new()
+        };
         let tenant_id = records
             .iter()
             .find_map(|r| match r {
@@ -75,14 +91,23 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
             .join(", ");
         match args.format {
             super::verify::Format::Text => out.write_all(
-                detect::render_text(&format!("{name} ({} records)", records.len()), &results)
-                    .as_bytes(),
+                detect::render_text(
+                    &format!("{name} ({} records{skipped})", records.len()),
+                    &results,
+                )
+                .as_bytes(),
             )?,
-            super::verify::Format::Json => reports.push(serde_json::json!({
-                "source": name,
-                "records": records.len(),
-                "rules": results,
-            })),
+            super::verify::Format::Json => {
+                let mut report = serde_json::json!({
+                    "source": name,
+                    "records": records.len(),
+                    "rules": results,
+                });
+                if args.skip_bad_records {
+                    report["bad_records_skipped"] = bad_records.into();
+                }
+                reports.push(report);
+            }
         }
     }
     let (mut scenarios, broken) = if args.logs.is_empty() || !args.paths.is_empty() {

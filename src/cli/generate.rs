@@ -1,13 +1,16 @@
-//! `entralab generate`: a scenario's records written out in one of the export formats.
+//! `entralab generate`: one tenant's records (of one scenario file or of several that name
+//! the tenant) written out in one of the export formats, in time order.
 
-use super::inputs::load_all;
+use super::inputs::{load_all, members, tenants};
 use crate::exit::Exit;
 use crate::export::{ExportOptions, Exporter, Format};
+use crate::graph::ApiVersion;
+use crate::scenario::{Scenario, TenantFiles};
 use crate::sim;
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::PathBuf;
 
 impl ValueEnum for Format {
     fn value_variants<'a>() -> &'a [Self] {
@@ -31,32 +34,73 @@ impl ValueEnum for Format {
     }
 }
 
-pub fn generate(
-    scenario: &Path,
-    dir: &Path,
-    seed: Option<u64>,
-    format: Format,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> io::Result<Exit> {
-    let (mut scenarios, broken) = load_all(&[scenario.to_path_buf()], err)?;
+impl ValueEnum for ApiVersion {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ApiVersion::V1, ApiVersion::Beta]
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(match self {
+            ApiVersion::V1 => PossibleValue::new("v1.0").alias("v1"),
+            ApiVersion::Beta => PossibleValue::new("beta"),
+        })
+    }
+}
+
+/// What `generate` is asked to write.
+pub struct Request {
+    pub paths: Vec<PathBuf>,
+    /// The tenant (id or domain) when the files describe several.
+    pub tenant: Option<String>,
+    pub dir: PathBuf,
+    pub seed: Option<u64>,
+    pub format: Format,
+    pub api: ApiVersion,
+}
+
+pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
+    let (mut scenarios, broken) = load_all(&request.paths, err)?;
     if broken {
         return Ok(Exit::BadInput);
     }
-    let [scenario] = scenarios.as_mut_slice() else {
-        writeln!(
-            err,
-            "error: {} names {} scenarios; generate takes one file",
-            scenario.display(),
-            scenarios.len()
-        )?;
+    if let Some(seed) = request.seed {
+        scenarios.iter_mut().for_each(|s| s.seed = seed);
+    }
+    let all = tenants(&scenarios);
+    let chosen: Vec<&TenantFiles> = match &request.tenant {
+        Some(wanted) => all
+            .iter()
+            .filter(|t| t.id.eq_ignore_ascii_case(wanted) || t.domain.eq_ignore_ascii_case(wanted))
+            .collect(),
+        None => all.iter().collect(),
+    };
+    let [tenant] = chosen.as_slice() else {
+        let listed: Vec<String> = all
+            .iter()
+            .map(|t| {
+                format!(
+                    "  {} ({}): {}",
+                    t.domain,
+                    t.id,
+                    names(&members(&scenarios, t))
+                )
+            })
+            .collect();
+        let problem = match &request.tenant {
+            Some(wanted) => format!("no tenant `{wanted}` among these files"),
+            None => format!(
+                "these files describe {} tenants; generate writes one: pass --tenant ID|DOMAIN",
+                all.len()
+            ),
+        };
+        writeln!(err, "error: {problem}\n{}", listed.join("\n"))?;
         return Ok(Exit::BadInput);
     };
-    if let Some(seed) = seed {
-        scenario.seed = seed;
-    }
+    let files = members(&scenarios, tenant);
+    let dir = request.dir.as_path();
     let options = ExportOptions {
-        tenant_id: sim::tenant_id(scenario),
+        tenant_id: tenant.id.clone(),
+        api: request.api,
     };
     // Records stream from the simulator into the files; none are collected in memory. On a
     // terminal a spinner counts them (it draws nothing when stderr is not a terminal).
@@ -65,8 +109,8 @@ pub fn generate(
             .expect("a valid template"),
     );
     let mut pending = 0u64;
-    let written = Exporter::create(format, dir, &options).and_then(|mut export| {
-        sim::simulate(scenario)
+    let written = Exporter::create(request.format, dir, &options).and_then(|mut export| {
+        sim::simulate_tenant(&files)
             .filter_map(|item| item.record)
             .try_for_each(|record| {
                 pending += 1;
@@ -84,7 +128,9 @@ pub fn generate(
             writeln!(
                 out,
                 "{}: {} sign-ins, {} directory audits",
-                scenario.name, summary.sign_ins, summary.audits
+                names(&files),
+                summary.sign_ins,
+                summary.audits
             )?;
             for file in summary.files {
                 writeln!(out, "  wrote {}", file.display())?;
@@ -96,4 +142,13 @@ pub fn generate(
             Ok(Exit::BadInput)
         }
     }
+}
+
+/// The scenario names of a tenant's files, for people.
+fn names(files: &[&Scenario]) -> String {
+    files
+        .iter()
+        .map(|s| s.name.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -1,12 +1,14 @@
 //! Loading the scenarios a command names, reporting each broken one.
 
 use super::builtin::BUILTIN_SCENARIOS;
-use crate::scenario::{self, LoadError, Scenario};
+use crate::scenario::{self, LoadError, Scenario, TenantFiles};
+use crate::sim;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// Loads the scenarios at `paths` (the built-in labs when empty). Broken ones are reported on
-/// `err`; the result says whether any was broken.
+/// `err`; the result says whether any was broken. A file that describes its tenant otherwise
+/// than an earlier file of that tenant is broken too (see `scenario::group_tenants`).
 pub fn load_all(paths: &[PathBuf], err: &mut dyn Write) -> io::Result<(Vec<Scenario>, bool)> {
     let mut loaded = Vec::new();
     let mut broken = false;
@@ -38,7 +40,35 @@ pub fn load_all(paths: &[PathBuf], err: &mut dyn Write) -> io::Result<(Vec<Scena
             }
         }
     }
+    let (tenants, conflicts) = scenario::group_tenants(&loaded, sim::tenant_id);
+    if !conflicts.is_empty() {
+        broken = true;
+        for conflict in &conflicts {
+            err.write_all(conflict.render().as_bytes())?;
+        }
+        let kept: std::collections::BTreeSet<usize> = tenants
+            .iter()
+            .flat_map(|t| t.members.iter().copied())
+            .collect();
+        loaded = loaded
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| kept.contains(i))
+            .map(|(_, s)| s)
+            .collect();
+    }
     Ok((loaded, broken))
+}
+
+/// The tenants `scenarios` describe (as `load_all` left them: without contradictions), each
+/// with its files in the order given.
+pub fn tenants(scenarios: &[Scenario]) -> Vec<TenantFiles> {
+    scenario::group_tenants(scenarios, sim::tenant_id).0
+}
+
+/// The scenarios of one tenant.
+pub fn members<'a>(scenarios: &'a [Scenario], tenant: &TenantFiles) -> Vec<&'a Scenario> {
+    tenant.members.iter().map(|&i| &scenarios[i]).collect()
 }
 
 fn display_paths(paths: &[PathBuf]) -> String {

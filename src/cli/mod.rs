@@ -2,6 +2,7 @@
 
 mod builtin;
 mod check;
+mod convert;
 mod detect;
 mod generate;
 mod inputs;
@@ -11,10 +12,11 @@ mod serve;
 mod sources;
 mod verify;
 
-pub use serve::tenant_config;
+pub use serve::{tenant_config, tenant_config_of};
 
 use crate::exit::Exit;
 use crate::export::Format;
+use crate::graph::ApiVersion;
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
@@ -42,10 +44,19 @@ pub enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
-    /// Write a scenario's records into DIR: by default as Graph collection responses
+    /// Write one tenant's records into DIR: by default as Graph collection responses
     /// (DIR/signIns.json and DIR/directoryAudits.json, newest first).
+    ///
+    /// Scenario files that name the same tenant (id or domain) are one tenant: their records
+    /// are written together, in time order.
     Generate {
-        scenario: PathBuf,
+        /// Scenario files, or folders of them, that describe one tenant (or pick one with
+        /// --tenant).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The tenant to write (id or domain) when the files describe several.
+        #[arg(long, value_name = "ID|DOMAIN")]
+        tenant: Option<String>,
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Run with this seed instead of the scenario's own.
@@ -54,6 +65,10 @@ pub enum Command {
         /// The files to write.
         #[arg(long, value_enum, default_value_t = Format::Graph)]
         format: Format,
+        /// The Graph version `graph` and `ndjson` write: v1.0 (its properties only) or beta
+        /// (every property: authenticationRequirement, authenticationDetails, ...).
+        #[arg(long, value_enum, default_value_t = ApiVersion::V1)]
+        api: ApiVersion,
     },
     /// Serve scenarios as tenants of a mock Microsoft Graph (token endpoint and audit log
     /// APIs) that Graph clients use unchanged but for the base URL.
@@ -66,6 +81,9 @@ pub enum Command {
     /// Run a KQL query (Log Analytics tables SigninLogs, AADNonInteractiveUserSignInLogs,
     /// AuditLogs) over simulated scenarios or exported log files.
     Query(query::QueryArgs),
+    /// Rewrite exported log files (Graph JSON, NDJSON, Event Hub, Log Analytics JSON/CSV) in
+    /// one export format into DIR, oldest first.
+    Convert(convert::ConvertArgs),
     /// Validate scenarios without simulating them.
     Check {
         /// Scenario files, or folders of them.
@@ -79,11 +97,25 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     let result = match cli.command {
         Command::Run { paths, seed } => run::run(&paths, seed, out, err),
         Command::Generate {
-            scenario,
+            paths,
+            tenant,
             out: dir,
             seed,
             format,
-        } => generate::generate(&scenario, &dir, seed, format, out, err),
+            api,
+        } => generate::generate(
+            &generate::Request {
+                paths,
+                tenant,
+                dir,
+                seed,
+                format,
+                api,
+            },
+            out,
+            err,
+        ),
+        Command::Convert(args) => convert::convert(&args, out, err),
         Command::Check { paths } => check::check(&paths, out, err),
         Command::Serve(args) => serve::serve(&args, out, err),
         Command::Verify(args) => verify::verify(&args, out, err),

@@ -1,11 +1,12 @@
-//! `entralab serve`: every scenario as its own tenant behind a mock Microsoft Graph.
+//! `entralab serve`: every tenant the scenarios describe behind a mock Microsoft Graph (files
+//! that name one tenant are one tenant).
 
-use super::inputs::load_all;
+use super::inputs::{load_all, members, tenants};
 use crate::exit::Exit;
 use crate::graph::{Precision, Timestamp};
 use crate::scenario::{DurationValue, Scenario};
 use crate::server::{
-    self, AppCredentials, Certificate, Clock, FaultConfig, ServerConfig, TenantConfig,
+    AppCredentials, Bound, Certificate, Clock, FaultConfig, ServerConfig, TenantConfig,
 };
 use crate::sim;
 use crate::store::Store;
@@ -24,7 +25,8 @@ pub struct ServeArgs {
     /// Serve plain HTTP instead of HTTPS (MSAL-based clients need HTTPS).
     #[arg(long)]
     pub http: bool,
-    /// Where to write the self-signed certificate for clients to trust.
+    /// Where to write the self-signed certificate for clients to trust [default:
+    /// <temp>/entralab/<ip>-<port>.pem, one per listening address].
     #[arg(long, value_name = "FILE")]
     pub cert_file: Option<PathBuf>,
     /// Write the connection details as JSON here once the server listens.
@@ -45,6 +47,10 @@ pub struct ServeArgs {
     /// Median ingestion delay for every tenant, e.g. 3m (from 0 to 3x the median).
     #[arg(long, value_parser = parse_duration_ms)]
     pub ingestion_delay: Option<u64>,
+    /// How long access tokens live, e.g. 30s: their `expires_in`, after which Graph answers
+    /// 401 InvalidAuthenticationToken (for rehearsing clients' token renewal).
+    #[arg(long, value_name = "DURATION", value_parser = parse_token_lifetime, default_value = "3599s")]
+    pub token_lifetime: u64,
 }
 
 pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
@@ -52,8 +58,10 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
     if broken {
         return Ok(Exit::BadInput);
     }
-    let tenants: Vec<(TenantSummary, TenantConfig)> =
-        scenarios.iter().map(|s| tenant(s, args)).collect();
+    let tenants: Vec<(TenantSummary, TenantConfig)> = tenants(&scenarios)
+        .iter()
+        .map(|t| tenant(&members(&scenarios, t), args))
+        .collect();
     let (summaries, configs): (Vec<_>, Vec<_>) = tenants.into_iter().unzip();
     let certificate = match (!args.http).then(Certificate::self_signed).transpose() {
         Ok(c) => c,
@@ -62,31 +70,44 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
             return Ok(Exit::BadInput);
         }
     };
-    let cert_path = args
-        .cert_file
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join("entralab").join("localhost.pem"));
-    let cert_path = match &certificate {
-        Some(c) => Some(c.write(&cert_path).map_err(|e| {
-            io::Error::new(
-                e.kind(),
-                format!("cannot write {}: {e}", cert_path.display()),
-            )
-        })?),
+    // Bind before writing the certificate: a serve that cannot listen leaves every file alone.
+    let bound = match Bound::bind(args.bind) {
+        Ok(bound) => bound,
+        Err(e) => {
+            writeln!(err, "error: cannot listen on {}: {e}", args.bind)?;
+            return Ok(Exit::BadInput);
+        }
+    };
+    let held = match &certificate {
+        Some(c) => {
+            let path = args
+                .cert_file
+                .clone()
+                .unwrap_or_else(|| Certificate::default_path(bound.addr));
+            match c.write_held(&path) {
+                Ok(held) => Some(held),
+                Err(e) => {
+                    writeln!(err, "error: cannot write {}: {e}", path.display())?;
+                    return Ok(Exit::BadInput);
+                }
+            }
+        }
         None => None,
     };
+    let cert_path = held.as_ref().map(|h| h.path.clone());
     let config = ServerConfig {
         tenants: configs,
         clock: args.now.map_or(Clock::System, Clock::Fixed),
+        token_lifetime: args.token_lifetime,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let running = match server::start(config, args.bind, certificate.as_ref()).await {
+        let running = match bound.serve(config, certificate.as_ref()).await {
             Ok(running) => running,
             Err(e) => {
-                writeln!(err, "error: cannot listen on {}: {e}", args.bind)?;
+                writeln!(err, "error: cannot serve on {}: {e}", args.bind)?;
                 return Ok(Exit::BadInput);
             }
         };
@@ -113,31 +134,57 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
 /// What the user needs to know about one tenant.
 struct TenantSummary {
     name: String,
+    /// The scenario files that describe the tenant.
+    scenarios: Vec<String>,
     id: String,
     domain: String,
     apps: Vec<AppCredentials>,
     sign_ins: usize,
     audits: usize,
-    window: Option<(Timestamp, Timestamp)>,
+    /// The lab's queries: one window per file that logged something, and whether the file
+    /// logged sign-ins and audits in it.
+    windows: Vec<QueryWindow>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct QueryWindow {
+    from: Timestamp,
+    to: Timestamp,
+    sign_ins: bool,
+    audits: bool,
 }
 
 /// A simulated scenario as a tenant of the mock, with the faults the scenario asks for.
 pub fn tenant_config(scenario: &Scenario) -> TenantConfig {
-    let store = Store::from_records(sim::simulate(scenario).filter_map(|item| item.record));
-    let apps = scenario
-        .app_registrations
-        .iter()
-        .map(|a| AppCredentials {
+    tenant_config_of(&[scenario])
+}
+
+/// The scenario files of one tenant (as `scenario::group_tenants` groups them) as one tenant
+/// of the mock: every file's records, the app registrations of all of them (one per client
+/// id), the faults they agree on, seeded by the first file.
+pub fn tenant_config_of(files: &[&Scenario]) -> TenantConfig {
+    let scenario = files[0];
+    let store = Store::from_records(sim::simulate_tenant(files).filter_map(|item| item.record));
+    let mut apps: Vec<AppCredentials> = Vec::new();
+    for a in files.iter().flat_map(|s| &s.app_registrations) {
+        if apps.iter().any(|known| known.client_id == a.client_id) {
+            continue;
+        }
+        apps.push(AppCredentials {
             display_name: a.display_name.clone(),
             client_id: a.client_id.clone(),
             client_secret: a.client_secret.clone(),
             roles: a.permissions.clone(),
-        })
-        .collect();
+        });
+    }
     let faults = &scenario.faults;
     let seconds = |ticks: i64| (ticks.max(0) / 10_000_000) as u64;
     TenantConfig {
-        name: scenario.name.clone(),
+        name: files
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         id: sim::tenant_id(scenario),
         domain: scenario.tenant.domain.clone(),
         display_name: scenario.tenant.display_name.clone(),
@@ -162,8 +209,8 @@ pub fn tenant_config(scenario: &Scenario) -> TenantConfig {
     }
 }
 
-fn tenant(scenario: &Scenario, args: &ServeArgs) -> (TenantSummary, TenantConfig) {
-    let mut config = tenant_config(scenario);
+fn tenant(files: &[&Scenario], args: &ServeArgs) -> (TenantSummary, TenantConfig) {
+    let mut config = tenant_config_of(files);
     let faults = &mut config.faults;
     faults.throttle = args.throttle.or(faults.throttle);
     faults.latency_ms = args.latency.unwrap_or(faults.latency_ms);
@@ -172,30 +219,61 @@ fn tenant(scenario: &Scenario, args: &ServeArgs) -> (TenantSummary, TenantConfig
         faults.ingestion_delay = Some((0, median_ms / 1000, median_ms * 3 / 1000));
     }
     let store = &config.store;
-    let times = store
-        .sign_ins
-        .iter()
-        .map(|s| s.created_date_time)
-        .chain(store.audits.iter().map(|a| a.activity_date_time));
-    // The lab's queries: from the timeline's start to the next 5-minute mark after the last record.
-    let window = times.max().map(|last| {
-        let from = scenario.start.min(last).unix_seconds();
-        let to = last.plus_seconds(1).unix_seconds();
-        (
-            Timestamp::from_unix_seconds(from - from.rem_euclid(60)),
-            Timestamp::from_unix_seconds(to + (300 - to.rem_euclid(300)) % 300),
-        )
-    });
+    // The lab's queries, one per file: from the timeline's start to the next 5-minute mark
+    // after the file's last record.
+    let mut windows: Vec<QueryWindow> = Vec::new();
+    if let [scenario] = files {
+        // One file: its records are the store's (a large one is not simulated twice).
+        let sign_ins = store.sign_ins.iter().map(|s| (s.created_date_time, true));
+        let audits = store.audits.iter().map(|a| (a.activity_date_time, false));
+        windows.extend(query_window(scenario.start, sign_ins.chain(audits)));
+    } else {
+        for scenario in files {
+            let times = sim::simulate(scenario).filter_map(|item| match item.record? {
+                crate::graph::Record::SignIn(s) => Some((s.created_date_time, true)),
+                crate::graph::Record::Audit(a) => Some((a.activity_date_time, false)),
+            });
+            if let Some(window) = query_window(scenario.start, times)
+                && !windows.contains(&window)
+            {
+                windows.push(window);
+            }
+        }
+    }
     let summary = TenantSummary {
         name: config.name.clone(),
+        scenarios: files.iter().map(|s| s.name.clone()).collect(),
         id: config.id.clone(),
         domain: config.domain.clone(),
         apps: config.apps.clone(),
         sign_ins: store.sign_ins.len(),
         audits: store.audits.len(),
-        window,
+        windows,
     };
     (summary, config)
+}
+
+/// From the timeline's start to the next 5-minute mark after the last record; `times` are
+/// (time, whether it is a sign-in).
+fn query_window(
+    start: Timestamp,
+    times: impl Iterator<Item = (Timestamp, bool)>,
+) -> Option<QueryWindow> {
+    let (mut last, mut sign_ins, mut audits) = (None, false, false);
+    for (time, sign_in) in times {
+        last = last.max(Some(time));
+        sign_ins |= sign_in;
+        audits |= !sign_in;
+    }
+    let last = last?;
+    let from = start.min(last).unix_seconds();
+    let to = last.plus_seconds(1).unix_seconds();
+    Some(QueryWindow {
+        from: Timestamp::from_unix_seconds(from - from.rem_euclid(60)),
+        to: Timestamp::from_unix_seconds(to + (300 - to.rem_euclid(300)) % 300),
+        sign_ins,
+        audits,
+    })
 }
 
 fn info(base: &str, cert: Option<&Path>, tenants: &[TenantSummary]) -> serde_json::Value {
@@ -212,11 +290,11 @@ fn info(base: &str, cert: Option<&Path>, tenants: &[TenantSummary]) -> serde_jso
                     "TOKEN=$(curl -s {cacert}-X POST {base}/{}/oauth2/v2.0/token -d client_id={} -d client_secret={} -d grant_type=client_credentials --data-urlencode scope=https://graph.microsoft.com/.default | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')",
                     t.id, app.client_id, app.client_secret
                 ));
-                if let Some((from, to)) = t.window {
-                    let from = from.to_graph_string(Precision::Seconds);
-                    let to = to.to_graph_string(Precision::Seconds);
-                    for (count, path, field) in [(t.sign_ins, "signIns", "createdDateTime"), (t.audits, "directoryAudits", "activityDateTime")] {
-                        if count > 0 {
+                for window in &t.windows {
+                    let from = window.from.to_graph_string(Precision::Seconds);
+                    let to = window.to.to_graph_string(Precision::Seconds);
+                    for (logged, path, field) in [(window.sign_ins, "signIns", "createdDateTime"), (window.audits, "directoryAudits", "activityDateTime")] {
+                        if logged {
                             curl.push(format!(
                                 "curl -s {cacert}-H \"Authorization: Bearer $TOKEN\" \"{base}/v1.0/auditLogs/{path}?\\$filter={field}%20ge%20{from}%20and%20{field}%20lt%20{to}\""
                             ));
@@ -226,6 +304,7 @@ fn info(base: &str, cert: Option<&Path>, tenants: &[TenantSummary]) -> serde_jso
             }
             json!({
                 "name": t.name,
+                "scenarios": t.scenarios,
                 "tenant_id": t.id,
                 "domain": t.domain,
                 "client_id": app.map(|a| a.client_id.clone()),
@@ -251,7 +330,7 @@ fn human(info: &serde_json::Value) -> String {
         info["base_url"].as_str().unwrap_or("")
     );
     if let Some(cert) = info["certificate"].as_str() {
-        text.push_str(&format!("  certificate: {cert}  (trust it: curl --cacert, REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python)\n"));
+        text.push_str(&format!("  certificate: {cert}  (trust it: curl --cacert, REQUESTS_CA_BUNDLE / SSL_CERT_FILE for Python, NODE_EXTRA_CA_CERTS for Node.js)\n"));
     }
     text.push_str(&format!(
         "  authority: {}   Graph base URL: {}\n",
@@ -289,6 +368,18 @@ fn parse_timestamp(text: &str) -> Result<Timestamp, String> {
 
 fn parse_duration_ms(text: &str) -> Result<u64, String> {
     DurationValue::parse(text).map(|d| (d.ticks() / 10_000) as u64)
+}
+
+/// Whole seconds from 1s to a day (Entra's configurable token lifetimes stop at a day).
+fn parse_token_lifetime(text: &str) -> Result<u64, String> {
+    let ticks = DurationValue::parse(text)?.ticks();
+    if ticks % 10_000_000 != 0 {
+        return Err("the token lifetime is whole seconds, e.g. 30s or 1h".into());
+    }
+    match ticks / 10_000_000 {
+        seconds @ 1..=86_400 => Ok(seconds as u64),
+        _ => Err("the token lifetime is from 1s to 24h".into()),
+    }
 }
 
 fn parse_throttle(text: &str) -> Result<(u32, u64), String> {

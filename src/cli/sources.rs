@@ -112,7 +112,8 @@ pub fn fetch_graph(
     Ok((records, counts.join(", ")))
 }
 
-/// The embedded mock: every scenario a tenant of one server on an ephemeral loopback port,
+/// The embedded mock: every tenant the scenarios describe (files that name one tenant are one
+/// tenant, as `serve` makes them) on one server on an ephemeral loopback port,
 /// alive while this value is. Plain HTTP: on loopback TLS only adds a certificate and
 /// handshakes; `verify --against live` at `entralab serve` exercises the HTTPS path.
 pub struct Mock {
@@ -125,7 +126,10 @@ pub struct Mock {
 
 impl Mock {
     pub fn start(scenarios: &[Scenario]) -> Result<Mock, SourceError> {
-        let tenants = scenarios.iter().map(super::tenant_config).collect();
+        let tenants = super::inputs::tenants(scenarios)
+            .iter()
+            .map(|t| super::serve::tenant_config_of(&super::inputs::members(scenarios, t)))
+            .collect();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -134,6 +138,7 @@ impl Mock {
         let config = ServerConfig {
             tenants,
             clock: Clock::System,
+            token_lifetime: server::DEFAULT_TOKEN_LIFETIME,
         };
         let running = runtime
             .block_on(server::start(config, ([127, 0, 0, 1], 0).into(), None))
@@ -258,4 +263,33 @@ pub fn parse_user_map(pairs: &[String]) -> Result<BTreeMap<String, String>, Stri
                 .ok_or_else(|| format!("`{pair}` is not user=upn, e.g. user02=alice@contoso.com"))
         })
         .collect()
+}
+
+/// Reads one log file; with `skip_bad` a record that cannot be read is reported through
+/// `note` and skipped. Returns the records and how many were skipped.
+pub fn read_log_file(
+    path: &std::path::Path,
+    skip_bad: bool,
+    note: &mut dyn FnMut(String),
+) -> Result<(Vec<Record>, usize), crate::logfiles::LogFileError> {
+    let mut records = Vec::new();
+    if !skip_bad {
+        return crate::logfiles::read_path_with(path, |r| records.push(r)).map(|_| (records, 0));
+    }
+    let summary = crate::logfiles::read_path_skipping_bad(
+        path,
+        |r| records.push(r),
+        |e| note(format!("warning: skipped a bad record: {e}")),
+    )?;
+    Ok((records, summary.bad_records))
+}
+
+/// "1 bad record skipped", "3 bad records skipped": the summary's word for skipped records.
+pub fn skipped_text(bad_records: usize) -> String {
+    let noun = if bad_records == 1 {
+        "record"
+    } else {
+        "records"
+    };
+    format!("{bad_records} bad {noun} skipped")
 }

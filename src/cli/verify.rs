@@ -11,7 +11,7 @@ use crate::scenario::{DurationValue, Scenario};
 use crate::verify::{self, Context, ScenarioReport};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -53,6 +53,10 @@ pub struct VerifyArgs {
     /// sections; without it those are not checked (a note says so).
     #[arg(long, value_name = "DIR")]
     pub rules: Option<PathBuf>,
+    /// With --against FILE...: skip records that cannot be read (each reported on stderr with
+    /// file:line and the reason) instead of refusing the file.
+    #[arg(long)]
+    pub skip_bad_records: bool,
     /// Show what was queried (-v: per collection; -vv: every request). Never secrets.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -73,6 +77,21 @@ enum Verdict {
 
 pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
     let (scenarios, broken) = load_all(&args.paths, err)?;
+    if broken {
+        // The diagnostics are the whole answer: a summary of the scenarios that did load
+        // would read as if the broken one had been checked.
+        return Ok(Exit::BadInput);
+    }
+    if args.skip_bad_records
+        && matches!(args.against.as_slice(), [one] if one == "mock" || one == "live")
+    {
+        writeln!(
+            err,
+            "error: --skip-bad-records applies to log files (--against FILE...), not to --against {}",
+            args.against[0]
+        )?;
+        return Ok(Exit::BadInput);
+    }
     let users = match sources::parse_user_map(&args.users) {
         Ok(users) => users,
         Err(e) => {
@@ -99,18 +118,15 @@ pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
             None
         }
     };
-    let verdicts = run(args, &scenarios, &users, rules.as_ref(), &mut |n| {
-        notes.push(n)
-    });
     for note in &notes {
         writeln!(err, "{note}")?;
     }
+    // Notes from here on (skipped records, polling) are shown as they come.
+    let verdicts = run(args, &scenarios, &users, rules.as_ref(), &mut |n| {
+        let _ = writeln!(err, "{n}");
+    });
     let mut reports = Vec::new();
-    let mut exit = if broken {
-        Exit::BadInput
-    } else {
-        Exit::Success
-    };
+    let mut exit = Exit::Success;
     for verdict in verdicts {
         match verdict {
             Verdict::Report(report) => reports.push(report),
@@ -123,6 +139,11 @@ pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
                 exit = worst(exit, Exit::BadInput);
             }
         }
+    }
+    if reports.is_empty() && exit != Exit::Success {
+        // Nothing was checked (a file could not be read, the source could not be reached):
+        // the error alone, no "0 passed, 0 failed".
+        return Ok(exit);
     }
     if reports.iter().any(|r| !r.passed) {
         exit = worst(exit, Exit::ExpectationFailed);
@@ -234,15 +255,13 @@ fn run(
         }
         files => {
             let mut records = Vec::new();
+            let mut bad_records = 0;
             for file in files {
-                match crate::logfiles::read_path(std::path::Path::new(file)) {
-                    Ok(mut read) => {
-                        // Files come newest first (Graph) or oldest first (streams): make each
-                        // oldest first, so records of one instant keep the order they happened.
-                        if newest_first(&read) {
-                            read.reverse();
-                        }
+                match sources::read_log_file(Path::new(file), args.skip_bad_records, note) {
+                    Ok((mut read, bad)) => {
+                        crate::logfiles::make_oldest_first(&mut read);
                         records.append(&mut read);
+                        bad_records += bad;
                     }
                     Err(e) => return vec![Verdict::BadInput(e.to_string())],
                 }
@@ -254,7 +273,11 @@ fn run(
                         && args.until.is_none_or(|u| r.time() < u)
                 })
                 .collect();
-            let description = format!("{} ({} records)", files.join(", "), records.len());
+            let mut description = format!("{} ({} records", files.join(", "), records.len());
+            if args.skip_bad_records {
+                description.push_str(&format!("; {}", sources::skipped_text(bad_records)));
+            }
+            description.push(')');
             scenarios
                 .iter()
                 .map(|s| {
@@ -277,15 +300,6 @@ fn run(
                 .collect()
         }
     }
-}
-
-/// Whether records run newest first: decided by the first two that differ in time.
-fn newest_first(records: &[crate::graph::Record]) -> bool {
-    records
-        .windows(2)
-        .map(|w| w[0].time().cmp(&w[1].time()))
-        .find(|o| o.is_ne())
-        == Some(std::cmp::Ordering::Greater)
 }
 
 /// Reads each scenario's records through a Graph client (the mock's or a live tenant's) and

@@ -50,18 +50,17 @@
 //!   (SSPR rows have no display name), else the app's `displayName`, else its
 //!   `servicePrincipalName`.
 //! - Audit envelopes have no `location` (neither documented example has one).
-//! - Sign-in `properties` add the beta-only properties that Event Hub records carry (the
-//!   documented example has `authenticationDetails`, `authenticationRequirement`,
-//!   `processingTimeInMilliseconds`, `tokenIssuerType`, `userType`, ...), derived from the
-//!   record exactly as entralab's mock Graph beta endpoint derives them
-//!   ([`crate::graph::beta_sign_in`]), except `signInEventTypes` (not an Event Hub property:
-//!   the category says it) and with `userType` spelled `Member` as in the documented example.
-//!   Audit `properties` add nothing.
+//! - Sign-in `properties` add the beta-only properties the record has (the documented example
+//!   has `authenticationDetails`, `authenticationRequirement`, `processingTimeInMilliseconds`,
+//!   `tokenIssuerType`, `userType`, ...) and whatever else a file it was read from carried;
+//!   `deviceDetail` and `userType` as real exports write them (`super::beta_fields`).
+//!   Audit `properties` add what a file carried beyond the v1.0 properties.
 
+use super::beta_fields;
 use super::output::OutputFile;
 use super::timefmt::seven_digits;
 use super::{audit_identity, resource_id};
-use crate::graph::{BETA_SIGN_IN_PROPERTIES, DirectoryAudit, Record, SignIn, beta_sign_in};
+use crate::graph::{DirectoryAudit, Record, SignIn};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use std::io::{self, Write};
@@ -254,7 +253,10 @@ impl Serialize for SignInProperties<'_> {
         m.serialize_entry("resourceDisplayName", &r.resource_display_name)?;
         m.serialize_entry("resourceId", &r.resource_id)?;
         m.serialize_entry("status", &r.status)?;
-        m.serialize_entry("deviceDetail", &r.device_detail)?;
+        m.serialize_entry(
+            "deviceDetail",
+            &beta_fields::device_detail(&r.device_detail),
+        )?;
         m.serialize_entry("location", &r.location)?;
         m.serialize_entry(
             "appliedConditionalAccessPolicies",
@@ -269,17 +271,11 @@ impl Serialize for SignInProperties<'_> {
         m.serialize_entry("servicePrincipalId", &r.service_principal_id)?;
         m.serialize_entry("servicePrincipalName", &r.service_principal_name)?;
         m.serialize_entry("userAgent", &r.user_agent)?;
-        let beta = beta_sign_in(r);
-        for &key in BETA_SIGN_IN_PROPERTIES {
-            match key {
-                "signInEventTypes" => {}
-                "userType" => m.serialize_entry(key, "Member")?,
-                _ => {
-                    if let Some(value) = beta.get(key) {
-                        m.serialize_entry(key, value)?;
-                    }
-                }
-            }
+        for (key, value) in beta_fields::beta_entries(r) {
+            m.serialize_entry(key, &value)?;
+        }
+        for (key, value) in r.unknown.iter() {
+            m.serialize_entry(key, value)?;
         }
         m.end()
     }
@@ -343,6 +339,9 @@ impl Serialize for AuditProperties<'_> {
         m.serialize_entry("initiatedBy", &r.initiated_by)?;
         m.serialize_entry("targetResources", &r.target_resources)?;
         m.serialize_entry("additionalDetails", &r.additional_details)?;
+        for (key, value) in r.unknown.iter() {
+            m.serialize_entry(key, value)?;
+        }
         m.end()
     }
 }

@@ -2,7 +2,7 @@
 //! record per line so the files read well in a pager and diff well.
 
 use super::spool::ReversingSpool;
-use crate::graph::{DIRECTORY_AUDITS_CONTEXT, DirectoryAudit, Record, SIGN_INS_CONTEXT, SignIn};
+use crate::graph::{ApiVersion, DirectoryAudit, Record, SignIn};
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 /// Collects records (oldest first) and writes `signIns.json` and `directoryAudits.json`.
 #[derive(Default)]
 pub struct GraphExport {
+    api: ApiVersion,
     sign_ins: ReversingSpool,
     audits: ReversingSpool,
 }
@@ -22,15 +23,23 @@ pub struct GraphExportSummary {
 }
 
 impl GraphExport {
-    pub fn new() -> Self {
-        Self::default()
+    pub fn new(api: ApiVersion) -> Self {
+        GraphExport {
+            api,
+            ..Self::default()
+        }
     }
 
     /// Adds a record; records must come oldest first.
     pub fn push(&mut self, record: &Record) -> io::Result<()> {
-        match record {
-            Record::SignIn(s) => self.sign_ins.push_json(s),
-            Record::Audit(a) => self.audits.push_json(a),
+        let spool = match record {
+            Record::SignIn(_) => &mut self.sign_ins,
+            Record::Audit(_) => &mut self.audits,
+        };
+        match (self.api, record) {
+            (ApiVersion::V1, Record::SignIn(s)) => spool.push_json(s),
+            (ApiVersion::V1, Record::Audit(a)) => spool.push_json(a),
+            (ApiVersion::Beta, _) => spool.push_json(&record.to_json(ApiVersion::Beta)),
         }
     }
 
@@ -40,14 +49,10 @@ impl GraphExport {
         std::fs::create_dir_all(dir)?;
         let sign_ins = self.sign_ins.len();
         let audits = self.audits.len();
+        let (sign_ins_context, audits_context) = self.api.contexts();
         let files = vec![
-            write_collection(dir, "signIns.json", SIGN_INS_CONTEXT, self.sign_ins)?,
-            write_collection(
-                dir,
-                "directoryAudits.json",
-                DIRECTORY_AUDITS_CONTEXT,
-                self.audits,
-            )?,
+            write_collection(dir, "signIns.json", sign_ins_context, self.sign_ins)?,
+            write_collection(dir, "directoryAudits.json", audits_context, self.audits)?,
         ];
         Ok(GraphExportSummary {
             sign_ins,
@@ -114,9 +119,10 @@ mod tests {
     #[test]
     fn an_empty_collection_is_valid_json() {
         let mut out = Vec::new();
-        write_envelope(&mut out, SIGN_INS_CONTEXT, ReversingSpool::new()).unwrap();
+        let context = crate::graph::SIGN_INS_CONTEXT;
+        write_envelope(&mut out, context, ReversingSpool::new()).unwrap();
         let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(value["value"], serde_json::json!([]));
-        assert_eq!(value["@odata.context"], SIGN_INS_CONTEXT);
+        assert_eq!(value["@odata.context"], context);
     }
 }

@@ -53,10 +53,11 @@
 //! be null, so a Graph `null` in a top-level string property reads back as `""` (nulls inside
 //! dynamic columns survive). CSV keeps datetimes to the millisecond.
 
+use super::beta_fields;
 use super::output::OutputFile;
 use super::timefmt::{portal_csv, seven_digits};
 use super::{RESOURCE_PROVIDER, audit_identity, resource_id};
-use crate::graph::{DirectoryAudit, Record, SignIn, Text, Timestamp, beta_sign_in};
+use crate::graph::{DirectoryAudit, Record, SignIn, Text, Timestamp};
 use serde::Serialize;
 use serde_json::Value;
 use std::io::{self, Write};
@@ -205,19 +206,27 @@ fn json(value: &impl Serialize) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
 }
 
-/// A beta value as a string column: strings as they are, null as `""`, others as JSON.
-fn beta_text(beta: &Value, key: &str) -> Cell<'static> {
-    match beta.get(key) {
-        None | Some(Value::Null) => Cell::Text(None),
-        Some(Value::String(s)) => Cell::Owned(s.clone()),
-        Some(other) => Cell::Owned(other.to_string()),
-    }
-}
+/// The beta properties a record has, by name (see [`beta_fields::beta_entries`]).
+struct Beta(Vec<(&'static str, Value)>);
 
-fn beta_json(beta: &Value, key: &str) -> String {
-    beta.get(key)
-        .map(Value::to_string)
-        .unwrap_or_else(|| "[]".to_string())
+impl Beta {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// A string column: strings as they are, absent or null as `""`, others as JSON.
+    fn text(&self, key: &str) -> Cell<'static> {
+        match self.get(key) {
+            None | Some(Value::Null) => Cell::Text(None),
+            Some(Value::String(s)) => Cell::Owned(s.clone()),
+            Some(other) => Cell::Owned(other.to_string()),
+        }
+    }
+
+    /// JSON text; `""` when the record does not have the property.
+    fn json(&self, key: &str) -> String {
+        self.get(key).map(Value::to_string).unwrap_or_default()
+    }
 }
 
 struct Context {
@@ -232,7 +241,7 @@ fn sign_in_row<'a>(
     category: &'static str,
 ) -> [(&'static str, Cell<'a>); SIGN_IN_COUNT] {
     use Cell::*;
-    let beta = beta_sign_in(r);
+    let beta = Beta(beta_fields::beta_entries(r));
     let tenant = Some(ctx.tenant_id.as_str());
     [
         ("TenantId", Text(tenant)),
@@ -268,21 +277,24 @@ fn sign_in_row<'a>(
         ),
         (
             "AuthenticationDetails",
-            JsonText(beta_json(&beta, "authenticationDetails")),
+            JsonText(beta.json("authenticationDetails")),
         ),
         (
             "AuthenticationMethodsUsed",
-            JsonText(beta_json(&beta, "authenticationMethodsUsed")),
+            JsonText(beta.json("authenticationMethodsUsed")),
         ),
         (
             "AuthenticationProcessingDetails",
-            Dynamic(beta_json(&beta, "authenticationProcessingDetails")),
+            Dynamic(beta.json("authenticationProcessingDetails")),
         ),
         (
             "AuthenticationRequirement",
-            beta_text(&beta, "authenticationRequirement"),
+            beta.text("authenticationRequirement"),
         ),
-        ("AuthenticationRequirementPolicies", JsonText("[]".into())),
+        (
+            "AuthenticationRequirementPolicies",
+            JsonText(beta.json("authenticationRequirementPolicies")),
+        ),
         ("ClientAppUsed", text(&r.client_app_used)),
         (
             "ConditionalAccessPolicies",
@@ -293,21 +305,24 @@ fn sign_in_row<'a>(
             text(&r.conditional_access_status),
         ),
         ("CreatedDateTime", Time(r.created_date_time)),
-        ("DeviceDetail", Dynamic(json(&r.device_detail))),
+        (
+            "DeviceDetail",
+            Dynamic(beta_fields::device_detail(&r.device_detail).to_string()),
+        ),
         ("IsInteractive", Bool(r.is_interactive)),
         ("Id", Text(Some(&r.id))),
         ("IPAddress", text(&r.ip_address)),
         ("IsRisky", Bool(None)),
         ("LocationDetails", Dynamic(json(&r.location))),
-        ("MfaDetail", Dynamic("{}".into())),
+        ("MfaDetail", Dynamic(beta.json("mfaDetail"))),
         (
             "NetworkLocationDetails",
-            JsonText(beta_json(&beta, "networkLocationDetails")),
+            JsonText(beta.json("networkLocationDetails")),
         ),
-        ("OriginalRequestId", beta_text(&beta, "originalRequestId")),
+        ("OriginalRequestId", beta.text("originalRequestId")),
         (
             "ProcessingTimeInMilliseconds",
-            beta_text(&beta, "processingTimeInMilliseconds"),
+            beta.text("processingTimeInMilliseconds"),
         ),
         ("RiskDetail", text(&r.risk_detail)),
         ("RiskEventTypes", JsonText(json(&r.risk_event_types))),
@@ -321,14 +336,14 @@ fn sign_in_row<'a>(
         ("ServicePrincipalId", text(&r.service_principal_id)),
         ("ServicePrincipalName", text(&r.service_principal_name)),
         ("Status", Dynamic(json(&r.status))),
-        ("TokenIssuerName", beta_text(&beta, "tokenIssuerName")),
-        ("TokenIssuerType", beta_text(&beta, "tokenIssuerType")),
+        ("TokenIssuerName", beta.text("tokenIssuerName")),
+        ("TokenIssuerType", beta.text("tokenIssuerType")),
         ("UserAgent", text(&r.user_agent)),
         ("UserDisplayName", text(&r.user_display_name)),
         ("UserId", text(&r.user_id)),
         ("UserPrincipalName", text(&r.user_principal_name)),
         ("AADTenantId", Text(tenant)),
-        ("UserType", Text(Some("Member"))),
+        ("UserType", beta.text("userType")),
         (
             "FlaggedForReview",
             Bool(beta.get("flaggedForReview").and_then(Value::as_bool)),
@@ -338,27 +353,21 @@ fn sign_in_row<'a>(
         ("SignInIdentifierType", Text(None)),
         ("ResourceTenantId", text(&r.resource_tenant_id)),
         ("HomeTenantId", text(&r.home_tenant_id)),
-        (
-            "UniqueTokenIdentifier",
-            beta_text(&beta, "uniqueTokenIdentifier"),
-        ),
+        ("UniqueTokenIdentifier", beta.text("uniqueTokenIdentifier")),
         (
             "SessionLifetimePolicies",
-            JsonText(beta_json(&beta, "sessionLifetimePolicies")),
+            JsonText(beta.json("sessionLifetimePolicies")),
         ),
         (
             "AutonomousSystemNumber",
-            beta_text(&beta, "autonomousSystemNumber"),
+            beta.text("autonomousSystemNumber"),
         ),
         (
             "AuthenticationProtocol",
-            beta_text(&beta, "authenticationProtocol"),
+            beta.text("authenticationProtocol"),
         ),
-        (
-            "CrossTenantAccessType",
-            beta_text(&beta, "crossTenantAccessType"),
-        ),
-        ("IncomingTokenType", beta_text(&beta, "incomingTokenType")),
+        ("CrossTenantAccessType", beta.text("crossTenantAccessType")),
+        ("IncomingTokenType", beta.text("incomingTokenType")),
         ("Type", Text(Some(table))),
     ]
 }
@@ -563,6 +572,8 @@ impl Table {
                 Cell::Int(value) => write!(out, "{value}")?,
                 Cell::Bool(Some(value)) => write!(out, "{value}")?,
                 Cell::Bool(None) => out.write_all(b"null")?,
+                // A property the record does not have.
+                Cell::Dynamic(text) if text.is_empty() => out.write_all(b"null")?,
                 Cell::Dynamic(text) if !self.dynamic_as_string => out.write_all(text.as_bytes())?,
                 Cell::Dynamic(text) | Cell::JsonText(text) => write_json_string(out, text)?,
             }

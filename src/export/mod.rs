@@ -14,12 +14,16 @@
 //! of JSON while reading back, so memory stays bounded. The other formats write each record
 //! as it comes. Every file is written under a temporary name and renamed when complete.
 //!
-//! What does not survive a format (read back with [`crate::logfiles`]): `graph`, `ndjson` and
-//! `eventhub` keep every Graph property exactly. `loganalytics` loses
-//! `authenticationAppDeviceDetails` (no column) and turns `null` top-level string properties
-//! into `""` (string columns are never null); its CSV also keeps datetimes only to the
-//! millisecond. See [`eventhub`] and [`loganalytics`] for the mappings.
+//! What does not survive a format (read back with [`crate::logfiles`]): `graph` and `ndjson`
+//! keep every property of the API version they write (`ExportOptions::api`: v1.0 by default,
+//! beta keeps everything). `eventhub` keeps every property but the device fields of an
+//! unregistered device, which real exports leave out (`beta_fields`). `loganalytics` loses
+//! those too, `authenticationAppDeviceDetails`, `clientCredentialType` and properties it has no
+//! column for, and turns `null` top-level string properties into `""` (string columns are
+//! never null); its CSV also keeps datetimes only to the millisecond. See [`eventhub`] and
+//! [`loganalytics`] for the mappings.
 
+mod beta_fields;
 pub mod eventhub;
 mod graph_json;
 pub mod loganalytics;
@@ -31,7 +35,7 @@ mod timefmt;
 pub use graph_json::{GraphExport, GraphExportSummary, collect_newest_first};
 pub use spool::ReversingSpool;
 
-use crate::graph::{DirectoryAudit, Record};
+use crate::graph::{ApiVersion, DirectoryAudit, Record};
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -113,11 +117,14 @@ impl FromStr for Format {
 }
 
 /// What an export needs beyond the records.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportOptions {
     /// The Entra tenant id (`tenantId`, `resourceId`, `AADTenantId`); records other than
     /// sign-ins do not carry it.
     pub tenant_id: String,
+    /// The Graph version the `graph` and `ndjson` formats write (v1.0 by default; beta keeps
+    /// every property a record has).
+    pub api: ApiVersion,
 }
 
 /// What an export wrote.
@@ -150,8 +157,8 @@ impl Exporter {
     pub fn create(format: Format, dir: &Path, options: &ExportOptions) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let writer = match format {
-            Format::Graph => Writer::Graph(GraphExport::new()),
-            Format::Ndjson => Writer::Ndjson(ndjson::NdjsonExport::create(dir)?),
+            Format::Graph => Writer::Graph(GraphExport::new(options.api)),
+            Format::Ndjson => Writer::Ndjson(ndjson::NdjsonExport::create(dir, options.api)?),
             Format::EventHub => {
                 Writer::EventHub(eventhub::EventHubExport::create(dir, &options.tenant_id)?)
             }
@@ -220,7 +227,9 @@ pub(crate) mod test_records {
 
     /// The user01 lab's second wrong password.
     pub(crate) fn sample_sign_in() -> SignIn {
-        serde_json::from_str(r#"{"id":"e6076e16-8b3a-45e8-971d-ae9ca292dc00","createdDateTime":"2025-03-17T15:06:58Z","userDisplayName":"ユーザ01","userPrincipalName":"user01@xxx.onmicrosoft.com","userId":"a4fedab0-38a2-4889-8417-02410af86c92","appId":"4765445b-32c6-49b0-83e6-1d93765276ca","appDisplayName":"OfficeHome","ipAddress":"203.0.113.10","clientAppUsed":"Browser","correlationId":"2f060a4d-6d23-48b6-8a12-4845b5117c65","conditionalAccessStatus":"notApplied","isInteractive":true,"riskDetail":"none","riskLevelAggregated":"none","riskLevelDuringSignIn":"none","riskState":"none","riskEventTypes":[],"riskEventTypes_v2":[],"resourceDisplayName":"OfficeHome","resourceId":"4765445b-32c6-49b0-83e6-1d93765276ca","status":{"errorCode":50126,"failureReason":"Error validating credentials due to invalid username or password.","additionalDetails":"The user didn't enter the right credentials."},"deviceDetail":{"deviceId":"","displayName":"","operatingSystem":"Windows10","browser":"Firefox 136.0","isCompliant":false,"isManaged":false,"trustType":""},"location":{"city":"Tokyo","state":"Tokyo","countryOrRegion":"JP","geoCoordinates":{"altitude":null,"latitude":35.6895,"longitude":139.6917}},"appliedConditionalAccessPolicies":[],"authenticationAppDeviceDetails":null,"homeTenantId":"e17a1ab0-0000-4000-8000-000000000001","resourceTenantId":"e17a1ab0-0000-4000-8000-000000000001","servicePrincipalId":"","servicePrincipalName":"","userAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:136.0) Gecko/20100101 Firefox/136.0"}"#).unwrap()
+        let mut sign_in: SignIn = serde_json::from_str(r#"{"id":"e6076e16-8b3a-45e8-971d-ae9ca292dc00","createdDateTime":"2025-03-17T15:06:58Z","userDisplayName":"ユーザ01","userPrincipalName":"user01@xxx.onmicrosoft.com","userId":"a4fedab0-38a2-4889-8417-02410af86c92","appId":"4765445b-32c6-49b0-83e6-1d93765276ca","appDisplayName":"OfficeHome","ipAddress":"203.0.113.10","clientAppUsed":"Browser","correlationId":"2f060a4d-6d23-48b6-8a12-4845b5117c65","conditionalAccessStatus":"notApplied","isInteractive":true,"riskDetail":"none","riskLevelAggregated":"none","riskLevelDuringSignIn":"none","riskState":"none","riskEventTypes":[],"riskEventTypes_v2":[],"resourceDisplayName":"OfficeHome","resourceId":"4765445b-32c6-49b0-83e6-1d93765276ca","status":{"errorCode":50126,"failureReason":"Error validating credentials due to invalid username or password.","additionalDetails":"The user didn't enter the right credentials."},"deviceDetail":{"deviceId":"","displayName":"","operatingSystem":"Windows10","browser":"Firefox 136.0","isCompliant":false,"isManaged":false,"trustType":""},"location":{"city":"Tokyo","state":"Tokyo","countryOrRegion":"JP","geoCoordinates":{"altitude":null,"latitude":35.6895,"longitude":139.6917}},"appliedConditionalAccessPolicies":[],"authenticationAppDeviceDetails":null,"homeTenantId":"e17a1ab0-0000-4000-8000-000000000001","resourceTenantId":"e17a1ab0-0000-4000-8000-000000000001","servicePrincipalId":"","servicePrincipalName":"","userAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:136.0) Gecko/20100101 Firefox/136.0"}"#).unwrap();
+        sign_in.beta = serde_json::from_str(r#"{"signInEventTypes":["interactiveUser"],"userType":"member","authenticationRequirement":"singleFactorAuthentication","authenticationRequirementPolicies":[],"authenticationDetails":[{"authenticationStepDateTime":"2025-03-17T15:06:58Z","authenticationMethod":"Password","authenticationMethodDetail":"Password in the cloud","succeeded":false,"authenticationStepResultDetail":"Invalid username or password or Invalid on-premise username or password.","authenticationStepRequirement":"Primary authentication"}],"authenticationMethodsUsed":[],"authenticationProtocol":"none","authenticationProcessingDetails":[],"mfaDetail":{},"tokenIssuerType":"AzureAD","tokenIssuerName":"","crossTenantAccessType":"none","incomingTokenType":"none","isTenantRestricted":false,"flaggedForReview":false,"processingTimeInMilliseconds":238,"networkLocationDetails":[],"sessionLifetimePolicies":[],"originalRequestId":"e6076e16-8b3a-45e8-971d-ae9ca292dc00","clientCredentialType":"none"}"#).unwrap();
+        sign_in
     }
 
     /// An SSPR row of the user03 lab.
@@ -253,6 +262,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let options = ExportOptions {
             tenant_id: "t".into(),
+            ..ExportOptions::default()
         };
         for format in Format::ALL {
             let mut exporter = Exporter::create(format, dir.path(), &options).unwrap();

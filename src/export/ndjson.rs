@@ -5,7 +5,7 @@
 //! collection output.
 
 use super::output::OutputFile;
-use crate::graph::Record;
+use crate::graph::{ApiVersion, Record};
 use serde::Serialize;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -14,22 +14,29 @@ pub const SIGN_INS_FILE: &str = "signIns.ndjson";
 pub const AUDITS_FILE: &str = "directoryAudits.ndjson";
 
 pub(crate) struct NdjsonExport {
+    api: ApiVersion,
     sign_ins: OutputFile,
     audits: OutputFile,
 }
 
 impl NdjsonExport {
-    pub(crate) fn create(dir: &Path) -> io::Result<Self> {
+    pub(crate) fn create(dir: &Path, api: ApiVersion) -> io::Result<Self> {
         Ok(NdjsonExport {
+            api,
             sign_ins: OutputFile::create(dir, SIGN_INS_FILE)?,
             audits: OutputFile::create(dir, AUDITS_FILE)?,
         })
     }
 
     pub(crate) fn push(&mut self, record: &Record) -> io::Result<()> {
-        match record {
-            Record::SignIn(s) => write_line(&mut self.sign_ins, s),
-            Record::Audit(a) => write_line(&mut self.audits, a),
+        let out = match record {
+            Record::SignIn(_) => &mut self.sign_ins,
+            Record::Audit(_) => &mut self.audits,
+        };
+        match (self.api, record) {
+            (ApiVersion::V1, Record::SignIn(s)) => write_line(out, s),
+            (ApiVersion::V1, Record::Audit(a)) => write_line(out, a),
+            (ApiVersion::Beta, _) => write_line(out, &record.to_json(ApiVersion::Beta)),
         }
     }
 

@@ -1,8 +1,8 @@
-//! The beta form of a sign-in: v1.0's properties without `riskEventTypes`, plus the beta-only
-//! properties, derived from what the v1.0 record says.
+//! The property lists of the resources (for `$select` and readers) and the beta form of a
+//! sign-in.
 
-use super::SignIn;
-use serde_json::{Value, json};
+use super::{DirectoryAudit, SignIn};
+use serde_json::Value;
 
 /// Top-level properties of a v1.0 `signIn`, for `$select`.
 pub const SIGN_IN_PROPERTIES: &[&str] = &[
@@ -43,10 +43,12 @@ pub const BETA_SIGN_IN_PROPERTIES: &[&str] = &[
     "signInEventTypes",
     "userType",
     "authenticationRequirement",
+    "authenticationRequirementPolicies",
     "authenticationDetails",
     "authenticationMethodsUsed",
     "authenticationProtocol",
     "authenticationProcessingDetails",
+    "mfaDetail",
     "tokenIssuerType",
     "tokenIssuerName",
     "crossTenantAccessType",
@@ -78,71 +80,43 @@ pub const DIRECTORY_AUDIT_PROPERTIES: &[&str] = &[
     "additionalDetails",
 ];
 
-/// The beta `signInEventTypes` value of a v1.0 record.
-pub fn sign_in_event_type(sign_in: &SignIn) -> &'static str {
-    if sign_in.is_interactive == Some(false) {
-        "nonInteractiveUser"
-    } else {
-        "interactiveUser"
+/// The beta JSON of a directory audit: v1.0's properties and whatever else a file carried.
+pub fn beta_audit(audit: &DirectoryAudit) -> Value {
+    let mut value = serde_json::to_value(audit).expect("records serialize");
+    if let Some(object) = value.as_object_mut() {
+        for (key, v) in audit.unknown.iter() {
+            object.entry(key.clone()).or_insert_with(|| v.clone());
+        }
+    }
+    value
+}
+
+/// The beta `signInEventTypes` of a record: what it carries, else what `isInteractive` says.
+pub fn sign_in_event_type(sign_in: &SignIn) -> &str {
+    match sign_in.beta.sign_in_event_types.as_deref() {
+        Some([first, ..]) => first,
+        _ if sign_in.is_interactive == Some(false) => "nonInteractiveUser",
+        _ => "interactiveUser",
     }
 }
 
-/// The beta JSON of a sign-in.
+/// The beta JSON of a sign-in: v1.0's properties without `riskEventTypes`, the beta ones the
+/// record has, `null` for the beta ones it has not (Graph's beta resource lists them all), and
+/// whatever else a file carried.
 pub fn beta_sign_in(sign_in: &SignIn) -> Value {
     let mut value = serde_json::to_value(sign_in).expect("records serialize");
     let Some(object) = value.as_object_mut() else {
         return value;
     };
-    object.remove("riskEventTypes");
-    let code = sign_in.status.error_code;
-    let password_ok = !matches!(code, 50126 | 50053);
-    let step_detail = match code {
-        50126 => "Invalid username or password or Invalid on-premise username or password.",
-        50053 => "Account is locked",
-        _ => "Correct password",
-    };
-    let created = object
-        .get("createdDateTime")
-        .cloned()
-        .unwrap_or(Value::Null);
-    // A stable, plausible processing time from the request id.
-    let processing = sign_in
-        .id
-        .bytes()
-        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
-        % 400
-        + 80;
-    let extra = json!({
-        "signInEventTypes": [sign_in_event_type(sign_in)],
-        "userType": "member",
-        "authenticationRequirement": "singleFactorAuthentication",
-        "authenticationDetails": [{
-            "authenticationStepDateTime": created,
-            "authenticationMethod": "Password",
-            "authenticationMethodDetail": "Password in the cloud",
-            "succeeded": password_ok,
-            "authenticationStepResultDetail": step_detail,
-            "authenticationStepRequirement": "Primary authentication",
-        }],
-        "authenticationMethodsUsed": if password_ok { json!(["Password"]) } else { json!([]) },
-        "authenticationProtocol": "none",
-        "authenticationProcessingDetails": [],
-        "tokenIssuerType": "AzureAD",
-        "tokenIssuerName": "",
-        "crossTenantAccessType": "none",
-        "incomingTokenType": "none",
-        "isTenantRestricted": false,
-        "flaggedForReview": false,
-        "processingTimeInMilliseconds": processing,
-        "networkLocationDetails": [],
-        "sessionLifetimePolicies": [],
-        "originalRequestId": sign_in.id.as_ref(),
-        "uniqueTokenIdentifier": null,
-        "autonomousSystemNumber": null,
-        "clientCredentialType": "none",
-    });
-    if let Value::Object(extra) = extra {
-        object.extend(extra);
+    object.shift_remove("riskEventTypes");
+    if let Ok(Value::Object(beta)) = serde_json::to_value(&sign_in.beta) {
+        object.extend(beta);
+    }
+    for key in BETA_SIGN_IN_PROPERTIES {
+        object.entry(*key).or_insert(Value::Null);
+    }
+    for (key, v) in sign_in.unknown.iter() {
+        object.entry(key.clone()).or_insert_with(|| v.clone());
     }
     value
 }

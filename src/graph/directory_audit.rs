@@ -1,6 +1,6 @@
 //! The v1.0 `directoryAudit` resource, in the field order of the reference lab's rows.
 
-use super::{Text, Timestamp};
+use super::{Text, Timestamp, UnknownProperties};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -20,6 +20,9 @@ pub struct DirectoryAudit {
     pub target_resources: Vec<TargetResource>,
     #[serde(default)]
     pub additional_details: Vec<KeyValue>,
+    /// Properties a file carried that no field holds (beta's `userAgent`, newer ones).
+    #[serde(skip)]
+    pub unknown: UnknownProperties,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -41,6 +44,9 @@ pub struct UserIdentity {
     pub home_tenant_id: Option<Text>,
     #[serde(default)]
     pub home_tenant_name: Option<Text>,
+    /// Properties a file carried that no field holds, kept as they were.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,6 +56,9 @@ pub struct AppIdentity {
     pub display_name: Option<Text>,
     pub service_principal_id: Option<Text>,
     pub service_principal_name: Option<Text>,
+    /// Properties a file carried that no field holds, kept as they were.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -65,6 +74,9 @@ pub struct TargetResource {
     pub group_type: Option<Text>,
     #[serde(default)]
     pub modified_properties: Vec<ModifiedProperty>,
+    /// Properties a file carried that no field holds, kept as they were.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

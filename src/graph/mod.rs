@@ -8,14 +8,18 @@ mod directory_audit;
 pub mod paths;
 mod query_text;
 mod sign_in;
+mod sign_in_beta;
 pub(crate) mod timestamp;
 mod wire;
 
 pub use beta::{
-    BETA_SIGN_IN_PROPERTIES, DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES, beta_sign_in,
-    sign_in_event_type,
+    BETA_SIGN_IN_PROPERTIES, DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES, beta_audit,
+    beta_sign_in, sign_in_event_type,
 };
-pub use collection::{DIRECTORY_AUDITS_CONTEXT, SIGN_INS_CONTEXT};
+pub use collection::{
+    ApiVersion, BETA_DIRECTORY_AUDITS_CONTEXT, BETA_SIGN_INS_CONTEXT, DIRECTORY_AUDITS_CONTEXT,
+    SIGN_INS_CONTEXT,
+};
 pub use directory_audit::{
     AppIdentity, AuditActivityInitiator, DirectoryAudit, KeyValue, ModifiedProperty,
     TargetResource, UserIdentity,
@@ -24,6 +28,10 @@ pub use query_text::encode_query_value;
 pub use sign_in::{
     AppliedConditionalAccessPolicy, DeviceDetail, GeoCoordinates, SignIn, SignInLocation,
     SignInStatus,
+};
+pub use sign_in_beta::{
+    AuthenticationDetail, AuthenticationRequirementPolicy, BetaSignIn, MfaDetail,
+    NetworkLocationDetail, UnknownProperties,
 };
 pub use timestamp::{Precision, Timestamp, TimestampError};
 pub use wire::write_sign_in;
@@ -48,6 +56,15 @@ impl Record {
         match self {
             Record::SignIn(s) => s.created_date_time,
             Record::Audit(a) => a.activity_date_time,
+        }
+    }
+
+    /// The record as `version` writes it.
+    pub fn to_json(&self, version: ApiVersion) -> serde_json::Value {
+        match (self, version) {
+            (Record::SignIn(s), ApiVersion::Beta) => beta_sign_in(s),
+            (Record::Audit(a), ApiVersion::Beta) => beta_audit(a),
+            (record, ApiVersion::V1) => serde_json::to_value(record).expect("records serialize"),
         }
     }
 

@@ -1,15 +1,15 @@
 //! The v1.0 `signIn` resource. Field order follows the record the reference lab got back from
 //! Graph; the properties the v1.0 schema has beyond it come last.
 
-use super::{Text, Timestamp, timestamp::serialize_seconds};
+use super::{BetaSignIn, Text, Timestamp, UnknownProperties};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SignIn {
     pub id: Text,
-    /// Sign-in rows carry whole seconds on the wire (reference lab).
-    #[serde(serialize_with = "serialize_seconds")]
+    /// Simulated rows carry whole seconds, as the reference lab's do; a row read from a file
+    /// keeps the fraction it had.
     pub created_date_time: Timestamp,
     pub user_display_name: Option<Text>,
     pub user_principal_name: Option<Text>,
@@ -48,6 +48,13 @@ pub struct SignIn {
     pub service_principal_name: Option<Text>,
     #[serde(default)]
     pub user_agent: Option<Text>,
+    /// The beta-only properties (the Event Hub and Log Analytics exports carry them too). Not
+    /// part of the v1.0 form this type serializes to; see [`super::beta_sign_in`].
+    #[serde(skip)]
+    pub beta: BetaSignIn,
+    /// Properties a file carried that no field holds.
+    #[serde(skip)]
+    pub unknown: UnknownProperties,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,4 +104,7 @@ pub struct AppliedConditionalAccessPolicy {
     #[serde(default)]
     pub enforced_session_controls: Vec<Text>,
     pub result: Option<Text>,
+    /// Properties a file carried that no field holds, kept as they were.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }

@@ -131,16 +131,6 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
-/// Serializes a timestamp with whole seconds, as sign-in rows carry it.
-pub(crate) fn serialize_seconds<S: Serializer>(
-    value: &Timestamp,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    let mut out = String::with_capacity(20);
-    value.write_to(&mut out, Precision::Seconds);
-    serializer.serialize_str(&out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,6 +47,9 @@ pub fn write_sign_in(out: &mut Vec<u8>, sign_in: &SignIn) {
         service_principal_id,
         service_principal_name,
         user_agent,
+        // Neither is part of the v1.0 form.
+        beta: _,
+        unknown: _,
     } = sign_in;
     out.extend_from_slice(b"{\"id\":");
     string(out, id);
@@ -312,6 +315,9 @@ fn integer(out: &mut Vec<u8>, value: i64) {
 
 /// A sign-in's `createdDateTime`: whole seconds, `"2025-03-17T15:08:07Z"`.
 fn seconds(out: &mut Vec<u8>, time: Timestamp) {
+    if time.ticks().rem_euclid(TICKS_PER_SECOND) != 0 {
+        return serde(out, &time);
+    }
     let seconds = time.ticks().div_euclid(TICKS_PER_SECOND);
     let days = seconds.div_euclid(86_400);
     let of_day = seconds.rem_euclid(86_400);
@@ -428,6 +434,7 @@ mod tests {
             enforced_grant_controls: vec![Arc::from("mfa")],
             enforced_session_controls: vec![],
             result: odd("success"),
+            other: serde_json::Map::from_iter([("conditionsSatisfied".into(), 3.into())]),
         }];
         sign_in.authentication_app_device_details = Some(serde_json::json!({"a": [1, 2.5, null]}));
         same_as_serde(&sign_in);

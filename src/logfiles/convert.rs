@@ -5,9 +5,10 @@
 use super::Shape;
 use super::time::parse_timestamp;
 use crate::graph::{
-    BETA_SIGN_IN_PROPERTIES, DIRECTORY_AUDIT_PROPERTIES, DirectoryAudit, Record,
-    SIGN_IN_PROPERTIES, SignIn,
+    BETA_SIGN_IN_PROPERTIES, BetaSignIn, DIRECTORY_AUDIT_PROPERTIES, DirectoryAudit, Record,
+    SIGN_IN_PROPERTIES, SignIn, UnknownProperties,
 };
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -21,24 +22,26 @@ pub(crate) enum Converted {
 
 type Object = Map<String, Value>;
 
-/// The sign-in categories of diagnostic settings, and whether their rows are interactive.
-const SIGN_IN_CATEGORIES: &[(&str, bool)] = &[
-    ("SignInLogs", true),
-    ("NonInteractiveUserSignInLogs", false),
-    ("ServicePrincipalSignInLogs", false),
-    ("ManagedIdentitySignInLogs", false),
-    ("MicrosoftServicePrincipalSignInLogs", false),
-    ("ADFSSignInLogs", true),
+/// The sign-in categories of diagnostic settings, and the `signInEventTypes` of their rows.
+const SIGN_IN_CATEGORIES: &[(&str, &str)] = &[
+    ("SignInLogs", INTERACTIVE),
+    ("NonInteractiveUserSignInLogs", "nonInteractiveUser"),
+    ("ServicePrincipalSignInLogs", "servicePrincipal"),
+    ("ManagedIdentitySignInLogs", "managedIdentity"),
+    ("MicrosoftServicePrincipalSignInLogs", "servicePrincipal"),
+    ("ADFSSignInLogs", INTERACTIVE),
 ];
 
-/// The sign-in tables of Log Analytics, and whether their rows are interactive.
-const SIGN_IN_TABLES: &[(&str, bool)] = &[
-    ("SigninLogs", true),
-    ("AADNonInteractiveUserSignInLogs", false),
-    ("AADServicePrincipalSignInLogs", false),
-    ("AADManagedIdentitySignInLogs", false),
-    ("ADFSSignInLogs", true),
+/// The sign-in tables of Log Analytics, and the `signInEventTypes` of their rows.
+const SIGN_IN_TABLES: &[(&str, &str)] = &[
+    ("SigninLogs", INTERACTIVE),
+    ("AADNonInteractiveUserSignInLogs", "nonInteractiveUser"),
+    ("AADServicePrincipalSignInLogs", "servicePrincipal"),
+    ("AADManagedIdentitySignInLogs", "managedIdentity"),
+    ("ADFSSignInLogs", INTERACTIVE),
 ];
+
+const INTERACTIVE: &str = "interactiveUser";
 
 /// Case-insensitive key lookup (exact spelling first).
 fn get_ci<'m>(object: &'m Object, key: &str) -> Option<&'m Value> {
@@ -139,7 +142,10 @@ struct Fallback {
     country: Option<Value>,
     operation: Option<Value>,
     result: Option<Value>,
-    interactive: Option<bool>,
+    /// `signInEventTypes`, from the category or table.
+    event_type: Option<&'static str>,
+    /// A diagnostic-settings record or Log Analytics row, which spell `userType` `Member`.
+    diagnostic: bool,
 }
 
 fn event_hub(mut object: Object) -> Result<Converted, String> {
@@ -178,7 +184,7 @@ fn event_hub(mut object: Object) -> Result<Converted, String> {
         SIGN_IN_CATEGORIES
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(c))
-            .map(|(_, interactive)| *interactive)
+            .map(|(_, event_type)| *event_type)
     });
     let is_audit = match &category {
         Some(c) => c.eq_ignore_ascii_case("AuditLogs"),
@@ -196,7 +202,8 @@ fn event_hub(mut object: Object) -> Result<Converted, String> {
         country: field("location"),
         operation: field("operationName"),
         result: None,
-        interactive: sign_in_category,
+        event_type: sign_in_category,
+        diagnostic: true,
     };
     if is_sign_in {
         graph_sign_in(properties, &fallback)
@@ -276,6 +283,18 @@ fn canonical_names() -> &'static Names {
             "key",
             "value",
             "id",
+            "authenticationStepDateTime",
+            "authenticationMethod",
+            "authenticationMethodDetail",
+            "succeeded",
+            "authenticationStepResultDetail",
+            "authenticationStepRequirement",
+            "requirementProvider",
+            "detail",
+            "networkType",
+            "networkNames",
+            "authMethod",
+            "authDetail",
         ];
         let canonical: HashSet<&'static str> = SIGN_IN_PROPERTIES
             .iter()
@@ -470,8 +489,20 @@ fn graph_sign_in(mut object: Object, fallback: &Fallback) -> Result<SignIn, Stri
         }
         Some(None) => return Err("`isInteractive`: expected true or false".into()),
     }
-    if let Some(interactive) = fallback.interactive {
-        default_if_null(&mut object, "isInteractive", json!(interactive));
+    if let Some(event_type) = fallback.event_type {
+        default_if_null(
+            &mut object,
+            "isInteractive",
+            json!(event_type == INTERACTIVE),
+        );
+        default_if_null(&mut object, "signInEventTypes", json!([event_type]));
+    }
+    if fallback.diagnostic
+        && let Some(Value::String(user_type)) = object.get_mut("userType")
+        && matches!(user_type.as_str(), "Member" | "Guest")
+    {
+        // The exports' spelling of Graph's `member` and `guest`.
+        *user_type = user_type.to_ascii_lowercase();
     }
     default_if_null(&mut object, "deviceDetail", json!({}));
     default_if_null(&mut object, "location", json!({}));
@@ -492,7 +523,79 @@ fn graph_sign_in(mut object: Object, fallback: &Fallback) -> Result<SignIn, Stri
             default_if_null(policy, "enforcedSessionControls", json!([]));
         }
     }
-    serde_json::from_value(Value::Object(object)).map_err(|e| format!("not a Graph signIn: {e}"))
+    let (beta, mut unknown) = take_extras(&mut object, SIGN_IN_PROPERTIES, BETA_SIGN_IN_PROPERTIES);
+    let mut sign_in: SignIn = serde_json::from_value(Value::Object(object))
+        .map_err(|e| format!("not a Graph signIn: {e}"))?;
+    sign_in.beta = beta_properties(beta, &mut unknown);
+    sign_in.unknown = UnknownProperties::from_map(unknown);
+    Ok(sign_in)
+}
+
+/// Takes out of `object` what is not one of its v1.0 `properties`: the `beta` ones, and the
+/// rest (kept whole, so that nothing a file carried is lost). A `null` is as good as absent.
+fn take_extras(object: &mut Object, properties: &[&str], beta: &[&str]) -> (Object, Object) {
+    let extra: Vec<String> = object
+        .keys()
+        .filter(|k| !properties.contains(&k.as_str()))
+        .cloned()
+        .collect();
+    let (mut taken, mut unknown) = (Object::new(), Object::new());
+    for key in extra {
+        match object.remove(&key) {
+            None | Some(Value::Null) => {}
+            Some(value) if beta.contains(&key.as_str()) => {
+                taken.insert(key, value);
+            }
+            Some(value) => {
+                unknown.insert(key, value);
+            }
+        }
+    }
+    (taken, unknown)
+}
+
+/// The beta properties of a sign-in, leniently: numbers and booleans written as strings (as
+/// Log Analytics writes them) are read as such, and a property of an unexpected shape is kept
+/// with the unknown ones rather than rejecting the record.
+fn beta_properties(mut beta: Object, unknown: &mut Object) -> BetaSignIn {
+    let scalars = [
+        "processingTimeInMilliseconds",
+        "autonomousSystemNumber",
+        "isTenantRestricted",
+        "flaggedForReview",
+    ];
+    for key in scalars {
+        let Some(Value::String(text)) = beta.get(key) else {
+            continue;
+        };
+        // An empty cell is a value the row did not have.
+        let value = match text.trim() {
+            "" => None,
+            text => match text.parse::<i64>() {
+                Ok(n) => Some(json!(n)),
+                Err(_) => boolean(&Value::from(text)).flatten().map(Value::Bool),
+            },
+        };
+        match value {
+            Some(value) => beta.insert(key.to_string(), value),
+            None if text.trim().is_empty() => beta.remove(key),
+            None => None,
+        };
+    }
+    if let Ok(parsed) = BetaSignIn::deserialize(&Value::Object(beta.clone())) {
+        return parsed;
+    }
+    let mut kept = Object::new();
+    for (key, value) in beta {
+        let mut one = kept.clone();
+        one.insert(key.clone(), value.clone());
+        if BetaSignIn::deserialize(&Value::Object(one)).is_ok() {
+            kept.insert(key, value);
+        } else {
+            unknown.insert(key, value);
+        }
+    }
+    BetaSignIn::deserialize(&Value::Object(kept)).unwrap_or_default()
 }
 
 fn graph_audit(mut object: Object, fallback: &Fallback) -> Result<DirectoryAudit, String> {
@@ -544,8 +647,11 @@ fn graph_audit(mut object: Object, fallback: &Fallback) -> Result<DirectoryAudit
             json_text(detail, "value");
         }
     }
-    serde_json::from_value(Value::Object(object))
-        .map_err(|e| format!("not a Graph directoryAudit: {e}"))
+    let (_, unknown) = take_extras(&mut object, DIRECTORY_AUDIT_PROPERTIES, &[]);
+    let mut audit: DirectoryAudit = serde_json::from_value(Value::Object(object))
+        .map_err(|e| format!("not a Graph directoryAudit: {e}"))?;
+    audit.unknown = UnknownProperties::from_map(unknown);
+    Ok(audit)
 }
 
 /// A property Graph types as a string but some exports write as JSON: any non-string
@@ -641,7 +747,7 @@ fn log_analytics(object: Object, shape: Shape) -> Result<Converted, String> {
         SIGN_IN_TABLES
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(t))
-            .map(|(_, interactive)| *interactive)
+            .map(|(_, event_type)| *event_type)
     });
     let audit = match &table {
         Some(t) if t.eq_ignore_ascii_case("AuditLogs") => true,
@@ -672,7 +778,7 @@ fn put(object: &mut Object, key: &str, value: Option<Value>) {
     }
 }
 
-fn la_sign_in(row: &Row, interactive: Option<bool>) -> Result<SignIn, String> {
+fn la_sign_in(row: &Row, event_type: Option<&'static str>) -> Result<SignIn, String> {
     let mut g = Object::new();
     put(&mut g, "id", row.first_text(&["Id", "OriginalRequestId"]));
     put(
@@ -713,9 +819,6 @@ fn la_sign_in(row: &Row, interactive: Option<bool>) -> Result<SignIn, String> {
         Some(None) => return Err("column `IsInteractive`: expected true or false".into()),
         None => {}
     }
-    if is_missing(&g, "isInteractive") {
-        put(&mut g, "isInteractive", interactive.map(Value::Bool));
-    }
     put(&mut g, "riskEventTypes", row.dynamic("RiskEventTypes")?);
     put(
         &mut g,
@@ -744,7 +847,50 @@ fn la_sign_in(row: &Row, interactive: Option<bool>) -> Result<SignIn, String> {
         "appliedConditionalAccessPolicies",
         row.dynamic("ConditionalAccessPolicies")?,
     );
-    graph_sign_in(g, &Fallback::default())
+    for (graph, column) in [
+        ("userType", "UserType"),
+        ("authenticationRequirement", "AuthenticationRequirement"),
+        ("authenticationProtocol", "AuthenticationProtocol"),
+        ("tokenIssuerType", "TokenIssuerType"),
+        ("tokenIssuerName", "TokenIssuerName"),
+        ("crossTenantAccessType", "CrossTenantAccessType"),
+        ("incomingTokenType", "IncomingTokenType"),
+        ("originalRequestId", "OriginalRequestId"),
+        ("uniqueTokenIdentifier", "UniqueTokenIdentifier"),
+        (
+            "processingTimeInMilliseconds",
+            "ProcessingTimeInMilliseconds",
+        ),
+        ("autonomousSystemNumber", "AutonomousSystemNumber"),
+        ("flaggedForReview", "FlaggedForReview"),
+    ] {
+        put(&mut g, graph, row.text(column));
+    }
+    for (graph, column) in [
+        ("authenticationDetails", "AuthenticationDetails"),
+        ("authenticationMethodsUsed", "AuthenticationMethodsUsed"),
+        (
+            "authenticationProcessingDetails",
+            "AuthenticationProcessingDetails",
+        ),
+        (
+            "authenticationRequirementPolicies",
+            "AuthenticationRequirementPolicies",
+        ),
+        ("mfaDetail", "MfaDetail"),
+        ("networkLocationDetails", "NetworkLocationDetails"),
+        ("sessionLifetimePolicies", "SessionLifetimePolicies"),
+    ] {
+        put(&mut g, graph, row.dynamic(column)?);
+    }
+    graph_sign_in(
+        g,
+        &Fallback {
+            event_type,
+            diagnostic: true,
+            ..Fallback::default()
+        },
+    )
 }
 
 fn la_audit(row: &Row) -> Result<DirectoryAudit, String> {

@@ -1,6 +1,11 @@
 //! Log Analytics CSV exports (the Azure portal's "Export to CSV", the Sentinel training lab's
 //! telemetry files): RFC 4180 with a header row; quoted cells may hold commas, doubled quotes
 //! and line breaks; CRLF or LF line ends; blank lines are ignored.
+//!
+//! A row that is wrong by itself (the wrong number of cells, text after a closing quote, a cell
+//! that is not UTF-8) is read to its end before it is refused, so that skipping bad records
+//! ([`super::read_path_skipping_bad`]) goes on with the next row. A quoted cell never closed
+//! runs to the end of the file and fails it.
 
 use super::convert::column_key;
 use super::source::{Cursor, Pos};
@@ -43,7 +48,8 @@ pub(crate) fn read_csv(
         CsvError::Syntax(at, message) => reader.syntax_error(at, message),
     };
     let (header_at, header) = match next_row(source) {
-        Ok(Some(row)) => row,
+        Ok(Some((at, Ok(header)))) => (at, header),
+        Ok(Some((_, Err((at, message))))) => return Err(reader.syntax_error(at, message)),
         Ok(None) => return Ok(()),
         Err(e) => return Err(fail(reader, source, e)),
     };
@@ -80,17 +86,29 @@ pub(crate) fn read_csv(
             Ok(None) => return Ok(()),
             Err(e) => return Err(fail(reader, source, e)),
         };
-        if cells.len() != header.len() {
-            reader.index += 1;
-            return Err(reader.record_error(
-                at,
-                format!(
-                    "the row has {} cells, the header {} columns",
-                    cells.len(),
-                    header.len()
-                ),
-            ));
-        }
+        let cells = cells.and_then(|cells| {
+            if cells.len() == header.len() {
+                Ok(cells)
+            } else {
+                Err((
+                    at,
+                    format!(
+                        "the row has {} cells, the header {} columns",
+                        cells.len(),
+                        header.len()
+                    ),
+                ))
+            }
+        });
+        let cells = match cells {
+            Ok(cells) => cells,
+            Err((at, message)) => {
+                reader.index += 1;
+                let e = reader.record_error(at, message);
+                reader.bad_record(e)?;
+                continue;
+            }
+        };
         let row: Map<String, Value> = header
             .iter()
             .cloned()
@@ -100,8 +118,11 @@ pub(crate) fn read_csv(
     }
 }
 
-/// The next row's cells and where it starts; `None` at the end.
-fn next_row(source: &mut Cursor<'_>) -> Result<Option<(Pos, Vec<String>)>, CsvError> {
+/// A row's cells, or what is wrong with the row (where, and why) once it has been read.
+type Row = Result<Vec<String>, (Pos, String)>;
+
+/// The next row and where it starts; `None` at the end.
+fn next_row(source: &mut Cursor<'_>) -> Result<Option<(Pos, Row)>, CsvError> {
     loop {
         match source.peek()? {
             Some(b'\n' | b'\r') => {
@@ -113,6 +134,7 @@ fn next_row(source: &mut Cursor<'_>) -> Result<Option<(Pos, Vec<String>)>, CsvEr
     }
     let start = source.next;
     let mut cells = Vec::new();
+    let mut problem: Option<(Pos, String)> = None;
     loop {
         let mut cell = Vec::new();
         if source.peek()? == Some(b'"') {
@@ -136,8 +158,13 @@ fn next_row(source: &mut Cursor<'_>) -> Result<Option<(Pos, Vec<String>)>, CsvEr
             }
             if !matches!(source.peek()?, None | Some(b',' | b'\n' | b'\r')) {
                 source.next_byte()?;
-                return Err(CsvError::Syntax(
-                    source.last,
+                let at = source.last;
+                // The rest of the line belongs to this broken row.
+                while !matches!(source.peek()?, None | Some(b'\n' | b'\r')) {
+                    source.next_byte()?;
+                }
+                problem.get_or_insert((
+                    at,
                     "expected `,` or the end of the line after a closing quote".into(),
                 ));
             }
@@ -150,23 +177,28 @@ fn next_row(source: &mut Cursor<'_>) -> Result<Option<(Pos, Vec<String>)>, CsvEr
                 cell.push(b);
             }
         }
-        let text = String::from_utf8(cell).map_err(|_| {
-            CsvError::Syntax(
-                start,
-                format!("cell {} is not valid UTF-8", cells.len() + 1),
-            )
-        })?;
-        cells.push(text);
+        match String::from_utf8(cell) {
+            Ok(text) => cells.push(text),
+            Err(_) => {
+                problem.get_or_insert((
+                    start,
+                    format!("cell {} is not valid UTF-8", cells.len() + 1),
+                ));
+                cells.push(String::new());
+            }
+        }
         match source.next_byte()? {
             Some(b',') => continue,
-            Some(b'\r') => {
-                if source.peek()? == Some(b'\n') {
-                    source.next_byte()?;
-                }
-                return Ok(Some((start, cells)));
+            Some(b'\r') if source.peek()? == Some(b'\n') => {
+                source.next_byte()?;
             }
-            _ => return Ok(Some((start, cells))),
+            _ => {}
         }
+        let row = match problem {
+            Some(problem) => Err(problem),
+            None => Ok(cells),
+        };
+        return Ok(Some((start, row)));
     }
 }
 
@@ -178,7 +210,7 @@ mod tests {
         let mut source = Cursor::new(text.as_bytes()).unwrap();
         let mut out = Vec::new();
         while let Some((_, cells)) = next_row(&mut source).ok().unwrap() {
-            out.push(cells);
+            out.push(cells.unwrap());
         }
         out
     }

@@ -9,10 +9,19 @@
 //!
 //! Lenient where real files are sloppy: a trailing comma before `]` or `}` (the Graph docs'
 //! own `signin-list.md` example has one) is dropped.
+//!
+//! When bad records are skipped ([`super::read_path_skipping_bad`]), an item that is not valid
+//! JSON is skipped whole, and a break in the structure (a line that ends inside a string, a
+//! bracket that closes the wrong thing, text that is not JSON between records, a `{` at the
+//! start of a line while a record is still open) skips to the next line, where reading goes on
+//! at the same level: the next top-level record, or the next element of the open array. A `{`
+//! in the first column inside a record is taken for a new record only then: pretty-printers
+//! indent nested objects. A line break inside a string is refused where it is, in either mode:
+//! valid JSON has none, and the record it breaks starts on that line.
 
 use super::convert::envelope_key;
 use super::source::{Cursor, Pos};
-use super::{LogFileError, Reader};
+use super::{ErrorKind, LogFileError, Reader};
 use serde_json::Value;
 use std::io;
 
@@ -140,6 +149,8 @@ struct Scanner<'r, 'e> {
     /// array of an envelope.
     elements_depth: Option<usize>,
     item: Option<Item>,
+    /// Skipping bad records: the rest of this line belongs to a broken one.
+    skip_line: bool,
 }
 
 pub(crate) fn read_json(
@@ -160,6 +171,7 @@ pub(crate) fn read_json(
         envelope_value: false,
         elements_depth: None,
         item: None,
+        skip_line: false,
     };
     loop {
         let chunk = match cursor.inner.fill_buf() {
@@ -181,8 +193,10 @@ impl Scanner<'_, '_> {
     fn feed(&mut self, chunk: &[u8]) -> Result<(), LogFileError> {
         let mut i = 0;
         while i < chunk.len() {
-            // Inside a string of a capture: copy up to the next quote or backslash at once.
-            if self.lexer.in_string && !self.lexer.escaped && !self.in_key {
+            // Inside a string of a capture: copy up to the next quote or backslash at once (or
+            // line break: valid JSON has none in a string, and skipping bad records looks
+            // for them).
+            if self.lexer.in_string && !self.lexer.escaped && !self.in_key && !self.skip_line {
                 let capture = match &mut self.item {
                     Some(item) => Some(&mut item.capture),
                     None => self.rest.as_mut(),
@@ -190,7 +204,7 @@ impl Scanner<'_, '_> {
                 if let Some(capture) = capture {
                     let run = chunk[i..]
                         .iter()
-                        .position(|&b| b == b'"' || b == b'\\')
+                        .position(|&b| b == b'"' || b == b'\\' || b == b'\n')
                         .unwrap_or(chunk.len() - i);
                     if run > 0 {
                         capture.bytes.extend_from_slice(&chunk[i..i + run]);
@@ -220,6 +234,84 @@ impl Scanner<'_, '_> {
     }
 
     fn byte(&mut self, b: u8, at: Pos) -> Result<(), LogFileError> {
+        if self.skip_line {
+            self.skip_line = b != b'\n';
+            return Ok(());
+        }
+        // Valid JSON has no line break in a string: the record is broken here (which serde_json
+        // would say too, but only once the record seemed to end, maybe lines later).
+        if self.lexer.in_string && b == b'\n' {
+            let start = self.open_record_start().unwrap_or(at);
+            let e = self.reader.syntax_error(
+                start,
+                format!(
+                    "line {} ends inside a string: the record is cut short or broken",
+                    at.line
+                ),
+            );
+            return self.resync(e, at, false);
+        }
+        if !self.reader.skipping() {
+            return self.structured_byte(b, at);
+        }
+        if b == b'{'
+            && at.column == 1
+            && !self.lexer.in_string
+            && let Some(start) = self.open_record_start()
+        {
+            let e = self.reader.syntax_error(
+                start,
+                format!(
+                    "the record is cut short: line {} starts a new one before it ends",
+                    at.line
+                ),
+            );
+            self.resync(e, at, false)?;
+        }
+        match self.structured_byte(b, at) {
+            Err(e) if e.kind == ErrorKind::Syntax => self.resync(e, at, b != b'\n'),
+            other => other,
+        }
+    }
+
+    /// Where the record being read starts, if one is open: an element of an array of records,
+    /// or a top-level object that is not an envelope whose array is being read.
+    fn open_record_start(&self) -> Option<Pos> {
+        match (&self.item, &self.rest) {
+            (Some(item), _) if !item.scalar => Some(item.capture.start),
+            (None, Some(rest)) if !self.streamed && self.elements_depth.is_none() => {
+                Some(rest.start)
+            }
+            _ => None,
+        }
+    }
+
+    /// Skips the broken record `e` describes, found at `at`, and goes on at the level of the
+    /// records: the open array of them, else the top level; `rest_of_line`: after the rest of
+    /// this line. An envelope all on this line is left whole: in a file of one envelope per
+    /// line, the next line is the next envelope.
+    fn resync(&mut self, e: LogFileError, at: Pos, rest_of_line: bool) -> Result<(), LogFileError> {
+        self.reader.bad_item(e)?;
+        self.item = None;
+        self.lexer.in_string = false;
+        self.lexer.escaped = false;
+        self.in_key = false;
+        let one_line_envelope = self.rest.as_ref().is_some_and(|r| r.start.line == at.line);
+        match self.elements_depth {
+            Some(depth) if self.lexer.stack.len() >= depth && !one_line_envelope => {
+                self.lexer.stack.truncate(depth)
+            }
+            _ => {
+                self.lexer.stack.clear();
+                self.rest = None;
+                self.elements_depth = None;
+            }
+        }
+        self.skip_line = rest_of_line;
+        Ok(())
+    }
+
+    fn structured_byte(&mut self, b: u8, at: Pos) -> Result<(), LogFileError> {
         let depth = self.lexer.stack.len();
         let elements = self.elements_depth == Some(depth);
         if self.item.is_some() {
@@ -340,16 +432,20 @@ impl Scanner<'_, '_> {
             && let Some(rest) = self.rest.take()
             && !self.streamed
         {
-            let value = self.parse(&rest)?;
-            self.reader.accept(value, rest.start)?;
+            match self.parse(&rest) {
+                Ok(value) => self.reader.accept(value, rest.start)?,
+                Err(e) => self.reader.bad_item(e)?,
+            }
         }
         Ok(())
     }
 
     fn finish_item(&mut self) -> Result<(), LogFileError> {
         if let Some(item) = self.item.take() {
-            let value = self.parse(&item.capture)?;
-            self.reader.accept(value, item.capture.start)?;
+            match self.parse(&item.capture) {
+                Ok(value) => self.reader.accept(value, item.capture.start)?,
+                Err(e) => self.reader.bad_item(e)?,
+            }
         }
         Ok(())
     }
@@ -362,6 +458,16 @@ impl Scanner<'_, '_> {
     }
 
     fn finish(self) -> Result<(), LogFileError> {
+        if self.reader.skipping()
+            && let Some(start) = self.open_record_start()
+        {
+            // The last record is cut short; whatever encloses it is left open by the cut.
+            let e = self.reader.syntax_error(
+                start,
+                "the file ends inside this record (cut short?)".into(),
+            );
+            return self.reader.bad_item(e);
+        }
         if self.item.is_some() || !self.lexer.stack.is_empty() || self.lexer.in_string {
             let open = match self.lexer.stack.last() {
                 Some(b'{') => "expected `}`",

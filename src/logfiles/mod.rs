@@ -35,6 +35,8 @@
 mod convert;
 mod csv;
 mod json;
+#[cfg(test)]
+mod skip_tests;
 mod source;
 mod time;
 
@@ -72,6 +74,10 @@ pub struct ReadSummary {
     pub skipped: BTreeMap<String, usize>,
     /// The shapes the records came in.
     pub shapes: BTreeSet<Shape>,
+    /// Records that could not be read and were skipped ([`read_path_skipping_bad`] only).
+    pub bad_records: usize,
+    /// The Entra tenant ids the envelopes and rows name ([`envelope_tenant_id`]).
+    pub tenant_ids: BTreeSet<String>,
 }
 
 /// What kind of problem a file has.
@@ -130,6 +136,11 @@ pub fn read_path_with(
     emit: impl FnMut(Record),
 ) -> Result<ReadSummary, LogFileError> {
     let path = path.as_ref();
+    let file = open(path)?;
+    read_from(path, file, emit)
+}
+
+fn open(path: &Path) -> Result<File, LogFileError> {
     let io_error = |message: String| LogFileError {
         path: path.to_path_buf(),
         line: None,
@@ -141,8 +152,34 @@ pub fn read_path_with(
     if path.is_dir() {
         return Err(io_error("is a folder; name a log file".into()));
     }
-    let file = File::open(path).map_err(|e| io_error(format!("cannot open: {e}")))?;
-    read_from(path, file, emit)
+    File::open(path).map_err(|e| io_error(format!("cannot open: {e}")))
+}
+
+/// Reads a log file like [`read_path_with`], except that a record that cannot be read is handed
+/// to `skipped` and reading goes on with the next one ([`ReadSummary::bad_records`] counts
+/// them). A bad record is one with a wrong field, a line of broken JSON, one cut short (the next
+/// line starts a new record, or the file ends inside it), a line that is not JSON at all between
+/// records, or a CSV row of the wrong width or with a stray quote. A file that cannot be read, a
+/// CSV header that is not a log's, a quoted CSV cell never closed, or an envelope left open
+/// after its last whole record still fail: there is no next record to go on with.
+pub fn read_path_skipping_bad(
+    path: impl AsRef<Path>,
+    mut emit: impl FnMut(Record),
+    mut skipped: impl FnMut(LogFileError),
+) -> Result<ReadSummary, LogFileError> {
+    let path = path.as_ref();
+    let file = open(path)?;
+    read_any(path, file, &mut emit, Some(&mut skipped))
+}
+
+/// [`read_path_skipping_bad`] over any input; `name` is the file name errors give.
+pub fn read_from_skipping_bad(
+    name: impl AsRef<Path>,
+    input: impl Read,
+    mut emit: impl FnMut(Record),
+    mut skipped: impl FnMut(LogFileError),
+) -> Result<ReadSummary, LogFileError> {
+    read_any(name.as_ref(), input, &mut emit, Some(&mut skipped))
 }
 
 /// Reads log records from `input`; `name` is the file name errors give.
@@ -151,11 +188,21 @@ pub fn read_from(
     input: impl Read,
     mut emit: impl FnMut(Record),
 ) -> Result<ReadSummary, LogFileError> {
+    read_any(name.as_ref(), input, &mut emit, None)
+}
+
+fn read_any<'e>(
+    name: &Path,
+    input: impl Read,
+    emit: &'e mut dyn FnMut(Record),
+    skip: Option<&'e mut dyn FnMut(LogFileError)>,
+) -> Result<ReadSummary, LogFileError> {
     let mut reader = Reader {
-        path: name.as_ref().to_path_buf(),
+        path: name.to_path_buf(),
         index: 0,
         summary: ReadSummary::default(),
-        emit: &mut emit,
+        emit,
+        skip,
     };
     let mut cursor = Cursor::new(input).map_err(|e| reader.io_error(&e, Pos::default()))?;
     let first = loop {
@@ -175,6 +222,47 @@ pub fn read_from(
     Ok(reader.summary)
 }
 
+/// Puts records read from one file oldest first: Graph collections list the newest first,
+/// exported streams the oldest; which one a file is is decided by its first two records that
+/// differ in time. Records of one instant keep the order they happened in.
+pub fn make_oldest_first(records: &mut [Record]) {
+    let newest_first = records
+        .windows(2)
+        .map(|w| w[0].time().cmp(&w[1].time()))
+        .find(|o| o.is_ne())
+        == Some(std::cmp::Ordering::Greater);
+    if newest_first {
+        records.reverse();
+    }
+}
+
+/// The Entra tenant a diagnostic-settings record (`tenantId`, else the `/tenants/<id>/` of
+/// `resourceId`) or a Log Analytics row (`AADTenantId`, else `ResourceId`) belongs to. A row's
+/// `TenantId` is its Log Analytics workspace, not the Entra tenant, and is not read; Graph
+/// records name no tenant of their own.
+pub fn envelope_tenant_id(object: &serde_json::Map<String, Value>) -> Option<String> {
+    let text = |key: &str| {
+        object
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| v.as_str())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+    };
+    let from_resource = || {
+        text("resourceId")
+            .and_then(|r| r.strip_prefix("/tenants/"))
+            .and_then(|r| r.split('/').next())
+            .filter(|t| !t.is_empty())
+    };
+    let tenant = if object.keys().any(|k| k.eq_ignore_ascii_case("properties")) {
+        text("tenantId").or_else(from_resource)
+    } else {
+        text("AADTenantId").or_else(from_resource)
+    };
+    tenant.map(str::to_string)
+}
+
 /// Reads every record of an in-memory log file.
 pub fn read_slice(name: impl AsRef<Path>, bytes: &[u8]) -> Result<Vec<Record>, LogFileError> {
     let mut records = Vec::new();
@@ -189,9 +277,38 @@ pub(crate) struct Reader<'e> {
     index: u64,
     summary: ReadSummary,
     emit: &'e mut dyn FnMut(Record),
+    /// Where bad records go when they are skipped; `None`: the first one fails the file.
+    skip: Option<&'e mut dyn FnMut(LogFileError)>,
 }
 
 impl Reader<'_> {
+    fn skipping(&self) -> bool {
+        self.skip.is_some()
+    }
+
+    /// A record that cannot be read: skipped (reported, counted) when skipping, else the error.
+    /// A file that cannot be read is never skipped.
+    fn bad_record(&mut self, e: LogFileError) -> Result<(), LogFileError> {
+        match &mut self.skip {
+            Some(skipped) if e.kind != ErrorKind::Io => {
+                self.summary.bad_records += 1;
+                skipped(e);
+                Ok(())
+            }
+            _ => Err(e),
+        }
+    }
+
+    /// Like [`Reader::bad_record`] for a problem found before the record was counted (broken
+    /// JSON, a record cut short): it becomes the next record, so the report names its number.
+    fn bad_item(&mut self, mut e: LogFileError) -> Result<(), LogFileError> {
+        if self.skipping() && e.kind != ErrorKind::Io {
+            self.index += 1;
+            e.record = Some(self.index);
+        }
+        self.bad_record(e)
+    }
+
     fn error(
         &self,
         at: Pos,
@@ -256,25 +373,20 @@ impl Reader<'_> {
                         items.into_iter().try_for_each(|item| self.accept(item, at))
                     }
                     _ => {
-                        self.index += 1;
-                        let converted = convert::convert_object(object)
-                            .map_err(|m| self.record_error(at, m))?;
-                        self.take(converted);
-                        Ok(())
+                        let tenant = envelope_tenant_id(&object);
+                        self.next_record(at, tenant, convert::convert_object(object))
                     }
                 }
             }
             Value::Array(items) => items.into_iter().try_for_each(|item| self.accept(item, at)),
-            other => {
-                self.index += 1;
-                Err(self.record_error(
-                    at,
-                    format!(
-                        "expected a record (a JSON object), found {}",
-                        convert::describe(&other)
-                    ),
-                ))
-            }
+            other => self.next_record(
+                at,
+                None,
+                Err(format!(
+                    "expected a record (a JSON object), found {}",
+                    convert::describe(&other)
+                )),
+            ),
         }
     }
 
@@ -283,15 +395,37 @@ impl Reader<'_> {
         row: serde_json::Map<String, Value>,
         at: Pos,
     ) -> Result<(), LogFileError> {
-        self.index += 1;
-        let converted = convert::convert_csv_row(row).map_err(|m| self.record_error(at, m))?;
-        self.take(converted);
-        Ok(())
+        let tenant = envelope_tenant_id(&row);
+        self.next_record(at, tenant, convert::convert_csv_row(row))
     }
 
-    fn take(&mut self, converted: Converted) {
+    /// The next record of the file, at `at`: taken, or why it cannot be; `tenant` is the one
+    /// its envelope or row named.
+    fn next_record(
+        &mut self,
+        at: Pos,
+        tenant: Option<String>,
+        converted: Result<Converted, String>,
+    ) -> Result<(), LogFileError> {
+        self.index += 1;
+        match converted {
+            Ok(converted) => {
+                self.take(converted, tenant);
+                Ok(())
+            }
+            Err(message) => {
+                let e = self.record_error(at, message);
+                self.bad_record(e)
+            }
+        }
+    }
+
+    /// Counts and hands over a converted record; `tenant` is the one its envelope or row
+    /// named (kept only for sign-ins and audits, not for skipped logs).
+    fn take(&mut self, converted: Converted, tenant: Option<String>) {
         match converted {
             Converted::Record(record, shape) => {
+                self.summary.tenant_ids.extend(tenant);
                 match &record {
                     Record::SignIn(_) => self.summary.sign_ins += 1,
                     Record::Audit(_) => self.summary.audits += 1,
@@ -352,6 +486,39 @@ mod tests {
                 .contains("expected a record (a JSON object), found a number"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn envelopes_and_rows_name_their_tenant() {
+        let tenants = |text: &str| {
+            read_from("t.json", text.as_bytes(), |_| {})
+                .unwrap()
+                .tenant_ids
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        let event_hub = format!(
+            r#"{{"records":[{{"time":"2025-03-17T15:08:07Z","category":"SignInLogs","tenantId":"t1","properties":{SIGN_IN}}},{{"category":"AuditLogs","resourceId":"/tenants/t2/providers/Microsoft.aadiam","properties":{{"id":"a","activityDateTime":"2025-03-17T15:08:07Z"}}}},{{"category":"ProvisioningLogs","tenantId":"t3","properties":{{}}}}]}}"#
+        );
+        // The skipped provisioning record's tenant is not counted.
+        assert_eq!(tenants(&event_hub), ["t1", "t2"]);
+        // A row's `TenantId` is its workspace; `AADTenantId` is the Entra tenant.
+        let row = r#"{"TimeGenerated":"2025-03-17T15:08:07Z","Type":"SigninLogs","TenantId":"workspace","AADTenantId":"t4","Id":"1","CreatedDateTime":"2025-03-17T15:08:07Z","ResultType":"0"}"#;
+        assert_eq!(tenants(row), ["t4"]);
+        assert!(tenants(SIGN_IN).is_empty());
+    }
+
+    #[test]
+    fn newest_first_files_are_turned_around() {
+        let later = SIGN_IN
+            .replace(r#""id":"1""#, r#""id":"2""#)
+            .replace("15:08:07", "15:09:00");
+        let mut records = read(&format!("{later}\n{SIGN_IN}\n{SIGN_IN}")).unwrap();
+        make_oldest_first(&mut records);
+        let ids: Vec<&str> = records.iter().map(Record::id).collect();
+        assert_eq!(ids, ["1", "1", "2"]);
+        make_oldest_first(&mut records);
+        assert_eq!(records[2].id(), "2");
     }
 
     #[test]

@@ -17,6 +17,9 @@ pub struct ScenarioError {
     label: String,
     #[help]
     pub help: Option<String>,
+    /// The other place a mistake involves, in another file (a tenant described two ways).
+    #[related]
+    related: Vec<OtherPlace>,
     pub path: PathBuf,
     /// 1-based line and column; `None` when the mistake has no single place (an empty file).
     pub position: Option<(u64, u64)>,
@@ -54,6 +57,7 @@ impl ScenarioError {
             span,
             label: label.into(),
             help,
+            related: Vec::new(),
             path: file.path.clone(),
             position: known.then(|| (location.line(), location.column())),
         }
@@ -77,6 +81,17 @@ impl ScenarioError {
         error
     }
 
+    /// This mistake, shown with `other` (a place in another file that it contradicts).
+    pub fn with_related(mut self, other: ScenarioError) -> Self {
+        self.related.push(OtherPlace {
+            message: other.message,
+            source_code: other.source_code,
+            span: other.span,
+            label: other.label,
+        });
+        self
+    }
+
     /// `path:line:col: message`, the one-line form for logs and summaries.
     pub fn headline(&self) -> String {
         match self.position {
@@ -95,6 +110,19 @@ impl ScenarioError {
         let _ = handler.render_report(&mut out, self);
         out
     }
+}
+
+/// The place in another file that a mistake contradicts, shown after it as advice.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{message}")]
+#[diagnostic(severity(Advice))]
+pub struct OtherPlace {
+    message: String,
+    #[source_code]
+    source_code: NamedSource<Arc<str>>,
+    #[label("{label}")]
+    span: Option<SourceSpan>,
+    label: String,
 }
 
 /// A scenario file's name and text, shared by all the errors that point into it.

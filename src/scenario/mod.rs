@@ -1,24 +1,21 @@
 //! Scenario files: the YAML model, loading, and validation with errors that point at
 //! file:line:col.
 
-mod detections;
+// Layering, one way: `model` (the runnable scenario) and `spec` (the file format) rest on the
+// plain value types (`values`, `template`, `diagnostic`); `resolve` turns a spec into a model;
+// `tenancy` groups models into tenants.
 mod diagnostic;
-mod expect;
-mod expect_spec;
 mod model;
 mod resolve;
 mod spec;
 mod template;
+mod tenancy;
 mod values;
 
-pub use detections::{DetectionExpectation, count_text};
 pub use diagnostic::{ScenarioError, SourceFile, suggest};
-pub use expect::{
-    Check, Comparison, CountSpec, Expectation, Field, FieldMatch, GroupCheck, MatchOp, RecordKind,
-    Scalar, SequenceStep,
-};
 pub use model::*;
 pub use template::Template;
+pub use tenancy::{TenantFiles, group_tenants};
 pub use values::{Cidr, DurationValue};
 
 use std::path::{Path, PathBuf};

@@ -167,6 +167,22 @@ impl Cidr {
             }
         }
     }
+
+    /// Whether `ip` lies in the range (an IPv4 address never lies in an IPv6 range).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.base, ip) {
+            (IpAddr::V4(base), IpAddr::V4(ip)) => {
+                let shift = 32 - u32::from(self.prefix);
+                // A shift by the whole width is `None` on both sides: /0 holds everything.
+                u32::from(base).checked_shr(shift) == u32::from(ip).checked_shr(shift)
+            }
+            (IpAddr::V6(base), IpAddr::V6(ip)) => {
+                let shift = 128 - u32::from(self.prefix);
+                u128::from(base).checked_shr(shift) == u128::from(ip).checked_shr(shift)
+            }
+            _ => false,
+        }
+    }
 }
 
 impl<'de> Deserialize<'de> for Cidr {
@@ -193,9 +209,112 @@ impl<'de> Deserialize<'de> for Probability {
     }
 }
 
+/// `3`, `"5..7"`, `"1.."`, `"..2"`: how many, inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountSpec {
+    pub min: u64,
+    pub max: Option<u64>,
+}
+
+impl CountSpec {
+    pub fn parse(text: &str) -> Result<CountSpec, String> {
+        let bad = || format!("`{text}` is not a count: write 3, 5..7, 1.. or ..2");
+        let text = text.trim();
+        match text.split_once("..") {
+            None => text
+                .parse()
+                .map(|n| CountSpec {
+                    min: n,
+                    max: Some(n),
+                })
+                .map_err(|_| bad()),
+            Some((low, high)) => {
+                let low = if low.is_empty() {
+                    0
+                } else {
+                    low.trim().parse().map_err(|_| bad())?
+                };
+                let high = high.trim_start_matches('=');
+                let high = if high.is_empty() {
+                    None
+                } else {
+                    Some(high.trim().parse().map_err(|_| bad())?)
+                };
+                if high.is_some_and(|h| h < low) {
+                    return Err(format!(
+                        "`{text}` is empty: the lower bound is above the upper"
+                    ));
+                }
+                Ok(CountSpec {
+                    min: low,
+                    max: high,
+                })
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for CountSpec {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CountVisitor;
+        impl Visitor<'_> for CountVisitor {
+            type Value = CountSpec;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a count: 3, 5..7, 1.. or ..2")
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<CountSpec, E> {
+                Ok(CountSpec {
+                    min: n,
+                    max: Some(n),
+                })
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<CountSpec, E> {
+                u64::try_from(n)
+                    .map(|n| CountSpec {
+                        min: n,
+                        max: Some(n),
+                    })
+                    .map_err(|_| E::custom(format!("`{n}` is negative: a count is zero or more")))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<CountSpec, E> {
+                CountSpec::parse(text).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(CountVisitor)
+    }
+}
+
+/// A scalar as written in a matcher.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scalar {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_contain_their_addresses_only() {
+        let range = Cidr::parse("203.0.113.0/24").unwrap();
+        assert!(range.contains("203.0.113.200".parse().unwrap()));
+        assert!(!range.contains("203.0.114.1".parse().unwrap()));
+        assert!(!range.contains("2001:db8::1".parse().unwrap()));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+        let one = Cidr::parse("198.51.100.7").unwrap();
+        assert!(one.contains("198.51.100.7".parse().unwrap()));
+        assert!(!one.contains("198.51.100.8".parse().unwrap()));
+        let v6 = Cidr::parse("2001:db8::/32").unwrap();
+        assert!(v6.contains("2001:db8:1::5".parse().unwrap()));
+    }
     use proptest::prelude::*;
 
     #[test]

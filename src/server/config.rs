@@ -61,4 +61,28 @@ impl Clock {
 pub struct ServerConfig {
     pub tenants: Vec<TenantConfig>,
     pub clock: Clock,
+    /// Seconds an access token lives: its `expires_in`, after which Graph answers 401
+    /// (`DEFAULT_TOKEN_LIFETIME` as Entra; shorter to rehearse clients' token renewal).
+    pub token_lifetime: u64,
+}
+
+impl ServerConfig {
+    /// Two tenants with one id or one domain, which the login host could not tell apart.
+    /// (Scenario files that name one tenant are merged into one `TenantConfig` before this.)
+    pub fn ambiguity(&self) -> Option<String> {
+        for (i, a) in self.tenants.iter().enumerate() {
+            for b in &self.tenants[..i] {
+                if a.id.eq_ignore_ascii_case(&b.id) {
+                    return Some(format!("two tenants have the id {}", a.id));
+                }
+                if a.domain.eq_ignore_ascii_case(&b.domain) {
+                    return Some(format!(
+                        "two tenants ({} and {}) share the domain {}",
+                        b.id, a.id, a.domain
+                    ));
+                }
+            }
+        }
+        None
+    }
 }

@@ -82,7 +82,7 @@ pub async fn handle(state: &AppState, request: GraphRequest<'_>) -> Response {
             );
             respond::json(StatusCode::OK, ODATA_JSON, body.into_bytes())
         }
-        Resource::One(kind, id) => one(tenant, kind, id, request.version, &base, now, ids),
+        Resource::One(kind, id) => one(tenant, kind, id, &request, &base, now),
         Resource::List(kind) => list(tenant, kind, &request, &base, now),
     }
 }
@@ -297,9 +297,9 @@ fn render<T>(
     write: impl Fn(&mut Vec<u8>, &T),
 ) -> Vec<u8> {
     let mut body = Vec::with_capacity(256 + page.items.len() * 1600);
-    body.extend_from_slice(
-        format!("{{\"@odata.context\":\"{base}/$metadata#auditLogs/{name}\",").as_bytes(),
-    );
+    body.extend_from_slice(b"{\"@odata.context\":");
+    serde_json::to_writer(&mut body, &context(base, name, options)).expect("a string serializes");
+    body.push(b',');
     if let Some(cursor) = page.next {
         let link = next_link(base, name, options, &cursor.encode());
         body.extend_from_slice(b"\"@odata.nextLink\":");
@@ -321,6 +321,21 @@ fn render<T>(
     }
     body.extend_from_slice(b"]}");
     body
+}
+
+/// `@odata.context` of a collection page (a record's adds `/$entity`): with `$select`, Graph
+/// lists the selected properties in the order asked
+/// (`.../$metadata#auditLogs/signIns(id,createdDateTime)`), on every page.
+fn context(base: &str, name: &str, options: &QueryOptions) -> String {
+    match options.select.as_deref() {
+        Some(properties) if !properties.is_empty() => {
+            format!(
+                "{base}/$metadata#auditLogs/{name}({})",
+                properties.join(",")
+            )
+        }
+        _ => format!("{base}/$metadata#auditLogs/{name}"),
+    }
 }
 
 fn select(value: serde_json::Value, properties: Option<&[String]>) -> serde_json::Value {
@@ -366,11 +381,18 @@ fn one(
     tenant: &TenantState,
     kind: Kind,
     id: &str,
-    version: Version,
+    request: &GraphRequest<'_>,
     base: &str,
     now: Timestamp,
-    ids: &RequestIds,
 ) -> Response {
+    let (version, ids) = (request.version, request.ids);
+    // Only `$select` means anything for one record; the rest is read (and refused when
+    // malformed) as on lists.
+    let (schema, properties) = schema_for(kind, version);
+    let options = match QueryOptions::parse(request.query, schema, &properties) {
+        Ok(options) => options,
+        Err(e) => return query_error(&e, ids),
+    };
     let delays = tenant.delays.as_ref();
     fn find<'a, T: Timed>(collection: &'a Collection<T>, id: &str) -> Option<(usize, &'a T)> {
         collection
@@ -390,6 +412,7 @@ fn one(
             .filter(|(i, r)| visible(*i, r.time()))
             .map(|(_, r)| serde_json::to_value(r).expect("records serialize")),
     };
+    let value = value.map(|v| select(v, options.select.as_deref()));
     let Some(serde_json::Value::Object(mut object)) = value else {
         let message = format!(
             "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
@@ -410,7 +433,7 @@ fn one(
     let mut entity = serde_json::Map::new();
     entity.insert(
         "@odata.context".into(),
-        format!("{base}/$metadata#auditLogs/{name}/$entity").into(),
+        format!("{}/$entity", context(base, name, &options)).into(),
     );
     entity.append(&mut object);
     respond::json(

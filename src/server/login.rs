@@ -3,7 +3,7 @@
 
 use super::respond::{self, login_error};
 use super::state::AppState;
-use super::token::{Claims, EXPIRES_IN, GRAPH_AUDIENCE};
+use super::token::{Claims, GRAPH_AUDIENCE};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
@@ -117,6 +117,9 @@ pub fn token(state: &AppState, tenant: &str, headers: &HeaderMap, body: &[u8]) -
         );
     }
     let now = state.unix_now();
+    // `exp` one second past `expires_in`: Graph checks whole seconds, so a client that renews
+    // when `expires_in` runs out is never refused first.
+    let lifetime = i64::try_from(state.token_lifetime).unwrap_or(i64::MAX / 2);
     let tid = tenant.config.id.clone();
     let issuer = format!("https://sts.windows.net/{tid}/");
     let object_id = respond::random_guid();
@@ -125,7 +128,7 @@ pub fn token(state: &AppState, tenant: &str, headers: &HeaderMap, body: &[u8]) -
         iss: issuer.clone(),
         iat: now,
         nbf: now,
-        exp: now + EXPIRES_IN + 1,
+        exp: now.saturating_add(lifetime).saturating_add(1),
         app_displayname: app.display_name.clone(),
         appid: app.client_id.clone(),
         appidacr: "1".into(),
@@ -140,8 +143,8 @@ pub fn token(state: &AppState, tenant: &str, headers: &HeaderMap, body: &[u8]) -
     };
     let body = json!({
         "token_type": "Bearer",
-        "expires_in": EXPIRES_IN,
-        "ext_expires_in": EXPIRES_IN,
+        "expires_in": state.token_lifetime,
+        "ext_expires_in": state.token_lifetime,
         "access_token": state.signer.issue(&claims),
     });
     let mut response = respond::json(

@@ -12,6 +12,7 @@ mod token;
 
 pub use config::{AppCredentials, Clock, FaultConfig, ServerConfig, TenantConfig};
 pub use tls::Certificate;
+pub use token::DEFAULT_TOKEN_LIFETIME;
 
 use axum::Router;
 use axum::body::to_bytes;
@@ -131,28 +132,57 @@ pub async fn start(
     addr: SocketAddr,
     tls: Option<&Certificate>,
 ) -> std::io::Result<Running> {
-    let handle = axum_server::Handle::new();
-    let listener = std::net::TcpListener::bind(addr)?;
-    listener.set_nonblocking(true)?;
-    let addr = listener.local_addr()?;
-    match tls {
-        Some(certificate) => {
-            let tls = axum_server::tls_rustls::RustlsConfig::from_pem(
-                certificate.cert_pem.clone().into_bytes(),
-                certificate.key_pem.clone().into_bytes(),
-            )
-            .await?;
-            let service = app(config, "https", addr.to_string()).into_make_service();
-            let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle.clone());
-            tokio::spawn(async move { server.serve(service).await });
-        }
-        None => {
-            let service = app(config, "http", addr.to_string()).into_make_service();
-            let server = axum_server::from_tcp(listener)?.handle(handle.clone());
-            tokio::spawn(async move { server.serve(service).await });
-        }
+    Bound::bind(addr)?.serve(config, tls).await
+}
+
+/// A bound listener that does not serve yet, so that a caller learns whether it got the
+/// address before it writes anything other clients rely on (the certificate).
+pub struct Bound {
+    listener: std::net::TcpListener,
+    pub addr: SocketAddr,
+}
+
+impl Bound {
+    pub fn bind(addr: SocketAddr) -> std::io::Result<Bound> {
+        let listener = std::net::TcpListener::bind(addr)?;
+        listener.set_nonblocking(true)?;
+        let addr = listener.local_addr()?;
+        Ok(Bound { listener, addr })
     }
-    Ok(Running { addr, handle })
+
+    /// Serves in the background; TLS when a certificate is given.
+    pub async fn serve(
+        self,
+        config: ServerConfig,
+        tls: Option<&Certificate>,
+    ) -> std::io::Result<Running> {
+        if let Some(ambiguity) = config.ambiguity() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                ambiguity,
+            ));
+        }
+        let Bound { listener, addr } = self;
+        let handle = axum_server::Handle::new();
+        match tls {
+            Some(certificate) => {
+                let tls = axum_server::tls_rustls::RustlsConfig::from_pem(
+                    certificate.cert_pem.clone().into_bytes(),
+                    certificate.key_pem.clone().into_bytes(),
+                )
+                .await?;
+                let service = app(config, "https", addr.to_string()).into_make_service();
+                let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle.clone());
+                tokio::spawn(async move { server.serve(service).await });
+            }
+            None => {
+                let service = app(config, "http", addr.to_string()).into_make_service();
+                let server = axum_server::from_tcp(listener)?.handle(handle.clone());
+                tokio::spawn(async move { server.serve(service).await });
+            }
+        }
+        Ok(Running { addr, handle })
+    }
 }
 
 impl Running {

@@ -9,6 +9,8 @@ pub struct AppState {
     pub tenants: Vec<TenantState>,
     pub signer: TokenSigner,
     pub clock: Clock,
+    /// Seconds an access token lives.
+    pub token_lifetime: u64,
     /// `https` or `http`, for the absolute URLs the server hands out.
     pub scheme: &'static str,
     /// `host:port` for requests that do not name the host.
@@ -39,6 +41,7 @@ impl AppState {
             tenants,
             signer: TokenSigner::random(),
             clock: config.clock,
+            token_lifetime: config.token_lifetime,
             scheme,
             host,
         }
@@ -49,15 +52,18 @@ impl AppState {
         chrono::Utc::now().timestamp()
     }
 
-    /// A tenant by id or domain (the first one declaring the domain), ignoring case.
+    /// A tenant by id or domain, ignoring case. A domain two tenants declare reaches neither
+    /// (never silently the first): `ServerConfig::ambiguity` refuses such a configuration
+    /// before the server starts.
     pub fn tenant(&self, id_or_domain: &str) -> Option<&TenantState> {
-        self.tenants
-            .iter()
-            .find(|t| t.config.id.eq_ignore_ascii_case(id_or_domain))
-            .or_else(|| {
-                self.tenants
-                    .iter()
-                    .find(|t| t.config.domain.eq_ignore_ascii_case(id_or_domain))
-            })
+        let unique = |same: &dyn Fn(&TenantState) -> bool| {
+            let mut found = self.tenants.iter().filter(|t| same(t));
+            match (found.next(), found.next()) {
+                (Some(t), None) => Some(t),
+                _ => None,
+            }
+        };
+        unique(&|t| t.config.id.eq_ignore_ascii_case(id_or_domain))
+            .or_else(|| unique(&|t| t.config.domain.eq_ignore_ascii_case(id_or_domain)))
     }
 }

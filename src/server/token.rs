@@ -8,8 +8,9 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-/// Token lifetime, as Entra issues them.
-pub const EXPIRES_IN: i64 = 3599;
+/// Token lifetime in seconds unless `serve --token-lifetime` says otherwise: the `expires_in`
+/// Entra gave the reference lab (seed-lab.md).
+pub const DEFAULT_TOKEN_LIFETIME: u64 = 3599;
 pub const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

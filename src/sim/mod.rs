@@ -2,7 +2,11 @@
 //! the sign-in and audit records a real tenant would log. Deterministic: no clock, no
 //! `thread_rng`, no hash-map iteration; every draw comes from a seeded stream (`streams`).
 
+mod authentication;
+mod conditional_access;
+mod deferred;
 mod lockout;
+mod merge;
 mod population;
 mod records;
 mod schedule;
@@ -11,8 +15,11 @@ mod streams;
 
 #[cfg(test)]
 mod behaviour_tests;
+#[cfg(test)]
+mod sspr_timing_tests;
 
 pub use lockout::{LockoutCounter, LockoutDecision, PasswordCheck, lockout_duration};
+pub use merge::{TenantSimulation, simulate_tenant};
 pub use records::user_agent;
 pub use schedule::{Origin, SimItem, Simulation};
 pub use sspr::{PlannedAudit, SsprRun, SsprState};
@@ -20,12 +27,15 @@ pub use streams::{Purpose, Streams};
 
 use crate::scenario::Scenario;
 
-/// The tenant id a scenario runs as: the one it names, or one drawn from its seed.
+/// The tenant id a scenario runs as: the one it names, or one drawn from its domain (not its
+/// seed), so files that name one domain and no id are one tenant whatever their seeds.
 pub fn tenant_id(scenario: &Scenario) -> String {
     match &scenario.tenant.id {
         Some(id) => id.clone(),
         None => {
-            streams::guid(&mut Streams::new(scenario.seed).rng(Purpose::Tenant, 0, 0)).to_string()
+            let domain = streams::fingerprint(&scenario.tenant.domain);
+            let streams = Streams::new(crate::scenario::DEFAULT_SEED);
+            streams::guid(&mut streams.rng(Purpose::Tenant, domain, 0)).to_string()
         }
     }
 }

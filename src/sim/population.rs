@@ -2,7 +2,7 @@
 //! pure function of (seed, population, member, sign-in number), so a million members need no
 //! memory beyond the schedule.
 
-use super::records::{Actor, AppTexts, ContextTexts};
+use super::records::{Actor, AppTexts, ContextTexts, DeviceTexts, Texts};
 use super::streams::{Purpose, Streams, guid};
 use crate::graph::{Text, Timestamp};
 use crate::scenario::{ClientContext, Population};
@@ -39,6 +39,7 @@ impl PopulationTexts {
                     os: l.os.clone(),
                     browser: l.browser.clone(),
                     user_agent: None,
+                    device: None,
                 })
             })
             .collect();
@@ -61,6 +62,7 @@ impl PopulationTexts {
     /// Member `n` (1-based) of population `index`.
     pub fn member(
         &self,
+        texts: &Texts,
         streams: &Streams,
         index: usize,
         population: &Population,
@@ -76,7 +78,23 @@ impl PopulationTexts {
             .position(|w| pick < *w)
             .unwrap_or(0);
         let mut context = self.locations[location].clone();
-        context.ip = ip_text(population.locations[location].ips.address(rng.random()));
+        let ip = population.locations[location].ips.address(rng.random());
+        context.ip = ip_text(ip);
+        context.network = texts.network_details(ip);
+        if let Some(devices) = &population.devices {
+            // A stream of its own, so that populations without devices keep their draws.
+            let mut rng = streams.rng(Purpose::Device, index as u64, u64::from(n));
+            if rng.random_bool(devices.share) {
+                let managed = devices.trust.managed_by_default();
+                context.device = DeviceTexts {
+                    id: guid(&mut rng),
+                    name: devices.name.render(u64::from(n)).into(),
+                    compliant: managed && rng.random_bool(devices.compliant),
+                    managed,
+                    trust_type: devices.trust.label().into(),
+                };
+            }
+        }
         let n = u64::from(n);
         let mut upn = population.upn.render(n);
         if !upn.is_ascii() || upn.bytes().any(|b| b.is_ascii_uppercase()) {

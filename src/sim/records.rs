@@ -1,14 +1,16 @@
 //! Builds Graph records. Strings shared by many records (catalogue texts, a user's names, an
 //! app) are made once and shared.
 
+use super::authentication::{BetaTexts, RowAuth, RowFacts};
 use super::streams::{guid, request_id};
 use crate::catalog::{self, SignInCode};
 use crate::graph::{
-    AuditActivityInitiator, DeviceDetail, DirectoryAudit, GeoCoordinates, SignIn, SignInLocation,
-    SignInStatus, TargetResource, Text, Timestamp, UserIdentity,
+    AuditActivityInitiator, DeviceDetail, DirectoryAudit, GeoCoordinates, NetworkLocationDetail,
+    SignIn, SignInLocation, SignInStatus, TargetResource, Text, Timestamp, UserIdentity,
 };
-use crate::scenario::{App, ClientContext};
+use crate::scenario::{App, ClientContext, NamedLocation};
 use rand::Rng;
+use std::net::IpAddr;
 
 /// Who signs in or resets: the identity fields every row of a user repeats.
 #[derive(Debug, Clone)]
@@ -49,6 +51,32 @@ pub struct ContextTexts {
     pub browser: Text,
     pub user_agent: Text,
     pub coordinates: GeoCoordinates,
+    /// `deviceDetail` without `operatingSystem` and `browser` (those come from the fields above).
+    pub device: DeviceTexts,
+    /// The named locations the address lies in; set by [`Texts::locate`].
+    pub network: Option<Vec<NetworkLocationDetail>>,
+}
+
+/// The device fields of `deviceDetail`: an unregistered device has empty ones.
+#[derive(Debug, Clone)]
+pub struct DeviceTexts {
+    pub id: Text,
+    pub name: Text,
+    pub compliant: bool,
+    pub managed: bool,
+    pub trust_type: Text,
+}
+
+impl DeviceTexts {
+    pub fn unregistered(empty: &Text) -> Self {
+        DeviceTexts {
+            id: empty.clone(),
+            name: empty.clone(),
+            compliant: false,
+            managed: false,
+            trust_type: empty.clone(),
+        }
+    }
 }
 
 impl From<&ClientContext> for ContextTexts {
@@ -70,6 +98,17 @@ impl From<&ClientContext> for ContextTexts {
                 latitude: c.latitude,
                 longitude: c.longitude,
             },
+            device: match &c.device {
+                Some(d) => DeviceTexts {
+                    id: d.id.as_str().into(),
+                    name: d.name.as_str().into(),
+                    compliant: d.compliant,
+                    managed: d.managed,
+                    trust_type: d.trust.label().into(),
+                },
+                None => DeviceTexts::unregistered(&"".into()),
+            },
+            network: None,
         }
     }
 }
@@ -88,10 +127,12 @@ pub struct Texts {
     success: Text,
     failure: Text,
     user_type: Text,
+    beta: BetaTexts,
+    named_locations: Vec<NamedLocation>,
 }
 
 impl Texts {
-    pub fn new(tenant_id: &str) -> Self {
+    pub fn new(tenant_id: &str, named_locations: &[NamedLocation]) -> Self {
         let codes = [0, 50126, 50053, 50140]
             .into_iter()
             .map(|code| {
@@ -116,6 +157,46 @@ impl Texts {
             success: "success".into(),
             failure: "failure".into(),
             user_type: "User".into(),
+            beta: BetaTexts::default(),
+            named_locations: named_locations.to_vec(),
+        }
+    }
+
+    /// `networkLocationDetails` for an address: one entry per network type, naming every
+    /// named location the address lies in (UNSURE: how Entra groups several matches).
+    pub fn network_details(&self, ip: IpAddr) -> Option<Vec<NetworkLocationDetail>> {
+        let mut details: Vec<NetworkLocationDetail> = Vec::new();
+        for location in &self.named_locations {
+            if !location.ranges.iter().any(|r| r.contains(ip)) {
+                continue;
+            }
+            let network_type = if location.trusted {
+                "trustedNamedLocation"
+            } else {
+                "namedNetwork"
+            };
+            match details
+                .iter_mut()
+                .find(|d| d.network_type.as_deref() == Some(network_type))
+            {
+                Some(detail) => detail.network_names.push(location.name.as_str().into()),
+                None => details.push(NetworkLocationDetail {
+                    network_type: Some(network_type.into()),
+                    network_names: vec![location.name.as_str().into()],
+                }),
+            }
+        }
+        (!details.is_empty()).then_some(details)
+    }
+
+    /// Sets the context's named locations from its address.
+    pub fn locate(&self, context: &mut ContextTexts) {
+        if !self.named_locations.is_empty() {
+            context.network = context
+                .ip
+                .parse()
+                .ok()
+                .and_then(|ip| self.network_details(ip));
         }
     }
 
@@ -139,13 +220,25 @@ impl Texts {
         rng: &mut impl Rng,
         time: Timestamp,
         code: i32,
+        auth: RowAuth,
         actor: &Actor,
         app: &AppTexts,
         context: &ContextTexts,
         correlation: &Text,
     ) -> SignIn {
+        let id = request_id(rng);
+        let beta = self.beta.beta(
+            auth,
+            RowFacts {
+                time,
+                request_id: &id,
+                interactive: true,
+                network: &context.network,
+            },
+        );
+        let device = &context.device;
         SignIn {
-            id: request_id(rng),
+            id,
             created_date_time: time.truncate_to_seconds(),
             user_display_name: Some(actor.display_name.clone()),
             user_principal_name: Some(actor.upn.clone()),
@@ -167,13 +260,13 @@ impl Texts {
             resource_id: Some(app.resource_id.clone()),
             status: self.status(code),
             device_detail: DeviceDetail {
-                device_id: Some(self.empty.clone()),
-                display_name: Some(self.empty.clone()),
+                device_id: Some(device.id.clone()),
+                display_name: Some(device.name.clone()),
                 operating_system: Some(context.os.clone()),
                 browser: Some(context.browser.clone()),
-                is_compliant: Some(false),
-                is_managed: Some(false),
-                trust_type: Some(self.empty.clone()),
+                is_compliant: Some(device.compliant),
+                is_managed: Some(device.managed),
+                trust_type: Some(device.trust_type.clone()),
             },
             location: SignInLocation {
                 city: Some(context.city.clone()),
@@ -188,6 +281,8 @@ impl Texts {
             service_principal_id: Some(self.empty.clone()),
             service_principal_name: Some(self.empty.clone()),
             user_agent: Some(context.user_agent.clone()),
+            beta,
+            unknown: Default::default(),
         }
     }
 
@@ -228,6 +323,7 @@ impl Texts {
                     user_type: None,
                     home_tenant_id: None,
                     home_tenant_name: None,
+                    other: Default::default(),
                 }),
             },
             target_resources: vec![TargetResource {
@@ -237,8 +333,10 @@ impl Texts {
                 user_principal_name: Some(actor.upn.clone()),
                 group_type: None,
                 modified_properties: Vec::new(),
+                other: Default::default(),
             }],
             additional_details: Vec::new(),
+            unknown: Default::default(),
         }
     }
 }

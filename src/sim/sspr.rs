@@ -48,8 +48,10 @@ pub struct Remark {
 pub struct SsprRun {
     pub rows: Vec<PlannedAudit>,
     pub remarks: Vec<Remark>,
-    /// The password was reset.
-    pub reset: bool,
+    /// When the password was reset: the instant the completing `Reset password (self-service)`
+    /// row is logged. The new password and the cleared lockout take effect then, not when the
+    /// attempt starts; `None` for an abandoned or blocked attempt, which changes nothing.
+    pub reset_at: Option<Timestamp>,
 }
 
 impl SsprState {
@@ -195,7 +197,7 @@ impl SsprState {
                 t = t.plus_ticks(ticks_between_ms(rng, 50, 300));
                 run.row(t, flow, SsprText::RESET, true, SsprText::RESET_COMPLETED);
                 self.failed_verifications.clear();
-                run.reset = true;
+                run.reset_at = Some(t);
             }
         }
         run
@@ -251,6 +253,7 @@ mod tests {
                 os: "Windows10".into(),
                 browser: "Edge 134.0.0".into(),
                 user_agent: None,
+                device: None,
             },
         }
     }
@@ -288,7 +291,7 @@ mod tests {
             ]
         );
         assert!(run.rows.iter().all(|r| r.success && r.flow == 0));
-        assert!(run.reset);
+        assert_eq!(run.reset_at, run.rows.last().map(|r| r.time));
         assert!(run.rows.windows(2).all(|w| w[0].time < w[1].time));
     }
 
@@ -312,7 +315,7 @@ mod tests {
         let gap = failures[1].time.ticks() - failures[0].time.ticks();
         assert!((9_990..=10_000).contains(&gap), "{gap}");
         assert_eq!(failures[0].flow, 1, "the block comes in the second flow");
-        assert!(!run.reset);
+        assert!(run.reset_at.is_none());
         assert!(state.blocked_until().is_some());
     }
 
@@ -336,7 +339,7 @@ mod tests {
             &policy,
             &mut rng(),
         );
-        assert!(after.reset);
+        assert!(after.reset_at.is_some());
     }
 
     #[test]
@@ -368,7 +371,7 @@ mod tests {
             &policy,
             &mut rng(),
         );
-        assert!(run.reset);
+        assert!(run.reset_at.is_some());
     }
 
     #[test]

@@ -1,6 +1,12 @@
 //! Seeded randomness. Every random choice comes from a ChaCha8 stream derived from the
 //! scenario seed and the purpose of the draw (which step, which repetition, which member), so
 //! a change in one part of a scenario does not shift the ids and timings of another.
+//!
+//! Several files can describe one tenant, often with the same seed: the streams of a file's
+//! own events (steps, members, drift) also mix in the scenario's name, so two files never draw
+//! the same correlationIds or record ids, and each file draws the same whether it is simulated
+//! alone or beside the others. The tenant and user ids do not: they belong to the tenant, and
+//! a user declared in two files is one user with one id.
 
 use crate::graph::Text;
 use rand::{Rng, SeedableRng};
@@ -16,21 +22,37 @@ pub enum Purpose {
     Drift = 4,
     Member = 5,
     MemberEvent = 6,
+    Device = 7,
 }
 
 #[derive(Debug, Clone, Copy)]
 pub struct Streams {
     seed: u64,
+    /// Mixed into the streams of a file's own events; 0 mixes nothing.
+    salt: u64,
 }
 
 impl Streams {
     pub fn new(seed: u64) -> Self {
-        Streams { seed }
+        Streams { seed, salt: 0 }
+    }
+
+    /// The streams of one scenario file: its seed, salted with its name.
+    pub fn for_scenario(seed: u64, name: &str) -> Self {
+        Streams {
+            seed,
+            salt: fingerprint(name),
+        }
     }
 
     pub fn rng(&self, purpose: Purpose, a: u64, b: u64) -> ChaCha8Rng {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        rng.set_stream(mix(mix(mix(0, purpose as u64), a), b));
+        let mut stream = mix(mix(mix(0, purpose as u64), a), b);
+        let tenant_wide = matches!(purpose, Purpose::Tenant | Purpose::User);
+        if self.salt != 0 && !tenant_wide {
+            stream = mix(stream, self.salt);
+        }
+        rng.set_stream(stream);
         rng
     }
 }
@@ -103,6 +125,28 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);
+    }
+
+    #[test]
+    fn files_of_one_seed_draw_their_own_events_but_share_tenant_and_user_ids() {
+        let one = Streams::for_scenario(7, "user01-password-failures");
+        let two = Streams::for_scenario(7, "user02-smart-lockout");
+        for purpose in [
+            Purpose::Step,
+            Purpose::Drift,
+            Purpose::Member,
+            Purpose::MemberEvent,
+        ] {
+            let a: u64 = one.rng(purpose, 0, 0).random();
+            let b: u64 = two.rng(purpose, 0, 0).random();
+            assert_ne!(a, b, "{purpose:?}");
+        }
+        for purpose in [Purpose::Tenant, Purpose::User] {
+            let a: u64 = one.rng(purpose, 3, 0).random();
+            let b: u64 = two.rng(purpose, 3, 0).random();
+            let unsalted: u64 = Streams::new(7).rng(purpose, 3, 0).random();
+            assert_eq!((a, b), (unsalted, unsalted), "{purpose:?}");
+        }
     }
 
     #[test]

@@ -243,33 +243,113 @@ pub fn describe(m: &FieldMatch) -> String {
 }
 
 fn describe_op(op: &MatchOp) -> String {
-    let scalar = |s: &Scalar| match s {
+    match op {
+        MatchOp::Equals(s) => format!("={}", scalar_text(s)),
+        MatchOp::OneOf(v) => format!(" in [{}]", list_text(v)),
+        MatchOp::Contains(t) => format!(" contains \"{t}\""),
+        MatchOp::StartsWith(t) => format!(" starts with \"{t}\""),
+        MatchOp::Regex(re) => format!(" ~ /{}/", re.as_str()),
+        MatchOp::Compare(c, s) => format!(" {} {}", comparison_sign(*c), scalar_text(s)),
+        MatchOp::Exists(true) => " exists".into(),
+        MatchOp::Exists(false) => " is absent".into(),
+        MatchOp::Not(inner) => describe_negated(inner),
+    }
+}
+
+/// `not:` said the way people say it (`status/errorCode!=0`, `... does not contain "x"`), so a
+/// failure reads "do not match status/errorCode!=0", not a double negative.
+fn describe_negated(op: &MatchOp) -> String {
+    match op {
+        MatchOp::Equals(s) => format!("!={}", scalar_text(s)),
+        MatchOp::OneOf(v) => format!(" not in [{}]", list_text(v)),
+        MatchOp::Contains(t) => format!(" does not contain \"{t}\""),
+        MatchOp::StartsWith(t) => format!(" does not start with \"{t}\""),
+        MatchOp::Regex(re) => format!(" !~ /{}/", re.as_str()),
+        // Not the opposite comparison: a field that is absent or not a number is neither.
+        MatchOp::Compare(c, s) => format!(" not {} {}", comparison_sign(*c), scalar_text(s)),
+        MatchOp::Exists(exists) => describe_op(&MatchOp::Exists(!exists)),
+        MatchOp::Not(inner) => describe_op(inner),
+    }
+}
+
+fn comparison_sign(c: Comparison) -> &'static str {
+    match c {
+        Comparison::Gt => ">",
+        Comparison::Ge => ">=",
+        Comparison::Lt => "<",
+        Comparison::Le => "<=",
+    }
+}
+
+fn scalar_text(s: &Scalar) -> String {
+    match s {
         Scalar::Null => "null".to_string(),
         Scalar::Bool(b) => b.to_string(),
         Scalar::Int(n) => n.to_string(),
         Scalar::Float(f) => f.to_string(),
         Scalar::Str(t) => format!("\"{t}\""),
-    };
-    match op {
-        MatchOp::Equals(s) => format!("={}", scalar(s)),
-        MatchOp::OneOf(v) => format!(
-            " in [{}]",
-            v.iter().map(scalar).collect::<Vec<_>>().join(", ")
-        ),
-        MatchOp::Contains(t) => format!(" contains \"{t}\""),
-        MatchOp::StartsWith(t) => format!(" starts with \"{t}\""),
-        MatchOp::Regex(re) => format!(" ~ /{}/", re.as_str()),
-        MatchOp::Compare(c, s) => {
-            let sign = match c {
-                Comparison::Gt => ">",
-                Comparison::Ge => ">=",
-                Comparison::Lt => "<",
-                Comparison::Le => "<=",
-            };
-            format!(" {sign} {}", scalar(s))
-        }
-        MatchOp::Exists(true) => " exists".into(),
-        MatchOp::Exists(false) => " is absent".into(),
-        MatchOp::Not(inner) => format!(" not({})", describe_op(inner).trim()),
+    }
+}
+
+fn list_text(values: &[Scalar]) -> String {
+    values
+        .iter()
+        .map(scalar_text)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn described(op: MatchOp) -> String {
+        describe(&FieldMatch {
+            field: Field::Path("status/errorCode".into()),
+            op,
+        })
+    }
+
+    fn not(op: MatchOp) -> MatchOp {
+        MatchOp::Not(Box::new(op))
+    }
+
+    #[test]
+    fn negations_read_as_people_say_them() {
+        assert_eq!(
+            described(not(MatchOp::Equals(Scalar::Int(0)))),
+            "status/errorCode!=0"
+        );
+        assert_eq!(
+            described(not(MatchOp::OneOf(vec![
+                Scalar::Int(0),
+                Scalar::Int(50140)
+            ]))),
+            "status/errorCode not in [0, 50140]"
+        );
+        assert_eq!(
+            described(not(MatchOp::Contains("x".into()))),
+            "status/errorCode does not contain \"x\""
+        );
+        assert_eq!(
+            described(not(MatchOp::StartsWith("5".into()))),
+            "status/errorCode does not start with \"5\""
+        );
+        assert_eq!(
+            described(not(MatchOp::Regex(regex::Regex::new("^5").unwrap()))),
+            "status/errorCode !~ /^5/"
+        );
+        assert_eq!(
+            described(not(MatchOp::Compare(Comparison::Gt, Scalar::Int(1)))),
+            "status/errorCode not > 1"
+        );
+        assert_eq!(
+            described(not(MatchOp::Exists(true))),
+            "status/errorCode is absent"
+        );
+        assert_eq!(
+            described(not(not(MatchOp::Equals(Scalar::Int(0))))),
+            "status/errorCode=0"
+        );
     }
 }

@@ -172,7 +172,7 @@ impl<'e> Accumulator<'e> {
                                         }
                                     )
                                 }
-                                _ => format!("not {}", fields::describe(m)),
+                                _ => format!("does not match {}", fields::describe(m)),
                             })
                             .unwrap_or_default();
                         self.all_failures.1 =
@@ -277,7 +277,7 @@ impl<'e> Accumulator<'e> {
                 Check::All(matchers) if self.all_failures.0 > 0 => {
                     let wanted: Vec<String> = matchers.iter().map(fields::describe).collect();
                     failures.push(format!(
-                        "{} of {} records do not have {}; first: {}",
+                        "{} of {} records do not match {}; first: {}",
                         self.all_failures.0,
                         self.count,
                         wanted.join(" and "),
@@ -378,7 +378,7 @@ impl<'e> Accumulator<'e> {
             let mut problems = Vec::new();
             if !group.first_ok {
                 problems.push(format!(
-                    "its first record {} does not have {}",
+                    "its first record {} does not match {}",
                     group.first.1,
                     check
                         .first
@@ -390,7 +390,7 @@ impl<'e> Accumulator<'e> {
             }
             if !group.last_ok {
                 problems.push(format!(
-                    "its last record {} does not have {}",
+                    "its last record {} does not match {}",
                     group.last.1,
                     check
                         .last

@@ -141,7 +141,7 @@ fn a_broken_scenario_exits_2_and_points_at_the_mistake() {
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert!(
             stderr.contains(&format!(
-                "{}:50:37: unknown app `OfficeHom`",
+                "{}:60:37: unknown app `OfficeHom`",
                 path.display()
             )),
             "{stderr}"
@@ -177,7 +177,7 @@ fn missing_files_and_bad_usage_exit_2() {
 }
 
 #[test]
-fn generate_refuses_a_folder_of_several_scenarios() {
+fn generate_of_several_tenants_asks_which_one() {
     let dir = tempfile::tempdir().unwrap();
     let output = entralab()
         .args(["generate", "scenarios", "--out"])
@@ -185,5 +185,30 @@ fn generate_refuses_a_folder_of_several_scenarios() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("generate takes one file"));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("these files describe 2 tenants; generate writes one: pass --tenant"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  xxx.onmicrosoft.com (e17a1ab0-0000-4000-8000-000000000001): user01-password-failures, user02-smart-lockout, user03-sspr"),
+        "{stderr}"
+    );
+    let output = entralab()
+        .args([
+            "generate",
+            "scenarios",
+            "--tenant",
+            "nowhere.example",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no tenant `nowhere.example`"));
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing is written"
+    );
 }

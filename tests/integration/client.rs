@@ -877,6 +877,7 @@ fn mock_config() -> (ServerConfig, String) {
         ServerConfig {
             tenants: vec![tenant],
             clock: Clock::System,
+            token_lifetime: server::DEFAULT_TOKEN_LIFETIME,
         },
         id,
     )

@@ -6,7 +6,7 @@
 use crate::records::load;
 use assert_cmd::Command;
 use entralab::export::{ExportOptions, ExportSummary, Format, export_all};
-use entralab::graph::{DirectoryAudit, Record, SignIn, Text, Timestamp};
+use entralab::graph::{ApiVersion, BetaSignIn, DirectoryAudit, Record, SignIn, Text, Timestamp};
 use entralab::logfiles::{self, ErrorKind, Shape};
 use entralab::scenario::Scenario;
 use entralab::sim;
@@ -38,8 +38,13 @@ fn simulated(scenario: &Scenario) -> Vec<Record> {
 }
 
 fn write(format: Format, scenario: &Scenario, dir: &Path) -> ExportSummary {
+    write_as(format, ApiVersion::V1, scenario, dir)
+}
+
+fn write_as(format: Format, api: ApiVersion, scenario: &Scenario, dir: &Path) -> ExportSummary {
     let options = ExportOptions {
         tenant_id: sim::tenant_id(scenario),
+        api,
     };
     export_all(
         format,
@@ -100,10 +105,43 @@ fn empty_if_null(text: &mut Option<Text>) {
     }
 }
 
-/// What a Log Analytics table keeps of a sign-in: no `authenticationAppDeviceDetails`
-/// column, and string columns are never null.
-fn as_log_analytics_keeps_it(mut s: SignIn, csv: bool) -> SignIn {
+/// What a v1.0 record keeps: no beta property.
+fn as_v1_keeps_it(mut s: SignIn) -> SignIn {
+    s.beta = BetaSignIn::default();
+    s
+}
+
+/// What the diagnostic exports keep: an unregistered device's device fields are left out, as
+/// real exports leave them out.
+fn as_diagnostic_keeps_it(mut s: SignIn) -> SignIn {
+    let d = &mut s.device_detail;
+    if d.device_id.as_deref() == Some("") && d.trust_type.as_deref() == Some("") {
+        (d.display_name, d.is_compliant, d.is_managed, d.trust_type) = (None, None, None, None);
+    }
+    s
+}
+
+/// What a Log Analytics table keeps of a sign-in: no `authenticationAppDeviceDetails`,
+/// `clientCredentialType` or `isTenantRestricted` column, and string columns are never null.
+fn as_log_analytics_keeps_it(s: SignIn, csv: bool) -> SignIn {
+    let mut s = as_diagnostic_keeps_it(s);
     s.authentication_app_device_details = None;
+    s.beta.client_credential_type = None;
+    s.beta.is_tenant_restricted = None;
+    let b = &mut s.beta;
+    for text in [
+        &mut b.user_type,
+        &mut b.authentication_requirement,
+        &mut b.authentication_protocol,
+        &mut b.token_issuer_type,
+        &mut b.token_issuer_name,
+        &mut b.cross_tenant_access_type,
+        &mut b.incoming_token_type,
+        &mut b.original_request_id,
+        &mut b.unique_token_identifier,
+    ] {
+        empty_if_null(text);
+    }
     for text in [
         &mut s.user_display_name,
         &mut s.user_principal_name,
@@ -188,10 +226,20 @@ fn every_format_round_trips_every_shipped_scenario() {
             assert_eq!(summary.audits, expected.1.len());
             let what = format!("{} as {format}", scenario.name);
             match format {
-                Format::Graph | Format::Ndjson | Format::EventHub => {
-                    // Every Graph property survives, exactly.
+                Format::Graph | Format::Ndjson => {
+                    // Every v1.0 property survives, exactly; as beta, every property.
                     let read = read_files(&summary.files, format == Format::Graph);
-                    assert_same(&what, split(read), expected.clone());
+                    let v1 = expected.0.iter().cloned().map(as_v1_keeps_it).collect();
+                    assert_same(&what, split(read), (v1, expected.1.clone()));
+                    let dir = tempfile::tempdir().unwrap();
+                    let summary = write_as(format, ApiVersion::Beta, &scenario, dir.path());
+                    let read = read_files(&summary.files, format == Format::Graph);
+                    assert_same(&format!("{what} (beta)"), split(read), expected.clone());
+                }
+                Format::EventHub => {
+                    let read = read_files(&summary.files, false);
+                    let kept = expected.0.iter().cloned().map(as_diagnostic_keeps_it);
+                    assert_same(&what, split(read), (kept.collect(), expected.1.clone()));
                 }
                 Format::LogAnalytics => {
                     for (extension, csv) in [("ndjson", false), ("csv", true)] {
@@ -273,6 +321,7 @@ fn event_hub_files_hold_one_envelope_per_line_of_at_most_100_records() {
     let dir = tempfile::tempdir().unwrap();
     let options = ExportOptions {
         tenant_id: sim::tenant_id(&scenario),
+        ..ExportOptions::default()
     };
     let summary = export_all(Format::EventHub, dir.path(), &options, tripled).unwrap();
     assert!(summary.sign_ins > 200, "{}", summary.sign_ins);
@@ -351,11 +400,13 @@ fn non_interactive_sign_ins_get_their_own_category_and_table() {
         panic!("user01 starts with a sign-in")
     };
     first.is_interactive = Some(false);
+    first.beta.sign_in_event_types = Some(vec!["nonInteractiveUser".into()]);
     first.user_display_name = None;
     first.authentication_app_device_details = Some(serde_json::json!({"appVersion": "6.8"}));
     let changed = (**first).clone();
     let options = ExportOptions {
         tenant_id: sim::tenant_id(&scenario),
+        ..ExportOptions::default()
     };
 
     let dir = tempfile::tempdir().unwrap();
@@ -376,7 +427,11 @@ fn non_interactive_sign_ins_get_their_own_category_and_table() {
         "{text}"
     );
     let read = logfiles::read_path(dir.path().join("NonInteractiveUserSignInLogs.json")).unwrap();
-    assert_eq!(sign_in(&read[0]), &changed, "Event Hub keeps everything");
+    assert_eq!(
+        sign_in(&read[0]),
+        &as_diagnostic_keeps_it(changed.clone()),
+        "Event Hub keeps everything real exports keep"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     let summary = export_all(Format::LogAnalytics, dir.path(), &options, records).unwrap();
@@ -605,7 +660,7 @@ fn reads_the_documented_event_hub_audits_old_and_new() {
 #[test]
 fn reads_every_timestamp_variant_of_the_elastic_corner_cases() {
     let (records, _) = read_fixture("eventhub-time-variants.ndjson");
-    assert_eq!(records.len(), 8);
+    assert_eq!(records.len(), 9);
     for record in &records {
         let t = record.time();
         assert_eq!(

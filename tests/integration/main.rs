@@ -3,14 +3,18 @@
 
 mod cli;
 mod client;
+mod convert;
 mod detect;
 mod diagnostics;
 mod formats;
 mod kql;
 mod library;
+mod one_tenant;
 mod real_clients;
 mod records;
+mod serve_process;
 mod served;
 mod server;
+mod skip_bad_records;
 mod verify;
 mod verify_cli;

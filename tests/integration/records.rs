@@ -38,7 +38,7 @@ fn with_seed(name: &str, seed: u64) -> (Vec<SignIn>, Vec<DirectoryAudit>) {
 /// The two files `generate` writes, as text.
 fn generated(scenario: &Scenario) -> (String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let mut export = GraphExport::new();
+    let mut export = GraphExport::new(entralab::graph::ApiVersion::V1);
     for item in sim::simulate(scenario) {
         if let Some(record) = item.record {
             export.push(&record).unwrap();

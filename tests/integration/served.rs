@@ -37,19 +37,29 @@ impl Served {
     /// `entralab serve ARGS... --bind 127.0.0.1:0` from the crate root.
     pub fn start(args: &[&str]) -> Served {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let info_path = dir.path().join("info.json");
         let cert = dir.path().join("entralab.pem");
+        let mut command = Command::new(assert_cmd::cargo::cargo_bin("entralab"));
+        command
+            .arg("serve")
+            .args(args)
+            .args(["--bind", "127.0.0.1:0", "--cert-file"])
+            .arg(&cert);
+        let mut served = Served::launch(command, dir);
+        served.cert = cert;
+        served
+    }
+
+    /// `COMMAND --info-file ...` (an `entralab serve` with its own arguments, bind and
+    /// certificate), waited for until it listens. `cert` is the certificate it reports.
+    pub fn launch(mut command: Command, dir: tempfile::TempDir) -> Served {
+        let info_path = dir.path().join("info.json");
         let log_path = dir.path().join("serve.log");
         let log = File::create(&log_path).expect("server log");
         let mut server = KillOnDrop(
-            Command::new(assert_cmd::cargo::cargo_bin("entralab"))
+            command
                 .current_dir(ROOT)
-                .arg("serve")
-                .args(args)
-                .args(["--bind", "127.0.0.1:0", "--info-file"])
+                .arg("--info-file")
                 .arg(&info_path)
-                .arg("--cert-file")
-                .arg(&cert)
                 .stdin(Stdio::null())
                 .stdout(log.try_clone().expect("server log"))
                 .stderr(log)
@@ -57,7 +67,7 @@ impl Served {
                 .expect("start entralab serve"),
         );
         let deadline = Instant::now() + SERVER_START;
-        let info = loop {
+        let info: serde_json::Value = loop {
             if let Ok(bytes) = std::fs::read(&info_path)
                 && let Ok(info) = serde_json::from_slice(&bytes)
             {
@@ -76,6 +86,7 @@ impl Served {
             );
             std::thread::sleep(Duration::from_millis(100));
         };
+        let cert = PathBuf::from(info["certificate"].as_str().unwrap_or_default());
         Served {
             info,
             info_path,

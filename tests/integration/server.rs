@@ -4,7 +4,7 @@ use crate::records::load;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use entralab::cli::tenant_config;
+use entralab::cli::{tenant_config, tenant_config_of};
 use entralab::graph::Timestamp;
 use entralab::server::{self, Clock, ServerConfig, TenantConfig};
 use serde_json::Value;
@@ -12,27 +12,37 @@ use tower::ServiceExt;
 
 const SECRET: &str = "entralab-lab-secret-not-for-production";
 const CLIENT: &str = "e17a1ab0-0000-4000-8000-00000000c11e";
+/// The seed lab's one tenant (user01's and user03's files here).
 const USER01: &str = "e17a1ab0-0000-4000-8000-000000000001";
-const USER03: &str = "e17a1ab0-0000-4000-8000-000000000003";
+const USER03: &str = USER01;
+/// same-wrong-password's own tenant.
+const SAME: &str = "e17a1ab0-0000-4000-8000-000000000004";
 
 fn tenants(tweak: impl Fn(&mut TenantConfig)) -> Vec<TenantConfig> {
-    let mut tenants: Vec<TenantConfig> = [
-        "scenarios/user01-password-failures.yaml",
-        "scenarios/user03-sspr.yaml",
-        "tests/data/population-small.yaml",
-    ]
-    .iter()
-    .map(|path| tenant_config(&load(path)))
-    .collect();
+    let (user01, user03) = (
+        load("scenarios/user01-password-failures.yaml"),
+        load("scenarios/user03-sspr.yaml"),
+    );
+    let mut tenants: Vec<TenantConfig> = vec![
+        tenant_config_of(&[&user01, &user03]),
+        tenant_config(&load("scenarios/same-wrong-password.yaml")),
+        tenant_config(&load("tests/data/population-small.yaml")),
+    ];
     tenants.iter_mut().for_each(tweak);
     tenants
 }
 
 fn app_with(tweak: impl Fn(&mut TenantConfig), clock: Clock) -> Router {
+    app_living(tweak, clock, server::DEFAULT_TOKEN_LIFETIME)
+}
+
+/// The app with tokens that live `token_lifetime` seconds.
+fn app_living(tweak: impl Fn(&mut TenantConfig), clock: Clock, token_lifetime: u64) -> Router {
     server::app(
         ServerConfig {
             tenants: tenants(tweak),
             clock,
+            token_lifetime,
         },
         "https",
         "127.0.0.1:8443".into(),
@@ -304,8 +314,24 @@ async fn a_token_reads_only_its_own_tenant() {
         .collect();
     assert_eq!(upns.len(), 4);
     assert!(upns.iter().all(|u| *u == "user01@xxx.onmicrosoft.com"));
-    let user03 = get(&app, &token(&app, USER03).await, "/v1.0/auditLogs/signIns").await;
-    assert_eq!(user03.body["value"], serde_json::json!([]));
+    let same = get(&app, &token(&app, SAME).await, "/v1.0/auditLogs/signIns").await;
+    let rows = same.body["value"].as_array().unwrap();
+    assert_eq!(rows.len(), 32);
+    assert!(
+        rows.iter()
+            .all(|r| r["userPrincipalName"] == "alex@contoso-lab.onmicrosoft.com")
+    );
+    let audits = get(
+        &app,
+        &token(&app, SAME).await,
+        "/v1.0/auditLogs/directoryAudits",
+    )
+    .await;
+    assert_eq!(
+        audits.body["value"],
+        serde_json::json!([]),
+        "user03's audits are the seed tenant's"
+    );
 }
 
 #[tokio::test]
@@ -456,6 +482,116 @@ async fn select_beta_and_lambdas() {
 }
 
 #[tokio::test]
+async fn select_names_the_properties_in_the_context_on_every_page() {
+    let app = app();
+    for (tenant, collection, time) in [
+        (USER01, "signIns", "createdDateTime"),
+        (USER03, "directoryAudits", "activityDateTime"),
+    ] {
+        let token = token(&app, tenant).await;
+        for version in ["v1.0", "beta"] {
+            // Names match in any case; the context spells them as the schema does.
+            let mut uri = format!(
+                "/{version}/auditLogs/{collection}?$select={},ID&$top=2",
+                time.to_uppercase()
+            );
+            let context = format!(
+                "https://127.0.0.1:8443/{version}/$metadata#auditLogs/{collection}({time},id)"
+            );
+            let mut pages = 0;
+            loop {
+                let reply = get(&app, &token, &uri).await;
+                assert_eq!(reply.status, StatusCode::OK, "{uri}: {}", reply.body);
+                assert_eq!(reply.body["@odata.context"], context.as_str(), "{uri}");
+                for row in reply.body["value"].as_array().unwrap() {
+                    // The properties asked for, in whatever order the record has them.
+                    let mut keys: Vec<_> = row.as_object().unwrap().keys().collect();
+                    keys.sort_unstable();
+                    assert_eq!(keys, [time, "id"], "{uri}");
+                }
+                pages += 1;
+                match reply.body["@odata.nextLink"].as_str() {
+                    Some(next) => uri = next.strip_prefix("https://127.0.0.1:8443").unwrap().into(),
+                    None => break,
+                }
+            }
+            assert!(
+                pages >= 2,
+                "{version} {collection}: paging was not exercised"
+            );
+        }
+        let plain = get(
+            &app,
+            &token,
+            &format!("/beta/auditLogs/{collection}?$top=1"),
+        )
+        .await;
+        assert_eq!(
+            plain.body["@odata.context"],
+            format!("https://127.0.0.1:8443/beta/$metadata#auditLogs/{collection}").as_str()
+        );
+        // One record: the same list, then `/$entity`.
+        let id = plain.body["value"][0]["id"].as_str().unwrap();
+        let one = get(
+            &app,
+            &token,
+            &format!("/v1.0/auditLogs/{collection}/{id}?$select=id,{time}"),
+        )
+        .await;
+        assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+        assert_eq!(
+            one.body["@odata.context"],
+            format!(
+                "https://127.0.0.1:8443/v1.0/$metadata#auditLogs/{collection}(id,{time})/$entity"
+            )
+            .as_str()
+        );
+        let mut keys: Vec<_> = one.body.as_object().unwrap().keys().collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["@odata.context", time, "id"]);
+    }
+}
+
+#[tokio::test]
+async fn tokens_live_as_long_as_configured_then_get_graphs_expired_answer() {
+    let app = app_living(|_| {}, Clock::System, 1);
+    let reply = post_token(&app, USER01, &form(CLIENT, SECRET)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.body["expires_in"], 1);
+    assert_eq!(reply.body["ext_expires_in"], 1);
+    let token = reply.body["access_token"].as_str().unwrap();
+    let payload = token.split('.').nth(1).unwrap();
+    use base64::Engine;
+    let claims: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    // Whole seconds, one past expires_in: never refused before the client expects it.
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        2
+    );
+    assert_eq!(
+        get(&app, token, "/v1.0/auditLogs/signIns?$top=1")
+            .await
+            .status,
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let expired = get(&app, token, "/v1.0/auditLogs/signIns?$top=1").await;
+    assert_eq!(expired.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(expired.body["error"]["code"], "InvalidAuthenticationToken");
+    assert_eq!(
+        expired.body["error"]["message"],
+        "Lifetime validation failed, the token is expired."
+    );
+    assert!(expired.body["error"]["innerError"]["request-id"].is_string());
+    assert!(expired.headers.contains_key("www-authenticate"));
+}
+
+#[tokio::test]
 async fn bad_queries_get_400_never_5xx() {
     let app = app();
     let token = token(&app, USER01).await;
@@ -596,4 +732,35 @@ async fn junk_requests_never_get_5xx() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn a_domain_two_tenants_declare_reaches_neither() {
+    let mut other = tenant_config(&load("scenarios/same-wrong-password.yaml"));
+    other.domain = "xxx.onmicrosoft.com".into();
+    let config = ServerConfig {
+        tenants: vec![
+            tenant_config(&load("scenarios/user01-password-failures.yaml")),
+            other,
+        ],
+        clock: Clock::System,
+        token_lifetime: server::DEFAULT_TOKEN_LIFETIME,
+    };
+    assert_eq!(
+        config.ambiguity().as_deref(),
+        Some(
+            "two tenants (e17a1ab0-0000-4000-8000-000000000001 and e17a1ab0-0000-4000-8000-000000000004) share the domain xxx.onmicrosoft.com"
+        )
+    );
+    let app = server::app(config, "https", "127.0.0.1:8443".into());
+    let by_domain = post_token(&app, "xxx.onmicrosoft.com", &form(CLIENT, SECRET)).await;
+    assert_eq!(
+        by_domain.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        by_domain.body
+    );
+    assert_eq!(aadsts(&by_domain), 90002, "never silently the first tenant");
+    let by_id = post_token(&app, SAME, &form(CLIENT, SECRET)).await;
+    assert_eq!(by_id.status, StatusCode::OK, "ids still tell them apart");
 }

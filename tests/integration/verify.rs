@@ -51,6 +51,18 @@ fn every_shipped_lab_meets_its_expectations_for_many_seeds() {
     }
 }
 
+/// Regression (Fidelity 3): an SSPR reset took effect when the flow started, so a sign-in from
+/// the locked browser before the reset was logged got in.
+#[test]
+fn an_sspr_reset_takes_effect_when_it_is_logged() {
+    let scenario = load("tests/data/sspr-reset-timing.yaml");
+    let outcomes = outcomes(&scenario);
+    assert_eq!(outcomes.len(), 2);
+    for o in outcomes {
+        assert!(o.passed, "{} failed: {:?}", o.name, o.failures);
+    }
+}
+
 #[test]
 fn a_wrong_sequence_explains_what_it_saw() {
     let scenario = with_expectations(
@@ -86,13 +98,13 @@ fn wrong_counts_all_same_and_within_fail_precisely() {
     let reason = |i: usize| outcomes[i].failures.join(" | ");
     assert_eq!(reason(0), "expected 3 audits; saw 2");
     assert!(
-        reason(1).starts_with("2 of 20 records do not have result=\"success\"; first: SSPR_"),
+        reason(1).starts_with("2 of 20 records do not match result=\"success\"; first: SSPR_"),
         "{}",
         reason(1)
     );
     assert!(reason(1).ends_with("result is failure"), "{}", reason(1));
     assert!(
-        reason(2).starts_with("first and last are 1086.1 s apart, more than 1.0 s: SSPR_"),
+        reason(2).starts_with("first and last are 1073.2 s apart, more than 1.0 s: SSPR_"),
         "{}",
         reason(2)
     );
@@ -116,6 +128,35 @@ fn wrong_counts_all_same_and_within_fail_precisely() {
         reason(5)
     );
     assert!(outcomes.iter().all(|o| !o.passed));
+}
+
+/// Regression (Fidelity 7): a failing `not` read "do not have status/errorCode not(=0)".
+#[test]
+fn a_failing_not_reads_naturally() {
+    let scenario = with_expectations(
+        "scenarios/user02-smart-lockout.yaml",
+        concat!(
+            "  - name: never signs in\n    sign_ins: {}\n    all: { status/errorCode: { not: 0 } }\n",
+            "  - name: the browser is never Edge\n    sign_ins: {}\n    all: { deviceDetail/browser: { not: { starts_with: Edge } } }\n",
+        ),
+    );
+    let outcomes = outcomes(&scenario);
+    let reason = |i: usize| outcomes[i].failures.join(" | ");
+    // The record id between them is drawn, so it is left out of the comparison.
+    let failure = reason(0);
+    let (head, tail) = failure.split_once(" at ").unwrap();
+    assert!(
+        head.starts_with("1 of 10 records do not match status/errorCode!=0; first: "),
+        "{head}"
+    );
+    assert_eq!(tail, "2025-03-17T15:42:32Z: status/errorCode is 0");
+    assert!(
+        reason(1).contains(
+            " records do not match deviceDetail/browser does not start with \"Edge\"; first: "
+        ),
+        "{}",
+        reason(1)
+    );
 }
 
 #[test]

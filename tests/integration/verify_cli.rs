@@ -138,7 +138,7 @@ fn live_against_a_running_serve_passes_and_never_shows_the_secret() {
     let output = live(
         &served,
         "scenarios/user03-sspr.yaml",
-        "e17a1ab0-0000-4000-8000-000000000003",
+        "e17a1ab0-0000-4000-8000-000000000001",
         SECRET,
     );
     let stdout = String::from_utf8(output.stdout).unwrap();
@@ -168,7 +168,7 @@ fn live_against_a_running_serve_passes_and_never_shows_the_secret() {
     let wrong = live(
         &served,
         "scenarios/user02-smart-lockout.yaml",
-        "e17a1ab0-0000-4000-8000-000000000002",
+        "e17a1ab0-0000-4000-8000-000000000001",
         "not-the-secret-123",
     );
     let stderr = String::from_utf8(wrong.stderr).unwrap();
@@ -277,4 +277,47 @@ fn a_missing_or_broken_file_is_bad_input() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("broken.json:1:"), "{stderr}");
+    // The error alone: no "0 passed, 0 failed" summary of nothing.
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+    let missing = dir.path().join("missing.json");
+    let output = entralab()
+        .args([
+            "verify",
+            "scenarios/user01-password-failures.yaml",
+            "--against",
+        ])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("missing.json"));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
+}
+
+#[test]
+fn a_scenario_that_does_not_load_prints_only_its_error() {
+    for against in ["mock", "tests/data/exports/graph-signins.ndjson"] {
+        let output = entralab()
+            .args([
+                "verify",
+                "scenarios/user01-password-failures.yaml",
+                "tests/data/broken/unknown-user.yaml",
+                "--format",
+                "json",
+                "--against",
+                against,
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("unknown user `usr01`"), "{stderr}");
+        assert_eq!(String::from_utf8_lossy(&output.stdout), "", "{against}");
+    }
+    let output = entralab()
+        .args(["verify", "tests/data/broken/yaml-syntax-error.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "");
 }

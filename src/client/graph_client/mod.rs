@@ -1,15 +1,19 @@
 //! The blocking Graph client: token, paging, retries.
 
+mod exchange;
+mod token_requests;
+
 use super::config::{ClientConfig, Secret};
 use super::error::ClientError;
-use super::retry::{Backoff, human, parse_retry_after};
-use super::token::{self, AccessToken};
+use super::retry::{Backoff, human};
+use super::token::AccessToken;
 use crate::graph::{DirectoryAudit, Record, SignIn};
+use exchange::{Exchange, error_chain};
 use reqwest::blocking::Client;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::ACCEPT;
 use serde_json::Value;
 use std::fmt;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 /// How many past access tokens are remembered, to scrub them from server text.
 const REMEMBERED_TOKENS: usize = 4;
@@ -43,16 +47,6 @@ impl LogKind {
             LogKind::DirectoryAudits => "auditLogs/directoryAudits",
         }
     }
-}
-
-/// One HTTP exchange's outcome: an answer, or why there was none.
-enum Exchange {
-    Answer {
-        status: u16,
-        retry_after: Option<Duration>,
-        body: Vec<u8>,
-    },
-    Transport(String),
 }
 
 /// A synchronous Microsoft Graph client for the audit log APIs, working the same against the
@@ -454,205 +448,6 @@ impl GraphClient {
         ));
         wait
     }
-
-    /// The current access token, requesting one when there is none or it is about to expire.
-    fn bearer(&mut self, stats: &mut ListStats) -> Result<String, ClientError> {
-        if let Some(token) = &self.token {
-            if token.is_fresh(Instant::now()) {
-                return Ok(token.value.clone());
-            }
-            self.log("token: the access token is about to expire; renewing it");
-        }
-        let token = self.request_token(stats)?;
-        let value = token.value.clone();
-        self.issued.push(value.clone());
-        if self.issued.len() > REMEMBERED_TOKENS {
-            self.issued.remove(0);
-        }
-        self.token = Some(token);
-        Ok(value)
-    }
-
-    /// POSTs the client-credentials form to the token endpoint, retrying 429/5xx/transport
-    /// errors like Graph requests.
-    fn request_token(&mut self, stats: &mut ListStats) -> Result<AccessToken, ClientError> {
-        let url = self.token_url.clone();
-        self.log(&format!(
-            "token: requesting for tenant {} client {}",
-            self.config.tenant_id, self.config.client_id
-        ));
-        let form = serde_urlencoded::to_string([
-            ("client_id", self.config.client_id.as_str()),
-            ("client_secret", self.config.client_secret.expose()),
-            ("grant_type", "client_credentials"),
-            ("scope", self.config.scope.as_str()),
-        ])
-        .expect("string pairs encode");
-        let max = self.config.retry.max_attempts;
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let request = self
-                .http
-                .post(&url)
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(ACCEPT, "application/json")
-                .body(form.clone());
-            match self.exchange(request) {
-                Exchange::Transport(reason) => {
-                    self.after_transport_error(
-                        &format!("token: POST {url}"),
-                        &url,
-                        reason,
-                        attempt,
-                        stats,
-                    )?;
-                }
-                Exchange::Answer { status, body, .. } if (200..300).contains(&status) => {
-                    let obtained = Instant::now();
-                    return match token::parse_success(&body) {
-                        Ok((value, lifetime, defaulted)) => {
-                            let note = if defaulted {
-                                " (no usable expires_in; assumed)"
-                            } else {
-                                ""
-                            };
-                            self.log(&format!(
-                                "token: POST {url} -> {status} (expires in {}{note})",
-                                human(lifetime)
-                            ));
-                            Ok(AccessToken::new(value, lifetime, obtained))
-                        }
-                        Err(message) => {
-                            self.log(&format!("token: POST {url} -> {status}, but {message}"));
-                            Err(ClientError::Authentication {
-                                status,
-                                error: "invalid_response".into(),
-                                aadsts: None,
-                                description: message,
-                            })
-                        }
-                    };
-                }
-                Exchange::Answer {
-                    status,
-                    retry_after,
-                    body,
-                } => {
-                    self.log(&format!("token: POST {url} -> {status}"));
-                    if matches!(status, 429 | 500 | 502 | 503 | 504) && attempt < max {
-                        if status == 429 {
-                            stats.throttled += 1;
-                        }
-                        let wait = self.wait(status, attempt, retry_after);
-                        stats.retries += 1;
-                        std::thread::sleep(wait);
-                        continue;
-                    }
-                    if matches!(status, 429 | 500 | 502 | 503 | 504) {
-                        stats.throttled += u32::from(status == 429);
-                        self.log(&format!("{status}: giving up after {attempt} attempt(s)"));
-                    }
-                    return Err(token::parse_error(status, &body, &|text| self.scrub(text)));
-                }
-            }
-        }
-    }
-
-    /// Sends a request and reads the whole answer.
-    fn exchange(&self, request: reqwest::blocking::RequestBuilder) -> Exchange {
-        let response = match request.send() {
-            Ok(response) => response,
-            Err(e) => return Exchange::Transport(self.scrub(&error_chain(&e.without_url()))),
-        };
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        match response.bytes() {
-            Ok(body) => Exchange::Answer {
-                status,
-                retry_after,
-                body: body.to_vec(),
-            },
-            Err(e) => Exchange::Transport(self.scrub(&error_chain(&e.without_url()))),
-        }
-    }
-
-    /// Graph's error envelope `{"error":{"code","message"}}`, or the start of whatever else
-    /// came back.
-    fn graph_error(&self, body: &[u8]) -> (String, String) {
-        let json: Option<Value> = serde_json::from_slice(body).ok();
-        let error = json.as_ref().and_then(|j| j.get("error"));
-        let text = |name: &str| {
-            error
-                .and_then(|e| e.get(name))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        match (text("code"), text("message")) {
-            (None, None) => {
-                let raw = String::from_utf8_lossy(body);
-                let snippet: String = raw.trim().chars().take(200).collect();
-                (
-                    String::new(),
-                    self.scrub(if snippet.is_empty() {
-                        "(empty body)"
-                    } else {
-                        &snippet
-                    }),
-                )
-            }
-            (code, message) => (
-                self.scrub(&code.unwrap_or_default()),
-                self.scrub(&message.unwrap_or_default()),
-            ),
-        }
-    }
-
-    /// `text` without the client secret (as is and form-encoded) or any access token.
-    fn scrub(&self, text: &str) -> String {
-        let mut text = text.to_string();
-        let secret = self.config.client_secret.expose();
-        if !secret.is_empty() {
-            let encoded: String = serde_urlencoded::to_string([("s", secret)]).expect("encodes")
-                ["s=".len()..]
-                .to_string();
-            for needle in [secret, encoded.as_str()] {
-                if text.contains(needle) {
-                    text = text.replace(needle, "[redacted]");
-                }
-            }
-        }
-        for token in self.issued.iter().filter(|t| !t.is_empty()) {
-            if text.contains(token.as_str()) {
-                text = text.replace(token.as_str(), "[redacted]");
-            }
-        }
-        text
-    }
-
-    fn log(&self, line: &str) {
-        if let Some(log) = &self.config.log {
-            log(&self.scrub(line));
-        }
-    }
-}
-
-/// An error and its causes, `outer: inner: innermost`, without repeats.
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut parts: Vec<String> = vec![error.to_string()];
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = cause.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

@@ -2,16 +2,19 @@
 //! and limits are checked afterwards by `resolve`, which turns a `ScenarioSpec` into a
 //! `Scenario`.
 
-use super::values::{Cidr, DurationValue, IpText, Probability};
+pub mod detections;
+pub mod expect;
+
 use crate::catalog::SsprMethod;
 use crate::graph::Timestamp;
+use crate::scenario::values::{Cidr, DurationValue, IpText, Probability};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSpec {
-    pub name: Option<String>,
+    pub name: Option<Spanned<String>>,
     pub description: Option<String>,
     pub seed: Option<u64>,
     pub tenant: TenantSpec,
@@ -20,18 +23,19 @@ pub struct ScenarioSpec {
     /// Apps beyond the built-in first-party catalogue.
     #[serde(default)]
     pub apps: Vec<AppSpec>,
+    /// Spanned so a mistake of the whole entry (a missing `display_name`) points at it.
     #[serde(default)]
-    pub users: Vec<UserSpec>,
+    pub users: Vec<Spanned<UserSpec>>,
     #[serde(default)]
     pub populations: Vec<PopulationSpec>,
     pub timeline: Option<TimelineSpec>,
     /// What `entralab serve` does wrong on purpose, for rehearsing retries and waiting.
-    pub faults: Option<FaultsSpec>,
+    pub faults: Option<Spanned<FaultsSpec>>,
     /// What the logs must show (`entralab verify`).
     #[serde(default)]
-    pub expect: Vec<Spanned<super::expect_spec::ExpectationSpec>>,
+    pub expect: Vec<Spanned<expect::ExpectationSpec>>,
     /// Sigma rules that must fire or stay quiet (`entralab verify --rules DIR`).
-    pub detections: Option<Spanned<super::detections::DetectionsSpec>>,
+    pub detections: Option<Spanned<detections::DetectionsSpec>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -64,19 +68,75 @@ pub struct IngestionDelaySpec {
 pub struct TenantSpec {
     pub id: Option<Spanned<String>>,
     pub domain: Spanned<String>,
-    pub display_name: Option<String>,
-    #[serde(default = "yes")]
-    pub premium: bool,
-    #[serde(default)]
-    pub smart_lockout: SmartLockoutSpec,
-    #[serde(default)]
-    pub sspr: SsprPolicySpec,
+    pub display_name: Option<Spanned<String>>,
+    /// P1/P2 licence; true when absent.
+    pub premium: Option<Spanned<bool>>,
+    pub smart_lockout: Option<Spanned<SmartLockoutSpec>>,
+    pub sspr: Option<Spanned<SsprPolicySpec>>,
     /// Conditional Access block policies, evaluated after the right password.
     #[serde(default)]
     pub conditional_access: Vec<ConditionalAccessSpec>,
+    /// Named locations: a sign-in from one of their ranges lists it in
+    /// `networkLocationDetails`.
+    #[serde(default)]
+    pub named_locations: Vec<NamedLocationSpec>,
 }
 
-/// A Conditional Access policy with the Block grant. Every condition given must hold; an
+/// A named location defined by IP ranges (Conditional Access > Named locations).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedLocationSpec {
+    pub name: Spanned<String>,
+    pub ips: Vec<Cidr>,
+    /// "Mark as trusted location": `trustedNamedLocation` rather than `namedNetwork`.
+    #[serde(default)]
+    pub trusted: bool,
+}
+
+/// A device known to Entra ID, as `deviceDetail` shows it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSpec {
+    /// The device's display name, e.g. `TOKYO-PC-0042`.
+    pub name: Spanned<String>,
+    /// The device id; derived from the seed and the name when absent.
+    pub id: Option<Spanned<String>>,
+    pub join: JoinSpec,
+    /// Marked compliant by Intune (default: yes when joined, no when registered).
+    pub compliant: Option<bool>,
+    /// Managed by an MDM (default: yes when joined, no when registered).
+    pub managed: Option<bool>,
+}
+
+/// How a device is known to Entra ID (`trustType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinSpec {
+    EntraJoined,
+    HybridJoined,
+    Registered,
+}
+
+/// Corporate devices of a population's members; the others sign in from personal,
+/// unregistered devices.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PopulationDevicesSpec {
+    /// The share of members with a corporate device (default 1).
+    pub share: Option<Probability>,
+    #[serde(default = "entra_joined")]
+    pub join: JoinSpec,
+    /// The share of those devices that are compliant (default 1).
+    pub compliant: Option<Probability>,
+    /// The device name of member `{n}` (default `PC-{n:06}`).
+    pub name: Option<Spanned<String>>,
+}
+
+fn entra_joined() -> JoinSpec {
+    JoinSpec::EntraJoined
+}
+
+/// A Conditional Access policy: Block, or require MFA. Every condition given must hold; an
 /// absent condition matches everything.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -99,10 +159,15 @@ pub struct ConditionalAccessSpec {
     /// Only these users (keys or UPNs); all users when absent.
     #[serde(default)]
     pub users: Vec<Spanned<String>>,
+    /// `block` (default) or `mfa`.
+    pub grant: Option<CaGrantSpec>,
 }
 
-fn yes() -> bool {
-    true
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaGrantSpec {
+    Block,
+    Mfa,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -161,7 +226,9 @@ pub struct UserSpec {
     /// The name steps use; defaults to the part of the UPN before `@`.
     pub id: Option<Spanned<String>>,
     pub upn: Spanned<String>,
-    pub display_name: String,
+    /// Required; optional here only so its absence is reported at the user entry, with a hint,
+    /// rather than at whichever key the parser saw last.
+    pub display_name: Option<String>,
     pub password: String,
     pub home: ContextSpec,
     #[serde(default)]
@@ -207,6 +274,8 @@ pub struct ContextSpec {
     /// legacy client such as `Exchange ActiveSync`, `IMAP4`, `POP3`, `Authenticated SMTP`,
     /// `Other clients`.
     pub client_app: Option<Spanned<String>>,
+    /// The registered device signing in; absent: an unregistered (personal) device.
+    pub device: Option<DeviceSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -226,6 +295,7 @@ pub struct PopulationSpec {
     /// Chance a sign-in gets the MFA prompt (50074, then success "MFA completed in Azure AD").
     #[serde(default)]
     pub mfa_rate: Probability,
+    pub devices: Option<PopulationDevicesSpec>,
 }
 
 #[derive(Debug, Deserialize)]

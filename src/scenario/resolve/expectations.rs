@@ -1,103 +1,17 @@
-//! Expectations: what the logs of a scenario must show, validated like the rest of the file.
-//! The `verify` module evaluates them.
+//! Expectations as written (`expect:`) checked and turned into `Expectation`s: known field
+//! paths, operators and users.
 
-use super::expect_spec::*;
-use super::model::User;
-use super::resolve::Resolver;
+use super::Resolver;
 use crate::graph::paths::{directory_audit_paths, known_path, sign_in_paths};
+use crate::scenario::model::{
+    Check, Comparison, CountSpec, Expectation, Field, FieldMatch, GroupCheck, MatchOp, RecordKind,
+    Scalar, SequenceStep, User,
+};
+use crate::scenario::spec::expect::{
+    EachGroupSpec, ExpectationSpec, MatcherMap, MatcherSpec, OperandSpec,
+};
+use crate::scenario::suggest;
 use serde_saphyr::Spanned;
-
-pub use super::expect_spec::{CountSpec, Scalar};
-
-#[derive(Debug, Clone)]
-pub struct Expectation {
-    pub name: String,
-    /// Line of the expectation in the scenario file.
-    pub line: u64,
-    pub kind: RecordKind,
-    pub select: Vec<FieldMatch>,
-    /// Offsets from the timeline start, in ticks: [from, to).
-    pub window: Option<(i64, Option<i64>)>,
-    pub checks: Vec<Check>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordKind {
-    SignIns,
-    Audits,
-}
-
-impl RecordKind {
-    pub fn label(self) -> &'static str {
-        match self {
-            RecordKind::SignIns => "sign-ins",
-            RecordKind::Audits => "audits",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct FieldMatch {
-    pub field: Field,
-    pub op: MatchOp,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Field {
-    /// A Graph field path, as known (`status/errorCode`, `targetResources/*/id`).
-    Path(String),
-    /// A scenario user: the record's user (sign-ins) or initiator or target (audits) is them.
-    User { key: String, upn: String },
-    /// Any text anywhere in the record.
-    AnyText,
-}
-
-#[derive(Debug, Clone)]
-pub enum MatchOp {
-    Equals(Scalar),
-    OneOf(Vec<Scalar>),
-    Contains(String),
-    StartsWith(String),
-    Regex(regex::Regex),
-    Compare(Comparison, Scalar),
-    Exists(bool),
-    Not(Box<MatchOp>),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Comparison {
-    Gt,
-    Ge,
-    Lt,
-    Le,
-}
-
-#[derive(Debug, Clone)]
-pub enum Check {
-    Count(CountSpec),
-    All(Vec<FieldMatch>),
-    Same(Vec<String>),
-    Within(i64),
-    Sequence(Vec<SequenceStep>),
-    Groups(GroupCheck),
-}
-
-#[derive(Debug, Clone)]
-pub struct SequenceStep {
-    pub matchers: Vec<FieldMatch>,
-    pub times: CountSpec,
-}
-
-#[derive(Debug, Clone)]
-pub struct GroupCheck {
-    pub by: String,
-    pub count: Option<CountSpec>,
-    pub first: Vec<FieldMatch>,
-    pub last: Vec<FieldMatch>,
-    pub each_count: Option<CountSpec>,
-    pub contiguous: bool,
-    pub within: Option<i64>,
-}
 
 const OPERATORS: &[&str] = &[
     "equals",
@@ -303,7 +217,7 @@ impl Resolver<'_> {
                     .iter()
                     .find(|u| u.key == *name || u.upn.eq_ignore_ascii_case(name))
                 else {
-                    let help = match super::suggest(name, users.iter().map(|u| u.key.as_str())) {
+                    let help = match suggest(name, users.iter().map(|u| u.key.as_str())) {
                         Some(best) => format!("did you mean `{best}`?"),
                         None => "declare the user under `users:`".into(),
                     };
@@ -388,7 +302,7 @@ impl Resolver<'_> {
                         return None;
                     }
                     (name, _) => {
-                        let help = match super::suggest(name, OPERATORS.iter().copied()) {
+                        let help = match suggest(name, OPERATORS.iter().copied()) {
                             Some(best) => format!("did you mean `{best}`?"),
                             None => format!("operators: {}", OPERATORS.join(", ")),
                         };
@@ -419,7 +333,7 @@ impl Resolver<'_> {
                 known.to_string()
             });
         }
-        let help = match super::suggest(&path.value, paths.iter().copied()) {
+        let help = match suggest(&path.value, paths.iter().copied()) {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!(
                 "{} fields are listed in docs/verify.md; `user` and `text` are shorthands",

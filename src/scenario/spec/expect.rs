@@ -1,7 +1,7 @@
 //! The `expect:` section as written. Matcher maps keep the location of every key and value,
 //! so a misspelt field path is reported where it stands.
 
-use super::values::DurationValue;
+use crate::scenario::values::{CountSpec, DurationValue, Scalar};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
@@ -59,81 +59,6 @@ pub struct SequenceStepSpec {
     pub times: Option<Spanned<CountSpec>>,
 }
 
-/// `3`, `"5..7"`, `"1.."`, `"..2"`: how many, inclusive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CountSpec {
-    pub min: u64,
-    pub max: Option<u64>,
-}
-
-impl CountSpec {
-    pub fn parse(text: &str) -> Result<CountSpec, String> {
-        let bad = || format!("`{text}` is not a count: write 3, 5..7, 1.. or ..2");
-        let text = text.trim();
-        match text.split_once("..") {
-            None => text
-                .parse()
-                .map(|n| CountSpec {
-                    min: n,
-                    max: Some(n),
-                })
-                .map_err(|_| bad()),
-            Some((low, high)) => {
-                let low = if low.is_empty() {
-                    0
-                } else {
-                    low.trim().parse().map_err(|_| bad())?
-                };
-                let high = high.trim_start_matches('=');
-                let high = if high.is_empty() {
-                    None
-                } else {
-                    Some(high.trim().parse().map_err(|_| bad())?)
-                };
-                if high.is_some_and(|h| h < low) {
-                    return Err(format!(
-                        "`{text}` is empty: the lower bound is above the upper"
-                    ));
-                }
-                Ok(CountSpec {
-                    min: low,
-                    max: high,
-                })
-            }
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for CountSpec {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct CountVisitor;
-        impl Visitor<'_> for CountVisitor {
-            type Value = CountSpec;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a count: 3, 5..7, 1.. or ..2")
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<CountSpec, E> {
-                Ok(CountSpec {
-                    min: n,
-                    max: Some(n),
-                })
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<CountSpec, E> {
-                u64::try_from(n)
-                    .map(|n| CountSpec {
-                        min: n,
-                        max: Some(n),
-                    })
-                    .map_err(|_| E::custom(format!("`{n}` is negative: a count is zero or more")))
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<CountSpec, E> {
-                CountSpec::parse(text).map_err(E::custom)
-            }
-        }
-        deserializer.deserialize_any(CountVisitor)
-    }
-}
-
 /// Field path → matcher, in the order written.
 #[derive(Debug, Default)]
 pub struct MatcherMap(pub Vec<(Spanned<String>, Spanned<MatcherSpec>)>);
@@ -187,16 +112,6 @@ impl<'de> Deserialize<'de> for SequenceStepSpec {
         }
         deserializer.deserialize_map(StepVisitor)
     }
-}
-
-/// A scalar as written in a matcher.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Scalar {
-    Null,
-    Bool(bool),
-    Int(i64),
-    Float(f64),
-    Str(String),
 }
 
 /// What a field must be: a scalar (equals), a list (one of), or operators.

@@ -1,0 +1,123 @@
+//! The `signIn` properties beyond v1.0: the beta endpoint's, which the Event Hub and Log
+//! Analytics exports carry too (reference graph-api.md 1.4, entra-behavior.md 4.6-4.7, 6.2-6.3).
+//!
+//! Every property is optional and `None` means "not decided" (the simulator did not model it)
+//! or "absent" (the file did not carry it): a projection writes what is there and never fills
+//! in a default.
+
+use super::{KeyValue, Text};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The beta-only properties of a sign-in, in the order the beta resource lists them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BetaSignIn {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sign_in_event_types: Option<Vec<Text>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication_requirement: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication_requirement_policies: Option<Vec<AuthenticationRequirementPolicy>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication_details: Option<Vec<AuthenticationDetail>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication_methods_used: Option<Vec<Text>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication_protocol: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authentication_processing_details: Option<Vec<KeyValue>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_detail: Option<MfaDetail>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_issuer_type: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_issuer_name: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_tenant_access_type: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incoming_token_type: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_tenant_restricted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flagged_for_review: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processing_time_in_milliseconds: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_location_details: Option<Vec<NetworkLocationDetail>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_lifetime_policies: Option<Vec<Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_request_id: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unique_token_identifier: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autonomous_system_number: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_credential_type: Option<Text>,
+}
+
+/// One step of `authenticationDetails`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthenticationDetail {
+    /// Kept as the text the record carries (exports write it with and without an offset).
+    pub authentication_step_date_time: Option<Text>,
+    pub authentication_method: Option<Text>,
+    pub authentication_method_detail: Option<Text>,
+    pub succeeded: Option<bool>,
+    pub authentication_step_result_detail: Option<Text>,
+    pub authentication_step_requirement: Option<Text>,
+    /// Properties a file carried that no field holds, kept as they were.
+    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Why the sign-in had the requirement it had (`requirementProvider`, `detail`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthenticationRequirementPolicy {
+    pub requirement_provider: Option<Text>,
+    pub detail: Option<Text>,
+}
+
+/// A named location the sign-in's address fell in.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NetworkLocationDetail {
+    pub network_type: Option<Text>,
+    #[serde(default)]
+    pub network_names: Vec<Text>,
+}
+
+/// The deprecated `mfaDetail` (`MfaDetail` in Log Analytics): `{}` when no MFA was done.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MfaDetail {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_method: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_detail: Option<Text>,
+}
+
+/// Top-level properties a file carried that entralab has no field for (newer Entra
+/// properties such as `sessionId` or `agent`), kept (by name) so that a record read from a file
+/// and exported again loses nothing. Simulated records have none.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UnknownProperties(pub Option<Box<Map<String, Value>>>);
+
+impl UnknownProperties {
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().flat_map(|m| m.iter())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.as_ref().is_none_or(|m| m.is_empty())
+    }
+
+    pub fn from_map(map: Map<String, Value>) -> Self {
+        UnknownProperties((!map.is_empty()).then(|| Box::new(map)))
+    }
+}

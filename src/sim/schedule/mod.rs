@@ -1,0 +1,403 @@
+//! Runs sources (timeline steps and population members) in time order and hands out their
+//! rows in time order. A step's rows can run on after the next step has started (an SSPR
+//! flow takes minutes), so rows wait in a small reorder buffer until no later-starting event
+//! can come before them.
+//!
+//! This file is the engine (the pending queue, the ready buffer, the iterator); what one
+//! source does is in `timeline` (steps) and `members` (populations), the rows of one attempt in
+//! `rows`, the notes for people in `notes`.
+
+mod familiar;
+mod members;
+mod notes;
+mod rows;
+mod timeline;
+
+use super::deferred::{DeferredResets, PendingReset};
+use super::lockout::LockoutCounter;
+use super::population::{self, PopulationTexts};
+use super::records::{Actor, AppTexts, ContextTexts, Texts};
+use super::sspr::SsprState;
+use super::streams::{Purpose, Streams, fingerprint, guid};
+use crate::graph::{Record, Text, Timestamp};
+use crate::scenario::{Action, ClientContext, LockoutPolicy, Scenario};
+use familiar::is_familiar;
+use rand::Rng;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+
+/// Where an item came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Repetition `repetition` (0-based) of timeline step `index`.
+    Step { index: usize, repetition: u32 },
+    /// A member of population `index`.
+    Population { index: usize },
+}
+
+/// One thing the simulation produced: a log record, or something that happened and left no
+/// record (a wrong CAPTCHA), with the state behind it for people.
+#[derive(Debug, Clone)]
+pub struct SimItem {
+    pub time: Timestamp,
+    pub origin: Origin,
+    /// The UPN of the user it concerns.
+    pub user: Text,
+    pub record: Option<Record>,
+    pub note: Option<String>,
+}
+
+/// The simulation of one scenario: an iterator of items in time order.
+pub struct Simulation<'a> {
+    scenario: &'a Scenario,
+    streams: Streams,
+    texts: Texts,
+    users: Vec<UserState>,
+    steps: Vec<StepTexts>,
+    populations: Vec<PopulationTexts>,
+    member_lockouts: BTreeMap<(usize, u32), LockoutCounter>,
+    pending: PendingQueue,
+    ready: BinaryHeap<Reverse<Ready>>,
+    next_seq: u64,
+    /// SSPR resets decided but not yet logged.
+    resets: DeferredResets,
+}
+
+struct UserState {
+    actor: Actor,
+    password: String,
+    /// Index 0: familiar contexts; 1: unfamiliar ones.
+    lockout: [LockoutCounter; 2],
+    sspr: SsprState,
+}
+
+struct StepTexts {
+    app: Option<AppTexts>,
+    context: ContextTexts,
+    familiar: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Pending {
+    at: i64,
+    rank: u64,
+    source: Source,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    Step { index: usize, repetition: u32 },
+    Member { population: usize, n: u32, k: u32 },
+}
+
+/// The pending starts, soonest first. A source (a step, a member) has at most one pending
+/// start, under its own rank, so `(at, rank)` orders them totally and any correct queue pops
+/// them in the same order. This one is a 4-ary heap of `(at, rank)` only (a node's four
+/// children share one or two cache lines), with the sources beside it by rank: with many
+/// members the queue is the simulation's largest structure, and the cache misses of a
+/// binary heap of whole `Pending`s were a fifth of the time of a population sign-in.
+#[derive(Default)]
+struct PendingQueue {
+    heap: Vec<(i64, u64)>,
+    sources: Vec<Option<Source>>,
+}
+
+impl PendingQueue {
+    fn push(&mut self, Reverse(pending): Reverse<Pending>) {
+        let rank = pending.rank as usize;
+        if self.sources.len() <= rank {
+            self.sources.resize(rank + 1, None);
+        }
+        debug_assert!(self.sources[rank].is_none(), "one pending start per source");
+        self.sources[rank] = Some(pending.source);
+        let key = (pending.at, pending.rank);
+        let mut i = self.heap.len();
+        self.heap.push(key);
+        while i > 0 {
+            let parent = (i - 1) / 4;
+            if self.heap[parent] <= key {
+                break;
+            }
+            self.heap[i] = self.heap[parent];
+            i = parent;
+        }
+        self.heap[i] = key;
+    }
+
+    fn peek_at(&self) -> Option<i64> {
+        self.heap.first().map(|&(at, _)| at)
+    }
+
+    fn pop(&mut self) -> Option<Reverse<Pending>> {
+        let (at, rank) = *self.heap.first()?;
+        let last = self.heap.pop().expect("the heap has a first entry");
+        let len = self.heap.len();
+        if len > 0 {
+            // Sift the last entry down from the root.
+            let mut i = 0;
+            loop {
+                let first = 4 * i + 1;
+                if first >= len {
+                    break;
+                }
+                let mut child = first;
+                for c in first + 1..(first + 4).min(len) {
+                    if self.heap[c] < self.heap[child] {
+                        child = c;
+                    }
+                }
+                if self.heap[child] >= last {
+                    break;
+                }
+                self.heap[i] = self.heap[child];
+                i = child;
+            }
+            self.heap[i] = last;
+        }
+        let source = self.sources[rank as usize]
+            .take()
+            .expect("a pending start has its source");
+        Some(Reverse(Pending { at, rank, source }))
+    }
+}
+
+struct Ready {
+    time: Timestamp,
+    seq: u64,
+    item: SimItem,
+}
+
+impl PartialEq for Ready {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+impl Eq for Ready {}
+impl PartialOrd for Ready {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Ready {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.time, self.seq).cmp(&(other.time, other.seq))
+    }
+}
+
+impl<'a> Simulation<'a> {
+    pub fn new(scenario: &'a Scenario) -> Self {
+        let streams = Streams::for_scenario(scenario.seed, &scenario.name);
+        let texts = Texts::new(
+            &super::tenant_id(scenario),
+            &scenario.tenant.named_locations,
+        );
+        let located = |client: &ClientContext| {
+            let mut context = ContextTexts::from(client);
+            texts.locate(&mut context);
+            context
+        };
+        let users = scenario
+            .users
+            .iter()
+            .map(|u| UserState {
+                actor: Actor {
+                    id: guid(&mut streams.rng(Purpose::User, fingerprint(&u.upn), 0)),
+                    upn: u.upn.as_str().into(),
+                    display_name: u.display_name.as_str().into(),
+                },
+                password: u.password.clone(),
+                lockout: Default::default(),
+                sspr: SsprState::default(),
+            })
+            .collect();
+        let steps = scenario
+            .steps
+            .iter()
+            .map(|step| match &step.action {
+                Action::SignIn(s) => StepTexts {
+                    app: Some(AppTexts::from(&s.app)),
+                    context: located(&s.client),
+                    familiar: is_familiar(
+                        &scenario.users[s.user],
+                        &s.client,
+                        scenario.tenant.lockout.familiar_match,
+                    ),
+                },
+                Action::Sspr(s) => StepTexts {
+                    app: None,
+                    context: located(&s.client),
+                    familiar: true,
+                },
+                // Familiarity depends on the target; worked out per attempt.
+                Action::Spray(s) => StepTexts {
+                    app: Some(AppTexts::from(&s.app)),
+                    context: located(&s.client),
+                    familiar: false,
+                },
+            })
+            .collect();
+        let mut pending = PendingQueue::default();
+        for (index, step) in scenario.steps.iter().enumerate() {
+            pending.push(Reverse(Pending {
+                at: scenario.start.ticks() + step.at_ticks,
+                rank: index as u64,
+                source: Source::Step {
+                    index,
+                    repetition: 0,
+                },
+            }));
+        }
+        let mut rank = scenario.steps.len() as u64;
+        for (index, population) in scenario.populations.iter().enumerate() {
+            for n in 1..=population.count {
+                let at = population::event_time(&streams, scenario.start, index, population, n, 0);
+                pending.push(Reverse(Pending {
+                    at: at.ticks(),
+                    rank,
+                    source: Source::Member {
+                        population: index,
+                        n,
+                        k: 0,
+                    },
+                }));
+                rank += 1;
+            }
+        }
+        Simulation {
+            scenario,
+            streams,
+            texts,
+            users,
+            steps,
+            populations: scenario
+                .populations
+                .iter()
+                .map(PopulationTexts::new)
+                .collect(),
+            member_lockouts: BTreeMap::new(),
+            pending,
+            ready: BinaryHeap::new(),
+            next_seq: 0,
+            resets: DeferredResets::default(),
+        }
+    }
+
+    fn emit(
+        &mut self,
+        time: Timestamp,
+        origin: Origin,
+        user: &Text,
+        record: Option<Record>,
+        note: Option<String>,
+    ) {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let item = SimItem {
+            time,
+            origin,
+            user: user.clone(),
+            record,
+            note,
+        };
+        self.ready.push(Reverse(Ready { time, seq, item }));
+    }
+
+    fn run(&mut self, pending: Pending) {
+        match pending.source {
+            Source::Step { index, repetition } => {
+                let step = &self.scenario.steps[index];
+                if repetition + 1 < step.repeat.count {
+                    self.pending.push(Reverse(Pending {
+                        at: pending.at + step.repeat.every_ticks,
+                        source: Source::Step {
+                            index,
+                            repetition: repetition + 1,
+                        },
+                        ..pending
+                    }));
+                }
+                let at = Timestamp::from_ticks(pending.at);
+                let origin = Origin::Step { index, repetition };
+                match &step.action {
+                    Action::SignIn(s) => self.step_sign_in(at, origin, index, repetition, s),
+                    Action::Sspr(s) => self.step_sspr(at, origin, index, repetition, s),
+                    Action::Spray(s) => self.step_spray(at, origin, index, repetition, s),
+                }
+            }
+            Source::Member { population, n, k } => {
+                let spec = &self.scenario.populations[population];
+                if k + 1 < spec.sign_ins_per_user {
+                    let at = population::event_time(
+                        &self.streams,
+                        self.scenario.start,
+                        population,
+                        spec,
+                        n,
+                        k + 1,
+                    );
+                    self.pending.push(Reverse(Pending {
+                        at: at.ticks(),
+                        source: Source::Member {
+                            population,
+                            n,
+                            k: k + 1,
+                        },
+                        ..pending
+                    }));
+                }
+                self.member_sign_in(Timestamp::from_ticks(pending.at), population, n, k);
+            }
+        }
+    }
+
+    /// The reset is logged: the new password holds and smart lockout is cleared.
+    fn apply_reset(&mut self, reset: PendingReset) {
+        let user = &mut self.users[reset.user];
+        user.lockout.iter_mut().for_each(LockoutCounter::clear);
+        if let Some(new_password) = reset.new_password {
+            user.password = new_password;
+        }
+    }
+}
+
+impl Iterator for Simulation<'_> {
+    type Item = SimItem;
+
+    fn next(&mut self) -> Option<SimItem> {
+        loop {
+            let next_start = self.pending.peek_at();
+            if let Some(Reverse(top)) = self.ready.peek()
+                && next_start.is_none_or(|start| top.time.ticks() <= start)
+            {
+                return self.ready.pop().map(|r| r.0.item);
+            }
+            // A reset holds from its instant on: before any start at or after it. With no start
+            // left nothing can observe it.
+            if let Some(due) = self.resets.peek_at()
+                && next_start.is_some_and(|start| due <= start)
+            {
+                let reset = self.resets.pop().expect("a reset is due");
+                self.apply_reset(reset);
+                continue;
+            }
+            let Reverse(pending) = self.pending.pop()?;
+            self.run(pending);
+        }
+    }
+}
+
+fn draw_drift(
+    streams: &Streams,
+    user: u64,
+    bucket: usize,
+    cycle: u32,
+    policy: &LockoutPolicy,
+) -> u32 {
+    streams
+        .rng(
+            Purpose::Drift,
+            user,
+            ((bucket as u64) << 32) | u64::from(cycle),
+        )
+        .random_range(0..=policy.drift)
+}
