@@ -45,16 +45,19 @@ pub enum Window {
         restart: Option<Bound>,
         state: RefCell<Option<Value>>,
     },
-    /// `row_window_session(e, max_from_first, max_between_neighbours, restart)`: the value
-    /// of `e` at the first row of the current session.
-    Session {
-        expr: Bound,
-        max_from_first: Value,
-        max_between: Value,
-        restart: Option<Bound>,
-        /// (the session's first value, the previous row's value)
-        state: RefCell<Option<(Value, Value)>>,
-    },
+    Session(Box<Session>),
+}
+
+/// `row_window_session(e, max_from_first, max_between_neighbours, restart)`: the value of `e`
+/// at the first row of the current session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    expr: Bound,
+    max_from_first: Value,
+    max_between: Value,
+    restart: Option<Bound>,
+    /// (the session's first value, the previous row's value)
+    state: RefCell<Option<(Value, Value)>>,
 }
 
 impl Rows {
@@ -114,13 +117,14 @@ impl Window {
                 *sum = Some(next.clone());
                 next
             }
-            Window::Session {
-                expr,
-                max_from_first,
-                max_between,
-                restart,
-                state,
-            } => {
+            Window::Session(session) => {
+                let Session {
+                    expr,
+                    max_from_first,
+                    max_between,
+                    restart,
+                    state,
+                } = &**session;
                 let value = expr.eval(row, ctx);
                 let restart = restarts(restart);
                 let mut session = state.borrow_mut();
@@ -224,13 +228,13 @@ impl Engine<'_> {
                 let max_between = constant(bind(self, 2)?, "timespan", 2)?.unwrap_or(Value::Null);
                 let restart = bind(self, 3)?.map(|(b, _)| b);
                 (
-                    Window::Session {
+                    Window::Session(Box::new(Session {
                         expr,
                         max_from_first,
                         max_between,
                         restart,
                         state: Default::default(),
-                    },
+                    })),
                     ty,
                 )
             }
