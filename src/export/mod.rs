@@ -139,7 +139,8 @@ pub struct ExportSummary {
 }
 
 enum Writer {
-    Graph(GraphExport),
+    /// Boxed: it holds its two spools in place.
+    Graph(Box<GraphExport>),
     Ndjson(ndjson::NdjsonExport),
     EventHub(eventhub::EventHubExport),
     LogAnalytics(loganalytics::LogAnalyticsExport),
@@ -159,7 +160,7 @@ impl Exporter {
     pub fn create(format: Format, dir: &Path, options: &ExportOptions) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let writer = match format {
-            Format::Graph => Writer::Graph(GraphExport::new(options.api)),
+            Format::Graph => Writer::Graph(Box::new(GraphExport::new(options.api))),
             Format::Ndjson => Writer::Ndjson(ndjson::NdjsonExport::create(dir, options.api)?),
             Format::EventHub => {
                 Writer::EventHub(eventhub::EventHubExport::create(dir, &options.tenant_id)?)
