@@ -403,6 +403,6 @@ mod tests {
         assert!(text.contains("\"Level\":4,\"location\":\"JP\",\"properties\":{\"id\":"));
         assert!(text.contains("\"createdDateTime\":\"2025-03-17T15:06:58.0000000+00:00\""));
         assert!(text.contains("\"userType\":\"Member\""));
-        assert!(!text.contains("signInEventTypes"));
+        assert!(text.contains("\"signInEventTypes\":[\"interactiveUser\"]"));
     }
 }
