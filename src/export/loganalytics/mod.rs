@@ -54,17 +54,22 @@
 //! be null, so a Graph `null` in a top-level string property reads back as `""` (nulls inside
 //! dynamic columns survive). CSV keeps datetimes to the millisecond.
 
+mod columns;
+mod table;
+
+pub use columns::{AUDIT_COLUMNS, SIGN_IN_COLUMNS};
+use table::Table;
+
 use super::beta_fields;
-use super::output::OutputFile;
 use super::sign_in_logs::SignInLog;
-use super::timefmt::{portal_csv, seven_digits};
+use super::timefmt::seven_digits;
 use super::{RESOURCE_PROVIDER, audit_identity, resource_id};
 use crate::graph::{DirectoryAudit, Record, SignIn, Text, Timestamp};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 pub const SIGN_IN_TABLE: &str = "SigninLogs";
@@ -73,123 +78,11 @@ pub const AUDIT_TABLE: &str = "AuditLogs";
 
 const SOURCE_SYSTEM: &str = "Azure AD";
 
-/// The columns of `SigninLogs` (and `AADNonInteractiveUserSignInLogs`), in order.
-pub const SIGN_IN_COLUMNS: &[&str] = &[
-    "TenantId",
-    "SourceSystem",
-    "TimeGenerated",
-    "ResourceId",
-    "OperationName",
-    "OperationVersion",
-    "Category",
-    "ResultType",
-    "ResultSignature",
-    "ResultDescription",
-    "DurationMs",
-    "CorrelationId",
-    "Resource",
-    "ResourceGroup",
-    "ResourceProvider",
-    "Identity",
-    "Level",
-    "Location",
-    "AlternateSignInName",
-    "AppDisplayName",
-    "AppId",
-    "AuthenticationContextClassReferences",
-    "AuthenticationDetails",
-    "AuthenticationMethodsUsed",
-    "AuthenticationProcessingDetails",
-    "AuthenticationRequirement",
-    "AuthenticationRequirementPolicies",
-    "ClientAppUsed",
-    "ConditionalAccessPolicies",
-    "ConditionalAccessStatus",
-    "CreatedDateTime",
-    "DeviceDetail",
-    "IsInteractive",
-    "Id",
-    "IPAddress",
-    "IsRisky",
-    "LocationDetails",
-    "MfaDetail",
-    "NetworkLocationDetails",
-    "OriginalRequestId",
-    "ProcessingTimeInMilliseconds",
-    "RiskDetail",
-    "RiskEventTypes",
-    "RiskEventTypes_V2",
-    "RiskLevelAggregated",
-    "RiskLevelDuringSignIn",
-    "RiskState",
-    "ResourceDisplayName",
-    "ResourceIdentity",
-    "ResourceServicePrincipalId",
-    "ServicePrincipalId",
-    "ServicePrincipalName",
-    "Status",
-    "TokenIssuerName",
-    "TokenIssuerType",
-    "UserAgent",
-    "UserDisplayName",
-    "UserId",
-    "UserPrincipalName",
-    "AADTenantId",
-    "UserType",
-    "FlaggedForReview",
-    "IPAddressFromResourceProvider",
-    "SignInIdentifier",
-    "SignInIdentifierType",
-    "ResourceTenantId",
-    "HomeTenantId",
-    "UniqueTokenIdentifier",
-    "SessionLifetimePolicies",
-    "AutonomousSystemNumber",
-    "AuthenticationProtocol",
-    "CrossTenantAccessType",
-    "IncomingTokenType",
-    "Type",
-];
-
-/// The columns of `AuditLogs`, in order.
-pub const AUDIT_COLUMNS: &[&str] = &[
-    "TenantId",
-    "SourceSystem",
-    "TimeGenerated",
-    "ResourceId",
-    "OperationName",
-    "OperationVersion",
-    "Category",
-    "ResultType",
-    "ResultSignature",
-    "ResultDescription",
-    "DurationMs",
-    "CorrelationId",
-    "Resource",
-    "ResourceGroup",
-    "ResourceProvider",
-    "Identity",
-    "Level",
-    "Location",
-    "AdditionalDetails",
-    "Id",
-    "InitiatedBy",
-    "LoggedByService",
-    "Result",
-    "ResultReason",
-    "TargetResources",
-    "AADTenantId",
-    "ActivityDisplayName",
-    "ActivityDateTime",
-    "AADOperationType",
-    "Type",
-];
-
 const SIGN_IN_COUNT: usize = SIGN_IN_COLUMNS.len();
 const AUDIT_COUNT: usize = AUDIT_COLUMNS.len();
 
 /// One cell of a row.
-enum Cell<'a> {
+pub(super) enum Cell<'a> {
     /// A string column; `None` is written `""`.
     Text(Option<&'a str>),
     Owned(String),
@@ -537,119 +430,9 @@ impl LogAnalyticsExport {
     }
 }
 
-/// One table's two files.
-struct Table {
-    json: OutputFile,
-    csv: OutputFile,
-    /// Dynamic columns are strings holding JSON (the non-interactive table).
-    dynamic_as_string: bool,
-}
-
-impl Table {
-    fn sign_ins(dir: &Path, log: SignInLog) -> io::Result<Self> {
-        Table::create(dir, log.table(), SIGN_IN_COLUMNS, log.dynamic_as_string())
-    }
-
-    fn create(
-        dir: &Path,
-        table: &str,
-        columns: &[&str],
-        dynamic_as_string: bool,
-    ) -> io::Result<Self> {
-        let json = OutputFile::create(dir, &format!("{table}.ndjson"))?;
-        let mut csv = OutputFile::create(dir, &format!("{table}.csv"))?;
-        for (i, column) in columns.iter().enumerate() {
-            if i > 0 {
-                csv.write_all(b",")?;
-            }
-            write_csv_cell(&mut csv, column)?;
-        }
-        csv.write_all(b"\r\n")?;
-        Ok(Table {
-            json,
-            csv,
-            dynamic_as_string,
-        })
-    }
-
-    fn push(&mut self, row: &[(&'static str, Cell<'_>)]) -> io::Result<()> {
-        self.write_json(row)?;
-        self.write_csv(row)
-    }
-
-    fn write_json(&mut self, row: &[(&'static str, Cell<'_>)]) -> io::Result<()> {
-        let out = self.json.writer();
-        out.write_all(b"{")?;
-        for (i, (column, cell)) in row.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            write_json_string(out, column)?;
-            out.write_all(b":")?;
-            match cell {
-                Cell::Text(value) => write_json_string(out, value.unwrap_or(""))?,
-                Cell::Owned(value) => write_json_string(out, value)?,
-                Cell::Time(time) => write_json_string(out, &seven_digits(*time, "Z"))?,
-                Cell::Int(value) => write!(out, "{value}")?,
-                Cell::Bool(Some(value)) => write!(out, "{value}")?,
-                Cell::Bool(None) => out.write_all(b"null")?,
-                // A property the record does not have.
-                Cell::Dynamic(text) if text.is_empty() => out.write_all(b"null")?,
-                Cell::Dynamic(text) if !self.dynamic_as_string => out.write_all(text.as_bytes())?,
-                Cell::Dynamic(text) | Cell::JsonText(text) => write_json_string(out, text)?,
-            }
-        }
-        out.write_all(b"}\n")
-    }
-
-    fn write_csv(&mut self, row: &[(&'static str, Cell<'_>)]) -> io::Result<()> {
-        let out = self.csv.writer();
-        for (i, (_, cell)) in row.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            match cell {
-                Cell::Text(value) => write_csv_cell(out, value.unwrap_or(""))?,
-                Cell::Owned(value) | Cell::Dynamic(value) | Cell::JsonText(value) => {
-                    write_csv_cell(out, value)?
-                }
-                Cell::Time(time) => write_csv_cell(out, &portal_csv(*time))?,
-                Cell::Int(value) => write!(out, "{value}")?,
-                Cell::Bool(Some(value)) => write!(out, "{value}")?,
-                Cell::Bool(None) => {}
-            }
-        }
-        out.write_all(b"\r\n")
-    }
-
-    fn finish(self) -> io::Result<Vec<PathBuf>> {
-        Ok(vec![self.json.commit()?, self.csv.commit()?])
-    }
-}
-
-fn write_json_string(out: &mut impl Write, value: &str) -> io::Result<()> {
-    serde_json::to_writer(out, value).map_err(io::Error::other)
-}
-
-/// RFC 4180: a cell with a comma, quote, CR or LF is quoted, quotes doubled.
-fn write_csv_cell(out: &mut impl Write, value: &str) -> io::Result<()> {
-    if value.contains([',', '"', '\r', '\n']) {
-        out.write_all(b"\"")?;
-        let mut rest = value;
-        while let Some(at) = rest.find('"') {
-            out.write_all(&rest.as_bytes()[..=at])?;
-            out.write_all(b"\"")?;
-            rest = &rest[at + 1..];
-        }
-        out.write_all(rest.as_bytes())?;
-        out.write_all(b"\"")
-    } else {
-        out.write_all(value.as_bytes())
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::table::write_csv_cell;
     use super::*;
     use crate::export::test_records::{sample_audit, sample_sign_in};
 
