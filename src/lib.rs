@@ -10,6 +10,7 @@ pub mod detect;
 pub mod exit;
 pub mod export;
 pub mod graph;
+pub mod kql;
 pub mod logfiles;
 pub mod odata;
 pub mod scenario;

@@ -6,6 +6,7 @@ mod convert;
 mod detect;
 mod generate;
 mod inputs;
+mod query;
 mod run;
 mod serve;
 mod sources;
@@ -77,6 +78,9 @@ pub enum Command {
     /// Run Sigma rules (azure signinlogs/auditlogs) over simulated scenarios: per rule,
     /// whether it fired, how often, and on which records.
     Detect(detect::DetectArgs),
+    /// Run a KQL query (Log Analytics tables SigninLogs, AADNonInteractiveUserSignInLogs,
+    /// AuditLogs) over simulated scenarios or exported log files.
+    Query(query::QueryArgs),
     /// Rewrite exported log files (Graph JSON, NDJSON, Event Hub, Log Analytics JSON/CSV) in
     /// one export format into DIR, oldest first.
     Convert(convert::ConvertArgs),
@@ -116,6 +120,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         Command::Serve(args) => serve::serve(&args, out, err),
         Command::Verify(args) => verify::verify(&args, out, err),
         Command::Detect(args) => detect::detect(&args, out, err),
+        Command::Query(args) => query::query(&args, out, err),
     };
     result.unwrap_or_else(|e| {
         // Only writing to the terminal can fail here; nothing more can be said.

@@ -1,9 +1,10 @@
 //! What the diagnostic-settings exports (Event Hub, Log Analytics) write of a sign-in beyond
 //! its v1.0 form, shared by both so that they agree.
 //!
-//! - The beta-only properties the record has, in the beta resource's order, except
-//!   `signInEventTypes` (the category or table says it). A property the record lacks (not
-//!   modelled, or absent from the file it was read from) is left out, never defaulted.
+//! - The beta-only properties the record has, in the beta resource's order (`signInEventTypes`
+//!   included: a 2025 AD FS record of Elastic's samples carries it beside its category). A
+//!   property the record lacks (not modelled, or absent from the file it was read from) is left
+//!   out, never defaulted.
 //! - `userType` spelled as these exports spell it: `Member`, `Guest` (reference 4.7; Graph
 //!   writes `member`).
 //! - `deviceDetail` as real exports write it: an unregistered device (no `deviceId`, no
@@ -24,7 +25,6 @@ pub fn beta_entries(sign_in: &SignIn) -> Vec<(&'static str, Value)> {
     };
     BETA_SIGN_IN_PROPERTIES
         .iter()
-        .filter(|key| **key != "signInEventTypes")
         .filter_map(|key| {
             let value = beta.remove(*key)?;
             Some((

@@ -8,8 +8,11 @@
 //! | file | category | records |
 //! |---|---|---|
 //! | `SignInLogs.json` | `SignInLogs` | interactive sign-ins (always written) |
-//! | `NonInteractiveUserSignInLogs.json` | `NonInteractiveUserSignInLogs` | sign-ins with `isInteractive: false` (written only when there are any) |
+//! | `NonInteractiveUserSignInLogs.json` | `NonInteractiveUserSignInLogs` | non-interactive user sign-ins (written only when there are any) |
+//! | `ServicePrincipalSignInLogs.json`, `ManagedIdentitySignInLogs.json` | the same | service principal and managed identity sign-ins, read from files (written only when there are any) |
 //! | `AuditLogs.json` | `AuditLogs` | directory audits (always written) |
+//!
+//! Which sign-in log a record belongs to: [`super::sign_in_logs`].
 //!
 //! Diagnostic settings keep one category per blob container (and Event Hub consumers usually
 //! split by `category`), hence one file per category. Each line of a file is one envelope of
@@ -58,16 +61,17 @@
 
 use super::beta_fields;
 use super::output::OutputFile;
+use super::sign_in_logs::SignInLog;
 use super::timefmt::seven_digits;
 use super::{audit_identity, resource_id};
 use crate::graph::{DirectoryAudit, Record, SignIn};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-pub const SIGN_IN_FILE: &str = "SignInLogs.json";
-pub const NON_INTERACTIVE_FILE: &str = "NonInteractiveUserSignInLogs.json";
 pub const AUDIT_FILE: &str = "AuditLogs.json";
 
 /// Records per `{"records":[...]}` envelope (one line of a file).
@@ -75,25 +79,14 @@ pub const RECORDS_PER_ENVELOPE: usize = 100;
 
 pub const SIGN_IN_OPERATION: &str = "Sign-in activity";
 pub const OPERATION_VERSION: &str = "1.0";
-pub const SIGN_IN_CATEGORY: &str = "SignInLogs";
-pub const NON_INTERACTIVE_CATEGORY: &str = "NonInteractiveUserSignInLogs";
 pub const AUDIT_CATEGORY: &str = "AuditLogs";
-
-/// The diagnostic category of a sign-in.
-pub fn sign_in_category(sign_in: &SignIn) -> &'static str {
-    if sign_in.is_interactive == Some(false) {
-        NON_INTERACTIVE_CATEGORY
-    } else {
-        SIGN_IN_CATEGORY
-    }
-}
 
 pub(crate) struct EventHubExport {
     dir: PathBuf,
     tenant_id: String,
     resource_id: String,
-    sign_ins: Envelopes,
-    non_interactive: Option<Envelopes>,
+    /// One file per sign-in log, in [`SignInLog`] order; the interactive one always.
+    sign_ins: BTreeMap<SignInLog, Envelopes>,
     audits: Envelopes,
 }
 
@@ -103,8 +96,10 @@ impl EventHubExport {
             dir: dir.to_path_buf(),
             tenant_id: tenant_id.to_string(),
             resource_id: resource_id(tenant_id),
-            sign_ins: Envelopes::create(dir, SIGN_IN_FILE)?,
-            non_interactive: None,
+            sign_ins: BTreeMap::from([(
+                SignInLog::Interactive,
+                Envelopes::create(dir, &file_of(SignInLog::Interactive))?,
+            )]),
             audits: Envelopes::create(dir, AUDIT_FILE)?,
         })
     }
@@ -112,15 +107,12 @@ impl EventHubExport {
     pub(crate) fn push(&mut self, record: &Record) -> io::Result<()> {
         match record {
             Record::SignIn(sign_in) => {
-                let envelopes = if sign_in.is_interactive == Some(false) {
-                    match &mut self.non_interactive {
-                        Some(envelopes) => envelopes,
-                        slot @ None => {
-                            slot.insert(Envelopes::create(&self.dir, NON_INTERACTIVE_FILE)?)
-                        }
+                let log = SignInLog::of(sign_in);
+                let envelopes = match self.sign_ins.entry(log) {
+                    Entry::Occupied(entry) => entry.into_mut(),
+                    Entry::Vacant(entry) => {
+                        entry.insert(Envelopes::create(&self.dir, &file_of(log))?)
                     }
-                } else {
-                    &mut self.sign_ins
                 };
                 envelopes.push(&EventHubSignIn {
                     sign_in,
@@ -137,13 +129,18 @@ impl EventHubExport {
     }
 
     pub(crate) fn finish(self) -> io::Result<Vec<PathBuf>> {
-        let mut files = vec![self.sign_ins.finish()?];
-        if let Some(non_interactive) = self.non_interactive {
-            files.push(non_interactive.finish()?);
+        let mut files = Vec::new();
+        for envelopes in self.sign_ins.into_values() {
+            files.push(envelopes.finish()?);
         }
         files.push(self.audits.finish()?);
         Ok(files)
     }
+}
+
+/// `SignInLogs.json`, `NonInteractiveUserSignInLogs.json`, ...: a file per category.
+fn file_of(log: SignInLog) -> String {
+    format!("{}.json", log.category())
 }
 
 /// A file of `{"records":[...]}` envelopes, one per line.
@@ -205,7 +202,7 @@ impl Serialize for EventHubSignIn<'_> {
         m.serialize_entry("resourceId", self.resource_id)?;
         m.serialize_entry("operationName", SIGN_IN_OPERATION)?;
         m.serialize_entry("operationVersion", OPERATION_VERSION)?;
-        m.serialize_entry("category", sign_in_category(r))?;
+        m.serialize_entry("category", SignInLog::of(r).category())?;
         m.serialize_entry("tenantId", self.tenant_id)?;
         m.serialize_entry("resultType", &r.status.error_code.to_string())?;
         m.serialize_entry("resultSignature", "None")?;
@@ -406,6 +403,6 @@ mod tests {
         assert!(text.contains("\"Level\":4,\"location\":\"JP\",\"properties\":{\"id\":"));
         assert!(text.contains("\"createdDateTime\":\"2025-03-17T15:06:58.0000000+00:00\""));
         assert!(text.contains("\"userType\":\"Member\""));
-        assert!(!text.contains("signInEventTypes"));
+        assert!(text.contains("\"signInEventTypes\":[\"interactiveUser\"]"));
     }
 }

@@ -15,8 +15,8 @@
 //! as it comes. Every file is written under a temporary name and renamed when complete.
 //!
 //! What does not survive a format (read back with [`crate::logfiles`]): `graph` and `ndjson`
-//! keep every property of the API version they write (`ExportOptions::api`: v1.0 by default,
-//! beta keeps everything). `eventhub` keeps every property but the device fields of an
+//! keep every property of the API version they write (`ExportOptions::api`: v1.0 by default;
+//! beta keeps everything but v1.0's `riskEventTypes`, which beta does not have). `eventhub` keeps every property but the device fields of an
 //! unregistered device, which real exports leave out (`beta_fields`). `loganalytics` loses
 //! those too, `authenticationAppDeviceDetails`, `clientCredentialType` and properties it has no
 //! column for, and turns `null` top-level string properties into `""` (string columns are
@@ -29,10 +29,12 @@ mod graph_json;
 pub mod loganalytics;
 pub mod ndjson;
 mod output;
+mod sign_in_logs;
 mod spool;
 mod timefmt;
 
 pub use graph_json::{GraphExport, GraphExportSummary, collect_newest_first};
+pub use sign_in_logs::SignInLog;
 pub use spool::ReversingSpool;
 
 use crate::graph::{ApiVersion, DirectoryAudit, Record};
@@ -137,7 +139,8 @@ pub struct ExportSummary {
 }
 
 enum Writer {
-    Graph(GraphExport),
+    /// Boxed: it holds its two spools in place.
+    Graph(Box<GraphExport>),
     Ndjson(ndjson::NdjsonExport),
     EventHub(eventhub::EventHubExport),
     LogAnalytics(loganalytics::LogAnalyticsExport),
@@ -157,7 +160,7 @@ impl Exporter {
     pub fn create(format: Format, dir: &Path, options: &ExportOptions) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let writer = match format {
-            Format::Graph => Writer::Graph(GraphExport::new(options.api)),
+            Format::Graph => Writer::Graph(Box::new(GraphExport::new(options.api))),
             Format::Ndjson => Writer::Ndjson(ndjson::NdjsonExport::create(dir, options.api)?),
             Format::EventHub => {
                 Writer::EventHub(eventhub::EventHubExport::create(dir, &options.tenant_id)?)

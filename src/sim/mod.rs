@@ -19,6 +19,8 @@ mod streams;
 #[cfg(test)]
 mod behaviour_tests;
 #[cfg(test)]
+mod fidelity_tests;
+#[cfg(test)]
 mod sspr_timing_tests;
 
 pub use audit_actions::{

@@ -9,6 +9,8 @@ mod coverage;
 mod detect;
 mod diagnostics;
 mod formats;
+mod full_record;
+mod kql;
 mod library;
 mod one_tenant;
 mod real_clients;

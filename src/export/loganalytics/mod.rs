@@ -12,8 +12,9 @@
 //!   ticks of audit times below a millisecond are lost), dynamic columns as JSON text, bools
 //!   `true`/`false`, a null as an empty cell.
 //!
-//! `SigninLogs.*` and `AuditLogs.*` are always written; `AADNonInteractiveUserSignInLogs.*`
-//! only when a sign-in has `isInteractive: false`. Rows are **oldest first** (a table has no
+//! `SigninLogs.*` and `AuditLogs.*` are always written; `AADNonInteractiveUserSignInLogs.*`,
+//! `AADServicePrincipalSignInLogs.*` and `AADManagedIdentitySignInLogs.*` only when a sign-in
+//! belongs there ([`super::sign_in_logs`]), with the `SigninLogs` columns. Rows are **oldest first** (a table has no
 //! order; this is the order the simulator makes them).
 //!
 //! # Columns
@@ -53,14 +54,22 @@
 //! be null, so a Graph `null` in a top-level string property reads back as `""` (nulls inside
 //! dynamic columns survive). CSV keeps datetimes to the millisecond.
 
+mod columns;
+mod table;
+
+pub use columns::{AUDIT_COLUMNS, SIGN_IN_COLUMNS};
+use table::Table;
+
 use super::beta_fields;
-use super::output::OutputFile;
-use super::timefmt::{portal_csv, seven_digits};
+use super::sign_in_logs::SignInLog;
+use super::timefmt::seven_digits;
 use super::{RESOURCE_PROVIDER, audit_identity, resource_id};
 use crate::graph::{DirectoryAudit, Record, SignIn, Text, Timestamp};
 use serde::Serialize;
 use serde_json::Value;
-use std::io::{self, Write};
+use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
+use std::io;
 use std::path::{Path, PathBuf};
 
 pub const SIGN_IN_TABLE: &str = "SigninLogs";
@@ -69,123 +78,11 @@ pub const AUDIT_TABLE: &str = "AuditLogs";
 
 const SOURCE_SYSTEM: &str = "Azure AD";
 
-/// The columns of `SigninLogs` (and `AADNonInteractiveUserSignInLogs`), in order.
-pub const SIGN_IN_COLUMNS: &[&str] = &[
-    "TenantId",
-    "SourceSystem",
-    "TimeGenerated",
-    "ResourceId",
-    "OperationName",
-    "OperationVersion",
-    "Category",
-    "ResultType",
-    "ResultSignature",
-    "ResultDescription",
-    "DurationMs",
-    "CorrelationId",
-    "Resource",
-    "ResourceGroup",
-    "ResourceProvider",
-    "Identity",
-    "Level",
-    "Location",
-    "AlternateSignInName",
-    "AppDisplayName",
-    "AppId",
-    "AuthenticationContextClassReferences",
-    "AuthenticationDetails",
-    "AuthenticationMethodsUsed",
-    "AuthenticationProcessingDetails",
-    "AuthenticationRequirement",
-    "AuthenticationRequirementPolicies",
-    "ClientAppUsed",
-    "ConditionalAccessPolicies",
-    "ConditionalAccessStatus",
-    "CreatedDateTime",
-    "DeviceDetail",
-    "IsInteractive",
-    "Id",
-    "IPAddress",
-    "IsRisky",
-    "LocationDetails",
-    "MfaDetail",
-    "NetworkLocationDetails",
-    "OriginalRequestId",
-    "ProcessingTimeInMilliseconds",
-    "RiskDetail",
-    "RiskEventTypes",
-    "RiskEventTypes_V2",
-    "RiskLevelAggregated",
-    "RiskLevelDuringSignIn",
-    "RiskState",
-    "ResourceDisplayName",
-    "ResourceIdentity",
-    "ResourceServicePrincipalId",
-    "ServicePrincipalId",
-    "ServicePrincipalName",
-    "Status",
-    "TokenIssuerName",
-    "TokenIssuerType",
-    "UserAgent",
-    "UserDisplayName",
-    "UserId",
-    "UserPrincipalName",
-    "AADTenantId",
-    "UserType",
-    "FlaggedForReview",
-    "IPAddressFromResourceProvider",
-    "SignInIdentifier",
-    "SignInIdentifierType",
-    "ResourceTenantId",
-    "HomeTenantId",
-    "UniqueTokenIdentifier",
-    "SessionLifetimePolicies",
-    "AutonomousSystemNumber",
-    "AuthenticationProtocol",
-    "CrossTenantAccessType",
-    "IncomingTokenType",
-    "Type",
-];
-
-/// The columns of `AuditLogs`, in order.
-pub const AUDIT_COLUMNS: &[&str] = &[
-    "TenantId",
-    "SourceSystem",
-    "TimeGenerated",
-    "ResourceId",
-    "OperationName",
-    "OperationVersion",
-    "Category",
-    "ResultType",
-    "ResultSignature",
-    "ResultDescription",
-    "DurationMs",
-    "CorrelationId",
-    "Resource",
-    "ResourceGroup",
-    "ResourceProvider",
-    "Identity",
-    "Level",
-    "Location",
-    "AdditionalDetails",
-    "Id",
-    "InitiatedBy",
-    "LoggedByService",
-    "Result",
-    "ResultReason",
-    "TargetResources",
-    "AADTenantId",
-    "ActivityDisplayName",
-    "ActivityDateTime",
-    "AADOperationType",
-    "Type",
-];
-
 const SIGN_IN_COUNT: usize = SIGN_IN_COLUMNS.len();
 const AUDIT_COUNT: usize = AUDIT_COLUMNS.len();
 
 /// One cell of a row.
-enum Cell<'a> {
+pub(super) enum Cell<'a> {
     /// A string column; `None` is written `""`.
     Text(Option<&'a str>),
     Owned(String),
@@ -229,18 +126,45 @@ impl Beta {
     }
 }
 
+/// Sign-in properties entralab does not model but a `SigninLogs` column holds: a record read
+/// from a file keeps them under [`SignIn::unknown`]; the reader maps the columns back.
+pub const UNMODELLED_COLUMNS: &[(&str, &str)] = &[
+    ("alternateSignInName", "AlternateSignInName"),
+    (
+        "authenticationContextClassReferences",
+        "AuthenticationContextClassReferences",
+    ),
+    ("isRisky", "IsRisky"),
+    ("resourceServicePrincipalId", "ResourceServicePrincipalId"),
+    (
+        "ipAddressFromResourceProvider",
+        "IPAddressFromResourceProvider",
+    ),
+    ("signInIdentifier", "SignInIdentifier"),
+    ("signInIdentifierType", "SignInIdentifierType"),
+];
+
+fn unknown<'r>(r: &'r SignIn, key: &str) -> Option<&'r Value> {
+    r.unknown.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+}
+
+/// An unmodelled property as a string column: strings as they are, others as JSON text.
+fn unknown_text<'r>(r: &'r SignIn, key: &str) -> Cell<'r> {
+    match unknown(r, key) {
+        None | Some(Value::Null) => Cell::Text(None),
+        Some(Value::String(s)) => Cell::Text(Some(s)),
+        Some(other) => Cell::Owned(other.to_string()),
+    }
+}
+
 struct Context {
     tenant_id: String,
     resource_id: String,
 }
 
-fn sign_in_row<'a>(
-    r: &'a SignIn,
-    ctx: &'a Context,
-    table: &'static str,
-    category: &'static str,
-) -> [(&'static str, Cell<'a>); SIGN_IN_COUNT] {
+fn sign_in_row<'a>(r: &'a SignIn, ctx: &'a Context) -> [(&'static str, Cell<'a>); SIGN_IN_COUNT] {
     use Cell::*;
+    let log = SignInLog::of(r);
     let beta = Beta(beta_fields::beta_entries(r));
     let tenant = Some(ctx.tenant_id.as_str());
     [
@@ -256,7 +180,7 @@ fn sign_in_row<'a>(
             "OperationVersion",
             Text(Some(super::eventhub::OPERATION_VERSION)),
         ),
-        ("Category", Text(Some(category))),
+        ("Category", Text(Some(log.category()))),
         ("ResultType", Owned(r.status.error_code.to_string())),
         ("ResultSignature", Text(Some("None"))),
         ("ResultDescription", text(&r.status.failure_reason)),
@@ -268,12 +192,15 @@ fn sign_in_row<'a>(
         ("Identity", text(&r.user_display_name)),
         ("Level", Text(Some("4"))),
         ("Location", text(&r.location.country_or_region)),
-        ("AlternateSignInName", Text(None)),
+        (
+            "AlternateSignInName",
+            unknown_text(r, "alternateSignInName"),
+        ),
         ("AppDisplayName", text(&r.app_display_name)),
         ("AppId", text(&r.app_id)),
         (
             "AuthenticationContextClassReferences",
-            JsonText("[]".into()),
+            unknown_text(r, "authenticationContextClassReferences"),
         ),
         (
             "AuthenticationDetails",
@@ -312,7 +239,10 @@ fn sign_in_row<'a>(
         ("IsInteractive", Bool(r.is_interactive)),
         ("Id", Text(Some(&r.id))),
         ("IPAddress", text(&r.ip_address)),
-        ("IsRisky", Bool(None)),
+        (
+            "IsRisky",
+            Bool(unknown(r, "isRisky").and_then(Value::as_bool)),
+        ),
         ("LocationDetails", Dynamic(json(&r.location))),
         ("MfaDetail", Dynamic(beta.json("mfaDetail"))),
         (
@@ -332,7 +262,10 @@ fn sign_in_row<'a>(
         ("RiskState", text(&r.risk_state)),
         ("ResourceDisplayName", text(&r.resource_display_name)),
         ("ResourceIdentity", text(&r.resource_id)),
-        ("ResourceServicePrincipalId", Text(None)),
+        (
+            "ResourceServicePrincipalId",
+            unknown_text(r, "resourceServicePrincipalId"),
+        ),
         ("ServicePrincipalId", text(&r.service_principal_id)),
         ("ServicePrincipalName", text(&r.service_principal_name)),
         ("Status", Dynamic(json(&r.status))),
@@ -348,9 +281,15 @@ fn sign_in_row<'a>(
             "FlaggedForReview",
             Bool(beta.get("flaggedForReview").and_then(Value::as_bool)),
         ),
-        ("IPAddressFromResourceProvider", Text(None)),
-        ("SignInIdentifier", Text(None)),
-        ("SignInIdentifierType", Text(None)),
+        (
+            "IPAddressFromResourceProvider",
+            unknown_text(r, "ipAddressFromResourceProvider"),
+        ),
+        ("SignInIdentifier", unknown_text(r, "signInIdentifier")),
+        (
+            "SignInIdentifierType",
+            unknown_text(r, "signInIdentifierType"),
+        ),
         ("ResourceTenantId", text(&r.resource_tenant_id)),
         ("HomeTenantId", text(&r.home_tenant_id)),
         ("UniqueTokenIdentifier", beta.text("uniqueTokenIdentifier")),
@@ -368,7 +307,7 @@ fn sign_in_row<'a>(
         ),
         ("CrossTenantAccessType", beta.text("crossTenantAccessType")),
         ("IncomingTokenType", beta.text("incomingTokenType")),
-        ("Type", Text(Some(table))),
+        ("Type", Text(Some(log.table()))),
     ]
 }
 
@@ -438,20 +377,7 @@ pub fn row_json(record: &Record, tenant_id: &str) -> Vec<(&'static str, Value)> 
         (*column, value)
     };
     match record {
-        Record::SignIn(sign_in) => {
-            let (table, category) = if sign_in.is_interactive == Some(false) {
-                (
-                    NON_INTERACTIVE_TABLE,
-                    super::eventhub::NON_INTERACTIVE_CATEGORY,
-                )
-            } else {
-                (SIGN_IN_TABLE, super::eventhub::SIGN_IN_CATEGORY)
-            };
-            sign_in_row(sign_in, &ctx, table, category)
-                .iter()
-                .map(cell_value)
-                .collect()
-        }
+        Record::SignIn(sign_in) => sign_in_row(sign_in, &ctx).iter().map(cell_value).collect(),
         Record::Audit(audit) => audit_row(audit, &ctx).iter().map(cell_value).collect(),
     }
 }
@@ -459,8 +385,8 @@ pub fn row_json(record: &Record, tenant_id: &str) -> Vec<(&'static str, Value)> 
 pub(crate) struct LogAnalyticsExport {
     dir: PathBuf,
     context: Context,
-    sign_ins: Table,
-    non_interactive: Option<Table>,
+    /// One table per sign-in log, in [`SignInLog`] order; `SigninLogs` always.
+    sign_ins: BTreeMap<SignInLog, Table>,
     audits: Table,
 }
 
@@ -472,8 +398,10 @@ impl LogAnalyticsExport {
                 tenant_id: tenant_id.to_string(),
                 resource_id: resource_id(tenant_id),
             },
-            sign_ins: Table::create(dir, SIGN_IN_TABLE, SIGN_IN_COLUMNS, false)?,
-            non_interactive: None,
+            sign_ins: BTreeMap::from([(
+                SignInLog::Interactive,
+                Table::sign_ins(dir, SignInLog::Interactive)?,
+            )]),
             audits: Table::create(dir, AUDIT_TABLE, AUDIT_COLUMNS, false)?,
         })
     }
@@ -481,38 +409,20 @@ impl LogAnalyticsExport {
     pub(crate) fn push(&mut self, record: &Record) -> io::Result<()> {
         match record {
             Record::SignIn(sign_in) => {
-                if sign_in.is_interactive == Some(false) {
-                    let table = match &mut self.non_interactive {
-                        Some(table) => table,
-                        slot @ None => slot.insert(Table::create(
-                            &self.dir,
-                            NON_INTERACTIVE_TABLE,
-                            SIGN_IN_COLUMNS,
-                            true,
-                        )?),
-                    };
-                    table.push(&sign_in_row(
-                        sign_in,
-                        &self.context,
-                        NON_INTERACTIVE_TABLE,
-                        super::eventhub::NON_INTERACTIVE_CATEGORY,
-                    ))
-                } else {
-                    self.sign_ins.push(&sign_in_row(
-                        sign_in,
-                        &self.context,
-                        SIGN_IN_TABLE,
-                        super::eventhub::SIGN_IN_CATEGORY,
-                    ))
-                }
+                let log = SignInLog::of(sign_in);
+                let table = match self.sign_ins.entry(log) {
+                    Entry::Occupied(entry) => entry.into_mut(),
+                    Entry::Vacant(entry) => entry.insert(Table::sign_ins(&self.dir, log)?),
+                };
+                table.push(&sign_in_row(sign_in, &self.context))
             }
             Record::Audit(audit) => self.audits.push(&audit_row(audit, &self.context)),
         }
     }
 
     pub(crate) fn finish(self) -> io::Result<Vec<PathBuf>> {
-        let mut files = self.sign_ins.finish()?;
-        if let Some(table) = self.non_interactive {
+        let mut files = Vec::new();
+        for table in self.sign_ins.into_values() {
             files.extend(table.finish()?);
         }
         files.extend(self.audits.finish()?);
@@ -520,115 +430,9 @@ impl LogAnalyticsExport {
     }
 }
 
-/// One table's two files.
-struct Table {
-    json: OutputFile,
-    csv: OutputFile,
-    /// Dynamic columns are strings holding JSON (the non-interactive table).
-    dynamic_as_string: bool,
-}
-
-impl Table {
-    fn create(
-        dir: &Path,
-        table: &str,
-        columns: &[&str],
-        dynamic_as_string: bool,
-    ) -> io::Result<Self> {
-        let json = OutputFile::create(dir, &format!("{table}.ndjson"))?;
-        let mut csv = OutputFile::create(dir, &format!("{table}.csv"))?;
-        for (i, column) in columns.iter().enumerate() {
-            if i > 0 {
-                csv.write_all(b",")?;
-            }
-            write_csv_cell(&mut csv, column)?;
-        }
-        csv.write_all(b"\r\n")?;
-        Ok(Table {
-            json,
-            csv,
-            dynamic_as_string,
-        })
-    }
-
-    fn push(&mut self, row: &[(&'static str, Cell<'_>)]) -> io::Result<()> {
-        self.write_json(row)?;
-        self.write_csv(row)
-    }
-
-    fn write_json(&mut self, row: &[(&'static str, Cell<'_>)]) -> io::Result<()> {
-        let out = self.json.writer();
-        out.write_all(b"{")?;
-        for (i, (column, cell)) in row.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            write_json_string(out, column)?;
-            out.write_all(b":")?;
-            match cell {
-                Cell::Text(value) => write_json_string(out, value.unwrap_or(""))?,
-                Cell::Owned(value) => write_json_string(out, value)?,
-                Cell::Time(time) => write_json_string(out, &seven_digits(*time, "Z"))?,
-                Cell::Int(value) => write!(out, "{value}")?,
-                Cell::Bool(Some(value)) => write!(out, "{value}")?,
-                Cell::Bool(None) => out.write_all(b"null")?,
-                // A property the record does not have.
-                Cell::Dynamic(text) if text.is_empty() => out.write_all(b"null")?,
-                Cell::Dynamic(text) if !self.dynamic_as_string => out.write_all(text.as_bytes())?,
-                Cell::Dynamic(text) | Cell::JsonText(text) => write_json_string(out, text)?,
-            }
-        }
-        out.write_all(b"}\n")
-    }
-
-    fn write_csv(&mut self, row: &[(&'static str, Cell<'_>)]) -> io::Result<()> {
-        let out = self.csv.writer();
-        for (i, (_, cell)) in row.iter().enumerate() {
-            if i > 0 {
-                out.write_all(b",")?;
-            }
-            match cell {
-                Cell::Text(value) => write_csv_cell(out, value.unwrap_or(""))?,
-                Cell::Owned(value) | Cell::Dynamic(value) | Cell::JsonText(value) => {
-                    write_csv_cell(out, value)?
-                }
-                Cell::Time(time) => write_csv_cell(out, &portal_csv(*time))?,
-                Cell::Int(value) => write!(out, "{value}")?,
-                Cell::Bool(Some(value)) => write!(out, "{value}")?,
-                Cell::Bool(None) => {}
-            }
-        }
-        out.write_all(b"\r\n")
-    }
-
-    fn finish(self) -> io::Result<Vec<PathBuf>> {
-        Ok(vec![self.json.commit()?, self.csv.commit()?])
-    }
-}
-
-fn write_json_string(out: &mut impl Write, value: &str) -> io::Result<()> {
-    serde_json::to_writer(out, value).map_err(io::Error::other)
-}
-
-/// RFC 4180: a cell with a comma, quote, CR or LF is quoted, quotes doubled.
-fn write_csv_cell(out: &mut impl Write, value: &str) -> io::Result<()> {
-    if value.contains([',', '"', '\r', '\n']) {
-        out.write_all(b"\"")?;
-        let mut rest = value;
-        while let Some(at) = rest.find('"') {
-            out.write_all(&rest.as_bytes()[..=at])?;
-            out.write_all(b"\"")?;
-            rest = &rest[at + 1..];
-        }
-        out.write_all(rest.as_bytes())?;
-        out.write_all(b"\"")
-    } else {
-        out.write_all(value.as_bytes())
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::table::write_csv_cell;
     use super::*;
     use crate::export::test_records::{sample_audit, sample_sign_in};
 
@@ -643,7 +447,7 @@ mod tests {
     fn rows_name_the_columns_in_order() {
         let ctx = context();
         let sign_in = sample_sign_in();
-        let names: Vec<_> = sign_in_row(&sign_in, &ctx, SIGN_IN_TABLE, "SignInLogs")
+        let names: Vec<_> = sign_in_row(&sign_in, &ctx)
             .iter()
             .map(|(n, _)| *n)
             .collect();

@@ -1,0 +1,463 @@
+//! Parser tests: trees of typical queries, located errors, and the round trip through the
+//! pretty-printer (`print(parse(text))` parses to the same tree), by example and by property.
+
+use super::*;
+use crate::kql::error::ErrorKind;
+use proptest::prelude::*;
+
+fn parse(text: &str) -> Query {
+    parse_query(text).unwrap_or_else(|e| panic!("{text}: {}", e.render(text)))
+}
+
+fn error(text: &str) -> KqlError {
+    parse_query(text).expect_err(text)
+}
+
+/// The tree of `text`, printed and parsed again, is the same tree.
+fn round_trips(text: &str) {
+    let query = parse(text);
+    let printed = query.to_string();
+    let again =
+        parse_query(&printed).unwrap_or_else(|e| panic!("{printed}: {}", e.render(&printed)));
+    assert_eq!(query, again, "printed as {printed}");
+}
+
+#[test]
+fn parses_the_issue_query() {
+    let q =
+        parse("SigninLogs | where ResultType == 50053 | summarize count() by UserPrincipalName");
+    assert!(q.lets.is_empty());
+    assert_eq!(q.body.ops.len(), 2);
+    let Operator::Summarize { aggregates, by } = &q.body.ops[1] else {
+        panic!("{:?}", q.body.ops[1]);
+    };
+    assert_eq!(aggregates.len(), 1);
+    assert_eq!(by[0].expr.kind, ExprKind::Name("UserPrincipalName".into()));
+}
+
+#[test]
+fn precedence_of_and_or_comparison_and_arithmetic() {
+    let e = parse_expression("a == 1 or b > 2 + 3 * 4 and c").unwrap();
+    assert_eq!(e.to_string(), "((a == 1) or ((b > (2 + (3 * 4))) and c))");
+    let e = parse_expression("-x.y[0] - -1").unwrap();
+    assert_eq!(e.to_string(), "(-(x[\"y\"][0]) - -1)");
+}
+
+#[test]
+fn string_operators_lists_and_ranges() {
+    let e = parse_expression(r#"A !has "x" and B in~ ("a", "b") and C !between (1 .. 5) and D has_any ("p", "q") and E matches regex "^a""#).unwrap();
+    assert_eq!(
+        e.to_string(),
+        r#"(((((A !has "x") and (B in~ ("a", "b"))) and (C !between (1 .. 5))) and (D has_any ("p", "q"))) and (E matches regex "^a"))"#
+    );
+}
+
+#[test]
+fn literals_of_every_kind() {
+    let e = parse_expression(
+        "pack_array(datetime(2025-03-17 15:00), 1d, 1.5h, timespan(00:30:00), dynamic({\"a\": [1, -2, \"x\"]}), long(null), true, 0x10, 'q\\'s', @\"C:\\x\")",
+    )
+    .unwrap();
+    let ExprKind::Call(_, args) = e.kind else {
+        panic!()
+    };
+    let lits: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    assert_eq!(
+        lits,
+        [
+            "datetime(2025-03-17T15:00:00Z)",
+            "1d",
+            "90m",
+            "30m",
+            r#"dynamic({"a":[1,-2,"x"]})"#,
+            "dynamic(null)",
+            "true",
+            "16",
+            r#""q's""#,
+            r#""C:\\x""#,
+        ]
+    );
+}
+
+#[test]
+fn lets_lambdas_joins_and_subqueries() {
+    let q = parse(
+        r#"let threshold = 5;
+        let f = (T:(*), code:string = "50126") { T | where ResultType == code };
+        let Failures = f(SigninLogs) | summarize n = count() by UserPrincipalName;
+        Failures
+        | join kind=leftouter (SigninLogs | where ResultType == 0) on UserPrincipalName, $left.n == $right.Attempts
+        | where n > threshold and UserPrincipalName in (Failures | project UserPrincipalName)
+        | mv-apply r = Roles to typeof(string) on (where r has "Admin" | take 1)
+        | parse Text with * "user=" User:string " " *
+        | project-away *1
+        | render timechart"#,
+    );
+    assert_eq!(q.lets.len(), 3);
+    assert!(matches!(q.lets[1].value, LetValue::Lambda(ref l) if l.params.len() == 2));
+    let Operator::Join { kind, on, .. } = &q.body.ops[0] else {
+        panic!()
+    };
+    assert_eq!(*kind, JoinKind::LeftOuter);
+    assert_eq!(
+        on[1],
+        JoinKey {
+            left: "n".into(),
+            right: "Attempts".into(),
+            span: Span::default()
+        }
+    );
+    assert_eq!(q.body.ops[4], Operator::ProjectAway(vec!["*1".into()]));
+}
+
+#[test]
+fn real_query_shapes_round_trip() {
+    for text in [
+        "SigninLogs | where ResultType == 50053 | summarize count() by UserPrincipalName",
+        "let t = 3d; SigninLogs | where TimeGenerated > ago(t) | extend City = tostring(LocationDetails.city), ['Odd Name'] = 1 | project-rename Town = City",
+        "union isfuzzy=true SigninLogs, (AADNonInteractiveUserSignInLogs | take 1) | summarize arg_max(TimeGenerated, *) by bin(TimeGenerated, 1h)",
+        "AuditLogs | mv-expand T = TargetResources to typeof(dynamic) limit 3 | sort by TimeGenerated asc nulls first, Id | top 5 by Id desc",
+        "datatable(a:string, b:long) [\"x\", 1, \"y\", 2] | distinct a | count",
+        "print x = 1, y = strcat(\"a\", \"b\")",
+        "range x from 1 to 5 step 1 | lookup kind=inner (datatable(x:long) [1]) on x",
+        "AuditLogs | mv-apply p = TargetResources on (summarize n = count()) | getschema",
+        "let f = () { SigninLogs }; f() | project-reorder UserPrincipalName, Time* | project-keep U*",
+        "SigninLogs | summarize count() by bin(TimeGenerated, 1d) | render timechart with (title=\"Sign-ins\", ysplit=axes)",
+    ] {
+        round_trips(text);
+    }
+}
+
+#[test]
+fn errors_point_at_the_token_and_say_what_was_expected() {
+    let e = error("SigninLogs | where");
+    assert_eq!(
+        e.message,
+        "expected an expression, found the end of the query"
+    );
+    let e = error("SigninLogs | summarise count()");
+    assert_eq!(e.message, "unknown operator `summarise`");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `summarize`?"));
+    assert_eq!(e.line_col("SigninLogs | summarise count()"), (1, 14));
+    let e = error("SigninLogs\n| make-series n=count() on TimeGenerated step 1h");
+    assert_eq!(e.kind, ErrorKind::Unsupported);
+    assert_eq!(e.message, "operator `make-series` is not supported yet");
+    assert_eq!(e.line_col("SigninLogs\n| make-series"), (2, 3));
+    let e = error("T | where x == (1");
+    assert_eq!(e.message, "expected `)`, found the end of the query");
+    let e = error("T | join kind=sideways (U) on x");
+    assert_eq!(e.message, "unknown join kind `sideways`");
+    let e = error("T | where x in (1, 2) )");
+    assert!(
+        e.message
+            .starts_with("expected `|` or the end of the query"),
+        "{}",
+        e.message
+    );
+    assert_eq!(
+        error("let x = 1").message,
+        "expected `;` after the let statement, found the end of the query"
+    );
+    assert!(
+        error("")
+            .message
+            .starts_with("expected a tabular expression")
+    );
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let text = format!("T | where {}1{}", "(".repeat(5000), ")".repeat(5000));
+    assert_eq!(error(&text).message, "the query nests too deeply");
+    let text = format!("T | where {}1", "-".repeat(5000));
+    assert_eq!(error(&text).message, "the query nests too deeply");
+}
+
+// ---- property: printing a tree and parsing it gives the tree back ----
+
+fn name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        4 => prop::sample::select(vec!["UserPrincipalName", "ResultType", "x", "Col_1", "$left", "_t"]).prop_map(String::from),
+        1 => prop::sample::select(vec!["Column Name", "by", "1st", "has", "a-b", "it's"]).prop_map(String::from),
+    ]
+}
+
+fn literal() -> impl Strategy<Value = Literal> {
+    let json = prop_oneof![
+        any::<i32>().prop_map(|n| serde_json::json!(n)),
+        "[a-z ]{0,5}".prop_map(|s| serde_json::json!(s)),
+        any::<bool>().prop_map(|b| serde_json::json!(b)),
+    ];
+    prop_oneof![
+        Just(Literal::Null),
+        any::<bool>().prop_map(Literal::Bool),
+        (-1_000_000_000_000i64..1_000_000_000_000).prop_map(Literal::Long),
+        (-1e12f64..1e12).prop_map(Literal::Real),
+        "\\PC{0,8}".prop_map(Literal::Str),
+        "[\\x00-\\x7f]{0,6}".prop_map(Literal::Str),
+        (0i64..41_024_448_000_000_000).prop_map(Literal::DateTime),
+        (-1_000_000_000_000_000i64..1_000_000_000_000_000).prop_map(Literal::TimeSpan),
+        prop::collection::vec(json.clone(), 0..3)
+            .prop_map(|v| Literal::Dynamic(serde_json::Value::Array(v))),
+        ("[a-z]{1,4}", json).prop_map(|(k, v)| Literal::Dynamic(serde_json::json!({ k: v }))),
+    ]
+}
+
+fn expr() -> impl Strategy<Value = Expr> {
+    let leaf = prop_oneof![
+        literal().prop_map(ExprKind::Literal),
+        name().prop_map(ExprKind::Name),
+    ]
+    .prop_map(|k| Expr::new(k, Span::default()));
+    leaf.prop_recursive(4, 32, 4, |inner| {
+        let boxed = inner.clone().prop_map(Box::new);
+        let binop = prop_oneof![
+            Just(BinOp::Or),
+            Just(BinOp::And),
+            Just(BinOp::Eq),
+            Just(BinOp::Ne),
+            Just(BinOp::Lt),
+            Just(BinOp::Ge),
+            Just(BinOp::EqCi),
+            Just(BinOp::NeCi),
+            Just(BinOp::Add),
+            Just(BinOp::Sub),
+            Just(BinOp::Mul),
+            Just(BinOp::Div),
+            Just(BinOp::Mod),
+            Just(BinOp::Str(StrOp::Has, true)),
+            Just(BinOp::Str(StrOp::Contains, false)),
+            Just(BinOp::Str(StrOp::StartsWithCs, true)),
+            Just(BinOp::Str(StrOp::MatchesRegex, false)),
+        ];
+        prop_oneof![
+            (boxed.clone(), "\\PC{0,6}").prop_map(|(b, k)| ExprKind::Member(b, k)),
+            (boxed.clone(), 0i64..5).prop_map(|(b, i)| ExprKind::Index(
+                b,
+                Box::new(Expr::new(
+                    ExprKind::Literal(Literal::Long(i)),
+                    Span::default()
+                ))
+            )),
+            (
+                prop::sample::select(vec!["strcat", "tostring", "iff", "ago", "bin", "count"]),
+                prop::collection::vec(inner.clone(), 0..3)
+            )
+                .prop_map(|(f, args)| ExprKind::Call(f.to_string(), args)),
+            boxed.clone().prop_map(ExprKind::Neg),
+            (binop, boxed.clone(), boxed.clone()).prop_map(|(op, l, r)| ExprKind::Binary(op, l, r)),
+            (boxed.clone(), prop::collection::vec(inner.clone(), 1..3)).prop_map(|(b, items)| {
+                ExprKind::Binary(
+                    BinOp::Str(StrOp::HasAny, false),
+                    b,
+                    Box::new(Expr::new(
+                        ExprKind::Call("pack_array".into(), items),
+                        Span::default(),
+                    )),
+                )
+            }),
+            (
+                boxed.clone(),
+                any::<bool>(),
+                any::<bool>(),
+                prop::collection::vec(inner.clone(), 0..3)
+            )
+                .prop_map(|(expr, negated, case_insensitive, list)| ExprKind::In {
+                    expr,
+                    negated,
+                    case_insensitive,
+                    list
+                }),
+            (boxed.clone(), any::<bool>(), boxed.clone(), boxed).prop_map(
+                |(expr, negated, low, high)| {
+                    ExprKind::Between {
+                        expr,
+                        negated,
+                        low,
+                        high,
+                    }
+                }
+            ),
+        ]
+        .prop_map(|k| Expr::new(k, Span::default()))
+    })
+}
+
+fn assign() -> impl Strategy<Value = Assign> {
+    (prop::option::of(name()), expr()).prop_map(|(name, expr)| Assign { name, expr })
+}
+
+fn sort_key() -> impl Strategy<Value = SortKey> {
+    (expr(), any::<bool>(), prop::option::of(any::<bool>())).prop_map(
+        |(expr, desc, nulls_first)| SortKey {
+            expr,
+            desc,
+            nulls_first,
+        },
+    )
+}
+
+fn table_ref() -> impl Strategy<Value = Pipeline> {
+    name().prop_map(|n| {
+        Pipeline::new(
+            Source::Expr(Expr::new(ExprKind::Name(n), Span::default())),
+            Vec::new(),
+        )
+    })
+}
+
+fn operator() -> impl Strategy<Value = Operator> {
+    prop_oneof![
+        expr().prop_map(Operator::Where),
+        prop::collection::vec(assign(), 1..3).prop_map(Operator::Extend),
+        prop::collection::vec(assign(), 1..3).prop_map(Operator::Project),
+        (
+            prop::collection::vec(assign(), 0..3),
+            prop::collection::vec(assign(), 0..2)
+        )
+            .prop_filter("summarize needs something", |(a, b)| !a.is_empty()
+                || !b.is_empty())
+            .prop_map(|(aggregates, by)| Operator::Summarize { aggregates, by }),
+        expr().prop_map(Operator::Take),
+        (expr(), sort_key()).prop_map(|(count, by)| Operator::Top { count, by }),
+        prop::collection::vec(sort_key(), 1..3).prop_map(Operator::Sort),
+        prop::collection::vec(expr(), 0..3).prop_map(Operator::Distinct),
+        prop::collection::vec(name(), 1..3).prop_map(Operator::ProjectAway),
+        prop::collection::vec((name(), name()), 1..3).prop_map(Operator::ProjectRename),
+        Just(Operator::Count),
+        (
+            prop::sample::select(JoinKind::ALL.iter().map(|(_, k)| *k).collect::<Vec<_>>()),
+            table_ref(),
+            prop::collection::vec((name(), name()), 1..3)
+        )
+            .prop_map(|(kind, right, keys)| Operator::Join {
+                kind,
+                right,
+                on: keys
+                    .into_iter()
+                    .map(|(left, right)| JoinKey {
+                        left,
+                        right,
+                        span: Span::default()
+                    })
+                    .collect(),
+            }),
+        (
+            prop::collection::vec(
+                (
+                    prop::option::of(name()),
+                    expr(),
+                    prop::option::of(Just(crate::kql::value::Type::String))
+                ),
+                1..3
+            ),
+            prop::option::of(expr())
+        )
+            .prop_map(|(items, limit)| Operator::MvExpand {
+                items: items
+                    .into_iter()
+                    .map(|(name, expr, to)| MvItem { name, expr, to })
+                    .collect(),
+                limit,
+            }),
+        (
+            any::<bool>(),
+            any::<bool>(),
+            prop::collection::vec(table_ref(), 1..3)
+        )
+            .prop_map(|(kind_outer, fuzzy, tables)| Operator::Union(Union {
+                kind_outer,
+                fuzzy,
+                with_source: None,
+                tables
+            })),
+    ]
+}
+
+fn query() -> impl Strategy<Value = Query> {
+    (
+        prop::collection::vec((name(), expr()), 0..2),
+        table_ref(),
+        prop::collection::vec(operator(), 0..4),
+    )
+        .prop_map(|(lets, source, ops)| Query {
+            lets: lets
+                .into_iter()
+                .map(|(name, e)| Let {
+                    name,
+                    value: LetValue::Pipeline(Pipeline::new(Source::Expr(e), Vec::new())),
+                    span: Span::default(),
+                })
+                .collect(),
+            body: Pipeline::new(source.source, ops),
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn printed_expressions_parse_to_the_same_tree(e in expr()) {
+        let printed = e.to_string();
+        let parsed = parse_expression(&printed).map_err(|err| TestCaseError::fail(err.render(&printed)))?;
+        prop_assert_eq!(parsed, e, "printed as {}", printed);
+    }
+
+    #[test]
+    fn printed_queries_parse_to_the_same_tree(q in query()) {
+        let printed = q.to_string();
+        let parsed = parse_query(&printed).map_err(|err| TestCaseError::fail(err.render(&printed)))?;
+        prop_assert_eq!(parsed, q, "printed as {}", printed);
+    }
+
+    #[test]
+    fn no_text_makes_the_parser_panic(text in "\\PC{0,60}") {
+        let _ = parse_query(&text);
+    }
+}
+
+/// Real query shapes, to be mutated.
+const SEEDS: &[&str] = &[
+    include_str!("../../../fuzz/seeds/kql/lockout.kql"),
+    include_str!("../../../fuzz/seeds/kql/spray.kql"),
+    include_str!("../../../fuzz/seeds/kql/audit.kql"),
+    include_str!("../../../fuzz/seeds/kql/functions.kql"),
+];
+
+/// Characters that edits insert: KQL's punctuation and a few letters, quotes and digits.
+const EDIT_CHARS: &str = "|()[]{},;.:=<>!~+-*/%\"'@$ \n_abdmx019";
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1024))]
+
+    /// Like the fuzz target: an edited real query either fails with an error or parses, and
+    /// then prints as text that parses to the same tree and runs without panicking.
+    #[test]
+    fn edited_real_queries_fail_cleanly_or_round_trip(
+        seed in prop::sample::select(SEEDS),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), 0usize..3, prop::sample::select(EDIT_CHARS.chars().collect::<Vec<_>>())), 1..4),
+    ) {
+        let mut text: Vec<char> = seed.chars().collect();
+        for (at, kind, c) in edits {
+            let i = at.index(text.len() + 1);
+            match kind {
+                0 => text.insert(i, c),
+                1 if i < text.len() => { text.remove(i); }
+                _ if i < text.len() => text[i] = c,
+                _ => {}
+            }
+        }
+        let text: String = text.into_iter().collect();
+        match parse_query(&text) {
+            Err(e) => { let _ = e.render(&text); }
+            Ok(q) => {
+                let printed = q.to_string();
+                let again = parse_query(&printed).map_err(|e| TestCaseError::fail(format!("{printed}: {}", e.render(&printed))))?;
+                prop_assert_eq!(&again, &q, "printed as {}", printed);
+                if !text.contains("range") {
+                    let _ = crate::kql::execute(&q, &crate::kql::Catalog::new(), None);
+                }
+            }
+        }
+    }
+}

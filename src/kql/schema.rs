@@ -1,0 +1,213 @@
+//! The Log Analytics tables over entralab's records: `SigninLogs`,
+//! `AADNonInteractiveUserSignInLogs` and `AuditLogs`, with the columns and rows of
+//! [`crate::export::loganalytics`], typed as Log Analytics types them.
+//!
+//! Records reach the engine through one function, [`la_row`]: everything the engine knows
+//! about the record model is there.
+
+use super::table::{Column, Row, Table};
+use super::value::{Type, Value};
+use crate::export::loganalytics::{
+    AUDIT_COLUMNS, AUDIT_TABLE, NON_INTERACTIVE_TABLE, SIGN_IN_COLUMNS, SIGN_IN_TABLE, row_json,
+};
+use crate::graph::Record;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The tables a workspace of entralab data has.
+pub const TABLES: &[&str] = &[SIGN_IN_TABLE, NON_INTERACTIVE_TABLE, AUDIT_TABLE];
+
+const DATETIME_COLUMNS: &[&str] = &["TimeGenerated", "CreatedDateTime", "ActivityDateTime"];
+const LONG_COLUMNS: &[&str] = &["DurationMs"];
+const BOOL_COLUMNS: &[&str] = &["IsInteractive", "IsRisky", "FlaggedForReview"];
+/// Dynamic in `SigninLogs` and `AuditLogs`. `AADNonInteractiveUserSignInLogs` types the
+/// sign-in ones as strings holding JSON (reference entra-behavior.md 6.3), so queries over it
+/// `parse_json` them, as they must in Log Analytics.
+const DYNAMIC_COLUMNS: &[&str] = &[
+    "Status",
+    "DeviceDetail",
+    "LocationDetails",
+    "ConditionalAccessPolicies",
+    "MfaDetail",
+    "AuthenticationProcessingDetails",
+    "AdditionalDetails",
+    "InitiatedBy",
+    "TargetResources",
+];
+
+/// A column's type in `table`.
+pub fn column_type(table: &str, column: &str) -> Type {
+    if DATETIME_COLUMNS.contains(&column) {
+        Type::DateTime
+    } else if LONG_COLUMNS.contains(&column) {
+        Type::Long
+    } else if BOOL_COLUMNS.contains(&column) {
+        Type::Bool
+    } else if DYNAMIC_COLUMNS.contains(&column) && table != NON_INTERACTIVE_TABLE {
+        Type::Dynamic
+    } else {
+        Type::String
+    }
+}
+
+/// The empty table `name`, with its columns.
+pub fn empty_table(name: &str) -> Option<Table> {
+    let columns = match name {
+        SIGN_IN_TABLE | NON_INTERACTIVE_TABLE => SIGN_IN_COLUMNS,
+        AUDIT_TABLE => AUDIT_COLUMNS,
+        _ => return None,
+    };
+    Some(Table::new(
+        columns
+            .iter()
+            .map(|c| Column::new(*c, column_type(name, c)))
+            .collect(),
+    ))
+}
+
+/// THE adapter from the record model to the engine: a record as the row of its Log
+/// Analytics table, typed by [`column_type`]. Returns the table's name and the row.
+pub fn la_row(record: &Record, tenant_id: &str) -> (&'static str, Row) {
+    let cells = row_json(record, tenant_id);
+    let table = cells
+        .iter()
+        .find(|(column, _)| *column == "Type")
+        .and_then(|(_, value)| value.as_str())
+        .and_then(|name| TABLES.iter().find(|t| **t == name))
+        .copied()
+        .unwrap_or(SIGN_IN_TABLE);
+    let row = cells
+        .into_iter()
+        .map(|(column, json)| {
+            let ty = column_type(table, column);
+            match (&json, ty) {
+                // A dynamic column of a string-typed table keeps its JSON as text.
+                (serde_json::Value::Object(_) | serde_json::Value::Array(_), Type::String) => {
+                    Value::Str(json.to_string())
+                }
+                _ => Value::from_json(&json).convert(ty),
+            }
+        })
+        .collect();
+    (table, row)
+}
+
+/// The tables a query reads, and the clock it runs at.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    tables: BTreeMap<String, Arc<Table>>,
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Catalog::new()
+    }
+}
+
+impl Catalog {
+    /// The three Entra tables, empty.
+    pub fn new() -> Catalog {
+        let tables = TABLES
+            .iter()
+            .filter_map(|name| Some((name.to_string(), Arc::new(empty_table(name)?))))
+            .collect();
+        Catalog { tables }
+    }
+
+    /// Only the tables whose names `query` mentions: a query over `AuditLogs` need not hold
+    /// every sign-in in memory. A query that names its tables only through values built at
+    /// run time (`table(strcat("Signin", "Logs"))`) sees them empty.
+    pub fn for_query(query: &str) -> Catalog {
+        let mut catalog = Catalog::new();
+        catalog
+            .tables
+            .retain(|name, _| query.contains(name.as_str()));
+        catalog
+    }
+
+    /// Adds a record to its table (nothing when the catalog leaves that table out).
+    pub fn push(&mut self, record: &Record, tenant_id: &str) {
+        let table = match record {
+            Record::Audit(_) => AUDIT_TABLE,
+            Record::SignIn(s) if s.is_interactive == Some(false) => NON_INTERACTIVE_TABLE,
+            Record::SignIn(_) => SIGN_IN_TABLE,
+        };
+        if !self.tables.contains_key(table) {
+            return;
+        }
+        let (table, row) = la_row(record, tenant_id);
+        if let Some(t) = self.tables.get_mut(table) {
+            Arc::make_mut(t).rows.push(row);
+        }
+    }
+
+    /// Adds (or replaces) a table, e.g. a watchlist or a test fixture.
+    pub fn insert(&mut self, name: impl Into<String>, table: Table) {
+        self.tables.insert(name.into(), Arc::new(table));
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<Table>> {
+        self.tables.get(name).cloned()
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.tables.keys().map(String::as_str)
+    }
+
+    /// The latest `TimeGenerated` of any row: the "now" of a query by default.
+    pub fn end_of_data(&self) -> Option<i64> {
+        self.tables
+            .values()
+            .filter_map(|t| {
+                let at = t.index_of("TimeGenerated")?;
+                t.rows
+                    .iter()
+                    .filter_map(|r| match r[at] {
+                        Value::DateTime(ticks) => Some(ticks),
+                        _ => None,
+                    })
+                    .max()
+            })
+            .max()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::test_records::{sample_audit, sample_sign_in};
+
+    #[test]
+    fn rows_are_typed_as_log_analytics_types_them() {
+        let mut catalog = Catalog::new();
+        catalog.push(&Record::SignIn(Box::new(sample_sign_in())), "t");
+        catalog.push(&Record::Audit(Box::new(sample_audit())), "t");
+        let sign_ins = catalog.get(SIGN_IN_TABLE).unwrap();
+        assert_eq!(sign_ins.rows.len(), 1);
+        let row = &sign_ins.rows[0];
+        let at = |name: &str| &row[sign_ins.index_of(name).unwrap()];
+        assert!(matches!(at("TimeGenerated"), Value::DateTime(_)));
+        assert!(matches!(at("Status"), Value::Dynamic(_)));
+        assert!(matches!(at("ResultType"), Value::Str(_)));
+        assert_eq!(catalog.get(AUDIT_TABLE).unwrap().rows.len(), 1);
+        assert!(catalog.end_of_data().is_some());
+    }
+
+    #[test]
+    fn a_query_holds_only_the_tables_it_names() {
+        let mut catalog = Catalog::for_query("AuditLogs | count");
+        catalog.push(&Record::SignIn(Box::new(sample_sign_in())), "t");
+        catalog.push(&Record::Audit(Box::new(sample_audit())), "t");
+        assert!(catalog.get(SIGN_IN_TABLE).is_none());
+        assert_eq!(catalog.get(AUDIT_TABLE).unwrap().rows.len(), 1);
+    }
+
+    #[test]
+    fn non_interactive_dynamic_columns_are_json_text() {
+        assert_eq!(
+            column_type(NON_INTERACTIVE_TABLE, "DeviceDetail"),
+            Type::String
+        );
+        assert_eq!(column_type(SIGN_IN_TABLE, "DeviceDetail"), Type::Dynamic);
+    }
+}
