@@ -628,3 +628,33 @@ fn our_audit_rules_fire_on_exactly_the_activities_they_are_written_for() {
         .collect();
     assert_eq!(fired, ["Entra ID Guest Invitation Failed"]);
 }
+
+/// The acceptance check of issue 9: the whole detection library, with its `expect:` and
+/// `detections:` sections, against the mock and the shipped rules.
+#[test]
+fn the_detection_library_verifies_with_the_shipped_rules() {
+    let out = assert_cmd::Command::cargo_bin("entralab")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "verify",
+            "scenarios/detections/",
+            "--rules",
+            "tests/data/sigma",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains(", 0 failed"), "{text}");
+    for scenario in [
+        "privileged-role-outside-pim",
+        "tenant-backdoors",
+        "benign-admin-noise",
+    ] {
+        assert!(
+            text.contains(scenario),
+            "{scenario} was not verified:\n{text}"
+        );
+    }
+}
