@@ -658,3 +658,76 @@ fn the_detection_library_verifies_with_the_shipped_rules() {
         );
     }
 }
+
+/// The mock serves a directory scenario's rows and filters them as Graph documents.
+#[tokio::test]
+async fn the_mock_filters_a_directory_scenarios_rows() {
+    use crate::server::{get, token};
+    use entralab::cli::tenant_config;
+    use entralab::server::{self, Clock, ServerConfig};
+    let scenario = crate::records::load("scenarios/detections/privileged-role-outside-pim.yaml");
+    let app = server::app(
+        ServerConfig {
+            tenants: vec![tenant_config(&scenario)],
+            clock: Clock::System,
+            token_lifetime: server::DEFAULT_TOKEN_LIFETIME,
+        },
+        "https",
+        "127.0.0.1:8443".into(),
+    );
+    let tenant = "e17a1ab0-0000-4000-8000-0000000000e1";
+    let token = token(&app, tenant).await;
+    let names = |body: &serde_json::Value| -> Vec<String> {
+        body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["activityDisplayName"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let base = "/v1.0/auditLogs/directoryAudits?$filter=";
+    let all = get(&app, &token, "/v1.0/auditLogs/directoryAudits").await;
+    assert_eq!(all.status, axum::http::StatusCode::OK, "{}", all.body);
+    assert_eq!(names(&all.body).len(), 5);
+    let pim = get(
+        &app,
+        &token,
+        &format!("{base}initiatedBy/app/displayName%20eq%20'MS-PIM'"),
+    )
+    .await;
+    assert_eq!(names(&pim.body), ["Add member to role"]);
+    let by_admin = get(
+        &app,
+        &token,
+        &format!("{base}initiatedBy/user/userPrincipalName%20eq%20'it.admin@contoso-lab-e1.onmicrosoft.com'%20and%20loggedByService%20eq%20'PIM'"),
+    )
+    .await;
+    assert_eq!(
+        names(&by_admin.body),
+        ["Add member to role outside of PIM (permanent)"]
+    );
+    let category = get(
+        &app,
+        &token,
+        &format!("{base}category%20eq%20'RoleManagement'"),
+    )
+    .await;
+    assert_eq!(names(&category.body).len(), 5);
+    let role = get(
+        &app,
+        &token,
+        &format!(
+            "{base}targetResources/any(t:%20t/id%20eq%20'62e90394-69f5-4237-9190-012177145e10')"
+        ),
+    )
+    .await;
+    // PIM's rows name the role by its template id (newest first).
+    assert_eq!(
+        names(&role.body),
+        [
+            "Add member to role outside of PIM (permanent)",
+            "Add member to role completed (PIM activation)",
+            "Add member to role requested (PIM activation)"
+        ]
+    );
+}

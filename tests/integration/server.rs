@@ -53,10 +53,10 @@ fn app() -> Router {
     app_with(|_| {}, Clock::System)
 }
 
-struct Reply {
-    status: StatusCode,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
     headers: axum::http::HeaderMap,
-    body: Value,
+    pub(crate) body: Value,
 }
 
 async fn send(app: &Router, request: Request<Body>) -> Reply {
@@ -86,13 +86,13 @@ fn form(client: &str, secret: &str) -> String {
     )
 }
 
-async fn token(app: &Router, tenant: &str) -> String {
+pub(crate) async fn token(app: &Router, tenant: &str) -> String {
     let reply = post_token(app, tenant, &form(CLIENT, SECRET)).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     reply.body["access_token"].as_str().unwrap().to_string()
 }
 
-async fn get(app: &Router, token: &str, uri: &str) -> Reply {
+pub(crate) async fn get(app: &Router, token: &str, uri: &str) -> Reply {
     let request = Request::get(uri)
         .header("authorization", format!("Bearer {token}"))
         .body(Body::empty())
