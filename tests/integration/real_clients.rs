@@ -218,7 +218,16 @@ fn programs(page: &str) -> Vec<Program> {
 #[test]
 fn msgraph_sdk_azure_identity_msal_and_curl_read_the_mock() {
     let python = python_venv();
-    let served = Served::start(&["scenarios", "tests/data/population-small.yaml"]);
+    let served = Served::start(&[
+        "scenarios",
+        "tests/data/population-small.yaml",
+        // The directory-change labs: the SDK parses every audit activity (issue 9).
+        "scenarios/detections/privileged-role-outside-pim.yaml",
+        "scenarios/detections/app-credential-after-admin-consent.yaml",
+        "scenarios/detections/tenant-backdoors.yaml",
+        "scenarios/detections/benign-admin-noise.yaml",
+        "scenarios/detections/bitlocker-key-read.yaml",
+    ]);
     let (info, info_path, cert_path) = (&served.info, &served.info_path, &served.cert);
     assert_eq!(
         info["certificate"].as_str().map(PathBuf::from).as_ref(),

@@ -512,8 +512,17 @@ def fields_check(name):
     return run
 
 
+# The directory-change labs (issue 9): between them one row of nearly every audit activity.
+AUDIT_LABS = (
+    "privileged-role-outside-pim",
+    "app-credential-after-admin-consent",
+    "tenant-backdoors",
+    "benign-admin-noise",
+    "bitlocker-key-read",
+)
+
 # USER01 is the seed lab's tenant (user01, user02 and user03).
-for _name in (USER01, SAME, POPULATION):
+for _name in (USER01, SAME, POPULATION) + AUDIT_LABS:
     CHECKS.append((f"msgraph-sdk: every field of every {_name} record parses into the SDK model", fields_check(_name)))
 
 
