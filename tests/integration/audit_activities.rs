@@ -731,3 +731,62 @@ async fn the_mock_filters_a_directory_scenarios_rows() {
         ]
     );
 }
+
+/// Runs `entralab query QUERY scenarios/detections/ --format csv`.
+fn kql_csv(query: &str) -> String {
+    let out = assert_cmd::Command::cargo_bin("entralab")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["query", query, "scenarios/detections/", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The logic of Sentinel's audit rules (our own KQL, not theirs) finds the library's attacks
+/// in the AuditLogs table: the role is read from `Role.DisplayName` inside the member's
+/// `modifiedProperties`, PIM's own rows are left out by their `MS-PIM` initiator, and a
+/// throw-away account is an `Add user` and a `Delete user` of one target id.
+#[test]
+fn sentinel_style_kql_finds_the_library_attacks() {
+    let roles = kql_csv(
+        "AuditLogs
+         | where Category == 'RoleManagement' and OperationName == 'Add member to role'
+         | mv-apply t = TargetResources on (where t.type == 'User'
+             | extend Member = tostring(t.userPrincipalName), props = t.modifiedProperties)
+         | mv-apply p = props on (where p.displayName == 'Role.DisplayName'
+             | extend Role = trim('\"', tostring(p.newValue)))
+         | where tostring(InitiatedBy.app.displayName) != 'MS-PIM'
+         | project Member, Role, By = tostring(InitiatedBy.user.userPrincipalName)",
+    );
+    assert_eq!(
+        roles,
+        "Member,Role,By\r\nsvc.backup@contoso-lab-e1.onmicrosoft.com,Global Administrator,it.admin@contoso-lab-e1.onmicrosoft.com\r\n"
+    );
+    let throwaway = kql_csv(
+        "AuditLogs
+         | where OperationName == 'Delete user'
+         | mv-expand t = TargetResources
+         | extend UserId = tostring(t.id)
+         | join kind=inner (AuditLogs | where OperationName == 'Add user'
+             | mv-expand t = TargetResources
+             | extend UserId = tostring(t.id), Created = TimeGenerated) on UserId
+         | project Minutes = datetime_diff('minute', TimeGenerated, Created)",
+    );
+    assert_eq!(throwaway, "Minutes\r\n8\r\n");
+    let deleted = kql_csv(
+        "AuditLogs
+         | where OperationName == 'Delete conditional access policy'
+         | project Policy = tostring(TargetResources[0].displayName), LoggedByService",
+    );
+    assert_eq!(
+        deleted,
+        "Policy,LoggedByService\r\nBlock sign-ins from outside Japan for admins,Conditional Access\r\n"
+    );
+}
