@@ -10,28 +10,32 @@
 //! (at most `CHUNK_LIMIT` bytes of JSON, plus one record) and hands its records out in
 //! reverse, byte for byte as serde_json wrote them.
 
+mod decode;
+mod recent;
+mod split;
+
+use decode::{decode_chunk, write_varint};
+use recent::{Entry, Recent, fingerprint};
 use serde::Serialize;
-use serde_json::ser::{CharEscape, CompactFormatter, Formatter};
+use split::{RecordParts, Splitter};
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::unix::fs::FileExt;
 
 /// Bytes of JSON in one chunk: what reading back holds in memory at once.
-const CHUNK_LIMIT: usize = 16 << 20;
+pub(super) const CHUNK_LIMIT: usize = 16 << 20;
 /// Bytes of encoded chunks kept in memory before they move to a temporary file.
-const MEMORY_LIMIT: usize = 32 << 20;
-/// How many earlier values of each place a value is compared with.
-const RECENT: usize = 8;
+pub(super) const MEMORY_LIMIT: usize = 32 << 20;
 /// Skeletons a chunk can name (header bytes below `NEW_SKELETON`).
-const MAX_SKELETONS: usize = 0xfd;
+pub(super) const MAX_SKELETONS: usize = 0xfd;
 
 // Record headers: a skeleton index, or one of these.
-const NEW_SKELETON: u8 = 0xfd;
-const RAW: u8 = 0xfe;
+pub(super) const NEW_SKELETON: u8 = 0xfd;
+pub(super) const RAW: u8 = 0xfe;
 // Value codes: below `RECENT` a recent value; `SHORT..LONG` a literal of `code - SHORT`
 // bytes; `LONG` a literal whose length follows.
-const SHORT: u8 = 0x80;
-const LONG: u8 = 0xff;
+pub(super) const SHORT: u8 = 0x80;
+pub(super) const LONG: u8 = 0xff;
 
 pub struct ReversingSpool {
     /// Encoded chunks not yet in the file, then the open chunk from `open_start`.
@@ -76,75 +80,6 @@ struct Encoder {
 struct Skeleton {
     bytes: Vec<u8>,
     holes: Vec<usize>,
-}
-
-/// The last values of one place, in a ring: where each is in the chunk, and (when encoding)
-/// a fingerprint that rules most unequal values out without comparing them.
-#[derive(Clone, Copy, Default)]
-struct Recent {
-    values: [Entry; RECENT],
-    len: usize,
-    next: usize,
-}
-
-#[derive(Clone, Copy, Default)]
-struct Entry {
-    at: u32,
-    len: u32,
-    fingerprint: u64,
-}
-
-impl Recent {
-    /// Keeps `entry`, in place of the oldest once the ring is full.
-    #[inline]
-    fn insert(&mut self, entry: Entry) {
-        self.values[self.next] = entry;
-        self.next = (self.next + 1) % RECENT;
-        self.len = (self.len + 1).min(RECENT);
-    }
-
-    /// The entry equal to `value`, which is in `chunk`.
-    #[inline]
-    fn find(&self, chunk: &[u8], value: &[u8], fingerprint: u64) -> Option<usize> {
-        self.values[..self.len].iter().position(|e| {
-            e.fingerprint == fingerprint
-                && e.len as usize == value.len()
-                && chunk.get(e.at as usize..(e.at + e.len) as usize) == Some(value)
-        })
-    }
-}
-
-/// The first and last eight bytes of a value, and its length.
-#[inline]
-fn fingerprint(value: &[u8]) -> u64 {
-    let word = |bytes: &[u8]| {
-        let mut word = [0; 8];
-        word[..bytes.len()].copy_from_slice(bytes);
-        u64::from_le_bytes(word)
-    };
-    match value.len() {
-        0..=8 => word(value) ^ value.len() as u64,
-        len => word(&value[..8]) ^ word(&value[len - 8..]).rotate_left(29) ^ len as u64,
-    }
-}
-
-/// One record as serde_json wrote it: the skeleton with the offsets of its holes, and the
-/// values that fill them, in order.
-#[derive(Default)]
-struct RecordParts {
-    skeleton: Vec<u8>,
-    holes: Vec<usize>,
-    values: Vec<u8>,
-    value_ends: Vec<usize>,
-}
-
-impl RecordParts {
-    fn clear(&mut self) {
-        self.skeleton.clear();
-        self.holes.clear();
-        self.values.clear();
-        self.value_ends.clear();
-    }
 }
 
 impl ReversingSpool {
@@ -356,282 +291,6 @@ impl Encoder {
         let found = self.skeletons.iter().position(same)?;
         self.last_skeleton = found;
         Some(found)
-    }
-}
-
-/// Decodes the `records` records of one chunk into `json`, recording where each ends.
-fn decode_chunk(
-    chunk: &[u8],
-    records: usize,
-    json: &mut Vec<u8>,
-    ends: &mut Vec<usize>,
-) -> io::Result<()> {
-    let mut reader = Reader {
-        bytes: chunk,
-        at: 0,
-    };
-    // A skeleton: its bytes (offset, length) and the holes, as offsets into `holes`.
-    let mut skeletons: Vec<((usize, usize), std::ops::Range<usize>)> = Vec::new();
-    let mut holes: Vec<usize> = Vec::new();
-    let mut places: Vec<Recent> = Vec::new();
-    for _ in 0..records {
-        let header = reader.byte()?;
-        let index = match header {
-            RAW => {
-                let len = reader.varint()?;
-                json.extend_from_slice(reader.take(len)?);
-                ends.push(json.len());
-                continue;
-            }
-            NEW_SKELETON => {
-                let len = reader.varint()?;
-                let bytes = (reader.at, len);
-                reader.take(len)?;
-                let count = reader.varint()?;
-                let first = holes.len();
-                let mut hole = 0;
-                for _ in 0..count {
-                    hole += reader.varint()?;
-                    if hole > len {
-                        return Err(corrupt());
-                    }
-                    holes.push(hole);
-                }
-                skeletons.push((bytes, first..holes.len()));
-                skeletons.len() - 1
-            }
-            index => usize::from(index),
-        };
-        let ((skeleton_at, skeleton_len), ref hole_range) =
-            *skeletons.get(index).ok_or_else(corrupt)?;
-        let skeleton = &chunk[skeleton_at..skeleton_at + skeleton_len];
-        if places.len() < hole_range.len() {
-            places.resize(hole_range.len(), Recent::default());
-        }
-        let mut written = 0;
-        for (place, &hole) in places.iter_mut().zip(&holes[hole_range.clone()]) {
-            json.extend_from_slice(skeleton.get(written..hole).ok_or_else(corrupt)?);
-            written = hole;
-            let code = reader.byte()?;
-            let value = if code < SHORT {
-                let i = usize::from(code);
-                if i >= place.len {
-                    return Err(corrupt());
-                }
-                let entry = place.values[i];
-                &chunk[entry.at as usize..(entry.at + entry.len) as usize]
-            } else {
-                let len = if code == LONG {
-                    reader.varint()?
-                } else {
-                    usize::from(code - SHORT)
-                };
-                let at = reader.at;
-                let value = reader.take(len)?;
-                // The encoder made sure offsets fit.
-                let entry = Entry {
-                    at: at as u32,
-                    len: len as u32,
-                    fingerprint: 0,
-                };
-                place.insert(entry);
-                value
-            };
-            json.extend_from_slice(value);
-        }
-        json.extend_from_slice(&skeleton[written..]);
-        ends.push(json.len());
-    }
-    Ok(())
-}
-
-fn corrupt() -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, "corrupt record spool")
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn byte(&mut self) -> io::Result<u8> {
-        let byte = *self.bytes.get(self.at).ok_or_else(corrupt)?;
-        self.at += 1;
-        Ok(byte)
-    }
-
-    fn take(&mut self, len: usize) -> io::Result<&'a [u8]> {
-        let bytes = self
-            .bytes
-            .get(self.at..self.at.checked_add(len).ok_or_else(corrupt)?)
-            .ok_or_else(corrupt)?;
-        self.at += len;
-        Ok(bytes)
-    }
-
-    fn varint(&mut self) -> io::Result<usize> {
-        let mut value = 0usize;
-        for shift in (0..usize::BITS).step_by(7) {
-            let byte = self.byte()?;
-            value |= usize::from(byte & 0x7f) << shift;
-            if byte < 0x80 {
-                return Ok(value);
-            }
-        }
-        Err(corrupt())
-    }
-}
-
-fn write_varint(out: &mut Vec<u8>, mut value: usize) {
-    while value >= 0x80 {
-        out.push(value as u8 | 0x80);
-        value >>= 7;
-    }
-    out.push(value as u8);
-}
-
-/// A serde_json formatter that writes what `CompactFormatter` writes, keys and punctuation
-/// into the skeleton and each scalar value into the values, marking its hole.
-struct Splitter<'a> {
-    parts: &'a mut RecordParts,
-    in_key: bool,
-}
-
-impl Splitter<'_> {
-    /// Writes one whole scalar with `write`, into the skeleton inside a key.
-    fn scalar(&mut self, write: impl FnOnce(&mut Vec<u8>) -> io::Result<()>) -> io::Result<()> {
-        if self.in_key {
-            return write(&mut self.parts.skeleton);
-        }
-        self.parts.holes.push(self.parts.skeleton.len());
-        write(&mut self.parts.values)?;
-        self.parts.value_ends.push(self.parts.values.len());
-        Ok(())
-    }
-
-    /// Where string contents go.
-    fn text(&mut self) -> &mut Vec<u8> {
-        if self.in_key {
-            &mut self.parts.skeleton
-        } else {
-            &mut self.parts.values
-        }
-    }
-}
-
-macro_rules! scalars {
-    ($($method:ident($type:ty)),* $(,)?) => {
-        $(
-            fn $method<W: ?Sized + io::Write>(&mut self, _: &mut W, value: $type) -> io::Result<()> {
-                self.scalar(|out| CompactFormatter.$method(out, value))
-            }
-        )*
-    };
-}
-
-impl Formatter for Splitter<'_> {
-    scalars!(
-        write_bool(bool),
-        write_i8(i8),
-        write_i16(i16),
-        write_i32(i32),
-        write_i64(i64),
-        write_i128(i128),
-        write_u8(u8),
-        write_u16(u16),
-        write_u32(u32),
-        write_u64(u64),
-        write_u128(u128),
-        write_f32(f32),
-        write_f64(f64),
-        write_number_str(&str),
-        write_raw_fragment(&str),
-    );
-
-    fn write_null<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        self.scalar(|out| CompactFormatter.write_null(out))
-    }
-
-    fn begin_string<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        if !self.in_key {
-            self.parts.holes.push(self.parts.skeleton.len());
-        }
-        CompactFormatter.begin_string(self.text())
-    }
-
-    fn end_string<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.end_string(self.text())?;
-        if !self.in_key {
-            self.parts.value_ends.push(self.parts.values.len());
-        }
-        Ok(())
-    }
-
-    fn write_string_fragment<W: ?Sized + io::Write>(
-        &mut self,
-        _: &mut W,
-        fragment: &str,
-    ) -> io::Result<()> {
-        CompactFormatter.write_string_fragment(self.text(), fragment)
-    }
-
-    fn write_char_escape<W: ?Sized + io::Write>(
-        &mut self,
-        _: &mut W,
-        escape: CharEscape,
-    ) -> io::Result<()> {
-        CompactFormatter.write_char_escape(self.text(), escape)
-    }
-
-    fn begin_array<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.begin_array(&mut self.parts.skeleton)
-    }
-
-    fn end_array<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.end_array(&mut self.parts.skeleton)
-    }
-
-    fn begin_array_value<W: ?Sized + io::Write>(
-        &mut self,
-        _: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        CompactFormatter.begin_array_value(&mut self.parts.skeleton, first)
-    }
-
-    fn end_array_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.end_array_value(&mut self.parts.skeleton)
-    }
-
-    fn begin_object<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.begin_object(&mut self.parts.skeleton)
-    }
-
-    fn end_object<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.end_object(&mut self.parts.skeleton)
-    }
-
-    fn begin_object_key<W: ?Sized + io::Write>(
-        &mut self,
-        _: &mut W,
-        first: bool,
-    ) -> io::Result<()> {
-        self.in_key = true;
-        CompactFormatter.begin_object_key(&mut self.parts.skeleton, first)
-    }
-
-    fn end_object_key<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        self.in_key = false;
-        CompactFormatter.end_object_key(&mut self.parts.skeleton)
-    }
-
-    fn begin_object_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.begin_object_value(&mut self.parts.skeleton)
-    }
-
-    fn end_object_value<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
-        CompactFormatter.end_object_value(&mut self.parts.skeleton)
     }
 }
 
