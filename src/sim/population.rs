@@ -5,7 +5,7 @@
 use super::records::{Actor, AppTexts, ContextTexts, DeviceTexts, Texts};
 use super::streams::{Purpose, Streams, guid};
 use crate::graph::{Text, Timestamp};
-use crate::scenario::{ClientContext, Population};
+use crate::scenario::Population;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use std::net::IpAddr;
@@ -28,20 +28,7 @@ impl PopulationTexts {
         let locations = population
             .locations
             .iter()
-            .map(|l| {
-                ContextTexts::from(&ClientContext {
-                    ip: l.ips.address(0).to_string(),
-                    city: l.city.clone(),
-                    state: l.state.clone(),
-                    country: l.country.clone(),
-                    latitude: l.latitude,
-                    longitude: l.longitude,
-                    os: l.os.clone(),
-                    browser: l.browser.clone(),
-                    user_agent: None,
-                    device: None,
-                })
-            })
+            .map(|l| ContextTexts::from(&l.context()))
             .collect();
         let mut total = 0.0;
         let cumulative_weights = population

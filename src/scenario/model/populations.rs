@@ -1,6 +1,6 @@
 //! Populations: many generated users who sign in on a rhythm, and their devices.
 
-use super::{App, StaySignedIn, TrustType};
+use super::{App, ClientContext, StaySignedIn, TrustType};
 use crate::graph::Timestamp;
 use crate::scenario::template::Template;
 use crate::scenario::values::Cidr;
@@ -102,4 +102,22 @@ pub struct PopulationLocation {
     pub os: String,
     pub browser: String,
     pub weight: f64,
+}
+
+impl PopulationLocation {
+    /// The client of the location's first address, on an unregistered device.
+    pub fn context(&self) -> ClientContext {
+        ClientContext {
+            ip: self.ips.address(0).to_string(),
+            city: self.city.clone(),
+            state: self.state.clone(),
+            country: self.country.clone(),
+            latitude: self.latitude,
+            longitude: self.longitude,
+            os: self.os.clone(),
+            browser: self.browser.clone(),
+            user_agent: None,
+            device: None,
+        }
+    }
 }

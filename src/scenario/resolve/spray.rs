@@ -89,19 +89,7 @@ impl Resolver<'_> {
         let base = match targets[0] {
             SprayTarget::User(u) => users[u].home.clone(),
             SprayTarget::Member { population, .. } => {
-                let l = &populations[population].locations[0];
-                ClientContext {
-                    ip: l.ips.address(0).to_string(),
-                    city: l.city.clone(),
-                    state: l.state.clone(),
-                    country: l.country.clone(),
-                    latitude: l.latitude,
-                    longitude: l.longitude,
-                    os: l.os.clone(),
-                    browser: l.browser.clone(),
-                    user_agent: None,
-                    device: None,
-                }
+                populations[population].locations[0].context()
             }
         };
         let client = self.context(&spec.client, Some(&base), spec.app.referenced)?;
