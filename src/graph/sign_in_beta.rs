@@ -113,10 +113,6 @@ impl UnknownProperties {
         self.0.iter().flat_map(|m| m.iter())
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.0.as_ref().is_none_or(|m| m.is_empty())
-    }
-
     pub fn from_map(map: Map<String, Value>) -> Self {
         UnknownProperties((!map.is_empty()).then(|| Box::new(map)))
     }
