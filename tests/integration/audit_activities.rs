@@ -573,6 +573,23 @@ const RULES_FIRE_ON: &[(&str, &[&str])] = &[
         "Entra ID Account Created and Deleted Within Minutes",
         &["Delete user"],
     ),
+    (
+        "Entra ID Device Registration Policy Changed",
+        &["Set device registration policies"],
+    ),
+    (
+        "Entra ID User Risk and MFA Registration Policy Updated",
+        &["Update User Risk and MFA Registration Policy"],
+    ),
+    ("Entra ID Application Deleted", &["Delete application"]),
+    (
+        "Entra ID Service Principal Removed",
+        &["Remove service principal"],
+    ),
+    (
+        "Entra ID Device No Longer Compliant or Managed",
+        &["Device no longer compliant", "Device no longer managed"],
+    ),
 ];
 
 #[test]

@@ -22,6 +22,7 @@ fn the_detection_library_verifies_with_the_shipped_rules() {
     for scenario in [
         "privileged-role-outside-pim",
         "tenant-backdoors",
+        "guest-made-administrator",
         "benign-admin-noise",
     ] {
         assert!(
@@ -139,7 +140,9 @@ fn sentinel_style_kql_finds_the_library_attacks() {
     );
     assert_eq!(
         roles,
-        "Member,Role,By\r\nsvc.backup@contoso-lab-e1.onmicrosoft.com,Global Administrator,it.admin@contoso-lab-e1.onmicrosoft.com\r\n"
+        "Member,Role,By\r\n\
+         it.support.desk_outlook.example#EXT#@contoso-lab-ed.onmicrosoft.com,Security Administrator,it.admin@contoso-lab-ed.onmicrosoft.com\r\n\
+         svc.backup@contoso-lab-e1.onmicrosoft.com,Global Administrator,it.admin@contoso-lab-e1.onmicrosoft.com\r\n"
     );
     let throwaway = kql_csv(
         "AuditLogs

@@ -59,7 +59,7 @@ fn coverage_of_the_shipped_rules_over_the_detection_library() {
     );
     assert!(json.starts_with("{\n  \"scenarios\": ["), "{json}");
     let scenarios = report["scenarios"].as_array().unwrap();
-    assert_eq!(scenarios.len(), 18);
+    assert_eq!(scenarios.len(), 22);
     let benign = scenarios
         .iter()
         .position(|s| s["name"] == "benign-noise")
@@ -69,14 +69,14 @@ fn coverage_of_the_shipped_rules_over_the_detection_library() {
     assert_eq!(scenarios[benign - 1]["benign"], true);
     assert_eq!(scenarios[0]["benign"], false);
     let summary = &report["summary"];
-    // 18 sign-in and SSPR rules, 27 directory audit rules (issue 9).
-    assert_eq!(summary["applicable"], 45);
+    // 18 sign-in and SSPR rules, 35 directory audit rules (issue 9).
+    assert_eq!(summary["applicable"], 53);
     assert_eq!(summary["not_applicable"], 0);
     // The SSPR audit rules: the detection library has no SSPR scenario.
     assert_eq!(summary["dead"], 3);
     assert_eq!(summary["noisy"], 1);
     for row in report["rules"].as_array().unwrap() {
-        assert_eq!(row["matches"].as_array().unwrap().len(), 18, "{row}");
+        assert_eq!(row["matches"].as_array().unwrap().len(), 22, "{row}");
         for key in ["title", "id", "kind", "service", "file", "helper", "total"] {
             assert!(row.get(key).is_some(), "{key} in {row}");
         }

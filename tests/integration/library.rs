@@ -32,6 +32,10 @@ const AUDIT_LIBRARY: &[&str] = &[
     "account-created-and-deleted",
     "bitlocker-key-read",
     "tenant-backdoors",
+    "device-trust-weakened",
+    "app-removed-after-use",
+    "device-no-longer-compliant",
+    "guest-made-administrator",
     "benign-admin-noise",
 ];
 
