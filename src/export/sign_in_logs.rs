@@ -78,7 +78,7 @@ mod tests {
     fn the_event_type_decides_then_is_interactive() {
         let mut s = crate::export::test_records::sample_sign_in();
         assert_eq!(SignInLog::of(&s), SignInLog::Interactive);
-        s.beta.sign_in_event_types = Some(vec!["managedIdentity".into()]);
+        s.beta.sign_in_event_types = Some(std::sync::Arc::from(["managedIdentity".into()]));
         assert_eq!(SignInLog::of(&s).category(), "ManagedIdentitySignInLogs");
         s.beta.sign_in_event_types = None;
         s.is_interactive = Some(false);

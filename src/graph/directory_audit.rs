@@ -45,8 +45,8 @@ pub struct UserIdentity {
     #[serde(default)]
     pub home_tenant_name: Option<Text>,
     /// Properties a file carried that no field holds, kept as they were.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub other: serde_json::Map<String, serde_json::Value>,
+    #[serde(flatten, default)]
+    pub other: UnknownProperties,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,8 +57,8 @@ pub struct AppIdentity {
     pub service_principal_id: Option<Text>,
     pub service_principal_name: Option<Text>,
     /// Properties a file carried that no field holds, kept as they were.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub other: serde_json::Map<String, serde_json::Value>,
+    #[serde(flatten, default)]
+    pub other: UnknownProperties,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,8 +75,8 @@ pub struct TargetResource {
     #[serde(default)]
     pub modified_properties: Vec<ModifiedProperty>,
     /// Properties a file carried that no field holds, kept as they were.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub other: serde_json::Map<String, serde_json::Value>,
+    #[serde(flatten, default)]
+    pub other: UnknownProperties,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -105,6 +105,6 @@ pub struct AppliedConditionalAccessPolicy {
     pub enforced_session_controls: Vec<Text>,
     pub result: Option<Text>,
     /// Properties a file carried that no field holds, kept as they were.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub other: serde_json::Map<String, serde_json::Value>,
+    #[serde(flatten, default)]
+    pub other: UnknownProperties,
 }

@@ -5,16 +5,18 @@
 //! or "absent" (the file did not carry it): a projection writes what is there and never fills
 //! in a default.
 
-use super::{KeyValue, Text};
-use serde::{Deserialize, Serialize};
+use super::{KeyValue, Text, Timestamp};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// The beta-only properties of a sign-in, in the order the beta resource lists them.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BetaSignIn {
+    /// Shared between rows that say the same (most do).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub sign_in_event_types: Option<Vec<Text>>,
+    pub sign_in_event_types: Option<Arc<[Text]>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_type: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -24,7 +26,7 @@ pub struct BetaSignIn {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_details: Option<Vec<AuthenticationDetail>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub authentication_methods_used: Option<Vec<Text>>,
+    pub authentication_methods_used: Option<Arc<[Text]>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_protocol: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,16 +65,15 @@ pub struct BetaSignIn {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AuthenticationDetail {
-    /// Kept as the text the record carries (exports write it with and without an offset).
-    pub authentication_step_date_time: Option<Text>,
+    pub authentication_step_date_time: Option<Timestamp>,
     pub authentication_method: Option<Text>,
     pub authentication_method_detail: Option<Text>,
     pub succeeded: Option<bool>,
     pub authentication_step_result_detail: Option<Text>,
     pub authentication_step_requirement: Option<Text>,
     /// Properties a file carried that no field holds, kept as they were.
-    #[serde(flatten, default, skip_serializing_if = "serde_json::Map::is_empty")]
-    pub other: serde_json::Map<String, serde_json::Value>,
+    #[serde(flatten, default)]
+    pub other: UnknownProperties,
 }
 
 /// Why the sign-in had the requirement it had (`requirementProvider`, `detail`).
@@ -102,9 +103,11 @@ pub struct MfaDetail {
     pub auth_detail: Option<Text>,
 }
 
-/// Top-level properties a file carried that entralab has no field for (newer Entra
-/// properties such as `sessionId` or `agent`), kept (by name) so that a record read from a file
-/// and exported again loses nothing. Simulated records have none.
+/// Properties a file carried that entralab has no field for: at the top of a record (newer Entra
+/// properties such as `sessionId` or `agent`) or inside a nested object (a policy's
+/// `conditionsSatisfied`), kept by name so that a record read from a file and exported again
+/// loses nothing. Simulated records have none, and then it costs one pointer. Nested, it is
+/// `#[serde(flatten)]`ed into its object.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnknownProperties(pub Option<Box<Map<String, Value>>>);
 
@@ -113,7 +116,31 @@ impl UnknownProperties {
         self.0.iter().flat_map(|m| m.iter())
     }
 
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.as_ref().and_then(|m| m.get(key))
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, |m| m.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn from_map(map: Map<String, Value>) -> Self {
         UnknownProperties((!map.is_empty()).then(|| Box::new(map)))
+    }
+}
+
+impl Serialize for UnknownProperties {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de> Deserialize<'de> for UnknownProperties {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Map::deserialize(deserializer).map(UnknownProperties::from_map)
     }
 }

@@ -434,7 +434,10 @@ mod tests {
             enforced_grant_controls: vec![Arc::from("mfa")],
             enforced_session_controls: vec![],
             result: odd("success"),
-            other: serde_json::Map::from_iter([("conditionsSatisfied".into(), 3.into())]),
+            other: crate::graph::UnknownProperties::from_map(serde_json::Map::from_iter([(
+                "conditionsSatisfied".into(),
+                3.into(),
+            )])),
         }];
         sign_in.authentication_app_device_details = Some(serde_json::json!({"a": [1, 2.5, null]}));
         same_as_serde(&sign_in);

@@ -15,6 +15,14 @@ use crate::graph::{
     NetworkLocationDetail, Text, Timestamp,
 };
 use crate::scenario::MfaMethod;
+use std::sync::Arc;
+
+const MFA_METHODS: [MfaMethod; 4] = [
+    MfaMethod::Push,
+    MfaMethod::Sms,
+    MfaMethod::PhoneCall,
+    MfaMethod::Oath,
+];
 
 /// What happened to the password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,15 +94,18 @@ pub struct BetaTexts {
     azure_ad: Text,
     empty: Text,
     none: Text,
-    interactive: Text,
-    non_interactive: Text,
+    interactive: Arc<[Text]>,
+    non_interactive: Arc<[Text]>,
     single: Text,
     multi: Text,
     password: Text,
     password_detail: Text,
     primary: Text,
     secondary: Text,
-    password_only: Vec<Text>,
+    no_methods: Arc<[Text]>,
+    password_only: Arc<[Text]>,
+    /// `Password` and each MFA method, in [`MFA_METHODS`] order.
+    password_and: Vec<Arc<[Text]>>,
     ca_requirement: AuthenticationRequirementPolicy,
 }
 
@@ -105,15 +116,20 @@ impl Default for BetaTexts {
             azure_ad: "AzureAD".into(),
             empty: "".into(),
             none: "none".into(),
-            interactive: "interactiveUser".into(),
-            non_interactive: "nonInteractiveUser".into(),
+            interactive: Arc::from([Text::from("interactiveUser")]),
+            non_interactive: Arc::from([Text::from("nonInteractiveUser")]),
             single: "singleFactorAuthentication".into(),
             multi: "multiFactorAuthentication".into(),
             password: "Password".into(),
             password_detail: "Password in the cloud".into(),
             primary: "Primary authentication".into(),
             secondary: "Multi-factor authentication".into(),
-            password_only: vec!["Password".into()],
+            no_methods: Arc::from([]),
+            password_only: Arc::from([Text::from("Password")]),
+            password_and: MFA_METHODS
+                .iter()
+                .map(|m| Arc::from([Text::from("Password"), Text::from(m.label())]))
+                .collect(),
             // The documented Event Hub example (reference entra-behavior.md 6.3).
             ca_requirement: AuthenticationRequirementPolicy {
                 requirement_provider: Some("multiConditionalAccess".into()),
@@ -133,23 +149,21 @@ pub struct RowFacts<'a> {
 
 impl BetaTexts {
     pub fn beta(&self, auth: RowAuth, facts: RowFacts<'_>) -> BetaSignIn {
-        let step_time: Text = facts
-            .time
-            .to_graph_string(crate::graph::Precision::Seconds)
-            .into();
-        let mut steps = vec![self.password_step(auth.first, &step_time)];
+        let step_time = facts.time.truncate_to_seconds();
+        let mut steps = vec![self.password_step(auth.first, step_time)];
         if auth.first == FirstFactor::Right
-            && let Some(step) = self.second_step(auth.second, &step_time)
+            && let Some(step) = self.second_step(auth.second, step_time)
         {
             steps.push(step);
         }
-        let mut methods = Vec::new();
-        if auth.first == FirstFactor::Right {
-            methods.clone_from(&self.password_only);
-            if let SecondFactor::Completed(method) = auth.second {
-                methods.push(method.label().into());
+        let methods = match (auth.first, auth.second) {
+            (FirstFactor::Right, SecondFactor::Completed(method)) => {
+                let i = MFA_METHODS.iter().position(|m| *m == method).unwrap_or(0);
+                self.password_and[i].clone()
             }
-        }
+            (FirstFactor::Right, _) => self.password_only.clone(),
+            _ => self.no_methods.clone(),
+        };
         let mfa_detail = match auth.second {
             SecondFactor::Prompted(m) | SecondFactor::Denied(m, _) | SecondFactor::Completed(m)
                 if auth.first == FirstFactor::Right =>
@@ -163,11 +177,11 @@ impl BetaTexts {
         };
         let multi = auth.multi_factor();
         BetaSignIn {
-            sign_in_event_types: Some(vec![if facts.interactive {
+            sign_in_event_types: Some(if facts.interactive {
                 self.interactive.clone()
             } else {
                 self.non_interactive.clone()
-            }]),
+            }),
             user_type: Some(self.member.clone()),
             authentication_requirement: Some(if multi {
                 self.multi.clone()
@@ -202,7 +216,7 @@ impl BetaTexts {
         }
     }
 
-    fn password_step(&self, first: FirstFactor, time: &Text) -> AuthenticationDetail {
+    fn password_step(&self, first: FirstFactor, time: Timestamp) -> AuthenticationDetail {
         let (succeeded, result) = match first {
             FirstFactor::Wrong => (false, catalog::STEP_INVALID_PASSWORD),
             FirstFactor::Locked => (false, catalog::STEP_ACCOUNT_LOCKED),
@@ -210,7 +224,7 @@ impl BetaTexts {
             FirstFactor::Right => (true, catalog::STEP_CORRECT_PASSWORD),
         };
         AuthenticationDetail {
-            authentication_step_date_time: Some(time.clone()),
+            authentication_step_date_time: Some(time),
             authentication_method: Some(self.password.clone()),
             authentication_method_detail: Some(self.password_detail.clone()),
             succeeded: Some(succeeded),
@@ -220,7 +234,7 @@ impl BetaTexts {
         }
     }
 
-    fn second_step(&self, second: SecondFactor, time: &Text) -> Option<AuthenticationDetail> {
+    fn second_step(&self, second: SecondFactor, time: Timestamp) -> Option<AuthenticationDetail> {
         let (method, succeeded, result) = match second {
             SecondFactor::NotRequired => return None,
             SecondFactor::ClaimInToken => (
@@ -233,7 +247,7 @@ impl BetaTexts {
             SecondFactor::Completed(m) => (m.label(), true, catalog::MFA_COMPLETED),
         };
         Some(AuthenticationDetail {
-            authentication_step_date_time: Some(time.clone()),
+            authentication_step_date_time: Some(time),
             authentication_method: Some(method.into()),
             authentication_method_detail: None,
             succeeded: Some(succeeded),
@@ -282,7 +296,7 @@ mod tests {
             steps[0].authentication_step_result_detail.as_deref(),
             Some("Invalid username or password or Invalid on-premise username or password.")
         );
-        assert_eq!(beta.authentication_methods_used, Some(Vec::new()));
+        assert_eq!(beta.authentication_methods_used.as_deref(), Some(&[][..]));
     }
 
     #[test]
@@ -328,8 +342,8 @@ mod tests {
         );
         assert_eq!(beta.mfa_detail, Some(MfaDetail::default()));
         assert_eq!(
-            beta.authentication_methods_used,
-            Some(vec![Text::from("Password")])
+            beta.authentication_methods_used.as_deref(),
+            Some(&[Text::from("Password")][..])
         );
         assert_eq!(beta.original_request_id.as_deref(), Some("r3"));
     }
@@ -348,8 +362,8 @@ mod tests {
             Some("multiConditionalAccess")
         );
         assert_eq!(
-            beta.authentication_methods_used,
-            Some(vec![Text::from("Password"), Text::from("Text message")])
+            beta.authentication_methods_used.as_deref(),
+            Some(&[Text::from("Password"), Text::from("Text message")][..])
         );
     }
 }

@@ -127,8 +127,8 @@ fn prompts_under_an_mfa_policy_fail_it_until_approved() {
     assert_eq!(denied.succeeded, Some(false));
     assert_eq!(text(&p[3].conditional_access_status), "success");
     assert_eq!(
-        p[3].beta.authentication_methods_used,
-        Some(vec!["Password".into(), "Mobile app notification".into()])
+        p[3].beta.authentication_methods_used.as_deref(),
+        Some(&["Password".into(), "Mobile app notification".into()][..])
     );
 }
 

@@ -404,7 +404,7 @@ fn non_interactive_sign_ins_get_their_own_category_and_table() {
         panic!("user01 starts with a sign-in")
     };
     first.is_interactive = Some(false);
-    first.beta.sign_in_event_types = Some(vec!["nonInteractiveUser".into()]);
+    first.beta.sign_in_event_types = Some(std::sync::Arc::from(["nonInteractiveUser".into()]));
     first.user_display_name = None;
     first.authentication_app_device_details = Some(serde_json::json!({"appVersion": "6.8"}));
     let changed = (**first).clone();

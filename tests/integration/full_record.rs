@@ -76,7 +76,13 @@ fn the_reader_keeps_every_property_of_the_file() {
         1
     );
     assert_eq!(
-        a.initiated_by.user.as_ref().unwrap().other["roles"],
+        a.initiated_by
+            .user
+            .as_ref()
+            .unwrap()
+            .other
+            .get("roles")
+            .unwrap(),
         "admin"
     );
     assert_eq!(a.target_resources[0].other.len(), 1);

@@ -221,12 +221,20 @@ fn msgraph_sdk_azure_identity_msal_and_curl_read_the_mock() {
     let served = Served::start(&[
         "scenarios",
         "tests/data/population-small.yaml",
-        // The directory-change labs: the SDK parses every audit activity (issue 9).
+        // The directory-change labs: the SDK parses every audit activity they write (issue 9).
         "scenarios/detections/privileged-role-outside-pim.yaml",
         "scenarios/detections/app-credential-after-admin-consent.yaml",
         "scenarios/detections/tenant-backdoors.yaml",
         "scenarios/detections/benign-admin-noise.yaml",
         "scenarios/detections/bitlocker-key-read.yaml",
+        "scenarios/detections/account-created-and-deleted.yaml",
+        "scenarios/detections/ca-policy-deleted.yaml",
+        "scenarios/detections/illicit-consent-grant.yaml",
+        "scenarios/detections/mfa-method-after-password-guessing.yaml",
+        "scenarios/detections/device-trust-weakened.yaml",
+        "scenarios/detections/app-removed-after-use.yaml",
+        "scenarios/detections/device-no-longer-compliant.yaml",
+        "scenarios/detections/guest-made-administrator.yaml",
     ]);
     let (info, info_path, cert_path) = (&served.info, &served.info_path, &served.cert);
     assert_eq!(
