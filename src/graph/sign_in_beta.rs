@@ -22,7 +22,7 @@ pub struct BetaSignIn {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_requirement: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub authentication_requirement_policies: Option<Vec<AuthenticationRequirementPolicy>>,
+    pub authentication_requirement_policies: Option<Arc<[AuthenticationRequirementPolicy]>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_details: Option<Vec<AuthenticationDetail>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -30,7 +30,7 @@ pub struct BetaSignIn {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub authentication_protocol: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub authentication_processing_details: Option<Vec<KeyValue>>,
+    pub authentication_processing_details: Option<Arc<[KeyValue]>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mfa_detail: Option<MfaDetail>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -46,17 +46,17 @@ pub struct BetaSignIn {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flagged_for_review: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub processing_time_in_milliseconds: Option<i64>,
+    pub processing_time_in_milliseconds: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub network_location_details: Option<Vec<NetworkLocationDetail>>,
+    pub network_location_details: Option<Arc<[NetworkLocationDetail]>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub session_lifetime_policies: Option<Vec<Value>>,
+    pub session_lifetime_policies: Option<Arc<[Value]>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub original_request_id: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unique_token_identifier: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub autonomous_system_number: Option<i64>,
+    pub autonomous_system_number: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_credential_type: Option<Text>,
 }

@@ -11,7 +11,7 @@
 
 use crate::catalog;
 use crate::graph::{
-    AuthenticationDetail, AuthenticationRequirementPolicy, BetaSignIn, MfaDetail,
+    AuthenticationDetail, AuthenticationRequirementPolicy, BetaSignIn, KeyValue, MfaDetail,
     NetworkLocationDetail, Text, Timestamp,
 };
 use crate::scenario::MfaMethod;
@@ -106,7 +106,11 @@ pub struct BetaTexts {
     password_only: Arc<[Text]>,
     /// `Password` and each MFA method, in [`MFA_METHODS`] order.
     password_and: Vec<Arc<[Text]>>,
-    ca_requirement: AuthenticationRequirementPolicy,
+    ca_requirement: Arc<[AuthenticationRequirementPolicy]>,
+    no_requirement: Arc<[AuthenticationRequirementPolicy]>,
+    no_processing_details: Arc<[KeyValue]>,
+    no_session_policies: Arc<[serde_json::Value]>,
+    no_network: Arc<[NetworkLocationDetail]>,
 }
 
 impl Default for BetaTexts {
@@ -131,10 +135,14 @@ impl Default for BetaTexts {
                 .map(|m| Arc::from([Text::from("Password"), Text::from(m.label())]))
                 .collect(),
             // The documented Event Hub example (reference entra-behavior.md 6.3).
-            ca_requirement: AuthenticationRequirementPolicy {
+            ca_requirement: Arc::from([AuthenticationRequirementPolicy {
                 requirement_provider: Some("multiConditionalAccess".into()),
                 detail: Some("Conditional Access".into()),
-            },
+            }]),
+            no_requirement: Arc::from([]),
+            no_processing_details: Arc::from([]),
+            no_session_policies: Arc::from([]),
+            no_network: Arc::from([]),
         }
     }
 }
@@ -144,7 +152,8 @@ pub struct RowFacts<'a> {
     pub time: Timestamp,
     pub request_id: &'a Text,
     pub interactive: bool,
-    pub network: &'a Option<Vec<NetworkLocationDetail>>,
+    /// `None`: outside every named location.
+    pub network: &'a Option<Arc<[NetworkLocationDetail]>>,
 }
 
 impl BetaTexts {
@@ -190,15 +199,15 @@ impl BetaTexts {
             }),
             authentication_requirement_policies: Some(
                 if multi && auth.required_by == RequiredBy::ConditionalAccess {
-                    vec![self.ca_requirement.clone()]
+                    self.ca_requirement.clone()
                 } else {
-                    Vec::new()
+                    self.no_requirement.clone()
                 },
             ),
             authentication_details: Some(steps),
             authentication_methods_used: Some(methods),
             authentication_protocol: Some(self.none.clone()),
-            authentication_processing_details: Some(Vec::new()),
+            authentication_processing_details: Some(self.no_processing_details.clone()),
             mfa_detail: Some(mfa_detail),
             token_issuer_type: Some(self.azure_ad.clone()),
             token_issuer_name: Some(self.empty.clone()),
@@ -207,8 +216,13 @@ impl BetaTexts {
             is_tenant_restricted: Some(false),
             flagged_for_review: Some(false),
             processing_time_in_milliseconds: Some(processing_time(facts.request_id)),
-            network_location_details: Some(facts.network.clone().unwrap_or_default()),
-            session_lifetime_policies: Some(Vec::new()),
+            network_location_details: Some(
+                facts
+                    .network
+                    .clone()
+                    .unwrap_or_else(|| self.no_network.clone()),
+            ),
+            session_lifetime_policies: Some(self.no_session_policies.clone()),
             original_request_id: Some(facts.request_id.clone()),
             unique_token_identifier: None,
             autonomous_system_number: None,
@@ -260,18 +274,18 @@ impl BetaTexts {
 
 /// A stable, plausible processing time (80-479 ms) from the request id, so that it costs no
 /// draw from the seeded streams.
-fn processing_time(request_id: &str) -> i64 {
+fn processing_time(request_id: &str) -> u32 {
     let hash = request_id
         .bytes()
         .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-    (hash % 400 + 80) as i64
+    (hash % 400 + 80) as u32
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn facts<'a>(id: &'a Text, network: &'a Option<Vec<NetworkLocationDetail>>) -> RowFacts<'a> {
+    fn facts<'a>(id: &'a Text, network: &'a Option<Arc<[NetworkLocationDetail]>>) -> RowFacts<'a> {
         RowFacts {
             time: Timestamp::parse("2025-03-17T15:08:07Z").unwrap(),
             request_id: id,

@@ -153,7 +153,10 @@ fn named_locations_and_devices_follow_the_client() {
         .iter()
         .find(|r| text(&r.ip_address) == "198.51.100.66")
         .unwrap();
-    assert_eq!(abroad.beta.network_location_details, Some(Vec::new()));
+    assert_eq!(
+        abroad.beta.network_location_details.as_deref(),
+        Some(&[][..])
+    );
     assert_eq!(text(&abroad.device_detail.device_id), "");
     assert_eq!(abroad.device_detail.is_compliant, Some(false));
 

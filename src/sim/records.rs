@@ -11,6 +11,7 @@ use crate::graph::{
 use crate::scenario::{App, ClientContext, NamedLocation};
 use rand::Rng;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 /// Who signs in or resets: the identity fields every row of a user repeats.
 #[derive(Debug, Clone)]
@@ -54,7 +55,7 @@ pub struct ContextTexts {
     /// `deviceDetail` without `operatingSystem` and `browser` (those come from the fields above).
     pub device: DeviceTexts,
     /// The named locations the address lies in; set by [`Texts::locate`].
-    pub network: Option<Vec<NetworkLocationDetail>>,
+    pub network: Option<Arc<[NetworkLocationDetail]>>,
 }
 
 /// The device fields of `deviceDetail`: an unregistered device has empty ones.
@@ -164,7 +165,7 @@ impl Texts {
 
     /// `networkLocationDetails` for an address: one entry per network type, naming every
     /// named location the address lies in (UNSURE: how Entra groups several matches).
-    pub fn network_details(&self, ip: IpAddr) -> Option<Vec<NetworkLocationDetail>> {
+    pub fn network_details(&self, ip: IpAddr) -> Option<Arc<[NetworkLocationDetail]>> {
         let mut details: Vec<NetworkLocationDetail> = Vec::new();
         for location in &self.named_locations {
             if !location.ranges.iter().any(|r| r.contains(ip)) {
@@ -186,7 +187,7 @@ impl Texts {
                 }),
             }
         }
-        (!details.is_empty()).then_some(details)
+        (!details.is_empty()).then(|| Arc::from(details))
     }
 
     /// Sets the context's named locations from its address.
