@@ -15,28 +15,19 @@
 //!   (`DeviceDetail.isCompliant: false`) fires on registered devices that are not compliant,
 //!   not on every personal browser.
 
-use crate::graph::{BETA_SIGN_IN_PROPERTIES, DeviceDetail, SignIn};
-use serde_json::Value;
+use crate::graph::{DeviceDetail, SignIn};
+use serde_json::{Map, Value};
 
-/// The beta properties of `sign_in` an export writes, in order, with the export spellings.
-pub fn beta_entries(sign_in: &SignIn) -> Vec<(&'static str, Value)> {
+/// The beta properties of `sign_in` an export writes, with the export spellings, in the beta
+/// resource's order (`BetaSignIn`'s field order; serde_json keeps it).
+pub fn beta_entries(sign_in: &SignIn) -> Map<String, Value> {
     let Ok(Value::Object(mut beta)) = serde_json::to_value(&sign_in.beta) else {
-        return Vec::new();
+        return Map::new();
     };
-    BETA_SIGN_IN_PROPERTIES
-        .iter()
-        .filter_map(|key| {
-            let value = beta.remove(*key)?;
-            Some((
-                *key,
-                if *key == "userType" {
-                    export_user_type(value)
-                } else {
-                    value
-                },
-            ))
-        })
-        .collect()
+    if let Some(user_type) = beta.get_mut("userType") {
+        *user_type = export_user_type(user_type.take());
+    }
+    beta
 }
 
 fn export_user_type(value: Value) -> Value {
@@ -66,6 +57,23 @@ pub fn device_detail(device: &DeviceDetail) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn beta_entries_come_in_the_beta_resource_order_with_export_spellings() {
+        let sign_in = crate::export::test_records::sample_sign_in();
+        let entries = beta_entries(&sign_in);
+        let order: Vec<usize> = entries
+            .keys()
+            .map(|k| {
+                crate::graph::BETA_SIGN_IN_PROPERTIES
+                    .iter()
+                    .position(|p| p == k)
+                    .unwrap_or_else(|| panic!("{k} is not a beta property"))
+            })
+            .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+        assert_eq!(entries["userType"], "Member");
+    }
 
     fn device(compliant: bool, managed: bool, trust: &str, name: &str) -> DeviceDetail {
         DeviceDetail {

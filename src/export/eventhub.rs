@@ -269,7 +269,7 @@ impl Serialize for SignInProperties<'_> {
         m.serialize_entry("servicePrincipalName", &r.service_principal_name)?;
         m.serialize_entry("userAgent", &r.user_agent)?;
         for (key, value) in beta_fields::beta_entries(r) {
-            m.serialize_entry(key, &value)?;
+            m.serialize_entry(&key, &value)?;
         }
         for (key, value) in r.unknown.iter() {
             m.serialize_entry(key, value)?;

@@ -104,11 +104,11 @@ fn json(value: &impl Serialize) -> String {
 }
 
 /// The beta properties a record has, by name (see [`beta_fields::beta_entries`]).
-struct Beta(Vec<(&'static str, Value)>);
+struct Beta(serde_json::Map<String, Value>);
 
 impl Beta {
     fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+        self.0.get(key)
     }
 
     /// A string column: strings as they are, absent or null as `""`, others as JSON.
