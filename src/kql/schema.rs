@@ -7,6 +7,7 @@
 
 use super::table::{Column, Row, Table};
 use super::value::{Type, Value};
+use crate::export::SignInLog;
 use crate::export::loganalytics::{
     AUDIT_COLUMNS, AUDIT_TABLE, NON_INTERACTIVE_TABLE, SIGN_IN_COLUMNS, SIGN_IN_TABLE, row_json,
 };
@@ -67,15 +68,17 @@ pub fn empty_table(name: &str) -> Option<Table> {
 
 /// THE adapter from the record model to the engine: a record as the row of its Log
 /// Analytics table, typed by [`column_type`]. Returns the table's name and the row.
+/// The Log Analytics table a record is a row of (the export's choice: `SignInLog`).
+fn table_of(record: &Record) -> &'static str {
+    match record {
+        Record::Audit(_) => AUDIT_TABLE,
+        Record::SignIn(s) => SignInLog::of(s).table(),
+    }
+}
+
 pub fn la_row(record: &Record, tenant_id: &str) -> (&'static str, Row) {
     let cells = row_json(record, tenant_id);
-    let table = cells
-        .iter()
-        .find(|(column, _)| *column == "Type")
-        .and_then(|(_, value)| value.as_str())
-        .and_then(|name| TABLES.iter().find(|t| **t == name))
-        .copied()
-        .unwrap_or(SIGN_IN_TABLE);
+    let table = table_of(record);
     let row = cells
         .into_iter()
         .map(|(column, json)| {
@@ -127,12 +130,7 @@ impl Catalog {
 
     /// Adds a record to its table (nothing when the catalog leaves that table out).
     pub fn push(&mut self, record: &Record, tenant_id: &str) {
-        let table = match record {
-            Record::Audit(_) => AUDIT_TABLE,
-            Record::SignIn(s) if s.is_interactive == Some(false) => NON_INTERACTIVE_TABLE,
-            Record::SignIn(_) => SIGN_IN_TABLE,
-        };
-        if !self.tables.contains_key(table) {
+        if !self.tables.contains_key(table_of(record)) {
             return;
         }
         let (table, row) = la_row(record, tenant_id);
