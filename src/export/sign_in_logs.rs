@@ -7,7 +7,7 @@
 //! (`MicrosoftServicePrincipalSignInLogs`) and AD FS sign-ins have no type of their own and go
 //! with the service principals and the interactive sign-ins.
 
-use crate::graph::SignIn;
+use crate::graph::{SignIn, sign_in_event_type};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SignInLog {
@@ -26,18 +26,10 @@ impl SignInLog {
     ];
 
     pub fn of(sign_in: &SignIn) -> SignInLog {
-        let event_type = sign_in
-            .beta
-            .sign_in_event_types
-            .as_deref()
-            .and_then(|types| types.first())
-            .map(|t| t.as_ref());
-        match event_type {
-            Some("interactiveUser") => SignInLog::Interactive,
-            Some("nonInteractiveUser") => SignInLog::NonInteractive,
-            Some("servicePrincipal") => SignInLog::ServicePrincipal,
-            Some("managedIdentity") => SignInLog::ManagedIdentity,
-            _ if sign_in.is_interactive == Some(false) => SignInLog::NonInteractive,
+        match sign_in_event_type(sign_in) {
+            "nonInteractiveUser" => SignInLog::NonInteractive,
+            "servicePrincipal" => SignInLog::ServicePrincipal,
+            "managedIdentity" => SignInLog::ManagedIdentity,
             _ => SignInLog::Interactive,
         }
     }
