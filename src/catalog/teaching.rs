@@ -73,7 +73,10 @@ const CAUSES: &[CodeCause] = &[
         code: 50057,
         cause: "a sign-in to an account whose accountEnabled is false: refused before the \
                 password counts, right password or not, and never locks",
-        knobs: &["users[].enabled: false", "directory: { action: disable_user }"],
+        knobs: &[
+            "users[].enabled: false",
+            "directory: { action: disable_user }",
+        ],
     },
     CodeCause {
         code: 50074,

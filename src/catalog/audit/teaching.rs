@@ -6,16 +6,34 @@
 /// (activity key, what the row records, the `directory:` actions that write it).
 pub const ACTIVITY_TEXTS: &[(&str, &str, &[&str])] = &[
     // People.
-    ("add_user", "a user account was created (a member, or a guest placeholder)", &["add_user"]),
+    (
+        "add_user",
+        "a user account was created (a member, or a guest placeholder)",
+        &["add_user"],
+    ),
     (
         "update_user",
         "a user's properties changed; modifiedProperties lists old and new values \
          (AccountEnabled for disable/enable, UserType for guest to member, \
          StrongAuthenticationRequirement for per-user MFA)",
-        &["update_user", "convert_guest_to_member", "disable_user", "enable_user", "disable_per_user_mfa"],
+        &[
+            "update_user",
+            "convert_guest_to_member",
+            "disable_user",
+            "enable_user",
+            "disable_per_user_mfa",
+        ],
     ),
-    ("delete_user", "a user was deleted (soft delete: restorable for 30 days)", &["delete_user"]),
-    ("restore_user", "a deleted user was restored", &["restore_user"]),
+    (
+        "delete_user",
+        "a user was deleted (soft delete: restorable for 30 days)",
+        &["delete_user"],
+    ),
+    (
+        "restore_user",
+        "a deleted user was restored",
+        &["restore_user"],
+    ),
     (
         "reset_user_password",
         "the Core Directory wrote a password set by someone else (an admin reset)",
@@ -46,12 +64,36 @@ pub const ACTIVITY_TEXTS: &[(&str, &str, &[&str])] = &[
         "per-user MFA was switched off for a user",
         &["disable_strong_authentication"],
     ),
-    ("invite_external_user", "a guest was invited from outside the tenant", &["invite_guest"]),
-    ("redeem_external_user_invite", "a guest accepted their invitation", &["redeem_invite"]),
-    ("add_member_to_group", "a user was added to a group", &["add_group_member"]),
-    ("remove_member_from_group", "a user was removed from a group", &["remove_group_member"]),
-    ("add_owner_to_group", "a user became an owner of a group", &["add_group_owner"]),
-    ("remove_owner_from_group", "a user stopped being an owner of a group", &["remove_group_owner"]),
+    (
+        "invite_external_user",
+        "a guest was invited from outside the tenant",
+        &["invite_guest"],
+    ),
+    (
+        "redeem_external_user_invite",
+        "a guest accepted their invitation",
+        &["redeem_invite"],
+    ),
+    (
+        "add_member_to_group",
+        "a user was added to a group",
+        &["add_group_member"],
+    ),
+    (
+        "remove_member_from_group",
+        "a user was removed from a group",
+        &["remove_group_member"],
+    ),
+    (
+        "add_owner_to_group",
+        "a user became an owner of a group",
+        &["add_group_owner"],
+    ),
+    (
+        "remove_owner_from_group",
+        "a user stopped being an owner of a group",
+        &["remove_group_owner"],
+    ),
     (
         "add_member_to_role",
         "a directory role (Global Administrator, ...) was assigned to a user directly",
@@ -62,7 +104,11 @@ pub const ACTIVITY_TEXTS: &[(&str, &str, &[&str])] = &[
         "the Core Directory's row of a role assignment PIM made (initiated by MS-PIM)",
         &["activate_role"],
     ),
-    ("remove_member_from_role", "a directory role was taken from a user", &["remove_role_member"]),
+    (
+        "remove_member_from_role",
+        "a directory role was taken from a user",
+        &["remove_role_member"],
+    ),
     (
         "add_eligible_member_to_role",
         "the Core Directory's row of a user made eligible for a role through PIM",
@@ -83,20 +129,32 @@ pub const ACTIVITY_TEXTS: &[(&str, &str, &[&str])] = &[
         "a user asked PIM to activate an eligible role",
         &["activate_role"],
     ),
-    ("pim_activation_completed", "PIM activated the role", &["activate_role"]),
+    (
+        "pim_activation_completed",
+        "PIM activated the role",
+        &["activate_role"],
+    ),
     (
         "pim_request_approved",
         "an approver approved a PIM activation request",
         &["approve_role_activation"],
     ),
-    ("pim_request_denied", "an approver denied a PIM activation request", &["deny_role_activation"]),
+    (
+        "pim_request_denied",
+        "an approver denied a PIM activation request",
+        &["deny_role_activation"],
+    ),
     (
         "pim_update_role_setting",
         "a role's PIM settings changed (approval, MFA on activation, duration)",
         &["update_role_setting"],
     ),
     // Applications, consent, authentication methods.
-    ("add_application", "an app registration was created", &["add_application"]),
+    (
+        "add_application",
+        "an app registration was created",
+        &["add_application"],
+    ),
     (
         "update_application",
         "an app registration changed (redirect URIs, identifier URIs, ...)",
@@ -107,13 +165,21 @@ pub const ACTIVITY_TEXTS: &[(&str, &str, &[&str])] = &[
         "a client secret or certificate was added to an app registration",
         &["add_app_credential"],
     ),
-    ("add_owner_to_application", "a user became an owner of an app registration", &["add_app_owner"]),
+    (
+        "add_owner_to_application",
+        "a user became an owner of an app registration",
+        &["add_app_owner"],
+    ),
     (
         "remove_owner_from_application",
         "a user stopped being an owner of an app registration",
         &["remove_app_owner"],
     ),
-    ("delete_application", "an app registration was deleted", &["delete_application"]),
+    (
+        "delete_application",
+        "an app registration was deleted",
+        &["delete_application"],
+    ),
     (
         "add_service_principal",
         "an enterprise application (service principal) was created in the tenant",
@@ -161,7 +227,11 @@ pub const ACTIVITY_TEXTS: &[(&str, &str, &[&str])] = &[
         &["update_authentication_methods_policy"],
     ),
     // Policy, directory, devices.
-    ("add_conditional_access_policy", "a Conditional Access policy was created", &["add_ca_policy"]),
+    (
+        "add_conditional_access_policy",
+        "a Conditional Access policy was created",
+        &["add_ca_policy"],
+    ),
     (
         "update_conditional_access_policy",
         "a Conditional Access policy changed; old and new policy JSON in modifiedProperties",
@@ -177,9 +247,21 @@ pub const ACTIVITY_TEXTS: &[(&str, &str, &[&str])] = &[
         "a domain's federation settings (issuer, signing certificate) changed",
         &["set_federation"],
     ),
-    ("add_unverified_domain", "a domain was added to the tenant, not yet verified", &["add_domain"]),
-    ("verify_domain", "a domain's ownership was verified", &["verify_domain"]),
-    ("add_verified_domain", "the Core Directory's row of a domain that became verified", &["verify_domain"]),
+    (
+        "add_unverified_domain",
+        "a domain was added to the tenant, not yet verified",
+        &["add_domain"],
+    ),
+    (
+        "verify_domain",
+        "a domain's ownership was verified",
+        &["verify_domain"],
+    ),
+    (
+        "add_verified_domain",
+        "the Core Directory's row of a domain that became verified",
+        &["verify_domain"],
+    ),
     (
         "set_company_information",
         "the tenant's company information changed",
@@ -205,16 +287,32 @@ pub const ACTIVITY_TEXTS: &[(&str, &str, &[&str])] = &[
         "ID Protection's user risk or MFA registration policy changed",
         &["update_risk_and_mfa_registration_policy"],
     ),
-    ("register_device", "a device was registered or joined to Entra ID", &["register_device"]),
-    ("add_device", "the Core Directory's row of a new device object", &["register_device"]),
+    (
+        "register_device",
+        "a device was registered or joined to Entra ID",
+        &["register_device"],
+    ),
+    (
+        "add_device",
+        "the Core Directory's row of a new device object",
+        &["register_device"],
+    ),
     (
         "add_registered_owner_to_device",
         "a user became the registered owner of a device",
         &["register_device"],
     ),
-    ("update_device", "a device's properties changed", &["update_device"]),
+    (
+        "update_device",
+        "a device's properties changed",
+        &["update_device"],
+    ),
     ("delete_device", "a device was deleted", &["delete_device"]),
-    ("read_bitlocker_key", "someone read a device's BitLocker recovery key", &["read_bitlocker_key"]),
+    (
+        "read_bitlocker_key",
+        "someone read a device's BitLocker recovery key",
+        &["read_bitlocker_key"],
+    ),
     (
         "recover_laps_password",
         "someone read a device's local administrator password (LAPS)",
