@@ -16,7 +16,8 @@ pub struct Grade {
     pub hints: Vec<String>,
 }
 
-/// What kind of answer a question wants, for people.
+/// What kind of answer a question wants, for people (not where to find it: that is the
+/// hint after a wrong answer).
 pub fn guidance(question: &Question) -> String {
     let kind = match question.kind {
         AnswerKind::Integer => "an integer, like 7",
@@ -28,7 +29,7 @@ pub fn guidance(question: &Question) -> String {
         AnswerKind::Timestamp => "a UTC timestamp, like 2025-03-17T15:42:22Z",
         AnswerKind::Text => "text, as the log writes it (case does not matter)",
     };
-    format!("{kind}; look at the {}", look_at(question))
+    kind.to_string()
 }
 
 /// Grades `given` (the learner's answer, if any) against `solution`.

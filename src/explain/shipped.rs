@@ -47,10 +47,14 @@ detection_scenarios!(
     "benign-noise.yaml",
 );
 
-/// Every shipped scenario, in the order `explain` searches them.
+/// Every shipped scenario, in the order `explain` searches them: the seed labs
+/// (`scenarios/user0*`) before the other built-in ones, then the detection library.
 pub fn shipped() -> impl Iterator<Item = (&'static str, &'static str)> {
-    BUILTIN_SCENARIOS
-        .iter()
+    let seed_lab = |path: &str| path.starts_with("scenarios/user0");
+    let builtin = || BUILTIN_SCENARIOS.iter();
+    builtin()
+        .filter(move |(path, _)| seed_lab(path))
+        .chain(builtin().filter(move |(path, _)| !seed_lab(path)))
         .chain(DETECTION_SCENARIOS)
         .map(|(path, text)| (*path, *text))
 }
