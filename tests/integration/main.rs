@@ -4,11 +4,14 @@
 mod audit_activities;
 mod audit_library;
 mod cli;
+mod cli_habits;
 mod client;
 mod convert;
 mod coverage;
 mod detect;
 mod diagnostics;
+mod exercise;
+mod explain;
 mod formats;
 mod full_record;
 mod kql;
