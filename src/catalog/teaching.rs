@@ -73,10 +73,8 @@ const CAUSES: &[CodeCause] = &[
         code: 50057,
         cause: "a sign-in to an account whose accountEnabled is false: refused before the \
                 password counts, right password or not, and never locks",
-        knobs: &[
-            "users[].enabled: false",
-            "directory: { action: disable_user }",
-        ],
+        // A `disable_user` step writes the audit row only; later sign-ins are unchanged.
+        knobs: &["users[].enabled: false"],
     },
     CodeCause {
         code: 50074,
