@@ -2,6 +2,7 @@
 //! it, what do I see, why did it happen, where can I see it, what watches for it).
 
 use super::{RuleMention, ShownIn, Topic};
+use crate::catalog::PortalStatus;
 use crate::catalog::audit::activity_text;
 use crate::catalog::teaching::code_cause;
 use std::fmt::Write;
@@ -11,11 +12,14 @@ pub fn render(topic: &Topic, shown: Option<&ShownIn>, rules: Option<&[RuleMentio
     let mut out = String::new();
     match topic {
         Topic::Code(c) => {
-            let _ = writeln!(out, "{} ({}): {}", c.code, c.name, c.meaning);
-            section(&mut out, "What the admin centre shows (Sign-in logs)");
-            line(&mut out, "Status", c.portal_status.label());
-            line(&mut out, "Sign-in error code", &c.code.to_string());
-            line(&mut out, "Failure reason", c.failure_reason);
+            code_head(
+                &mut out,
+                c.code,
+                c.name,
+                c.meaning,
+                c.portal_status,
+                c.failure_reason,
+            );
             line(
                 &mut out,
                 "Additional details",
@@ -28,11 +32,14 @@ pub fn render(topic: &Topic, shown: Option<&ShownIn>, rules: Option<&[RuleMentio
             }
         }
         Topic::OtherCode(c) => {
-            let _ = writeln!(out, "{} ({}): {}", c.code, c.name, c.meaning);
-            section(&mut out, "What the admin centre shows (Sign-in logs)");
-            line(&mut out, "Status", c.portal_status.label());
-            line(&mut out, "Sign-in error code", &c.code.to_string());
-            line(&mut out, "Failure reason", c.failure_reason);
+            code_head(
+                &mut out,
+                c.code,
+                c.name,
+                c.meaning,
+                c.portal_status,
+                c.failure_reason,
+            );
             section(&mut out, "What causes it in entralab");
             let _ = writeln!(
                 out,
@@ -120,6 +127,22 @@ pub fn render(topic: &Topic, shown: Option<&ShownIn>, rules: Option<&[RuleMentio
         }
     }
     out
+}
+
+/// A code's headline and the admin centre's columns every code has.
+fn code_head(
+    out: &mut String,
+    code: i32,
+    name: &str,
+    meaning: &str,
+    status: PortalStatus,
+    failure_reason: &str,
+) {
+    let _ = writeln!(out, "{code} ({name}): {meaning}");
+    section(out, "What the admin centre shows (Sign-in logs)");
+    line(out, "Status", status.label());
+    line(out, "Sign-in error code", &code.to_string());
+    line(out, "Failure reason", failure_reason);
 }
 
 fn section(out: &mut String, title: &str) {

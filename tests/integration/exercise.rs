@@ -155,32 +155,36 @@ fn questions_print_with_answer_guidance() {
     assert!(!text.contains("198.51.100.66"), "the answer leaked: {text}");
 }
 
+/// The diagnostics of user02's lab with `from` replaced by `to`.
+fn mistake(from: &str, to: &str) -> String {
+    assert!(USER02.contains(from), "{from}");
+    let text = USER02.replace(from, to);
+    entralab::scenario::load_str(Path::new("scenarios/user02-smart-lockout.yaml"), &text)
+        .unwrap_err()
+        .render()
+}
+
 #[test]
 fn a_bad_answer_expression_is_a_located_error() {
-    let text = USER02.replace(
-        "      position: { status/errorCode: 50053 }",
-        "      position: { status/errorCod: 50053 }\n      count: rows",
+    insta::assert_snapshot!(
+        "exercise_bad_field",
+        mistake(
+            "      position: { status/errorCode: 50053 }",
+            "      position: { status/errorCod: 50053 }\n      count: rows",
+        )
     );
-    let error =
-        entralab::scenario::load_str(Path::new("scenarios/user02-smart-lockout.yaml"), &text)
-            .unwrap_err();
-    insta::assert_snapshot!("exercise_bad_field", error.render());
-
-    let text = USER02.replace(
-        "    kind: integer\n    answer:\n      sign_ins: { user: user02, deviceDetail",
-        "    kind: ipv4\n    answer:\n      sign_ins: { user: user02, deviceDetail",
+    insta::assert_snapshot!(
+        "exercise_count_is_not_an_address",
+        mistake(
+            "    kind: integer\n    answer:\n      sign_ins: { user: user02, deviceDetail",
+            "    kind: ipv4\n    answer:\n      sign_ins: { user: user02, deviceDetail",
+        )
     );
-    let error =
-        entralab::scenario::load_str(Path::new("scenarios/user02-smart-lockout.yaml"), &text)
-            .unwrap_err();
-    insta::assert_snapshot!("exercise_count_is_not_an_address", error.render());
-
-    let text = USER02.replace(
-        "count: rows }\n  - id: familiar",
-        "count: rows, row: last }\n  - id: familiar",
+    insta::assert_snapshot!(
+        "exercise_row_without_field",
+        mistake(
+            "count: rows }\n  - id: familiar",
+            "count: rows, row: last }\n  - id: familiar",
+        )
     );
-    let error =
-        entralab::scenario::load_str(Path::new("scenarios/user02-smart-lockout.yaml"), &text)
-            .unwrap_err();
-    insta::assert_snapshot!("exercise_row_without_field", error.render());
 }
