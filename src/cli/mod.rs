@@ -59,7 +59,9 @@ pub enum Command {
     ///
     /// Scenario files that name the same tenant (id or domain) are one tenant: their records
     /// are written together, in time order.
-    #[command(after_help = "Example:\n  entralab generate scenarios/ --out logs/ --format ndjson")]
+    #[command(
+        after_help = "Example:\n  entralab generate scenarios/ --tenant xxx.onmicrosoft.com --out logs/"
+    )]
     Generate {
         /// Scenario files, or folders of them, that describe one tenant (or pick one with
         /// --tenant).
@@ -99,7 +101,7 @@ pub enum Command {
     /// Run a KQL query (Log Analytics tables SigninLogs, AADNonInteractiveUserSignInLogs,
     /// AuditLogs) over simulated scenarios or exported log files.
     #[command(
-        after_help = "Example:\n  entralab query 'SigninLogs | where ResultType == \"50053\" | count'"
+        after_help = "Example:\n  entralab query 'SigninLogs | where ResultType == \"50053\" | count' scenarios/"
     )]
     Query(query::QueryArgs),
     /// Rewrite exported log files (Graph JSON, NDJSON, Event Hub, Log Analytics JSON/CSV) in
