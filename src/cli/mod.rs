@@ -10,6 +10,7 @@ mod explain;
 mod generate;
 mod inputs;
 mod query;
+mod quiet;
 mod run;
 mod serve;
 mod sources;
@@ -136,8 +137,15 @@ pub enum Command {
 /// Runs a parsed command line, writing to `out` and `err`.
 pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
     // `--quiet`: the command runs as ever, its output goes nowhere; errors still show.
+    let quiet = cli.quiet;
     let mut sink = std::io::sink();
-    let out: &mut dyn Write = if cli.quiet { &mut sink } else { out };
+    let out: &mut dyn Write = if quiet { &mut sink } else { out };
+    let mut errors_only = quiet::ErrorsOnly::new(err);
+    let err: &mut dyn Write = if quiet {
+        &mut errors_only
+    } else {
+        errors_only.inner()
+    };
     let result = match cli.command {
         Command::Run { paths, seed } => run::run(&paths, seed, out, err),
         Command::Generate {
@@ -155,6 +163,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
                 seed,
                 format,
                 api,
+                quiet,
             },
             out,
             err,
