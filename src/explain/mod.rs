@@ -207,4 +207,16 @@ mod tests {
             Some("Delete conditional access policy")
         );
     }
+
+    #[test]
+    fn every_action_an_activity_names_is_a_directory_action() {
+        for (key, _, actions) in crate::catalog::audit::teaching::ACTIVITY_TEXTS {
+            for action in *actions {
+                assert!(
+                    crate::scenario::DirectoryVerb::find(action).is_some(),
+                    "{key}: {action}"
+                );
+            }
+        }
+    }
 }

@@ -15,7 +15,7 @@
 mod activities;
 mod methods;
 mod roles;
-mod teaching;
+pub mod teaching;
 
 pub use activities::all as activities;
 pub use methods::{AuthMethod, CredentialKind};
