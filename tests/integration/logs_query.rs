@@ -3,7 +3,7 @@
 //! error in Log Analytics' shape); and azure-monitor-query's LogsQueryClient against the real
 //! server over TLS (tests/python/logs_query.py).
 
-use crate::real_clients::{python_command, python_venv, run_bounded};
+use crate::real_clients::{programs, python_command, python_venv, run_bounded};
 use crate::records::load;
 use crate::served::{ROOT, Served};
 use crate::server::{Reply, send};
@@ -29,6 +29,8 @@ const SEED_FILES: [&str; 3] = [
 ];
 const LOGS_SCOPE: &str = "https%3A%2F%2Fapi.loganalytics.io%2F.default";
 const GRAPH_SCOPE: &str = "https%3A%2F%2Fgraph.microsoft.com%2F.default";
+/// The page whose programs (azure-monitor-query, curl) the real-client test runs.
+const DOC: &str = "docs/serve.md";
 
 fn app(clock: Clock) -> Router {
     let [user01, user02, user03] = SEED_FILES.map(load);
@@ -478,10 +480,73 @@ fn logs_query_client_reads_the_served_workspace() {
             .arg(&expected_path),
         "logs_query.py",
     );
-    drop(served);
     let last = output.lines().last().unwrap_or("");
     assert!(
         last.ends_with(" passed, 0 failed") && !last.starts_with("0 "),
         "unexpected summary {last:?}:\n{output}"
     );
+
+    // The programs of docs/serve.md, as they stand, print the same rows.
+    let expected: Value = serde_json::from_slice(&expected.stdout).unwrap();
+    let rows = expected["tables"][0]["rows"].as_array().unwrap();
+    let lines: String = rows
+        .iter()
+        .map(|r| format!("{} {}\n", r[0].as_str().unwrap(), r[1]))
+        .collect();
+    let tenant = served.info["tenants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["domain"] == "xxx.onmicrosoft.com")
+        .expect("the seed lab's tenant");
+    let programs = programs(DOC);
+    let mut files: Vec<&str> = programs.iter().map(|p| p.file.as_str()).collect();
+    files.sort_unstable();
+    assert_eq!(
+        files,
+        ["logs-query-curl.sh", "logs_query_client.py"],
+        "{DOC}"
+    );
+    for program in &programs {
+        let path = scratch.path().join(&program.file);
+        std::fs::write(&path, &program.code).unwrap();
+        let mut command = if program.file.ends_with(".py") {
+            python_command(&python, &served.cert)
+        } else {
+            let mut bash = Command::new("bash");
+            bash.args(["-eo", "pipefail"]);
+            bash
+        };
+        command
+            .arg(&path)
+            .env("ENTRALAB_URL", served.base())
+            .env("ENTRALAB_CERT", &served.cert)
+            .env("TENANT_ID", tenant["tenant_id"].as_str().unwrap())
+            .env("CLIENT_ID", tenant["client_id"].as_str().unwrap())
+            .env("CLIENT_SECRET", tenant["client_secret"].as_str().unwrap())
+            .env("WORKSPACE_ID", tenant["workspace_id"].as_str().unwrap())
+            .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("no_proxy", "127.0.0.1,localhost");
+        let output = run_bounded(&mut command, &format!("{DOC}: {}", program.file));
+        if program.file.ends_with(".py") {
+            assert_eq!(output, lines, "{}", program.file);
+        } else {
+            let reply: Value = serde_json::from_str(&output)
+                .unwrap_or_else(|e| panic!("{}: {e}: {output}", program.file));
+            assert_eq!(reply, expected, "{}", program.file);
+        }
+    }
+    // The page says what the programs print.
+    let page = std::fs::read_to_string(std::path::Path::new(ROOT).join(DOC)).unwrap();
+    assert!(
+        page.contains(&format!("`{}`", lines.trim_end())),
+        "{DOC}: {lines}"
+    );
+    assert!(page.contains(&expected.to_string()), "{DOC}: {expected}");
+    let workspace = tenant["workspace_id"].as_str().unwrap();
+    assert!(
+        page.contains(workspace),
+        "{DOC} names the seed lab's workspace {workspace}"
+    );
+    drop(served);
 }

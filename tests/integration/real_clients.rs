@@ -183,12 +183,12 @@ fn js_clients() -> PathBuf {
 /// A program on a documentation page: a code block whose info string names a file
 /// (```` ```js kiota.mjs ````).
 #[derive(Debug)]
-struct Program {
-    file: String,
-    code: String,
+pub(crate) struct Program {
+    pub(crate) file: String,
+    pub(crate) code: String,
 }
 
-fn programs(page: &str) -> Vec<Program> {
+pub(crate) fn programs(page: &str) -> Vec<Program> {
     let text = std::fs::read_to_string(Path::new(ROOT).join(page)).expect(page);
     let mut programs = Vec::new();
     let mut open: Option<Program> = None;
