@@ -73,6 +73,17 @@ async fn post(app: &Router, token: Option<&str>, path: &str, body: Value) -> Rep
     send(app, request.body(Body::from(body.to_string())).unwrap()).await
 }
 
+/// `query` in the seed lab's workspace.
+async fn ask(app: &Router, token: &str, query: &str) -> Reply {
+    post(
+        app,
+        Some(token),
+        &query_path(SEED),
+        json!({ "query": query }),
+    )
+    .await
+}
+
 /// What `entralab query --format json` prints for `query` over the seed lab's tenant.
 fn engine_answer(query: &str, now: Option<i64>) -> Value {
     let mut catalog = Catalog::for_query(query);
@@ -99,13 +110,7 @@ async fn the_api_answers_what_entralab_query_prints() {
     let app = app(Clock::System);
     let token = token(&app, SEED, LOGS_SCOPE).await;
     for query in QUERIES {
-        let reply = post(
-            &app,
-            Some(&token),
-            &query_path(SEED),
-            json!({"query": query}),
-        )
-        .await;
+        let reply = ask(&app, &token, query).await;
         assert_eq!(reply.status, StatusCode::OK, "{query}: {}", reply.body);
         let expected = engine_answer(query, None);
         assert_eq!(reply.body, expected, "{query}");
@@ -134,13 +139,7 @@ async fn columns_have_log_analytics_types() {
     let token = token(&app, SEED, LOGS_SCOPE).await;
     let query = "SigninLogs | take 1 | project TimeGenerated, DurationMs, IsInteractive, Status, ResultType, \
         r = toreal(1.5), i = toint(7), g = toguid('e17a1ab0-0000-4000-8000-000000000001'), t = 90m";
-    let reply = post(
-        &app,
-        Some(&token),
-        &query_path(SEED),
-        json!({"query": query}),
-    )
-    .await;
+    let reply = ask(&app, &token, query).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     let table = &reply.body["tables"][0];
     assert_eq!(table["name"], "PrimaryResult");
@@ -184,26 +183,14 @@ async fn now_is_the_serve_clock_or_the_end_of_the_data() {
     let end = engine_answer(query, None)["tables"][0]["rows"][0][0].clone();
     let system = app(Clock::System);
     let logs = token(&system, SEED, LOGS_SCOPE).await;
-    let reply = post(
-        &system,
-        Some(&logs),
-        &query_path(SEED),
-        json!({"query": query}),
-    )
-    .await;
+    let reply = ask(&system, &logs, query).await;
     let row = &reply.body["tables"][0]["rows"][0];
     assert_eq!((&row[0], &row[1]), (&end, &end), "{}", reply.body);
 
     let fixed = Timestamp::parse("2025-03-17T16:00:00Z").unwrap();
     let replay = app(Clock::Fixed(fixed));
     let logs = token(&replay, SEED, LOGS_SCOPE).await;
-    let reply = post(
-        &replay,
-        Some(&logs),
-        &query_path(SEED),
-        json!({"query": query}),
-    )
-    .await;
+    let reply = ask(&replay, &logs, query).await;
     let row = &reply.body["tables"][0]["rows"][0];
     assert_eq!(row[1], "2025-03-17T16:00:00Z", "{}", reply.body);
     assert_eq!(
@@ -277,13 +264,7 @@ async fn bad_queries_get_400_bad_argument_error_located() {
         ),
     ];
     for (query, kind, line, pos, token_text) in cases {
-        let reply = post(
-            &app,
-            Some(&token),
-            &query_path(SEED),
-            json!({"query": query}),
-        )
-        .await;
+        let reply = ask(&app, &token, query).await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{query}");
         let error = &reply.body["error"];
         assert_eq!(error["code"], "BadArgumentError", "{query}");
@@ -419,13 +400,7 @@ async fn junk_queries_never_get_5xx() {
         "range x from 1 to 10 step 0",
     ];
     for query in junk {
-        let reply = post(
-            &app,
-            Some(&token),
-            &query_path(SEED),
-            json!({"query": query}),
-        )
-        .await;
+        let reply = ask(&app, &token, query).await;
         assert!(
             reply.status == StatusCode::OK || reply.status == StatusCode::BAD_REQUEST,
             "{query:?}: {} {}",

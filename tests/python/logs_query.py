@@ -24,7 +24,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
-from checks import expect, expect_eq, run_checks
+from checks import expect, expect_eq, registry, run_checks
 
 LOGS_AUDIENCE = "https://api.loganalytics.io"
 SEED_LAB = "user02-smart-lockout"
@@ -97,15 +97,7 @@ def expect_http_error(call, status, code, what):
     raise AssertionError(f"{what}: no HttpResponseError")
 
 
-CHECKS = []
-
-
-def check(title):
-    def register(function):
-        CHECKS.append((title, function))
-        return function
-
-    return register
+CHECKS, check = registry()
 
 
 @check("azure-identity: a token for https://api.loganalytics.io/.default has that audience")

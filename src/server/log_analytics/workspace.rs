@@ -2,9 +2,11 @@
 //! them, filled with the tenant's records.
 
 use super::super::faults::Kind;
+use super::super::respond::guid;
 use super::super::state::TenantState;
 use crate::graph::{Record, Timestamp};
 use crate::kql::Catalog;
+use crate::store::{Collection, Timed};
 use sha2::{Digest, Sha256};
 
 /// The Log Analytics table of directory audits; every other table holds sign-ins.
@@ -19,17 +21,7 @@ pub fn workspace_id(tenant_id: &str) -> String {
     ));
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
-    bytes[6] = (bytes[6] & 0x0f) | 0x80;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    guid(bytes, 8)
 }
 
 /// The tables `query` names, with the tenant's records ingested by `now` (the same ingestion
@@ -48,31 +40,34 @@ pub fn catalog(tenant: &TenantState, query: &str, now: Timestamp) -> Catalog {
     // one of them.
     let audits_named = catalog.names().any(|n| n == AUDIT_TABLE);
     let sign_ins_named = catalog.names().any(|n| n != AUDIT_TABLE);
-    // The store keeps records newest first, and its indexes (which the ingestion delays
-    // use) number them in that order.
     if sign_ins_named {
-        let sign_ins: Vec<_> = store
-            .sign_ins
-            .iter()
-            .enumerate()
-            .filter(|(i, s)| visible(Kind::SignIns, *i, s.created_date_time))
-            .collect();
-        for (_, sign_in) in sign_ins.into_iter().rev() {
+        for sign_in in ingested(&store.sign_ins, Kind::SignIns, &visible) {
             catalog.push(&Record::SignIn(Box::new(sign_in.clone())), tenant_id);
         }
     }
     if audits_named {
-        let audits: Vec<_> = store
-            .audits
-            .iter()
-            .enumerate()
-            .filter(|(i, a)| visible(Kind::Audits, *i, a.activity_date_time))
-            .collect();
-        for (_, audit) in audits.into_iter().rev() {
+        for audit in ingested(&store.audits, Kind::Audits, &visible) {
             catalog.push(&Record::Audit(Box::new(audit.clone())), tenant_id);
         }
     }
     catalog
+}
+
+/// The records of a store collection (newest first, numbered in that order as the ingestion
+/// delays number them) that are visible, oldest first.
+fn ingested<'a, T: Timed>(
+    records: &'a Collection<T>,
+    kind: Kind,
+    visible: &impl Fn(Kind, usize, Timestamp) -> bool,
+) -> Vec<&'a T> {
+    let mut found: Vec<&T> = records
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| visible(kind, *i, r.time()))
+        .map(|(_, r)| r)
+        .collect();
+    found.reverse();
+    found
 }
 
 #[cfg(test)]
