@@ -13,7 +13,7 @@ use axum::http::{Request, StatusCode};
 use entralab::cli::{tenant_config, tenant_config_of};
 use entralab::graph::Timestamp;
 use entralab::kql::{self, Catalog};
-use entralab::server::{self, Clock, ServerConfig, workspace_id};
+use entralab::server::{self, Clock, ServerConfig, TenantConfig, workspace_id};
 use serde_json::{Value, json};
 use std::process::Command;
 
@@ -33,13 +33,20 @@ const GRAPH_SCOPE: &str = "https%3A%2F%2Fgraph.microsoft.com%2F.default";
 const DOC: &str = "docs/serve.md";
 
 fn app(clock: Clock) -> Router {
+    app_with(clock, |_| {})
+}
+
+/// The seed lab's tenant and same-wrong-password's, each changed by `tweak`.
+fn app_with(clock: Clock, tweak: impl Fn(&mut TenantConfig)) -> Router {
     let [user01, user02, user03] = SEED_FILES.map(load);
+    let mut tenants = vec![
+        tenant_config_of(&[&user01, &user02, &user03]),
+        tenant_config(&load("scenarios/same-wrong-password.yaml")),
+    ];
+    tenants.iter_mut().for_each(tweak);
     server::app(
         ServerConfig {
-            tenants: vec![
-                tenant_config_of(&[&user01, &user02, &user03]),
-                tenant_config(&load("scenarios/same-wrong-password.yaml")),
-            ],
+            tenants,
             clock,
             token_lifetime: server::DEFAULT_TOKEN_LIFETIME,
         },
@@ -197,6 +204,53 @@ async fn now_is_the_serve_clock_or_the_end_of_the_data() {
         reply.body,
         engine_answer(query, Some(fixed.ticks())),
         "as `entralab query --now`"
+    );
+}
+
+#[tokio::test]
+async fn records_not_yet_ingested_are_not_in_the_workspace() {
+    // At 15:12 with a delay of exactly 5 minutes, user01's two 15:06 failures are in and
+    // nothing later: the workspace holds what Graph shows at the same moment.
+    let now = Timestamp::parse("2025-03-17T15:12:00Z").unwrap();
+    let app = app_with(Clock::Fixed(now), |t| {
+        t.faults.ingestion_delay = Some((300, 300, 300))
+    });
+    let logs = token(&app, SEED, LOGS_SCOPE).await;
+    let reply = ask(&app, &logs, "SigninLogs | project Id | sort by Id asc").await;
+    let mut ids: Vec<Value> = reply.body["tables"][0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].clone())
+        .collect();
+    let graph = token(&app, SEED, GRAPH_SCOPE).await;
+    let listed = crate::server::get(&app, &graph, "/v1.0/auditLogs/signIns").await;
+    let mut graph_ids: Vec<Value> = listed.body["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].clone())
+        .collect();
+    ids.sort_by_key(|v| v.to_string());
+    graph_ids.sort_by_key(|v| v.to_string());
+    assert_eq!(ids.len(), 2, "{}", reply.body);
+    assert_eq!(ids, graph_ids);
+}
+
+#[tokio::test]
+async fn a_result_over_500000_rows_is_cut_with_a_partial_error() {
+    let app = app(Clock::System);
+    let logs = token(&app, SEED, LOGS_SCOPE).await;
+    let reply = ask(&app, &logs, "range x from 1 to 500001 step 1").await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let rows = reply.body["tables"][0]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), server::MAX_RESULT_ROWS);
+    assert_eq!(rows.last().unwrap()[0], json!(500_000));
+    let error = &reply.body["error"];
+    assert_eq!(error["code"], "PartialError", "{error}");
+    assert_eq!(
+        error["details"][0]["innererror"]["code"],
+        "E_QUERY_RESULT_SET_TOO_LARGE"
     );
 }
 

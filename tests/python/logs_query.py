@@ -156,6 +156,18 @@ def _():
     expect_eq(early.rows[0][0] + late.rows[0][0], whole["n"], "the two spans together")
 
 
+@check("LogsQueryClient: a result over 500,000 rows is a LogsQueryPartialResult with the first 500,000")
+def _():
+    from azure.monitor.query import LogsQueryStatus
+
+    result = client().query_workspace(workspace(), "range x from 1 to 500001 step 1", timespan=None)
+    expect_eq(result.status, LogsQueryStatus.PARTIAL, "status")
+    rows = result.partial_data[0].rows
+    expect_eq((len(rows), rows[0][0], rows[-1][0]), (500000, 1, 500000), "rows kept")
+    expect_eq(result.partial_error.code, "PartialError", f"partial error {result.partial_error}")
+    expect("E_QUERY_RESULT_SET_TOO_LARGE" in str(result.partial_error.details), f"{result.partial_error}")
+
+
 @check("LogsQueryClient: a bad query raises HttpResponseError 400 BadArgumentError, located")
 def _():
     e = expect_http_error(
