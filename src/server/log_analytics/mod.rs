@@ -87,7 +87,7 @@ pub async fn handle(state: &Arc<AppState>, request: LogsRequest<'_>, body: Body)
         from_query_string(request.query)
     } else {
         match to_bytes(body, MAX_REQUEST_BODY).await {
-            Ok(bytes) => from_body(&bytes),
+            Ok(bytes) => from_body(&bytes, workspace),
             Err(_) => Err(format!(
                 "the request body is larger than {MAX_REQUEST_BODY} bytes"
             )),
@@ -186,7 +186,7 @@ fn authorize(
 
 /// `POST`: a JSON object with a string `query`, an optional `timespan`, and `workspaces`
 /// (null, or only this workspace: entralab has no cross-workspace queries).
-fn from_body(bytes: &[u8]) -> Result<QueryRequest, String> {
+fn from_body(bytes: &[u8], workspace: &str) -> Result<QueryRequest, String> {
     let body: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| format!("the body is not JSON ({e}); send {{\"query\": \"...\"}}"))?;
     let query = body
@@ -200,7 +200,11 @@ fn from_body(bytes: &[u8]) -> Result<QueryRequest, String> {
     };
     match body.get("workspaces") {
         None | Some(serde_json::Value::Null) => {}
-        Some(serde_json::Value::Array(a)) if a.is_empty() => {}
+        Some(serde_json::Value::Array(others))
+            if others.iter().all(|w| {
+                w.as_str()
+                    .is_some_and(|w| w.eq_ignore_ascii_case(workspace))
+            }) => {}
         Some(_) => {
             return Err(
                 "`workspaces`: entralab serves one workspace per tenant and no cross-workspace queries"
@@ -340,16 +344,21 @@ mod tests {
 
     #[test]
     fn bodies_and_query_strings() {
-        let body =
-            from_body(br#"{"query":"SigninLogs","timespan":"PT1H","workspaces":null}"#).unwrap();
+        let body = from_body(
+            br#"{"query":"SigninLogs","timespan":"PT1H","workspaces":null}"#,
+            "w",
+        )
+        .unwrap();
         assert_eq!(
             (body.query.as_str(), body.timespan.as_deref()),
             ("SigninLogs", Some("PT1H"))
         );
-        assert!(from_body(b"{}").is_err());
-        assert!(from_body(b"not json").is_err());
-        assert!(from_body(br#"{"query":"x","timespan":5}"#).is_err());
-        assert!(from_body(br#"{"query":"x","workspaces":["other"]}"#).is_err());
+        assert!(from_body(b"{}", "w").is_err());
+        assert!(from_body(b"not json", "w").is_err());
+        assert!(from_body(br#"{"query":"x","timespan":5}"#, "w").is_err());
+        assert!(from_body(br#"{"query":"x","workspaces":["other"]}"#, "w").is_err());
+        assert!(from_body(br#"{"query":"x","workspaces":["W"]}"#, "w").is_ok());
+        assert!(from_body(br#"{"query":"x","workspaces":[]}"#, "w").is_ok());
         let get = from_query_string("query=SigninLogs+%7C+count&timespan=P1D").unwrap();
         assert_eq!(
             (get.query.as_str(), get.timespan.as_deref()),
