@@ -16,6 +16,7 @@ mod formats;
 mod full_record;
 mod kql;
 mod library;
+mod logs_query;
 mod one_tenant;
 mod real_clients;
 mod records;
