@@ -7,6 +7,7 @@ mod detect;
 mod generate;
 mod inputs;
 mod query;
+mod report;
 mod run;
 mod serve;
 mod sources;
@@ -84,6 +85,9 @@ pub enum Command {
     /// Rewrite exported log files (Graph JSON, NDJSON, Event Hub, Log Analytics JSON/CSV) in
     /// one export format into DIR, oldest first.
     Convert(convert::ConvertArgs),
+    /// Write one self-contained HTML page per run: per scenario a timeline of the rows by user,
+    /// the state behind them, each row's Graph JSON; with --verify and --rules, the results.
+    Report(report::ReportArgs),
     /// Validate scenarios without simulating them.
     Check {
         /// Scenario files, or folders of them.
@@ -121,6 +125,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         Command::Verify(args) => verify::verify(&args, out, err),
         Command::Detect(args) => detect::detect(&args, out, err),
         Command::Query(args) => query::query(&args, out, err),
+        Command::Report(args) => report::report(&args, out, err),
     };
     result.unwrap_or_else(|e| {
         // Only writing to the terminal can fail here; nothing more can be said.

@@ -41,7 +41,7 @@ fn run(command: &mut Command, what: &str) -> String {
 
 /// Runs `command` for at most SCRIPT_RUN with stdout to one file and stderr to another;
 /// panics with both when it cannot start, fails or overruns. Returns stdout.
-fn run_bounded(command: &mut Command, what: &str) -> String {
+pub(crate) fn run_bounded(command: &mut Command, what: &str) -> String {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let (out_path, err_path) = (dir.path().join("stdout"), dir.path().join("stderr"));
     let mut child = KillOnDrop(
@@ -139,7 +139,7 @@ fn python_venv() -> PathBuf {
 /// target/js-clients with tests/js installed by `npm ci` from the committed lock file;
 /// reinstalls when package.json or the lock file change. Scripts written into this folder
 /// find its node_modules.
-fn js_clients() -> PathBuf {
+pub(crate) fn js_clients() -> PathBuf {
     let dir = Path::new(ROOT).join("target").join("js-clients");
     let sources =
         ["package.json", "package-lock.json"].map(|f| Path::new(ROOT).join("tests/js").join(f));
