@@ -104,7 +104,7 @@
       const tl = el('div', 'timeline');
       this.canvas = el('canvas');
       this.zoomNote = el('div', 'zoomnote');
-      tl.append(this.canvas, this.zoomNote);
+      tl.append(this.zoomNote, this.canvas);
       grid.append(tl, this.buildState());
       sec.append(grid);
       if (s.verify) sec.append(this.buildVerify());
@@ -331,7 +331,7 @@
 
     layout() {
       const lanes = this.lanes.length;
-      const laneH = lanes <= 12 ? 28 : Math.max(2, Math.min(18, Math.floor(560 / lanes)));
+      const laneH = lanes <= 3 ? 44 : lanes <= 12 ? 30 : Math.max(2, Math.min(18, Math.floor(560 / lanes)));
       const gutter = laneH >= 10 ? 200 : 60;
       return { laneH, gutter, axis: 24, hist: 46, top: 24 + 46 + 6, height: 24 + 46 + 6 + lanes * laneH + 8 };
     }
@@ -382,9 +382,12 @@
         const y = L.top + k * L.laneH + 1, h = Math.max(2, L.laneH - 2);
         g.fillStyle = WINDOW_FILL[w.kind]; g.fillRect(x0, y, Math.max(2, x1 - x0), h);
         g.strokeStyle = WINDOW_EDGE[w.kind]; g.strokeRect(x0 + 0.5, y + 0.5, Math.max(2, x1 - x0) - 1, h - 1);
-        if (L.laneH >= 18 && x1 - x0 > 80) {
+        if (L.laneH >= 18 && x1 - x0 > 40) {
+          g.save();
+          g.beginPath(); g.rect(x0, y, x1 - x0, h); g.clip();
           g.fillStyle = WINDOW_EDGE[w.kind];
-          g.fillText(w.label, x0 + 4, y + h - 5);
+          g.fillText(w.label, x0 + 4, y + 11);
+          g.restore();
         }
       }
       // Counts per time bucket: the histogram band always, the lanes when zoomed out.
@@ -412,8 +415,8 @@
           y -= h;
         }
       }
-      g.fillStyle = '#59636e';
-      g.fillText('rows per ' + (bucketMs >= 6e4 ? (bucketMs / 6e4).toFixed(1) + ' min' : (bucketMs / 1e3).toFixed(1) + ' s') + ' (max ' + max + ')', 6, L.axis + 14);
+      const per = 'rows per ' + (bucketMs >= 6e4 ? (bucketMs / 6e4).toFixed(1) + ' min' : (bucketMs / 1e3).toFixed(1) + ' s') + ' (max ' + max + ')';
+      if (L.gutter >= 150) { g.fillStyle = '#59636e'; g.fillText(per, 6, L.axis + 14); }
       this.marks = [];
       this.cells = null;
       if (aggregate) {
@@ -423,7 +426,9 @@
           for (let bk = 0; bk < buckets; bk++) {
             const q = (k * buckets + bk) * 4, n = cells[q] + cells[q + 1] + cells[q + 2] + cells[q + 3];
             if (!n) continue;
-            const st = cells[q + 1] ? 1 : cells[q + 2] ? 2 : cells[q] ? 0 : 3;
+            // Any failure shows; a KMSI interrupt is followed by its success, so success
+            // outranks interrupted.
+            const st = cells[q + 1] ? 1 : cells[q] ? 0 : cells[q + 2] ? 2 : 3;
             g.globalAlpha = 0.35 + 0.65 * Math.min(1, n / cmax);
             g.fillStyle = COLORS[st];
             g.fillRect(L.gutter + bk * bucketPx, L.top + k * L.laneH + (L.laneH > 4 ? 1 : 0), bucketPx - 1, Math.max(1, L.laneH - (L.laneH > 4 ? 2 : 0)));
@@ -431,7 +436,7 @@
         }
         g.globalAlpha = 1;
         this.cells = { cells, buckets, bucketMs, bucketPx };
-        this.zoomNote.textContent = inView + ' rows in view: counts per ' + (bucketMs / 1e3).toFixed(1) + ' s bucket; zoom in (wheel) to see each row';
+        this.zoomNote.textContent = inView + ' rows in view, drawn as ' + per + '; zoom in (mouse wheel, or click a cell) to see each row';
       } else {
         const last = new Map();
         const r = Math.max(2, Math.min(5, L.laneH / 2 - 2));
@@ -441,11 +446,11 @@
           // Rows of one instant (the KMSI interrupt and its success) side by side.
           if (last.has(k) && px < last.get(k) + 2 * r + 1) px = last.get(k) + 2 * r + 1;
           last.set(k, px);
-          const py = L.top + k * L.laneH + L.laneH / 2;
+          const py = L.top + k * L.laneH + (L.laneH >= 40 ? L.laneH * 0.62 : L.laneH / 2);
           this.mark(g, this.rows.k[i], this.rows.s[i], px, py, r, i === this.selected);
           this.marks.push([px, py, i]);
         }
-        this.zoomNote.textContent = inView + ' rows in view';
+        this.zoomNote.textContent = inView + ' rows in view · ' + per + ' · mouse wheel zooms, drag pans, click a mark for its row';
       }
       this.renderTable(lo, hi);
     }

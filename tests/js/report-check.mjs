@@ -57,7 +57,11 @@ try {
       await page.mouse.wheel(0, -300);
       await page.mouse.wheel(0, 600);
     }
-    if (shot) await page.screenshot({ path: shot, fullPage: true });
+    if (shot) {
+      await page.mouse.move(0, 0);
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({ path: shot, fullPage: true });
+    }
     results.push({ file, problems, json, ...seen });
     await page.close();
   }
