@@ -27,15 +27,12 @@ pub struct ReportArgs {
 }
 
 pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
-    let rules = match &args.rules {
-        Some(dir) => match RuleSet::load(dir) {
-            Ok(rules) => Some(rules),
-            Err(e) => {
-                writeln!(err, "error: {e}")?;
-                return Ok(Exit::BadInput);
-            }
-        },
-        None => None,
+    let rules = match args.rules.as_deref().map(RuleSet::load).transpose() {
+        Ok(rules) => rules,
+        Err(e) => {
+            writeln!(err, "error: {e}")?;
+            return Ok(Exit::BadInput);
+        }
     };
     let (mut scenarios, broken) = load_all(&args.paths, err)?;
     if scenarios.is_empty() {

@@ -84,12 +84,8 @@ pub struct WindowData {
 
 #[derive(Debug, Serialize)]
 pub struct OutcomeData {
-    pub name: String,
-    pub line: u64,
-    pub records: &'static str,
-    pub passed: bool,
-    pub summary: String,
-    pub failures: Vec<String>,
+    #[serde(flatten)]
+    pub outcome: Outcome,
     /// The evidence as row numbers (ids the scenario's rows do not hold are left out).
     pub rows: Vec<u32>,
 }
@@ -217,18 +213,13 @@ pub fn gather(
     let verify = outcomes.map(|outcomes| {
         outcomes
             .into_iter()
-            .map(|o| OutcomeData {
-                rows: o
+            .map(|outcome| OutcomeData {
+                rows: outcome
                     .evidence
                     .iter()
                     .filter_map(|id| row_of_id.get(id).copied())
                     .collect(),
-                name: o.name,
-                line: o.line,
-                records: o.records,
-                passed: o.passed,
-                summary: o.summary,
-                failures: o.failures,
+                outcome,
             })
             .collect()
     });
@@ -290,5 +281,93 @@ fn describe(item: &SimItem) -> (u8, u8, String, String, String) {
             String::new(),
             String::new(),
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn gathered(path: &str) -> ScenarioData {
+        let text = std::fs::read_to_string(path).unwrap();
+        let scenario = crate::scenario::load_str(Path::new(path), &text).unwrap();
+        let extras = Extras {
+            verify: true,
+            rules: None,
+        };
+        let (data, failed) = gather(
+            &scenario,
+            extras,
+            &mut Texts::default(),
+            &mut JsonTable::default(),
+        );
+        assert!(!failed, "{path}: an expectation failed");
+        data
+    }
+
+    #[test]
+    fn user02_is_locked_for_60_s_from_the_6th_failure() {
+        let data = gathered("scenarios/user02-smart-lockout.yaml");
+        assert_eq!(data.windows.len(), 1);
+        let window = &data.windows[0];
+        assert_eq!(window.kind, WindowKind::Lockout);
+        assert_eq!(window.until - window.from, 60_000);
+        let locked_row = data
+            .states
+            .iter()
+            .find_map(|(row, s)| {
+                matches!(
+                    s,
+                    State::Lockout {
+                        locked_ms: Some(_),
+                        failure: 6,
+                        ..
+                    }
+                )
+                .then_some(*row)
+            })
+            .unwrap();
+        assert_eq!(data.rows.t[locked_row as usize], window.from);
+        assert_eq!(data.rows.s[locked_row as usize], FAILURE);
+        let verify = data.verify.unwrap();
+        assert!(verify.iter().all(|o| o.outcome.passed));
+        assert!(verify.iter().all(|o| !o.rows.is_empty()));
+    }
+
+    #[test]
+    fn user03_shows_the_mistakes_without_rows_and_the_24_h_block() {
+        let data = gathered("scenarios/user03-sspr.yaml");
+        let kinds = &data.rows.k;
+        assert_eq!(kinds.iter().filter(|k| **k == AUDIT).count(), 20);
+        assert!(kinds.contains(&NO_ROW));
+        assert!(
+            kinds
+                .iter()
+                .zip(&data.rows.j)
+                .all(|(k, j)| (*k == NO_ROW) == j.is_empty())
+        );
+        assert_eq!(data.windows.len(), 1);
+        assert_eq!(data.windows[0].kind, WindowKind::SsprBlock);
+        assert_eq!(
+            data.windows[0].until - data.windows[0].from,
+            24 * 3600 * 1000
+        );
+        let failed: Vec<u32> = data
+            .states
+            .iter()
+            .filter_map(|(_, s)| match s {
+                State::Sspr { failed, .. } => Some(*failed),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(failed, [1, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn interrupts_show_as_interrupted() {
+        let data = gathered("scenarios/user01-password-failures.yaml");
+        assert_eq!(data.rows.s, [FAILURE, FAILURE, INTERRUPTED, SUCCESS]);
+        assert_eq!(data.rows.k, [SIGN_IN; 4]);
     }
 }

@@ -227,6 +227,14 @@ fn texts(value: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that one of `lines` contains `text`.
+fn assert_shows(lines: &[String], text: &str) {
+    assert!(
+        lines.iter().any(|l| l.contains(text)),
+        "no `{text}` in {lines:#?}"
+    );
+}
+
 #[test]
 fn every_shipped_scenario_report_opens_in_chromium() {
     let dir = tempfile::tempdir().unwrap();
@@ -309,17 +317,8 @@ fn every_shipped_scenario_report_opens_in_chromium() {
         ["lockout: unfamiliar context locked for 60 s: 2025-03-17 15:42:18 → 2025-03-17 15:43:18"]
     );
     let gauges = texts(&user02["gauges"]);
-    assert!(
-        gauges
-            .iter()
-            .any(|g| g.contains("6 of 5 + 1 (unfamiliar): locked 60 s")),
-        "{gauges:?}"
-    );
-    assert!(
-        gauges
-            .iter()
-            .any(|g| g.contains("refused: locked until 15:43:18"))
-    );
+    assert_shows(&gauges, "6 of 5 + 1 (unfamiliar): locked 60 s");
+    assert_shows(&gauges, "refused: locked until 15:43:18");
 
     // user03: SSPR failed verifications 1..5 and the 24 h block; mistakes shown without a row.
     let user03 = &by_name("user03-sspr")["sections"][0];
@@ -328,22 +327,14 @@ fn every_shipped_scenario_report_opens_in_chromium() {
         ["sspr_block: SSPR blocked for 24 h: 2025-03-17 16:38:01 → 2025-03-18 16:38:01"]
     );
     let gauges = texts(&user03["gauges"]);
-    assert!(
-        gauges
-            .iter()
-            .any(|g| g.contains("SSPR failed verification 4 of 5"))
-    );
-    assert!(
-        gauges
-            .iter()
-            .any(|g| g.contains("SSPR failed verification 5 of 5: blocked"))
-    );
+    assert_shows(&gauges, "SSPR failed verification 4 of 5");
+    assert_shows(&gauges, "SSPR failed verification 5 of 5: blocked");
     let rows = texts(&user03["rows"]);
-    assert!(
-        rows.iter()
-            .any(|r| r.contains("Blocked from self-service password reset | failure | Failure"))
+    assert_shows(
+        &rows,
+        "Blocked from self-service password reset | failure | Failure",
     );
-    assert!(rows.iter().any(|r| r.contains("(no row)")));
+    assert_shows(&rows, "(no row)");
     assert_eq!(rows.iter().filter(|r| !r.contains("(no row)")).count(), 20);
 
     // Markup in the scenario stays text.
