@@ -331,7 +331,7 @@
 
     layout() {
       const lanes = this.lanes.length;
-      const laneH = lanes <= 3 ? 44 : lanes <= 12 ? 30 : Math.max(2, Math.min(18, Math.floor(560 / lanes)));
+      const laneH = lanes <= 3 ? 56 : lanes <= 12 ? 30 : Math.max(2, Math.min(18, Math.floor(560 / lanes)));
       const gutter = laneH >= 10 ? 200 : 60;
       return { laneH, gutter, axis: 24, hist: 46, top: 24 + 46 + 6, height: 24 + 46 + 6 + lanes * laneH + 8 };
     }
@@ -442,11 +442,14 @@
         const r = Math.max(2, Math.min(5, L.laneH / 2 - 2));
         for (let j = lo; j < hi; j++) {
           const i = this.idx[j], k = this.laneOf.get(this.rows.u[i]);
+          // In a tall lane, events without a row sit on their own line below the rows.
+          const below = L.laneH >= 40 && this.rows.k[i] === 2;
+          const line = 2 * k + (below ? 1 : 0);
           let px = x(this.times[j]);
           // Rows of one instant (the KMSI interrupt and its success) side by side.
-          if (last.has(k) && px < last.get(k) + 2 * r + 1) px = last.get(k) + 2 * r + 1;
-          last.set(k, px);
-          const py = L.top + k * L.laneH + (L.laneH >= 40 ? L.laneH * 0.62 : L.laneH / 2);
+          if (last.has(line) && px < last.get(line) + 2 * r + 1) px = last.get(line) + 2 * r + 1;
+          last.set(line, px);
+          const py = L.top + k * L.laneH + (L.laneH >= 40 ? L.laneH * (below ? 0.78 : 0.5) : L.laneH / 2);
           this.mark(g, this.rows.k[i], this.rows.s[i], px, py, r, i === this.selected);
           this.marks.push([px, py, i]);
         }
