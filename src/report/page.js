@@ -508,6 +508,11 @@
         if (d < bestD) { bestD = d; best = i; }
       }
       if (best !== null) return { row: best };
+      const { L, x } = this.geometry;
+      const lane = Math.floor((my - L.top) / L.laneH);
+      for (const w of this.s.windows) {
+        if (this.laneOf.get(w.user) === lane && mx >= x(w.from) && mx <= x(w.until)) return { window: w };
+      }
       if (this.cells) {
         const { L } = this.geometry, { cells, buckets, bucketMs, bucketPx } = this.cells;
         const k = Math.floor((my - L.top) / L.laneH), bk = Math.floor((mx - L.gutter) / bucketPx);
@@ -524,7 +529,12 @@
       const hit = this.hit(e.offsetX, e.offsetY);
       if (!hit) { tooltip.hidden = true; return; }
       tooltip.replaceChildren();
-      if (hit.row !== undefined) {
+      if (hit.window) {
+        const w = hit.window;
+        tooltip.append(el('div', 't-head', w.label));
+        tooltip.append(el('div', null, this.s.users[w.user]));
+        tooltip.append(el('div', null, iso(this.s.base + w.from) + ' → ' + iso(this.s.base + w.until)));
+      } else if (hit.row !== undefined) {
         const i = hit.row, r = this.rows;
         tooltip.append(el('div', 't-head', iso(this.s.base + r.t[i]) + '  ' + STATUS[r.s[i]]));
         tooltip.append(el('div', null, this.s.users[r.u[i]]));

@@ -275,6 +275,11 @@ fn every_shipped_scenario_report_opens_in_chromium() {
                 page.display()
             );
         }
+        // Filtered by a code, only rows with that code are listed.
+        let filter = &result["filter"];
+        let codes = filter["codes"].as_array().unwrap();
+        assert!(!codes.is_empty(), "{}: {filter}", page.display());
+        assert!(codes.iter().all(|c| c == &filter["code"]), "{filter}");
         // The opened row's JSON is a Graph record.
         let json: Value = serde_json::from_str(result["json"].as_str().unwrap()).unwrap();
         assert!(json["id"].is_string(), "{json}");

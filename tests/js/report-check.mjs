@@ -42,6 +42,18 @@ try {
         })),
       };
     });
+    // Filter by the last code or result offered: the rows left all have it.
+    const filter = await page.evaluate(() => {
+      const select = document.querySelector('section.scenario select[data-filter=code]');
+      const option = select.options[select.options.length - 1];
+      select.value = option.value;
+      select.dispatchEvent(new Event('change'));
+      const codes = [...document.querySelector('section.scenario').querySelectorAll('tr.row')]
+        .map((tr) => tr.children[3].textContent);
+      select.value = '-1';
+      select.dispatchEvent(new Event('change'));
+      return { code: option.textContent, codes };
+    });
     // The first real row of the first scenario, opened: its Graph JSON.
     const first = page.locator('section.scenario tr.row:not(.norow)').first();
     let json = null;
@@ -62,7 +74,7 @@ try {
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: shot, fullPage: true });
     }
-    results.push({ file, problems, json, ...seen });
+    results.push({ file, problems, json, filter, ...seen });
     await page.close();
   }
 } finally {
