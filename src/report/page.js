@@ -436,7 +436,7 @@
         }
         g.globalAlpha = 1;
         this.cells = { cells, buckets, bucketMs, bucketPx };
-        this.zoomNote.textContent = inView + ' rows in view, drawn as ' + per + '; zoom in (mouse wheel, or click a cell) to see each row';
+        this.zoomNote.textContent = inView + ' rows in view, drawn as ' + per + '; zoom in (Ctrl + wheel, +, or click a cell) to see each row';
       } else {
         const last = new Map();
         const r = Math.max(2, Math.min(5, L.laneH / 2 - 2));
@@ -453,7 +453,7 @@
           this.mark(g, this.rows.k[i], this.rows.s[i], px, py, r, i === this.selected);
           this.marks.push([px, py, i]);
         }
-        this.zoomNote.textContent = inView + ' rows in view · ' + per + ' · mouse wheel zooms, drag pans, click a mark for its row';
+        this.zoomNote.textContent = inView + ' rows in view · ' + per + ' · Ctrl + wheel zooms, drag pans, click a mark for its row';
       }
       this.renderTable(lo, hi);
     }
@@ -470,7 +470,9 @@
     attachCanvas() {
       const c = this.canvas;
       let drag = null;
+      // Ctrl (or ⌘) + wheel, and a touchpad pinch, zoom; the plain wheel still scrolls the page.
       c.addEventListener('wheel', (e) => {
+        if (!e.ctrlKey && !e.metaKey) return;
         e.preventDefault();
         const { L, plotW } = this.geometry;
         const at = Math.min(1, Math.max(0, (e.offsetX - L.gutter) / plotW));
@@ -497,6 +499,11 @@
         const hit = this.hit(e.offsetX, e.offsetY);
         if (hit && hit.row !== undefined) this.select(hit.row, true);
         else if (hit && hit.bucket) { const { bucketMs } = this.cells; this.view = [hit.from - bucketMs * 8, hit.from + bucketMs * 9]; this.draw(); }
+        else if (this.cells) {
+          // Zoomed out: a click anywhere zooms in around it.
+          const { L, plotW } = this.geometry;
+          this.zoom(1 / 8, Math.min(1, Math.max(0, (e.offsetX - L.gutter) / plotW)));
+        }
       });
       window.addEventListener('resize', () => this.draw());
     }

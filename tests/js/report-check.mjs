@@ -66,8 +66,10 @@ try {
     const box = await canvas.boundingBox();
     if (box) {
       await page.mouse.move(box.x + box.width / 2, box.y + box.height - 20);
+      await page.keyboard.down('Control');
       await page.mouse.wheel(0, -300);
       await page.mouse.wheel(0, 600);
+      await page.keyboard.up('Control');
     }
     if (shot) {
       await page.mouse.move(0, 0);
