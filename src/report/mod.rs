@@ -3,7 +3,7 @@
 //! (smart lockout counters and windows, SSPR failed verifications and the block), each row's
 //! exact Graph JSON, and, when asked, the verify results and the rule matches.
 //!
-//! The page is a fixed template (`page.html`, `page.css`, `page.js`) and one JSON document in a
+//! The page is a fixed template (`page.html`, `page.css`, `page*.js`) and one JSON document in a
 //! `<script type="application/json">` that the script renders with DOM text nodes only, so no
 //! scenario string can become markup. Same scenarios, seed and options: same bytes.
 

@@ -4,7 +4,12 @@ use serde::Serialize;
 
 const TEMPLATE: &str = include_str!("page.html");
 const STYLE: &str = include_str!("page.css");
-const SCRIPT: &str = include_str!("page.js");
+/// The script, in the order its parts run (one function scope, opened by the template).
+const SCRIPT: &str = concat!(
+    include_str!("page.js"),
+    include_str!("page_timeline.js"),
+    include_str!("page_start.js"),
+);
 
 /// The template's placeholders, each present once.
 const STYLE_SLOT: &str = "/*@style*/";
