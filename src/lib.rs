@@ -15,6 +15,7 @@ pub mod graph;
 pub mod kql;
 pub mod logfiles;
 pub mod odata;
+pub mod report;
 pub mod scenario;
 pub mod server;
 pub mod sim;

@@ -11,6 +11,7 @@ mod generate;
 mod inputs;
 mod query;
 mod quiet;
+mod report;
 mod run;
 mod serve;
 mod sources;
@@ -111,6 +112,12 @@ pub enum Command {
         after_help = "Example:\n  entralab convert logs/signIns.json --out la/ --format loganalytics"
     )]
     Convert(convert::ConvertArgs),
+    /// Write one self-contained HTML page per run: per scenario a timeline of the rows by user,
+    /// the state behind them, each row's Graph JSON; with --verify and --rules, the results.
+    #[command(
+        after_help = "Example:\n  entralab report scenarios/user02-smart-lockout.yaml --out lab.html --verify"
+    )]
+    Report(report::ReportArgs),
     /// Validate scenarios without simulating them.
     #[command(after_help = "Example:\n  entralab check scenarios/")]
     Check {
@@ -177,6 +184,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
         Command::Explain(args) => explain::explain(&args, out, err),
         Command::Exercise(args) => exercise::exercise(&args, out, err),
         Command::Completions(args) => completions::completions(&args, out),
+        Command::Report(args) => report::report(&args, out, err),
     };
     result.unwrap_or_else(|e| {
         // Only writing to the terminal can fail here; nothing more can be said.

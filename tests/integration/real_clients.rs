@@ -142,7 +142,7 @@ pub(crate) fn python_venv() -> PathBuf {
 /// target/js-clients with tests/js installed by `npm ci` from the committed lock file;
 /// reinstalls when package.json or the lock file change. Scripts written into this folder
 /// find its node_modules.
-fn js_clients() -> PathBuf {
+pub(crate) fn js_clients() -> PathBuf {
     let dir = Path::new(ROOT).join("target").join("js-clients");
     let sources =
         ["package.json", "package-lock.json"].map(|f| Path::new(ROOT).join("tests/js").join(f));
