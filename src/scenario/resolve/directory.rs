@@ -126,6 +126,7 @@ impl Resolver<'_> {
             issuer_uri: spec.issuer_uri.map(|d| d.value),
             tenant_id: spec.tenant_id.map(|d| d.value),
             device,
+            new_password: spec.new_password.map(|p| p.value),
             failure,
         })
     }
@@ -438,6 +439,7 @@ fn given_fields(spec: &DirectoryStepSpec) -> Vec<(StepField, Location)> {
         at(StepField::TenantId, &spec.tenant_id),
         at(StepField::Device, &spec.device),
         at(StepField::Join, &spec.join),
+        at(StepField::NewPassword, &spec.new_password),
     ]
     .into_iter()
     .flatten()
