@@ -223,3 +223,32 @@ fn a_second_revocation_and_a_second_credential_show_the_first_in_old_value() {
     );
     assert!(new[1].contains("KeyType=Password,KeyUsage=Verify,DisplayName=backup"));
 }
+
+#[test]
+fn an_app_added_again_after_its_delete_starts_without_credentials() {
+    let s = scenario(
+        &[
+            directory("1m", "action: add_application, app: Payroll Sync"),
+            directory("2m", "action: add_app_credential, app: Payroll Sync"),
+            directory("3m", "action: delete_application, app: Payroll Sync"),
+            directory("4m", "action: add_application, app: Payroll Sync"),
+            directory("5m", "action: add_app_credential, app: Payroll Sync"),
+        ]
+        .concat(),
+    );
+    let (_, audits) = records(&s);
+    let old_values: Vec<&str> = audits
+        .iter()
+        .filter(|a| {
+            a.activity_display_name.as_deref()
+                == Some("Update application – Certificates and secrets management")
+        })
+        .map(|a| {
+            a.target_resources[0].modified_properties[0]
+                .old_value
+                .as_deref()
+                .unwrap_or("")
+        })
+        .collect();
+    assert_eq!(old_values, ["[]", "[]"]);
+}
