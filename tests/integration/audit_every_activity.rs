@@ -116,3 +116,18 @@ fn the_failures_write_their_first_row_with_the_reason() {
         ]
     );
 }
+
+/// A deleted user's sign-in is 50034 with no user id; restored, the user signs in again.
+#[test]
+fn the_deleted_users_sign_in_is_50034_until_the_restore() {
+    let scenario = crate::records::load(SCENARIO);
+    let dan: Vec<(i32, bool)> = sim::simulate(&scenario)
+        .filter_map(|item| match item.record {
+            Some(Record::SignIn(row)) => Some(*row),
+            _ => None,
+        })
+        .filter(|r| r.user_principal_name.as_deref() == Some("dan@contoso-lab-f9.onmicrosoft.com"))
+        .map(|r| (r.status.error_code, r.user_id.is_some()))
+        .collect();
+    assert_eq!(dan, [(50034, false), (0, true)]);
+}
