@@ -252,3 +252,16 @@ fn an_app_added_again_after_its_delete_starts_without_credentials() {
         .collect();
     assert_eq!(old_values, ["[]", "[]"]);
 }
+
+#[test]
+fn a_role_given_to_a_group_names_the_group_not_the_caller() {
+    let s = scenario(&directory(
+        "1m",
+        "action: add_role_member, role: Global Administrator, group: Tier0 Admins",
+    ));
+    let (_, audits) = records(&s);
+    let member = &audits[0].target_resources[0];
+    assert_eq!(member.resource_type.as_deref(), Some("Group"));
+    assert_eq!(member.display_name.as_deref(), Some("Tier0 Admins"));
+    assert_eq!(audits.len(), 2, "and PIM's outside-of-PIM row");
+}

@@ -179,9 +179,9 @@ verbs! {
     RemoveGroupMember = "remove_group_member", required [Group, User], optional [];
     AddGroupOwner = "add_group_owner", required [Group, User], optional [];
     RemoveGroupOwner = "remove_group_owner", required [Group, User], optional [];
-    AddRoleMember = "add_role_member", required [Role, User], optional [Pim];
-    RemoveRoleMember = "remove_role_member", required [Role, User], optional [];
-    AddEligibleRoleMember = "add_eligible_role_member", required [Role, User], optional [Justification];
+    AddRoleMember = "add_role_member", required [Role], optional [User, Group, Pim];
+    RemoveRoleMember = "remove_role_member", required [Role], optional [User, Group];
+    AddEligibleRoleMember = "add_eligible_role_member", required [Role], optional [User, Group, Justification];
     ActivateRole = "activate_role", required [Role], optional [User, Justification];
     ApproveRoleActivation = "approve_role_activation", required [Role, User], optional [Justification];
     DenyRoleActivation = "deny_role_activation", required [Role, User], optional [Justification];
@@ -220,6 +220,16 @@ verbs! {
 }
 
 impl DirectoryVerb {
+    /// Whether the verb's member is a `user` or a role-assignable `group` (exactly one).
+    pub fn member_is_user_or_group(self) -> bool {
+        matches!(
+            self,
+            DirectoryVerb::AddRoleMember
+                | DirectoryVerb::RemoveRoleMember
+                | DirectoryVerb::AddEligibleRoleMember
+        )
+    }
+
     pub fn find(name: &str) -> Option<DirectoryVerb> {
         VERBS.iter().find(|v| v.0 == name).map(|v| v.1)
     }

@@ -156,6 +156,25 @@ impl Resolver<'_> {
                 );
             }
         }
+        if verb.member_is_user_or_group() {
+            let user = given.iter().find(|(f, _)| *f == StepField::User);
+            let group = given.iter().find(|(f, _)| *f == StepField::Group);
+            match (user, group) {
+                (Some(_), Some((_, at))) => self.error(
+                    *at,
+                    format!("`{name}` takes a `user` or a `group`, not both"),
+                    "a second member",
+                    "keep `user:` (a user) or `group:` (a role-assignable group)",
+                ),
+                (None, None) => self.error(
+                    spec.action.referenced,
+                    format!("`{name}` needs `user` or `group`"),
+                    "no member",
+                    "add `user:` (a user) or `group:` (a role-assignable group holding the role)",
+                ),
+                _ => {}
+            }
+        }
         for field in verb.required() {
             if !given.iter().any(|(f, _)| f == field) {
                 self.error(
@@ -283,7 +302,9 @@ impl Resolver<'_> {
             }
             _ => {
                 let Some(name) = &spec.user else {
-                    if !verb.optional().contains(&StepField::User) {
+                    // A role's member given as a `group` is no user; neither is the caller.
+                    if !verb.optional().contains(&StepField::User) || verb.member_is_user_or_group()
+                    {
                         return None;
                     }
                     if caller.is_none() {
