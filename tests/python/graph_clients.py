@@ -28,7 +28,7 @@ import urllib.parse
 import urllib.request
 from datetime import timezone
 
-from checks import CheckFailed, expect, expect_eq, run_checks
+from checks import CheckFailed, expect, expect_eq, registry, run_checks
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
@@ -316,15 +316,7 @@ def expect_model_matches(raw, model, path):
 
 # --- checks ---------------------------------------------------------------------------------
 
-CHECKS = []
-
-
-def check(title):
-    def register(function):
-        CHECKS.append((title, function))
-        return function
-
-    return register
+CHECKS, check = registry()
 
 
 @check("curl flow: client-credentials token for the user01 tenant")
