@@ -73,8 +73,18 @@ const CAUSES: &[CodeCause] = &[
         code: 50057,
         cause: "a sign-in to an account whose accountEnabled is false: refused before the \
                 password counts, right password or not, and never locks",
-        // A `disable_user` step writes the audit row only; later sign-ins are unchanged.
-        knobs: &["users[].enabled: false"],
+        knobs: &[
+            "users[].enabled: false",
+            "directory: disable_user (until enable_user)",
+        ],
+    },
+    CodeCause {
+        code: 50034,
+        cause: "a sign-in as a user a directory step deleted (and did not restore): no \
+                account answers to the name, so the row has no user id and the password is \
+                never checked or counted. Real tenants also write it for mistyped or unknown \
+                user names (account enumeration looks like this)",
+        knobs: &["directory: delete_user (until restore_user)"],
     },
     CodeCause {
         code: 50074,
@@ -156,13 +166,6 @@ pub const OTHER_CODES: &[OtherCode] = &[
         failure_reason: "The password is expired.",
         portal_status: PortalStatus::Failure,
         meaning: "the right password, but it has expired",
-    },
-    OtherCode {
-        code: 50034,
-        name: "UserAccountNotFound",
-        failure_reason: "The user account does not exist in the tenant directory.",
-        portal_status: PortalStatus::Failure,
-        meaning: "an unknown or mistyped user name (account enumeration looks like this)",
     },
     OtherCode {
         code: 50097,

@@ -40,6 +40,9 @@ pub struct RuleInfo {
     /// `signinlogs` or `auditlogs` (for a correlation: of the rules it references).
     pub service: String,
     pub file: PathBuf,
+    /// The rule's own `falsepositives:` (shown where it is noisy, not in every report).
+    #[serde(skip)]
+    pub falsepositives: Vec<String>,
 }
 
 impl RuleInfo {
@@ -141,6 +144,7 @@ impl RuleSet {
                     kind: "detection".into(),
                     service: service.into(),
                     file: file.clone(),
+                    falsepositives: rule.falsepositives.clone(),
                 });
                 collection.rules.push(rule);
             }
@@ -177,6 +181,7 @@ impl RuleSet {
                             kind: correlation_kind(&corr),
                             service,
                             file,
+                            falsepositives: corr.falsepositives.clone(),
                         });
                         collection.correlations.push(corr);
                     }

@@ -2,6 +2,7 @@
 //! and diagnostics, determinism.
 
 mod audit_activities;
+mod audit_every_activity;
 mod audit_library;
 mod cli;
 mod cli_habits;

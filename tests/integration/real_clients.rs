@@ -238,6 +238,8 @@ fn msgraph_sdk_azure_identity_msal_and_curl_read_the_mock() {
         "scenarios/detections/app-removed-after-use.yaml",
         "scenarios/detections/device-no-longer-compliant.yaml",
         "scenarios/detections/guest-made-administrator.yaml",
+        // One row of every activity, a few failed (tests/integration/audit_every_activity.rs).
+        "tests/data/every-audit-activity.yaml",
     ]);
     let (info, info_path, cert_path) = (&served.info, &served.info_path, &served.cert);
     assert_eq!(
