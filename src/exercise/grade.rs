@@ -19,14 +19,13 @@ pub struct Grade {
 /// What kind of answer a question wants, for people (not where to find it: that is the
 /// hint after a wrong answer).
 pub fn guidance(question: &Question) -> String {
+    // Shapes, never sample values: a sample such as "like 7" can be the answer itself.
     let kind = match question.kind {
-        AnswerKind::Integer => "an integer, like 7",
-        AnswerKind::Ipv4 => "an IPv4 address, like 203.0.113.7",
-        AnswerKind::Upn => "a user principal name, like user01@contoso.com",
-        AnswerKind::CorrelationId => {
-            "a correlation id (a GUID), like 0b5b6f1e-3c7a-4d9e-8f00-123456789abc"
-        }
-        AnswerKind::Timestamp => "a UTC timestamp, like 2025-03-17T15:42:22Z",
+        AnswerKind::Integer => "an integer (digits only)",
+        AnswerKind::Ipv4 => "an IPv4 address (four numbers joined by dots)",
+        AnswerKind::Upn => "a user principal name (name@domain)",
+        AnswerKind::CorrelationId => "a correlation id (a GUID: 8-4-4-4-12 hex digits)",
+        AnswerKind::Timestamp => "a UTC timestamp (YYYY-MM-DDThh:mm:ssZ)",
         AnswerKind::Text => "text, as the log writes it (case does not matter)",
     };
     kind.to_string()

@@ -149,10 +149,60 @@ fn questions_print_with_answer_guidance() {
         "{text}"
     );
     assert!(
-        text.contains("   answer: an IPv4 address, like 203.0.113.7\n"),
+        text.contains("   answer: an IPv4 address (four numbers joined by dots)\n"),
         "{text}"
     );
     assert!(!text.contains("198.51.100.66"), "the answer leaked: {text}");
+}
+
+/// No shipped question gives its answer away in what `exercise` prints before grading.
+#[test]
+fn printed_questions_never_hold_their_solutions() {
+    let shipped = [
+        "scenarios/user01-password-failures.yaml",
+        "scenarios/user02-smart-lockout.yaml",
+        "scenarios/user03-sspr.yaml",
+        "scenarios/detections/password-spray.yaml",
+        "scenarios/detections/mfa-fatigue.yaml",
+    ];
+    for path in shipped {
+        let questions = entralab().args(["exercise", path]).output().unwrap();
+        let solutions = entralab()
+            .args(["exercise", path, "--solutions"])
+            .output()
+            .unwrap();
+        assert!(
+            questions.status.success() && solutions.status.success(),
+            "{path}"
+        );
+        let printed = String::from_utf8(questions.stdout).unwrap();
+        let answers: Vec<String> = String::from_utf8(solutions.stdout)
+            .unwrap()
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("solution: "))
+            .map(str::to_string)
+            .collect();
+        assert!(!answers.is_empty(), "{path} has no solutions");
+        for answer in answers {
+            // Words of the printed text, without each question's own number ("2.").
+            let leaked = printed
+                .lines()
+                .flat_map(|line| {
+                    let line = line.trim_start();
+                    let numbered = line
+                        .split_once(". [")
+                        .filter(|(n, _)| n.parse::<u32>().is_ok());
+                    numbered
+                        .map_or(line, |(_, rest)| rest)
+                        .split(|c: char| c.is_whitespace() || c == ',' || c == '(' || c == ')')
+                })
+                .any(|word| word.trim_end_matches(['.', '?']) == answer);
+            assert!(
+                !leaked,
+                "{path}: the answer {answer} is printed with the questions:\n{printed}"
+            );
+        }
+    }
 }
 
 /// The diagnostics of user02's lab with `from` replaced by `to`.
