@@ -5,6 +5,7 @@
 mod apps;
 pub mod audit;
 pub mod field_values;
+pub mod risk;
 mod sign_in_codes;
 mod sspr;
 
