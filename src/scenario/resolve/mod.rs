@@ -9,6 +9,7 @@ mod directory_objects;
 mod expectations;
 mod faults;
 mod populations;
+mod risk;
 mod spray;
 mod sspr;
 mod steps;

@@ -31,6 +31,9 @@ impl Resolver<'_> {
             sspr: self.sspr_policy(spec.sspr.map(|s| s.value).unwrap_or_default()),
             conditional_access: Vec::new(),
             named_locations: Vec::new(),
+            identity_protection: spec
+                .identity_protection
+                .map(|i| self.identity_protection(i.value)),
         }
     }
 
