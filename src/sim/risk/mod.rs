@@ -9,12 +9,14 @@
 
 mod records;
 mod signals;
+mod tenant;
 mod users;
 
 #[cfg(test)]
 mod tests;
 
 pub use signals::{MIN_TRAVEL_KM, distance_km};
+pub use tenant::simulate_tenant_with_risk;
 
 use super::schedule::{Origin, SimItem};
 use super::streams::{Purpose, Streams, fingerprint, guid};
