@@ -33,4 +33,5 @@ pub const KNOWN_PERMISSIONS: &[&str] = &[
     "User.Read.All",
     "IdentityRiskEvent.Read.All",
     "IdentityRiskyUser.Read.All",
+    "IdentityRiskyUser.ReadWrite.All",
 ];

@@ -164,7 +164,10 @@ pub fn tenant_config(scenario: &Scenario) -> TenantConfig {
 /// id), the faults they agree on, seeded by the first file.
 pub fn tenant_config_of(files: &[&Scenario]) -> TenantConfig {
     let scenario = files[0];
-    let store = match files.iter().find_map(|s| s.tenant.identity_protection.as_ref()) {
+    let store = match files
+        .iter()
+        .find_map(|s| s.tenant.identity_protection.as_ref())
+    {
         None => Store::from_records(sim::simulate_tenant(files).filter_map(|item| item.record)),
         Some(protection) => {
             let (records, outcome) = sim::risk::simulate_tenant_with_risk(files);

@@ -26,7 +26,11 @@ pub static RISK_DETECTION: Schema = Schema {
         ("userDisplayName", Prop::UserDisplayName, Kind::Str),
         ("userPrincipalName", Prop::UserPrincipalName, Kind::Str),
         ("location/city", Prop::LocationCity, Kind::Str),
-        ("location/countryOrRegion", Prop::LocationCountryOrRegion, Kind::Str),
+        (
+            "location/countryOrRegion",
+            Prop::LocationCountryOrRegion,
+            Kind::Str,
+        ),
     ],
     collections: &[],
     time: Some(Prop::DetectedDateTime),

@@ -32,7 +32,7 @@ impl Version {
         }
     }
 
-    fn segment(self) -> &'static str {
+    pub(super) fn segment(self) -> &'static str {
         match self {
             Version::V1 => "v1.0",
             Version::Beta => "beta",
@@ -119,6 +119,38 @@ fn authorize<'s>(
     resource: &Resource<'_>,
     ids: &RequestIds,
 ) -> Result<(&'s TenantState, String), Box<Response>> {
+    let (tenant, claims) = authenticate(state, headers, ids)?;
+    if !claims.roles.iter().any(|r| r == "AuditLog.Read.All") {
+        return Err(Box::new(graph_error(
+            StatusCode::FORBIDDEN,
+            "Authentication_MSGraphPermissionMissing",
+            "Calling principal does not have required MSGraph permissions AuditLog.Read.All",
+            None,
+            ids,
+        )));
+    }
+    let sign_ins = matches!(
+        resource,
+        Resource::List(Kind::SignIns) | Resource::One(Kind::SignIns, _)
+    );
+    if sign_ins && !tenant.config.premium {
+        return Err(Box::new(graph_error(
+            StatusCode::FORBIDDEN,
+            "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+            "Neither tenant is B2C or tenant doesn't have premium license",
+            None,
+            ids,
+        )));
+    }
+    Ok((tenant, claims.appid))
+}
+
+/// The bearer token's claims and the tenant it was issued for (401 otherwise).
+pub(super) fn authenticate<'s>(
+    state: &'s AppState,
+    headers: &HeaderMap,
+    ids: &RequestIds,
+) -> Result<(&'s TenantState, super::token::Claims), Box<Response>> {
     let unauthorized = |e: TokenError| {
         Box::new(graph_error(
             StatusCode::UNAUTHORIZED,
@@ -145,32 +177,10 @@ fn authorize<'s>(
     let tenant = state
         .tenant(&claims.tid)
         .ok_or_else(|| unauthorized(TokenError::Invalid))?;
-    if !claims.roles.iter().any(|r| r == "AuditLog.Read.All") {
-        return Err(Box::new(graph_error(
-            StatusCode::FORBIDDEN,
-            "Authentication_MSGraphPermissionMissing",
-            "Calling principal does not have required MSGraph permissions AuditLog.Read.All",
-            None,
-            ids,
-        )));
-    }
-    let sign_ins = matches!(
-        resource,
-        Resource::List(Kind::SignIns) | Resource::One(Kind::SignIns, _)
-    );
-    if sign_ins && !tenant.config.premium {
-        return Err(Box::new(graph_error(
-            StatusCode::FORBIDDEN,
-            "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
-            "Neither tenant is B2C or tenant doesn't have premium license",
-            None,
-            ids,
-        )));
-    }
-    Ok((tenant, claims.appid))
+    Ok((tenant, claims))
 }
 
-async fn inject_faults(
+pub(super) async fn inject_faults(
     state: &AppState,
     tenant: &TenantState,
     app: &str,
@@ -338,7 +348,7 @@ fn context(base: &str, name: &str, options: &QueryOptions) -> String {
     }
 }
 
-fn select(value: serde_json::Value, properties: Option<&[String]>) -> serde_json::Value {
+pub(super) fn select(value: serde_json::Value, properties: Option<&[String]>) -> serde_json::Value {
     match (value, properties) {
         (serde_json::Value::Object(object), Some(properties)) => serde_json::Value::Object(
             object
@@ -443,7 +453,7 @@ fn one(
     )
 }
 
-fn query_error(error: &QueryError, ids: &RequestIds) -> Response {
+pub(super) fn query_error(error: &QueryError, ids: &RequestIds) -> Response {
     graph_error(
         StatusCode::BAD_REQUEST,
         error.code,

@@ -72,7 +72,9 @@ impl RiskStore {
                 continue;
             }
             match latest.iter_mut().find(|l| l.user_id == item.user_id) {
-                Some(slot) if slot.risk_last_updated_date_time <= item.risk_last_updated_date_time => {
+                Some(slot)
+                    if slot.risk_last_updated_date_time <= item.risk_last_updated_date_time =>
+                {
                     *slot = item
                 }
                 Some(_) => {}

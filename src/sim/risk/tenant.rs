@@ -21,5 +21,8 @@ pub fn simulate_tenant_with_risk(files: &[&Scenario]) -> (Vec<Record>, RiskOutco
     }
     // Stable: within a file the simulator's order stays.
     all.sort_by_key(|(f, i)| (i.time, *f));
-    (all.into_iter().filter_map(|(_, i)| i.record).collect(), outcome)
+    (
+        all.into_iter().filter_map(|(_, i)| i.record).collect(),
+        outcome,
+    )
 }
