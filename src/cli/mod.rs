@@ -7,6 +7,7 @@ mod detect;
 mod generate;
 mod inputs;
 mod query;
+mod risk_explain;
 mod run;
 mod serve;
 mod sources;

@@ -16,7 +16,7 @@ mod users;
 mod tests;
 
 pub use signals::{MIN_TRAVEL_KM, distance_km};
-pub use tenant::simulate_tenant_with_risk;
+pub use tenant::{AssessedItems, simulate_tenant_with_risk, simulate_with_risk};
 
 use super::schedule::{Origin, SimItem};
 use super::streams::{Purpose, Streams, fingerprint, guid};

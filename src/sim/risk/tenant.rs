@@ -26,3 +26,36 @@ pub fn simulate_tenant_with_risk(files: &[&Scenario]) -> (Vec<Record>, RiskOutco
         outcome,
     )
 }
+
+/// A scenario's items, with ID Protection's risk fields written when the tenant declares it
+/// (then the items are collected first, since a later detection changes an earlier sign-in);
+/// otherwise streamed as `simulate` streams them.
+pub enum AssessedItems<'a> {
+    Streamed(crate::sim::Simulation<'a>),
+    Assessed(std::vec::IntoIter<SimItem>),
+}
+
+impl Iterator for AssessedItems<'_> {
+    type Item = SimItem;
+
+    fn next(&mut self) -> Option<SimItem> {
+        match self {
+            AssessedItems::Streamed(s) => s.next(),
+            AssessedItems::Assessed(items) => items.next(),
+        }
+    }
+}
+
+/// `simulate` with ID Protection: the items and what ID Protection made of them (empty when
+/// the tenant does not declare `identity_protection`).
+pub fn simulate_with_risk(scenario: &Scenario) -> (AssessedItems<'_>, RiskOutcome) {
+    if scenario.tenant.identity_protection.is_none() {
+        return (
+            AssessedItems::Streamed(crate::sim::simulate(scenario)),
+            RiskOutcome::default(),
+        );
+    }
+    let mut items: Vec<SimItem> = crate::sim::simulate(scenario).collect();
+    let outcome = assess(scenario, &mut items);
+    (AssessedItems::Assessed(items.into_iter()), outcome)
+}
