@@ -11,6 +11,7 @@ mod detect;
 mod diagnostics;
 mod formats;
 mod full_record;
+mod identity_protection;
 mod kql;
 mod library;
 mod one_tenant;

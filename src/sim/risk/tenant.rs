@@ -31,7 +31,7 @@ pub fn simulate_tenant_with_risk(files: &[&Scenario]) -> (Vec<Record>, RiskOutco
 /// (then the items are collected first, since a later detection changes an earlier sign-in);
 /// otherwise streamed as `simulate` streams them.
 pub enum AssessedItems<'a> {
-    Streamed(crate::sim::Simulation<'a>),
+    Streamed(Box<crate::sim::Simulation<'a>>),
     Assessed(std::vec::IntoIter<SimItem>),
 }
 
@@ -51,7 +51,7 @@ impl Iterator for AssessedItems<'_> {
 pub fn simulate_with_risk(scenario: &Scenario) -> (AssessedItems<'_>, RiskOutcome) {
     if scenario.tenant.identity_protection.is_none() {
         return (
-            AssessedItems::Streamed(crate::sim::simulate(scenario)),
+            AssessedItems::Streamed(Box::new(crate::sim::simulate(scenario))),
             RiskOutcome::default(),
         );
     }

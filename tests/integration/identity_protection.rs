@@ -1,0 +1,250 @@
+//! ID Protection through the mock Graph: detections appear only once detected on the serve
+//! clock, risky users and their history follow, `$filter` and paging work as on the audit
+//! APIs, the licence and permissions gate them, and admin actions change a user's risk.
+
+use crate::records::load;
+use crate::server::{Reply, get, send, token};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use entralab::cli::tenant_config;
+use entralab::graph::Timestamp;
+use entralab::server::{self, Clock, ServerConfig};
+use serde_json::Value;
+
+const LAB: &str = "scenarios/identity-protection/lab-anonymous-travel-sspr.yaml";
+const TENANT: &str = "e17a1ab0-0000-4000-8000-000000000101";
+const DETECTIONS: &str = "/v1.0/identityProtection/riskDetections";
+
+fn app_at(now: &str, tweak: impl Fn(&mut entralab::scenario::Scenario)) -> Router {
+    let mut scenario = load(LAB);
+    tweak(&mut scenario);
+    server::app(
+        ServerConfig {
+            tenants: vec![tenant_config(&scenario)],
+            clock: Clock::Fixed(Timestamp::parse(now).unwrap()),
+            token_lifetime: server::DEFAULT_TOKEN_LIFETIME,
+        },
+        "https",
+        "127.0.0.1:8443".into(),
+    )
+}
+
+fn values(reply: &Reply) -> &Vec<Value> {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body["value"].as_array().unwrap()
+}
+
+fn types(reply: &Reply) -> Vec<String> {
+    let mut types: Vec<String> = values(reply)
+        .iter()
+        .map(|d| d["riskEventType"].as_str().unwrap().to_string())
+        .collect();
+    types.sort();
+    types
+}
+
+#[tokio::test]
+async fn a_detection_is_absent_before_its_delay_and_present_after() {
+    // The Tor sign-in is at 01:40; its real-time detections are drawn 5-10 minutes later.
+    let before = app_at("2025-03-20T01:44:59Z", |_| {});
+    let t = token(&before, TENANT).await;
+    assert!(values(&get(&before, &t, DETECTIONS).await).is_empty());
+    let after = app_at("2025-03-20T01:50:00Z", |_| {});
+    let t = token(&after, TENANT).await;
+    assert_eq!(
+        types(&get(&after, &t, DETECTIONS).await),
+        ["anonymizedIPAddress", "unfamiliarFeatures"]
+    );
+    // Offline ones land within 48 hours.
+    let later = app_at("2025-03-22T04:00:00Z", |_| {});
+    let t = token(&later, TENANT).await;
+    assert_eq!(
+        get(&later, &t, DETECTIONS).await.body["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        7
+    );
+    // One detection by id, and one not yet detected is not found.
+    let t = token(&after, TENANT).await;
+    let reply = get(&after, &t, DETECTIONS).await;
+    let id = reply.body["value"][0]["id"].as_str().unwrap().to_string();
+    let one = get(&after, &t, &format!("{DETECTIONS}/{id}")).await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(one.body["id"], id.as_str());
+}
+
+#[tokio::test]
+async fn an_offline_detection_raises_the_aggregated_level_of_an_earlier_sign_in() {
+    let app = app_at("2025-03-25T00:00:00Z", |_| {});
+    let t = token(&app, TENANT).await;
+    let reply = get(
+        &app,
+        &t,
+        "/v1.0/auditLogs/signIns?$filter=ipAddress%20eq%20'198.51.100.140'%20and%20status/errorCode%20eq%200",
+    )
+    .await;
+    let row = &values(&reply)[0];
+    assert_eq!(row["riskLevelAggregated"], "medium");
+    let types: Vec<&str> = row["riskEventTypes_v2"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&"unlikelyTravel") && types.contains(&"newCountry"),
+        "{types:?}"
+    );
+    // Its travel detection was detected hours after the sign-in.
+    let travel = get(
+        &app,
+        &t,
+        &format!("{DETECTIONS}?$filter=riskEventType%20eq%20'unlikelyTravel'%20and%20ipAddress%20eq%20'198.51.100.140'"),
+    )
+    .await;
+    let d = &values(&travel)[0];
+    assert_eq!(d["detectionTimingType"], "offline");
+    assert_eq!(d["activityDateTime"], row["createdDateTime"]);
+    assert!(d["detectedDateTime"].as_str() > d["activityDateTime"].as_str());
+}
+
+#[tokio::test]
+async fn filter_and_paging_return_every_detection_once() {
+    let app = app_at("2025-03-25T00:00:00Z", |_| {});
+    let t = token(&app, TENANT).await;
+    let mut uri = format!(
+        "{DETECTIONS}?$filter=userPrincipalName%20eq%20'user04@idp-lab.onmicrosoft.com'&$top=2"
+    );
+    let mut seen = Vec::new();
+    loop {
+        let reply = get(&app, &t, &uri).await;
+        seen.extend(
+            values(&reply)
+                .iter()
+                .map(|d| d["id"].as_str().unwrap().to_string()),
+        );
+        match reply.body["@odata.nextLink"].as_str() {
+            Some(next) => {
+                uri = next
+                    .trim_start_matches("https://127.0.0.1:8443")
+                    .to_string()
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 7);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 7);
+    let bad = get(&app, &t, &format!("{DETECTIONS}?$filter=nope%20eq%201")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let beta = get(&app, &t, "/beta/identityProtection/riskDetections?$top=1").await;
+    assert!(values(&beta)[0].get("mitreTechniqueId").is_some());
+}
+
+#[tokio::test]
+async fn risky_users_follow_the_clock_and_an_sspr_reset_remediates() {
+    let at_risk = app_at("2025-03-21T00:00:00Z", |_| {});
+    let t = token(&at_risk, TENANT).await;
+    let users = get(&at_risk, &t, "/v1.0/identityProtection/riskyUsers").await;
+    let user = &values(&users)[0];
+    assert_eq!(
+        (&user["riskState"], &user["riskLevel"]),
+        (&Value::from("atRisk"), &Value::from("medium"))
+    );
+    let remediated = app_at("2025-03-25T00:00:00Z", |_| {});
+    let t = token(&remediated, TENANT).await;
+    let users = get(&remediated, &t, "/v1.0/identityProtection/riskyUsers").await;
+    let user = &values(&users)[0];
+    assert_eq!(user["riskDetail"], "userPerformedSecuredPasswordReset");
+    let id = user["id"].as_str().unwrap();
+    let history = get(
+        &remediated,
+        &t,
+        &format!("/v1.0/identityProtection/riskyUsers/{id}/history"),
+    )
+    .await;
+    let states: Vec<&str> = values(&history)
+        .iter()
+        .map(|h| h["riskState"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.first(), Some(&"remediated"), "newest first");
+    assert_eq!(states.len(), 8);
+    let filtered = get(
+        &remediated,
+        &t,
+        "/v1.0/identityProtection/riskyUsers?$filter=riskState%20eq%20'atRisk'",
+    )
+    .await;
+    assert!(values(&filtered).is_empty());
+}
+
+#[tokio::test]
+async fn an_admin_confirms_a_user_compromised_through_the_api() {
+    let app = app_at("2025-03-21T00:00:00Z", |_| {});
+    let t = token(&app, TENANT).await;
+    let users = get(&app, &t, "/v1.0/identityProtection/riskyUsers").await;
+    let id = values(&users)[0]["id"].as_str().unwrap().to_string();
+    let request = Request::post("/v1.0/identityProtection/riskyUsers/confirmCompromised")
+        .header("authorization", format!("Bearer {t}"))
+        .header("content-type", "application/json")
+        .body(Body::from(format!("{{\"userIds\":[\"{id}\"]}}")))
+        .unwrap();
+    assert_eq!(send(&app, request).await.status, StatusCode::NO_CONTENT);
+    let user = get(
+        &app,
+        &t,
+        &format!("/v1.0/identityProtection/riskyUsers/{id}"),
+    )
+    .await;
+    assert_eq!(user.body["riskState"], "confirmedCompromised");
+    assert_eq!(user.body["riskLevel"], "high");
+}
+
+#[tokio::test]
+async fn permissions_and_licences_gate_the_apis() {
+    let reader = app_at("2025-03-25T00:00:00Z", |s| {
+        s.app_registrations[0].permissions = vec!["AuditLog.Read.All".into()];
+    });
+    let t = token(&reader, TENANT).await;
+    let refused = get(&reader, &t, DETECTIONS).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        refused.body["error"]["code"],
+        "Authentication_MSGraphPermissionMissing"
+    );
+    let p1 = app_at("2025-03-25T00:00:00Z", |s| {
+        s.tenant.identity_protection.as_mut().unwrap().license =
+            entralab::scenario::RiskLicense::P1;
+    });
+    let t = token(&p1, TENANT).await;
+    let detections = get(&p1, &t, DETECTIONS).await;
+    assert!(
+        values(&detections)
+            .iter()
+            .all(|d| d["riskLevel"] == "hidden")
+    );
+    assert!(
+        values(&detections)
+            .iter()
+            .any(|d| d["riskEventType"] == "generic")
+    );
+    let users = get(&p1, &t, "/v1.0/identityProtection/riskyUsers").await;
+    let id = values(&users)
+        .first()
+        .map(|u| u["id"].as_str().unwrap().to_string());
+    // Remediated users are at level none: a P1 tenant does not list them.
+    assert!(id.is_none());
+    let free = app_at("2025-03-25T00:00:00Z", |s| {
+        s.tenant.identity_protection.as_mut().unwrap().license =
+            entralab::scenario::RiskLicense::Free;
+    });
+    let t = token(&free, TENANT).await;
+    assert_eq!(
+        get(&free, &t, DETECTIONS).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
