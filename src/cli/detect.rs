@@ -192,7 +192,8 @@ fn run(
     let mut evaluator = Evaluator::new(rules);
     let mut counts = Counts::default();
     let mut evaluating = std::time::Duration::ZERO;
-    for record in sim::simulate(scenario).filter_map(|item| item.record) {
+    let (items, risk) = sim::risk::simulate_with_risk(scenario);
+    for record in items.filter_map(|item| item.record) {
         let started = std::time::Instant::now();
         evaluator.push(&record, &tenant_id, &mut results);
         evaluating += started.elapsed();
@@ -200,6 +201,10 @@ fn run(
             crate::graph::Record::SignIn(_) => counts.sign_ins += 1,
             crate::graph::Record::Audit(_) => counts.audits += 1,
         }
+    }
+    // ID Protection's detections (`service: riskdetection` rules), oldest detected first.
+    for detection in &risk.detections {
+        evaluator.push_risk(detection, &tenant_id, &mut results);
     }
     (results, counts, evaluating)
 }

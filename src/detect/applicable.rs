@@ -69,6 +69,7 @@ pub(super) fn service_of(logsource: &rsigma_parser::LogSource) -> Result<&'stati
     match (product.as_deref(), service.as_deref()) {
         (Some("azure"), Some("signinlogs")) => Ok("signinlogs"),
         (Some("azure"), Some("auditlogs")) => Ok("auditlogs"),
+        (Some("azure"), Some("riskdetection")) => Ok("riskdetection"),
         (Some("azure"), Some(other)) => Err(format!("`service: {other}` is not produced yet")),
         (Some("azure"), None) => Err("`product: azure` without a `service`".into()),
         (Some(other), _) => Err(format!("`product: {other}` is not produced")),

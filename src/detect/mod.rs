@@ -12,6 +12,7 @@
 mod applicable;
 pub mod coverage;
 mod event;
+mod risk_event;
 
 pub use applicable::NotApplicable;
 pub use event::RecordEvent;
@@ -324,9 +325,24 @@ impl Evaluator {
     /// (as [`RuleSet::evaluate`] makes them).
     pub fn push(&mut self, record: &Record, tenant_id: &str, results: &mut [RuleResult]) {
         let event = RecordEvent::new(record, tenant_id);
-        let fired = self
-            .engine
-            .process_event_at(&event, record.time().unix_seconds());
+        self.push_event(&event, record.time().unix_seconds(), record.id(), results);
+    }
+
+    /// Evaluates one ID Protection detection (`service: riskdetection` rules), at its
+    /// `detectedDateTime`.
+    pub fn push_risk(
+        &mut self,
+        detection: &crate::graph::RiskDetection,
+        tenant_id: &str,
+        results: &mut [RuleResult],
+    ) {
+        let event = RecordEvent::risk_detection(detection, tenant_id);
+        let at = detection.detected_date_time.unix_seconds();
+        self.push_event(&event, at, &detection.id, results);
+    }
+
+    fn push_event(&mut self, event: &RecordEvent, at: i64, id: &str, results: &mut [RuleResult]) {
+        let fired = self.engine.process_event_at(event, at);
         for hit in fired {
             let k = key(hit.header.rule_id.as_deref(), &hit.header.rule_title);
             if let Some(&i) = self.index.get(&k) {
@@ -334,9 +350,9 @@ impl Evaluator {
                 result.fired = true;
                 result.matches += 1;
                 if result.record_ids.len() < MAX_RECORD_IDS
-                    && result.record_ids.last().map(String::as_str) != Some(record.id())
+                    && result.record_ids.last().map(String::as_str) != Some(id)
                 {
-                    result.record_ids.push(record.id().to_string());
+                    result.record_ids.push(id.to_string());
                 }
             }
         }
