@@ -8,6 +8,7 @@ mod generate;
 mod inputs;
 mod query;
 mod risk_explain;
+mod risk_sources;
 mod run;
 mod serve;
 mod sources;

@@ -238,12 +238,28 @@ impl RuleSet {
         records: impl IntoIterator<Item = &'a Record>,
         tenant_id: &str,
     ) -> Vec<RuleResult> {
+        self.evaluate_with_risk(records, &[], tenant_id)
+    }
+
+    /// [`RuleSet::evaluate`], then ID Protection's detections (oldest detected first) for the
+    /// `service: riskdetection` rules.
+    pub fn evaluate_with_risk<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a Record>,
+        risk: &[crate::graph::RiskDetection],
+        tenant_id: &str,
+    ) -> Vec<RuleResult> {
         let mut results = empty_results(self);
         let mut evaluator = Evaluator::new(self);
         let mut records: Vec<&Record> = records.into_iter().collect();
         records.sort_by_key(|r| r.time());
         for record in records {
             evaluator.push(record, tenant_id, &mut results);
+        }
+        let mut risk: Vec<&crate::graph::RiskDetection> = risk.iter().collect();
+        risk.sort_by_key(|d| d.detected_date_time);
+        for detection in risk {
+            evaluator.push_risk(detection, tenant_id, &mut results);
         }
         results
     }
