@@ -397,11 +397,11 @@ pub static UNDOCUMENTED_RISK_TYPES: &[(&str, &str)] = &[
     ),
     (
         "suspiciousIPAddress",
-        "not a documented riskEventType today",
+        "not among the detection types documented today (concept-risk-detection-types); older Graph enum lists name it",
     ),
     (
         "malwareInfectedIPAddress",
-        "retired: no longer a documented riskEventType",
+        "not among the detection types documented today (concept-risk-detection-types); older Graph enum lists name it",
     ),
 ];
 

@@ -240,8 +240,12 @@ fn coverage(
         }
         probes.scenario(i);
         let tenant_id = sim::tenant_id(scenario);
-        for record in sim::simulate(scenario).filter_map(|item| item.record) {
+        let (items, risk) = sim::risk::simulate_with_risk(scenario);
+        for record in items.filter_map(|item| item.record) {
             probes.push(&record, &tenant_id);
+        }
+        for detection in &risk.detections {
+            probes.push_risk(detection, &tenant_id);
         }
     }
     let report = coverage.report(probes);

@@ -390,6 +390,17 @@ impl Probes {
             Record::SignIn(_) => ("signinlogs", loganalytics::SIGN_IN_COLUMNS),
             Record::Audit(_) => ("auditlogs", loganalytics::AUDIT_COLUMNS),
         };
+        self.push_event(&event, service, columns);
+    }
+
+    /// An ID Protection detection, for the `service: riskdetection` rules.
+    pub fn push_risk(&mut self, detection: &crate::graph::RiskDetection, tenant_id: &str) {
+        let event = RecordEvent::risk_detection(detection, tenant_id);
+        let columns = crate::export::risk::USER_RISK_EVENT_COLUMNS;
+        self.push_event(&event, "riskdetection", columns);
+    }
+
+    fn push_event(&mut self, event: &RecordEvent, service: &'static str, columns: &[&str]) {
         // Optional fields (a registered device's `isCompliant`) are in some records only:
         // the names of the first few records of each log make the "did you mean" list.
         let sampled = self.sampled.entry(service).or_default();
@@ -398,11 +409,11 @@ impl Probes {
             self.fields
                 .entry(service.to_string())
                 .or_default()
-                .extend(field_names(&event, columns));
+                .extend(field_names(event, columns));
         }
         for probed in &mut self.probes {
             if probed.scenarios[self.scenario] {
-                probed.probe.push(&event, record);
+                probed.probe.push(event, service);
             }
         }
     }
