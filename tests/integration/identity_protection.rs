@@ -248,3 +248,85 @@ async fn permissions_and_licences_gate_the_apis() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// The library's files, sorted.
+fn library() -> Vec<String> {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/identity-protection");
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_library_scenario_meets_its_expectations_and_detections_for_many_seeds() {
+    use entralab::detect::RuleSet;
+    use entralab::graph::Record;
+    use entralab::verify::{Context, verify};
+    let rules = RuleSet::load(std::path::Path::new("tests/data/sigma/riskdetection")).unwrap();
+    assert!(
+        rules.not_applicable.is_empty(),
+        "{:?}",
+        rules.not_applicable
+    );
+    let names = library();
+    assert_eq!(names.len(), 18, "{names:?}");
+    for name in names {
+        let mut scenario = load(&format!("scenarios/identity-protection/{name}"));
+        assert!(
+            scenario.expectations.len() >= 2,
+            "{name} states its pattern"
+        );
+        assert!(!scenario.detections.is_empty(), "{name} names its rules");
+        for seed in [0, 1, 2, 3] {
+            if seed != 0 {
+                scenario.seed = seed;
+            }
+            let (items, risk) = entralab::sim::risk::simulate_with_risk(&scenario);
+            let records: Vec<Record> = items.filter_map(|i| i.record).collect();
+            let users = std::collections::BTreeMap::new();
+            let context = Context {
+                start: scenario.start,
+                users: &users,
+            };
+            let tenant = entralab::sim::tenant_id(&scenario);
+            let results = rules.evaluate_with_risk(&records, &risk.detections, &tenant);
+            let failed: Vec<String> = verify(&scenario.expectations, &records, false, &context)
+                .into_iter()
+                .chain(entralab::detect::outcomes(&scenario.detections, &results))
+                .filter(|o| !o.passed)
+                .map(|o| o.name)
+                .collect();
+            assert!(
+                failed.is_empty(),
+                "{name} seed {}: {failed:?}",
+                scenario.seed
+            );
+            if scenario.benign {
+                assert!(risk.detections.is_empty(), "{name} is benign");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_labs_detections_and_risk_history_are_pinned() {
+    let scenario = load(LAB);
+    let (_, risk) = entralab::sim::risk::simulate_with_risk(&scenario);
+    let detections: Vec<Value> = risk
+        .detections
+        .iter()
+        .map(|d| serde_json::to_value(d).unwrap())
+        .collect();
+    insta::assert_json_snapshot!("lab_risk_detections", detections);
+    let history: Vec<Value> = risk
+        .history
+        .iter()
+        .map(|h| serde_json::to_value(h).unwrap())
+        .collect();
+    insta::assert_json_snapshot!("lab_risky_user_history", history);
+}
