@@ -15,6 +15,7 @@ use serde_json::Value;
 const LAB: &str = "scenarios/identity-protection/lab-anonymous-travel-sspr.yaml";
 const TENANT: &str = "e17a1ab0-0000-4000-8000-000000000101";
 const DETECTIONS: &str = "/v1.0/identityProtection/riskDetections";
+const USER04: &str = "/v1.0/identityProtection/riskyUsers?$filter=userPrincipalName%20eq%20'user04@idp-lab.onmicrosoft.com'";
 
 fn app_at(now: &str, tweak: impl Fn(&mut entralab::scenario::Scenario)) -> Router {
     let mut scenario = load(LAB);
@@ -64,7 +65,8 @@ async fn a_detection_is_absent_before_its_delay_and_present_after() {
             .as_array()
             .unwrap()
             .len(),
-        7
+        8,
+        "user04's 7 and user05's leaked credentials"
     );
     // One detection by id, and one not yet detected is not found.
     let t = token(&after, TENANT).await;
@@ -149,7 +151,7 @@ async fn filter_and_paging_return_every_detection_once() {
 async fn risky_users_follow_the_clock_and_an_sspr_reset_remediates() {
     let at_risk = app_at("2025-03-21T00:00:00Z", |_| {});
     let t = token(&at_risk, TENANT).await;
-    let users = get(&at_risk, &t, "/v1.0/identityProtection/riskyUsers").await;
+    let users = get(&at_risk, &t, USER04).await;
     let user = &values(&users)[0];
     assert_eq!(
         (&user["riskState"], &user["riskLevel"]),
@@ -157,7 +159,7 @@ async fn risky_users_follow_the_clock_and_an_sspr_reset_remediates() {
     );
     let remediated = app_at("2025-03-25T00:00:00Z", |_| {});
     let t = token(&remediated, TENANT).await;
-    let users = get(&remediated, &t, "/v1.0/identityProtection/riskyUsers").await;
+    let users = get(&remediated, &t, USER04).await;
     let user = &values(&users)[0];
     assert_eq!(user["riskDetail"], "userPerformedSecuredPasswordReset");
     let id = user["id"].as_str().unwrap();
@@ -179,14 +181,22 @@ async fn risky_users_follow_the_clock_and_an_sspr_reset_remediates() {
         "/v1.0/identityProtection/riskyUsers?$filter=riskState%20eq%20'atRisk'",
     )
     .await;
-    assert!(values(&filtered).is_empty());
+    let still: Vec<&Value> = values(&filtered)
+        .iter()
+        .map(|u| &u["userPrincipalName"])
+        .collect();
+    assert_eq!(
+        still,
+        ["user05@idp-lab.onmicrosoft.com"],
+        "the leak is not remediated"
+    );
 }
 
 #[tokio::test]
 async fn an_admin_confirms_a_user_compromised_through_the_api() {
     let app = app_at("2025-03-21T00:00:00Z", |_| {});
     let t = token(&app, TENANT).await;
-    let users = get(&app, &t, "/v1.0/identityProtection/riskyUsers").await;
+    let users = get(&app, &t, USER04).await;
     let id = values(&users)[0]["id"].as_str().unwrap().to_string();
     let request = Request::post("/v1.0/identityProtection/riskyUsers/confirmCompromised")
         .header("authorization", format!("Bearer {t}"))
@@ -233,11 +243,14 @@ async fn permissions_and_licences_gate_the_apis() {
             .any(|d| d["riskEventType"] == "generic")
     );
     let users = get(&p1, &t, "/v1.0/identityProtection/riskyUsers").await;
-    let id = values(&users)
-        .first()
-        .map(|u| u["id"].as_str().unwrap().to_string());
-    // Remediated users are at level none: a P1 tenant does not list them.
-    assert!(id.is_none());
+    let listed: Vec<&Value> = values(&users)
+        .iter()
+        .map(|u| &u["userPrincipalName"])
+        .collect();
+    // user04 is remediated (level none): a P1 tenant lists only medium and high.
+    assert_eq!(listed, ["user05@idp-lab.onmicrosoft.com"]);
+    let history = get(&p1, &t, "/v1.0/identityProtection/riskyUsers/x/history").await;
+    assert_eq!(history.status, StatusCode::FORBIDDEN);
     let free = app_at("2025-03-25T00:00:00Z", |s| {
         s.tenant.identity_protection.as_mut().unwrap().license =
             entralab::scenario::RiskLicense::Free;
