@@ -56,7 +56,7 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     if rules.rules.is_empty() {
         writeln!(
             err,
-            "error: no Sigma rule for `product: azure` with `service: signinlogs` or `auditlogs` in {}",
+            "error: no Sigma rule for `product: azure` with `service: signinlogs`, `auditlogs` or `riskdetection` in {}",
             args.rules.display()
         )?;
         return Ok(Exit::BadInput);

@@ -2,8 +2,8 @@
 //! (`rsigma-parser`/`rsigma-eval` 0.23.0).
 //!
 //! [`RuleSet::load`] reads a folder of rules (recursively, `*.yml`/`*.yaml`) and keeps those for
-//! `logsource: product: azure` with `service: signinlogs` (run on sign-ins) or `auditlogs`
-//! (run on directory audits), plus the correlation rules (`event_count`, `value_count`,
+//! `logsource: product: azure` with `service: signinlogs` (run on sign-ins), `auditlogs`
+//! (run on directory audits) or `riskdetection` (run on ID Protection's detections), plus the correlation rules (`event_count`, `value_count`,
 //! `temporal`, ...) whose referenced rules are kept. [`RuleSet::evaluate`] runs them over
 //! records oldest first, each record as a [`RecordEvent`] that answers to the Log Analytics,
 //! Event Hub and Graph names of its fields, so that upstream SigmaHQ rules work unchanged
@@ -38,7 +38,7 @@ pub struct RuleInfo {
     pub title: String,
     /// `detection`, or the correlation type (`event_count`, `temporal`, ...).
     pub kind: String,
-    /// `signinlogs` or `auditlogs` (for a correlation: of the rules it references).
+    /// `signinlogs`, `auditlogs` or `riskdetection` (for a correlation: of the rules it references).
     pub service: String,
     pub file: PathBuf,
 }

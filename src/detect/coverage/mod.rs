@@ -481,7 +481,7 @@ logsource: { product: azure, service: signinlogs }
 detection: { selection: { ResultType: 1 }, condition: selection }
 ---
 title: Risk
-logsource: { product: azure, service: riskdetection }
+logsource: { product: azure, service: activitylogs }
 detection: { selection: { riskEventType: unlikelyTravel }, condition: selection }
 "#;
 
@@ -543,7 +543,7 @@ detection: { selection: { riskEventType: unlikelyTravel }, condition: selection 
         assert_eq!(kinds, ["parse", "logsource"]);
         assert_eq!(
             report.not_applicable[1].reason,
-            "`service: riskdetection` is not produced yet"
+            "`service: activitylogs` is not produced yet"
         );
         let s = &report.summary;
         assert_eq!(
