@@ -32,11 +32,11 @@ pub fn write(outcome: &RiskOutcome, out: &mut dyn Write) -> io::Result<()> {
         writeln!(
             out,
             "  {}  {}  user risk {} {} ({}){}",
-            h.risk_last_updated_date_time,
-            h.user_principal_name,
-            h.risk_state,
-            h.risk_level,
-            h.risk_detail,
+            h.risk.risk_last_updated_date_time,
+            h.risk.user_principal_name,
+            h.risk.risk_state,
+            h.risk.risk_level,
+            h.risk.risk_detail,
             if types.is_empty() {
                 String::new()
             } else {

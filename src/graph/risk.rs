@@ -50,23 +50,17 @@ pub struct RiskyUser {
     pub user_principal_name: Text,
 }
 
-/// One change of a user's risk (`/identityProtection/riskyUsers/{id}/history`).
+/// One change of a user's risk (`/identityProtection/riskyUsers/{id}/history`): the risky
+/// user it leaves behind, then who and what changed it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RiskyUserHistoryItem {
-    /// Unique per item (Graph reuses the user id; entralab draws one so items can be told
-    /// apart).
-    pub id: Text,
-    pub is_deleted: bool,
-    pub is_processing: bool,
-    pub risk_last_updated_date_time: Timestamp,
-    pub risk_level: Text,
-    pub risk_state: Text,
-    pub risk_detail: Text,
-    pub user_display_name: Text,
-    pub user_principal_name: Text,
+    /// `id` is the item's own (Graph reuses the user id; entralab draws one so items can be
+    /// told apart); the other properties are the user's risk after the change.
+    #[serde(flatten)]
+    pub risk: RiskyUser,
     pub user_id: Text,
-    /// The id of the actor (an admin's user id) or `null` for the service.
+    /// The id of the actor (an admin's user id, an app's id) or `null` for the service.
     pub initiated_by: Option<Text>,
     pub activity: RiskUserActivity,
 }
@@ -83,14 +77,7 @@ impl RiskyUserHistoryItem {
     pub fn user(&self) -> RiskyUser {
         RiskyUser {
             id: self.user_id.clone(),
-            is_deleted: self.is_deleted,
-            is_processing: self.is_processing,
-            risk_last_updated_date_time: self.risk_last_updated_date_time,
-            risk_level: self.risk_level.clone(),
-            risk_state: self.risk_state.clone(),
-            risk_detail: self.risk_detail.clone(),
-            user_display_name: self.user_display_name.clone(),
-            user_principal_name: self.user_principal_name.clone(),
+            ..self.risk.clone()
         }
     }
 }

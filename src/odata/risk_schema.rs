@@ -141,18 +141,9 @@ impl Entity for RiskyUser {
 impl Entity for RiskyUserHistoryItem {
     fn get(&self, prop: Prop) -> Val<'_> {
         match prop {
-            Prop::Id => Val::Str(&self.id),
             Prop::UserId => Val::Str(&self.user_id),
             Prop::InitiatedBy => text(&self.initiated_by),
-            Prop::IsDeleted => Val::Bool(self.is_deleted),
-            Prop::IsProcessing => Val::Bool(self.is_processing),
-            Prop::RiskLastUpdatedDateTime => Val::Time(self.risk_last_updated_date_time),
-            Prop::RiskLevel => Val::Str(&self.risk_level),
-            Prop::RiskState => Val::Str(&self.risk_state),
-            Prop::RiskDetail => Val::Str(&self.risk_detail),
-            Prop::UserDisplayName => Val::Str(&self.user_display_name),
-            Prop::UserPrincipalName => Val::Str(&self.user_principal_name),
-            _ => Val::Null,
+            other => self.risk.get(other),
         }
     }
 

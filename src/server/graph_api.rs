@@ -362,7 +362,28 @@ pub(super) fn select(value: serde_json::Value, properties: Option<&[String]>) ->
 
 /// The absolute link to the next page: the same query plus the cursor.
 fn next_link(base: &str, name: &str, options: &QueryOptions, skiptoken: &str) -> String {
-    let mut link = format!("{base}/auditLogs/{name}?");
+    let time = if name == "signIns" {
+        "createdDateTime"
+    } else {
+        "activityDateTime"
+    };
+    next_link_at(
+        &format!("{base}/auditLogs/{name}"),
+        options,
+        time,
+        skiptoken,
+    )
+}
+
+/// The next page of the collection at `collection` (an absolute URL): the same `$filter`,
+/// `$orderby` (on `time`), `$select` and `$top`, plus the cursor.
+pub(super) fn next_link_at(
+    collection: &str,
+    options: &QueryOptions,
+    time: &str,
+    skiptoken: &str,
+) -> String {
+    let mut link = format!("{collection}?");
     if let Some(filter) = &options.filter_text {
         link.push_str(&format!(
             "$filter={}&",
@@ -370,11 +391,6 @@ fn next_link(base: &str, name: &str, options: &QueryOptions, skiptoken: &str) ->
         ));
     }
     if options.order == Order::OldestFirst {
-        let time = if name == "signIns" {
-            "createdDateTime"
-        } else {
-            "activityDateTime"
-        };
         link.push_str(&format!("$orderby={time}%20asc&"));
     }
     if let Some(select) = &options.select {

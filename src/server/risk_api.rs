@@ -3,14 +3,15 @@
 //! as the audit log routes; what a tenant sees depends on its ID Protection licence, and a
 //! detection is listed only once its `detectedDateTime` has passed on the serve clock.
 
-use super::graph_api::{Version, authenticate, inject_faults, query_error, select};
+use super::graph_api::{Version, authenticate, inject_faults, next_link_at, query_error, select};
 use super::respond::{self, ODATA_JSON, RequestIds, graph_error};
 use super::state::{AppState, TenantState};
 use crate::graph::{
     BETA_RISK_DETECTION_PROPERTIES, RISK_DETECTION_PROPERTIES, RISKY_USER_HISTORY_PROPERTIES,
-    RISKY_USER_PROPERTIES, RiskUserActivity, RiskyUserHistoryItem, Timestamp, beta_risk_detection,
+    RISKY_USER_PROPERTIES, RiskUserActivity, RiskyUser, RiskyUserHistoryItem, Timestamp,
+    beta_risk_detection,
 };
-use crate::odata::{Order, QueryOptions, RISK_DETECTION, RISKY_USER, RISKY_USER_HISTORY, Schema};
+use crate::odata::{QueryOptions, RISK_DETECTION, RISKY_USER, RISKY_USER_HISTORY, Schema};
 use crate::store::{Collection, Page, RiskTier, Timed};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::Response;
@@ -311,30 +312,14 @@ impl Listing<'_> {
     }
 
     fn next_link(&self, options: &QueryOptions, skiptoken: &str) -> String {
-        let mut link = format!("{}/identityProtection/{}?", self.base, self.path);
-        if let Some(filter) = &options.filter_text {
-            link.push_str(&format!(
-                "$filter={}&",
-                crate::graph::encode_query_value(filter)
-            ));
-        }
-        if options.order == Order::OldestFirst {
-            let time = self
-                .schema
-                .properties
-                .iter()
-                .find(|(_, p, _)| Some(*p) == self.schema.time)
-                .map_or("", |(name, _, _)| *name);
-            link.push_str(&format!("$orderby={time}%20asc&"));
-        }
-        if let Some(select) = &options.select {
-            link.push_str(&format!(
-                "$select={}&",
-                crate::graph::encode_query_value(&select.join(","))
-            ));
-        }
-        link.push_str(&format!("$top={}&$skiptoken={skiptoken}", options.top));
-        link
+        let time = self
+            .schema
+            .properties
+            .iter()
+            .find(|(_, p, _)| Some(*p) == self.schema.time)
+            .map_or("", |(name, _, _)| *name);
+        let collection = format!("{}/identityProtection/{}", self.base, self.path);
+        next_link_at(&collection, options, time, skiptoken)
     }
 }
 
@@ -411,15 +396,14 @@ fn act(
             ),
         };
         changes.push(RiskyUserHistoryItem {
-            id: respond::random_guid().into(),
-            is_deleted: false,
-            is_processing: false,
-            risk_last_updated_date_time: now,
-            risk_level: level.into(),
-            risk_state: state.into(),
-            risk_detail: detail.into(),
-            user_display_name: user.user_display_name.clone(),
-            user_principal_name: user.user_principal_name.clone(),
+            risk: RiskyUser {
+                id: respond::random_guid().into(),
+                risk_last_updated_date_time: now,
+                risk_level: level.into(),
+                risk_state: state.into(),
+                risk_detail: detail.into(),
+                ..user.clone()
+            },
             user_id: user.id.clone(),
             initiated_by: Some(app.into()),
             activity: RiskUserActivity {

@@ -22,7 +22,7 @@ impl Timed for RiskyUser {
 
 impl Timed for RiskyUserHistoryItem {
     fn time(&self) -> Timestamp {
-        self.risk_last_updated_date_time
+        self.risk.risk_last_updated_date_time
     }
     const TIME: Prop = Prop::RiskLastUpdatedDateTime;
 }
@@ -51,7 +51,7 @@ impl RiskStore {
         detections: Vec<RiskDetection>,
         mut history: Vec<RiskyUserHistoryItem>,
     ) -> Self {
-        history.sort_by_key(|h| h.risk_last_updated_date_time);
+        history.sort_by_key(|h| h.risk.risk_last_updated_date_time);
         RiskStore {
             license: Some(license),
             detections: Collection::oldest_first(detections),
@@ -68,12 +68,13 @@ impl RiskStore {
     ) -> Collection<RiskyUser> {
         let mut latest: Vec<&RiskyUserHistoryItem> = Vec::new();
         for item in self.history.iter().chain(extra) {
-            if item.risk_last_updated_date_time > now {
+            if item.risk.risk_last_updated_date_time > now {
                 continue;
             }
             match latest.iter_mut().find(|l| l.user_id == item.user_id) {
                 Some(slot)
-                    if slot.risk_last_updated_date_time <= item.risk_last_updated_date_time =>
+                    if slot.risk.risk_last_updated_date_time
+                        <= item.risk.risk_last_updated_date_time =>
                 {
                     *slot = item
                 }
@@ -95,7 +96,7 @@ impl RiskStore {
             self.history
                 .iter()
                 .chain(extra)
-                .filter(|h| &*h.user_id == user_id && h.risk_last_updated_date_time <= now)
+                .filter(|h| &*h.user_id == user_id && h.risk.risk_last_updated_date_time <= now)
                 .cloned()
                 .collect(),
         )

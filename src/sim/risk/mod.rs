@@ -202,7 +202,7 @@ pub fn assess(scenario: &Scenario, items: &mut [SimItem]) -> RiskOutcome {
         }
         start = end;
     }
-    history.sort_by_key(|h| h.risk_last_updated_date_time);
+    history.sort_by_key(|h| h.risk.risk_last_updated_date_time);
     records::write_sign_ins(policy.license, items, &attempts, &findings);
     let mut order: Vec<usize> = (0..findings.len()).collect();
     order.sort_by_key(|&i| (findings[i].detected_at, i));

@@ -6,7 +6,7 @@ use super::users::Change;
 use super::{Attempt, Finding};
 use crate::catalog::risk::{GENERIC, RiskLevel, Timing};
 use crate::graph::{
-    Record, RiskDetection, RiskUserActivity, RiskyUserHistoryItem, Text, Timestamp,
+    Record, RiskDetection, RiskUserActivity, RiskyUser, RiskyUserHistoryItem, Text, Timestamp,
 };
 use crate::scenario::{RiskLicense, Scenario};
 use crate::sim::schedule::SimItem;
@@ -111,15 +111,17 @@ pub(super) fn history_item(
 ) -> RiskyUserHistoryItem {
     let model = &scenario.users[user];
     RiskyUserHistoryItem {
-        id: guid(&mut streams.rng(Purpose::Risk, user as u64, (1 << 40) | n)),
-        is_deleted: false,
-        is_processing: false,
-        risk_last_updated_date_time: change.time,
-        risk_level: change.risk.level.as_str().into(),
-        risk_state: change.risk.state.into(),
-        risk_detail: change.risk.detail.into(),
-        user_display_name: model.display_name.as_str().into(),
-        user_principal_name: model.upn.as_str().into(),
+        risk: RiskyUser {
+            id: guid(&mut streams.rng(Purpose::Risk, user as u64, (1 << 40) | n)),
+            is_deleted: false,
+            is_processing: false,
+            risk_last_updated_date_time: change.time,
+            risk_level: change.risk.level.as_str().into(),
+            risk_state: change.risk.state.into(),
+            risk_detail: change.risk.detail.into(),
+            user_display_name: model.display_name.as_str().into(),
+            user_principal_name: model.upn.as_str().into(),
+        },
         user_id: user_ids[user].clone(),
         initiated_by: change.by.map(|b| user_ids[b].clone()),
         activity: RiskUserActivity {

@@ -106,7 +106,7 @@ fn a_sign_in_from_an_anonymizer_far_away_is_flagged_in_real_time_and_offline() {
         assert!(rows.iter().any(|s| Some(&s.id) == d.request_id.as_ref()));
     }
     assert_eq!(
-        outcome.history.last().unwrap().risk_state.as_ref(),
+        outcome.history.last().unwrap().risk.risk_state.as_ref(),
         "atRisk"
     );
 }
@@ -177,7 +177,11 @@ fn leaked_credentials_then_sspr_remediates_the_user() {
     assert_eq!(d.request_id, None);
     assert_eq!(d.risk_state.as_ref(), "remediated");
     assert_eq!(d.risk_detail.as_ref(), "userPerformedSecuredPasswordReset");
-    let states: Vec<&str> = outcome.history.iter().map(|h| &*h.risk_state).collect();
+    let states: Vec<&str> = outcome
+        .history
+        .iter()
+        .map(|h| &*h.risk.risk_state)
+        .collect();
     assert_eq!(states, ["atRisk", "remediated"]);
 }
 
@@ -196,7 +200,7 @@ fn an_admin_confirms_then_dismisses() {
     let h: Vec<(&str, &str)> = outcome
         .history
         .iter()
-        .map(|h| (&*h.risk_state, &*h.risk_level))
+        .map(|h| (&*h.risk.risk_state, &*h.risk.risk_level))
         .collect();
     assert_eq!(h, [("confirmedCompromised", "high"), ("dismissed", "none")]);
     assert!(outcome.history[0].initiated_by.is_some());
