@@ -439,34 +439,13 @@ fn one(
             .map(|(_, r)| serde_json::to_value(r).expect("records serialize")),
     };
     let value = value.map(|v| select(v, options.select.as_deref()));
-    let Some(serde_json::Value::Object(mut object)) = value else {
-        let message = format!(
-            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
-        );
-        return graph_error(
-            StatusCode::NOT_FOUND,
-            "Request_ResourceNotFound",
-            &message,
-            None,
-            ids,
-        );
-    };
     let name = if kind == Kind::SignIns {
         "signIns"
     } else {
         "directoryAudits"
     };
-    let mut entity = serde_json::Map::new();
-    entity.insert(
-        "@odata.context".into(),
-        format!("{}/$entity", context(base, name, &options)).into(),
-    );
-    entity.append(&mut object);
-    respond::json(
-        StatusCode::OK,
-        ODATA_JSON,
-        serde_json::to_vec(&entity).expect("serializes"),
-    )
+    let entity_context = format!("{}/$entity", context(base, name, &options));
+    respond::entity(value, &entity_context, id, ids)
 }
 
 pub(super) fn query_error(error: &QueryError, ids: &RequestIds) -> Response {

@@ -148,7 +148,7 @@ pub async fn handle(state: &AppState, request: RiskRequest<'_>) -> Response {
                 Version::Beta => beta_risk_detection(d),
             })
         }
-        Route::Detection(id) => one(
+        Route::Detection(id) => respond::entity(
             risk.detections
                 .get(id)
                 .filter(|d| d.detected_date_time <= now)
@@ -174,7 +174,7 @@ pub async fn handle(state: &AppState, request: RiskRequest<'_>) -> Response {
         }
         Route::RiskyUser(id) => {
             let users = visible_users(risk.risky_users(now, &actions), premium);
-            one(
+            respond::entity(
                 users.get(id).map(to_value),
                 &format!("{base}/$metadata#identityProtection/riskyUsers/$entity"),
                 id,
@@ -321,29 +321,6 @@ impl Listing<'_> {
         let collection = format!("{}/identityProtection/{}", self.base, self.path);
         next_link_at(&collection, options, time, skiptoken)
     }
-}
-
-fn one(value: Option<serde_json::Value>, context: &str, id: &str, ids: &RequestIds) -> Response {
-    let Some(serde_json::Value::Object(mut object)) = value else {
-        let message = format!(
-            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
-        );
-        return graph_error(
-            StatusCode::NOT_FOUND,
-            "Request_ResourceNotFound",
-            &message,
-            None,
-            ids,
-        );
-    };
-    let mut entity = serde_json::Map::new();
-    entity.insert("@odata.context".into(), context.into());
-    entity.append(&mut object);
-    respond::json(
-        StatusCode::OK,
-        ODATA_JSON,
-        serde_json::to_vec(&entity).expect("serializes"),
-    )
 }
 
 /// `POST riskyUsers/dismiss` or `confirmCompromised` with `{"userIds": [...]}`: 204, and the
