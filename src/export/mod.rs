@@ -30,6 +30,8 @@ pub mod loganalytics;
 pub mod ndjson;
 mod output;
 pub mod risk;
+mod risk_files;
+pub use risk_files::write_risk_files;
 mod sign_in_logs;
 mod spool;
 mod timefmt;

@@ -343,3 +343,48 @@ fn the_labs_detections_and_risk_history_are_pinned() {
         .collect();
     insta::assert_json_snapshot!("lab_risky_user_history", history);
 }
+
+#[test]
+fn generate_writes_the_detections_and_risky_users_beside_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    for (format, detections, users) in [
+        ("eventhub", "UserRiskEvents.json", "RiskyUsers.json"),
+        (
+            "loganalytics",
+            "AADUserRiskEvents.ndjson",
+            "AADRiskyUsers.ndjson",
+        ),
+        ("graph", "riskDetections.json", "riskyUsers.json"),
+    ] {
+        let out = dir.path().join(format);
+        assert_cmd::Command::cargo_bin("entralab")
+            .unwrap()
+            .args(["generate", LAB, "--format", format, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let read = |name: &str| -> Vec<Value> {
+            std::fs::read_to_string(out.join(name))
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        };
+        let (d, u) = (read(detections), read(users));
+        let count = |values: &[Value], key: &str| match values {
+            [one] if one.get(key).is_some() => one[key].as_array().unwrap().len(),
+            rows => rows.len(),
+        };
+        let key = if format == "graph" {
+            "value"
+        } else {
+            "records"
+        };
+        assert_eq!(count(&d, key), 8, "{format} detections");
+        match format {
+            "eventhub" => assert_eq!(d[0]["records"][0]["category"], "UserRiskEvents"),
+            "loganalytics" => assert_eq!(d[0]["Type"], "AADUserRiskEvents"),
+            _ => assert_eq!(count(&u, key), 2, "the two risky users"),
+        }
+    }
+}
