@@ -61,6 +61,7 @@ pub struct TenantPlaces {
     pub sspr: Option<serde_saphyr::Location>,
     pub conditional_access: Option<serde_saphyr::Location>,
     pub named_locations: Option<serde_saphyr::Location>,
+    pub identity_protection: Option<serde_saphyr::Location>,
     pub faults: Option<serde_saphyr::Location>,
     /// The `client_id` of each app registration, in `Scenario::app_registrations` order.
     pub app_registrations: Vec<serde_saphyr::Location>,
