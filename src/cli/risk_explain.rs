@@ -9,7 +9,10 @@ pub fn write(outcome: &RiskOutcome, out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     writeln!(out)?;
-    writeln!(out, "  ID Protection:")?;
+    writeln!(
+        out,
+        "  ID Protection (each detection when it became visible, then each user's risk):"
+    )?;
     for (d, why) in outcome.detections.iter().zip(&outcome.reasons) {
         let delay = (d.detected_date_time.ticks() - d.activity_date_time.ticks()) / 10_000_000;
         writeln!(

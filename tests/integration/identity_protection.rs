@@ -388,3 +388,19 @@ fn generate_writes_the_detections_and_risky_users_beside_the_logs() {
         }
     }
 }
+
+#[test]
+fn run_explains_each_detection_and_the_users_risk() {
+    let output = assert_cmd::Command::cargo_bin("entralab")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", LAB])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let section = &text[text
+        .find("  ID Protection (")
+        .expect("an ID Protection section")..];
+    insta::assert_snapshot!("lab_run_id_protection", section);
+}
