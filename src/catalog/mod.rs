@@ -8,6 +8,7 @@ pub mod field_values;
 pub mod risk;
 mod sign_in_codes;
 mod sspr;
+pub mod teaching;
 
 pub use apps::{FIRST_PARTY_APPS, FirstPartyApp, find_first_party_app};
 pub use sign_in_codes::{

@@ -55,7 +55,7 @@ fn app() -> Router {
 
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
-    headers: axum::http::HeaderMap,
+    pub(crate) headers: axum::http::HeaderMap,
     pub(crate) body: Value,
 }
 

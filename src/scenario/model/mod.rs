@@ -6,6 +6,7 @@ mod detections;
 mod directory;
 mod expectations;
 mod populations;
+mod questions;
 mod risk;
 mod steps;
 mod tenant;
@@ -15,6 +16,7 @@ pub use detections::*;
 pub use directory::*;
 pub use expectations::*;
 pub use populations::*;
+pub use questions::*;
 pub use risk::*;
 pub use steps::*;
 pub use tenant::*;
@@ -42,6 +44,8 @@ pub struct Scenario {
     pub expectations: Vec<Expectation>,
     /// The `detections:` section.
     pub detections: Vec<DetectionExpectation>,
+    /// The `questions:` section: exercises (`entralab exercise`).
+    pub questions: Vec<Question>,
     /// Where the file says what it says about its tenant, for errors that name two files.
     pub places: TenantPlaces,
 }
