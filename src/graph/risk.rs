@@ -135,31 +135,26 @@ pub const RISK_DETECTION_PROPERTIES: &[&str] = &[
     "location",
 ];
 pub const BETA_RISK_DETECTION_PROPERTIES: &[&str] = &["mitreTechniqueId"];
-pub const RISKY_USER_PROPERTIES: &[&str] = &[
-    "id",
-    "isDeleted",
-    "isProcessing",
-    "riskLastUpdatedDateTime",
-    "riskLevel",
-    "riskState",
-    "riskDetail",
-    "userDisplayName",
-    "userPrincipalName",
-];
-pub const RISKY_USER_HISTORY_PROPERTIES: &[&str] = &[
-    "id",
-    "isDeleted",
-    "isProcessing",
-    "riskLastUpdatedDateTime",
-    "riskLevel",
-    "riskState",
-    "riskDetail",
-    "userDisplayName",
-    "userPrincipalName",
-    "userId",
-    "initiatedBy",
-    "activity",
-];
+/// The riskyUser properties, then `$extra` (a history item's own), in wire order.
+macro_rules! risky_user_properties {
+    ($($extra:literal),*) => {
+        &[
+            "id",
+            "isDeleted",
+            "isProcessing",
+            "riskLastUpdatedDateTime",
+            "riskLevel",
+            "riskState",
+            "riskDetail",
+            "userDisplayName",
+            "userPrincipalName",
+            $($extra),*
+        ]
+    };
+}
+pub const RISKY_USER_PROPERTIES: &[&str] = risky_user_properties!();
+pub const RISKY_USER_HISTORY_PROPERTIES: &[&str] =
+    risky_user_properties!("userId", "initiatedBy", "activity");
 
 #[cfg(test)]
 mod tests {

@@ -36,48 +36,37 @@ pub static RISK_DETECTION: Schema = Schema {
     time: Some(Prop::DetectedDateTime),
 };
 
-const RISKY_USER_PROPERTIES: &[(&str, Prop, Kind)] = &[
-    ("id", Prop::Id, Kind::Str),
-    ("isDeleted", Prop::IsDeleted, Kind::Bool),
-    ("isProcessing", Prop::IsProcessing, Kind::Bool),
-    (
-        "riskLastUpdatedDateTime",
-        Prop::RiskLastUpdatedDateTime,
-        Kind::Time,
-    ),
-    ("riskLevel", Prop::RiskLevel, Kind::Str),
-    ("riskState", Prop::RiskState, Kind::Str),
-    ("riskDetail", Prop::RiskDetail, Kind::Str),
-    ("userDisplayName", Prop::UserDisplayName, Kind::Str),
-    ("userPrincipalName", Prop::UserPrincipalName, Kind::Str),
-];
+/// What `$filter` can name on a riskyUser, then `$extra` (a history item's own).
+macro_rules! risky_user_filters {
+    ($($extra:expr),*) => {
+        &[
+            ("id", Prop::Id, Kind::Str),
+            ("isDeleted", Prop::IsDeleted, Kind::Bool),
+            ("isProcessing", Prop::IsProcessing, Kind::Bool),
+            ("riskLastUpdatedDateTime", Prop::RiskLastUpdatedDateTime, Kind::Time),
+            ("riskLevel", Prop::RiskLevel, Kind::Str),
+            ("riskState", Prop::RiskState, Kind::Str),
+            ("riskDetail", Prop::RiskDetail, Kind::Str),
+            ("userDisplayName", Prop::UserDisplayName, Kind::Str),
+            ("userPrincipalName", Prop::UserPrincipalName, Kind::Str),
+            $($extra),*
+        ]
+    };
+}
 
 pub static RISKY_USER: Schema = Schema {
     name: "riskyUser",
-    properties: RISKY_USER_PROPERTIES,
+    properties: risky_user_filters!(),
     collections: &[],
     time: Some(Prop::RiskLastUpdatedDateTime),
 };
 
 pub static RISKY_USER_HISTORY: Schema = Schema {
     name: "riskyUserHistoryItem",
-    properties: &[
-        ("id", Prop::Id, Kind::Str),
-        ("isDeleted", Prop::IsDeleted, Kind::Bool),
-        ("isProcessing", Prop::IsProcessing, Kind::Bool),
-        (
-            "riskLastUpdatedDateTime",
-            Prop::RiskLastUpdatedDateTime,
-            Kind::Time,
-        ),
-        ("riskLevel", Prop::RiskLevel, Kind::Str),
-        ("riskState", Prop::RiskState, Kind::Str),
-        ("riskDetail", Prop::RiskDetail, Kind::Str),
-        ("userDisplayName", Prop::UserDisplayName, Kind::Str),
-        ("userPrincipalName", Prop::UserPrincipalName, Kind::Str),
+    properties: risky_user_filters!(
         ("userId", Prop::UserId, Kind::Str),
-        ("initiatedBy", Prop::InitiatedBy, Kind::Str),
-    ],
+        ("initiatedBy", Prop::InitiatedBy, Kind::Str)
+    ),
     collections: &[],
     time: Some(Prop::RiskLastUpdatedDateTime),
 };
