@@ -5,6 +5,7 @@
 mod apps;
 pub mod audit;
 pub mod field_values;
+pub mod risk;
 mod sign_in_codes;
 mod sspr;
 pub mod teaching;
@@ -33,4 +34,5 @@ pub const KNOWN_PERMISSIONS: &[&str] = &[
     "User.Read.All",
     "IdentityRiskEvent.Read.All",
     "IdentityRiskyUser.Read.All",
+    "IdentityRiskyUser.ReadWrite.All",
 ];

@@ -56,7 +56,7 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     if rules.rules.is_empty() {
         writeln!(
             err,
-            "error: no Sigma rule for `product: azure` with `service: signinlogs` or `auditlogs` in {}",
+            "error: no Sigma rule for `product: azure` with `service: signinlogs`, `auditlogs` or `riskdetection` in {}",
             args.rules.display()
         )?;
         return Ok(Exit::BadInput);
@@ -192,7 +192,8 @@ fn run(
     let mut evaluator = Evaluator::new(rules);
     let mut counts = Counts::default();
     let mut evaluating = std::time::Duration::ZERO;
-    for record in sim::simulate(scenario).filter_map(|item| item.record) {
+    let (items, risk) = sim::risk::simulate_with_risk(scenario);
+    for record in items.filter_map(|item| item.record) {
         let started = std::time::Instant::now();
         evaluator.push(&record, &tenant_id, &mut results);
         evaluating += started.elapsed();
@@ -200,6 +201,10 @@ fn run(
             crate::graph::Record::SignIn(_) => counts.sign_ins += 1,
             crate::graph::Record::Audit(_) => counts.audits += 1,
         }
+    }
+    // ID Protection's detections (`service: riskdetection` rules), oldest detected first.
+    for detection in &risk.detections {
+        evaluator.push_risk(detection, &tenant_id, &mut results);
     }
     (results, counts, evaluating)
 }
@@ -235,8 +240,12 @@ fn coverage(
         }
         probes.scenario(i);
         let tenant_id = sim::tenant_id(scenario);
-        for record in sim::simulate(scenario).filter_map(|item| item.record) {
+        let (items, risk) = sim::risk::simulate_with_risk(scenario);
+        for record in items.filter_map(|item| item.record) {
             probes.push(&record, &tenant_id);
+        }
+        for detection in &risk.detections {
+            probes.push_risk(detection, &tenant_id);
         }
     }
     let report = coverage.report(probes);

@@ -114,18 +114,36 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
         progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let mut pending = 0u64;
+    // With ID Protection the records are collected (a later detection changes an earlier
+    // sign-in) and the detections and risky users are written beside them.
+    let (mut records, risk): (Box<dyn Iterator<Item = crate::graph::Record>>, _) =
+        if files.iter().any(|s| s.tenant.identity_protection.is_some()) {
+            let (records, risk) = sim::risk::simulate_tenant_with_risk(&files);
+            (Box::new(records.into_iter()), Some(risk))
+        } else {
+            let records = sim::simulate_tenant(&files).filter_map(|item| item.record);
+            (Box::new(records), None)
+        };
     let written = Exporter::create(request.format, dir, &options).and_then(|mut export| {
-        sim::simulate_tenant(&files)
-            .filter_map(|item| item.record)
-            .try_for_each(|record| {
-                pending += 1;
-                if pending == 4096 {
-                    progress.inc(pending);
-                    pending = 0;
-                }
-                export.push(&record)
-            })?;
-        export.finish()
+        records.try_for_each(|record| {
+            pending += 1;
+            if pending == 4096 {
+                progress.inc(pending);
+                pending = 0;
+            }
+            export.push(&record)
+        })?;
+        let mut summary = export.finish()?;
+        if let Some(risk) = &risk {
+            summary.files.extend(crate::export::write_risk_files(
+                request.format,
+                dir,
+                &tenant.id,
+                &risk.detections,
+                &risk.history,
+            )?);
+        }
+        Ok(summary)
     });
     progress.finish_and_clear();
     match written {

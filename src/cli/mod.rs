@@ -12,6 +12,8 @@ mod inputs;
 mod query;
 mod quiet;
 mod report;
+mod risk_explain;
+mod risk_sources;
 mod run;
 mod serve;
 mod sources;

@@ -69,14 +69,16 @@ fn show(scenario: &Scenario, out: &mut dyn Write) -> io::Result<()> {
     )?;
     let mut lines = Vec::new();
     let mut summary = Summary::default();
-    for item in sim::simulate(scenario) {
+    let (items, risk) = sim::risk::simulate_with_risk(scenario);
+    for item in items {
         summary.count(&item);
         if matches!(item.origin, Origin::Step { .. }) {
             lines.push(line(item));
         }
     }
     write_lines(&lines, out)?;
-    summary.write(scenario, out)
+    summary.write(scenario, out)?;
+    super::risk_explain::write(&risk, out)
 }
 
 fn line(item: SimItem) -> Line {

@@ -164,7 +164,26 @@ pub fn tenant_config(scenario: &Scenario) -> TenantConfig {
 /// id), the faults they agree on, seeded by the first file.
 pub fn tenant_config_of(files: &[&Scenario]) -> TenantConfig {
     let scenario = files[0];
-    let store = Store::from_records(sim::simulate_tenant(files).filter_map(|item| item.record));
+    let store = match files
+        .iter()
+        .find_map(|s| s.tenant.identity_protection.as_ref())
+    {
+        None => Store::from_records(sim::simulate_tenant(files).filter_map(|item| item.record)),
+        Some(protection) => {
+            let (records, outcome) = sim::risk::simulate_tenant_with_risk(files);
+            let mut store = Store::from_records(records);
+            store.risk = crate::store::RiskStore::new(
+                match protection.license {
+                    crate::scenario::RiskLicense::P2 => crate::store::RiskTier::P2,
+                    crate::scenario::RiskLicense::P1 => crate::store::RiskTier::P1,
+                    crate::scenario::RiskLicense::Free => crate::store::RiskTier::Free,
+                },
+                outcome.detections,
+                outcome.history,
+            );
+            store
+        }
+    };
     let mut apps: Vec<AppCredentials> = Vec::new();
     for a in files.iter().flat_map(|s| &s.app_registrations) {
         if apps.iter().any(|known| known.client_id == a.client_id) {

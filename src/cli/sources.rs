@@ -17,6 +17,8 @@ pub struct Fetched {
     /// Graph lists newest first; exported streams are oldest first.
     pub newest_first: bool,
     pub description: String,
+    /// ID Protection detections, read when the scenario has ID Protection and `detections:`.
+    pub risk: Vec<crate::graph::RiskDetection>,
 }
 
 /// Why records could not be fetched.

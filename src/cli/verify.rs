@@ -290,7 +290,7 @@ fn run(
                             users,
                         },
                     );
-                    outcomes.extend(detections(rules, s, &records, false));
+                    outcomes.extend(detections(rules, s, &records, false, &[]));
                     Verdict::Report(ScenarioReport::new(
                         s.name.clone(),
                         description.clone(),
@@ -328,10 +328,12 @@ fn read_graph(
                     args.verbose,
                     note,
                 )?;
+                let risk = super::risk_sources::fetch_risk_detections(&mut client, s, window)?;
                 Ok(Fetched {
                     records,
                     newest_first: true,
                     description: format!("{label}: {counts}"),
+                    risk,
                 })
             };
             check(s, start_of(s), users, rules, args.wait, fetch, note)
@@ -372,6 +374,7 @@ fn check(
             scenario,
             &fetched.records,
             fetched.newest_first,
+            &fetched.risk,
         ));
         let report = ScenarioReport::new(scenario.name.clone(), fetched.description, outcomes);
         let remaining = deadline
@@ -397,15 +400,16 @@ fn detections(
     scenario: &Scenario,
     records: &[crate::graph::Record],
     newest_first: bool,
+    risk: &[crate::graph::RiskDetection],
 ) -> Vec<verify::Outcome> {
     let Some(rules) = rules.filter(|_| !scenario.detections.is_empty()) else {
         return Vec::new();
     };
     let tenant_id = crate::sim::tenant_id(scenario);
     let results = if newest_first {
-        rules.evaluate(records.iter().rev(), &tenant_id)
+        rules.evaluate_with_risk(records.iter().rev(), risk, &tenant_id)
     } else {
-        rules.evaluate(records, &tenant_id)
+        rules.evaluate_with_risk(records, risk, &tenant_id)
     };
     crate::detect::outcomes(&scenario.detections, &results)
 }

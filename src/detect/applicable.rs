@@ -61,7 +61,7 @@ impl fmt::Display for NotApplicable {
     }
 }
 
-/// The service a rule runs on (`signinlogs` or `auditlogs`, the only log sources entralab
+/// The service a rule runs on (`signinlogs`, `auditlogs` or `riskdetection`, the log sources entralab
 /// produces, under `product: azure`), or why it runs on none.
 pub(super) fn service_of(logsource: &rsigma_parser::LogSource) -> Result<&'static str, String> {
     let product = logsource.product.as_deref().map(str::to_ascii_lowercase);
@@ -69,6 +69,7 @@ pub(super) fn service_of(logsource: &rsigma_parser::LogSource) -> Result<&'stati
     match (product.as_deref(), service.as_deref()) {
         (Some("azure"), Some("signinlogs")) => Ok("signinlogs"),
         (Some("azure"), Some("auditlogs")) => Ok("auditlogs"),
+        (Some("azure"), Some("riskdetection")) => Ok("riskdetection"),
         (Some("azure"), Some(other)) => Err(format!("`service: {other}` is not produced yet")),
         (Some("azure"), None) => Err("`product: azure` without a `service`".into()),
         (Some(other), _) => Err(format!("`product: {other}` is not produced")),
@@ -98,10 +99,14 @@ mod tests {
             service_of(&logsource(Some("azure"), Some("auditlogs"))),
             Ok("auditlogs")
         );
-        let risk = service_of(&logsource(Some("azure"), Some("riskdetection"))).unwrap_err();
+        assert_eq!(
+            service_of(&logsource(Some("azure"), Some("riskdetection"))),
+            Ok("riskdetection")
+        );
+        let activity = service_of(&logsource(Some("azure"), Some("activitylogs"))).unwrap_err();
         assert!(
-            risk.starts_with("`service: riskdetection` is not produced yet"),
-            "{risk}"
+            activity.starts_with("`service: activitylogs` is not produced yet"),
+            "{activity}"
         );
         let m365 = service_of(&logsource(Some("m365"), Some("threat_management"))).unwrap_err();
         assert!(m365.starts_with("`product: m365`"), "{m365}");

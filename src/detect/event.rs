@@ -37,10 +37,10 @@ pub(crate) const SERVICE_FIELD: &str = "\u{0}entralab.service";
 /// A record under all three namings.
 pub struct RecordEvent {
     /// The Log Analytics row, in column order; [`column_index`] finds a column.
-    la: Vec<(&'static str, Value)>,
-    la_index: &'static HashMap<&'static str, usize>,
-    eh: Value,
-    service: &'static str,
+    pub(super) la: Vec<(&'static str, Value)>,
+    pub(super) la_index: &'static HashMap<&'static str, usize>,
+    pub(super) eh: Value,
+    pub(super) service: &'static str,
 }
 
 /// Column name → position, for the sign-in tables or `AuditLogs`.

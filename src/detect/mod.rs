@@ -2,8 +2,8 @@
 //! (`rsigma-parser`/`rsigma-eval` 0.23.0).
 //!
 //! [`RuleSet::load`] reads a folder of rules (recursively, `*.yml`/`*.yaml`) and keeps those for
-//! `logsource: product: azure` with `service: signinlogs` (run on sign-ins) or `auditlogs`
-//! (run on directory audits), plus the correlation rules (`event_count`, `value_count`,
+//! `logsource: product: azure` with `service: signinlogs` (run on sign-ins), `auditlogs`
+//! (run on directory audits) or `riskdetection` (run on ID Protection's detections), plus the correlation rules (`event_count`, `value_count`,
 //! `temporal`, ...) whose referenced rules are kept. [`RuleSet::evaluate`] runs them over
 //! records oldest first, each record as a [`RecordEvent`] that answers to the Log Analytics,
 //! Event Hub and Graph names of its fields, so that upstream SigmaHQ rules work unchanged
@@ -12,6 +12,7 @@
 mod applicable;
 pub mod coverage;
 mod event;
+mod risk_event;
 
 pub use applicable::NotApplicable;
 pub use event::RecordEvent;
@@ -37,7 +38,7 @@ pub struct RuleInfo {
     pub title: String,
     /// `detection`, or the correlation type (`event_count`, `temporal`, ...).
     pub kind: String,
-    /// `signinlogs` or `auditlogs` (for a correlation: of the rules it references).
+    /// `signinlogs`, `auditlogs` or `riskdetection` (for a correlation: of the rules it references).
     pub service: String,
     pub file: PathBuf,
     /// The rule's own `falsepositives:` (shown where it is noisy, not in every report).
@@ -242,12 +243,28 @@ impl RuleSet {
         records: impl IntoIterator<Item = &'a Record>,
         tenant_id: &str,
     ) -> Vec<RuleResult> {
+        self.evaluate_with_risk(records, &[], tenant_id)
+    }
+
+    /// [`RuleSet::evaluate`], then ID Protection's detections (oldest detected first) for the
+    /// `service: riskdetection` rules.
+    pub fn evaluate_with_risk<'a>(
+        &self,
+        records: impl IntoIterator<Item = &'a Record>,
+        risk: &[crate::graph::RiskDetection],
+        tenant_id: &str,
+    ) -> Vec<RuleResult> {
         let mut results = empty_results(self);
         let mut evaluator = Evaluator::new(self);
         let mut records: Vec<&Record> = records.into_iter().collect();
         records.sort_by_key(|r| r.time());
         for record in records {
             evaluator.push(record, tenant_id, &mut results);
+        }
+        let mut risk: Vec<&crate::graph::RiskDetection> = risk.iter().collect();
+        risk.sort_by_key(|d| d.detected_date_time);
+        for detection in risk {
+            evaluator.push_risk(detection, tenant_id, &mut results);
         }
         results
     }
@@ -329,9 +346,24 @@ impl Evaluator {
     /// (as [`RuleSet::evaluate`] makes them).
     pub fn push(&mut self, record: &Record, tenant_id: &str, results: &mut [RuleResult]) {
         let event = RecordEvent::new(record, tenant_id);
-        let fired = self
-            .engine
-            .process_event_at(&event, record.time().unix_seconds());
+        self.push_event(&event, record.time().unix_seconds(), record.id(), results);
+    }
+
+    /// Evaluates one ID Protection detection (`service: riskdetection` rules), at its
+    /// `detectedDateTime`.
+    pub fn push_risk(
+        &mut self,
+        detection: &crate::graph::RiskDetection,
+        tenant_id: &str,
+        results: &mut [RuleResult],
+    ) {
+        let event = RecordEvent::risk_detection(detection, tenant_id);
+        let at = detection.detected_date_time.unix_seconds();
+        self.push_event(&event, at, &detection.id, results);
+    }
+
+    fn push_event(&mut self, event: &RecordEvent, at: i64, id: &str, results: &mut [RuleResult]) {
+        let fired = self.engine.process_event_at(event, at);
         for hit in fired {
             let k = key(hit.header.rule_id.as_deref(), &hit.header.rule_title);
             if let Some(&i) = self.index.get(&k) {
@@ -339,9 +371,9 @@ impl Evaluator {
                 result.fired = true;
                 result.matches += 1;
                 if result.record_ids.len() < MAX_RECORD_IDS
-                    && result.record_ids.last().map(String::as_str) != Some(record.id())
+                    && result.record_ids.last().map(String::as_str) != Some(id)
                 {
-                    result.record_ids.push(record.id().to_string());
+                    result.record_ids.push(id.to_string());
                 }
             }
         }

@@ -7,6 +7,7 @@ mod collection;
 mod directory_audit;
 pub mod paths;
 mod query_text;
+mod risk;
 mod sign_in;
 mod sign_in_beta;
 pub(crate) mod timestamp;
@@ -25,6 +26,11 @@ pub use directory_audit::{
     TargetResource, UserIdentity,
 };
 pub use query_text::encode_query_value;
+pub use risk::{
+    BETA_RISK_DETECTION_PROPERTIES, RISK_DETECTION_PROPERTIES, RISKY_USER_HISTORY_PROPERTIES,
+    RISKY_USER_PROPERTIES, RiskDetection, RiskUserActivity, RiskyUser, RiskyUserHistoryItem,
+    beta_risk_detection, mitre_technique,
+};
 pub use sign_in::{
     AppliedConditionalAccessPolicy, DeviceDetail, GeoCoordinates, SignIn, SignInLocation,
     SignInStatus,

@@ -7,10 +7,12 @@ mod filter;
 mod lexer;
 mod parser;
 mod query;
+mod risk_schema;
 mod schema;
 
 pub use filter::Filter;
 pub use query::{Cursor, MAX_PAGE_SIZE, Order, QueryError, QueryOptions, decode_component};
+pub use risk_schema::{RISK_DETECTION, RISKY_USER, RISKY_USER_HISTORY};
 pub use schema::{DIRECTORY_AUDIT, Entity, Kind, Prop, SIGN_IN, SIGN_IN_BETA, Schema, Val};
 
 /// Why a `$filter` was refused. Graph answers every such case with `Invalid filter clause`;

@@ -89,6 +89,20 @@ pub enum Prop {
     PolicyId,
     PolicyDisplayName,
     PolicyResult,
+    // riskDetection, riskyUser, riskyUserHistoryItem (`risk_schema`)
+    RequestId,
+    RiskEventType,
+    RiskLevel,
+    RiskSource,
+    DetectionTimingType,
+    RiskActivity,
+    TokenIssuerType,
+    DetectedDateTime,
+    LastUpdatedDateTime,
+    RiskLastUpdatedDateTime,
+    IsDeleted,
+    IsProcessing,
+    InitiatedBy,
 }
 
 /// Every collection a lambda can range over.
@@ -309,7 +323,7 @@ pub static DIRECTORY_AUDIT: Schema = Schema {
     time: Some(Prop::ActivityDateTime),
 };
 
-fn text(value: &Option<crate::graph::Text>) -> Val<'_> {
+pub(super) fn text(value: &Option<crate::graph::Text>) -> Val<'_> {
     value.as_deref().map_or(Val::Null, Val::Str)
 }
 

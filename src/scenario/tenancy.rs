@@ -130,6 +130,14 @@ fn contradiction(scenario: &Scenario, members: &[&Scenario]) -> Option<ScenarioE
             there.named_locations,
         ));
     }
+    if a.identity_protection != b.identity_protection {
+        settings.push((
+            "ID Protection differs (`identity_protection`: licence, threat intelligence, travel speed)"
+                .into(),
+            here.identity_protection,
+            there.identity_protection,
+        ));
+    }
     if scenario.faults != first.faults {
         settings.push(("the faults differ".into(), here.faults, there.faults));
     }

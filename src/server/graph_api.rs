@@ -32,7 +32,7 @@ impl Version {
         }
     }
 
-    fn segment(self) -> &'static str {
+    pub(super) fn segment(self) -> &'static str {
         match self {
             Version::V1 => "v1.0",
             Version::Beta => "beta",
@@ -119,6 +119,38 @@ fn authorize<'s>(
     resource: &Resource<'_>,
     ids: &RequestIds,
 ) -> Result<(&'s TenantState, String), Box<Response>> {
+    let (tenant, claims) = authenticate(state, headers, ids)?;
+    if !claims.roles.iter().any(|r| r == "AuditLog.Read.All") {
+        return Err(Box::new(graph_error(
+            StatusCode::FORBIDDEN,
+            "Authentication_MSGraphPermissionMissing",
+            "Calling principal does not have required MSGraph permissions AuditLog.Read.All",
+            None,
+            ids,
+        )));
+    }
+    let sign_ins = matches!(
+        resource,
+        Resource::List(Kind::SignIns) | Resource::One(Kind::SignIns, _)
+    );
+    if sign_ins && !tenant.config.premium {
+        return Err(Box::new(graph_error(
+            StatusCode::FORBIDDEN,
+            "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+            "Neither tenant is B2C or tenant doesn't have premium license",
+            None,
+            ids,
+        )));
+    }
+    Ok((tenant, claims.appid))
+}
+
+/// The bearer token's claims and the tenant it was issued for (401 otherwise).
+pub(super) fn authenticate<'s>(
+    state: &'s AppState,
+    headers: &HeaderMap,
+    ids: &RequestIds,
+) -> Result<(&'s TenantState, super::token::Claims), Box<Response>> {
     let unauthorized = |e: TokenError| {
         Box::new(graph_error(
             StatusCode::UNAUTHORIZED,
@@ -145,32 +177,10 @@ fn authorize<'s>(
     let tenant = state
         .tenant(&claims.tid)
         .ok_or_else(|| unauthorized(TokenError::Invalid))?;
-    if !claims.roles.iter().any(|r| r == "AuditLog.Read.All") {
-        return Err(Box::new(graph_error(
-            StatusCode::FORBIDDEN,
-            "Authentication_MSGraphPermissionMissing",
-            "Calling principal does not have required MSGraph permissions AuditLog.Read.All",
-            None,
-            ids,
-        )));
-    }
-    let sign_ins = matches!(
-        resource,
-        Resource::List(Kind::SignIns) | Resource::One(Kind::SignIns, _)
-    );
-    if sign_ins && !tenant.config.premium {
-        return Err(Box::new(graph_error(
-            StatusCode::FORBIDDEN,
-            "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
-            "Neither tenant is B2C or tenant doesn't have premium license",
-            None,
-            ids,
-        )));
-    }
-    Ok((tenant, claims.appid))
+    Ok((tenant, claims))
 }
 
-async fn inject_faults(
+pub(super) async fn inject_faults(
     state: &AppState,
     tenant: &TenantState,
     app: &str,
@@ -338,7 +348,7 @@ fn context(base: &str, name: &str, options: &QueryOptions) -> String {
     }
 }
 
-fn select(value: serde_json::Value, properties: Option<&[String]>) -> serde_json::Value {
+pub(super) fn select(value: serde_json::Value, properties: Option<&[String]>) -> serde_json::Value {
     match (value, properties) {
         (serde_json::Value::Object(object), Some(properties)) => serde_json::Value::Object(
             object
@@ -352,7 +362,28 @@ fn select(value: serde_json::Value, properties: Option<&[String]>) -> serde_json
 
 /// The absolute link to the next page: the same query plus the cursor.
 fn next_link(base: &str, name: &str, options: &QueryOptions, skiptoken: &str) -> String {
-    let mut link = format!("{base}/auditLogs/{name}?");
+    let time = if name == "signIns" {
+        "createdDateTime"
+    } else {
+        "activityDateTime"
+    };
+    next_link_at(
+        &format!("{base}/auditLogs/{name}"),
+        options,
+        time,
+        skiptoken,
+    )
+}
+
+/// The next page of the collection at `collection` (an absolute URL): the same `$filter`,
+/// `$orderby` (on `time`), `$select` and `$top`, plus the cursor.
+pub(super) fn next_link_at(
+    collection: &str,
+    options: &QueryOptions,
+    time: &str,
+    skiptoken: &str,
+) -> String {
+    let mut link = format!("{collection}?");
     if let Some(filter) = &options.filter_text {
         link.push_str(&format!(
             "$filter={}&",
@@ -360,11 +391,6 @@ fn next_link(base: &str, name: &str, options: &QueryOptions, skiptoken: &str) ->
         ));
     }
     if options.order == Order::OldestFirst {
-        let time = if name == "signIns" {
-            "createdDateTime"
-        } else {
-            "activityDateTime"
-        };
         link.push_str(&format!("$orderby={time}%20asc&"));
     }
     if let Some(select) = &options.select {
@@ -413,37 +439,16 @@ fn one(
             .map(|(_, r)| serde_json::to_value(r).expect("records serialize")),
     };
     let value = value.map(|v| select(v, options.select.as_deref()));
-    let Some(serde_json::Value::Object(mut object)) = value else {
-        let message = format!(
-            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
-        );
-        return graph_error(
-            StatusCode::NOT_FOUND,
-            "Request_ResourceNotFound",
-            &message,
-            None,
-            ids,
-        );
-    };
     let name = if kind == Kind::SignIns {
         "signIns"
     } else {
         "directoryAudits"
     };
-    let mut entity = serde_json::Map::new();
-    entity.insert(
-        "@odata.context".into(),
-        format!("{}/$entity", context(base, name, &options)).into(),
-    );
-    entity.append(&mut object);
-    respond::json(
-        StatusCode::OK,
-        ODATA_JSON,
-        serde_json::to_vec(&entity).expect("serializes"),
-    )
+    let entity_context = format!("{}/$entity", context(base, name, &options));
+    respond::entity(value, &entity_context, id, ids)
 }
 
-fn query_error(error: &QueryError, ids: &RequestIds) -> Response {
+pub(super) fn query_error(error: &QueryError, ids: &RequestIds) -> Response {
     graph_error(
         StatusCode::BAD_REQUEST,
         error.code,

@@ -8,6 +8,7 @@ mod graph_api;
 mod log_analytics;
 mod login;
 mod respond;
+mod risk_api;
 mod state;
 mod tls;
 mod token;
@@ -98,6 +99,30 @@ async fn route(state: &Arc<AppState>, request: Request, ids: &RequestIds) -> Res
                 ids,
             };
             log_analytics::handle(state, request, body).await
+        }
+        (method, [version, root, rest @ ..])
+            if Version::from_segment(version).is_some()
+                && root.eq_ignore_ascii_case("identityProtection") =>
+        {
+            let bytes = if method == Method::POST {
+                to_bytes(body, MAX_BODY).await.unwrap_or_default()
+            } else {
+                Default::default()
+            };
+            risk_api::handle(
+                state,
+                risk_api::RiskRequest {
+                    version: Version::from_segment(version).expect("checked"),
+                    method,
+                    segments: rest,
+                    query,
+                    headers: &parts.headers,
+                    base: &base,
+                    ids,
+                    body: &bytes,
+                },
+            )
+            .await
         }
         (method, [version, rest @ ..]) if Version::from_segment(version).is_some() => {
             if method != Method::GET {

@@ -76,6 +76,36 @@ pub fn json(status: StatusCode, content_type: &str, body: Vec<u8>) -> Response {
     response
 }
 
+/// One resource (`GET .../{id}`): `@odata.context` first, then its properties; 404 with
+/// Graph's `Request_ResourceNotFound` when there is none.
+pub fn entity(
+    value: Option<serde_json::Value>,
+    context: &str,
+    id: &str,
+    ids: &RequestIds,
+) -> Response {
+    let Some(serde_json::Value::Object(mut object)) = value else {
+        let message = format!(
+            "Resource '{id}' does not exist or one of its queried reference-property objects are not present."
+        );
+        return graph_error(
+            StatusCode::NOT_FOUND,
+            "Request_ResourceNotFound",
+            &message,
+            None,
+            ids,
+        );
+    };
+    let mut entity = serde_json::Map::new();
+    entity.insert("@odata.context".into(), context.into());
+    entity.append(&mut object);
+    json(
+        StatusCode::OK,
+        ODATA_JSON,
+        serde_json::to_vec(&entity).expect("serializes"),
+    )
+}
+
 /// Graph's error envelope. `detail`, when given, goes into `details` for people; clients read
 /// `code` and `message`.
 pub fn graph_error(

@@ -27,6 +27,8 @@ pub struct TenantState {
     pub throttle: Throttle,
     /// Graph requests so far; numbers the fault decisions.
     pub requests: AtomicU64,
+    /// Risky-user changes made through the API (dismiss, confirm compromised), oldest first.
+    pub risk_actions: std::sync::Mutex<Vec<crate::graph::RiskyUserHistoryItem>>,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
                 delays: IngestionDelays::draw(&tenant),
                 throttle: Throttle::default(),
                 requests: AtomicU64::new(0),
+                risk_actions: Default::default(),
                 config: tenant,
             })
             .collect();

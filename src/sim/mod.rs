@@ -13,6 +13,7 @@ mod lockout;
 mod merge;
 mod population;
 mod records;
+pub mod risk;
 mod schedule;
 mod sspr;
 mod streams;

@@ -23,6 +23,8 @@ pub enum Purpose {
     Member = 5,
     MemberEvent = 6,
     Device = 7,
+    /// ID Protection: detection delays and ids (`sim::risk`).
+    Risk = 8,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -2,6 +2,10 @@
 //! and page 10,000: a page starts where the cursor points and a time window in the filter
 //! is found by binary search, so no page scans what came before it.
 
+mod risk;
+
+pub use risk::{RiskStore, RiskTier};
+
 use crate::graph::{DirectoryAudit, Record, SignIn, Timestamp};
 use crate::odata::{Cursor, Entity, Order, Prop, QueryError, QueryOptions};
 
@@ -10,6 +14,8 @@ use crate::odata::{Cursor, Entity, Order, Prop, QueryError, QueryOptions};
 pub struct Store {
     pub sign_ins: Collection<SignIn>,
     pub audits: Collection<DirectoryAudit>,
+    /// ID Protection: detections and risk history (empty unless the scenario declares it).
+    pub risk: RiskStore,
 }
 
 impl Store {
@@ -26,6 +32,7 @@ impl Store {
         Store {
             sign_ins: Collection::oldest_first(sign_ins),
             audits: Collection::oldest_first(audits),
+            risk: RiskStore::default(),
         }
     }
 }

@@ -69,11 +69,13 @@ fn coverage_of_the_shipped_rules_over_the_detection_library() {
     assert_eq!(scenarios[benign - 1]["benign"], true);
     assert_eq!(scenarios[0]["benign"], false);
     let summary = &report["summary"];
-    // 18 sign-in and SSPR rules, 35 directory audit rules (issue 9).
-    assert_eq!(summary["applicable"], 53);
+    // 18 sign-in and SSPR rules, 35 directory audit rules (issue 9), 16 ID Protection rules
+    // (issue 10).
+    assert_eq!(summary["applicable"], 69);
     assert_eq!(summary["not_applicable"], 0);
-    // The SSPR audit rules: the detection library has no SSPR scenario.
-    assert_eq!(summary["dead"], 3);
+    // The SSPR audit rules (the detection library has no SSPR scenario) and the ID Protection
+    // rules (it declares no ID Protection; scenarios/identity-protection/ has their scenarios).
+    assert_eq!(summary["dead"], 19);
     assert_eq!(summary["noisy"], 1);
     for row in report["rules"].as_array().unwrap() {
         assert_eq!(row["matches"].as_array().unwrap().len(), 22, "{row}");
@@ -143,7 +145,7 @@ detection:
   condition: 1 of selection_*
 "#;
 
-const RISK_RULE: &str = "title: Impossible travel\nid: risk\nlogsource: { product: azure, service: riskdetection }\n\
+const RISK_RULE: &str = "title: Impossible travel\nid: risk\nlogsource: { product: azure, service: activitylogs }\n\
      detection: { selection: { riskEventType: unlikelyTravel }, condition: selection }\n";
 
 #[test]
@@ -175,7 +177,7 @@ fn dead_and_not_applicable_rules_say_why() {
         "{text}"
     );
     assert!(
-        text.contains("risk.yml `Impossible travel`: `service: riskdetection` is not produced yet"),
+        text.contains("risk.yml `Impossible travel`: `service: activitylogs` is not produced yet"),
         "{text}"
     );
     assert!(text.contains("zz_broken.yml: does not parse: "), "{text}");
@@ -233,7 +235,7 @@ fn dead_and_not_applicable_rules_say_why() {
     assert_eq!(not_applicable.len(), 2, "{not_applicable:?}");
     assert_eq!(
         not_applicable[0],
-        ("logsource", "`service: riskdetection` is not produced yet")
+        ("logsource", "`service: activitylogs` is not produced yet")
     );
     assert_eq!(not_applicable[1].0, "parse");
     assert!(not_applicable[1].1.starts_with("does not parse: "));

@@ -15,6 +15,7 @@ mod exercise;
 mod explain;
 mod formats;
 mod full_record;
+mod identity_protection;
 mod kql;
 mod library;
 mod logs_query;

@@ -416,3 +416,18 @@ fn every_program_in_the_real_clients_page_pages_the_lab_query() {
         }
     }
 }
+
+#[test]
+fn msgraph_sdk_pages_and_parses_id_protection() {
+    let python = python_venv();
+    let served = Served::start(&["scenarios/identity-protection/lab-anonymous-travel-sspr.yaml"]);
+    let output = run_bounded(
+        python_command(&python, &served.cert)
+            .arg("tests/python/identity_protection.py")
+            .arg(&served.info_path),
+        "identity_protection.py",
+    );
+    drop(served);
+    let last = output.lines().last().unwrap_or("");
+    assert_eq!(last, "4 passed, 0 failed", "{output}");
+}

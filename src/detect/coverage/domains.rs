@@ -14,6 +14,9 @@ enum Domain {
     CodeText,
     /// Entra writes many more values, entralab only these (the audit activities).
     Simulated(&'static [&'static str], &'static str),
+    /// An ID Protection `riskEventType`: the documented ones (`catalog::risk`), plus the names
+    /// rules still use that Entra renamed or retired, with the reason.
+    RiskEventType,
 }
 
 /// `field` (any naming, any case) as a sign-in or audit field with a known value set.
@@ -36,6 +39,7 @@ fn domain(field: &str, service: &str) -> Option<Domain> {
         ("signinlogs", "resulttype" | "status.errorcode") => Domain::Code,
         ("signinlogs", "resultdescription" | "status.failurereason") => Domain::CodeText,
         ("auditlogs", "result") => Domain::Closed(field_values::AUDIT_RESULT),
+        ("riskdetection", "riskeventtype") => Domain::RiskEventType,
         // The audit activities entralab writes (Entra writes hundreds).
         ("auditlogs", "operationname" | "activitydisplayname") => Domain::Simulated(
             catalog::audit::activity_names(),
@@ -91,6 +95,28 @@ pub(super) fn judge(item: &ItemStats, siblings: &[ItemStats], service: &str) -> 
                         values.join(", ")
                     ),
                     known_values,
+                }
+            })
+        }
+        Domain::RiskEventType => {
+            let wanted = item.wanted.first()?;
+            let documented = catalog::risk::find_risk_type(&wanted.value).is_some()
+                || wanted.value.eq_ignore_ascii_case(catalog::risk::GENERIC);
+            Some(if documented {
+                Verdict {
+                    verdict: "never_matches",
+                    note: "a documented riskEventType, but no scenario produced it".into(),
+                    known_values: Vec::new(),
+                }
+            } else {
+                let reason = catalog::risk::UNDOCUMENTED_RISK_TYPES
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(&wanted.value))
+                    .map_or("not a documented riskEventType", |(_, reason)| reason);
+                Verdict {
+                    verdict: "never_written",
+                    note: format!("never written by Entra: {reason}"),
+                    known_values: Vec::new(),
                 }
             })
         }

@@ -64,10 +64,10 @@ impl Finding {
 /// Why the probed rule (which fired nowhere) never matched, and whether it never can on
 /// Entra's values. `fields` are the field names records have, for "did you mean".
 pub(super) fn dead_findings(probe: &RuleProbe, fields: &BTreeSet<String>) -> (Vec<Finding>, bool) {
-    let what = if probe.service == "auditlogs" {
-        "directory audit"
-    } else {
-        "sign-in"
+    let what = match probe.service.as_str() {
+        "auditlogs" => "directory audit",
+        "riskdetection" => "risk detection",
+        _ => "sign-in",
     };
     if probe.records == 0 {
         let text = format!("no scenario has a {what} record to run it on");

@@ -394,6 +394,17 @@ impl Probes {
             Record::SignIn(_) => ("signinlogs", loganalytics::SIGN_IN_COLUMNS),
             Record::Audit(_) => ("auditlogs", loganalytics::AUDIT_COLUMNS),
         };
+        self.push_event(&event, service, columns);
+    }
+
+    /// An ID Protection detection, for the `service: riskdetection` rules.
+    pub fn push_risk(&mut self, detection: &crate::graph::RiskDetection, tenant_id: &str) {
+        let event = RecordEvent::risk_detection(detection, tenant_id);
+        let columns = crate::export::risk::USER_RISK_EVENT_COLUMNS;
+        self.push_event(&event, "riskdetection", columns);
+    }
+
+    fn push_event(&mut self, event: &RecordEvent, service: &'static str, columns: &[&str]) {
         // Optional fields (a registered device's `isCompliant`) are in some records only:
         // the names of the first few records of each log make the "did you mean" list.
         let sampled = self.sampled.entry(service).or_default();
@@ -402,11 +413,11 @@ impl Probes {
             self.fields
                 .entry(service.to_string())
                 .or_default()
-                .extend(field_names(&event, columns));
+                .extend(field_names(event, columns));
         }
         for probed in &mut self.probes {
             if probed.scenarios[self.scenario] {
-                probed.probe.push(&event, record);
+                probed.probe.push(event, service);
             }
         }
     }
@@ -474,7 +485,7 @@ logsource: { product: azure, service: signinlogs }
 detection: { selection: { ResultType: 1 }, condition: selection }
 ---
 title: Risk
-logsource: { product: azure, service: riskdetection }
+logsource: { product: azure, service: activitylogs }
 detection: { selection: { riskEventType: unlikelyTravel }, condition: selection }
 "#;
 
@@ -536,7 +547,7 @@ detection: { selection: { riskEventType: unlikelyTravel }, condition: selection 
         assert_eq!(kinds, ["parse", "logsource"]);
         assert_eq!(
             report.not_applicable[1].reason,
-            "`service: riskdetection` is not produced yet"
+            "`service: activitylogs` is not produced yet"
         );
         let s = &report.summary;
         assert_eq!(

@@ -7,7 +7,6 @@
 //! explained once per distinct combination of those values and the counts are added.
 
 use crate::detect::RecordEvent;
-use crate::graph::Record;
 use rsigma_eval::compiler::{CompiledDetection, CompiledRule};
 use rsigma_eval::event::Event;
 use rsigma_eval::{CompiledMatcher, ConditionTrace, DetectionTrace, ItemTrace, MatcherKind};
@@ -168,11 +167,8 @@ impl RuleProbe {
     }
 
     /// Counts one record (of any service: others are ignored).
-    pub fn push(&mut self, event: &RecordEvent, record: &Record) {
-        let service = match record {
-            Record::SignIn(_) => "signinlogs",
-            Record::Audit(_) => "auditlogs",
-        };
+    /// `service`: the log the event is from (`signinlogs`, `auditlogs`, `riskdetection`).
+    pub fn push(&mut self, event: &RecordEvent, service: &str) {
         if service != self.service {
             return;
         }

@@ -239,7 +239,7 @@ fn not_applicable(out: &mut String, report: &CoverageReport, rules_dir: &Path) {
     let _ = writeln!(
         out,
         "\nNot applicable ({} rule(s) or file(s); entralab produces `product: azure` with \
-         `service: signinlogs` or `auditlogs`)",
+         `service: signinlogs`, `auditlogs` or `riskdetection`)",
         report.not_applicable.len()
     );
     for n in &report.not_applicable {

@@ -7,6 +7,7 @@ mod directory;
 mod expectations;
 mod populations;
 mod questions;
+mod risk;
 mod steps;
 mod tenant;
 mod users;
@@ -16,6 +17,7 @@ pub use directory::*;
 pub use expectations::*;
 pub use populations::*;
 pub use questions::*;
+pub use risk::*;
 pub use steps::*;
 pub use tenant::*;
 pub use users::*;
@@ -63,6 +65,7 @@ pub struct TenantPlaces {
     pub sspr: Option<serde_saphyr::Location>,
     pub conditional_access: Option<serde_saphyr::Location>,
     pub named_locations: Option<serde_saphyr::Location>,
+    pub identity_protection: Option<serde_saphyr::Location>,
     pub faults: Option<serde_saphyr::Location>,
     /// The `client_id` of each app registration, in `Scenario::app_registrations` order.
     pub app_registrations: Vec<serde_saphyr::Location>,

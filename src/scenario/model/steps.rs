@@ -37,6 +37,10 @@ pub enum Action {
     Spray(SprayStep),
     /// A change to the directory (users, groups, roles, apps, policy, devices): audit rows.
     Directory(Box<DirectoryStep>),
+    /// An explicit ID Protection detection: no log record, read by `sim::risk`.
+    RiskDetection(super::RiskDetectionStep),
+    /// An admin acts on risky users: no log record, read by `sim::risk`.
+    RiskyUser(super::RiskyUserStep),
 }
 
 /// Who a spray tries.

@@ -15,6 +15,8 @@ pub struct Tenant {
     pub sspr: SsprPolicy,
     pub conditional_access: Vec<CaPolicy>,
     pub named_locations: Vec<NamedLocation>,
+    /// ID Protection; `None`: no risk is decided (every risk field `none`).
+    pub identity_protection: Option<super::IdentityProtection>,
 }
 
 /// A named location defined by IP ranges.

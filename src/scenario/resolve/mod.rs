@@ -10,6 +10,7 @@ mod expectations;
 mod faults;
 mod populations;
 mod questions;
+mod risk;
 mod spray;
 mod sspr;
 mod steps;

@@ -70,7 +70,9 @@ impl Resolver<'_> {
             let actions = usize::from(spec.sign_in.is_some())
                 + usize::from(spec.sspr.is_some())
                 + usize::from(spec.spray.is_some())
-                + usize::from(spec.directory.is_some());
+                + usize::from(spec.directory.is_some())
+                + usize::from(spec.risk_detection.is_some())
+                + usize::from(spec.risky_user.is_some());
             let action = match (spec.sign_in, spec.sspr, spec.spray) {
                 _ if actions > 1 => {
                     self.error(
@@ -80,6 +82,16 @@ impl Resolver<'_> {
                         "split it into two steps",
                     );
                     None
+                }
+                (None, None, None) if spec.risk_detection.is_some() => {
+                    let risk = spec.risk_detection.expect("checked just above");
+                    self.risk_detection_step(risk, users, tenant)
+                        .map(Action::RiskDetection)
+                }
+                (None, None, None) if spec.risky_user.is_some() => {
+                    let risky = spec.risky_user.expect("checked just above");
+                    self.risky_user_step(risky, users, spec.at.referenced)
+                        .map(Action::RiskyUser)
                 }
                 (None, None, None) if spec.directory.is_some() => {
                     let directory_spec = spec.directory.expect("checked just above");

@@ -31,6 +31,9 @@ impl Resolver<'_> {
             sspr: self.sspr_policy(spec.sspr.map(|s| s.value).unwrap_or_default()),
             conditional_access: Vec::new(),
             named_locations: Vec::new(),
+            identity_protection: spec
+                .identity_protection
+                .map(|i| self.identity_protection(i.value)),
         }
     }
 
@@ -224,6 +227,7 @@ pub(super) fn places(
         sspr: tenant.sspr.as_ref().map(|s| s.referenced),
         conditional_access: conditional_access.first().map(|c| c.name.referenced),
         named_locations: tenant.named_locations.first().map(|n| n.name.referenced),
+        identity_protection: tenant.identity_protection.as_ref().map(|i| i.referenced),
         faults: spec.faults.as_ref().map(|f| f.referenced),
         app_registrations: spec
             .app_registrations

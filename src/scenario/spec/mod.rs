@@ -6,6 +6,7 @@ pub mod detections;
 pub mod directory;
 pub mod expect;
 pub mod questions;
+pub mod risk;
 
 use crate::catalog::SsprMethod;
 use crate::graph::Timestamp;
@@ -88,6 +89,8 @@ pub struct TenantSpec {
     /// `networkLocationDetails`.
     #[serde(default)]
     pub named_locations: Vec<NamedLocationSpec>,
+    /// ID Protection: licence and threat intelligence; absent, no risk is decided.
+    pub identity_protection: Option<Spanned<risk::IdentityProtectionSpec>>,
 }
 
 /// A named location defined by IP ranges (Conditional Access > Named locations).
@@ -370,6 +373,10 @@ pub struct StepSpec {
     pub spray: Option<SpraySpec>,
     /// A change to the directory by a user or an app.
     pub directory: Option<directory::DirectoryStepSpec>,
+    /// An explicit ID Protection detection (leaked credentials, user reported, ...).
+    pub risk_detection: Option<risk::RiskDetectionStepSpec>,
+    /// An admin dismisses risky users or confirms them compromised.
+    pub risky_user: Option<risk::RiskyUserStepSpec>,
 }
 
 /// One client tries one password (per round) against many users.

@@ -243,6 +243,18 @@ impl<'a> Simulation<'a> {
                     context: located(&s.client),
                     familiar: true,
                 },
+                // Risk steps write no sign-in; `sim::risk` reads them.
+                Action::RiskDetection(_) | Action::RiskyUser(_) => StepTexts {
+                    app: None,
+                    context: located(
+                        &scenario
+                            .users
+                            .first()
+                            .expect("a risk step names a user")
+                            .home,
+                    ),
+                    familiar: true,
+                },
             })
             .collect();
         let mut pending = PendingQueue::default();
@@ -333,6 +345,9 @@ impl<'a> Simulation<'a> {
                     Action::Sspr(s) => self.step_sspr(at, origin, index, repetition, s),
                     Action::Spray(s) => self.step_spray(at, origin, index, repetition, s),
                     Action::Directory(s) => self.step_directory(at, origin, index, repetition, s),
+                    Action::RiskDetection(_) | Action::RiskyUser(_) => {
+                        self.step_risk_note(at, origin, &step.action)
+                    }
                 }
             }
             Source::Member { population, n, k } => {
@@ -359,6 +374,33 @@ impl<'a> Simulation<'a> {
                 self.member_sign_in(Timestamp::from_ticks(pending.at), population, n, k);
             }
         }
+    }
+
+    /// A risk step leaves no record here (`sim::risk` decides what it does); a note says it
+    /// happened, for people.
+    fn step_risk_note(&mut self, at: Timestamp, origin: Origin, action: &Action) {
+        let (user, note) = match action {
+            Action::RiskDetection(d) => (
+                d.user,
+                format!(
+                    "ID Protection: {} ({}, {})",
+                    d.risk_type.name,
+                    d.level.as_str(),
+                    d.timing.as_str()
+                ),
+            ),
+            Action::RiskyUser(r) => (
+                r.users.first().copied().unwrap_or_default(),
+                format!(
+                    "ID Protection: admin action {:?} on {} user(s)",
+                    r.action,
+                    r.users.len()
+                ),
+            ),
+            _ => return,
+        };
+        let upn = self.users[user].actor.upn.clone();
+        self.emit(at, origin, &upn, None, Some(note));
     }
 
     /// The reset is logged: the new password holds and smart lockout is cleared.

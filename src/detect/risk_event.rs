@@ -1,0 +1,27 @@
+//! An ID Protection detection as a Sigma event (`product: azure`, `service: riskdetection`),
+//! under the same three namings as sign-ins and audits: the Log Analytics `AADUserRiskEvents`
+//! row, the Event Hub `UserRiskEvents` record, and the Graph `riskDetection` inside it.
+
+use super::event::RecordEvent;
+use crate::export::risk::{USER_RISK_EVENT_COLUMNS, user_risk_event_hub, user_risk_event_row};
+use crate::graph::RiskDetection;
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+impl RecordEvent {
+    pub fn risk_detection(detection: &RiskDetection, tenant_id: &str) -> Self {
+        static INDEX: OnceLock<HashMap<&'static str, usize>> = OnceLock::new();
+        RecordEvent {
+            la: user_risk_event_row(detection, tenant_id),
+            la_index: INDEX.get_or_init(|| {
+                USER_RISK_EVENT_COLUMNS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (*c, i))
+                    .collect()
+            }),
+            eh: user_risk_event_hub(detection, tenant_id),
+            service: "riskdetection",
+        }
+    }
+}

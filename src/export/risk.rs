@@ -1,0 +1,99 @@
+//! ID Protection detections in the two export shapes: the Event Hub record of the
+//! `UserRiskEvents` diagnostic category and the Log Analytics `AADUserRiskEvents` row. Both
+//! carry the Graph `riskDetection` (Event Hub inside `properties`, Log Analytics in PascalCase
+//! columns); sources: `reference/identity-protection.md` (the table's columns) and the
+//! `UserRiskEvents` samples of elastic/integrations (envelope fields).
+
+use super::resource_id;
+use crate::graph::Precision;
+use crate::graph::RiskDetection;
+use serde_json::{Value, json};
+
+/// `operationName` of a detection in both exports.
+pub const USER_RISK_OPERATION: &str = "User Risk Detection";
+
+/// The `AADUserRiskEvents` columns, in the table's (alphabetical) order.
+pub const USER_RISK_EVENT_COLUMNS: &[&str] = &[
+    "Activity",
+    "ActivityDateTime",
+    "AdditionalInfo",
+    "CorrelationId",
+    "DetectedDateTime",
+    "DetectionTimingType",
+    "Id",
+    "IpAddress",
+    "LastUpdatedDateTime",
+    "Location",
+    "OperationName",
+    "RequestId",
+    "RiskDetail",
+    "RiskEventType",
+    "RiskLevel",
+    "RiskState",
+    "Source",
+    "SourceSystem",
+    "TenantId",
+    "TimeGenerated",
+    "TokenIssuerType",
+    "Type",
+    "UserDisplayName",
+    "UserId",
+    "UserPrincipalName",
+];
+
+/// The Log Analytics row of a detection, in [`USER_RISK_EVENT_COLUMNS`] order.
+pub fn user_risk_event_row(d: &RiskDetection, tenant_id: &str) -> Vec<(&'static str, Value)> {
+    let time = |t: crate::graph::Timestamp| Value::from(t.to_graph_string(Precision::Ticks));
+    // AdditionalInfo is a dynamic column: the JSON the Graph string holds.
+    let info = serde_json::from_str(&d.additional_info).unwrap_or(Value::Null);
+    let values = [
+        Value::from(&*d.activity),
+        time(d.activity_date_time),
+        info,
+        json!(d.correlation_id),
+        time(d.detected_date_time),
+        Value::from(&*d.detection_timing_type),
+        Value::from(&*d.id),
+        json!(d.ip_address),
+        time(d.last_updated_date_time),
+        serde_json::to_value(&d.location).unwrap_or(Value::Null),
+        Value::from(USER_RISK_OPERATION),
+        json!(d.request_id),
+        Value::from(&*d.risk_detail),
+        Value::from(&*d.risk_event_type),
+        Value::from(&*d.risk_level),
+        Value::from(&*d.risk_state),
+        Value::from(&*d.source),
+        Value::from("Azure AD"),
+        Value::from(tenant_id),
+        time(d.detected_date_time),
+        Value::from(&*d.token_issuer_type),
+        Value::from("AADUserRiskEvents"),
+        Value::from(&*d.user_display_name),
+        Value::from(&*d.user_id),
+        Value::from(&*d.user_principal_name),
+    ];
+    USER_RISK_EVENT_COLUMNS
+        .iter()
+        .copied()
+        .zip(values)
+        .collect()
+}
+
+/// The Event Hub record of a detection (`category: UserRiskEvents`).
+pub fn user_risk_event_hub(d: &RiskDetection, tenant_id: &str) -> Value {
+    json!({
+        "time": d.detected_date_time.to_graph_string(Precision::Ticks),
+        "resourceId": resource_id(tenant_id),
+        "operationName": USER_RISK_OPERATION,
+        "operationVersion": "1.0",
+        "category": "UserRiskEvents",
+        "tenantId": tenant_id,
+        "durationMs": 0,
+        "callerIpAddress": d.ip_address,
+        "correlationId": d.id,
+        "identity": d.user_display_name,
+        "Level": 4,
+        "properties": d,
+    })
+}

@@ -1,0 +1,149 @@
+//! ID Protection in `generate`'s formats, beside the sign-in and audit files: the detections
+//! and the risky-user changes of a tenant.
+//!
+//! | format | detections | risky users |
+//! |---|---|---|
+//! | graph | `riskDetections.json` (collection, newest first) | `riskyUsers.json` (each user's latest change) |
+//! | ndjson | `riskDetections.ndjson` | `riskyUserHistory.ndjson` |
+//! | eventhub | `UserRiskEvents.json` | `RiskyUsers.json` (one record per change) |
+//! | loganalytics | `AADUserRiskEvents.ndjson` | `AADRiskyUsers.ndjson` (one row per change) |
+//!
+//! The `RiskyUsers` / `AADRiskyUsers` envelope (`operationName`, `Level`) is UNSURE in the
+//! reference: the values here are entralab's named defaults.
+
+use super::Format;
+use super::risk::{user_risk_event_hub, user_risk_event_row};
+use crate::graph::{Precision, RiskDetection, RiskyUserHistoryItem};
+use serde_json::{Value, json};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// `operationName` of a risky-user change in both exports (UNSURE).
+pub const RISKY_USER_OPERATION: &str = "Risky user";
+
+/// Writes the tenant's detections and risky-user changes in `format` into `dir`; the files
+/// written.
+pub fn write_risk_files(
+    format: Format,
+    dir: &Path,
+    tenant_id: &str,
+    detections: &[RiskDetection],
+    history: &[RiskyUserHistoryItem],
+) -> io::Result<Vec<PathBuf>> {
+    let mut newest: Vec<&RiskDetection> = detections.iter().collect();
+    newest.sort_by_key(|d| std::cmp::Reverse(d.detected_date_time));
+    let (detections_file, users_file, detections_out, users_out): (_, _, Vec<Value>, Vec<Value>) =
+        match format {
+            Format::Graph => {
+                let mut latest: Vec<&RiskyUserHistoryItem> = Vec::new();
+                for item in history {
+                    latest.retain(|l| l.user_id != item.user_id);
+                    latest.push(item);
+                }
+                latest.reverse();
+                (
+                    "riskDetections.json",
+                    "riskyUsers.json",
+                    vec![json!({
+                        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskDetections",
+                        "value": newest,
+                    })],
+                    vec![json!({
+                        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskyUsers",
+                        "value": latest.iter().map(|h| h.user()).collect::<Vec<_>>(),
+                    })],
+                )
+            }
+            Format::Ndjson => (
+                "riskDetections.ndjson",
+                "riskyUserHistory.ndjson",
+                newest.iter().map(|d| json!(d)).collect(),
+                history.iter().map(|h| json!(h)).collect(),
+            ),
+            Format::EventHub => (
+                "UserRiskEvents.json",
+                "RiskyUsers.json",
+                vec![
+                    json!({ "records": detections.iter().map(|d| user_risk_event_hub(d, tenant_id)).collect::<Vec<_>>() }),
+                ],
+                vec![
+                    json!({ "records": history.iter().map(|h| risky_user_hub(h, tenant_id)).collect::<Vec<_>>() }),
+                ],
+            ),
+            Format::LogAnalytics => (
+                "AADUserRiskEvents.ndjson",
+                "AADRiskyUsers.ndjson",
+                detections
+                    .iter()
+                    .map(|d| {
+                        Value::Object(
+                            user_risk_event_row(d, tenant_id)
+                                .into_iter()
+                                .map(|(k, v)| (k.to_string(), v))
+                                .collect(),
+                        )
+                    })
+                    .collect(),
+                history
+                    .iter()
+                    .map(|h| risky_user_row(h, tenant_id))
+                    .collect(),
+            ),
+        };
+    let mut written = Vec::new();
+    for (name, values) in [(detections_file, detections_out), (users_file, users_out)] {
+        let path = dir.join(name);
+        let mut file = io::BufWriter::new(std::fs::File::create(&path)?);
+        for value in values {
+            serde_json::to_writer(&mut file, &value)?;
+            file.write_all(b"\n")?;
+        }
+        file.flush()?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+fn time(t: crate::graph::Timestamp) -> String {
+    t.to_graph_string(Precision::Ticks)
+}
+
+/// The Event Hub record of a risky-user change (`category: RiskyUsers`).
+fn risky_user_hub(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
+    json!({
+        "time": time(h.risk.risk_last_updated_date_time),
+        "resourceId": super::resource_id(tenant_id),
+        "operationName": RISKY_USER_OPERATION,
+        "operationVersion": "1.0",
+        "category": "RiskyUsers",
+        "tenantId": tenant_id,
+        "durationMs": 0,
+        "correlationId": h.risk.id,
+        "identity": h.risk.user_display_name,
+        "Level": 4,
+        "properties": h.user(),
+    })
+}
+
+/// The `AADRiskyUsers` row of a risky-user change: the riskyUser in PascalCase plus the
+/// table's own columns.
+fn risky_user_row(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
+    let u = h.user();
+    json!({
+        "CorrelationId": h.risk.id,
+        "Id": u.id,
+        "IsDeleted": u.is_deleted,
+        "IsProcessing": u.is_processing,
+        "OperationName": RISKY_USER_OPERATION,
+        "RiskDetail": u.risk_detail,
+        "RiskLastUpdatedDateTime": time(u.risk_last_updated_date_time),
+        "RiskLevel": u.risk_level,
+        "RiskState": u.risk_state,
+        "SourceSystem": "Azure AD",
+        "TenantId": tenant_id,
+        "TimeGenerated": time(u.risk_last_updated_date_time),
+        "Type": "AADRiskyUsers",
+        "UserDisplayName": u.user_display_name,
+        "UserPrincipalName": u.user_principal_name,
+    })
+}

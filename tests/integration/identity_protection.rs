@@ -1,0 +1,406 @@
+//! ID Protection through the mock Graph: detections appear only once detected on the serve
+//! clock, risky users and their history follow, `$filter` and paging work as on the audit
+//! APIs, the licence and permissions gate them, and admin actions change a user's risk.
+
+use crate::records::load;
+use crate::server::{Reply, get, send, token};
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use entralab::cli::tenant_config;
+use entralab::graph::Timestamp;
+use entralab::server::{self, Clock, ServerConfig};
+use serde_json::Value;
+
+const LAB: &str = "scenarios/identity-protection/lab-anonymous-travel-sspr.yaml";
+const TENANT: &str = "e17a1ab0-0000-4000-8000-000000000101";
+const DETECTIONS: &str = "/v1.0/identityProtection/riskDetections";
+const USER04: &str = "/v1.0/identityProtection/riskyUsers?$filter=userPrincipalName%20eq%20'user04@idp-lab.onmicrosoft.com'";
+
+fn app_at(now: &str, tweak: impl Fn(&mut entralab::scenario::Scenario)) -> Router {
+    let mut scenario = load(LAB);
+    tweak(&mut scenario);
+    server::app(
+        ServerConfig {
+            tenants: vec![tenant_config(&scenario)],
+            clock: Clock::Fixed(Timestamp::parse(now).unwrap()),
+            token_lifetime: server::DEFAULT_TOKEN_LIFETIME,
+        },
+        "https",
+        "127.0.0.1:8443".into(),
+    )
+}
+
+fn values(reply: &Reply) -> &Vec<Value> {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body["value"].as_array().unwrap()
+}
+
+fn types(reply: &Reply) -> Vec<String> {
+    let mut types: Vec<String> = values(reply)
+        .iter()
+        .map(|d| d["riskEventType"].as_str().unwrap().to_string())
+        .collect();
+    types.sort();
+    types
+}
+
+#[tokio::test]
+async fn a_detection_is_absent_before_its_delay_and_present_after() {
+    // The Tor sign-in is at 01:40; its real-time detections are drawn 5-10 minutes later.
+    let before = app_at("2025-03-20T01:44:59Z", |_| {});
+    let t = token(&before, TENANT).await;
+    assert!(values(&get(&before, &t, DETECTIONS).await).is_empty());
+    let after = app_at("2025-03-20T01:50:00Z", |_| {});
+    let t = token(&after, TENANT).await;
+    assert_eq!(
+        types(&get(&after, &t, DETECTIONS).await),
+        ["anonymizedIPAddress", "unfamiliarFeatures"]
+    );
+    // Offline ones land within 48 hours.
+    let later = app_at("2025-03-22T04:00:00Z", |_| {});
+    let t = token(&later, TENANT).await;
+    assert_eq!(
+        get(&later, &t, DETECTIONS).await.body["value"]
+            .as_array()
+            .unwrap()
+            .len(),
+        8,
+        "user04's 7 and user05's leaked credentials"
+    );
+    // One detection by id, and one not yet detected is not found.
+    let t = token(&after, TENANT).await;
+    let reply = get(&after, &t, DETECTIONS).await;
+    let id = reply.body["value"][0]["id"].as_str().unwrap().to_string();
+    let one = get(&after, &t, &format!("{DETECTIONS}/{id}")).await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert_eq!(one.body["id"], id.as_str());
+}
+
+#[tokio::test]
+async fn an_offline_detection_raises_the_aggregated_level_of_an_earlier_sign_in() {
+    let app = app_at("2025-03-25T00:00:00Z", |_| {});
+    let t = token(&app, TENANT).await;
+    let reply = get(
+        &app,
+        &t,
+        "/v1.0/auditLogs/signIns?$filter=ipAddress%20eq%20'198.51.100.140'%20and%20status/errorCode%20eq%200",
+    )
+    .await;
+    let row = &values(&reply)[0];
+    assert_eq!(row["riskLevelAggregated"], "medium");
+    let types: Vec<&str> = row["riskEventTypes_v2"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&"unlikelyTravel") && types.contains(&"newCountry"),
+        "{types:?}"
+    );
+    // Its travel detection was detected hours after the sign-in.
+    let travel = get(
+        &app,
+        &t,
+        &format!("{DETECTIONS}?$filter=riskEventType%20eq%20'unlikelyTravel'%20and%20ipAddress%20eq%20'198.51.100.140'"),
+    )
+    .await;
+    let d = &values(&travel)[0];
+    assert_eq!(d["detectionTimingType"], "offline");
+    assert_eq!(d["activityDateTime"], row["createdDateTime"]);
+    assert!(d["detectedDateTime"].as_str() > d["activityDateTime"].as_str());
+}
+
+#[tokio::test]
+async fn filter_and_paging_return_every_detection_once() {
+    let app = app_at("2025-03-25T00:00:00Z", |_| {});
+    let t = token(&app, TENANT).await;
+    let mut uri = format!(
+        "{DETECTIONS}?$filter=userPrincipalName%20eq%20'user04@idp-lab.onmicrosoft.com'&$top=2"
+    );
+    let mut seen = Vec::new();
+    loop {
+        let reply = get(&app, &t, &uri).await;
+        seen.extend(
+            values(&reply)
+                .iter()
+                .map(|d| d["id"].as_str().unwrap().to_string()),
+        );
+        match reply.body["@odata.nextLink"].as_str() {
+            Some(next) => {
+                uri = next
+                    .trim_start_matches("https://127.0.0.1:8443")
+                    .to_string()
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 7);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 7);
+    let bad = get(&app, &t, &format!("{DETECTIONS}?$filter=nope%20eq%201")).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    let beta = get(&app, &t, "/beta/identityProtection/riskDetections?$top=1").await;
+    assert!(values(&beta)[0].get("mitreTechniqueId").is_some());
+}
+
+#[tokio::test]
+async fn risky_users_follow_the_clock_and_an_sspr_reset_remediates() {
+    let at_risk = app_at("2025-03-21T00:00:00Z", |_| {});
+    let t = token(&at_risk, TENANT).await;
+    let users = get(&at_risk, &t, USER04).await;
+    let user = &values(&users)[0];
+    assert_eq!(
+        (&user["riskState"], &user["riskLevel"]),
+        (&Value::from("atRisk"), &Value::from("medium"))
+    );
+    let remediated = app_at("2025-03-25T00:00:00Z", |_| {});
+    let t = token(&remediated, TENANT).await;
+    let users = get(&remediated, &t, USER04).await;
+    let user = &values(&users)[0];
+    assert_eq!(user["riskDetail"], "userPerformedSecuredPasswordReset");
+    let id = user["id"].as_str().unwrap();
+    let history = get(
+        &remediated,
+        &t,
+        &format!("/v1.0/identityProtection/riskyUsers/{id}/history"),
+    )
+    .await;
+    let states: Vec<&str> = values(&history)
+        .iter()
+        .map(|h| h["riskState"].as_str().unwrap())
+        .collect();
+    assert_eq!(states.first(), Some(&"remediated"), "newest first");
+    assert_eq!(states.len(), 8);
+    let filtered = get(
+        &remediated,
+        &t,
+        "/v1.0/identityProtection/riskyUsers?$filter=riskState%20eq%20'atRisk'",
+    )
+    .await;
+    let still: Vec<&Value> = values(&filtered)
+        .iter()
+        .map(|u| &u["userPrincipalName"])
+        .collect();
+    assert_eq!(
+        still,
+        ["user05@idp-lab.onmicrosoft.com"],
+        "the leak is not remediated"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_confirms_a_user_compromised_through_the_api() {
+    let app = app_at("2025-03-21T00:00:00Z", |_| {});
+    let t = token(&app, TENANT).await;
+    let users = get(&app, &t, USER04).await;
+    let id = values(&users)[0]["id"].as_str().unwrap().to_string();
+    let request = Request::post("/v1.0/identityProtection/riskyUsers/confirmCompromised")
+        .header("authorization", format!("Bearer {t}"))
+        .header("content-type", "application/json")
+        .body(Body::from(format!("{{\"userIds\":[\"{id}\"]}}")))
+        .unwrap();
+    assert_eq!(send(&app, request).await.status, StatusCode::NO_CONTENT);
+    let user = get(
+        &app,
+        &t,
+        &format!("/v1.0/identityProtection/riskyUsers/{id}"),
+    )
+    .await;
+    assert_eq!(user.body["riskState"], "confirmedCompromised");
+    assert_eq!(user.body["riskLevel"], "high");
+}
+
+#[tokio::test]
+async fn permissions_and_licences_gate_the_apis() {
+    let reader = app_at("2025-03-25T00:00:00Z", |s| {
+        s.app_registrations[0].permissions = vec!["AuditLog.Read.All".into()];
+    });
+    let t = token(&reader, TENANT).await;
+    let refused = get(&reader, &t, DETECTIONS).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        refused.body["error"]["code"],
+        "Authentication_MSGraphPermissionMissing"
+    );
+    let p1 = app_at("2025-03-25T00:00:00Z", |s| {
+        s.tenant.identity_protection.as_mut().unwrap().license =
+            entralab::scenario::RiskLicense::P1;
+    });
+    let t = token(&p1, TENANT).await;
+    let detections = get(&p1, &t, DETECTIONS).await;
+    assert!(
+        values(&detections)
+            .iter()
+            .all(|d| d["riskLevel"] == "hidden")
+    );
+    assert!(
+        values(&detections)
+            .iter()
+            .any(|d| d["riskEventType"] == "generic")
+    );
+    let users = get(&p1, &t, "/v1.0/identityProtection/riskyUsers").await;
+    let listed: Vec<&Value> = values(&users)
+        .iter()
+        .map(|u| &u["userPrincipalName"])
+        .collect();
+    // user04 is remediated (level none): a P1 tenant lists only medium and high.
+    assert_eq!(listed, ["user05@idp-lab.onmicrosoft.com"]);
+    let history = get(&p1, &t, "/v1.0/identityProtection/riskyUsers/x/history").await;
+    assert_eq!(history.status, StatusCode::FORBIDDEN);
+    let free = app_at("2025-03-25T00:00:00Z", |s| {
+        s.tenant.identity_protection.as_mut().unwrap().license =
+            entralab::scenario::RiskLicense::Free;
+    });
+    let t = token(&free, TENANT).await;
+    assert_eq!(
+        get(&free, &t, DETECTIONS).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
+
+/// The library's files, sorted.
+fn library() -> Vec<String> {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/identity-protection");
+    let mut names: Vec<String> = std::fs::read_dir(root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".yaml"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_library_scenario_meets_its_expectations_and_detections_for_many_seeds() {
+    use entralab::detect::RuleSet;
+    use entralab::graph::Record;
+    use entralab::verify::{Context, verify};
+    let rules = RuleSet::load(std::path::Path::new("tests/data/sigma/riskdetection")).unwrap();
+    assert!(
+        rules.not_applicable.is_empty(),
+        "{:?}",
+        rules.not_applicable
+    );
+    let names = library();
+    assert_eq!(names.len(), 18, "{names:?}");
+    for name in names {
+        let mut scenario = load(&format!("scenarios/identity-protection/{name}"));
+        assert!(
+            scenario.expectations.len() >= 2,
+            "{name} states its pattern"
+        );
+        assert!(!scenario.detections.is_empty(), "{name} names its rules");
+        for seed in [0, 1, 2, 3] {
+            if seed != 0 {
+                scenario.seed = seed;
+            }
+            let (items, risk) = entralab::sim::risk::simulate_with_risk(&scenario);
+            let records: Vec<Record> = items.filter_map(|i| i.record).collect();
+            let users = std::collections::BTreeMap::new();
+            let context = Context {
+                start: scenario.start,
+                users: &users,
+            };
+            let tenant = entralab::sim::tenant_id(&scenario);
+            let results = rules.evaluate_with_risk(&records, &risk.detections, &tenant);
+            let failed: Vec<String> = verify(&scenario.expectations, &records, false, &context)
+                .into_iter()
+                .chain(entralab::detect::outcomes(&scenario.detections, &results))
+                .filter(|o| !o.passed)
+                .map(|o| o.name)
+                .collect();
+            assert!(
+                failed.is_empty(),
+                "{name} seed {}: {failed:?}",
+                scenario.seed
+            );
+            if scenario.benign {
+                assert!(risk.detections.is_empty(), "{name} is benign");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_labs_detections_and_risk_history_are_pinned() {
+    let scenario = load(LAB);
+    let (_, risk) = entralab::sim::risk::simulate_with_risk(&scenario);
+    let detections: Vec<Value> = risk
+        .detections
+        .iter()
+        .map(|d| serde_json::to_value(d).unwrap())
+        .collect();
+    insta::assert_json_snapshot!("lab_risk_detections", detections);
+    let history: Vec<Value> = risk
+        .history
+        .iter()
+        .map(|h| serde_json::to_value(h).unwrap())
+        .collect();
+    insta::assert_json_snapshot!("lab_risky_user_history", history);
+}
+
+#[test]
+fn generate_writes_the_detections_and_risky_users_beside_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    for (format, detections, users) in [
+        ("eventhub", "UserRiskEvents.json", "RiskyUsers.json"),
+        (
+            "loganalytics",
+            "AADUserRiskEvents.ndjson",
+            "AADRiskyUsers.ndjson",
+        ),
+        ("graph", "riskDetections.json", "riskyUsers.json"),
+    ] {
+        let out = dir.path().join(format);
+        assert_cmd::Command::cargo_bin("entralab")
+            .unwrap()
+            .args(["generate", LAB, "--format", format, "--out"])
+            .arg(&out)
+            .assert()
+            .success();
+        let read = |name: &str| -> Vec<Value> {
+            std::fs::read_to_string(out.join(name))
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect()
+        };
+        let (d, u) = (read(detections), read(users));
+        let count = |values: &[Value], key: &str| match values {
+            [one] if one.get(key).is_some() => one[key].as_array().unwrap().len(),
+            rows => rows.len(),
+        };
+        let key = if format == "graph" {
+            "value"
+        } else {
+            "records"
+        };
+        assert_eq!(count(&d, key), 8, "{format} detections");
+        match format {
+            "eventhub" => assert_eq!(d[0]["records"][0]["category"], "UserRiskEvents"),
+            "loganalytics" => assert_eq!(d[0]["Type"], "AADUserRiskEvents"),
+            _ => assert_eq!(count(&u, key), 2, "the two risky users"),
+        }
+    }
+}
+
+#[test]
+fn run_explains_each_detection_and_the_users_risk() {
+    let output = assert_cmd::Command::cargo_bin("entralab")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", LAB])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    let section = &text[text
+        .find("  ID Protection (")
+        .expect("an ID Protection section")..];
+    insta::assert_snapshot!("lab_run_id_protection", section);
+}
