@@ -201,6 +201,9 @@ fn run(
             crate::graph::Record::Audit(_) => counts.audits += 1,
         }
     }
+    let started = std::time::Instant::now();
+    evaluator.finish(rules, &mut results);
+    evaluating += started.elapsed();
     (results, counts, evaluating)
 }
 
