@@ -102,13 +102,21 @@ fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
 impl RuleSet {
     /// Reads every `*.yml`/`*.yaml` under `dir` (or the one file `dir` names).
     pub fn load(dir: &Path) -> Result<RuleSet, String> {
+        RuleSet::load_all(&[dir.to_path_buf()])
+    }
+
+    /// Reads every `*.yml`/`*.yaml` under each of `dirs` (or the files they name), as one set.
+    pub fn load_all(dirs: &[PathBuf]) -> Result<RuleSet, String> {
         let mut files = Vec::new();
-        if dir.is_file() {
-            files.push(dir.to_path_buf());
-        } else {
-            rule_files(dir, &mut files)
-                .map_err(|e| format!("cannot read rules in {}: {e}", dir.display()))?;
+        for dir in dirs {
+            if dir.is_file() {
+                files.push(dir.to_path_buf());
+            } else {
+                rule_files(dir, &mut files)
+                    .map_err(|e| format!("cannot read rules in {}: {e}", dir.display()))?;
+            }
         }
+        let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
         let mut not_applicable = Vec::new();
         let mut collection = SigmaCollection::new();
         let mut rules = Vec::new();
@@ -230,7 +238,7 @@ impl RuleSet {
         let mut engine = CorrelationEngine::new(CorrelationConfig::default());
         engine
             .add_collection(&collection)
-            .map_err(|e| format!("rules in {}: {e}", dir.display()))?;
+            .map_err(|e| format!("rules in {}: {e}", shown.join(", ")))?;
         Ok(RuleSet {
             collection,
             rules,

@@ -16,6 +16,7 @@ mod library;
 mod one_tenant;
 mod real_clients;
 mod records;
+mod sentinel;
 mod serve_process;
 mod served;
 mod server;
