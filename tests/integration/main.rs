@@ -12,6 +12,7 @@ mod diagnostics;
 mod formats;
 mod full_record;
 mod kql;
+mod kql_differential;
 mod library;
 mod one_tenant;
 mod real_clients;
