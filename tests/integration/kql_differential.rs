@@ -169,7 +169,7 @@ fn query(rng: &mut Lcg, columns: &Columns) -> String {
             1 => ("Length", format!("strlen({a})")),
             2 => (
                 "Outcome",
-                format!("iff(ResultType == \"0\", \"success\", \"failure\")"),
+                "iff(ResultType == \"0\", \"success\", \"failure\")".to_string(),
             ),
             _ => ("Lower", format!("tolower({a})")),
         };
