@@ -3,21 +3,11 @@
 //! quiet on benign noise; `detect` reports them beside Sigma rules, `--coverage` counts them and
 //! names the tables of the rules that cannot run.
 
-use assert_cmd::Command;
+use super::coverage::{entralab, root};
 use entralab::detect::{RuleResult, RuleSet};
 use entralab::scenario;
 use entralab::sim;
 use std::path::Path;
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn entralab() -> Command {
-    let mut cmd = Command::cargo_bin("entralab").unwrap();
-    cmd.current_dir(root());
-    cmd
-}
 
 fn run(rules: &RuleSet, name: &str) -> Vec<RuleResult> {
     let relative = format!("scenarios/detections/{name}.yaml");
