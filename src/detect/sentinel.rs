@@ -144,7 +144,13 @@ pub fn load(file: &Path, text: &str) -> Result<SentinelRule, NotApplicable> {
     let nrt = match parsed.kind.as_deref() {
         Some(k) if k.eq_ignore_ascii_case("NRT") => true,
         Some(k) if k.eq_ignore_ascii_case("Scheduled") => false,
-        None => false,
+        None if parsed.query_frequency.is_some() => false,
+        None => {
+            return Err(not_applicable(
+                "kind",
+                "neither `kind` nor `queryFrequency`: a hunting query, not an analytic rule".into(),
+            ));
+        }
         Some(other) => {
             return Err(not_applicable(
                 "kind",
