@@ -7,6 +7,7 @@ pub mod audit;
 pub mod field_values;
 mod sign_in_codes;
 mod sspr;
+pub mod teaching;
 
 pub use apps::{FIRST_PARTY_APPS, FirstPartyApp, find_first_party_app};
 pub use sign_in_codes::{

@@ -97,6 +97,15 @@ const CODES: &[SignInCode] = &[
         meaning: "account disabled (accountEnabled = false)",
     },
     SignInCode {
+        code: 50034,
+        name: "UserAccountNotFound",
+        // The reference's observed text (entra-behavior.md 4, [OBS in tool comment]).
+        failure_reason: "The user account does not exist in the tenant directory.",
+        additional_details: None,
+        portal_status: PortalStatus::Failure,
+        meaning: "no such user (never created, or deleted and not restored)",
+    },
+    SignInCode {
         code: 50074,
         name: "UserStrongAuthClientAuthNRequiredInterrupt",
         failure_reason: "Strong Authentication is required.",

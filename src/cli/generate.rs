@@ -56,6 +56,8 @@ pub struct Request {
     pub seed: Option<u64>,
     pub format: Format,
     pub api: ApiVersion,
+    /// `--quiet`: no spinner either.
+    pub quiet: bool,
 }
 
 pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
@@ -108,6 +110,9 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
         indicatif::ProgressStyle::with_template("{spinner} {human_pos} records ({elapsed})")
             .expect("a valid template"),
     );
+    if request.quiet {
+        progress.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
     let mut pending = 0u64;
     let written = Exporter::create(request.format, dir, &options).and_then(|mut export| {
         sim::simulate_tenant(&files)

@@ -302,10 +302,13 @@ fn info(base: &str, cert: Option<&Path>, tenants: &[TenantSummary]) -> serde_jso
                     }
                 }
             }
+            let workspace = crate::server::workspace_id(&t.id);
             json!({
                 "name": t.name,
                 "scenarios": t.scenarios,
                 "tenant_id": t.id,
+                "workspace_id": workspace,
+                "logs_curl": app.map(|app| logs_curl(base, &cacert, &t.id, app, &workspace)).unwrap_or_default(),
                 "domain": t.domain,
                 "client_id": app.map(|a| a.client_id.clone()),
                 "client_secret": app.map(|a| a.client_secret.clone()),
@@ -319,9 +322,30 @@ fn info(base: &str, cert: Option<&Path>, tenants: &[TenantSummary]) -> serde_jso
         "base_url": base,
         "authority": base,
         "graph_url": format!("{base}/v1.0"),
+        "logs_url": format!("{base}/v1"),
         "certificate": cert.map(|c| c.display().to_string()),
         "tenants": tenants,
     })
+}
+
+/// A Log Analytics token and a query of the tenant's workspace that counts the rows of each
+/// table, ready to paste.
+fn logs_curl(
+    base: &str,
+    cacert: &str,
+    tenant: &str,
+    app: &AppCredentials,
+    workspace: &str,
+) -> Vec<String> {
+    vec![
+        format!(
+            "LA_TOKEN=$(curl -s {cacert}-X POST {base}/{tenant}/oauth2/v2.0/token -d client_id={} -d client_secret={} -d grant_type=client_credentials --data-urlencode scope=https://api.loganalytics.io/.default | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')",
+            app.client_id, app.client_secret
+        ),
+        format!(
+            "curl -s {cacert}-X POST {base}/v1/workspaces/{workspace}/query -H \"Authorization: Bearer $LA_TOKEN\" -H 'Content-Type: application/json' -d '{{\"query\": \"union withsource=Table SigninLogs, AADNonInteractiveUserSignInLogs, AuditLogs | summarize count() by Table\"}}'"
+        ),
+    ]
 }
 
 fn human(info: &serde_json::Value) -> String {
@@ -349,6 +373,15 @@ fn human(info: &serde_json::Value) -> String {
             t["client_secret"].as_str().unwrap_or("-"),
         ));
         for command in t["curl"].as_array().into_iter().flatten() {
+            text.push_str(&format!("  {}\n", command.as_str().unwrap_or("")));
+        }
+        text.push_str(&format!(
+            "  Log Analytics workspace {}  ({}/workspaces/{}/query)\n",
+            t["workspace_id"].as_str().unwrap_or(""),
+            info["logs_url"].as_str().unwrap_or(""),
+            t["workspace_id"].as_str().unwrap_or(""),
+        ));
+        for command in t["logs_curl"].as_array().into_iter().flatten() {
             text.push_str(&format!("  {}\n", command.as_str().unwrap_or("")));
         }
     }

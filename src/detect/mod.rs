@@ -45,6 +45,9 @@ pub struct RuleInfo {
     /// `signinlogs` or `auditlogs` (for a correlation: of the rules it references).
     pub service: String,
     pub file: PathBuf,
+    /// The rule's own `falsepositives:` (shown where it is noisy, not in every report).
+    #[serde(skip)]
+    pub falsepositives: Vec<String>,
 }
 
 impl RuleInfo {
@@ -81,7 +84,7 @@ pub struct RuleResult {
     pub error: Option<String>,
 }
 
-fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+pub(crate) fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
@@ -167,6 +170,7 @@ impl RuleSet {
                     kind: "detection".into(),
                     service: service.into(),
                     file: file.clone(),
+                    falsepositives: rule.falsepositives.clone(),
                 });
                 collection.rules.push(rule);
             }
@@ -203,6 +207,7 @@ impl RuleSet {
                             kind: correlation_kind(&corr),
                             service,
                             file,
+                            falsepositives: corr.falsepositives.clone(),
                         });
                         collection.correlations.push(corr);
                     }

@@ -208,6 +208,8 @@ pub fn load(file: &Path, text: &str) -> Result<SentinelRule, NotApplicable> {
             kind: if nrt { "nrt" } else { "scheduled" }.into(),
             service: service.into(),
             file: file.to_path_buf(),
+            // Sentinel rules have no `falsepositives:`; their description says it in prose.
+            falsepositives: Vec::new(),
         },
         query,
         frequency,

@@ -108,27 +108,41 @@ pub fn api_json(table: &Table) -> Json {
     json!({"tables": [{"name": "PrimaryResult", "columns": columns, "rows": rows}]})
 }
 
-/// The body of the query API's reply to a query that cannot run (HTTP 400):
-/// `{"error":{"code":"BadArgumentError","message":...,"innererror":{...}}}`, the inner error
-/// saying where (line, column) and why.
+/// The body of the query API's reply to a query that cannot run (HTTP 400), in Log
+/// Analytics' shape: `{"error":{"message":"The request had some invalid properties",
+/// "code":"BadArgumentError","innererror":{"code":"SyntaxError"|"SemanticError",
+/// "message":...,"innererror":{...}}}}`, the innermost error saying where (`line`, `pos`,
+/// both from 1, and `token`), what (its message starts `query:LINE:COL:` as
+/// `entralab query` prints it) and the hint.
 pub fn api_error(error: &super::KqlError, query: &str) -> Json {
     let (line, column) = error.line_col(query);
-    let code = match error.kind {
-        super::ErrorKind::Syntax => "SYN0002",
-        super::ErrorKind::Semantic => "SEM0100",
-        super::ErrorKind::Unsupported => "SEM0001",
+    let (kind, kind_message, code) = match error.kind {
+        super::ErrorKind::Syntax => (
+            "SyntaxError",
+            "A recognition error occurred in the query.",
+            "SYN0002",
+        ),
+        super::ErrorKind::Semantic => ("SemanticError", "A semantic error occurred.", "SEM0100"),
+        super::ErrorKind::Unsupported => ("SemanticError", "A semantic error occurred.", "SEM0001"),
     };
+    let mut detail = json!({
+        "code": code,
+        "message": format!("query:{line}:{column}: {}", error.message),
+        "line": line,
+        "pos": column,
+        "token": query.get(error.span.start..error.span.end).unwrap_or(""),
+    });
+    if let Some(hint) = &error.hint {
+        detail["hint"] = Json::String(hint.clone());
+    }
     json!({
         "error": {
-            "code": "BadArgumentError",
             "message": "The request had some invalid properties",
+            "code": "BadArgumentError",
             "innererror": {
-                "code": code,
-                "message": error.message,
-                "line": line,
-                "pos": column,
-                "token": query.get(error.span.start..error.span.end).unwrap_or(""),
-                "hint": error.hint,
+                "code": kind,
+                "message": kind_message,
+                "innererror": detail,
             }
         }
     })
@@ -166,8 +180,17 @@ mod tests {
         let error = crate::kql::parse(query).unwrap_err();
         let body = api_error(&error, query);
         assert_eq!(body["error"]["code"], "BadArgumentError");
-        assert_eq!(body["error"]["innererror"]["token"], "wher");
-        assert_eq!(body["error"]["innererror"]["pos"], 14);
+        assert_eq!(body["error"]["innererror"]["code"], "SyntaxError");
+        let detail = &body["error"]["innererror"]["innererror"];
+        assert_eq!(detail["token"], "wher");
+        assert_eq!((&detail["line"], &detail["pos"]), (&json!(1), &json!(14)));
+        assert!(
+            detail["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("query:1:14: "),
+            "{detail}"
+        );
     }
 
     #[test]

@@ -152,6 +152,18 @@ impl Catalog {
         self.tables.keys().map(String::as_str)
     }
 
+    /// Keeps only the rows whose `TimeGenerated` is within `[from, to]` (100 ns ticks, both
+    /// included): the query API's `timespan`, applied before the query runs.
+    pub fn restrict_time(&mut self, from: i64, to: i64) {
+        for table in self.tables.values_mut() {
+            if let Some(at) = table.index_of("TimeGenerated") {
+                Arc::make_mut(table)
+                    .rows
+                    .retain(|r| matches!(r[at], Value::DateTime(t) if (from..=to).contains(&t)));
+            }
+        }
+    }
+
     /// The latest `TimeGenerated` of any row: the "now" of a query by default.
     pub fn end_of_data(&self) -> Option<i64> {
         self.tables
@@ -198,6 +210,17 @@ mod tests {
         catalog.push(&Record::Audit(Box::new(sample_audit())), "t");
         assert!(catalog.get(SIGN_IN_TABLE).is_none());
         assert_eq!(catalog.get(AUDIT_TABLE).unwrap().rows.len(), 1);
+    }
+
+    #[test]
+    fn restrict_time_keeps_the_rows_of_the_window() {
+        let mut catalog = Catalog::new();
+        catalog.push(&Record::SignIn(Box::new(sample_sign_in())), "t");
+        let at = catalog.end_of_data().unwrap();
+        catalog.restrict_time(at - 10, at);
+        assert_eq!(catalog.get(SIGN_IN_TABLE).unwrap().rows.len(), 1);
+        catalog.restrict_time(at + 1, at + 10);
+        assert_eq!(catalog.get(SIGN_IN_TABLE).unwrap().rows.len(), 0);
     }
 
     #[test]

@@ -14,6 +14,7 @@ mod values;
 
 pub use diagnostic::{ScenarioError, SourceFile, suggest};
 pub use model::*;
+pub use resolve::is_guid;
 pub use template::Template;
 pub use tenancy::{TenantFiles, group_tenants};
 pub use values::{Cidr, DurationValue};

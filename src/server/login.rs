@@ -3,7 +3,7 @@
 
 use super::respond::{self, login_error};
 use super::state::AppState;
-use super::token::{Claims, GRAPH_AUDIENCE};
+use super::token::{Claims, GRAPH_AUDIENCE, audience_for_scope};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use base64::Engine;
@@ -123,8 +123,17 @@ pub fn token(state: &AppState, tenant: &str, headers: &HeaderMap, body: &[u8]) -
     let tid = tenant.config.id.clone();
     let issuer = format!("https://sts.windows.net/{tid}/");
     let object_id = respond::random_guid();
+    let audience = audience_for_scope(scope);
+    // A token carries the app roles of its resource: Graph's permissions for Graph, Log
+    // Analytics' `Data.Read` (when the scenario grants it) for Log Analytics.
+    let roles = app
+        .roles
+        .iter()
+        .filter(|r| (audience == GRAPH_AUDIENCE) != (r.as_str() == "Data.Read"))
+        .cloned()
+        .collect();
     let claims = Claims {
-        aud: GRAPH_AUDIENCE.into(),
+        aud: audience.into(),
         iss: issuer.clone(),
         iat: now,
         nbf: now,
@@ -135,7 +144,7 @@ pub fn token(state: &AppState, tenant: &str, headers: &HeaderMap, body: &[u8]) -
         idp: issuer,
         idtyp: "app".into(),
         oid: object_id.clone(),
-        roles: app.roles.clone(),
+        roles,
         sub: object_id,
         tid,
         uti: respond::random_guid().replace('-', "")[..22].to_string(),

@@ -1,9 +1,11 @@
 //! The mock Microsoft Graph: a login host (token endpoint, OpenID metadata) and the `/v1.0`
-//! and `/beta` audit log APIs, serving simulated tenants to unchanged Graph clients.
+//! and `/beta` audit log APIs, serving simulated tenants to unchanged Graph clients; beside
+//! it, each tenant's Log Analytics workspace under `/v1/workspaces/{id}/query`.
 
 mod config;
 mod faults;
 mod graph_api;
+mod log_analytics;
 mod login;
 mod respond;
 mod state;
@@ -11,6 +13,7 @@ mod tls;
 mod token;
 
 pub use config::{AppCredentials, Clock, FaultConfig, ServerConfig, TenantConfig};
+pub use log_analytics::{MAX_RESULT_BYTES, MAX_RESULT_ROWS, workspace_id};
 pub use tls::Certificate;
 pub use token::DEFAULT_TOKEN_LIFETIME;
 
@@ -44,7 +47,7 @@ async fn dispatch(State(state): State<Arc<AppState>>, request: Request) -> Respo
     response
 }
 
-async fn route(state: &AppState, request: Request, ids: &RequestIds) -> Response {
+async fn route(state: &Arc<AppState>, request: Request, ids: &RequestIds) -> Response {
     let (parts, body) = request.into_parts();
     // HTTP/2 carries the host in the URI's authority, HTTP/1.1 in the Host header.
     let host = parts
@@ -85,6 +88,16 @@ async fn route(state: &AppState, request: Request, ids: &RequestIds) -> Response
         }
         (&Method::GET, [tenant, "v2.0", ".well-known", "openid-configuration"]) => {
             login::openid_configuration(state, tenant, &base)
+        }
+        (method, ["v1", rest @ ..]) => {
+            let request = log_analytics::LogsRequest {
+                method,
+                segments: rest,
+                query,
+                headers: &parts.headers,
+                ids,
+            };
+            log_analytics::handle(state, request, body).await
         }
         (method, [version, rest @ ..]) if Version::from_segment(version).is_some() => {
             if method != Method::GET {

@@ -47,7 +47,12 @@ impl RequestIds {
 pub fn random_guid() -> String {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).expect("the operating system provides randomness");
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    guid(bytes, 4)
+}
+
+/// `bytes` as a GUID of RFC 9562 `version` (4 random, 8 custom), variant bits set.
+pub fn guid(mut bytes: [u8; 16], version: u8) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | (version << 4);
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     format!(

@@ -3,7 +3,9 @@
 use super::config::{Clock, ServerConfig, TenantConfig};
 use super::faults::{IngestionDelays, Throttle};
 use super::token::TokenSigner;
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use tokio::sync::Semaphore;
 
 pub struct AppState {
     pub tenants: Vec<TenantState>,
@@ -15,6 +17,8 @@ pub struct AppState {
     pub scheme: &'static str,
     /// `host:port` for requests that do not name the host.
     pub host: String,
+    /// Log Analytics queries running at once (see `log_analytics::QUERY_SLOTS`).
+    pub query_slots: Arc<Semaphore>,
 }
 
 pub struct TenantState {
@@ -44,6 +48,7 @@ impl AppState {
             token_lifetime: config.token_lifetime,
             scheme,
             host,
+            query_slots: Arc::new(Semaphore::new(super::log_analytics::QUERY_SLOTS)),
         }
     }
 

@@ -12,6 +12,27 @@ use sha2::Sha256;
 /// Entra gave the reference lab (seed-lab.md).
 pub const DEFAULT_TOKEN_LIFETIME: u64 = 3599;
 pub const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
+/// The audience of tokens for the Log Analytics query API (`/v1/workspaces/{id}/query`).
+pub const LOG_ANALYTICS_AUDIENCE: &str = "https://api.loganalytics.io";
+
+/// The audience a client-credentials token gets for its `/.default` scopes: Log Analytics'
+/// for `https://api.loganalytics.io/.default` (or the `.azure.com` alias), Graph's for any
+/// other scope, as before the mock served Log Analytics.
+pub fn audience_for_scope(scope: &str) -> &'static str {
+    let log_analytics = scope.split_whitespace().any(|s| {
+        let resource = s
+            .strip_suffix("/.default")
+            .unwrap_or(s)
+            .trim_end_matches('/');
+        resource.eq_ignore_ascii_case(LOG_ANALYTICS_AUDIENCE)
+            || resource.eq_ignore_ascii_case("https://api.loganalytics.azure.com")
+    });
+    if log_analytics {
+        LOG_ANALYTICS_AUDIENCE
+    } else {
+        GRAPH_AUDIENCE
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Claims {
@@ -77,8 +98,21 @@ impl TokenSigner {
         format!("{signed}.{signature}")
     }
 
-    /// Checks a bearer token at `now` (Unix seconds).
+    /// Checks a Graph bearer token at `now` (Unix seconds).
     pub fn verify(&self, token: &str, now: i64) -> Result<Claims, TokenError> {
+        let claims = self.decode(token)?;
+        if claims.aud != GRAPH_AUDIENCE {
+            return Err(TokenError::WrongAudience);
+        }
+        if now >= claims.exp {
+            return Err(TokenError::Expired);
+        }
+        Ok(claims)
+    }
+
+    /// The claims of a token this signer issued, whatever its audience and lifetime: the
+    /// caller checks those (APIs word their refusals differently).
+    pub fn decode(&self, token: &str) -> Result<Claims, TokenError> {
         let token = token.trim();
         if token.is_empty() {
             return Err(TokenError::Empty);
@@ -99,14 +133,7 @@ impl TokenSigner {
         let payload = URL_SAFE_NO_PAD
             .decode(payload)
             .map_err(|_| TokenError::Invalid)?;
-        let claims: Claims = serde_json::from_slice(&payload).map_err(|_| TokenError::Invalid)?;
-        if claims.aud != GRAPH_AUDIENCE {
-            return Err(TokenError::WrongAudience);
-        }
-        if now >= claims.exp {
-            return Err(TokenError::Expired);
-        }
-        Ok(claims)
+        serde_json::from_slice(&payload).map_err(|_| TokenError::Invalid)
     }
 
     fn mac(&self, data: &[u8]) -> Vec<u8> {
@@ -169,6 +196,33 @@ mod tests {
             signer.verify(&format!("{head}.AAAA"), 0),
             Err(TokenError::Invalid)
         );
+    }
+
+    #[test]
+    fn the_scope_decides_the_audience() {
+        assert_eq!(
+            audience_for_scope("https://api.loganalytics.io/.default"),
+            LOG_ANALYTICS_AUDIENCE
+        );
+        assert_eq!(
+            audience_for_scope("https://API.LogAnalytics.azure.com//.default"),
+            LOG_ANALYTICS_AUDIENCE
+        );
+        assert_eq!(
+            audience_for_scope("https://graph.microsoft.com/.default"),
+            GRAPH_AUDIENCE
+        );
+        assert_eq!(
+            audience_for_scope("https://localhost/.default"),
+            GRAPH_AUDIENCE
+        );
+        // Graph refuses a Log Analytics token.
+        let signer = TokenSigner::random();
+        let mut other = claims(100);
+        other.aud = LOG_ANALYTICS_AUDIENCE.into();
+        let token = signer.issue(&other);
+        assert_eq!(signer.verify(&token, 0), Err(TokenError::WrongAudience));
+        assert_eq!(signer.decode(&token), Ok(other));
     }
 
     proptest! {

@@ -129,6 +129,8 @@ pub fn operation(
             display_name: name.as_str().into(),
         })
     };
+    // A role's member: the user, or the role-assignable group the step names instead.
+    let role_member = || member().or_else(|| group().map(Principal::Group));
     let changes = || changes(&step.changes);
     let group_op = |change| {
         Some(D::Group(GroupAction {
@@ -197,16 +199,16 @@ pub fn operation(
         V::RemoveGroupOwner => group_op(Membership::RemoveOwner)?,
         V::AddRoleMember => D::Role(RoleAction::AddMember {
             role: role()?,
-            member: member()?,
+            member: role_member()?,
             pim_in_use: step.pim,
         }),
         V::RemoveRoleMember => D::Role(RoleAction::RemoveMember {
             role: role()?,
-            member: member()?,
+            member: role_member()?,
         }),
         V::AddEligibleRoleMember => D::Role(RoleAction::PimAddEligible {
             role: role()?,
-            member: member()?,
+            member: role_member()?,
             justification,
         }),
         V::ActivateRole => D::Role(RoleAction::PimActivate {

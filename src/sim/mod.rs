@@ -7,6 +7,7 @@ mod audit_records;
 mod authentication;
 mod conditional_access;
 mod deferred;
+mod directory_effects;
 mod directory_steps;
 mod lockout;
 mod merge;
@@ -18,6 +19,8 @@ mod streams;
 
 #[cfg(test)]
 mod behaviour_tests;
+#[cfg(test)]
+mod directory_effect_tests;
 #[cfg(test)]
 mod fidelity_tests;
 #[cfg(test)]

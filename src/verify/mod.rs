@@ -6,7 +6,7 @@ mod fields;
 mod report;
 mod sequence;
 
-pub use fields::{FieldValue, RecordView};
+pub use fields::{FieldValue, RecordView, describe};
 pub use report::{ScenarioReport, render_junit, render_text};
 
 use crate::graph::{Precision, Record, Timestamp};

@@ -2,21 +2,27 @@
 //! and diagnostics, determinism.
 
 mod audit_activities;
+mod audit_every_activity;
 mod audit_library;
 mod cli;
+mod cli_habits;
 mod client;
 mod convert;
 mod coverage;
 mod detect;
 mod diagnostics;
+mod exercise;
+mod explain;
 mod formats;
 mod full_record;
 mod kql;
 mod kql_differential;
 mod library;
+mod logs_query;
 mod one_tenant;
 mod real_clients;
 mod records;
+mod report;
 mod sentinel;
 mod serve_process;
 mod served;

@@ -41,7 +41,7 @@ fn run(command: &mut Command, what: &str) -> String {
 
 /// Runs `command` for at most SCRIPT_RUN with stdout to one file and stderr to another;
 /// panics with both when it cannot start, fails or overruns. Returns stdout.
-fn run_bounded(command: &mut Command, what: &str) -> String {
+pub(crate) fn run_bounded(command: &mut Command, what: &str) -> String {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let (out_path, err_path) = (dir.path().join("stdout"), dir.path().join("stderr"));
     let mut child = KillOnDrop(
@@ -92,8 +92,8 @@ fn install_lock(name: &str) -> File {
     lock
 }
 
-/// target/python-venv with tests/python/requirements.txt (the Graph clients) and
-/// requirements-kql.txt (the KQL oracle) installed; reinstalls when the requirements change
+/// target/python-venv with tests/python/requirements.txt (the Graph and Log Analytics clients)
+/// and requirements-kql.txt (the KQL oracle) installed; reinstalls when the requirements change
 /// (a marker holds their hash) or the venv no longer works.
 pub(crate) fn python_venv() -> PathBuf {
     let venv = Path::new(ROOT).join("target").join("python-venv");
@@ -110,7 +110,7 @@ pub(crate) fn python_venv() -> PathBuf {
             && Command::new(&python)
                 .args([
                     "-c",
-                    "import msgraph, msgraph_core, azure.identity, msal, duckdb_kql, duckdb",
+                    "import msgraph, msgraph_core, azure.identity, msal, azure.monitor.query, duckdb_kql",
                 ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -148,7 +148,7 @@ pub(crate) fn python_venv() -> PathBuf {
 /// target/js-clients with tests/js installed by `npm ci` from the committed lock file;
 /// reinstalls when package.json or the lock file change. Scripts written into this folder
 /// find its node_modules.
-fn js_clients() -> PathBuf {
+pub(crate) fn js_clients() -> PathBuf {
     let dir = Path::new(ROOT).join("target").join("js-clients");
     let sources =
         ["package.json", "package-lock.json"].map(|f| Path::new(ROOT).join("tests/js").join(f));
@@ -189,12 +189,12 @@ fn js_clients() -> PathBuf {
 /// A program on a documentation page: a code block whose info string names a file
 /// (```` ```js kiota.mjs ````).
 #[derive(Debug)]
-struct Program {
-    file: String,
-    code: String,
+pub(crate) struct Program {
+    pub(crate) file: String,
+    pub(crate) code: String,
 }
 
-fn programs(page: &str) -> Vec<Program> {
+pub(crate) fn programs(page: &str) -> Vec<Program> {
     let text = std::fs::read_to_string(Path::new(ROOT).join(page)).expect(page);
     let mut programs = Vec::new();
     let mut open: Option<Program> = None;
@@ -244,6 +244,8 @@ fn msgraph_sdk_azure_identity_msal_and_curl_read_the_mock() {
         "scenarios/detections/app-removed-after-use.yaml",
         "scenarios/detections/device-no-longer-compliant.yaml",
         "scenarios/detections/guest-made-administrator.yaml",
+        // One row of every activity, a few failed (tests/integration/audit_every_activity.rs).
+        "tests/data/every-audit-activity.yaml",
     ]);
     let (info, info_path, cert_path) = (&served.info, &served.info_path, &served.cert);
     assert_eq!(
@@ -266,7 +268,7 @@ fn msgraph_sdk_azure_identity_msal_and_curl_read_the_mock() {
 }
 
 /// The venv's python from the crate root, trusting `cert` for every HTTP stack it uses.
-fn python_command(python: &Path, cert: &Path) -> Command {
+pub(crate) fn python_command(python: &Path, cert: &Path) -> Command {
     let mut command = Command::new(python);
     command
         .current_dir(ROOT)

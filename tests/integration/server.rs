@@ -55,11 +55,11 @@ fn app() -> Router {
 
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
-    headers: axum::http::HeaderMap,
+    pub(crate) headers: axum::http::HeaderMap,
     pub(crate) body: Value,
 }
 
-async fn send(app: &Router, request: Request<Body>) -> Reply {
+pub(crate) async fn send(app: &Router, request: Request<Body>) -> Reply {
     let response = app.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();

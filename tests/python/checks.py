@@ -19,6 +19,21 @@ def expect_eq(actual, expected, what):
         raise CheckFailed(f"{what}: expected {expected!r}, got {actual!r}")
 
 
+def registry():
+    """(checks, check): a list of (title, function) pairs and a decorator, `@check(title)`,
+    that appends the function it decorates to it."""
+    checks = []
+
+    def check(title):
+        def register(function):
+            checks.append((title, function))
+            return function
+
+        return register
+
+    return checks, check
+
+
 def run_checks(checks):
     """Runs (title, function) pairs in order; returns the exit code (0 when all passed)."""
     passed = 0

@@ -28,7 +28,7 @@ import urllib.parse
 import urllib.request
 from datetime import timezone
 
-from checks import CheckFailed, expect, expect_eq, run_checks
+from checks import CheckFailed, expect, expect_eq, registry, run_checks
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
@@ -316,15 +316,7 @@ def expect_model_matches(raw, model, path):
 
 # --- checks ---------------------------------------------------------------------------------
 
-CHECKS = []
-
-
-def check(title):
-    def register(function):
-        CHECKS.append((title, function))
-        return function
-
-    return register
+CHECKS, check = registry()
 
 
 @check("curl flow: client-credentials token for the user01 tenant")
@@ -713,6 +705,67 @@ for _name in (USER02, SAME, POPULATION):
     )
 CHECKS.append(
     (f"raw paging: {USER03} directoryAudits via nextLink at $top 1, 7, 1000", paging_check(USER03, "directoryAudits", audit_filters))
+)
+
+
+# --- every audit activity (issue 9) ---------------------------------------------------------
+
+# tests/data/every-audit-activity.yaml: one row of every activity entralab writes, a few failed
+# (tests/integration/audit_every_activity.rs walks the catalogue against it).
+EVERY = "every-audit-activity"
+EVERY_ADMIN = "admin@contoso-lab-f9.onmicrosoft.com"
+
+
+def every_activity_filters(rows):
+    """The directoryAudits $filters issue 9 lists, each with the same test in Python."""
+    yield "no filter", None, lambda r: True
+    yield "category", "category eq 'ApplicationManagement'", lambda r: r["category"] == "ApplicationManagement"
+    yield (
+        "activityDisplayName",
+        "activityDisplayName eq 'Add member to role'",
+        lambda r: r["activityDisplayName"] == "Add member to role",
+    )
+    yield (
+        "initiator's UPN",
+        f"initiatedBy/user/userPrincipalName eq '{EVERY_ADMIN}'",
+        lambda r: (r["initiatedBy"].get("user") or {}).get("userPrincipalName") == EVERY_ADMIN,
+    )
+    yield (
+        "a target of type Device",
+        "targetResources/any(t: t/type eq 'Device')",
+        lambda r: any(t["type"] == "Device" for t in r["targetResources"]),
+    )
+    yield "loggedByService", "loggedByService eq 'PIM'", lambda r: r["loggedByService"] == "PIM"
+    yield (
+        "failed application management",
+        "result eq 'failure' and category eq 'ApplicationManagement'",
+        lambda r: r["result"] == "failure" and r["category"] == "ApplicationManagement",
+    )
+
+
+@check(f"msgraph-sdk: {EVERY} directoryAudits under each documented $filter parse with no unknown field")
+def _():
+    everything = graph_get(EVERY, "/v1.0/auditLogs/directoryAudits?$top=1000")["value"]
+    expect_eq(len(everything), tenant(EVERY)["directory_audits"], "raw rows vs the info file")
+    names = {r["activityDisplayName"] for r in everything}
+    expect(len(names) >= 65, f"only {len(names)} distinct activities served")
+    for label, flt, keep in every_activity_filters(everything):
+        expected = [r for r in everything if keep(r)]
+        expect(expected, f"{label}: the filter selects nothing, so it tests nothing")
+        items, _ = asyncio.run(sdk_list(EVERY, "directoryAudits", 7, filter=flt))
+        expect_eq([i.id for i in items], ids(expected), f"{label}: ids through the SDK")
+        for row, item in zip(expected, items):
+            expect_model_matches(row, item, f"{label}: directoryAudits/{row['id']}")
+
+
+CHECKS.append(
+    (f"msgraph-sdk: every field of every {EVERY} record parses into the SDK model", fields_check(EVERY))
+)
+CHECKS.append(
+    (
+        f"raw paging: {EVERY} directoryAudits via nextLink at $top 1, 7, 1000 under each documented $filter",
+        paging_check(EVERY, "directoryAudits", every_activity_filters),
+    )
 )
 
 

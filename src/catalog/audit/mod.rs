@@ -15,10 +15,12 @@
 mod activities;
 mod methods;
 mod roles;
+pub mod teaching;
 
 pub use activities::all as activities;
 pub use methods::{AuthMethod, CredentialKind};
 pub use roles::{ROLE_TEMPLATES, RoleTemplate, find_role};
+pub use teaching::activity_text;
 
 /// `loggedByService` values as they appear on the wire.
 pub struct Service;

@@ -96,6 +96,9 @@ pub struct NoisyRule {
     /// `matches / records`, rounded to 4 decimals.
     pub share: f64,
     pub matched_on: Vec<MatchedOn>,
+    /// The rule's own `falsepositives:`, so a reader can tell a cause the rule's author
+    /// expected from one they did not (coverage does not judge the match itself).
+    pub falsepositives: Vec<String>,
 }
 
 /// The first pass: match counts per rule and scenario.
@@ -252,6 +255,7 @@ impl<'r> Coverage<'r> {
                         .get(&(i, true))
                         .map(|p| explain::matched_on(p))
                         .unwrap_or_default(),
+                    falsepositives: row.rule.falsepositives.clone(),
                 });
             }
         }

@@ -167,6 +167,14 @@ fn noisy(out: &mut String, report: &CoverageReport) {
                 m.selection, m.field, m.value, m.records
             );
         }
+        let _ = match n.falsepositives.as_slice() {
+            [] => writeln!(out, "      the rule lists no false positives"),
+            listed => writeln!(
+                out,
+                "      the rule's falsepositives: {}",
+                listed.join("; ")
+            ),
+        };
     }
 }
 

@@ -33,6 +33,9 @@ pub struct DirectoryStep {
     pub issuer_uri: Option<String>,
     pub tenant_id: Option<String>,
     pub device: Option<DirDevice>,
+    /// The password a reset or change sets; `None`: one the scenario does not know (a reset's
+    /// temporary password), so only a sign-in that types no password gets it right.
+    pub new_password: Option<String>,
     /// `None`: success; otherwise the failure's `resultReason`.
     pub failure: Option<String>,
 }
@@ -110,6 +113,7 @@ pub enum StepField {
     TenantId,
     Device,
     Join,
+    NewPassword,
 }
 
 impl StepField {
@@ -138,6 +142,7 @@ impl StepField {
             StepField::TenantId => "tenant_id",
             StepField::Device => "device",
             StepField::Join => "join",
+            StepField::NewPassword => "new_password",
         }
     }
 }
@@ -165,8 +170,8 @@ verbs! {
     DisableStrongAuthentication = "disable_strong_authentication", required [User], optional [];
     DeleteUser = "delete_user", required [User], optional [];
     RestoreUser = "restore_user", required [User], optional [];
-    ResetPassword = "reset_password", required [User], optional [];
-    ChangePassword = "change_password", required [], optional [User];
+    ResetPassword = "reset_password", required [User], optional [NewPassword];
+    ChangePassword = "change_password", required [], optional [User, NewPassword];
     RevokeSessions = "revoke_sessions", required [User], optional [];
     InviteGuest = "invite_guest", required [Email], optional [DisplayName];
     RedeemInvite = "redeem_invite", required [], optional [User];
@@ -174,9 +179,9 @@ verbs! {
     RemoveGroupMember = "remove_group_member", required [Group, User], optional [];
     AddGroupOwner = "add_group_owner", required [Group, User], optional [];
     RemoveGroupOwner = "remove_group_owner", required [Group, User], optional [];
-    AddRoleMember = "add_role_member", required [Role, User], optional [Pim];
-    RemoveRoleMember = "remove_role_member", required [Role, User], optional [];
-    AddEligibleRoleMember = "add_eligible_role_member", required [Role, User], optional [Justification];
+    AddRoleMember = "add_role_member", required [Role], optional [User, Group, Pim];
+    RemoveRoleMember = "remove_role_member", required [Role], optional [User, Group];
+    AddEligibleRoleMember = "add_eligible_role_member", required [Role], optional [User, Group, Justification];
     ActivateRole = "activate_role", required [Role], optional [User, Justification];
     ApproveRoleActivation = "approve_role_activation", required [Role, User], optional [Justification];
     DenyRoleActivation = "deny_role_activation", required [Role, User], optional [Justification];
@@ -215,6 +220,16 @@ verbs! {
 }
 
 impl DirectoryVerb {
+    /// Whether the verb's member is a `user` or a role-assignable `group` (exactly one).
+    pub fn member_is_user_or_group(self) -> bool {
+        matches!(
+            self,
+            DirectoryVerb::AddRoleMember
+                | DirectoryVerb::RemoveRoleMember
+                | DirectoryVerb::AddEligibleRoleMember
+        )
+    }
+
     pub fn find(name: &str) -> Option<DirectoryVerb> {
         VERBS.iter().find(|v| v.0 == name).map(|v| v.1)
     }

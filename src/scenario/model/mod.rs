@@ -6,6 +6,7 @@ mod detections;
 mod directory;
 mod expectations;
 mod populations;
+mod questions;
 mod steps;
 mod tenant;
 mod users;
@@ -14,6 +15,7 @@ pub use detections::*;
 pub use directory::*;
 pub use expectations::*;
 pub use populations::*;
+pub use questions::*;
 pub use steps::*;
 pub use tenant::*;
 pub use users::*;
@@ -40,6 +42,8 @@ pub struct Scenario {
     pub expectations: Vec<Expectation>,
     /// The `detections:` section.
     pub detections: Vec<DetectionExpectation>,
+    /// The `questions:` section: exercises (`entralab exercise`).
+    pub questions: Vec<Question>,
     /// Where the file says what it says about its tenant, for errors that name two files.
     pub places: TenantPlaces,
 }

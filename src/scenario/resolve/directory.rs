@@ -126,6 +126,7 @@ impl Resolver<'_> {
             issuer_uri: spec.issuer_uri.map(|d| d.value),
             tenant_id: spec.tenant_id.map(|d| d.value),
             device,
+            new_password: spec.new_password.map(|p| p.value),
             failure,
         })
     }
@@ -153,6 +154,25 @@ impl Resolver<'_> {
                     "not used by this action",
                     help,
                 );
+            }
+        }
+        if verb.member_is_user_or_group() {
+            let user = given.iter().find(|(f, _)| *f == StepField::User);
+            let group = given.iter().find(|(f, _)| *f == StepField::Group);
+            match (user, group) {
+                (Some(_), Some((_, at))) => self.error(
+                    *at,
+                    format!("`{name}` takes a `user` or a `group`, not both"),
+                    "a second member",
+                    "keep `user:` (a user) or `group:` (a role-assignable group)",
+                ),
+                (None, None) => self.error(
+                    spec.action.referenced,
+                    format!("`{name}` needs `user` or `group`"),
+                    "no member",
+                    "add `user:` (a user) or `group:` (a role-assignable group holding the role)",
+                ),
+                _ => {}
             }
         }
         for field in verb.required() {
@@ -282,7 +302,9 @@ impl Resolver<'_> {
             }
             _ => {
                 let Some(name) = &spec.user else {
-                    if !verb.optional().contains(&StepField::User) {
+                    // A role's member given as a `group` is no user; neither is the caller.
+                    if !verb.optional().contains(&StepField::User) || verb.member_is_user_or_group()
+                    {
                         return None;
                     }
                     if caller.is_none() {
@@ -438,6 +460,7 @@ fn given_fields(spec: &DirectoryStepSpec) -> Vec<(StepField, Location)> {
         at(StepField::TenantId, &spec.tenant_id),
         at(StepField::Device, &spec.device),
         at(StepField::Join, &spec.join),
+        at(StepField::NewPassword, &spec.new_password),
     ]
     .into_iter()
     .flatten()

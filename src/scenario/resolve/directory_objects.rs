@@ -41,9 +41,10 @@ impl<T: Clone> Registry<T> {
         });
     }
 
+    /// The newest object of that name: one added again after a delete is the one meant.
     fn position(&self, name: &str) -> Option<usize> {
         let name = name.to_lowercase();
-        self.entries.iter().position(|e| e.names.contains(&name))
+        self.entries.iter().rposition(|e| e.names.contains(&name))
     }
 
     fn names(&self) -> impl Iterator<Item = &str> {
@@ -187,7 +188,14 @@ impl Resolver<'_> {
                     name.referenced,
                     format!("{kind} `{}` was deleted at line {line}", name.value),
                     "deleted by then",
-                    format!("restore it first, or move this step before line {line}"),
+                    // Only users can be restored (`restore_user`); the rest are added again.
+                    if kind == "user" {
+                        format!("restore it first, or move this step before line {line}")
+                    } else {
+                        format!(
+                            "move this step before line {line}, or add the {kind} again after it"
+                        )
+                    },
                 ),
                 None => self.error(
                     name.referenced,

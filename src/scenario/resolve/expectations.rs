@@ -188,7 +188,12 @@ impl Resolver<'_> {
         })
     }
 
-    fn matchers(&mut self, map: &MatcherMap, kind: RecordKind, users: &[User]) -> Vec<FieldMatch> {
+    pub(super) fn matchers(
+        &mut self,
+        map: &MatcherMap,
+        kind: RecordKind,
+        users: &[User],
+    ) -> Vec<FieldMatch> {
         map.0
             .iter()
             .filter_map(|(key, value)| self.field_match(key, value, kind, users))
@@ -319,7 +324,7 @@ impl Resolver<'_> {
         })
     }
 
-    fn path(&mut self, path: &Spanned<String>, kind: RecordKind) -> Option<String> {
+    pub(super) fn path(&mut self, path: &Spanned<String>, kind: RecordKind) -> Option<String> {
         let paths = match kind {
             RecordKind::SignIns => sign_in_paths(),
             RecordKind::Audits => directory_audit_paths(),

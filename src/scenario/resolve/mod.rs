@@ -9,6 +9,7 @@ mod directory_objects;
 mod expectations;
 mod faults;
 mod populations;
+mod questions;
 mod spray;
 mod sspr;
 mod steps;
@@ -84,6 +85,7 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
     let faults = spec.faults.map(|f| r.faults(f.value)).unwrap_or_default();
     let expectations = r.expectations(spec.expect, &users);
     let detections = r.detections(spec.detections);
+    let questions = r.questions(spec.questions, &users);
     if !r.errors.is_empty() {
         return Err(r.errors);
     }
@@ -108,6 +110,7 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         faults,
         expectations,
         detections,
+        questions,
         places,
     })
 }

@@ -45,6 +45,8 @@ pub struct DirectoryStepSpec {
     pub tenant_id: Option<Spanned<String>>,
     pub device: Option<Spanned<String>>,
     pub join: Option<Spanned<JoinSpec>>,
+    /// The password from then on (`reset_password`, `change_password`).
+    pub new_password: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

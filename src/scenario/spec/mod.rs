@@ -5,6 +5,7 @@
 pub mod detections;
 pub mod directory;
 pub mod expect;
+pub mod questions;
 
 use crate::catalog::SsprMethod;
 use crate::graph::Timestamp;
@@ -40,6 +41,9 @@ pub struct ScenarioSpec {
     pub expect: Vec<Spanned<expect::ExpectationSpec>>,
     /// Sigma rules that must fire or stay quiet (`entralab verify --rules DIR`).
     pub detections: Option<Spanned<detections::DetectionsSpec>>,
+    /// Exercises whose answers come from the records (`entralab exercise`).
+    #[serde(default)]
+    pub questions: Vec<Spanned<questions::QuestionSpec>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

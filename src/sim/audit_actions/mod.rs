@@ -50,11 +50,13 @@ pub struct AppRef {
     pub display_name: Text,
 }
 
-/// A user or a service principal as a member or owner.
+/// A user, a service principal or (as a role's member) a role-assignable group.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Principal {
     User(UserRef),
     ServicePrincipal(AppRef),
+    /// A group holding a role: the `Add member to role` row's first target is the group.
+    Group(ObjectRef),
 }
 
 /// A property a scenario changes, with plain values; written as one-element JSON lists.
@@ -126,6 +128,7 @@ fn principal_target(principal: &Principal) -> AuditTarget {
     match principal {
         Principal::User(user) => user_target(user),
         Principal::ServicePrincipal(app) => sp_target(app),
+        Principal::Group(group) => object_target(TargetKind::Group, group),
     }
 }
 

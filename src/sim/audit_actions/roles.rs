@@ -212,8 +212,8 @@ fn pim_targets(role: &RoleRef, member: &Principal) -> Vec<AuditTarget> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::DirectoryAction;
     use super::super::test_support::*;
+    use super::super::{DirectoryAction, ObjectRef};
     use super::*;
     use crate::catalog::audit::find_role;
 
@@ -258,6 +258,32 @@ mod tests {
             pim_in_use: false,
         });
         assert_eq!(names(&without_pim), ["Add member to role"]);
+    }
+
+    #[test]
+    fn a_group_holding_a_role_is_the_first_target_of_both_rows() {
+        let tier0 = ObjectRef {
+            id: "5d2f7c1e-9a0b-4c3d-8e6f-0000000000a0".into(),
+            display_name: "Tier0 Admins".into(),
+        };
+        let rows = write_role(RoleAction::AddMember {
+            role: global_admin(),
+            member: Principal::Group(tier0),
+            pim_in_use: true,
+        });
+        let kinds = |row: &crate::graph::DirectoryAudit| -> Vec<String> {
+            row.target_resources
+                .iter()
+                .map(|t| t.resource_type.as_deref().unwrap_or("").to_string())
+                .collect()
+        };
+        assert_eq!(kinds(&rows[0]), ["Group", "Role"]);
+        assert_eq!(kinds(&rows[1]), ["Role", "Group"]);
+        assert_eq!(
+            rows[0].target_resources[0].display_name.as_deref(),
+            Some("Tier0 Admins")
+        );
+        assert_eq!(props(&rows[0], 0)[1].0, "Role.DisplayName");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use crate::graph::{Record, Timestamp};
 use crate::scenario::{Caller, DirectoryStep};
 use crate::sim::audit_records::AuditOutcome;
 use crate::sim::directory_steps::{TenantContext, actor, operation};
-use crate::sim::streams::Purpose;
+use crate::sim::streams::{Purpose, guid};
 
 impl Simulation<'_> {
     pub(super) fn step_directory(
@@ -30,7 +30,7 @@ impl Simulation<'_> {
             Caller::App(app) => app.display_name.clone(),
             Caller::Service(service) => service.display_name.to_string(),
         };
-        let Some(action) = operation(step, &tenant, at) else {
+        let Some(mut action) = operation(step, &tenant, at) else {
             self.emit(
                 at,
                 origin,
@@ -46,7 +46,26 @@ impl Simulation<'_> {
                 reason: reason.clone(),
             },
         };
+        self.directory.prepare(&mut action);
         let rows = action.write(&actor(step, &tenant), &outcome, at, &mut rng);
+        if outcome == AuditOutcome::Success {
+            let users = &self.scenario.users;
+            let declared = |upn: &str| {
+                users
+                    .iter()
+                    .position(|u| u.upn.eq_ignore_ascii_case(upn))
+                    .map(|i| (i, users[i].enabled))
+            };
+            let change = self
+                .directory
+                .apply(&action, step.new_password.as_deref(), declared);
+            if let Some(change) = change {
+                // A temporary password nobody in the scenario types (drawn after the rows, so
+                // the rows are the same whether or not the step resets a password).
+                let temporary = format!("temporary-{}", guid(&mut rng));
+                self.apply_password_change(change, temporary);
+            }
+        }
         let who = who.as_str().into();
         for row in rows {
             self.emit(

@@ -15,6 +15,7 @@ mod rows;
 mod timeline;
 
 use super::deferred::{DeferredResets, PendingReset};
+use super::directory_effects::{DirectoryEffects, PasswordChange};
 use super::lockout::LockoutCounter;
 use super::population::{self, PopulationTexts};
 use super::records::{Actor, AppTexts, ContextTexts, Texts};
@@ -62,6 +63,8 @@ pub struct Simulation<'a> {
     next_seq: u64,
     /// SSPR resets decided but not yet logged.
     resets: DeferredResets,
+    /// What the `directory:` steps so far changed (accounts, credentials, revocations).
+    directory: DirectoryEffects,
 }
 
 struct UserState {
@@ -285,6 +288,7 @@ impl<'a> Simulation<'a> {
             ready: BinaryHeap::new(),
             next_seq: 0,
             resets: DeferredResets::default(),
+            directory: DirectoryEffects::default(),
         }
     }
 
@@ -364,6 +368,15 @@ impl<'a> Simulation<'a> {
         if let Some(new_password) = reset.new_password {
             user.password = new_password;
         }
+    }
+
+    /// A directory step's password reset or change holds from its instant on.
+    fn apply_password_change(&mut self, change: PasswordChange, temporary: String) {
+        let user = &mut self.users[change.user];
+        if change.clears_lockout {
+            user.lockout.iter_mut().for_each(LockoutCounter::clear);
+        }
+        user.password = change.new_password.unwrap_or(temporary);
     }
 }
 

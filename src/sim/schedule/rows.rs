@@ -7,6 +7,7 @@ use crate::graph::{Record, SignInStatus, Text, Timestamp};
 use crate::scenario::{MfaMethod, MfaResponse, StaySignedIn};
 use crate::sim::authentication::{FirstFactor, RequiredBy, RowAuth, SecondFactor};
 use crate::sim::conditional_access::CaEvaluation;
+use crate::sim::directory_effects::AccountBlock;
 use crate::sim::lockout::LockoutDecision;
 use crate::sim::records::{Actor, AppTexts, ContextTexts};
 use crate::sim::streams::{guid, ticks_between_ms};
@@ -97,7 +98,12 @@ impl Simulation<'_> {
             ..RowAuth::with(FirstFactor::Right, second)
         };
         let blocking = ca.blocking();
-        if extra.disabled {
+        if extra.blocked == Some(AccountBlock::NotFound) {
+            // UNSURE: no source shows the password step of a 50034 row; the invalid-password
+            // text ("Invalid username or password ...") is the default.
+            let auth = RowAuth::first_factor(FirstFactor::Wrong);
+            rows.push((at, 50034, None, auth, note));
+        } else if extra.blocked == Some(AccountBlock::Disabled) {
             let auth = RowAuth::first_factor(FirstFactor::Disabled);
             rows.push((at, 50057, None, auth, note));
         } else if decision.error_code() != 0 {
@@ -197,6 +203,13 @@ impl Simulation<'_> {
             if let Some(details) = details {
                 row.status.additional_details = Some(details.into());
             }
+            if code == 50034 {
+                // No account answers to the name: nothing resolves the user's id or display
+                // name (entra-behavior.md 4: "The row has no resolvable userId"; UNSURE
+                // whether Graph writes null or an empty string, null is the default).
+                row.user_id = None;
+                row.user_display_name = None;
+            }
             if let Some(client_app) = extra.client_app {
                 row.client_app_used = Some(client_app.into());
                 if code == 0 && details.is_none() && is_legacy_client(client_app) {
@@ -253,8 +266,9 @@ pub(super) struct Attempt<'a> {
 /// What an attempt has beyond the lab's behaviour.
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct Extra<'e> {
-    /// The account is disabled: 50057 whatever was typed, smart lockout not consulted.
-    pub(super) disabled: bool,
+    /// The account is disabled (50057) or deleted (50034): refused whatever was typed, smart
+    /// lockout not consulted.
+    pub(super) blocked: Option<AccountBlock>,
     /// The user must do MFA after the right password, with this method, and responds so.
     pub(super) mfa: Option<(MfaMethod, MfaResponse)>,
     /// `clientAppUsed` when not `Browser`.
@@ -266,7 +280,7 @@ pub(super) struct Extra<'e> {
 impl Extra<'_> {
     /// Whether the attempt needs more than the lab's rows.
     pub(super) fn is_rich(&self, tenant: &crate::scenario::Tenant) -> bool {
-        self.disabled
+        self.blocked.is_some()
             || self.mfa.is_some()
             || self.client_app.is_some()
             || !tenant.conditional_access.is_empty()

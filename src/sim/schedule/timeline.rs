@@ -28,6 +28,7 @@ impl Simulation<'_> {
             .as_ref()
             .map(|t| t.render(u64::from(repetition) + 1));
         let model = &self.scenario.users[step.user];
+        let blocked = self.directory.account(step.user, model.enabled).block();
         let user = &mut self.users[step.user];
         let check = match typed {
             Some(typed) if typed != user.password => PasswordCheck::Wrong(fingerprint(&typed)),
@@ -35,15 +36,15 @@ impl Simulation<'_> {
         };
         let texts = &self.steps[index];
         let extra = Extra {
-            disabled: !model.enabled,
+            blocked,
             mfa: model.mfa.map(|method| (method, step.mfa)),
             client_app: step.client_app.as_deref(),
             user: Some(step.user),
         };
-        let (decision, note) = if extra.disabled {
+        let (decision, note) = if let Some(block) = extra.blocked {
             (
                 LockoutDecision::Allowed,
-                "account disabled: refused whatever was typed".to_string(),
+                format!("{}: refused whatever was typed", block.describe()),
             )
         } else {
             let bucket = usize::from(!texts.familiar);
@@ -107,6 +108,7 @@ impl Simulation<'_> {
                 let mut client = step.client.clone();
                 client.ip = context.ip.to_string();
                 let familiar = is_familiar(model, &client, policy.familiar_match);
+                let blocked = self.directory.account(u, model.enabled).block();
                 let user = &mut self.users[u];
                 let check = if typed == user.password {
                     PasswordCheck::Right
@@ -114,15 +116,15 @@ impl Simulation<'_> {
                     PasswordCheck::Wrong(fingerprint(&typed))
                 };
                 let extra = Extra {
-                    disabled: !model.enabled,
+                    blocked,
                     mfa: model.mfa.map(|method| (method, MfaResponse::APPROVE)),
                     client_app: step.client_app.as_deref(),
                     user: Some(u),
                 };
-                let (decision, note) = if extra.disabled {
+                let (decision, note) = if let Some(block) = extra.blocked {
                     (
                         LockoutDecision::Allowed,
-                        "spray: account disabled".to_string(),
+                        format!("spray: {}", block.describe()),
                     )
                 } else {
                     let bucket = usize::from(!familiar);
