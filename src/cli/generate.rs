@@ -3,6 +3,7 @@
 
 use super::inputs::{load_all, members, tenants};
 use crate::exit::Exit;
+use crate::export::shard::Shard;
 use crate::export::{ExportOptions, Exporter, Format};
 use crate::graph::ApiVersion;
 use crate::scenario::{Scenario, TenantFiles};
@@ -56,6 +57,8 @@ pub struct Request {
     pub seed: Option<u64>,
     pub format: Format,
     pub api: ApiVersion,
+    /// `--shard K/N`: only the records of shard K of N (by user; see `export::shard`).
+    pub shard: Option<Shard>,
     /// `--quiet`: no spinner either.
     pub quiet: bool,
 }
@@ -117,6 +120,7 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
     let written = Exporter::create(request.format, dir, &options).and_then(|mut export| {
         sim::simulate_tenant(&files)
             .filter_map(|item| item.record)
+            .filter(|record| request.shard.is_none_or(|shard| shard.contains(record)))
             .try_for_each(|record| {
                 pending += 1;
                 if pending == 4096 {
@@ -130,9 +134,13 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
     progress.finish_and_clear();
     match written {
         Ok(summary) => {
+            let shard = request
+                .shard
+                .map(|shard| format!(" (shard {shard})"))
+                .unwrap_or_default();
             writeln!(
                 out,
-                "{}: {} sign-ins, {} directory audits",
+                "{}{shard}: {} sign-ins, {} directory audits",
                 names(&files),
                 summary.sign_ins,
                 summary.audits

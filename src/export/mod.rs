@@ -29,6 +29,7 @@ mod graph_json;
 pub mod loganalytics;
 pub mod ndjson;
 mod output;
+pub mod shard;
 mod sign_in_logs;
 mod spool;
 mod timefmt;

@@ -24,6 +24,7 @@ mod report;
 mod serve_process;
 mod served;
 mod server;
+mod shard;
 mod skip_bad_records;
 mod verify;
 mod verify_cli;
