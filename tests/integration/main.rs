@@ -20,6 +20,7 @@ mod logs_query;
 mod one_tenant;
 mod real_clients;
 mod records;
+mod replicas;
 mod report;
 mod serve_process;
 mod served;
