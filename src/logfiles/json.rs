@@ -208,10 +208,10 @@ impl Scanner<'_, '_> {
                         .unwrap_or(chunk.len() - i);
                     if run > 0 {
                         capture.bytes.extend_from_slice(&chunk[i..i + run]);
-                        for &b in &chunk[i..i + run] {
-                            self.last = self.pos;
-                            self.pos.advance(b);
-                        }
+                        // The run has no line break: only the column moves.
+                        self.last = self.pos;
+                        self.last.column = self.last.column.saturating_add(run as u64 - 1);
+                        self.pos.column = self.last.column.saturating_add(1);
                         i += run;
                         continue;
                     }
