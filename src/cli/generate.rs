@@ -3,6 +3,7 @@
 
 use super::inputs::{load_all, members, tenants};
 use crate::exit::Exit;
+use crate::export::shard::Shard;
 use crate::export::{ExportOptions, Exporter, Format};
 use crate::graph::ApiVersion;
 use crate::scenario::{Scenario, TenantFiles};
@@ -56,6 +57,8 @@ pub struct Request {
     pub seed: Option<u64>,
     pub format: Format,
     pub api: ApiVersion,
+    /// `--shard K/N`: only the records of shard K of N (by user; see `export::shard`).
+    pub shard: Option<Shard>,
     /// `--quiet`: no spinner either.
     pub quiet: bool,
 }
@@ -116,7 +119,7 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
     let mut pending = 0u64;
     // With ID Protection the records are collected (a later detection changes an earlier
     // sign-in) and the detections and risky users are written beside them.
-    let (mut records, risk): (Box<dyn Iterator<Item = crate::graph::Record>>, _) =
+    let (records, risk): (Box<dyn Iterator<Item = crate::graph::Record>>, _) =
         if files.iter().any(|s| s.tenant.identity_protection.is_some()) {
             let (records, risk) = sim::risk::simulate_tenant_with_risk(&files);
             (Box::new(records.into_iter()), Some(risk))
@@ -125,22 +128,38 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
             (Box::new(records), None)
         };
     let written = Exporter::create(request.format, dir, &options).and_then(|mut export| {
-        records.try_for_each(|record| {
-            pending += 1;
-            if pending == 4096 {
-                progress.inc(pending);
-                pending = 0;
-            }
-            export.push(&record)
-        })?;
+        let shard = request.shard;
+        records
+            .filter(|record| shard.is_none_or(|shard| shard.contains(record)))
+            .try_for_each(|record| {
+                pending += 1;
+                if pending == 4096 {
+                    progress.inc(pending);
+                    pending = 0;
+                }
+                export.push(&record)
+            })?;
         let mut summary = export.finish()?;
         if let Some(risk) = &risk {
+            let ours = |user_id: &str| shard.is_none_or(|shard| shard.owns(user_id));
+            let detections: Vec<_> = risk
+                .detections
+                .iter()
+                .filter(|d| ours(&d.user_id))
+                .cloned()
+                .collect();
+            let history: Vec<_> = risk
+                .history
+                .iter()
+                .filter(|h| ours(&h.user_id))
+                .cloned()
+                .collect();
             summary.files.extend(crate::export::write_risk_files(
                 request.format,
                 dir,
                 &tenant.id,
-                &risk.detections,
-                &risk.history,
+                &detections,
+                &history,
             )?);
         }
         Ok(summary)
@@ -148,9 +167,13 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
     progress.finish_and_clear();
     match written {
         Ok(summary) => {
+            let shard = request
+                .shard
+                .map(|shard| format!(" (shard {shard})"))
+                .unwrap_or_default();
             writeln!(
                 out,
-                "{}: {} sign-ins, {} directory audits",
+                "{}{shard}: {} sign-ins, {} directory audits",
                 names(&files),
                 summary.sign_ins,
                 summary.audits

@@ -86,6 +86,10 @@ pub enum Command {
         /// (every property: authenticationRequirement, authenticationDetails, ...).
         #[arg(long, value_enum, default_value_t = ApiVersion::V1)]
         api: ApiVersion,
+        /// Write only shard K of N (1-based): each user's records, by a hash of the user id,
+        /// go to one shard; the N shards together hold the full run, record for record.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<crate::export::shard::Shard>,
     },
     /// Serve scenarios as tenants of a mock Microsoft Graph (token endpoint and audit log
     /// APIs) that Graph clients use unchanged but for the base URL.
@@ -164,6 +168,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             seed,
             format,
             api,
+            shard,
         } => generate::generate(
             &generate::Request {
                 paths,
@@ -172,6 +177,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
                 seed,
                 format,
                 api,
+                shard,
                 quiet,
             },
             out,

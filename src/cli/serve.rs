@@ -6,7 +6,7 @@ use crate::exit::Exit;
 use crate::graph::{Precision, Timestamp};
 use crate::scenario::{DurationValue, Scenario};
 use crate::server::{
-    AppCredentials, Bound, Certificate, Clock, FaultConfig, ServerConfig, TenantConfig,
+    AppCredentials, Bound, Certificate, Clock, FaultConfig, ServerConfig, TenantConfig, TokenSigner,
 };
 use crate::sim;
 use crate::store::Store;
@@ -51,6 +51,62 @@ pub struct ServeArgs {
     /// 401 InvalidAuthenticationToken (for rehearsing clients' token renewal).
     #[arg(long, value_name = "DURATION", value_parser = parse_token_lifetime, default_value = "3599s")]
     pub token_lifetime: u64,
+    /// Sign tokens with the secret in this file (at least 16 bytes; surrounding whitespace
+    /// ignored), so that replicas given the same file accept each other's tokens [default:
+    /// $ENTRALAB_SIGNING_KEY, else a key random to this process].
+    #[arg(long, value_name = "PATH")]
+    pub key_file: Option<PathBuf>,
+}
+
+/// The environment variable holding the token signing secret when `--key-file` is not given.
+pub const SIGNING_KEY_VAR: &str = "ENTRALAB_SIGNING_KEY";
+
+/// The shortest signing secret accepted, in bytes.
+const MIN_SECRET: usize = 16;
+
+/// Where the token signing key came from, for the banner and the info file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeySource {
+    File,
+    Environment,
+    Random,
+}
+
+impl KeySource {
+    fn name(self) -> &'static str {
+        match self {
+            KeySource::File => "key-file",
+            KeySource::Environment => "environment",
+            KeySource::Random => "random",
+        }
+    }
+}
+
+/// The token signer `--key-file`, else `$ENTRALAB_SIGNING_KEY`, asks for, else a random one.
+fn signer(args: &ServeArgs) -> Result<(TokenSigner, KeySource), String> {
+    let (secret, source, origin) = match &args.key_file {
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| format!("cannot read the key file {}: {e}", path.display()))?;
+            (bytes, KeySource::File, path.display().to_string())
+        }
+        None => match std::env::var_os(SIGNING_KEY_VAR) {
+            Some(value) => (
+                value.into_encoded_bytes(),
+                KeySource::Environment,
+                format!("${SIGNING_KEY_VAR}"),
+            ),
+            None => return Ok((TokenSigner::random(), KeySource::Random)),
+        },
+    };
+    let secret = secret.trim_ascii();
+    if secret.len() < MIN_SECRET {
+        return Err(format!(
+            "the signing secret in {origin} has {} bytes; give at least {MIN_SECRET} (e.g. `openssl rand -hex 32`)",
+            secret.len()
+        ));
+    }
+    Ok((TokenSigner::from_secret(secret), source))
 }
 
 pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
@@ -62,6 +118,13 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
         .iter()
         .map(|t| tenant(&members(&scenarios, t), args))
         .collect();
+    let (signer, key_source) = match signer(args) {
+        Ok(found) => found,
+        Err(problem) => {
+            writeln!(err, "error: {problem}")?;
+            return Ok(Exit::BadInput);
+        }
+    };
     let (summaries, configs): (Vec<_>, Vec<_>) = tenants.into_iter().unzip();
     let certificate = match (!args.http).then(Certificate::self_signed).transpose() {
         Ok(c) => c,
@@ -104,7 +167,10 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
         .enable_all()
         .build()?;
     runtime.block_on(async {
-        let running = match bound.serve(config, certificate.as_ref()).await {
+        let running = match bound
+            .serve_signed(config, certificate.as_ref(), signer)
+            .await
+        {
             Ok(running) => running,
             Err(e) => {
                 writeln!(err, "error: cannot serve on {}: {e}", args.bind)?;
@@ -118,7 +184,8 @@ pub fn serve(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
             ip => ip.to_string(),
         };
         let base = format!("{scheme}://{host}:{}", running.addr.port());
-        let info = info(&base, cert_path.as_deref(), &summaries);
+        let mut info = info(&base, cert_path.as_deref(), &summaries);
+        info["signing_key"] = json!(key_source.name());
         write!(out, "{}", human(&info))?;
         out.flush()?;
         if let Some(path) = &args.info_file {
@@ -380,6 +447,11 @@ fn human(info: &serde_json::Value) -> String {
         info["authority"].as_str().unwrap_or(""),
         info["graph_url"].as_str().unwrap_or("")
     ));
+    text.push_str(match info["signing_key"].as_str() {
+        Some("key-file") => "  tokens signed with the --key-file secret: serves given the same one accept them\n",
+        Some("environment") => "  tokens signed with the $ENTRALAB_SIGNING_KEY secret: serves given the same one accept them\n",
+        _ => "  tokens signed with a key random to this process: other serves refuse them (share one with --key-file or $ENTRALAB_SIGNING_KEY)\n",
+    });
     for t in info["tenants"].as_array().into_iter().flatten() {
         text.push_str(&format!(
             "\ntenant {} ({}): {} sign-ins, {} directory audits\n  tenant id {}  client id {}  client secret {}\n",

@@ -32,6 +32,7 @@ mod output;
 pub mod risk;
 mod risk_files;
 pub use risk_files::write_risk_files;
+pub mod shard;
 mod sign_in_logs;
 mod spool;
 mod timefmt;

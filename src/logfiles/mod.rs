@@ -39,6 +39,8 @@ mod json;
 mod skip_tests;
 mod source;
 mod time;
+#[cfg(test)]
+mod whole_line_tests;
 
 pub use time::parse_timestamp;
 

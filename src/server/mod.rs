@@ -16,7 +16,7 @@ mod token;
 pub use config::{AppCredentials, Clock, FaultConfig, ServerConfig, TenantConfig};
 pub use log_analytics::{MAX_RESULT_BYTES, MAX_RESULT_ROWS, workspace_id};
 pub use tls::Certificate;
-pub use token::DEFAULT_TOKEN_LIFETIME;
+pub use token::{DEFAULT_TOKEN_LIFETIME, TokenSigner};
 
 use axum::Router;
 use axum::body::to_bytes;
@@ -35,8 +35,20 @@ const MAX_BODY: usize = 64 * 1024;
 /// The routes, over shared state. `scheme` and `host` are how clients reach the server, for
 /// requests that do not say (HTTP/1.0 without `Host`).
 pub fn app(config: ServerConfig, scheme: &'static str, host: String) -> Router {
-    let state = Arc::new(AppState::new(config, scheme, host));
-    Router::new().fallback(dispatch).with_state(state)
+    app_signed(config, scheme, host, TokenSigner::random())
+}
+
+/// [`app`] signing tokens with `signer`: replicas given signers of one secret accept each
+/// other's tokens.
+pub fn app_signed(
+    config: ServerConfig,
+    scheme: &'static str,
+    host: String,
+    signer: TokenSigner,
+) -> Router {
+    let mut state = AppState::new(config, scheme, host);
+    state.signer = signer;
+    Router::new().fallback(dispatch).with_state(Arc::new(state))
 }
 
 /// One handler for every path: the login and Graph paths start with a free segment (tenant
@@ -194,6 +206,16 @@ impl Bound {
         config: ServerConfig,
         tls: Option<&Certificate>,
     ) -> std::io::Result<Running> {
+        self.serve_signed(config, tls, TokenSigner::random()).await
+    }
+
+    /// [`Bound::serve`] signing tokens with `signer`.
+    pub async fn serve_signed(
+        self,
+        config: ServerConfig,
+        tls: Option<&Certificate>,
+        signer: TokenSigner,
+    ) -> std::io::Result<Running> {
         if let Some(ambiguity) = config.ambiguity() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
@@ -209,12 +231,14 @@ impl Bound {
                     certificate.key_pem.clone().into_bytes(),
                 )
                 .await?;
-                let service = app(config, "https", addr.to_string()).into_make_service();
+                let service =
+                    app_signed(config, "https", addr.to_string(), signer).into_make_service();
                 let server = axum_server::from_tcp_rustls(listener, tls)?.handle(handle.clone());
                 tokio::spawn(async move { server.serve(service).await });
             }
             None => {
-                let service = app(config, "http", addr.to_string()).into_make_service();
+                let service =
+                    app_signed(config, "http", addr.to_string(), signer).into_make_service();
                 let server = axum_server::from_tcp(listener)?.handle(handle.clone());
                 tokio::spawn(async move { server.serve(service).await });
             }

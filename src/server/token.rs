@@ -1,5 +1,6 @@
 //! Access tokens: JWT-shaped (three base64url parts), carrying tenant, app and roles, signed
-//! with a key that lives as long as the server. Clients treat them as opaque; people and
+//! with a key that lives as long as the server, or one derived from a secret that replicas
+//! share (`serve --key-file`). Clients treat them as opaque; people and
 //! scripts can decode the payload.
 
 use base64::Engine;
@@ -88,6 +89,19 @@ impl TokenSigner {
         let mut key = [0u8; 32];
         getrandom::fill(&mut key).expect("the operating system provides randomness");
         TokenSigner { key }
+    }
+
+    /// A signer keyed by a shared secret: every server given the same secret accepts the
+    /// others' tokens (replicas behind a load balancer). The key is SHA-256 of a fixed label
+    /// and the secret, so a secret of any length makes a full-size key.
+    pub fn from_secret(secret: &[u8]) -> Self {
+        use sha2::Digest;
+        let mut digest = Sha256::new();
+        digest.update(b"entralab token signing key\0");
+        digest.update(secret);
+        TokenSigner {
+            key: digest.finalize().into(),
+        }
     }
 
     pub fn issue(&self, claims: &Claims) -> String {
@@ -194,6 +208,19 @@ mod tests {
         let (head, _) = token.rsplit_once('.').unwrap();
         assert_eq!(
             signer.verify(&format!("{head}.AAAA"), 0),
+            Err(TokenError::Invalid)
+        );
+    }
+
+    #[test]
+    fn signers_of_one_secret_accept_each_others_tokens() {
+        let token = TokenSigner::from_secret(b"shared secret").issue(&claims(100));
+        let replica = TokenSigner::from_secret(b"shared secret");
+        assert_eq!(replica.verify(&token, 0), Ok(claims(100)));
+        let stranger = TokenSigner::from_secret(b"another secret");
+        assert_eq!(stranger.verify(&token, 0), Err(TokenError::Invalid));
+        assert_eq!(
+            TokenSigner::random().verify(&token, 0),
             Err(TokenError::Invalid)
         );
     }

@@ -1,0 +1,73 @@
+//! The file readers at scale: about a million sign-ins (`bench/population-1m.yaml`) written
+//! once as NDJSON, Event Hub, Graph JSON and Log Analytics JSON lines by the exporter, then read
+//! back with `entralab::logfiles::read_path_with` (what `verify --against` and `detect --logs`
+//! use), timed one file at a time. Prints records per second per format against the issue's
+//! bar of 500,000 records/s.
+//!
+//!     cargo bench --bench readers            # or bench/readers.sh
+//!
+//! The files (about 1.3 GB each) live in a temporary folder removed at the end. Reading is
+//! measured after one untimed pass over the file, so the page cache holds it in every case.
+
+use entralab::export::{ExportOptions, Exporter, Format};
+use entralab::{logfiles, scenario, sim};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const SCENARIO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/population-1m.yaml");
+/// The bar.
+const TARGET: f64 = 500_000.0;
+
+fn main() {
+    let work = tempfile::Builder::new()
+        .prefix("entralab-bench-readers-")
+        .tempdir()
+        .expect("a temporary folder");
+    let scenario =
+        scenario::load_file(Path::new(SCENARIO)).unwrap_or_else(|e| panic!("{}", e.render()));
+    let options = ExportOptions {
+        tenant_id: sim::tenant_id(&scenario),
+        ..ExportOptions::default()
+    };
+    let formats = [
+        (Format::Ndjson, "signIns.ndjson"),
+        (Format::EventHub, "SignInLogs.json"),
+        (Format::Graph, "signIns.json"),
+        (Format::LogAnalytics, "SigninLogs.ndjson"),
+    ];
+    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    for (format, file) in formats {
+        if only.as_deref().is_some_and(|o| o != format.name()) {
+            continue;
+        }
+        let dir = work.path().join(format.name());
+        let started = Instant::now();
+        let mut export = Exporter::create(format, &dir, &options).expect("an export folder");
+        for record in sim::simulate(&scenario).filter_map(|item| item.record) {
+            export.push(&record).expect("written");
+        }
+        export.finish().expect("written");
+        let path: PathBuf = dir.join(file);
+        eprintln!(
+            "{format}: wrote {} MB in {:.1} s",
+            std::fs::metadata(&path).map(|m| m.len() >> 20).unwrap_or(0),
+            started.elapsed().as_secs_f64()
+        );
+        let count = |path: &Path| {
+            let mut n = 0u64;
+            logfiles::read_path_with(path, |_| n += 1).expect("readable");
+            n
+        };
+        count(&path);
+        let started = Instant::now();
+        let records = count(&path);
+        let seconds = started.elapsed().as_secs_f64();
+        let rate = records as f64 / seconds;
+        println!(
+            "read {:<13} {records} records in {seconds:6.2} s: {rate:9.0} records/s ({:.2}x the 500k bar)",
+            format.name(),
+            rate / TARGET
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
