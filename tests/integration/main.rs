@@ -23,6 +23,7 @@ mod one_tenant;
 mod real_clients;
 mod records;
 mod report;
+mod risk_expectations;
 mod serve_process;
 mod served;
 mod server;
