@@ -128,14 +128,7 @@ pub fn read_risk_file(path: &Path) -> Result<Vec<RiskRecord>, SourceError> {
             .iter()
             .map(RiskRecord::risky_user)
             .collect(),
-        _ => {
-            let mut latest: Vec<RiskyUser> = Vec::new();
-            for item in lines::<RiskyUserHistoryItem>(path, &text)? {
-                latest.retain(|u| u.id != item.user_id);
-                latest.push(item.user());
-            }
-            latest.iter().map(RiskRecord::risky_user).collect()
-        }
+        _ => RiskRecord::all_of(&[], &lines::<RiskyUserHistoryItem>(path, &text)?),
     };
     Ok(records)
 }

@@ -40,6 +40,24 @@ impl RiskRecord {
         }
     }
 
+    /// The detections, then each user's latest state from its risk `history` (oldest first),
+    /// as the Graph collections would list them.
+    pub fn all_of(
+        detections: &[crate::graph::RiskDetection],
+        history: &[crate::graph::RiskyUserHistoryItem],
+    ) -> Vec<RiskRecord> {
+        let mut latest: Vec<crate::graph::RiskyUser> = Vec::new();
+        for item in history {
+            latest.retain(|u| u.id != item.user_id);
+            latest.push(item.user());
+        }
+        detections
+            .iter()
+            .map(RiskRecord::detection)
+            .chain(latest.iter().map(RiskRecord::risky_user))
+            .collect()
+    }
+
     pub fn risky_user(u: &crate::graph::RiskyUser) -> RiskRecord {
         RiskRecord {
             kind: RecordKind::RiskyUsers,
