@@ -4,7 +4,7 @@
 
 use crate::served::ROOT;
 use assert_cmd::Command;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const LAB: &str = "scenarios/identity-protection/lab-anonymous-travel-sspr.yaml";
 
@@ -15,12 +15,8 @@ fn entralab() -> Command {
 }
 
 /// The lab with its expectations replaced by `expect`.
-fn lab_with(dir: &Path, expect: &str) -> PathBuf {
-    let text = std::fs::read_to_string(Path::new(ROOT).join(LAB)).unwrap();
-    let path = dir.join("lab.yaml");
-    let head = text.split("\nexpect:").next().unwrap();
-    std::fs::write(&path, format!("{head}\nexpect:\n{expect}")).unwrap();
-    path
+fn lab_with(dir: &Path, expect: &str) -> std::path::PathBuf {
+    crate::verify_cli::scenario_with(dir, LAB, expect)
 }
 
 fn text(bytes: Vec<u8>) -> String {
