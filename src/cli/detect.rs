@@ -10,10 +10,10 @@ use std::path::PathBuf;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DetectArgs {
-    /// A folder of Sigma rules (searched recursively for *.yml, *.yaml), e.g. a SigmaHQ
-    /// checkout's rules/cloud/azure, or one rule file.
-    #[arg(long, value_name = "DIR")]
-    pub rules: PathBuf,
+    /// A folder of Sigma or Sentinel analytic rules (searched recursively for *.yml, *.yaml),
+    /// e.g. a SigmaHQ checkout's rules/cloud/azure, or one rule file; repeat for more.
+    #[arg(long, value_name = "DIR", required = true)]
+    pub rules: Vec<PathBuf>,
     /// Scenario files, or folders of them; the built-in labs when none is given (and no
     /// --logs).
     pub paths: Vec<PathBuf>,
@@ -37,7 +37,7 @@ pub struct DetectArgs {
 }
 
 pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
-    let rules = match RuleSet::load(&args.rules) {
+    let rules = match RuleSet::load_all(&args.rules) {
         Ok(rules) => rules,
         Err(e) => {
             writeln!(err, "error: {e}")?;
@@ -56,8 +56,12 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     if rules.rules.is_empty() {
         writeln!(
             err,
-            "error: no Sigma rule for `product: azure` with `service: signinlogs`, `auditlogs` or `riskdetection` in {}",
-            args.rules.display()
+            "error: no Sigma rule for `product: azure` with `service: signinlogs`, `auditlogs` or `riskdetection`, nor Sentinel rule, in {}",
+            args.rules
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         )?;
         return Ok(Exit::BadInput);
     }
@@ -206,6 +210,9 @@ fn run(
     for detection in &risk.detections {
         evaluator.push_risk(detection, &tenant_id, &mut results);
     }
+    let started = std::time::Instant::now();
+    evaluator.finish(rules, &mut results);
+    evaluating += started.elapsed();
     (results, counts, evaluating)
 }
 
@@ -251,7 +258,7 @@ fn coverage(
     let report = coverage.report(probes);
     match args.format {
         super::verify::Format::Text => {
-            out.write_all(detect::coverage::render_text(&report, &args.rules).as_bytes())?
+            out.write_all(detect::coverage::render_text(&report, &args.rules[0]).as_bytes())?
         }
         super::verify::Format::Json => writeln!(
             out,

@@ -18,16 +18,18 @@ pub struct ReportArgs {
     /// results (and, with --rules, its `detections:`).
     #[arg(long)]
     pub verify: bool,
-    /// Run these Sigma rules (a folder, searched recursively) and mark the rows they match.
+    /// Run these Sigma rules (a folder, searched recursively) and mark the rows they match;
+    /// Sentinel analytic rules found there count toward `detections:`. Repeat for more folders.
     #[arg(long, value_name = "DIR")]
-    pub rules: Option<PathBuf>,
+    pub rules: Vec<PathBuf>,
     /// Run with this seed instead of each scenario's own.
     #[arg(long)]
     pub seed: Option<u64>,
 }
 
 pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
-    let rules = match args.rules.as_deref().map(RuleSet::load).transpose() {
+    let dirs = Some(&args.rules).filter(|dirs| !dirs.is_empty());
+    let rules = match dirs.map(|dirs| RuleSet::load_all(dirs)).transpose() {
         Ok(rules) => rules,
         Err(e) => {
             writeln!(err, "error: {e}")?;

@@ -49,10 +49,10 @@ pub struct VerifyArgs {
     /// Also write a JUnit XML report here.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
-    /// Sigma rules (a folder, searched recursively) for the scenarios' `detections:`
-    /// sections; without it those are not checked (a note says so).
+    /// Sigma or Sentinel rules (a folder, searched recursively; repeat for more) for the
+    /// scenarios' `detections:` sections; without it those are not checked (a note says so).
     #[arg(long, value_name = "DIR")]
-    pub rules: Option<PathBuf>,
+    pub rules: Vec<PathBuf>,
     /// With --against FILE...: skip records that cannot be read (each reported on stderr with
     /// file:line and the reason) instead of refusing the file.
     #[arg(long)]
@@ -100,15 +100,15 @@ pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
         }
     };
     let mut notes: Vec<String> = Vec::new();
-    let rules = match &args.rules {
-        Some(dir) => match RuleSet::load(dir) {
+    let rules = match args.rules.as_slice() {
+        [_, ..] => match RuleSet::load_all(&args.rules) {
             Ok(rules) => Some(rules),
             Err(e) => {
                 writeln!(err, "error: {e}")?;
                 return Ok(Exit::BadInput);
             }
         },
-        None => {
+        [] => {
             let unchecked: usize = scenarios.iter().map(|s| s.detections.len()).sum();
             if unchecked > 0 {
                 notes.push(format!(

@@ -13,13 +13,15 @@ pub struct NotApplicable {
     pub id: Option<String>,
     /// `parse` (the file or a document of it does not parse), `compile` (the engine rejects
     /// the rule), `logsource` (a log source entralab does not produce) or `correlation`
-    /// (built on rules that are not loaded).
+    /// (built on rules that are not loaded); for a Sentinel rule, `table` (it reads a table
+    /// entralab does not produce), `unsupported` (KQL entralab does not run yet), `query`
+    /// (its query does not bind) or `kind` (not a query rule).
     pub kind: &'static str,
     pub reason: String,
 }
 
 impl NotApplicable {
-    pub(super) fn unparsed(file: &Path, error: impl fmt::Display) -> Self {
+    pub(crate) fn unparsed(file: &Path, error: impl fmt::Display) -> Self {
         NotApplicable {
             file: file.to_path_buf(),
             title: None,
@@ -45,9 +47,9 @@ impl NotApplicable {
     }
 
     /// Whether `detect` warns about it: a broken rule does, a rule for another log source
-    /// (most of a SigmaHQ checkout) does not.
+    /// or table (most of a SigmaHQ or Sentinel checkout) does not.
     pub fn is_broken(&self) -> bool {
-        self.kind != "logsource"
+        !matches!(self.kind, "logsource" | "table" | "kind")
     }
 }
 

@@ -8,16 +8,21 @@
 //! records oldest first, each record as a [`RecordEvent`] that answers to the Log Analytics,
 //! Event Hub and Graph names of its fields, so that upstream SigmaHQ rules work unchanged
 //! whichever naming they use.
+//!
+//! Sentinel analytic rules (KQL) found in the same folder are loaded beside them
+//! ([`sentinel`]) and reported the same way, after the Sigma rules.
 
 mod applicable;
 pub mod coverage;
 mod event;
 mod risk_event;
+pub mod sentinel;
 
 pub use applicable::NotApplicable;
 pub use event::RecordEvent;
 
 use applicable::service_of;
+use sentinel::{SentinelRule, SentinelRunner};
 
 use crate::graph::Record;
 use rsigma_eval::{CorrelationConfig, CorrelationEngine, TimestampFallback};
@@ -57,6 +62,8 @@ impl RuleInfo {
 pub struct RuleSet {
     collection: SigmaCollection,
     pub rules: Vec<RuleInfo>,
+    /// The Sentinel rules: the last entries of `rules`, in the same order.
+    sentinel: Vec<SentinelRule>,
     /// Files or rules left out, and why (parse errors, other log sources, correlations on
     /// them), in file order.
     pub not_applicable: Vec<NotApplicable>,
@@ -73,6 +80,9 @@ pub struct RuleResult {
     pub matches: u64,
     /// The first [`MAX_RECORD_IDS`] matching (or, for a correlation, triggering) record ids.
     pub record_ids: Vec<String>,
+    /// Why a Sentinel rule stopped running (a run's query failed on the data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 pub(crate) fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -96,17 +106,26 @@ pub(crate) fn rule_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<
 impl RuleSet {
     /// Reads every `*.yml`/`*.yaml` under `dir` (or the one file `dir` names).
     pub fn load(dir: &Path) -> Result<RuleSet, String> {
+        RuleSet::load_all(&[dir.to_path_buf()])
+    }
+
+    /// Reads every `*.yml`/`*.yaml` under each of `dirs` (or the files they name), as one set.
+    pub fn load_all(dirs: &[PathBuf]) -> Result<RuleSet, String> {
         let mut files = Vec::new();
-        if dir.is_file() {
-            files.push(dir.to_path_buf());
-        } else {
-            rule_files(dir, &mut files)
-                .map_err(|e| format!("cannot read rules in {}: {e}", dir.display()))?;
+        for dir in dirs {
+            if dir.is_file() {
+                files.push(dir.to_path_buf());
+            } else {
+                rule_files(dir, &mut files)
+                    .map_err(|e| format!("cannot read rules in {}: {e}", dir.display()))?;
+            }
         }
+        let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
         let mut not_applicable = Vec::new();
         let mut collection = SigmaCollection::new();
         let mut rules = Vec::new();
         let mut correlations = Vec::new();
+        let mut sentinel_rules = Vec::new();
         for file in files {
             let text = match std::fs::read_to_string(&file) {
                 Ok(text) => text,
@@ -115,6 +134,13 @@ impl RuleSet {
                     continue;
                 }
             };
+            if sentinel::is_sentinel(&text) {
+                match sentinel::load(&file, &text) {
+                    Ok(rule) => sentinel_rules.push(rule),
+                    Err(why) => not_applicable.push(why),
+                }
+                continue;
+            }
             let parsed = match rsigma_parser::parse_sigma_yaml(&text) {
                 Ok(parsed) => parsed,
                 Err(e) => {
@@ -212,15 +238,17 @@ impl RuleSet {
                 ),
             });
         }
+        rules.extend(sentinel_rules.iter().map(|r| r.info.clone()));
         not_applicable.sort_by(|a, b| a.file.cmp(&b.file));
         // Check now that the engine takes them, so evaluation cannot fail later.
         let mut engine = CorrelationEngine::new(CorrelationConfig::default());
         engine
             .add_collection(&collection)
-            .map_err(|e| format!("rules in {}: {e}", dir.display()))?;
+            .map_err(|e| format!("rules in {}: {e}", shown.join(", ")))?;
         Ok(RuleSet {
             collection,
             rules,
+            sentinel: sentinel_rules,
             not_applicable,
         })
     }
@@ -234,6 +262,12 @@ impl RuleSet {
     /// the detection rules.
     pub(crate) fn correlation_rules(&self) -> &[rsigma_parser::CorrelationRule] {
         &self.collection.correlations
+    }
+
+    /// The Sentinel rule at `index` of [`RuleSet::rules`], if it is one.
+    pub fn sentinel_rule(&self, index: usize) -> Option<&SentinelRule> {
+        let first = self.rules.len() - self.sentinel.len();
+        index.checked_sub(first).and_then(|i| self.sentinel.get(i))
     }
 
     /// Runs every rule over `records` (any order: they are evaluated oldest first, records of
@@ -266,6 +300,7 @@ impl RuleSet {
         for detection in risk {
             evaluator.push_risk(detection, tenant_id, &mut results);
         }
+        evaluator.finish(self, &mut results);
         results
     }
 }
@@ -280,6 +315,7 @@ pub fn empty_results(rules: &RuleSet) -> Vec<RuleResult> {
             fired: false,
             matches: 0,
             record_ids: Vec::new(),
+            error: None,
         })
         .collect()
 }
@@ -316,6 +352,8 @@ pub struct Evaluator {
     engine: CorrelationEngine,
     /// (id or title) → index in the results.
     index: BTreeMap<String, usize>,
+    /// The rows the Sentinel rules will run over, when there are any.
+    sentinel: Option<SentinelRunner>,
 }
 
 impl Evaluator {
@@ -339,12 +377,19 @@ impl Evaluator {
         for (i, rule) in rules.rules.iter().enumerate() {
             index.insert(key(rule.id.as_deref(), &rule.title), i);
         }
-        Evaluator { engine, index }
+        Evaluator {
+            engine,
+            index,
+            sentinel: SentinelRunner::new(&rules.sentinel),
+        }
     }
 
     /// Evaluates one record (records must come oldest first), counting into `results`
     /// (as [`RuleSet::evaluate`] makes them).
     pub fn push(&mut self, record: &Record, tenant_id: &str, results: &mut [RuleResult]) {
+        if let Some(runner) = &mut self.sentinel {
+            runner.push(record, tenant_id);
+        }
         let event = RecordEvent::new(record, tenant_id);
         self.push_event(&event, record.time().unix_seconds(), record.id(), results);
     }
@@ -380,6 +425,17 @@ impl Evaluator {
     }
 }
 
+impl Evaluator {
+    /// Runs the Sentinel rules, which need the whole scenario (each run reads a window of it),
+    /// over the records pushed. `rules` is the rule set the evaluator was made for.
+    pub fn finish(self, rules: &RuleSet, results: &mut [RuleResult]) {
+        if let Some(runner) = self.sentinel {
+            let first = rules.rules.len() - rules.sentinel.len();
+            runner.finish(&rules.sentinel, &mut results[first..]);
+        }
+    }
+}
+
 fn key(id: Option<&str>, title: &str) -> String {
     match id {
         Some(id) => format!("id:{id}"),
@@ -411,6 +467,9 @@ pub fn render_text(scenario: &str, results: &[RuleResult]) -> String {
                 .map(|id| format!(", {id}"))
                 .unwrap_or_default()
         );
+        if let Some(error) = &r.error {
+            let _ = writeln!(out, "               error: {error}");
+        }
         if !r.record_ids.is_empty() {
             let shown = &r.record_ids[..r.record_ids.len().min(TEXT_RECORD_IDS)];
             let more = if r.matches as usize > shown.len() {

@@ -66,16 +66,16 @@ pub fn empty_table(name: &str) -> Option<Table> {
     ))
 }
 
-/// THE adapter from the record model to the engine: a record as the row of its Log
-/// Analytics table, typed by [`column_type`]. Returns the table's name and the row.
 /// The Log Analytics table a record is a row of (the export's choice: `SignInLog`).
-fn table_of(record: &Record) -> &'static str {
+pub fn table_of(record: &Record) -> &'static str {
     match record {
         Record::Audit(_) => AUDIT_TABLE,
         Record::SignIn(s) => SignInLog::of(s).table(),
     }
 }
 
+/// THE adapter from the record model to the engine: a record as the row of its Log
+/// Analytics table, typed by [`column_type`]. Returns the table's name and the row.
 pub fn la_row(record: &Record, tenant_id: &str) -> (&'static str, Row) {
     let cells = row_json(record, tenant_id);
     let table = table_of(record);

@@ -197,7 +197,11 @@ pub fn gather(
             },
         )
     });
-    let rules = evaluator.map(|(_, results)| {
+    let rules = evaluator.map(|(evaluator, mut results)| {
+        // Sentinel rules run when the scenario is complete (each run reads a window of it).
+        if let Some(rule_set) = extras.rules {
+            evaluator.finish(rule_set, &mut results);
+        }
         if let Some(outcomes) = &mut outcomes {
             outcomes.extend(detect::outcomes(&scenario.detections, &results));
         }

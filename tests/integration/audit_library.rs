@@ -2,7 +2,7 @@
 //! CLI's `verify` with the shipped rules, the mock's `$filter`, and KQL over `AuditLogs`.
 
 /// The acceptance check of issue 9: the whole detection library, with its `expect:` and
-/// `detections:` sections, against the mock and the shipped rules.
+/// `detections:` sections, against the mock and the shipped rules (Sigma and Sentinel).
 #[test]
 fn the_detection_library_verifies_with_the_shipped_rules() {
     let out = assert_cmd::Command::cargo_bin("entralab")
@@ -13,6 +13,8 @@ fn the_detection_library_verifies_with_the_shipped_rules() {
             "scenarios/detections/",
             "--rules",
             "tests/data/sigma",
+            "--rules",
+            "tests/data/sentinel",
         ])
         .output()
         .unwrap();

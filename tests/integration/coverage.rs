@@ -4,11 +4,11 @@
 use assert_cmd::Command;
 use std::path::Path;
 
-fn root() -> &'static Path {
+pub(super) fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn entralab() -> Command {
+pub(super) fn entralab() -> Command {
     let mut cmd = Command::cargo_bin("entralab").unwrap();
     cmd.current_dir(root());
     cmd

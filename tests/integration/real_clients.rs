@@ -92,13 +92,17 @@ fn install_lock(name: &str) -> File {
     lock
 }
 
-/// target/python-venv with tests/python/requirements.txt installed; reinstalls when the
-/// requirements change (a marker holds their hash) or the venv no longer works.
+/// target/python-venv with tests/python/requirements.txt (the Graph and Log Analytics clients)
+/// and requirements-kql.txt (the KQL oracle) installed; reinstalls when the requirements change
+/// (a marker holds their hash) or the venv no longer works.
 pub(crate) fn python_venv() -> PathBuf {
     let venv = Path::new(ROOT).join("target").join("python-venv");
     let python = venv.join("bin").join("python");
-    let requirements = Path::new(ROOT).join("tests/python/requirements.txt");
-    let wanted = fingerprint(std::slice::from_ref(&requirements));
+    let requirements = [
+        Path::new(ROOT).join("tests/python/requirements.txt"),
+        Path::new(ROOT).join("tests/python/requirements-kql.txt"),
+    ];
+    let wanted = fingerprint(&requirements);
     let marker = venv.join(".requirements-sha256");
     let _lock = install_lock("python-venv");
     let ready = || {
@@ -106,7 +110,7 @@ pub(crate) fn python_venv() -> PathBuf {
             && Command::new(&python)
                 .args([
                     "-c",
-                    "import msgraph, msgraph_core, azure.identity, msal, azure.monitor.query",
+                    "import msgraph, msgraph_core, azure.identity, msal, azure.monitor.query, duckdb_kql",
                 ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -131,8 +135,10 @@ pub(crate) fn python_venv() -> PathBuf {
                     "--no-input",
                     "-r",
                 ])
-                .arg(&requirements),
-            "pip install -r tests/python/requirements.txt",
+                .arg(&requirements[0])
+                .arg("-r")
+                .arg(&requirements[1]),
+            "pip install -r tests/python/requirements.txt -r tests/python/requirements-kql.txt",
         );
         std::fs::write(&marker, &wanted).expect("write the venv marker");
     }

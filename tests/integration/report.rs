@@ -64,7 +64,13 @@ fn shipped_scenarios() -> Vec<PathBuf> {
 #[test]
 fn report_over_every_shipped_scenario_is_written_and_deterministic() {
     let dir = tempfile::tempdir().unwrap();
-    let args = ["--verify", "--rules", "tests/data/sigma"];
+    let args = [
+        "--verify",
+        "--rules",
+        "tests/data/sigma",
+        "--rules",
+        "tests/data/sentinel",
+    ];
     let paths = ["scenarios", "scenarios/detections"];
     let (first, printed) = report(&paths, &args, &dir.path().join("a.html"));
     let (second, _) = report(&paths, &args, &dir.path().join("b.html"));

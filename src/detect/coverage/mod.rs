@@ -209,6 +209,9 @@ impl<'r> Coverage<'r> {
             if row.total == 0 {
                 let (findings, can_never_fire) = match by_rule.get(&(i, false)) {
                     Some(probe) => explain::dead_findings(probe, fields_of(probe)),
+                    None if let Some(rule) = rules.sentinel_rule(i) => {
+                        (vec![sentinel_finding(rule)], false)
+                    }
                     None if i >= self.detection_count() => {
                         (self.correlation_findings(i, &rows), false)
                     }
@@ -347,6 +350,21 @@ impl<'r> Coverage<'r> {
         detections
             .chain(correlations)
             .position(|(id, n)| id.as_deref() == Some(name) || n.as_deref() == Some(name))
+    }
+}
+
+/// Why a Sentinel rule never fired: how it ran.
+fn sentinel_finding(rule: &super::sentinel::SentinelRule) -> Finding {
+    Finding {
+        selection: None,
+        field: None,
+        verdict: "sentinel",
+        text: format!(
+            "no run's row count met its trigger (it runs {})",
+            rule.schedule_text()
+        ),
+        closest: None,
+        known_values: Vec::new(),
     }
 }
 

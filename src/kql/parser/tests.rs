@@ -422,6 +422,13 @@ const SEEDS: &[&str] = &[
     include_str!("../../../fuzz/seeds/kql/spray.kql"),
     include_str!("../../../fuzz/seeds/kql/audit.kql"),
     include_str!("../../../fuzz/seeds/kql/functions.kql"),
+    // entralab's own Sentinel-format rules (tests/data/sentinel/), the shapes `detect` runs.
+    include_str!("../../../fuzz/seeds/kql/sentinel-brute-force-azure-portal.kql"),
+    include_str!("../../../fuzz/seeds/kql/sentinel-credential-added-to-app.kql"),
+    include_str!("../../../fuzz/seeds/kql/sentinel-disabled-account-many-apps.kql"),
+    include_str!("../../../fuzz/seeds/kql/sentinel-mfa-spamming-then-success.kql"),
+    include_str!("../../../fuzz/seeds/kql/sentinel-password-spray.kql"),
+    include_str!("../../../fuzz/seeds/kql/sentinel-privileged-role-assigned.kql"),
 ];
 
 /// Characters that edits insert: KQL's punctuation and a few letters, quotes and digits.
@@ -459,5 +466,17 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+/// The seed queries themselves (Sentinel-shaped, as `detect` runs them) parse and print as text
+/// that parses to the same tree.
+#[test]
+fn every_seed_query_round_trips() {
+    for seed in SEEDS {
+        let query = parse_query(seed).unwrap_or_else(|e| panic!("{}", e.render(seed)));
+        let printed = query.to_string();
+        let again = parse_query(&printed).unwrap_or_else(|e| panic!("{}", e.render(&printed)));
+        assert_eq!(again, query, "printed as {printed}");
     }
 }
