@@ -1,38 +1,173 @@
-//! Reading ID Protection detections through a Graph client, for `verify`'s `detections:`
-//! (the `service: riskdetection` rules need them beside the sign-ins).
+//! Reading ID Protection detections and risky users, for `verify`: through a Graph client
+//! (the `service: riskdetection` rules of `detections:` and the `risk_detections:` /
+//! `risky_users:` expectations) or from exported files.
 
 use super::sources::SourceError;
 use crate::client::GraphClient;
-use crate::graph::{RiskDetection, Timestamp};
-use crate::scenario::Scenario;
+use crate::graph::{RiskDetection, RiskyUser, RiskyUserHistoryItem, Timestamp};
+use crate::scenario::{RecordKind, Scenario};
+use crate::verify::RiskRecord;
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+/// Whether any of the scenario's expectations reads `kind`.
+pub fn reads(scenario: &Scenario, kind: RecordKind) -> bool {
+    scenario.expectations.iter().any(|e| e.kind == kind)
+}
 
 /// The detections of activity from the window's start on, when the scenario declares ID
-/// Protection and has `detections:` to check; none otherwise (no request is made). Offline
+/// Protection and has `detections:` to check, or has `risk_detections:` expectations; none
+/// otherwise (no request is made). Offline
 /// detections land up to 48 hours after the activity, so the window has no end here.
 pub fn fetch_risk_detections(
     client: &mut GraphClient,
     scenario: &Scenario,
     window: (Timestamp, Timestamp),
 ) -> Result<Vec<RiskDetection>, SourceError> {
-    if scenario.tenant.identity_protection.is_none() || scenario.detections.is_empty() {
+    let for_rules =
+        scenario.tenant.identity_protection.is_some() && !scenario.detections.is_empty();
+    if !for_rules && !reads(scenario, RecordKind::RiskDetections) {
         return Ok(Vec::new());
     }
     let filter = format!("activityDateTime ge {}", window.0);
+    list(
+        client,
+        "identityProtection/riskDetections",
+        Some(&filter),
+        "riskDetection",
+    )
+}
+
+/// `counts` (of the logs read) with the ID Protection collections the expectations read.
+pub fn with_risk_counts(
+    counts: String,
+    scenario: &Scenario,
+    detections: &[RiskDetection],
+    users: &[RiskyUser],
+) -> String {
+    let mut all: Vec<String> = [counts].into_iter().filter(|c| !c.is_empty()).collect();
+    if reads(scenario, RecordKind::RiskDetections) {
+        all.push(format!("{} riskDetections", detections.len()));
+    }
+    if reads(scenario, RecordKind::RiskyUsers) {
+        all.push(format!("{} riskyUsers", users.len()));
+    }
+    all.join(", ")
+}
+
+/// Every risky user (each user's latest risk state), when an expectation reads them.
+pub fn fetch_risky_users(
+    client: &mut GraphClient,
+    scenario: &Scenario,
+) -> Result<Vec<RiskyUser>, SourceError> {
+    if !reads(scenario, RecordKind::RiskyUsers) {
+        return Ok(Vec::new());
+    }
+    list(client, "identityProtection/riskyUsers", None, "riskyUser")
+}
+
+fn list<T: DeserializeOwned>(
+    client: &mut GraphClient,
+    resource: &str,
+    filter: Option<&str>,
+    type_name: &str,
+) -> Result<Vec<T>, SourceError> {
     let mut found = Vec::new();
     let mut bad = None;
     client.list(
-        "identityProtection/riskDetections",
-        Some(&filter),
+        resource,
+        filter,
         None,
-        &mut |value| match serde_json::from_value::<RiskDetection>(value) {
+        &mut |value| match serde_json::from_value::<T>(value) {
             Ok(d) => found.push(d),
             Err(e) => bad = Some(e.to_string()),
         },
     )?;
     match bad {
         Some(e) => Err(SourceError::BadInput(format!(
-            "a risk detection does not read as riskDetection: {e}"
+            "a record of {resource} does not read as {type_name}: {e}"
         ))),
         None => Ok(found),
     }
+}
+
+/// The export files `verify --against FILE` reads ID Protection records from, by name.
+pub const RISK_FILES: &[&str] = &[
+    "riskDetections.json",
+    "riskDetections.ndjson",
+    "riskyUsers.json",
+    "riskyUserHistory.ndjson",
+];
+
+/// Whether `path` is one of `RISK_FILES` (the logs readers do not read them).
+pub fn is_risk_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| RISK_FILES.contains(&n))
+}
+
+/// Reads a risk file `generate --format graph|ndjson` wrote: the detections, or the risky
+/// users (from `riskyUserHistory.ndjson`, each user's latest change).
+pub fn read_risk_file(path: &Path) -> Result<Vec<RiskRecord>, SourceError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SourceError::BadInput(format!("cannot read {}: {e}", path.display())))?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let records = match name {
+        "riskDetections.json" => collection::<RiskDetection>(path, &text)?
+            .iter()
+            .map(RiskRecord::detection)
+            .collect(),
+        "riskDetections.ndjson" => lines::<RiskDetection>(path, &text)?
+            .iter()
+            .map(RiskRecord::detection)
+            .collect(),
+        "riskyUsers.json" => collection::<RiskyUser>(path, &text)?
+            .iter()
+            .map(RiskRecord::risky_user)
+            .collect(),
+        _ => RiskRecord::all_of(&[], &lines::<RiskyUserHistoryItem>(path, &text)?),
+    };
+    Ok(records)
+}
+
+fn collection<T: DeserializeOwned>(path: &Path, text: &str) -> Result<Vec<T>, SourceError> {
+    #[derive(serde::Deserialize)]
+    struct Page<T> {
+        value: Vec<T>,
+    }
+    serde_json::from_str::<Page<T>>(text)
+        .map(|p| p.value)
+        .map_err(|e| SourceError::BadInput(format!("{}: {e}", path.display())))
+}
+
+fn lines<T: DeserializeOwned>(path: &Path, text: &str) -> Result<Vec<T>, SourceError> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, l)| {
+            serde_json::from_str(l)
+                .map_err(|e| SourceError::BadInput(format!("{}:{}: {e}", path.display(), i + 1)))
+        })
+        .collect()
+}
+
+/// Why `scenario`'s risk expectations cannot be checked against `files`: a kind it reads that
+/// none of the files holds.
+pub fn missing_risk_files(scenario: &Scenario, risk: &[RiskRecord]) -> Option<String> {
+    [
+        (RecordKind::RiskDetections, "riskDetections.json or riskDetections.ndjson"),
+        (RecordKind::RiskyUsers, "riskyUsers.json or riskyUserHistory.ndjson"),
+    ]
+    .into_iter()
+    .find(|(kind, _)| reads(scenario, *kind) && !risk.iter().any(|r| r.kind == *kind))
+    .map(|(kind, files)| {
+        format!(
+            "{} expects {} but these files hold none: give {files} (`generate --format graph` or `ndjson` writes them)",
+            scenario.name,
+            kind.label()
+        )
+    })
 }

@@ -19,6 +19,8 @@ pub struct Fetched {
     pub description: String,
     /// ID Protection detections, read when the scenario has ID Protection and `detections:`.
     pub risk: Vec<crate::graph::RiskDetection>,
+    /// ID Protection risky users, read when an expectation selects them.
+    pub risky_users: Vec<crate::graph::RiskyUser>,
 }
 
 /// Why records could not be fetched.

@@ -8,7 +8,7 @@ use crate::detect::RuleSet;
 use crate::exit::Exit;
 use crate::graph::Timestamp;
 use crate::scenario::{DurationValue, Scenario};
-use crate::verify::{self, Context, ScenarioReport};
+use crate::verify::{self, Context, RiskRecord, ScenarioReport};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -255,8 +255,16 @@ fn run(
         }
         files => {
             let mut records = Vec::new();
+            let mut risk = Vec::new();
             let mut bad_records = 0;
             for file in files {
+                if super::risk_sources::is_risk_file(Path::new(file)) {
+                    match super::risk_sources::read_risk_file(Path::new(file)) {
+                        Ok(mut read) => risk.append(&mut read),
+                        Err(e) => return vec![verdict_of(e)],
+                    }
+                    continue;
+                }
                 match sources::read_log_file(Path::new(file), args.skip_bad_records, note) {
                     Ok((mut read, bad)) => {
                         crate::logfiles::make_oldest_first(&mut read);
@@ -281,9 +289,13 @@ fn run(
             scenarios
                 .iter()
                 .map(|s| {
-                    let mut outcomes = verify::verify(
+                    if let Some(why) = super::risk_sources::missing_risk_files(s, &risk) {
+                        return Verdict::BadInput(why);
+                    }
+                    let mut outcomes = verify::verify_with_risk(
                         &s.expectations,
                         &records,
+                        &risk,
                         false,
                         &Context {
                             start: args.since.unwrap_or(s.start),
@@ -329,11 +341,14 @@ fn read_graph(
                     note,
                 )?;
                 let risk = super::risk_sources::fetch_risk_detections(&mut client, s, window)?;
+                let risky_users = super::risk_sources::fetch_risky_users(&mut client, s)?;
+                let counts = super::risk_sources::with_risk_counts(counts, s, &risk, &risky_users);
                 Ok(Fetched {
                     records,
                     newest_first: true,
                     description: format!("{label}: {counts}"),
                     risk,
+                    risky_users,
                 })
             };
             check(s, start_of(s), users, rules, args.wait, fetch, note)
@@ -363,9 +378,16 @@ fn check(
             Ok(fetched) => fetched,
             Err(e) => return verdict_of(e),
         };
-        let mut outcomes = verify::verify(
+        let risk_records: Vec<RiskRecord> = fetched
+            .risk
+            .iter()
+            .map(RiskRecord::detection)
+            .chain(fetched.risky_users.iter().map(RiskRecord::risky_user))
+            .collect();
+        let mut outcomes = verify::verify_with_risk(
             &scenario.expectations,
             &fetched.records,
+            &risk_records,
             fetched.newest_first,
             &Context { start, users },
         );

@@ -66,7 +66,7 @@ fn answer(question: &Question, records: &[Record]) -> Solution {
         .take(PROOF_ROWS)
         .map(|i| ProofRow {
             number: i + 1,
-            text: row_text(selected[i].record),
+            text: selected[i].record().map(row_text).unwrap_or_default(),
         })
         .collect();
     Solution {

@@ -1,7 +1,10 @@
 //! Every field path of the Graph records, as expectations and people name them
 //! (`status/errorCode`, `targetResources/*/id`). `*` stands for any element of a collection.
 
-use super::{DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES};
+use super::{
+    DIRECTORY_AUDIT_PROPERTIES, RISK_DETECTION_PROPERTIES, RISKY_USER_PROPERTIES,
+    SIGN_IN_PROPERTIES,
+};
 
 /// Every path of a v1.0 `signIn`: its properties and what lies below them.
 pub fn sign_in_paths() -> Vec<&'static str> {
@@ -19,6 +22,21 @@ pub fn directory_audit_paths() -> Vec<&'static str> {
         .chain(DIRECTORY_AUDIT_NESTED)
         .copied()
         .collect()
+}
+
+/// Every path of a v1.0 `riskDetection`; its `location` is a sign-in's.
+pub fn risk_detection_paths() -> Vec<&'static str> {
+    let location = SIGN_IN_NESTED.iter().filter(|p| p.starts_with("location/"));
+    RISK_DETECTION_PROPERTIES
+        .iter()
+        .chain(location)
+        .copied()
+        .collect()
+}
+
+/// Every path of a v1.0 `riskyUser`.
+pub fn risky_user_paths() -> Vec<&'static str> {
+    RISKY_USER_PROPERTIES.to_vec()
 }
 
 /// Paths below the top level of a v1.0 `signIn`.

@@ -117,7 +117,10 @@ pub fn gather(
     json: &mut JsonTable,
 ) -> (ScenarioData, bool) {
     let tenant_id = sim::tenant_id(scenario);
-    let items: Vec<SimItem> = sim::simulate(scenario).collect();
+    // With ID Protection, the sign-ins carry their risk and `expect:` may read the detections.
+    let (items, risk) = sim::risk::simulate_with_risk(scenario);
+    let items: Vec<SimItem> = items.collect();
+    let risk_records = verify::RiskRecord::all_of(&risk.detections, &risk.history);
     let base = items
         .first()
         .map_or(millis(scenario.start), |i| millis(i.time));
@@ -183,9 +186,10 @@ pub fn gather(
     let records: Vec<Record> = items.into_iter().filter_map(|i| i.record).collect();
     let mut outcomes: Option<Vec<Outcome>> = extras.verify.then(|| {
         let users = BTreeMap::new();
-        verify::verify(
+        verify::verify_with_risk(
             &scenario.expectations,
             &records,
+            &risk_records,
             false,
             &Context {
                 start: scenario.start,

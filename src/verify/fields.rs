@@ -3,15 +3,69 @@
 
 use crate::graph::Record;
 use crate::odata::{DIRECTORY_AUDIT, Entity, SIGN_IN, Val};
-use crate::scenario::{Comparison, Field, FieldMatch, MatchOp, Scalar};
+use crate::scenario::{Comparison, Field, FieldMatch, MatchOp, RecordKind, Scalar};
 use serde_json::Value;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
 /// One record being verified, with its JSON made on first need.
 pub struct RecordView<'a> {
-    pub record: &'a Record,
+    source: Source<'a>,
     json: OnceCell<Value>,
+}
+
+enum Source<'a> {
+    Log(&'a Record),
+    Risk(&'a RiskRecord),
+}
+
+/// An ID Protection record (a risk detection or a risky user) as the verifier reads it: its
+/// Graph JSON, and the time it is ordered and windowed by.
+#[derive(Debug, Clone)]
+pub struct RiskRecord {
+    pub kind: RecordKind,
+    pub id: String,
+    /// `activityDateTime` of a detection, `riskLastUpdatedDateTime` of a risky user.
+    pub time: crate::graph::Timestamp,
+    pub json: Value,
+}
+
+impl RiskRecord {
+    pub fn detection(d: &crate::graph::RiskDetection) -> RiskRecord {
+        RiskRecord {
+            kind: RecordKind::RiskDetections,
+            id: d.id.to_string(),
+            time: d.activity_date_time,
+            json: serde_json::to_value(d).unwrap_or(Value::Null),
+        }
+    }
+
+    /// The detections, then each user's latest state from its risk `history` (oldest first),
+    /// as the Graph collections would list them.
+    pub fn all_of(
+        detections: &[crate::graph::RiskDetection],
+        history: &[crate::graph::RiskyUserHistoryItem],
+    ) -> Vec<RiskRecord> {
+        let mut latest: Vec<crate::graph::RiskyUser> = Vec::new();
+        for item in history {
+            latest.retain(|u| u.id != item.user_id);
+            latest.push(item.user());
+        }
+        detections
+            .iter()
+            .map(RiskRecord::detection)
+            .chain(latest.iter().map(RiskRecord::risky_user))
+            .collect()
+    }
+
+    pub fn risky_user(u: &crate::graph::RiskyUser) -> RiskRecord {
+        RiskRecord {
+            kind: RecordKind::RiskyUsers,
+            id: u.id.to_string(),
+            time: u.risk_last_updated_date_time,
+            json: serde_json::to_value(u).unwrap_or(Value::Null),
+        }
+    }
 }
 
 /// A field value, borrowed from the typed record or owned from its JSON.
@@ -38,14 +92,61 @@ impl FieldValue {
 impl<'a> RecordView<'a> {
     pub fn new(record: &'a Record) -> Self {
         RecordView {
-            record,
+            source: Source::Log(record),
             json: OnceCell::new(),
         }
     }
 
+    pub fn risk(record: &'a RiskRecord) -> Self {
+        RecordView {
+            source: Source::Risk(record),
+            json: OnceCell::new(),
+        }
+    }
+
+    /// The sign-in or audit behind this view; `None` for an ID Protection record.
+    pub fn record(&self) -> Option<&'a Record> {
+        match self.source {
+            Source::Log(record) => Some(record),
+            Source::Risk(_) => None,
+        }
+    }
+
+    /// The kind of record this is.
+    pub fn kind(&self) -> RecordKind {
+        match self.source {
+            Source::Log(Record::SignIn(_)) => RecordKind::SignIns,
+            Source::Log(Record::Audit(_)) => RecordKind::Audits,
+            Source::Risk(r) => r.kind,
+        }
+    }
+
+    /// The time the record is ordered and windowed by.
+    pub fn time(&self) -> crate::graph::Timestamp {
+        match self.source {
+            Source::Log(record) => record.time(),
+            Source::Risk(r) => r.time,
+        }
+    }
+
+    /// The time as people read it in a failure.
+    pub fn time_text(&self) -> String {
+        match self.source {
+            Source::Log(Record::SignIn(s)) => s
+                .created_date_time
+                .to_graph_string(crate::graph::Precision::Seconds),
+            Source::Log(Record::Audit(a)) => a.activity_date_time.to_string(),
+            Source::Risk(r) => r.time.to_graph_string(crate::graph::Precision::Seconds),
+        }
+    }
+
     fn json(&self) -> &Value {
-        self.json
-            .get_or_init(|| serde_json::to_value(self.record).unwrap_or(Value::Null))
+        match self.source {
+            Source::Log(record) => self
+                .json
+                .get_or_init(|| serde_json::to_value(record).unwrap_or(Value::Null)),
+            Source::Risk(r) => &r.json,
+        }
     }
 
     /// The values at `path`: one for a plain field, one per element under `*`, none when the
@@ -64,7 +165,10 @@ impl<'a> RecordView<'a> {
     }
 
     fn typed(&self, path: &str) -> Option<FieldValue> {
-        let val = match self.record {
+        let Source::Log(record) = self.source else {
+            return None;
+        };
+        let val = match record {
             Record::SignIn(s) => s.get(SIGN_IN.property(path)?.0),
             Record::Audit(a) => a.get(DIRECTORY_AUDIT.property(path)?.0),
         };
@@ -74,7 +178,7 @@ impl<'a> RecordView<'a> {
             Val::Int(n) => FieldValue::Number(n as f64),
             Val::Float(f) => FieldValue::Number(f),
             Val::Bool(b) => FieldValue::Bool(b),
-            Val::Time(t) => FieldValue::Text(match self.record {
+            Val::Time(t) => FieldValue::Text(match record {
                 Record::SignIn(_) => t.to_graph_string(crate::graph::Precision::Seconds),
                 Record::Audit(_) => t.to_string(),
             }),
@@ -82,19 +186,23 @@ impl<'a> RecordView<'a> {
     }
 
     pub fn id(&self) -> &str {
-        self.record.id()
+        match self.source {
+            Source::Log(record) => record.id(),
+            Source::Risk(r) => &r.id,
+        }
     }
 
     pub fn matches(&self, m: &FieldMatch, users: &BTreeMap<String, String>) -> bool {
         match &m.field {
             Field::User { key, upn } => {
                 let upn = users.get(key).unwrap_or(upn);
-                let paths: &[&str] = match self.record {
-                    Record::SignIn(_) => &["userPrincipalName"],
-                    Record::Audit(_) => &[
+                let paths: &[&str] = match self.source {
+                    Source::Log(Record::Audit(_)) => &[
                         "initiatedBy/user/userPrincipalName",
                         "targetResources/*/userPrincipalName",
                     ],
+                    // Sign-ins, risk detections and risky users all name their user so.
+                    _ => &["userPrincipalName"],
                 };
                 paths
                     .iter()

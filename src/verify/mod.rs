@@ -6,11 +6,11 @@ mod fields;
 mod report;
 mod sequence;
 
-pub use fields::{FieldValue, RecordView, describe};
+pub use fields::{FieldValue, RecordView, RiskRecord, describe};
 pub use report::{ScenarioReport, render_junit, render_text};
 
-use crate::graph::{Precision, Record, Timestamp};
-use crate::scenario::{Check, Expectation, FieldMatch, GroupCheck, RecordKind};
+use crate::graph::{Record, Timestamp};
+use crate::scenario::{Check, Expectation, FieldMatch, GroupCheck};
 use sequence::Row;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -46,26 +46,34 @@ pub fn verify(
     newest_first: bool,
     context: &Context<'_>,
 ) -> Vec<Outcome> {
-    let mut order: Vec<usize> = (0..records.len()).collect();
+    verify_with_risk(expectations, records, &[], newest_first, context)
+}
+
+/// As `verify`, with the ID Protection records (`risk_detections:` and `risky_users:`
+/// expectations read them) beside the logs.
+pub fn verify_with_risk(
+    expectations: &[Expectation],
+    records: &[Record],
+    risk: &[RiskRecord],
+    newest_first: bool,
+    context: &Context<'_>,
+) -> Vec<Outcome> {
+    let mut views: Vec<RecordView<'_>> = records.iter().map(RecordView::new).collect();
     if newest_first {
-        order.reverse();
+        views.reverse();
     }
-    order.sort_by_key(|i| records[*i].time());
+    views.extend(risk.iter().map(RecordView::risk));
+    views.sort_by_key(RecordView::time);
     let mut accumulators: Vec<Accumulator<'_>> =
         expectations.iter().map(Accumulator::new).collect();
-    for index in order {
-        let record = &records[index];
-        let view = RecordView::new(record);
-        let kind = match record {
-            Record::SignIn(_) => RecordKind::SignIns,
-            Record::Audit(_) => RecordKind::Audits,
-        };
+    for view in &views {
+        let kind = view.kind();
         for acc in accumulators
             .iter_mut()
             .filter(|a| a.expectation.kind == kind)
         {
-            if acc.selects(&view, context) {
-                acc.add(&view, context);
+            if acc.selects(view, context) {
+                acc.add(view, context);
             }
         }
     }
@@ -74,13 +82,6 @@ pub fn verify(
 
 fn all_match(view: &RecordView<'_>, matchers: &[FieldMatch], context: &Context<'_>) -> bool {
     matchers.iter().all(|m| view.matches(m, context.users))
-}
-
-fn time_text(record: &Record) -> String {
-    match record {
-        Record::SignIn(s) => s.created_date_time.to_graph_string(Precision::Seconds),
-        Record::Audit(a) => a.activity_date_time.to_string(),
-    }
 }
 
 const EVIDENCE: usize = 5;
@@ -132,7 +133,7 @@ impl<'e> Accumulator<'e> {
 
     fn selects(&self, view: &RecordView<'_>, context: &Context<'_>) -> bool {
         if let Some((from, to)) = self.expectation.window {
-            let offset = view.record.time().ticks() - context.start.ticks();
+            let offset = view.time().ticks() - context.start.ticks();
             if offset < from || to.is_some_and(|to| offset >= to) {
                 return false;
             }
@@ -143,7 +144,7 @@ impl<'e> Accumulator<'e> {
     fn add(&mut self, view: &RecordView<'_>, context: &Context<'_>) {
         self.count += 1;
         let id = view.id().to_string();
-        let time = view.record.time();
+        let time = view.time();
         if self.evidence.len() < EVIDENCE {
             self.evidence.push(id.clone());
         }
@@ -176,7 +177,7 @@ impl<'e> Accumulator<'e> {
                             })
                             .unwrap_or_default();
                         self.all_failures.1 =
-                            Some(format!("{id} at {}: {detail}", time_text(view.record)));
+                            Some(format!("{id} at {}: {detail}", view.time_text()));
                     }
                 }
                 Check::Same(paths) => {
@@ -186,7 +187,7 @@ impl<'e> Accumulator<'e> {
                         Some(first) if *first != key && self.same_mismatch.is_none() => {
                             self.same_mismatch = Some(format!(
                                 "{id} at {} has {key}, the first has {first}",
-                                time_text(view.record)
+                                view.time_text()
                             ));
                         }
                         _ => {}
@@ -203,7 +204,7 @@ impl<'e> Accumulator<'e> {
                         steps: bits,
                         label,
                         id: id.clone(),
-                        time: time_text(view.record),
+                        time: view.time_text(),
                     });
                 }
                 Check::Groups(group) => self.group(view, group, context, time, &id),

@@ -279,7 +279,7 @@ fn library() -> Vec<String> {
 fn every_library_scenario_meets_its_expectations_and_detections_for_many_seeds() {
     use entralab::detect::RuleSet;
     use entralab::graph::Record;
-    use entralab::verify::{Context, verify};
+    use entralab::verify::{Context, RiskRecord, verify_with_risk};
     let rules = RuleSet::load(std::path::Path::new("tests/data/sigma/riskdetection")).unwrap();
     assert!(
         rules.not_applicable.is_empty(),
@@ -308,12 +308,19 @@ fn every_library_scenario_meets_its_expectations_and_detections_for_many_seeds()
             };
             let tenant = entralab::sim::tenant_id(&scenario);
             let results = rules.evaluate_with_risk(&records, &risk.detections, &tenant);
-            let failed: Vec<String> = verify(&scenario.expectations, &records, false, &context)
-                .into_iter()
-                .chain(entralab::detect::outcomes(&scenario.detections, &results))
-                .filter(|o| !o.passed)
-                .map(|o| o.name)
-                .collect();
+            let risk_records = RiskRecord::all_of(&risk.detections, &risk.history);
+            let failed: Vec<String> = verify_with_risk(
+                &scenario.expectations,
+                &records,
+                &risk_records,
+                false,
+                &context,
+            )
+            .into_iter()
+            .chain(entralab::detect::outcomes(&scenario.detections, &results))
+            .filter(|o| !o.passed)
+            .map(|o| o.name)
+            .collect();
             assert!(
                 failed.is_empty(),
                 "{name} seed {}: {failed:?}",

@@ -25,6 +25,7 @@ mod real_clients;
 mod records;
 mod replicas;
 mod report;
+mod risk_expectations;
 mod sentinel;
 mod serve_process;
 mod served;

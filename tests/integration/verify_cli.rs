@@ -14,7 +14,7 @@ fn entralab() -> Command {
 }
 
 /// A copy of a shipped scenario with its expectations replaced.
-fn scenario_with(dir: &Path, base: &str, expect: &str) -> std::path::PathBuf {
+pub fn scenario_with(dir: &Path, base: &str, expect: &str) -> std::path::PathBuf {
     let text = std::fs::read_to_string(Path::new(ROOT).join(base)).unwrap();
     let path = dir.join(Path::new(base).file_name().unwrap());
     std::fs::write(

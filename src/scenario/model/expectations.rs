@@ -18,6 +18,10 @@ pub struct Expectation {
 pub enum RecordKind {
     SignIns,
     Audits,
+    /// ID Protection's `riskDetection`s.
+    RiskDetections,
+    /// ID Protection's `riskyUser`s: each user's latest risk state.
+    RiskyUsers,
 }
 
 impl RecordKind {
@@ -25,6 +29,8 @@ impl RecordKind {
         match self {
             RecordKind::SignIns => "sign-ins",
             RecordKind::Audits => "audits",
+            RecordKind::RiskDetections => "risk detections",
+            RecordKind::RiskyUsers => "risky users",
         }
     }
 }

@@ -2,7 +2,9 @@
 //! paths, operators and users.
 
 use super::Resolver;
-use crate::graph::paths::{directory_audit_paths, known_path, sign_in_paths};
+use crate::graph::paths::{
+    directory_audit_paths, known_path, risk_detection_paths, risky_user_paths, sign_in_paths,
+};
 use crate::scenario::model::{
     Check, Comparison, CountSpec, Expectation, Field, FieldMatch, GroupCheck, MatchOp, RecordKind,
     Scalar, SequenceStep, User,
@@ -49,27 +51,36 @@ impl Resolver<'_> {
         let at = spec.referenced;
         let spec = spec.value;
         let errors_before = self.error_count();
-        let (kind, selector) = match (spec.sign_ins, spec.audits) {
-            (Some(s), None) => (RecordKind::SignIns, s),
-            (None, Some(a)) => (RecordKind::Audits, a),
-            (Some(_), Some(_)) => {
-                self.error(
-                    at,
-                    "an expectation reads sign-ins or audits, not both",
-                    "this expectation",
-                    "split it into two",
-                );
-                return None;
-            }
-            (None, None) => {
-                self.error(
-                    at,
-                    "this expectation reads no records",
-                    "this expectation",
-                    "add `sign_ins: {...}` or `audits: {...}` (`{}` selects all)",
-                );
-                return None;
-            }
+        let mut selectors: Vec<(RecordKind, Spanned<MatcherMap>)> = [
+            (RecordKind::SignIns, spec.sign_ins),
+            (RecordKind::Audits, spec.audits),
+            (RecordKind::RiskDetections, spec.risk_detections),
+            (RecordKind::RiskyUsers, spec.risky_users),
+        ]
+        .into_iter()
+        .filter_map(|(kind, selector)| selector.map(|s| (kind, s)))
+        .collect();
+        if selectors.len() > 1 {
+            let kinds: Vec<&str> = selectors.iter().map(|(k, _)| k.label()).collect();
+            self.error(
+                at,
+                format!(
+                    "an expectation reads one kind of record; this one reads {}",
+                    kinds.join(" and ")
+                ),
+                "this expectation",
+                "split it into one expectation per kind",
+            );
+            return None;
+        }
+        let Some((kind, selector)) = selectors.pop() else {
+            self.error(
+                at,
+                "this expectation reads no records",
+                "this expectation",
+                "add `sign_ins: {...}`, `audits: {...}`, `risk_detections: {...}` or `risky_users: {...}` (`{}` selects all)",
+            );
+            return None;
         };
         let select = self.matchers(&selector.value, kind, users);
         let mut checks = Vec::new();
@@ -328,6 +339,8 @@ impl Resolver<'_> {
         let paths = match kind {
             RecordKind::SignIns => sign_in_paths(),
             RecordKind::Audits => directory_audit_paths(),
+            RecordKind::RiskDetections => risk_detection_paths(),
+            RecordKind::RiskyUsers => risky_user_paths(),
         };
         if let Some(known) = known_path(&paths, &path.value) {
             // Keep an index the user wrote (`targetResources/0/id`); otherwise the exact spelling.

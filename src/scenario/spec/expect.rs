@@ -15,6 +15,10 @@ pub struct ExpectationSpec {
     pub sign_ins: Option<Spanned<MatcherMap>>,
     /// Selects directory audit records by field matchers.
     pub audits: Option<Spanned<MatcherMap>>,
+    /// Selects ID Protection risk detections by field matchers.
+    pub risk_detections: Option<Spanned<MatcherMap>>,
+    /// Selects ID Protection risky users (each user's latest risk state) by field matchers.
+    pub risky_users: Option<Spanned<MatcherMap>>,
     /// Only records within this window, as offsets from the timeline's start.
     pub window: Option<WindowSpec>,
     pub count: Option<Spanned<CountSpec>>,
