@@ -197,7 +197,14 @@ pub fn gather(
             },
         )
     });
-    let rules = evaluator.map(|(evaluator, mut results)| {
+    let rules = evaluator.map(|(mut evaluator, mut results)| {
+        // ID Protection's detections (`service: riskdetection` rules), oldest detected first,
+        // as `detect` runs them; they are not rows of the timeline.
+        let mut detections: Vec<_> = risk.detections.iter().collect();
+        detections.sort_by_key(|d| d.detected_date_time);
+        for detection in detections {
+            evaluator.push_risk(detection, &tenant_id, &mut results);
+        }
         // Sentinel rules run when the scenario is complete (each run reads a window of it).
         if let Some(rule_set) = extras.rules {
             evaluator.finish(rule_set, &mut results);

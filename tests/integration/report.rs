@@ -46,9 +46,16 @@ fn report(paths: &[&str], extra: &[&str], out: &Path) -> (String, String) {
     (std::fs::read_to_string(out).unwrap(), stdout)
 }
 
+/// The folders of shipped scenarios.
+const SHIPPED: [&str; 3] = [
+    "scenarios",
+    "scenarios/detections",
+    "scenarios/identity-protection",
+];
+
 fn shipped_scenarios() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for dir in ["scenarios", "scenarios/detections"] {
+    for dir in SHIPPED {
         for entry in std::fs::read_dir(Path::new(ROOT).join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "yaml") {
@@ -71,9 +78,8 @@ fn report_over_every_shipped_scenario_is_written_and_deterministic() {
         "--rules",
         "tests/data/sentinel",
     ];
-    let paths = ["scenarios", "scenarios/detections"];
-    let (first, printed) = report(&paths, &args, &dir.path().join("a.html"));
-    let (second, _) = report(&paths, &args, &dir.path().join("b.html"));
+    let (first, printed) = report(&SHIPPED, &args, &dir.path().join("a.html"));
+    let (second, _) = report(&SHIPPED, &args, &dir.path().join("b.html"));
     assert!(first == second, "two runs wrote different pages");
     assert!(printed.contains(&format!("{} scenario(s)", shipped_scenarios().len())));
     // One self-contained file: nothing to fetch at view time.
