@@ -340,6 +340,9 @@ impl Display for Expr {
             ExprKind::Index(base, i) => write!(f, "{}[{i}]", postfix_base(base)),
             // A call's name is a word whatever it is (`$count()` parses as a call).
             ExprKind::Call(n, args) => write!(f, "{n}({})", list(args)),
+            // A chain of minus signs stays a chain (`--(x)`): parentheses at each level would
+            // nest the printed query deeper than the parsed one, past the parser's depth limit.
+            ExprKind::Neg(e) if matches!(e.kind, ExprKind::Neg(_)) => write!(f, "-{e}"),
             ExprKind::Neg(e) => write!(f, "-({e})"),
             ExprKind::Binary(BinOp::Str(op @ (StrOp::HasAny | StrOp::HasAll), negated), l, r) => {
                 match &r.kind {

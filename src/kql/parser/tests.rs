@@ -173,6 +173,14 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert_eq!(error(&text).message, "the query nests too deeply");
 }
 
+/// Found by the fuzzer: a chain of minus signs close to the depth limit printed with
+/// parentheses at each level nested past the limit, so the printed query did not parse.
+#[test]
+fn a_long_chain_of_minus_signs_round_trips() {
+    round_trips(&format!("T | where x - {}y > 0", "-".repeat(40)));
+    round_trips(&format!("T | where x - {}4 > 0", "-".repeat(40)));
+}
+
 // ---- property: printing a tree and parsing it gives the tree back ----
 
 fn name() -> impl Strategy<Value = String> {
