@@ -217,12 +217,10 @@ def graph_client(credential):
 
 async def sdk_list(name, builder_name, top, filter=None, orderby=None, select=None):
     """Every item through msgraph_core's PageIterator; (items, pages)."""
-    from kiota_abstractions.base_request_configuration import RequestConfiguration
     from msgraph.generated.audit_logs.directory_audits.directory_audits_request_builder import (
         DirectoryAuditsRequestBuilder,
     )
     from msgraph.generated.audit_logs.sign_ins.sign_ins_request_builder import SignInsRequestBuilder
-    from msgraph_core.tasks.page_iterator import PageIterator
 
     credential = aio_credential(name)
     async with credential:
@@ -237,24 +235,33 @@ async def sdk_list(name, builder_name, top, filter=None, orderby=None, select=No
             parameters = DirectoryAuditsRequestBuilder.DirectoryAuditsRequestBuilderGetQueryParameters(
                 top=top, filter=filter, orderby=orderby, select=select
             )
-        first = await builder.get(request_configuration=RequestConfiguration(query_parameters=parameters))
-        expect(first is not None, "the SDK returned no first page")
-        expect(len(first.value or []) <= top, f"the first page has {len(first.value)} items, more than $top={top}")
-        items = []
-        pages = [1]
-        iterator = PageIterator(first, client.request_adapter)
-        original_next = iterator.next
+        return await sdk_pages(builder, parameters, top)
 
-        async def counting_next():
-            page = await original_next()
-            if page is not None:
-                pages[0] += 1
-                expect(len(page.value or []) <= top, f"page {pages[0]} has {len(page.value)} items, more than $top={top}")
-            return page
 
-        iterator.next = counting_next
-        await iterator.iterate(lambda item: items.append(item) or True)
-        return items, pages[0]
+async def sdk_pages(builder, parameters, top):
+    """Every item behind the request `builder` with the query `parameters`, through msgraph_core's
+    PageIterator, each page checked to hold at most `top` items; (items, pages)."""
+    from kiota_abstractions.base_request_configuration import RequestConfiguration
+    from msgraph_core.tasks.page_iterator import PageIterator
+
+    first = await builder.get(request_configuration=RequestConfiguration(query_parameters=parameters))
+    expect(first is not None, "the SDK returned no first page")
+    expect(len(first.value or []) <= top, f"the first page has {len(first.value)} items, more than $top={top}")
+    items = []
+    pages = [1]
+    iterator = PageIterator(first, builder.request_adapter)
+    original_next = iterator.next
+
+    async def counting_next():
+        page = await original_next()
+        if page is not None:
+            pages[0] += 1
+            expect(len(page.value or []) <= top, f"page {pages[0]} has {len(page.value)} items, more than $top={top}")
+        return page
+
+    iterator.next = counting_next
+    await iterator.iterate(lambda item: items.append(item) or True)
+    return items, pages[0]
 
 
 def sdk_time(item):

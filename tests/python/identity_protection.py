@@ -23,26 +23,7 @@ LAB = "lab-anonymous-travel-sspr"
 async def sdk_pages(builder, parameters_type, top, filter):
     """Every item behind `builder` with `$top` and `$filter`, through the PageIterator;
     (items, pages)."""
-    from kiota_abstractions.base_request_configuration import RequestConfiguration
-    from msgraph_core.tasks.page_iterator import PageIterator
-
-    parameters = parameters_type(top=top, filter=filter)
-    first = await builder.get(request_configuration=RequestConfiguration(query_parameters=parameters))
-    expect(first is not None, "the SDK returned no first page")
-    items, pages = [], [1]
-    iterator = PageIterator(first, builder.request_adapter)
-    original_next = iterator.next
-
-    async def counting_next():
-        page = await original_next()
-        if page is not None:
-            pages[0] += 1
-            expect(len(page.value or []) <= top, f"page {pages[0]} has more than $top={top} items")
-        return page
-
-    iterator.next = counting_next
-    await iterator.iterate(lambda item: items.append(item) or True)
-    return items, pages[0]
+    return await g.sdk_pages(builder, parameters_type(top=top, filter=filter), top)
 
 
 def paged_and_parsed(collection, parameters_type, flt, top):
