@@ -1,6 +1,7 @@
 //! `entralab detect`: Sigma rules run over simulated scenarios, reported per rule.
 
 use super::inputs::load_all;
+use super::log_stream;
 use crate::detect::coverage::{Coverage, ScenarioColumn};
 use crate::detect::{self, Evaluator, RuleResult, RuleSet};
 use crate::exit::Exit;
@@ -70,63 +71,10 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     }
     let mut reports = Vec::new();
     if !args.logs.is_empty() {
-        let mut records = Vec::new();
-        let mut bad_records = 0;
-        for file in &args.logs {
-            let mut note = |n: String| {
-                let _ = writeln!(err, "{n}");
-            };
-            match super::sources::read_log_file(file, args.skip_bad_records, &mut note) {
-                Ok((mut read, bad)) => {
-                    records.append(&mut read);
-                    bad_records += bad;
-                }
-                Err(e) => {
-                    writeln!(err, "error: {e}")?;
-                    return Ok(Exit::BadInput);
-                }
-            }
-        }
-        let skipped = if args.skip_bad_records {
-            format!("; {}", super::sources::skipped_text(bad_records))
-        } else {
-            String::new()
+        let Some(report) = detect_logs(args, &rules, out, err)? else {
+            return Ok(Exit::BadInput);
         };
-        let tenant_id = records
-            .iter()
-            .find_map(|r| match r {
-                crate::graph::Record::SignIn(s) => s.resource_tenant_id.as_deref(),
-                crate::graph::Record::Audit(_) => None,
-            })
-            .unwrap_or("00000000-0000-0000-0000-000000000000")
-            .to_string();
-        let results = rules.evaluate(&records, &tenant_id);
-        let name = args
-            .logs
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect::<Vec<_>>()
-            .join(", ");
-        match args.format {
-            super::verify::Format::Text => out.write_all(
-                detect::render_text(
-                    &format!("{name} ({} records{skipped})", records.len()),
-                    &results,
-                )
-                .as_bytes(),
-            )?,
-            super::verify::Format::Json => {
-                let mut report = serde_json::json!({
-                    "source": name,
-                    "records": records.len(),
-                    "rules": results,
-                });
-                if args.skip_bad_records {
-                    report["bad_records_skipped"] = bad_records.into();
-                }
-                reports.push(report);
-            }
-        }
+        reports.extend(report);
     }
     let (mut scenarios, broken) = if args.logs.is_empty() || !args.paths.is_empty() {
         load_all(&args.paths, err)?
@@ -175,6 +123,82 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     } else {
         Exit::Success
     })
+}
+
+/// `detect --logs`: the rules over the files' records as they are read, oldest first
+/// (bounded memory: see [`log_stream`]). Writes the text report, or returns the JSON one;
+/// `None` when a file cannot be read (the error is written).
+fn detect_logs(
+    args: &DetectArgs,
+    rules: &RuleSet,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Option<Option<serde_json::Value>>> {
+    let started = std::time::Instant::now();
+    // The export envelopes the rules see name the tenant of the first sign-in that has one.
+    let tenant_id = log_stream::first_resource_tenant(&args.logs)
+        .unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".to_string());
+    let options = log_stream::Options::new(args.skip_bad_records, log_stream::FileOrder::ByTime);
+    let mut note = |n: String| {
+        let _ = writeln!(err, "{n}");
+    };
+    let read = log_stream::read_in_time_order(
+        &args.logs,
+        options,
+        &mut note,
+        || (detect::empty_results(rules), Evaluator::new(rules)),
+        |(results, evaluator), record| evaluator.push(&record, &tenant_id, results),
+    );
+    let ((mut results, evaluator), totals) = match read {
+        Ok(read) => read,
+        Err(e) => {
+            writeln!(err, "error: {e}")?;
+            return Ok(None);
+        }
+    };
+    evaluator.finish(rules, &mut results);
+    let name = args
+        .logs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let elapsed = started.elapsed().as_secs_f64();
+    writeln!(
+        err,
+        "{name}: {} records, {} rules: read and evaluated in {elapsed:.2} s ({:.0} records/s)",
+        totals.records,
+        rules.rules.len(),
+        totals.records as f64 / elapsed.max(1e-9)
+    )?;
+    let skipped = if args.skip_bad_records {
+        format!("; {}", super::sources::skipped_text(totals.bad_records))
+    } else {
+        String::new()
+    };
+    Ok(Some(match args.format {
+        super::verify::Format::Text => {
+            out.write_all(
+                detect::render_text(
+                    &format!("{name} ({} records{skipped})", totals.records),
+                    &results,
+                )
+                .as_bytes(),
+            )?;
+            None
+        }
+        super::verify::Format::Json => {
+            let mut report = serde_json::json!({
+                "source": name,
+                "records": totals.records,
+                "rules": results,
+            });
+            if args.skip_bad_records {
+                report["bad_records_skipped"] = totals.bad_records.into();
+            }
+            Some(report)
+        }
+    }))
 }
 
 /// Records of each kind a scenario produced.

@@ -9,6 +9,7 @@ mod exercise;
 mod explain;
 mod generate;
 mod inputs;
+mod log_stream;
 mod query;
 mod quiet;
 mod report;

@@ -1,6 +1,8 @@
 //! `entralab verify`: a scenario's expectations checked against the mock, a live tenant or
 //! exported files, reported as text, JSON or JUnit.
 
+mod files;
+
 use super::inputs::load_all;
 use super::sources::{self, Fetched, Live, Mock, SourceError};
 use crate::client::LogHook;
@@ -11,7 +13,7 @@ use crate::scenario::{DurationValue, Scenario};
 use crate::verify::{self, Context, RiskRecord, ScenarioReport};
 use std::collections::BTreeMap;
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -253,64 +255,7 @@ fn run(
                 |_| live.client(log.clone()),
             )
         }
-        files => {
-            let mut records = Vec::new();
-            let mut risk = Vec::new();
-            let mut bad_records = 0;
-            for file in files {
-                if super::risk_sources::is_risk_file(Path::new(file)) {
-                    match super::risk_sources::read_risk_file(Path::new(file)) {
-                        Ok(mut read) => risk.append(&mut read),
-                        Err(e) => return vec![verdict_of(e)],
-                    }
-                    continue;
-                }
-                match sources::read_log_file(Path::new(file), args.skip_bad_records, note) {
-                    Ok((mut read, bad)) => {
-                        crate::logfiles::make_oldest_first(&mut read);
-                        records.append(&mut read);
-                        bad_records += bad;
-                    }
-                    Err(e) => return vec![Verdict::BadInput(e.to_string())],
-                }
-            }
-            let records: Vec<_> = records
-                .into_iter()
-                .filter(|r| {
-                    args.since.is_none_or(|s| r.time() >= s)
-                        && args.until.is_none_or(|u| r.time() < u)
-                })
-                .collect();
-            let mut description = format!("{} ({} records", files.join(", "), records.len());
-            if args.skip_bad_records {
-                description.push_str(&format!("; {}", sources::skipped_text(bad_records)));
-            }
-            description.push(')');
-            scenarios
-                .iter()
-                .map(|s| {
-                    if let Some(why) = super::risk_sources::missing_risk_files(s, &risk) {
-                        return Verdict::BadInput(why);
-                    }
-                    let mut outcomes = verify::verify_with_risk(
-                        &s.expectations,
-                        &records,
-                        &risk,
-                        false,
-                        &Context {
-                            start: args.since.unwrap_or(s.start),
-                            users,
-                        },
-                    );
-                    outcomes.extend(detections(rules, s, &records, false, &[]));
-                    Verdict::Report(ScenarioReport::new(
-                        s.name.clone(),
-                        description.clone(),
-                        outcomes,
-                    ))
-                })
-                .collect()
-        }
+        files => files::verify_files(args, scenarios, users, rules, note, files),
     }
 }
 

@@ -354,7 +354,13 @@ pub struct Evaluator {
     index: BTreeMap<String, usize>,
     /// The rows the Sentinel rules will run over, when there are any.
     sentinel: Option<SentinelRunner>,
+    /// Records pushed since correlation state was last trimmed to its windows; `None` when
+    /// it is never trimmed here (see [`Evaluator::push`]).
+    since_eviction: Option<usize>,
 }
+
+/// Records between two trims of the correlation state to the rules' windows.
+const EVICT_EVERY: usize = 8192;
 
 impl Evaluator {
     pub fn new(rules: &RuleSet) -> Self {
@@ -377,10 +383,17 @@ impl Evaluator {
         for (i, rule) in rules.rules.iter().enumerate() {
             index.insert(key(rule.id.as_deref(), &rule.title), i);
         }
+        // A correlation over both log records and ID Protection's detections sees the
+        // detections after every record, earlier in time than the last record: trimming its
+        // state to the last record's window would forget what those detections may count.
+        let mixes_risk = rules.rules.iter().any(|r| {
+            r.kind != "detection" && r.service.contains("riskdetection") && r.service.contains('+')
+        });
         Evaluator {
             engine,
             index,
             sentinel: SentinelRunner::new(&rules.sentinel),
+            since_eviction: (!mixes_risk).then_some(0),
         }
     }
 
@@ -391,7 +404,20 @@ impl Evaluator {
             runner.push(record, tenant_id);
         }
         let event = RecordEvent::new(record, tenant_id);
-        self.push_event(&event, record.time().unix_seconds(), record.id(), results);
+        let at = record.time().unix_seconds();
+        self.push_event(&event, at, record.id(), results);
+        // The engine trims a group's window when that group sees its next event, and all of
+        // them only once its state reaches 100,000 groups; trimming them all now and then
+        // keeps the state to what the windows hold. Records come oldest first, so what
+        // falls out of a window now could not count for any later record: the matches are
+        // the same either way.
+        if let Some(count) = &mut self.since_eviction {
+            *count += 1;
+            if *count >= EVICT_EVERY {
+                *count = 0;
+                self.engine.evict_expired(at);
+            }
+        }
     }
 
     /// Evaluates one ID Protection detection (`service: riskdetection` rules), at its

@@ -106,6 +106,12 @@ pub struct SentinelRule {
 }
 
 impl SentinelRule {
+    /// Whether the query may read the column `name` (its words name it, or it reads whole
+    /// rows).
+    fn reads_column(&self, name: &str) -> bool {
+        self.words.as_ref().is_none_or(|w| w.contains(name))
+    }
+
     /// How the rule runs, for reports: `every 1h over 1d, fires when rows gt 0`.
     pub fn schedule_text(&self) -> String {
         format!(
@@ -297,9 +303,15 @@ pub fn parse_duration(text: &str) -> Option<i64> {
 
 /// The rows a scenario gave the tables Sentinel rules read, to run the rules over when the
 /// scenario is done.
+///
+/// The runs are placed back from the last record, so nothing can run before the records
+/// end: the runner keeps every row of the tables its rules read, but only the columns some
+/// rule names (the others are `null` from the start), which is most of a row's memory.
 pub struct SentinelRunner {
     /// Table → (time, row), in the order pushed.
     rows: BTreeMap<&'static str, Vec<(i64, Row)>>,
+    /// Table → whether some rule reads each of its columns.
+    read: BTreeMap<&'static str, Vec<bool>>,
     first: Option<i64>,
     last: Option<i64>,
 }
@@ -315,8 +327,23 @@ impl SentinelRunner {
             .flat_map(|r| r.tables.iter().copied())
             .map(|t| (t, Vec::new()))
             .collect();
+        let mut read: BTreeMap<&'static str, Vec<bool>> = BTreeMap::new();
+        for rule in rules {
+            for table in &rule.tables {
+                let columns = kql::schema::empty_table(table)
+                    .expect("an Entra table")
+                    .columns;
+                let mask = read
+                    .entry(*table)
+                    .or_insert_with(|| vec![false; columns.len()]);
+                for (keep, column) in mask.iter_mut().zip(&columns) {
+                    *keep |= rule.reads_column(&column.name);
+                }
+            }
+        }
         Some(SentinelRunner {
             rows,
+            read,
             first: None,
             last: None,
         })
@@ -328,7 +355,12 @@ impl SentinelRunner {
         self.last = Some(self.last.map_or(ticks, |t| t.max(ticks)));
         let table = kql::schema::table_of(record);
         if let Some(rows) = self.rows.get_mut(table) {
-            let (_, row) = kql::schema::la_row(record, tenant_id);
+            let (_, mut row) = kql::schema::la_row(record, tenant_id);
+            for (cell, &read) in row.iter_mut().zip(&self.read[table]) {
+                if !read {
+                    *cell = Value::Null;
+                }
+            }
             rows.push((ticks, row));
         }
     }
@@ -366,7 +398,7 @@ impl SentinelRunner {
                 let keep: Vec<bool> = window
                     .columns
                     .iter()
-                    .map(|c| rule.words.as_ref().is_none_or(|w| w.contains(&c.name)))
+                    .map(|c| rule.reads_column(&c.name))
                     .collect();
                 window.rows = rows[lo..hi]
                     .iter()

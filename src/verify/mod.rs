@@ -64,11 +64,34 @@ pub fn verify_with_risk(
     }
     views.extend(risk.iter().map(RecordView::risk));
     views.sort_by_key(RecordView::time);
-    let mut accumulators: Vec<Accumulator<'_>> =
-        expectations.iter().map(Accumulator::new).collect();
+    let mut verifier = Verifier::new(expectations);
     for view in &views {
+        verifier.push(view, context);
+    }
+    verifier.finish()
+}
+
+/// The streaming form of [`verify_with_risk`]: views pushed oldest first (records of one
+/// instant in the order the source lists them happening) feed every expectation's
+/// accumulator, which keeps counts, the first evidence, and only what its checks need of the
+/// records it selects (a `sequence:` keeps a short row per selected record, `group_by:` one
+/// entry per group), never the records themselves.
+pub struct Verifier<'e> {
+    accumulators: Vec<Accumulator<'e>>,
+}
+
+impl<'e> Verifier<'e> {
+    pub fn new(expectations: &'e [Expectation]) -> Self {
+        Verifier {
+            accumulators: expectations.iter().map(Accumulator::new).collect(),
+        }
+    }
+
+    /// Feeds one record (or ID Protection record) to the expectations that read its kind.
+    pub fn push(&mut self, view: &RecordView<'_>, context: &Context<'_>) {
         let kind = view.kind();
-        for acc in accumulators
+        for acc in self
+            .accumulators
             .iter_mut()
             .filter(|a| a.expectation.kind == kind)
         {
@@ -77,7 +100,14 @@ pub fn verify_with_risk(
             }
         }
     }
-    accumulators.into_iter().map(Accumulator::finish).collect()
+
+    /// One outcome per expectation, in their order.
+    pub fn finish(self) -> Vec<Outcome> {
+        self.accumulators
+            .into_iter()
+            .map(Accumulator::finish)
+            .collect()
+    }
 }
 
 fn all_match(view: &RecordView<'_>, matchers: &[FieldMatch], context: &Context<'_>) -> bool {
