@@ -410,7 +410,8 @@ impl Evaluator {
         // them only once its state reaches 100,000 groups; trimming them all now and then
         // keeps the state to what the windows hold. Records come oldest first, so what
         // falls out of a window now could not count for any later record: the matches are
-        // the same either way.
+        // the same either way (short of the engine's 100,000-group cap, where trimming
+        // early leaves it fewer live groups to drop).
         if let Some(count) = &mut self.since_eviction {
             *count += 1;
             if *count >= EVICT_EVERY {

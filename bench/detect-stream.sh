@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# `detect --logs` and `verify --against FILE` streaming over about a million NDJSON sign-ins
+# (bench/population-1m.yaml written once as NDJSON), with the shipped rules (tests/data/sigma).
+# Prints, for each command, the wall time, records per second end to end (reading included)
+# and peak RSS (GNU time), and the verdict against issue 11's target for detect: at least
+# 200,000 records/s and peak RSS under 300 MB.
+#
+# BIN=path/to/entralab measures another build (e.g. the one before streaming) on the same file.
+# Bounded: a few minutes on 2 cores; writes about 1 GB to a temporary folder it removes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RATE_TARGET=200000
+RSS_LIMIT_MB=300
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/entralab-detect-stream.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+if [ -z "${BIN:-}" ]; then
+  timeout 1800 cargo build --release --quiet
+  BIN=target/release/entralab
+fi
+
+echo "== generate bench/population-1m.yaml as NDJSON"
+timeout 900 "$BIN" generate bench/population-1m.yaml --format ndjson --out "$work/p1m" > /dev/null
+file="$work/p1m/signIns.ndjson"
+records=$(wc -l < "$file")
+echo "   $records records, $(du -m "$file" | cut -f1) MB"
+
+# Runs the command under GNU time; prints "seconds peak_kb".
+measure() {
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" timeout 1800 "$@" > "$work/out.txt" 2> "$work/err.txt" || true
+  cat "$work/time.txt"
+}
+
+report() {
+  local name=$1 seconds=$2 kb=$3
+  awk -v n="$name" -v r="$records" -v s="$seconds" -v kb="$kb" 'BEGIN {
+    printf "   %-28s %7.2f s  %9.0f records/s  peak RSS %5.0f MB\n", n, s, r / (s > 0 ? s : 1e-9), kb / 1024 }'
+}
+
+echo "== detect --rules tests/data/sigma --logs"
+read -r seconds kb < <(measure "$BIN" detect --rules tests/data/sigma --logs "$file")
+grep -E "rule\(s\) fired" "$work/out.txt" | sed 's/^/   /' || true
+grep -E "records/s|not in time order" "$work/err.txt" | sed 's/^/   /' || true
+report "detect --logs" "$seconds" "$kb"
+awk -v r="$records" -v s="$seconds" -v kb="$kb" -v target="$RATE_TARGET" -v limit="$RSS_LIMIT_MB" 'BEGIN {
+  rate = r / (s > 0 ? s : 1e-9); mb = kb / 1024
+  verdict = (rate >= target && mb < limit) ? "MET" : "NOT MET"
+  printf "   target >= %d records/s and < %d MB: %s (%.0f records/s, %.0f MB)\n", target, limit, verdict, rate, mb }'
+
+echo "== verify --against FILE (one expectation)"
+head -n "$(grep -n '^populations:' bench/population-1m.yaml | cut -d: -f1)" bench/population-1m.yaml | sed '$d' > "$work/one.yaml"
+{ echo "expect:"; echo "  - { sign_ins: { status/errorCode: 50126 }, count: 1.. }"; } >> "$work/one.yaml"
+read -r seconds kb < <(measure "$BIN" verify "$work/one.yaml" --against "$file")
+tail -n 1 "$work/out.txt" | sed 's/^/   /'
+report "verify --against FILE" "$seconds" "$kb"
