@@ -10,6 +10,7 @@ mod client;
 mod convert;
 mod coverage;
 mod detect;
+mod detect_stream;
 mod diagnostics;
 mod exercise;
 mod explain;
