@@ -383,20 +383,24 @@ impl<R: Read> Read for Stoppable<R> {
     }
 }
 
-/// Opens `path` as [`logfiles::read_path_with`] does, with the same errors.
+/// Opens `path`; when it cannot be, the error is the readers' own (theirs fails in opening
+/// too, before reading anything).
 fn open(path: &Path) -> Result<File, LogFileError> {
-    let error = |message: String| LogFileError {
-        path: path.to_path_buf(),
-        line: None,
-        column: None,
-        record: None,
-        kind: ErrorKind::Io,
-        message,
-    };
-    if path.is_dir() {
-        return Err(error("is a folder; name a log file".into()));
+    if !path.is_dir()
+        && let Ok(file) = File::open(path)
+    {
+        return Ok(file);
     }
-    File::open(path).map_err(|e| error(format!("cannot open: {e}")))
+    Err(logfiles::read_path_with(path, |_| {})
+        .err()
+        .unwrap_or_else(|| LogFileError {
+            path: path.to_path_buf(),
+            line: None,
+            column: None,
+            record: None,
+            kind: ErrorKind::Io,
+            message: "cannot open".into(),
+        }))
 }
 
 /// Reads `path` record by record, handing each to `emit` until it returns `false`; bad

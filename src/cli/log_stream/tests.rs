@@ -219,7 +219,7 @@ fn the_tenant_is_the_first_sign_in_that_names_one() {
         "{\"id\":\"t\",\"createdDateTime\":\"2025-03-17T15:00:00Z\",\"resourceTenantId\":\"t-1\",\"status\":{\"errorCode\":0},\"deviceDetail\":{},\"location\":{}}\n",
     )
     .unwrap();
-    assert_eq!(first_resource_tenant(&[none.clone()]), None);
+    assert_eq!(first_resource_tenant(std::slice::from_ref(&none)), None);
     assert_eq!(
         first_resource_tenant(&[dir.path().join("missing"), none, named]).as_deref(),
         Some("t-1")
