@@ -269,25 +269,6 @@ pub fn parse_user_map(pairs: &[String]) -> Result<BTreeMap<String, String>, Stri
         .collect()
 }
 
-/// Reads one log file; with `skip_bad` a record that cannot be read is reported through
-/// `note` and skipped. Returns the records and how many were skipped.
-pub fn read_log_file(
-    path: &std::path::Path,
-    skip_bad: bool,
-    note: &mut dyn FnMut(String),
-) -> Result<(Vec<Record>, usize), crate::logfiles::LogFileError> {
-    let mut records = Vec::new();
-    if !skip_bad {
-        return crate::logfiles::read_path_with(path, |r| records.push(r)).map(|_| (records, 0));
-    }
-    let summary = crate::logfiles::read_path_skipping_bad(
-        path,
-        |r| records.push(r),
-        |e| note(format!("warning: skipped a bad record: {e}")),
-    )?;
-    Ok((records, summary.bad_records))
-}
-
 /// "1 bad record skipped", "3 bad records skipped": the summary's word for skipped records.
 pub fn skipped_text(bad_records: usize) -> String {
     let noun = if bad_records == 1 {
