@@ -3,6 +3,7 @@
 
 use super::inputs::{load_all, members, tenants};
 use crate::exit::Exit;
+use crate::export::pipeline::consume_on_this_thread;
 use crate::export::shard::Shard;
 use crate::export::{ExportOptions, Exporter, Format};
 use crate::graph::ApiVersion;
@@ -118,27 +119,38 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
     }
     let mut pending = 0u64;
     // With ID Protection the records are collected (a later detection changes an earlier
-    // sign-in) and the detections and risky users are written beside them.
-    let (records, risk): (Box<dyn Iterator<Item = crate::graph::Record>>, _) =
-        if files.iter().any(|s| s.tenant.identity_protection.is_some()) {
-            let (records, risk) = sim::risk::simulate_tenant_with_risk(&files);
-            (Box::new(records.into_iter()), Some(risk))
-        } else {
-            let records = sim::simulate_tenant(&files).filter_map(|item| item.record);
-            (Box::new(records), None)
-        };
+    // sign-in) and the detections and risky users are written beside them. Without it the
+    // simulation runs on a second thread while this one serialises and writes
+    // (`export::pipeline`), in the same order, so the files are the same bytes.
+    let identity_protection = files.iter().any(|s| s.tenant.identity_protection.is_some());
+    let shard = request.shard;
+    let ours =
+        move |record: &crate::graph::Record| shard.is_none_or(|shard| shard.contains(record));
     let written = Exporter::create(request.format, dir, &options).and_then(|mut export| {
-        let shard = request.shard;
-        records
-            .filter(|record| shard.is_none_or(|shard| shard.contains(record)))
-            .try_for_each(|record| {
-                pending += 1;
-                if pending == 4096 {
-                    progress.inc(pending);
-                    pending = 0;
-                }
-                export.push(&record)
-            })?;
+        let mut push = |record: &crate::graph::Record| {
+            pending += 1;
+            if pending == 4096 {
+                progress.inc(pending);
+                pending = 0;
+            }
+            export.push(record)
+        };
+        let risk = if identity_protection {
+            let (records, risk) = sim::risk::simulate_tenant_with_risk(&files);
+            records.iter().filter(|r| ours(r)).try_for_each(&mut push)?;
+            Some(risk)
+        } else {
+            let files = &files;
+            consume_on_this_thread(
+                move || {
+                    sim::simulate_tenant(files)
+                        .filter_map(|item| item.record)
+                        .filter(ours)
+                },
+                &mut push,
+            )?;
+            None
+        };
         let mut summary = export.finish()?;
         if let Some(risk) = &risk {
             let ours = |user_id: &str| shard.is_none_or(|shard| shard.owns(user_id));

@@ -1,6 +1,7 @@
 //! Graph collection responses: `{"@odata.context": ..., "value": [...]}`, newest first, one
 //! record per line so the files read well in a pager and diff well.
 
+use super::record_json::write_record_json;
 use super::spool::ReversingSpool;
 use crate::graph::{ApiVersion, DirectoryAudit, Record, SignIn};
 use std::fs::File;
@@ -13,6 +14,8 @@ pub struct GraphExport {
     api: ApiVersion,
     sign_ins: ReversingSpool,
     audits: ReversingSpool,
+    /// The record being spooled, as JSON.
+    json: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,11 +39,9 @@ impl GraphExport {
             Record::SignIn(_) => &mut self.sign_ins,
             Record::Audit(_) => &mut self.audits,
         };
-        match (self.api, record) {
-            (ApiVersion::V1, Record::SignIn(s)) => spool.push_json(s),
-            (ApiVersion::V1, Record::Audit(a)) => spool.push_json(a),
-            (ApiVersion::Beta, _) => spool.push_json(&record.to_json(ApiVersion::Beta)),
-        }
+        self.json.clear();
+        write_record_json(&mut self.json, record, self.api);
+        spool.push_compact_json(&self.json)
     }
 
     /// Writes both files into `dir` (created if missing). Each file is written under a

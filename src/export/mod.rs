@@ -29,6 +29,8 @@ mod graph_json;
 pub mod loganalytics;
 pub mod ndjson;
 mod output;
+pub mod pipeline;
+mod record_json;
 pub mod risk;
 mod risk_files;
 pub use risk_files::write_risk_files;

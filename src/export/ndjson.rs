@@ -5,8 +5,8 @@
 //! collection output.
 
 use super::output::OutputFile;
+use super::record_json::write_record_json;
 use crate::graph::{ApiVersion, Record};
-use serde::Serialize;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -17,6 +17,8 @@ pub(crate) struct NdjsonExport {
     api: ApiVersion,
     sign_ins: OutputFile,
     audits: OutputFile,
+    /// The record being written, as JSON and a newline.
+    line: Vec<u8>,
 }
 
 impl NdjsonExport {
@@ -25,6 +27,7 @@ impl NdjsonExport {
             api,
             sign_ins: OutputFile::create(dir, SIGN_INS_FILE)?,
             audits: OutputFile::create(dir, AUDITS_FILE)?,
+            line: Vec::new(),
         })
     }
 
@@ -33,19 +36,13 @@ impl NdjsonExport {
             Record::SignIn(_) => &mut self.sign_ins,
             Record::Audit(_) => &mut self.audits,
         };
-        match (self.api, record) {
-            (ApiVersion::V1, Record::SignIn(s)) => write_line(out, s),
-            (ApiVersion::V1, Record::Audit(a)) => write_line(out, a),
-            (ApiVersion::Beta, _) => write_line(out, &record.to_json(ApiVersion::Beta)),
-        }
+        self.line.clear();
+        write_record_json(&mut self.line, record, self.api);
+        self.line.push(b'\n');
+        out.write_all(&self.line)
     }
 
     pub(crate) fn finish(self) -> io::Result<Vec<PathBuf>> {
         Ok(vec![self.sign_ins.commit()?, self.audits.commit()?])
     }
-}
-
-fn write_line(out: &mut OutputFile, value: &impl Serialize) -> io::Result<()> {
-    serde_json::to_writer(out.writer(), value).map_err(io::Error::other)?;
-    out.write_all(b"\n")
 }

@@ -11,16 +11,17 @@
 //! reverse, byte for byte as serde_json wrote them.
 
 mod decode;
+mod drain;
 mod recent;
+mod scan;
 mod split;
 
-use decode::{decode_chunk, write_varint};
+use decode::write_varint;
 use recent::{Entry, Recent, fingerprint};
 use serde::Serialize;
 use split::{RecordParts, Splitter};
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::unix::fs::FileExt;
 
 /// Bytes of JSON in one chunk: what reading back holds in memory at once.
 pub(super) const CHUNK_LIMIT: usize = 16 << 20;
@@ -139,6 +140,18 @@ impl ReversingSpool {
         self.encode_parts()
     }
 
+    /// Appends one record that is already compact JSON (as `serde_json::to_writer` or the
+    /// direct writer, `graph::write_sign_in`, writes it), kept byte for byte.
+    pub fn push_compact_json(&mut self, json: &[u8]) -> io::Result<()> {
+        let previous = self
+            .open
+            .skeletons
+            .get(self.open.last_skeleton)
+            .map(|s| (s.bytes.as_slice(), s.holes.as_slice()));
+        scan::split_json(json, previous, &mut self.parts);
+        self.encode_parts()
+    }
+
     fn encode_parts(&mut self) -> io::Result<()> {
         let parts = &self.parts;
         let found = self.open.find_skeleton(&parts.skeleton, &parts.holes);
@@ -238,37 +251,6 @@ impl ReversingSpool {
             self.spilled += self.buffer.len() as u64;
             self.buffer.clear();
             self.open_start = 0;
-        }
-        Ok(())
-    }
-
-    /// Hands every record to `emit`, last pushed first.
-    pub fn drain_reversed(
-        mut self,
-        mut emit: impl FnMut(&[u8]) -> io::Result<()>,
-    ) -> io::Result<()> {
-        self.close_chunk(false)?;
-        let mut read = Vec::new();
-        let mut json = Vec::new();
-        let mut ends = Vec::new();
-        for chunk in self.chunks.iter().rev() {
-            let bytes: &[u8] = match chunk.start.checked_sub(self.spilled) {
-                Some(offset) => &self.buffer[offset as usize..offset as usize + chunk.len],
-                None => {
-                    let file = self.file.as_ref().expect("a spilled chunk is in the file");
-                    read.resize(chunk.len, 0);
-                    file.read_exact_at(&mut read, chunk.start)?;
-                    &read
-                }
-            };
-            json.clear();
-            json.reserve(chunk.decoded);
-            ends.clear();
-            decode_chunk(bytes, chunk.records, &mut json, &mut ends)?;
-            for i in (0..ends.len()).rev() {
-                let start = if i == 0 { 0 } else { ends[i - 1] };
-                emit(&json[start..ends[i]])?;
-            }
         }
         Ok(())
     }
@@ -427,6 +409,23 @@ mod tests {
         let mut want = expected(&records);
         want.insert(0, b"raw".to_vec());
         assert_eq!(reversed(spool), want);
+    }
+
+    #[test]
+    fn compact_json_reads_back_byte_for_byte_beside_serialized_records() {
+        let records = records(2_000);
+        let mut spool = ReversingSpool::with_limits(20_000, 50_000);
+        for (i, record) in records.iter().enumerate() {
+            if i % 5 == 0 {
+                spool.push_json(record).unwrap();
+            } else {
+                spool
+                    .push_compact_json(&serde_json::to_vec(record).unwrap())
+                    .unwrap();
+            }
+        }
+        assert!(spool.chunks.len() > 10 && spool.file.is_some());
+        assert_eq!(reversed(spool), expected(&records));
     }
 
     #[test]
