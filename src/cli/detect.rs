@@ -76,14 +76,17 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
             let mut note = |n: String| {
                 let _ = writeln!(err, "{n}");
             };
-            match super::sources::read_log_file(file, args.skip_bad_records, &mut note) {
+            match super::sources::read_log_source(file, args.skip_bad_records, &mut note) {
                 Ok((mut read, bad)) => {
                     records.append(&mut read);
                     bad_records += bad;
                 }
                 Err(e) => {
                     writeln!(err, "error: {e}")?;
-                    return Ok(Exit::BadInput);
+                    return Ok(match e {
+                        super::sources::SourceError::Unreachable(_) => Exit::Unreachable,
+                        super::sources::SourceError::BadInput(_) => Exit::BadInput,
+                    });
                 }
             }
         }

@@ -59,6 +59,8 @@ pub struct Request {
     pub api: ApiVersion,
     /// `--shard K/N`: only the records of shard K of N (by user; see `export::shard`).
     pub shard: Option<Shard>,
+    /// `--to kafka://...`: send the records to a topic instead of writing `dir`.
+    pub to: Option<crate::stream::KafkaUrl>,
     /// `--quiet`: no spinner either.
     pub quiet: bool,
 }
@@ -127,6 +129,13 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
             let records = sim::simulate_tenant(&files).filter_map(|item| item.record);
             (Box::new(records), None)
         };
+    if let Some(url) = &request.to {
+        let shard = request.shard;
+        let records = records.filter(|record| shard.is_none_or(|shard| shard.contains(record)));
+        let sent = super::generate_kafka::send(url, request, &options, records, &progress);
+        progress.finish_and_clear();
+        return super::generate_kafka::report(url, request, &names(&files), sent, out, err);
+    }
     let written = Exporter::create(request.format, dir, &options).and_then(|mut export| {
         let shard = request.shard;
         records

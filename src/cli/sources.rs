@@ -288,6 +288,35 @@ pub fn read_log_file(
     Ok((records, summary.bad_records))
 }
 
+/// Reads one log file or, for a `kafka://` / `kafka+ssl://` URL, one topic from its beginning
+/// to its current end (`crate::stream::reader`); like [`read_log_file`] otherwise.
+pub fn read_log_source(
+    source: &std::path::Path,
+    skip_bad: bool,
+    note: &mut dyn FnMut(String),
+) -> Result<(Vec<Record>, usize), SourceError> {
+    let text = source.to_string_lossy();
+    if !crate::stream::is_kafka_url(&text) {
+        return read_log_file(source, skip_bad, note)
+            .map_err(|e| SourceError::BadInput(e.to_string()));
+    }
+    let url: crate::stream::KafkaUrl = text
+        .parse()
+        .map_err(|e: crate::stream::BadKafkaUrl| SourceError::BadInput(e.to_string()))?;
+    let mut records = Vec::new();
+    let mut warn =
+        |e: crate::logfiles::LogFileError| note(format!("warning: skipped a bad record: {e}"));
+    let skipped: Option<&mut dyn FnMut(crate::logfiles::LogFileError)> =
+        if skip_bad { Some(&mut warn) } else { None };
+    let summary = crate::stream::read_topic(&url, &mut |r| records.push(r), skipped).map_err(
+        |e| match e {
+            crate::stream::StreamError::Unreachable(m) => SourceError::Unreachable(m),
+            crate::stream::StreamError::BadInput(m) => SourceError::BadInput(m),
+        },
+    )?;
+    Ok((records, summary.bad_records))
+}
+
 /// "1 bad record skipped", "3 bad records skipped": the summary's word for skipped records.
 pub fn skipped_text(bad_records: usize) -> String {
     let noun = if bad_records == 1 {

@@ -265,13 +265,13 @@ fn run(
                     }
                     continue;
                 }
-                match sources::read_log_file(Path::new(file), args.skip_bad_records, note) {
+                match sources::read_log_source(Path::new(file), args.skip_bad_records, note) {
                     Ok((mut read, bad)) => {
                         crate::logfiles::make_oldest_first(&mut read);
                         records.append(&mut read);
                         bad_records += bad;
                     }
-                    Err(e) => return vec![Verdict::BadInput(e.to_string())],
+                    Err(e) => return vec![verdict_of(e)],
                 }
             }
             let records: Vec<_> = records
