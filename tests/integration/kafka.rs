@@ -399,3 +399,51 @@ fn event_hubs_without_the_connection_string_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+/// The Event Hubs form against tansu with TLS (a self-signed certificate, trusted through
+/// `ca_cert=`) and SASL PLAIN required: the connection string goes as the password of
+/// `$ConnectionString`, from the environment. (tansu accepts any PLAIN password; Event Hubs
+/// checks it.)
+#[test]
+fn the_event_hubs_form_speaks_tls_and_sasl_plain() {
+    let dir = tempfile::tempdir().unwrap();
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+            .unwrap();
+    let cert = dir.path().join("broker.pem");
+    let key = dir.path().join("broker.key");
+    std::fs::write(&cert, certified.cert.pem()).unwrap();
+    std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+    let broker = Broker::start(&[
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--authentication",
+    ]);
+    let url = format!(
+        "kafka+ssl://127.0.0.1:{}/hub?ca_cert={}&timeout=10",
+        broker.port,
+        cert.display()
+    );
+    let connection_string = "Endpoint=sb://entralab-test.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=bm90LWEta2V5";
+    let sent = stdout_of(
+        entralab()
+            .args(["generate", SSPR, "--to", &url])
+            .env("EVENTHUB_CONNECTION_STRING", connection_string),
+    );
+    assert!(
+        sent.contains("eventhub messages to kafka+ssl://127.0.0.1:"),
+        "{sent}"
+    );
+    let expected = generated(SSPR, "eventhub");
+    let detected = stdout_of(
+        entralab()
+            .args(["detect", "--rules", "tests/data/sigma", "--logs", &url])
+            .env("EVENTHUB_CONNECTION_STRING", connection_string),
+    );
+    assert!(
+        detected.contains(&format!("({} records)", expected.len())),
+        "{detected}"
+    );
+}
