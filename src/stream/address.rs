@@ -104,7 +104,7 @@ impl FromStr for KafkaUrl {
             .split_once('/')
             .ok_or_else(|| bad("it names no topic after the broker (/TOPIC)"))?;
         let (user, host_port) = match authority.rsplit_once('@') {
-            Some((user, host_port)) if user.is_empty() => {
+            Some(("", host_port)) => {
                 return Err(bad(&format!("the user before `@{host_port}` is empty")));
             }
             Some((user, host_port)) => (Some(user.to_string()), host_port),
