@@ -20,4 +20,5 @@ pub mod scenario;
 pub mod server;
 pub mod sim;
 pub mod store;
+pub mod stream;
 pub mod verify;

@@ -71,10 +71,10 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     }
     let mut reports = Vec::new();
     if !args.logs.is_empty() {
-        let Some(report) = detect_logs(args, &rules, out, err)? else {
-            return Ok(Exit::BadInput);
-        };
-        reports.extend(report);
+        match detect_logs(args, &rules, out, err)? {
+            Ok(report) => reports.extend(report),
+            Err(exit) => return Ok(exit),
+        }
     }
     let (mut scenarios, broken) = if args.logs.is_empty() || !args.paths.is_empty() {
         load_all(&args.paths, err)?
@@ -133,7 +133,7 @@ fn detect_logs(
     rules: &RuleSet,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> io::Result<Option<Option<serde_json::Value>>> {
+) -> io::Result<Result<Option<serde_json::Value>, Exit>> {
     let started = std::time::Instant::now();
     // The export envelopes the rules see name the tenant of the first sign-in that has one.
     let tenant_id = log_stream::first_resource_tenant(&args.logs)
@@ -153,7 +153,10 @@ fn detect_logs(
         Ok(read) => read,
         Err(e) => {
             writeln!(err, "error: {e}")?;
-            return Ok(None);
+            return Ok(Err(match e.kind {
+                crate::logfiles::ErrorKind::Unreachable => Exit::Unreachable,
+                _ => Exit::BadInput,
+            }));
         }
     };
     evaluator.finish(rules, &mut results);
@@ -176,7 +179,7 @@ fn detect_logs(
     } else {
         String::new()
     };
-    Ok(Some(match args.format {
+    Ok(Ok(match args.format {
         super::verify::Format::Text => {
             out.write_all(
                 detect::render_text(

@@ -60,6 +60,8 @@ pub struct Request {
     pub api: ApiVersion,
     /// `--shard K/N`: only the records of shard K of N (by user; see `export::shard`).
     pub shard: Option<Shard>,
+    /// `--to kafka://...`: send the records to a topic instead of writing `dir`.
+    pub to: Option<crate::stream::KafkaUrl>,
     /// `--quiet`: no spinner either.
     pub quiet: bool,
 }
@@ -126,6 +128,18 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
     let shard = request.shard;
     let ours =
         move |record: &crate::graph::Record| shard.is_none_or(|shard| shard.contains(record));
+    if let Some(url) = &request.to {
+        // Kafka: records go to the topic as they are made, a batch at a time.
+        let records: Box<dyn Iterator<Item = crate::graph::Record>> = if identity_protection {
+            Box::new(sim::risk::simulate_tenant_with_risk(&files).0.into_iter())
+        } else {
+            Box::new(sim::simulate_tenant(&files).filter_map(|item| item.record))
+        };
+        let sent =
+            super::generate_kafka::send(url, request, &options, records.filter(ours), &progress);
+        progress.finish_and_clear();
+        return super::generate_kafka::report(url, request, &names(&files), sent, out, err);
+    }
     let written = Exporter::create(request.format, dir, &options).and_then(|mut export| {
         let mut push = |record: &crate::graph::Record| {
             pending += 1;

@@ -412,6 +412,9 @@ fn read_until(
     mut emit: impl FnMut(Record) -> bool,
     skipped: impl FnMut(LogFileError),
 ) -> Result<Option<usize>, LogFileError> {
+    if let Some(topic) = kafka_topic(path)? {
+        return read_topic_until(path, &topic, skip_bad, emit, skipped);
+    }
     let stop = Rc::new(Cell::new(false));
     let input = Stoppable {
         inner: open(path)?,
@@ -431,6 +434,57 @@ fn read_until(
         _ if stop.get() => Ok(None),
         Ok(summary) => Ok(Some(summary.bad_records)),
         Err(e) => Err(e),
+    }
+}
+
+/// The topic `path` names when it is a `kafka://` / `kafka+ssl://` URL; a malformed one is
+/// an error of its own.
+fn kafka_topic(path: &Path) -> Result<Option<crate::stream::KafkaUrl>, LogFileError> {
+    let text = path.to_string_lossy();
+    if !crate::stream::is_kafka_url(&text) {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|e: crate::stream::BadKafkaUrl| {
+        stream_error(path, ErrorKind::Io, e.to_string())
+    })
+}
+
+/// Reads a topic from its beginning to its end as [`read_until`] reads a file. A topic is
+/// read through even after `emit` stops taking records (the broker's fetches are not
+/// interrupted), but nothing more is handed over.
+fn read_topic_until(
+    path: &Path,
+    topic: &crate::stream::KafkaUrl,
+    skip_bad: bool,
+    mut emit: impl FnMut(Record) -> bool,
+    mut skipped: impl FnMut(LogFileError),
+) -> Result<Option<usize>, LogFileError> {
+    let mut stopped = false;
+    let mut each = |record| {
+        if !stopped && !emit(record) {
+            stopped = true;
+        }
+    };
+    let skipped: Option<&mut dyn FnMut(LogFileError)> =
+        if skip_bad { Some(&mut skipped) } else { None };
+    match crate::stream::read_topic(topic, &mut each, skipped) {
+        _ if stopped => Ok(None),
+        Ok(summary) => Ok(Some(summary.bad_records)),
+        Err(crate::stream::StreamError::Unreachable(m)) => {
+            Err(stream_error(path, ErrorKind::Unreachable, m))
+        }
+        Err(crate::stream::StreamError::BadInput(m)) => Err(stream_error(path, ErrorKind::Io, m)),
+    }
+}
+
+fn stream_error(path: &Path, kind: ErrorKind, message: String) -> LogFileError {
+    LogFileError {
+        path: path.to_path_buf(),
+        line: None,
+        column: None,
+        record: None,
+        kind,
+        message,
     }
 }
 

@@ -8,6 +8,7 @@ mod detect;
 mod exercise;
 mod explain;
 mod generate;
+mod generate_kafka;
 mod inputs;
 mod log_stream;
 mod query;
@@ -75,14 +76,19 @@ pub enum Command {
         /// The tenant to write (id or domain) when the files describe several.
         #[arg(long, value_name = "ID|DOMAIN")]
         tenant: Option<String>,
-        #[arg(long, value_name = "DIR")]
-        out: PathBuf,
+        #[arg(long, value_name = "DIR", required_unless_present = "to")]
+        out: Option<PathBuf>,
+        /// Send the records to a Kafka topic instead of files: kafka://HOST:PORT/TOPIC, or
+        /// Event Hubs' kafka+ssl://NAMESPACE.servicebus.windows.net:9093/HUB with the
+        /// connection string in $EVENTHUB_CONNECTION_STRING (docs/generate.md).
+        #[arg(long, value_name = "URL", conflicts_with = "out")]
+        to: Option<crate::stream::KafkaUrl>,
         /// Run with this seed instead of the scenario's own.
         #[arg(long)]
         seed: Option<u64>,
-        /// The files to write.
-        #[arg(long, value_enum, default_value_t = Format::Graph)]
-        format: Format,
+        /// The files to write [default: graph; with --to: eventhub].
+        #[arg(long, value_enum)]
+        format: Option<Format>,
         /// The Graph version `graph` and `ndjson` write: v1.0 (its properties only) or beta
         /// (every property: authenticationRequirement, authenticationDetails, ...).
         #[arg(long, value_enum, default_value_t = ApiVersion::V1)]
@@ -166,6 +172,7 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             paths,
             tenant,
             out: dir,
+            to,
             seed,
             format,
             api,
@@ -174,9 +181,14 @@ pub fn execute(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
             &generate::Request {
                 paths,
                 tenant,
-                dir,
+                dir: dir.unwrap_or_default(),
                 seed,
-                format,
+                format: format.unwrap_or(if to.is_some() {
+                    Format::EventHub
+                } else {
+                    Format::Graph
+                }),
+                to,
                 api,
                 shard,
                 quiet,

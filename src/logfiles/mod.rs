@@ -92,6 +92,8 @@ pub enum ErrorKind {
     /// Well-formed, but a record is not a sign-in, audit, Event Hub record or Log Analytics
     /// row, or one of its fields is wrong.
     Record,
+    /// A stream's broker (`kafka://...`) cannot be reached: the input may be fine.
+    Unreachable,
 }
 
 /// A log file that cannot be read, and where.

@@ -17,6 +17,7 @@ mod explain;
 mod formats;
 mod full_record;
 mod identity_protection;
+mod kafka;
 mod kql;
 mod kql_differential;
 mod library;

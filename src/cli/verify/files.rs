@@ -124,6 +124,9 @@ pub(super) fn verify_files(
     });
     let (mut pass, totals) = match read {
         Ok(read) => read,
+        Err(e) if e.kind == crate::logfiles::ErrorKind::Unreachable => {
+            return vec![Verdict::Unreachable(e.to_string())];
+        }
         Err(e) => return vec![Verdict::BadInput(e.to_string())],
     };
     pass.feed_risk_before(None);

@@ -1,0 +1,191 @@
+//! Connecting to a broker: TLS and SASL PLAIN as the URL asks, retries with exponential
+//! backoff up to the URL's timeout, and errors sorted into "cannot reach" (exit 3) and "the
+//! request is wrong" (exit 2).
+
+use super::address::KafkaUrl;
+use rskafka::BackoffConfig;
+use rskafka::client::{Client, ClientBuilder, Credentials, SaslConfig};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why a topic could not be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum StreamError {
+    /// The broker could not be reached, refused us, or kept failing (exit code 3).
+    #[error("{0}")]
+    Unreachable(String),
+    /// The request or the input was wrong (exit code 2).
+    #[error("{0}")]
+    BadInput(String),
+}
+
+impl StreamError {
+    pub fn exit(&self) -> crate::exit::Exit {
+        match self {
+            StreamError::Unreachable(_) => crate::exit::Exit::Unreachable,
+            StreamError::BadInput(_) => crate::exit::Exit::BadInput,
+        }
+    }
+}
+
+/// A runtime for one command: the CLI is synchronous, the client is not.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, StreamError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StreamError::Unreachable(format!("cannot start the Kafka client: {e}")))
+}
+
+/// A client of the broker at `url`, its metadata fetched (so the broker answered).
+pub(crate) async fn connect(url: &KafkaUrl) -> Result<Client, StreamError> {
+    let mut builder = ClientBuilder::new(vec![url.broker()])
+        .client_id("entralab")
+        .backoff_config(backoff(url.timeout));
+    if url.tls {
+        builder = builder.tls_config(Arc::new(tls_config(url)?));
+    }
+    if let Some(user) = &url.user {
+        let password = std::env::var(&url.password_env)
+            .ok()
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| {
+                StreamError::BadInput(format!(
+                    "{url} authenticates as `{user}` with the password in the environment variable {0}, which is not set\n  hint: for Event Hubs, export {0}='Endpoint=sb://NAMESPACE.servicebus.windows.net/;SharedAccessKeyName=KEY_NAME;SharedAccessKey=KEY' (never on the command line)",
+                    url.password_env
+                ))
+            })?;
+        builder = builder.sasl_config(SaslConfig::Plain(Credentials::new(user.clone(), password)));
+    }
+    builder.build().await.map_err(|e| {
+        StreamError::Unreachable(format!(
+            "cannot reach the Kafka broker {} (gave up after {} s): {}",
+            url.broker(),
+            url.timeout.as_secs(),
+            one_line(&e)
+        ))
+    })
+}
+
+/// Exponential backoff from 100 ms, at most 5 s apart, giving up after `deadline`.
+fn backoff(deadline: Duration) -> BackoffConfig {
+    BackoffConfig {
+        init_backoff: Duration::from_millis(100),
+        max_backoff: Duration::from_secs(5),
+        base: 3.0,
+        deadline: Some(deadline),
+    }
+}
+
+/// TLS with the system's trust store (Event Hubs), or only the URL's `ca_cert`.
+fn tls_config(url: &KafkaUrl) -> Result<rustls::ClientConfig, StreamError> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    use rustls_platform_verifier::BuilderVerifierExt;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| StreamError::BadInput(format!("TLS: {e}")))?;
+    let config = match &url.ca_cert {
+        Some(path) => {
+            let bad = |e: String| {
+                StreamError::BadInput(format!("cannot read ca_cert={}: {e}", path.display()))
+            };
+            let mut roots = rustls::RootCertStore::empty();
+            let certs = CertificateDer::pem_file_iter(path)
+                .map_err(|e| bad(e.to_string()))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| bad(e.to_string()))?;
+            if certs.is_empty() {
+                return Err(bad("no PEM certificate in it".into()));
+            }
+            for cert in certs {
+                roots.add(cert).map_err(|e| bad(e.to_string()))?;
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        None => builder
+            .with_platform_verifier()
+            .map_err(|e| StreamError::BadInput(format!("TLS: {e}")))?
+            .with_no_client_auth(),
+    };
+    Ok(config)
+}
+
+/// An error and its causes on one line: rskafka nests them.
+pub(crate) fn one_line(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// The partitions of `topic` on the broker, `None` when it has no such topic.
+pub(crate) async fn partitions_of(
+    client: &Client,
+    url: &KafkaUrl,
+) -> Result<Option<Vec<i32>>, StreamError> {
+    let topics = client.list_topics().await.map_err(|e| {
+        StreamError::Unreachable(format!(
+            "cannot list the topics of {}: {}",
+            url.broker(),
+            one_line(&e)
+        ))
+    })?;
+    Ok(topics
+        .into_iter()
+        .find(|t| t.name == url.topic)
+        .map(|t| t.partitions.into_iter().collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_password_is_a_usage_error_naming_the_variable() {
+        let url: KafkaUrl = "kafka+ssl://127.0.0.1:1/hub?password_env=ENTRALAB_TEST_UNSET_PASSWORD"
+            .parse()
+            .unwrap();
+        let e = runtime().unwrap().block_on(connect(&url)).unwrap_err();
+        assert!(matches!(e, StreamError::BadInput(_)), "{e}");
+        assert!(
+            e.to_string().contains("ENTRALAB_TEST_UNSET_PASSWORD"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("Endpoint=sb://"), "{e}");
+    }
+
+    #[test]
+    fn the_system_trust_store_loads() {
+        let url: KafkaUrl = "kafka+ssl://contoso.servicebus.windows.net/hub"
+            .parse()
+            .unwrap();
+        tls_config(&url).unwrap();
+    }
+
+    #[test]
+    fn an_unreachable_broker_is_reported_after_the_timeout() {
+        // A port nothing listens on: bind one, then free it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let url: KafkaUrl = format!("kafka://127.0.0.1:{port}/t?timeout=1")
+            .parse()
+            .unwrap();
+        let e = runtime().unwrap().block_on(connect(&url)).unwrap_err();
+        assert!(matches!(e, StreamError::Unreachable(_)), "{e}");
+        assert!(
+            e.to_string().contains("cannot reach the Kafka broker"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,61 @@
+"""Reads a Kafka topic with kafka-python, an independent client, for the tansu round trip
+(tests/integration/kafka.rs): every partition from its beginning to the end offset it had when
+reading started, then stop. Prints one JSON line per message: its partition, offset and key,
+the ids of the records it holds (an Event Hub envelope's records' `properties.id`, or an NDJSON
+record's `id`), and the partition Kafka's default partitioner (murmur2 of the key) picks.
+
+usage: kafka_topic.py HOST:PORT TOPIC
+"""
+
+import json
+import sys
+
+from kafka import KafkaConsumer, TopicPartition
+from kafka.partitioner.default import murmur2
+
+
+def ids_of(value):
+    message = json.loads(value)
+    if isinstance(message, dict) and "records" in message:
+        return [record["properties"]["id"] for record in message["records"]]
+    return [message["id"]]
+
+
+def main():
+    bootstrap, topic = sys.argv[1], sys.argv[2]
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        consumer_timeout_ms=10000,
+        request_timeout_ms=30000,
+    )
+    partitions = sorted(consumer.partitions_for_topic(topic) or [])
+    if not partitions:
+        sys.exit(f"no partitions for topic {topic}")
+    assigned = [TopicPartition(topic, p) for p in partitions]
+    consumer.assign(assigned)
+    consumer.seek_to_beginning(*assigned)
+    end = consumer.end_offsets(assigned)
+    remaining = {tp for tp in assigned if consumer.position(tp) < end[tp]}
+    while remaining:
+        batch = consumer.poll(timeout_ms=5000)
+        if not batch and all(consumer.position(tp) < end[tp] for tp in remaining):
+            sys.exit(f"no progress below the end offsets {end}")
+        for tp, messages in sorted(batch.items(), key=lambda item: item[0].partition):
+            for m in messages:
+                if m.offset >= end[tp]:
+                    continue
+                key = m.key.decode()
+                print(json.dumps({
+                    "partition": m.partition,
+                    "offset": m.offset,
+                    "key": key,
+                    "ids": ids_of(m.value),
+                    "default_partition": (murmur2(m.key) & 0x7FFFFFFF) % len(partitions),
+                }))
+        remaining = {tp for tp in remaining if consumer.position(tp) < end[tp]}
+    consumer.close()
+
+
+if __name__ == "__main__":
+    main()
