@@ -14,6 +14,8 @@ mod tenant;
 mod users;
 
 #[cfg(test)]
+mod realtime_tests;
+#[cfg(test)]
 mod tests;
 
 pub use realtime::{RealtimeRisk, settle};
