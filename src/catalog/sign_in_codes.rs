@@ -132,6 +132,26 @@ const CODES: &[SignInCode] = &[
         portal_status: PortalStatus::Failure,
         meaning: "blocked by a Conditional Access policy",
     },
+    SignInCode {
+        code: 50135,
+        name: "PasswordChangeCompromisedPassword",
+        // Entra's AADSTS text; how a log row words it is UNSURE (entra-behavior.md 2.2 names
+        // the code "password change required due to risk").
+        failure_reason: "Password change is required due to account risk.",
+        additional_details: None,
+        // UNSURE: the user is sent to change the password (an interrupt in the portal).
+        portal_status: PortalStatus::Interrupted,
+        meaning: "right password; a user risk policy requires a secure password change",
+    },
+    SignInCode {
+        code: 53004,
+        name: "ProofUpBlockedDueToRisk",
+        // Entra's AADSTS text (entra-behavior.md 2.2: "MFA registration blocked due to risk").
+        failure_reason: "User needs to complete Multi-factor authentication registration process before accessing this content. User should register for multi-factor authentication.",
+        additional_details: None,
+        portal_status: PortalStatus::Failure,
+        meaning: "right password; a risk-based policy requires MFA and the user has no method",
+    },
 ];
 
 /// The catalogue entry of a code the simulator writes.

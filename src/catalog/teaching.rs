@@ -115,6 +115,29 @@ const CAUSES: &[CodeCause] = &[
             "tenant.conditional_access[].client_apps",
             "tenant.conditional_access[].apps",
             "tenant.conditional_access[].users",
+            "tenant.conditional_access[].sign_in_risk",
+            "tenant.conditional_access[].user_risk",
+        ],
+    },
+    CodeCause {
+        code: 50135,
+        cause: "the right password, then a user risk policy with `grant: password_change` \
+                matched: ID Protection had the user at one of its levels (detections landed \
+                before the sign-in). A later SSPR reset or password change remediates the risk",
+        knobs: &[
+            "tenant.conditional_access[].user_risk",
+            "tenant.conditional_access[].grant: password_change",
+            "tenant.identity_protection",
+        ],
+    },
+    CodeCause {
+        code: 53004,
+        cause: "the right password, then a risk-based policy required MFA and the user has no \
+                MFA method to answer with (entralab's default for an unregistered user at risk)",
+        knobs: &[
+            "users[].mfa",
+            "tenant.conditional_access[].sign_in_risk",
+            "tenant.conditional_access[].user_risk",
         ],
     },
 ];

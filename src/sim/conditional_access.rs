@@ -9,10 +9,23 @@
 //!   others `notApplied`;
 //! - the rows of an MFA prompt not (yet) satisfied (50074, 500121) are `failure`, as is a
 //!   block (53003); a completed sign-in is `success`;
-//! - an `mfa` policy does not apply to legacy clients, which cannot do MFA.
+//! - an `mfa` policy does not apply to legacy clients, which cannot do MFA;
+//! - a risk-based policy (`sign_in_risk`, `user_risk`) applies only when ID Protection with P2
+//!   gives the attempt its risk ([`RiskNow`]); its rows: Block 53003, password change 50135,
+//!   MFA 50074 and the prompt's rows (a fresh MFA: the claim in the token does not satisfy
+//!   it), or 53004 when the user has no MFA method to answer with.
 
+use crate::catalog::risk::RiskLevel;
 use crate::graph::{AppliedConditionalAccessPolicy, SignIn};
 use crate::scenario::{CaGrant, CaPolicy};
+
+/// The risk ID Protection puts on a sign-in as it happens: its real-time level and its
+/// user's level from the detections landed so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RiskNow {
+    pub sign_in: RiskLevel,
+    pub user: RiskLevel,
+}
 
 /// The tenant's policies evaluated for one sign-in.
 pub struct CaEvaluation<'p> {
@@ -28,11 +41,14 @@ impl<'p> CaEvaluation<'p> {
         client_app: &str,
         app: &str,
         legacy: bool,
+        risk: Option<RiskNow>,
     ) -> Self {
         let applies = policies
             .iter()
             .map(|p| {
-                p.applies(user, country, client_app, app) && !(legacy && p.grant == CaGrant::Mfa)
+                p.applies(user, country, client_app, app)
+                    && !(legacy && p.grant == CaGrant::Mfa)
+                    && (!p.is_risk_based() || risk.is_some_and(|r| p.risk_holds(r.sign_in, r.user)))
             })
             .collect();
         CaEvaluation { policies, applies }
@@ -58,22 +74,47 @@ impl<'p> CaEvaluation<'p> {
         self.applied().any(|p| p.grant == CaGrant::Mfa)
     }
 
+    /// The names of the user risk policies that require a password change.
+    pub fn password_change(&self) -> Vec<&str> {
+        self.applied()
+            .filter(|p| p.grant == CaGrant::PasswordChange)
+            .map(|p| p.display_name.as_str())
+            .collect()
+    }
+
+    /// The names of the risk-based policies that require MFA: a fresh prompt, which the claim
+    /// in an earlier token does not satisfy.
+    pub fn risk_mfa(&self) -> Vec<&str> {
+        self.applied()
+            .filter(|p| p.grant == CaGrant::Mfa && p.is_risk_based())
+            .map(|p| p.display_name.as_str())
+            .collect()
+    }
+
+    /// Whether passing the MFA remediates the sign-in's risk: a sign-in risk policy asked.
+    pub fn remediates_sign_in(&self) -> bool {
+        self.applied()
+            .any(|p| p.grant == CaGrant::Mfa && !p.sign_in_risk.is_empty())
+    }
+
     /// Writes what a row with `code` says about Conditional Access.
     pub fn annotate(&self, code: i32, row: &mut SignIn) {
-        let outcome = match code {
-            53003 | 50074 | 500121 => "failure",
-            0 | 50140 => "success",
+        // Which grants the row is about: a block stops the sign-in before any other grant is
+        // looked at, a password change before MFA.
+        let (outcome, about): (&str, fn(CaGrant) -> bool) = match code {
+            53003 => ("failure", |g| g == CaGrant::Block),
+            50135 => ("failure", |g| g == CaGrant::PasswordChange),
+            50074 | 500121 | 53004 => ("failure", |g| g == CaGrant::Mfa),
+            0 | 50140 => ("success", |g| g != CaGrant::Block),
             _ => return,
         };
-        // A block stops the sign-in before any other grant is looked at.
-        let blocked = code == 53003;
         let mut any = false;
         row.applied_conditional_access_policies = self
             .policies
             .iter()
             .zip(&self.applies)
             .map(|(p, applies)| {
-                let counts = *applies && (p.grant == CaGrant::Block) == blocked;
+                let counts = *applies && about(p.grant);
                 any |= counts;
                 AppliedConditionalAccessPolicy {
                     id: p.id.as_str().into(),

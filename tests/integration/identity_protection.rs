@@ -287,7 +287,7 @@ fn every_library_scenario_meets_its_expectations_and_detections_for_many_seeds()
         rules.not_applicable
     );
     let names = library();
-    assert_eq!(names.len(), 18, "{names:?}");
+    assert_eq!(names.len(), 20, "{names:?}");
     for name in names {
         let mut scenario = load(&format!("scenarios/identity-protection/{name}"));
         assert!(

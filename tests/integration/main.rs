@@ -28,6 +28,7 @@ mod records;
 mod replicas;
 mod report;
 mod risk_expectations;
+mod risk_policies;
 mod sentinel;
 mod serve_process;
 mod served;

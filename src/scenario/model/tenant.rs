@@ -2,6 +2,7 @@
 //! registrations.
 
 use crate::catalog::SsprMethod;
+use crate::catalog::risk::RiskLevel;
 use crate::scenario::values::Cidr;
 
 #[derive(Debug, Clone)]
@@ -27,7 +28,9 @@ pub struct NamedLocation {
     pub trusted: bool,
 }
 
-/// A Conditional Access policy with the Block grant. Empty lists match everything.
+/// A Conditional Access policy. Empty lists match everything, except the risk conditions: a
+/// policy with `sign_in_risk` or `user_risk` applies only when ID Protection (P2) puts the
+/// sign-in or the user at one of the listed levels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CaPolicy {
     pub id: String,
@@ -40,6 +43,10 @@ pub struct CaPolicy {
     pub apps: Vec<String>,
     /// Indexes into `Scenario::users`; empty: every user (and every population member).
     pub users: Vec<usize>,
+    /// Real-time sign-in risk levels the policy acts on (`signInRiskLevels`); empty: any.
+    pub sign_in_risk: Vec<RiskLevel>,
+    /// User risk levels the policy acts on (`userRiskLevels`); empty: any.
+    pub user_risk: Vec<RiskLevel>,
     pub grant: CaGrant,
 }
 
@@ -49,6 +56,9 @@ pub enum CaGrant {
     Block,
     /// Require multifactor authentication (`enforcedGrantControls` `Mfa`).
     Mfa,
+    /// Require a (secure) password change (`enforcedGrantControls` `PasswordChange`); only
+    /// meaningful in a user risk policy.
+    PasswordChange,
 }
 
 impl CaGrant {
@@ -57,6 +67,7 @@ impl CaGrant {
         match self {
             CaGrant::Block => "Block",
             CaGrant::Mfa => "Mfa",
+            CaGrant::PasswordChange => "PasswordChange",
         }
     }
 }
@@ -70,6 +81,18 @@ impl CaPolicy {
             && (self.except_countries.is_empty() || !any(&self.except_countries, country))
             && (self.client_apps.is_empty() || any(&self.client_apps, client_app))
             && (self.apps.is_empty() || any(&self.apps, app))
+    }
+
+    /// Whether the policy has a risk condition (it then needs ID Protection with P2).
+    pub fn is_risk_based(&self) -> bool {
+        !self.sign_in_risk.is_empty() || !self.user_risk.is_empty()
+    }
+
+    /// Whether the risk conditions hold for a sign-in at `sign_in` real-time risk by a user at
+    /// `user` risk. A policy without risk conditions always holds.
+    pub fn risk_holds(&self, sign_in: RiskLevel, user: RiskLevel) -> bool {
+        (self.sign_in_risk.is_empty() || self.sign_in_risk.contains(&sign_in))
+            && (self.user_risk.is_empty() || self.user_risk.contains(&user))
     }
 }
 

@@ -47,7 +47,8 @@ pub fn resolve(file: &SourceFile, mut spec: ScenarioSpec) -> Result<Scenario, Ve
         .collect();
     let (users, user_places) = r.users(spec.users);
     places.users = user_places;
-    tenant.conditional_access = r.conditional_access(ca_specs, &users, spec.seed);
+    let has_risk = tenant.identity_protection.is_some();
+    tenant.conditional_access = r.conditional_access(ca_specs, &users, spec.seed, has_risk);
     let mut periods = Vec::new();
     let mut populations: Vec<Population> = spec
         .populations

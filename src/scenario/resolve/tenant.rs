@@ -3,9 +3,11 @@
 
 use super::{Resolver, derived_guid};
 use crate::catalog::KNOWN_PERMISSIONS;
+use crate::catalog::risk::RiskLevel;
 use crate::scenario::diagnostic::{SourceFile, suggest};
 use crate::scenario::model::*;
 use crate::scenario::spec::*;
+use serde_saphyr::Spanned;
 
 impl Resolver<'_> {
     pub(super) fn tenant(&mut self, spec: TenantSpec) -> Tenant {
@@ -146,6 +148,7 @@ impl Resolver<'_> {
         specs: Vec<ConditionalAccessSpec>,
         users: &[User],
         seed: Option<u64>,
+        identity_protection: bool,
     ) -> Vec<CaPolicy> {
         let mut policies = Vec::new();
         for spec in specs {
@@ -187,6 +190,27 @@ impl Resolver<'_> {
                 }
                 None => derived_guid(seed.unwrap_or(DEFAULT_SEED), &spec.name.value),
             };
+            let sign_in_risk = self.risk_levels(&spec.sign_in_risk, "sign_in_risk");
+            let user_risk = self.risk_levels(&spec.user_risk, "user_risk");
+            if !identity_protection
+                && let Some(first) = spec.sign_in_risk.first().or(spec.user_risk.first())
+            {
+                self.error(
+                    first.referenced,
+                    "a risk condition needs ID Protection",
+                    "no `tenant.identity_protection`",
+                    "add `identity_protection: {}` to the tenant (P2 by default)",
+                );
+            }
+            if spec.grant == Some(CaGrantSpec::PasswordChange) && spec.user_risk.is_empty() {
+                self.error(
+                    spec.name.referenced,
+                    "`grant: password_change` needs a `user_risk` condition",
+                    "this policy",
+                    "Entra offers a password change only in a user risk policy, e.g. \
+                     `user_risk: [high]`",
+                );
+            }
             policies.push(CaPolicy {
                 id,
                 display_name: spec.name.value,
@@ -195,13 +219,49 @@ impl Resolver<'_> {
                 client_apps: spec.client_apps.into_iter().map(|c| c.value).collect(),
                 apps,
                 users: policy_users,
+                sign_in_risk,
+                user_risk,
                 grant: match spec.grant {
                     None | Some(CaGrantSpec::Block) => CaGrant::Block,
                     Some(CaGrantSpec::Mfa) => CaGrant::Mfa,
+                    Some(CaGrantSpec::PasswordChange) => CaGrant::PasswordChange,
                 },
             });
         }
         policies
+    }
+
+    /// The levels of a risk condition: `low`, `medium` or `high` (Entra's policy levels),
+    /// each once, in the order written.
+    fn risk_levels(&mut self, written: &[Spanned<String>], field: &str) -> Vec<RiskLevel> {
+        const LEVELS: [&str; 3] = ["low", "medium", "high"];
+        let mut levels = Vec::new();
+        for level in written {
+            match RiskLevel::parse(&level.value).filter(|l| *l != RiskLevel::None) {
+                Some(l) if levels.contains(&l) => self.error(
+                    level.referenced,
+                    format!("`{}` is listed twice in `{field}`", level.value),
+                    "repeated",
+                    "list each level once",
+                ),
+                Some(l) => levels.push(l),
+                None => {
+                    let help = match suggest(&level.value, LEVELS) {
+                        Some(best) => {
+                            format!("did you mean `{best}`? Levels are low, medium and high")
+                        }
+                        None => "write `low`, `medium` or `high`".to_string(),
+                    };
+                    self.error(
+                        level.referenced,
+                        format!("unknown risk level `{}` in `{field}`", level.value),
+                        "not a level",
+                        help,
+                    );
+                }
+            }
+        }
+        levels
     }
 }
 

@@ -170,7 +170,13 @@ pub struct ConditionalAccessSpec {
     /// Only these users (keys or UPNs); all users when absent.
     #[serde(default)]
     pub users: Vec<Spanned<String>>,
-    /// `block` (default) or `mfa`.
+    /// Only sign-ins whose real-time risk is one of these levels (`low`, `medium`, `high`).
+    #[serde(default)]
+    pub sign_in_risk: Vec<Spanned<String>>,
+    /// Only users whose risk at the time of the sign-in is one of these levels.
+    #[serde(default)]
+    pub user_risk: Vec<Spanned<String>>,
+    /// `block` (default), `mfa` or `password_change`.
     pub grant: Option<CaGrantSpec>,
 }
 
@@ -179,6 +185,7 @@ pub struct ConditionalAccessSpec {
 pub enum CaGrantSpec {
     Block,
     Mfa,
+    PasswordChange,
 }
 
 #[derive(Debug, Default, Deserialize)]

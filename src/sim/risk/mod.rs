@@ -7,14 +7,18 @@
 //! Behaviour-based detections are in `signals`, the user state machine in `users`, the Graph
 //! records in `records`. Deterministic: delays and ids come from the scenario's `Risk` streams.
 
+mod realtime;
 mod records;
 mod signals;
 mod tenant;
 mod users;
 
 #[cfg(test)]
+mod realtime_tests;
+#[cfg(test)]
 mod tests;
 
+pub use realtime::{RealtimeRisk, settle};
 pub use signals::{MIN_TRAVEL_KM, distance_km};
 pub use tenant::{AssessedItems, simulate_tenant_with_risk, simulate_with_risk};
 
@@ -23,7 +27,7 @@ use super::streams::{Purpose, Streams, fingerprint, guid};
 use crate::catalog::SsprText;
 use crate::catalog::risk::{RiskLevel, RiskType, Timing, risk_type};
 use crate::graph::{Record, RiskDetection, RiskyUserHistoryItem, SignInLocation, Text, Timestamp};
-use crate::scenario::{Action, RiskyUserAction, Scenario};
+use crate::scenario::{Action, IdentityProtection, RiskyUserAction, Scenario};
 use rand::Rng;
 use signals::{Profile, Seen};
 use std::collections::BTreeMap;
@@ -72,12 +76,20 @@ struct Attempt {
     location: SignInLocation,
 }
 
-/// Runs ID Protection over `items` (one scenario's simulation, in time order), writing the
-/// sign-ins' risk fields in place.
-pub fn assess(scenario: &Scenario, items: &mut [SimItem]) -> RiskOutcome {
-    let Some(policy) = &scenario.tenant.identity_protection else {
-        return RiskOutcome::default();
-    };
+/// What ID Protection found in one scenario's items, before it becomes records.
+struct Assessment {
+    streams: Streams,
+    attempts: Vec<Attempt>,
+    findings: Vec<Finding>,
+    /// What else moves a user's risk: password remediations and the admins' steps (the
+    /// detections are added when they are played).
+    events: Vec<(Timestamp, usize, RiskEvent)>,
+}
+
+/// The evaluated sign-in attempts and their findings. Reads only what the sign-ins and the
+/// audit rows say and the scenario's steps, so that a pass with risk-based Conditional Access
+/// (`realtime`) finds what the final assessment finds.
+fn collect(scenario: &Scenario, policy: &IdentityProtection, items: &[SimItem]) -> Assessment {
     let streams = Streams::for_scenario(scenario.seed, &scenario.name);
     let by_upn: BTreeMap<String, usize> = scenario
         .users
@@ -151,21 +163,66 @@ pub fn assess(scenario: &Scenario, items: &mut [SimItem]) -> RiskOutcome {
         }
     }
     step_findings(scenario, &streams, &attempts, &mut findings, &mut events);
-    for (index, f) in findings.iter().enumerate().filter(|(_, f)| !f.confirmed) {
-        events.push((
-            f.detected_at,
-            f.user,
-            RiskEvent::Detected {
-                index,
-                level: f.level,
-            },
-        ));
+    Assessment {
+        streams,
+        attempts,
+        findings,
+        events,
     }
-    // One user's events in time order; a detection landing at the instant of a remediation
-    // is remediated by it.
-    events.sort_by_key(|(time, user, event)| {
-        (*user, *time, !matches!(event, RiskEvent::Detected { .. }))
-    });
+}
+
+impl Assessment {
+    /// The events of every user in the order they are played: by user, then time, a
+    /// detection before a remediation at the same instant (which then remediates it). The
+    /// detections of sign-ins remediated by MFA (`skipped`) never raise the user's risk.
+    fn played(&self, skipped: impl Fn(&Finding) -> bool) -> Vec<(Timestamp, usize, RiskEvent)> {
+        let mut events = self.events.clone();
+        for (index, f) in self.findings.iter().enumerate() {
+            if !f.confirmed && !skipped(f) {
+                events.push((
+                    f.detected_at,
+                    f.user,
+                    RiskEvent::Detected {
+                        index,
+                        level: f.level,
+                    },
+                ));
+            }
+        }
+        events.sort_by_key(|(time, user, event)| {
+            (*user, *time, !matches!(event, RiskEvent::Detected { .. }))
+        });
+        events
+    }
+}
+
+/// Runs ID Protection over `items` (one scenario's simulation, in time order), writing the
+/// sign-ins' risk fields in place.
+pub fn assess(scenario: &Scenario, items: &mut [SimItem]) -> RiskOutcome {
+    let Some(policy) = &scenario.tenant.identity_protection else {
+        return RiskOutcome::default();
+    };
+    let mut assessment = collect(scenario, policy, items);
+    // A sign-in whose user passed the MFA a sign-in risk policy asked for is remediated, with
+    // every detection of it.
+    for a in 0..assessment.attempts.len() {
+        if let Some(at) = realtime::passed_risk_mfa(scenario, items, &assessment.attempts[a]) {
+            for f in assessment
+                .findings
+                .iter_mut()
+                .filter(|f| f.attempt == Some(a))
+            {
+                f.closed = Some(("remediated", realtime::MFA_REMEDIATION, at));
+            }
+        }
+    }
+    let events = assessment.played(|f| f.closed.is_some());
+    let Assessment {
+        streams,
+        attempts,
+        mut findings,
+        ..
+    } = assessment;
     let user_ids: Vec<Text> = scenario
         .users
         .iter()

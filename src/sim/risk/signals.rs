@@ -8,8 +8,11 @@ use crate::scenario::{IdentityProtection, User};
 use std::net::IpAddr;
 
 /// Sign-in codes that mean the password was right (success, or an interrupt after it:
-/// "Stay signed in?", MFA required or denied, blocked by Conditional Access).
-const CREDENTIALS_VALIDATED: &[i32] = &[0, 50140, 50074, 500121, 53003];
+/// "Stay signed in?", MFA required or denied, blocked by Conditional Access, a password change
+/// or MFA registration required by a risk-based policy). Every code Conditional Access writes
+/// after the password is here, so that what it decides never changes what is detected
+/// (`realtime` relies on it).
+const CREDENTIALS_VALIDATED: &[i32] = &[0, 50140, 50074, 500121, 53003, 50135, 53004];
 
 /// Atypical travel needs at least this distance: two sign-ins in one metropolitan area are
 /// never atypical (entralab's named default).

@@ -19,6 +19,7 @@ use super::directory_effects::{DirectoryEffects, PasswordChange};
 use super::lockout::LockoutCounter;
 use super::population::{self, PopulationTexts};
 use super::records::{Actor, AppTexts, ContextTexts, Texts};
+use super::risk::RealtimeRisk;
 use super::sspr::SsprState;
 use super::streams::{Purpose, Streams, fingerprint, guid};
 use crate::graph::{Record, Text, Timestamp};
@@ -65,6 +66,9 @@ pub struct Simulation<'a> {
     resets: DeferredResets,
     /// What the `directory:` steps so far changed (accounts, credentials, revocations).
     directory: DirectoryEffects,
+    /// ID Protection's risk during each sign-in, for risk-based Conditional Access (`None`:
+    /// no such policy applies).
+    risk: Option<RealtimeRisk>,
 }
 
 struct UserState {
@@ -189,7 +193,14 @@ impl Ord for Ready {
 }
 
 impl<'a> Simulation<'a> {
+    /// The simulation, with the risk its risk-based Conditional Access policies act on
+    /// (`risk::settle`, which runs passes of its own when there are such policies).
     pub fn new(scenario: &'a Scenario) -> Self {
+        Self::with_risk(scenario, super::risk::settle(scenario))
+    }
+
+    /// The simulation with the given real-time risk.
+    pub fn with_risk(scenario: &'a Scenario, risk: Option<RealtimeRisk>) -> Self {
         let streams = Streams::for_scenario(scenario.seed, &scenario.name);
         let texts = Texts::new(
             &super::tenant_id(scenario),
@@ -301,7 +312,13 @@ impl<'a> Simulation<'a> {
             next_seq: 0,
             resets: DeferredResets::default(),
             directory: DirectoryEffects::default(),
+            risk,
         }
+    }
+
+    /// The real-time risk with the answers it gave (after the run).
+    pub fn take_risk(&mut self) -> Option<RealtimeRisk> {
+        self.risk.take()
     }
 
     fn emit(

@@ -6,7 +6,7 @@ use crate::catalog;
 use crate::graph::{Record, SignInStatus, Text, Timestamp};
 use crate::scenario::{MfaMethod, MfaResponse, StaySignedIn};
 use crate::sim::authentication::{FirstFactor, RequiredBy, RowAuth, SecondFactor};
-use crate::sim::conditional_access::CaEvaluation;
+use crate::sim::conditional_access::{CaEvaluation, RiskNow};
 use crate::sim::directory_effects::AccountBlock;
 use crate::sim::lockout::LockoutDecision;
 use crate::sim::records::{Actor, AppTexts, ContextTexts};
@@ -86,6 +86,7 @@ impl Simulation<'_> {
             client_app,
             &app.name,
             legacy,
+            self.risk_now(origin, extra.user, at),
         );
         let required_by = if ca.requires_mfa() {
             RequiredBy::ConditionalAccess
@@ -122,13 +123,24 @@ impl Simulation<'_> {
                 )
             });
             rows.push((at, 53003, None, right(SecondFactor::NotRequired), note));
+        } else if let Some((code, policies)) = risk_interrupt(&ca, extra.mfa.is_some()) {
+            let what = if code == 50135 {
+                "password change required by"
+            } else {
+                "no MFA method to answer"
+            };
+            let note = note.map(|n| format!("{n}; {what} {}", policies.join(", ")));
+            rows.push((at, code, None, right(SecondFactor::NotRequired), note));
         } else if let Some((method, mfa)) = extra.mfa {
             rows.push((
                 at,
                 50074,
                 None,
                 right(SecondFactor::Prompted(method)),
-                note.map(|n| format!("{n}; MFA prompt")),
+                note.map(|n| match ca.risk_mfa().as_slice() {
+                    [] => format!("{n}; MFA prompt"),
+                    policies => format!("{n}; MFA prompt required by {}", policies.join(", ")),
+                }),
             ));
             let mut t = at;
             for i in 1..=mfa.deny {
@@ -152,6 +164,11 @@ impl Simulation<'_> {
                 ));
             }
             if mfa.approve {
+                if ca.remediates_sign_in()
+                    && let Some(risk) = &mut self.risk
+                {
+                    risk.remediated(origin);
+                }
                 t = t.plus_ticks(ticks_between_ms(rng, 5_000, 20_000));
                 let completed = right(SecondFactor::Completed(method));
                 if stay_signed_in != StaySignedIn::NotAsked {
@@ -162,7 +179,11 @@ impl Simulation<'_> {
                     0,
                     Some(catalog::MFA_COMPLETED),
                     completed,
-                    Some("MFA approved: signed in".into()),
+                    Some(if ca.remediates_sign_in() {
+                        "MFA approved: signed in; the sign-in's risk is remediated".into()
+                    } else {
+                        "MFA approved: signed in".into()
+                    }),
                 ));
             }
         } else {
@@ -226,6 +247,28 @@ impl Simulation<'_> {
             );
         }
     }
+}
+
+impl Simulation<'_> {
+    /// The risk during the attempt, when a risk-based policy may act on it (a declared user's
+    /// sign-in in a P2 tenant with such a policy).
+    fn risk_now(&mut self, origin: Origin, user: Option<usize>, at: Timestamp) -> Option<RiskNow> {
+        let risk = self.risk.as_mut()?;
+        Some(risk.now(origin, user?, at))
+    }
+}
+
+/// The row a risk-based policy writes instead of the sign-in, after the right password: 50135
+/// when a user risk policy requires a password change (the user changes it later, e.g. with
+/// SSPR); 53004 when a risk-based policy requires MFA and the user has no method to answer
+/// with (UNSURE: entralab's named default, Entra's "ProofUpBlockedDueToRisk").
+fn risk_interrupt<'c>(ca: &'c CaEvaluation<'_>, has_mfa: bool) -> Option<(i32, Vec<&'c str>)> {
+    let change = ca.password_change();
+    if !change.is_empty() {
+        return Some((50135, change));
+    }
+    let mfa = ca.risk_mfa();
+    (!mfa.is_empty() && !has_mfa).then_some((53004, mfa))
 }
 
 /// A row an attempt writes: time, code, `additionalDetails` override, how the user
