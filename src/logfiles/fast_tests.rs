@@ -68,6 +68,11 @@ fn template() -> Value {
 /// Ways a record can differ from the exports' own form.
 const MUTATIONS: usize = 22;
 
+/// Inserts or replaces: a key an earlier mutation removed comes back.
+fn set(object: &mut serde_json::Map<String, Value>, key: &str, value: Value) {
+    object.insert(key.to_string(), value);
+}
+
 fn mutate(record: &mut Value, mutation: usize, pick: usize) {
     let object = record.as_object_mut().unwrap();
     let keys: Vec<String> = object.keys().cloned().collect();
@@ -86,25 +91,36 @@ fn mutate(record: &mut Value, mutation: usize, pick: usize) {
         3 => {
             object.insert("sessionId".into(), json!("s-1"));
         }
-        4 => object["status"] = json!({"errorCode": "50126"}),
-        5 => object["status"] = json!({"errorcode": 50126, "FailureReason": "x"}),
-        6 => object["isInteractive"] = json!("true"),
-        7 => object["processingTimeInMilliseconds"] = json!("12"),
-        8 => object["userType"] = json!("Guest"),
-        9 => object["createdDateTime"] = json!("3/17/2025 3:01:03 PM"),
-        10 => object["createdDateTime"] = json!("yesterday"),
-        11 => object["id"] = json!(42),
-        12 => object["status"] = json!({"errorCode": 1, "extra": true}),
-        13 => object["authenticationAppDeviceDetails"] = json!({"AppVersion": "1", "deviceid": "d"}),
-        14 => object["location"] = json!({"geoCoordinates": null}),
-        15 => object["appliedConditionalAccessPolicies"] =
+        4 => set(object, "status", json!({"errorCode": "50126"})),
+        5 => set(
+            object,
+            "status",
+            json!({"errorcode": 50126, "FailureReason": "x"}),
+        ),
+        6 => set(object, "isInteractive", json!("true")),
+        7 => set(object, "processingTimeInMilliseconds", json!("12")),
+        8 => set(object, "userType", json!("Guest")),
+        9 => set(object, "createdDateTime", json!("3/17/2025 3:01:03 PM")),
+        10 => set(object, "createdDateTime", json!("yesterday")),
+        11 => set(object, "id", json!(42)),
+        12 => set(object, "status", json!({"errorCode": 1, "extra": true})),
+        13 => set(
+            object,
+            "authenticationAppDeviceDetails",
+            json!({"AppVersion": "1", "deviceid": "d"}),
+        ),
+        14 => set(object, "location", json!({"geoCoordinates": null})),
+        15 => set(
+            object,
+            "appliedConditionalAccessPolicies",
             json!([{"id": "p2", "enforcedGrantControls": null, "conditionsSatisfied": "app"}]),
-        16 => object["status"] = json!({"errorCode": 3000000000_i64}),
-        17 => object["deviceDetail"] = json!({"DeviceId": "x"}),
-        18 => object["riskEventTypes"] = json!(["unfamiliarFeatures"]),
-        19 => object["flaggedForReview"] = json!(1),
-        20 => object["status"] = json!({"errorCode": 0.0}),
-        _ => object["mfaDetail"] = json!({"authMethod": 7}),
+        ),
+        16 => set(object, "status", json!({"errorCode": 3000000000_i64})),
+        17 => set(object, "deviceDetail", json!({"DeviceId": "x"})),
+        18 => set(object, "riskEventTypes", json!(["unfamiliarFeatures"])),
+        19 => set(object, "flaggedForReview", json!(1)),
+        20 => set(object, "status", json!({"errorCode": 0.0})),
+        _ => set(object, "mfaDetail", json!({"authMethod": 7})),
     }
 }
 
@@ -216,19 +232,29 @@ fn the_exports_own_lines_take_the_fast_path() {
     };
     let decoded = fast::decode_typed(ndjson.as_bytes(), Context::TopLevel).expect("typed");
     assert_eq!(shapes(decoded), [(None, Shape::GraphJson)]);
-    let line = format!("{{\"records\":[{},{}]}}", envelope(&template(), 0), envelope(&template(), 2));
+    let line = format!(
+        "{{\"records\":[{},{}]}}",
+        envelope(&template(), 0),
+        envelope(&template(), 2)
+    );
     let decoded = fast::decode_typed(line.as_bytes(), Context::TopLevel).expect("typed");
     let tenant = |t: &str| Some(t.to_string());
     assert_eq!(
         shapes(decoded),
-        [(tenant("t-tenant"), Shape::EventHub), (tenant("t-resource"), Shape::EventHub)]
+        [
+            (tenant("t-tenant"), Shape::EventHub),
+            (tenant("t-resource"), Shape::EventHub)
+        ]
     );
     // An envelope is not an element of a Graph page.
     assert!(fast::decode(line.as_bytes(), Context::Element).is_none());
     // Another spelling is not typed, but still decoded ahead.
     let lower = ndjson.replace("\"status\"", "\"Status\"");
     assert!(fast::decode_typed(lower.as_bytes(), Context::TopLevel).is_none());
-    assert_eq!(shapes(fast::decode(lower.as_bytes(), Context::TopLevel).unwrap()).len(), 1);
+    assert_eq!(
+        shapes(fast::decode(lower.as_bytes(), Context::TopLevel).unwrap()).len(),
+        1
+    );
 }
 
 #[test]

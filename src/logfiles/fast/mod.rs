@@ -199,7 +199,11 @@ impl Run {
                     .collect();
                 let mut all: Vec<Option<Decoded>> = groups[0].iter().map(decode_one).collect();
                 for handle in handles {
-                    all.extend(handle.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                    all.extend(
+                        handle
+                            .join()
+                            .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    );
                 }
                 all
             })
