@@ -20,18 +20,11 @@
 //! valid JSON has none, and the record it breaks starts on that line.
 
 use super::convert::envelope_key;
+use super::fast::{self, Context, Run, envelope_arrays};
 use super::source::{Cursor, Pos};
 use super::{ErrorKind, LogFileError, Reader};
 use serde_json::Value;
 use std::io;
-
-/// How many arrays of records (`value`, `records`) an object holds.
-fn envelope_arrays(object: &serde_json::Map<String, Value>) -> usize {
-    object
-        .iter()
-        .filter(|(k, v)| envelope_key(k) && v.is_array())
-        .count()
-}
 
 /// Deeper nesting is refused before it is parsed (serde_json refuses beyond 128 anyway).
 const MAX_DEPTH: usize = 1024;
@@ -159,7 +152,23 @@ struct Scanner<'r, 'e> {
     item: Option<Item>,
     /// Skipping bad records: the rest of this line belongs to a broken one.
     skip_line: bool,
+    /// How many bytes of lines the fast path decodes ahead ([`fast::Run`]).
+    run_bytes: usize,
 }
+
+/// What the line at a place where a record may start is to the whole-line paths.
+enum Line {
+    /// Taken whole: this many bytes.
+    Taken(usize),
+    /// Not for them: read byte by byte.
+    NotTaken,
+    /// Maybe for them, but its end is not in the buffer yet.
+    Incomplete,
+}
+
+/// A line longer than this (without its end in the buffer) is read byte by byte rather than
+/// held whole for the fast paths.
+const MAX_LINE: usize = 16 << 20;
 
 pub(crate) fn read_json(
     cursor: &mut Cursor<'_>,
@@ -180,7 +189,10 @@ pub(crate) fn read_json(
         elements_depth: None,
         item: None,
         skip_line: false,
+        run_bytes: fast::RUN_BYTES_MIN,
     };
+    // The start of a line the buffer ended in, held until its end is read (up to MAX_LINE).
+    let mut pending: Vec<u8> = Vec::new();
     loop {
         let chunk = match cursor.inner.fill_buf() {
             Ok(chunk) => chunk,
@@ -188,22 +200,49 @@ pub(crate) fn read_json(
             Err(e) => return Err(scanner.reader.io_error(&e, scanner.last)),
         };
         if chunk.is_empty() {
+            if !pending.is_empty() {
+                scanner.feed(&pending, false)?;
+            }
             break;
         }
         let n = chunk.len();
-        scanner.feed(chunk)?;
-        cursor.inner.consume(n);
+        if pending.is_empty() {
+            let used = scanner.feed(chunk, true)?;
+            pending.extend_from_slice(&chunk[used..]);
+            cursor.inner.consume(n);
+            continue;
+        }
+        // Only the held line is completed and read here; the rest of the chunk is read from
+        // the reader's buffer, without copying.
+        let taken = match chunk.iter().position(|&b| b == b'\n') {
+            Some(newline) => newline + 1,
+            None => n,
+        };
+        pending.extend_from_slice(&chunk[..taken]);
+        cursor.inner.consume(taken);
+        let complete = pending.last() == Some(&b'\n');
+        if complete || pending.len() >= MAX_LINE {
+            let used = scanner.feed(&pending, complete)?;
+            pending.drain(..used);
+        }
     }
     scanner.finish()
 }
 
 impl Scanner<'_, '_> {
-    fn feed(&mut self, chunk: &[u8]) -> Result<(), LogFileError> {
+    /// Reads `chunk`; the bytes used. With `defer`, it stops at a line the whole-line paths
+    /// might take whose end is not in `chunk`, for the caller to hand it over whole.
+    fn feed(&mut self, chunk: &[u8], defer: bool) -> Result<usize, LogFileError> {
         let mut i = 0;
+        let mut run: Option<Run> = None;
         while i < chunk.len() {
-            if let Some(used) = self.whole_line(&chunk[i..])? {
-                i += used;
-                continue;
+            match self.whole_line(chunk, i, &mut run)? {
+                Line::Taken(used) => {
+                    i += used;
+                    continue;
+                }
+                Line::Incomplete if defer && chunk.len() - i < MAX_LINE => return Ok(i),
+                Line::Incomplete | Line::NotTaken => {}
             }
             // Inside a string of a capture: copy up to the next quote or backslash at once (or
             // line break: valid JSON has none in a string, and skipping bad records looks
@@ -236,16 +275,23 @@ impl Scanner<'_, '_> {
             self.byte(b, at)?;
             i += 1;
         }
-        Ok(())
+        Ok(chunk.len())
     }
 
-    /// The fast path of files with one record (or one envelope) a line, as NDJSON, Event Hub
-    /// and Graph exports are written: where a record may start (top level, or an element of
-    /// the open array) and `rest` holds a whole line that is a valid JSON object (a trailing
-    /// comma aside), it is parsed at once instead of byte by byte. The bytes used, or `None`
-    /// to go on byte by byte, which every line this path does not take whole still does, so
-    /// what is read, and every error and its position, stay the same.
-    fn whole_line(&mut self, rest: &[u8]) -> Result<Option<usize>, LogFileError> {
+    /// The whole-line paths of files with one record (or one envelope) a line, as NDJSON,
+    /// Event Hub and Graph exports are written: where a record may start (top level, or an
+    /// element of the open array) and the line at `chunk[i..]` is a valid JSON object (a
+    /// trailing comma aside), it is read at once instead of byte by byte: typed
+    /// ([`fast`], decoded ahead in `run`) when it can be, else through a `serde_json::Value`.
+    /// A line neither takes is read byte by byte, so what is read, and every error and its
+    /// position, stay the same.
+    fn whole_line(
+        &mut self,
+        chunk: &[u8],
+        i: usize,
+        run: &mut Option<Run>,
+    ) -> Result<Line, LogFileError> {
+        let rest = &chunk[i..];
         let top_level =
             self.rest.is_none() && self.lexer.stack.is_empty() && self.elements_depth.is_none();
         let element = self.elements_depth == Some(self.lexer.stack.len());
@@ -255,28 +301,42 @@ impl Scanner<'_, '_> {
             || self.skip_line
             || !(top_level || element)
         {
-            return Ok(None);
+            return Ok(Line::NotTaken);
         }
-        let Some(end) = rest.iter().position(|&b| b == b'\n') else {
-            return Ok(None);
-        };
-        let mut line = rest[..end].trim_ascii_end();
-        if let Some(before_comma) = line.strip_suffix(b",") {
-            line = before_comma.trim_ascii_end();
-        }
-        if line.last() != Some(&b'}') {
-            return Ok(None);
-        }
-        let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(line) else {
-            return Ok(None);
+        let Some((end, line)) = fast::line_object(rest) else {
+            let complete = rest.contains(&b'\n');
+            return Ok(if complete {
+                Line::NotTaken
+            } else {
+                Line::Incomplete
+            });
         };
         let at = self.pos;
-        if top_level && envelope_arrays(&object) > 0 {
-            if !self.whole_envelope(object, at)? {
-                return Ok(None);
+        let context = if top_level {
+            Context::TopLevel
+        } else {
+            Context::Element
+        };
+        let decoded = if self.reader.fast {
+            self.decoded(chunk, i, context, run)
+        } else {
+            None
+        };
+        if let Some(decoded) = decoded {
+            for (tenant, converted) in decoded {
+                self.reader.next_record(at, tenant, Ok(converted))?;
             }
         } else {
-            self.reader.accept(Value::Object(object), at)?;
+            let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(line) else {
+                return Ok(Line::NotTaken);
+            };
+            if top_level && envelope_arrays(&object) > 0 {
+                if !self.whole_envelope(object, at)? {
+                    return Ok(Line::NotTaken);
+                }
+            } else {
+                self.reader.accept(Value::Object(object), at)?;
+            }
         }
         self.last = Pos {
             line: at.line,
@@ -284,40 +344,38 @@ impl Scanner<'_, '_> {
         };
         self.pos = self.last;
         self.pos.advance(b'\n');
-        Ok(Some(end + 1))
+        Ok(Line::Taken(end + 1))
+    }
+
+    /// The fast path's records of the line at `chunk[i..]`, from `run` (decoded anew from
+    /// here when it does not hold the line).
+    fn decoded(
+        &mut self,
+        chunk: &[u8],
+        i: usize,
+        context: Context,
+        run: &mut Option<Run>,
+    ) -> Option<fast::Decoded> {
+        if let Some(current) = run {
+            match current.take(i, context) {
+                Ok(decoded) => return decoded,
+                Err(()) => self.run_bytes = current.next_bytes(),
+            }
+        }
+        let current = run.insert(Run::decode(chunk, i, context, self.run_bytes));
+        current.take(i, context).ok().flatten()
     }
 
     /// The records of an envelope read whole, when every one is a record that converts;
     /// `false` (nothing taken) when one is not, for the byte path to say which and where.
     fn whole_envelope(
         &mut self,
-        mut object: serde_json::Map<String, Value>,
+        object: serde_json::Map<String, Value>,
         at: Pos,
     ) -> Result<bool, LogFileError> {
-        if envelope_arrays(&object) != 1 {
-            return Ok(false);
-        }
-        let key = object
-            .iter()
-            .find(|(k, v)| envelope_key(k) && v.is_array())
-            .map(|(k, _)| k.clone());
-        let Some(Value::Array(items)) = key.and_then(|k| object.remove(&k)) else {
+        let Some(converted) = fast::envelope_records(object) else {
             return Ok(false);
         };
-        let mut converted = Vec::with_capacity(items.len());
-        for item in items {
-            let Value::Object(record) = item else {
-                return Ok(false);
-            };
-            if envelope_arrays(&record) > 0 {
-                return Ok(false);
-            }
-            let tenant = super::envelope_tenant_id(&record);
-            match super::convert::convert_object(record) {
-                Ok(record) => converted.push((tenant, record)),
-                Err(_) => return Ok(false),
-            }
-        }
         for (tenant, record) in converted {
             self.reader.next_record(at, tenant, Ok(record))?;
         }

@@ -34,6 +34,9 @@
 
 mod convert;
 mod csv;
+mod fast;
+#[cfg(test)]
+mod fast_tests;
 mod json;
 #[cfg(test)]
 mod skip_tests;
@@ -195,11 +198,32 @@ pub fn read_from(
     read_any(name.as_ref(), input, &mut emit, None)
 }
 
+/// [`read_from`] without the typed fast path, every record through a `serde_json::Value`: what
+/// the fast path is compared with, in tests and `bench/readers.rs`. Not for other use.
+#[doc(hidden)]
+pub fn read_from_general_path(
+    name: impl AsRef<Path>,
+    input: impl Read,
+    mut emit: impl FnMut(Record),
+) -> Result<ReadSummary, LogFileError> {
+    read_with(name.as_ref(), input, &mut emit, None, false)
+}
+
 fn read_any<'e>(
     name: &Path,
     input: impl Read,
     emit: &'e mut dyn FnMut(Record),
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
+) -> Result<ReadSummary, LogFileError> {
+    read_with(name, input, emit, skip, true)
+}
+
+fn read_with<'e>(
+    name: &Path,
+    input: impl Read,
+    emit: &'e mut dyn FnMut(Record),
+    skip: Option<&'e mut dyn FnMut(LogFileError)>,
+    fast: bool,
 ) -> Result<ReadSummary, LogFileError> {
     let mut reader = Reader {
         path: name.to_path_buf(),
@@ -207,6 +231,7 @@ fn read_any<'e>(
         summary: ReadSummary::default(),
         emit,
         skip,
+        fast,
     };
     let mut cursor = Cursor::new(input).map_err(|e| reader.io_error(&e, Pos::default()))?;
     let first = loop {
@@ -283,6 +308,9 @@ pub(crate) struct Reader<'e> {
     emit: &'e mut dyn FnMut(Record),
     /// Where bad records go when they are skipped; `None`: the first one fails the file.
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
+    /// Lines in the common shapes are read by the typed fast path ([`fast`]); `false` only to
+    /// compare it with the general one.
+    fast: bool,
 }
 
 impl Reader<'_> {

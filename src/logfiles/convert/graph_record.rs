@@ -121,6 +121,25 @@ fn canonicalize_object(object: &mut Object) {
     object.values_mut().for_each(canonicalize);
 }
 
+/// Whether [`canonicalize`] would rename a key of `value` (at any depth).
+pub(crate) fn has_misspelt_keys(value: &Value) -> bool {
+    match value {
+        Value::Object(object) => {
+            let names = canonical_names();
+            object.iter().any(|(k, v)| {
+                (!names.canonical.contains(k.as_str())
+                    && names
+                        .lower
+                        .get(&k.to_ascii_lowercase())
+                        .is_some_and(|canonical| *canonical != k.as_str()))
+                    || has_misspelt_keys(v)
+            })
+        }
+        Value::Array(items) => items.iter().any(has_misspelt_keys),
+        _ => false,
+    }
+}
+
 fn is_missing(object: &Object, key: &str) -> bool {
     matches!(object.get(key), None | Some(Value::Null))
 }

@@ -7,6 +7,7 @@ mod log_analytics_row;
 
 use super::Shape;
 use crate::graph::Record;
+pub(super) use graph_record::has_misspelt_keys;
 use graph_record::{graph_audit, graph_sign_in};
 use log_analytics_row::log_analytics;
 pub(crate) use log_analytics_row::{column_key, convert_csv_row};
@@ -22,7 +23,7 @@ pub(crate) enum Converted {
 pub(super) type Object = Map<String, Value>;
 
 /// The sign-in categories of diagnostic settings, and the `signInEventTypes` of their rows.
-const SIGN_IN_CATEGORIES: &[(&str, &str)] = &[
+pub(super) const SIGN_IN_CATEGORIES: &[(&str, &str)] = &[
     ("SignInLogs", INTERACTIVE),
     ("NonInteractiveUserSignInLogs", "nonInteractiveUser"),
     ("ServicePrincipalSignInLogs", "servicePrincipal"),

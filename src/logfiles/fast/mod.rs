@@ -1,0 +1,251 @@
+//! The fast path of the JSON reader: lines that hold one whole record (or one diagnostic-settings
+//! envelope of them), as NDJSON, Graph, Event Hub exports are written, deserialised straight
+//! into [`SignIn`]s (no `serde_json::Value` per record), on every core, in file order.
+//!
+//! A line is taken here only when it is in the exact form the general path would keep as it
+//! is (Graph's key spelling, no unknown properties, no envelope value to fill a gap); any other
+//! line gives `None` and is read by the general path (`json::Scanner::whole_line` and the byte
+//! scanner), so what is read, and every error, stay the same. Lines in other forms (directory
+//! audits, Log Analytics rows, other categories, other spellings) that are whole JSON objects
+//! are read through a `serde_json::Value` as the scanner would, but decoded ahead on every core
+//! too.
+
+mod event_hub;
+mod wire;
+
+use super::Shape;
+use super::convert::{Converted, convert_object, envelope_key};
+use crate::graph::{Record, SignIn};
+use serde_json::{Map, Value};
+use std::collections::VecDeque;
+use std::sync::OnceLock;
+use wire::{Diagnostic, WireSignIn};
+
+/// Where a line stands in the file: what it may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Context {
+    /// At the top level: a record or an envelope of records.
+    TopLevel,
+    /// An element of an open array of records (a Graph page's `value`).
+    Element,
+}
+
+/// The records of one line, with the tenant each one's envelope or row names.
+pub(crate) type Decoded = Vec<(Option<String>, Converted)>;
+
+/// The JSON object a line holds, a trailing comma and blanks aside, and where the line ends
+/// (the offset of its `\n` in `rest`); `None` when `rest` does not start with `{` or the line
+/// is not complete in it, or does not end with `}`.
+pub(crate) fn line_object(rest: &[u8]) -> Option<(usize, &[u8])> {
+    if rest.first() != Some(&b'{') {
+        return None;
+    }
+    let end = memchr_newline(rest)?;
+    let mut line = rest[..end].trim_ascii_end();
+    if let Some(before_comma) = line.strip_suffix(b",") {
+        line = before_comma.trim_ascii_end();
+    }
+    (line.last() == Some(&b'}')).then_some((end, line))
+}
+
+fn memchr_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}
+
+/// The records of one line's object, if a whole-line path can take it: typed when it is in
+/// the exports' own form, else through a `serde_json::Value` as `json::Scanner::whole_line`
+/// would, so that also runs on every core. `None` when a record of it does not convert: the
+/// scanner reads it again to say why and where.
+pub(crate) fn decode(object: &[u8], context: Context) -> Option<Decoded> {
+    decode_typed(object, context).or_else(|| decode_general(object, context))
+}
+
+fn sign_in(tenant: Option<String>, sign_in: SignIn, shape: Shape) -> (Option<String>, Converted) {
+    (
+        tenant,
+        Converted::Record(Record::SignIn(Box::new(sign_in)), shape),
+    )
+}
+
+/// The typed path: sign-ins in Graph's form, alone or in a diagnostic-settings envelope.
+pub(crate) fn decode_typed(object: &[u8], context: Context) -> Option<Decoded> {
+    if context == Context::TopLevel && object.starts_with(br#"{"records":"#) {
+        let envelope: event_hub::WireEnvelope = serde_json::from_slice(object).ok()?;
+        return envelope
+            .records
+            .into_iter()
+            .map(|record| {
+                let (tenant, s) = record.into_sign_in()?;
+                Some(sign_in(tenant, s, Shape::EventHub))
+            })
+            .collect();
+    }
+    let record: WireSignIn = serde_json::from_slice(object).ok()?;
+    let tenant = event_hub::tenant(None, record.resource_id.as_deref());
+    let s = record.into_sign_in(&Diagnostic::default())?;
+    Some(vec![sign_in(tenant, s, Shape::GraphJson)])
+}
+
+/// What `Reader::accept` makes of a record object, or `whole_envelope` of a top-level
+/// envelope, when every record converts.
+fn decode_general(object: &[u8], context: Context) -> Option<Decoded> {
+    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(object) else {
+        return None;
+    };
+    if envelope_arrays(&object) > 0 {
+        return match context {
+            Context::TopLevel => envelope_records(object),
+            // Read by `Reader::accept`, which takes an envelope's records one by one.
+            Context::Element => None,
+        };
+    }
+    let tenant = super::envelope_tenant_id(&object);
+    convert_object(object).ok().map(|c| vec![(tenant, c)])
+}
+
+/// How many arrays of records (`value`, `records`) an object holds.
+pub(crate) fn envelope_arrays(object: &Map<String, Value>) -> usize {
+    object
+        .iter()
+        .filter(|(k, v)| envelope_key(k) && v.is_array())
+        .count()
+}
+
+/// The records of an envelope, when it has one array of them and every one is a record
+/// that converts.
+pub(crate) fn envelope_records(mut object: Map<String, Value>) -> Option<Decoded> {
+    if envelope_arrays(&object) != 1 {
+        return None;
+    }
+    let key = object
+        .iter()
+        .find(|(k, v)| envelope_key(k) && v.is_array())
+        .map(|(k, _)| k.clone());
+    let Some(Value::Array(items)) = key.and_then(|k| object.remove(&k)) else {
+        return None;
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let Value::Object(record) = item else {
+                return None;
+            };
+            if envelope_arrays(&record) > 0 {
+                return None;
+            }
+            let tenant = super::envelope_tenant_id(&record);
+            convert_object(record).ok().map(|c| (tenant, c))
+        })
+        .collect()
+}
+
+/// Below this many bytes of lines a run is decoded on the calling thread: starting a thread
+/// would cost more than it saves.
+const PARALLEL_BYTES: usize = 256 << 10;
+
+/// How many bytes of lines a run decodes ahead: it starts small and doubles while runs are
+/// used to the end, and falls back when one is abandoned (the file changed shape), so that
+/// lines decoded in vain stay a fraction of those used.
+pub(crate) const RUN_BYTES_MIN: usize = 32 << 10;
+const RUN_BYTES_MAX: usize = 8 << 20;
+
+/// Lines decoded ahead, each by where it starts in the buffer being read.
+pub(crate) struct Run {
+    context: Context,
+    lines: VecDeque<(usize, Option<Decoded>)>,
+    /// The budget it was decoded with.
+    bytes: usize,
+}
+
+impl Run {
+    /// Decodes the complete lines of `buffer` from `start` on, about `bytes` of them (at least
+    /// one), on every core; in order.
+    pub(crate) fn decode(buffer: &[u8], start: usize, context: Context, bytes: usize) -> Run {
+        let mut lines = Vec::new();
+        let mut at = start;
+        while at - start < bytes
+            && let Some(end) = memchr_newline(&buffer[at..])
+        {
+            lines.push((at, at + end));
+            at += end + 1;
+        }
+        let decode_one = |&(from, to): &(usize, usize)| {
+            line_object(&buffer[from..=to]).and_then(|(_, object)| decode(object, context))
+        };
+        let threads = threads();
+        let decoded: Vec<Option<Decoded>> = if threads < 2 || at - start < PARALLEL_BYTES {
+            lines.iter().map(decode_one).collect()
+        } else {
+            // Contiguous shares of about equal bytes, so results concatenate in order.
+            let share = (at - start).div_ceil(threads);
+            let mut groups: Vec<&[(usize, usize)]> = Vec::with_capacity(threads);
+            let mut rest = &lines[..];
+            while !rest.is_empty() {
+                let first = rest[0].0;
+                let n = rest
+                    .iter()
+                    .position(|&(from, _)| from - first >= share)
+                    .unwrap_or(rest.len())
+                    .max(1);
+                groups.push(&rest[..n]);
+                rest = &rest[n..];
+            }
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = groups[1..]
+                    .iter()
+                    .map(|group| {
+                        scope.spawn(move || group.iter().map(decode_one).collect::<Vec<_>>())
+                    })
+                    .collect();
+                let mut all: Vec<Option<Decoded>> = groups[0].iter().map(decode_one).collect();
+                for handle in handles {
+                    all.extend(
+                        handle
+                            .join()
+                            .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    );
+                }
+                all
+            })
+        };
+        Run {
+            context,
+            lines: lines.iter().map(|&(from, _)| from).zip(decoded).collect(),
+            bytes,
+        }
+    }
+
+    /// The decoded line at `offset` in `context`, if this run holds it (lines before it, which
+    /// the general path read, are dropped); `Err` when it does not.
+    pub(crate) fn take(&mut self, offset: usize, context: Context) -> Result<Option<Decoded>, ()> {
+        if self.context != context {
+            return Err(());
+        }
+        while self.lines.front().is_some_and(|(at, _)| *at < offset) {
+            self.lines.pop_front();
+        }
+        match self.lines.front() {
+            Some((at, _)) if *at == offset => Ok(self.lines.pop_front().and_then(|(_, d)| d)),
+            _ => Err(()),
+        }
+    }
+
+    /// The budget of the next run: more if this one was used to the end.
+    pub(crate) fn next_bytes(&self) -> usize {
+        if self.lines.is_empty() {
+            (self.bytes * 2).min(RUN_BYTES_MAX)
+        } else {
+            RUN_BYTES_MIN
+        }
+    }
+}
+
+/// The threads that decode: one a core, at most 8.
+fn threads() -> usize {
+    static THREADS: OnceLock<usize> = OnceLock::new();
+    *THREADS.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get().min(8))
+            .unwrap_or(1)
+    })
+}

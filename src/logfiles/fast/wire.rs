@@ -1,0 +1,352 @@
+//! A Graph sign-in straight from its JSON bytes, for the fast path: mirrors of the record's
+//! objects that serde fills without a `serde_json::Value` in between.
+//!
+//! Why mirrors and not the `graph` types themselves: the general path fixes the case of keys
+//! (`errorcode`), fills `null`s and keeps unknown properties, and the `graph` types silently
+//! ignore (or keep aside) keys they do not know, so deserialising into them directly could not
+//! tell a record the general path would change. Every mirror here denies unknown fields and
+//! takes only the forms the general path keeps as they are: anything else fails, and the
+//! record is read by the general path, so both give the same record.
+
+use crate::graph::{
+    AppliedConditionalAccessPolicy, AuthenticationDetail, AuthenticationRequirementPolicy,
+    BetaSignIn, DeviceDetail, GeoCoordinates, KeyValue, MfaDetail, NetworkLocationDetail, SignIn,
+    SignInLocation, SignInStatus, Text, Timestamp, UnknownProperties,
+};
+use crate::logfiles::convert::has_misspelt_keys;
+use crate::logfiles::time::parse_timestamp;
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// A timestamp in any spelling the general path reads (it normalises them the same way).
+fn lenient_time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+    let text = <Cow<'de, str>>::deserialize(deserializer)?;
+    parse_timestamp(&text).ok_or_else(|| serde::de::Error::custom("not a timestamp"))
+}
+
+/// `true` or `false` only: the general path refuses a `null` `isInteractive` and reads strings
+/// leniently, so both are left to it.
+fn strict_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
+    bool::deserialize(deserializer).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct WireSignIn {
+    id: Text,
+    #[serde(deserialize_with = "lenient_time")]
+    created_date_time: Timestamp,
+    pub(super) user_display_name: Option<Text>,
+    user_principal_name: Option<Text>,
+    user_id: Option<Text>,
+    app_id: Option<Text>,
+    app_display_name: Option<Text>,
+    pub(super) ip_address: Option<Text>,
+    client_app_used: Option<Text>,
+    pub(super) correlation_id: Option<Text>,
+    conditional_access_status: Option<Text>,
+    #[serde(default, deserialize_with = "strict_bool")]
+    pub(super) is_interactive: Option<bool>,
+    risk_detail: Option<Text>,
+    risk_level_aggregated: Option<Text>,
+    risk_level_during_sign_in: Option<Text>,
+    risk_state: Option<Text>,
+    risk_event_types: Option<Vec<Text>>,
+    #[serde(rename = "riskEventTypes_v2")]
+    risk_event_types_v2: Option<Vec<Text>>,
+    resource_display_name: Option<Text>,
+    pub(super) resource_id: Option<Text>,
+    status: Option<WireStatus>,
+    device_detail: Option<WireDevice>,
+    pub(super) location: Option<WireLocation>,
+    applied_conditional_access_policies: Option<Vec<WirePolicy>>,
+    authentication_app_device_details: Option<Value>,
+    home_tenant_id: Option<Text>,
+    resource_tenant_id: Option<Text>,
+    service_principal_id: Option<Text>,
+    service_principal_name: Option<Text>,
+    user_agent: Option<Text>,
+    // Beta.
+    pub(super) sign_in_event_types: Option<Arc<[Text]>>,
+    pub(super) user_type: Option<Text>,
+    authentication_requirement: Option<Text>,
+    authentication_requirement_policies: Option<Arc<[WireRequirementPolicy]>>,
+    authentication_details: Option<Vec<WireAuthenticationDetail>>,
+    authentication_methods_used: Option<Arc<[Text]>>,
+    authentication_protocol: Option<Text>,
+    authentication_processing_details: Option<Arc<[WireKeyValue]>>,
+    mfa_detail: Option<WireMfaDetail>,
+    token_issuer_type: Option<Text>,
+    token_issuer_name: Option<Text>,
+    cross_tenant_access_type: Option<Text>,
+    incoming_token_type: Option<Text>,
+    is_tenant_restricted: Option<bool>,
+    flagged_for_review: Option<bool>,
+    processing_time_in_milliseconds: Option<u32>,
+    network_location_details: Option<Arc<[WireNetworkLocation]>>,
+    session_lifetime_policies: Option<Arc<[Value]>>,
+    original_request_id: Option<Text>,
+    unique_token_identifier: Option<Text>,
+    autonomous_system_number: Option<u32>,
+    client_credential_type: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WireStatus {
+    /// Wider than Graph's `i32` so that an out-of-range code is refused here, not wrapped.
+    error_code: Option<i64>,
+    failure_reason: Option<Text>,
+    additional_details: Option<Text>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WireDevice {
+    device_id: Option<Text>,
+    display_name: Option<Text>,
+    operating_system: Option<Text>,
+    browser: Option<Text>,
+    is_compliant: Option<bool>,
+    is_managed: Option<bool>,
+    trust_type: Option<Text>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(super) struct WireLocation {
+    city: Option<Text>,
+    state: Option<Text>,
+    pub(super) country_or_region: Option<Text>,
+    geo_coordinates: Option<WireGeo>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WireGeo {
+    altitude: Option<f64>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WirePolicy {
+    id: Text,
+    display_name: Option<Text>,
+    enforced_grant_controls: Option<Vec<Text>>,
+    enforced_session_controls: Option<Vec<Text>>,
+    result: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WireRequirementPolicy {
+    requirement_provider: Option<Text>,
+    detail: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WireAuthenticationDetail {
+    authentication_step_date_time: Option<Timestamp>,
+    authentication_method: Option<Text>,
+    authentication_method_detail: Option<Text>,
+    succeeded: Option<bool>,
+    authentication_step_result_detail: Option<Text>,
+    authentication_step_requirement: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireKeyValue {
+    key: Option<Text>,
+    value: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WireMfaDetail {
+    auth_method: Option<Text>,
+    auth_detail: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct WireNetworkLocation {
+    network_type: Option<Text>,
+    #[serde(default)]
+    network_names: Vec<Text>,
+}
+
+/// Where a record came from, for what its envelope adds.
+#[derive(Default)]
+pub(super) struct Diagnostic {
+    /// `signInEventTypes` from the category: also the default of `isInteractive`.
+    pub(super) event_type: Option<&'static str>,
+    /// A diagnostic-settings record, which spells `userType` `Member`.
+    pub(super) diagnostic: bool,
+}
+
+impl WireSignIn {
+    /// The Graph sign-in, as the general path makes it; `None` for a record it would change in
+    /// a way this path does not (a missing `status`, keys to fix in free-form values).
+    pub(super) fn into_sign_in(self, from: &Diagnostic) -> Option<SignIn> {
+        let status = self.status?;
+        let error_code = i32::try_from(status.error_code?).ok()?;
+        let free_form = self
+            .authentication_app_device_details
+            .iter()
+            .chain(self.session_lifetime_policies.iter().flat_map(|p| p.iter()));
+        if free_form.into_iter().any(has_misspelt_keys) {
+            return None;
+        }
+        let location = self.location.unwrap_or_default();
+        let geo = location.geo_coordinates.unwrap_or_default();
+        let device = self.device_detail.unwrap_or_default();
+        let mut is_interactive = self.is_interactive;
+        let mut sign_in_event_types = self.sign_in_event_types;
+        if let Some(event_type) = from.event_type {
+            is_interactive.get_or_insert(event_type == super::super::convert::INTERACTIVE);
+            sign_in_event_types.get_or_insert_with(|| Arc::from([Text::from(event_type)]));
+        }
+        let mut user_type = self.user_type;
+        if from.diagnostic
+            && let Some(t) = &user_type
+            && matches!(&**t, "Member" | "Guest")
+        {
+            user_type = Some(Text::from(t.to_ascii_lowercase()));
+        }
+        let beta = BetaSignIn {
+            sign_in_event_types,
+            user_type,
+            authentication_requirement: self.authentication_requirement,
+            authentication_requirement_policies: self.authentication_requirement_policies.map(
+                |p| {
+                    p.iter()
+                        .map(|p| AuthenticationRequirementPolicy {
+                            requirement_provider: p.requirement_provider.clone(),
+                            detail: p.detail.clone(),
+                        })
+                        .collect()
+                },
+            ),
+            authentication_details: self.authentication_details.map(|d| {
+                d.into_iter()
+                    .map(|d| AuthenticationDetail {
+                        authentication_step_date_time: d.authentication_step_date_time,
+                        authentication_method: d.authentication_method,
+                        authentication_method_detail: d.authentication_method_detail,
+                        succeeded: d.succeeded,
+                        authentication_step_result_detail: d.authentication_step_result_detail,
+                        authentication_step_requirement: d.authentication_step_requirement,
+                        other: UnknownProperties::default(),
+                    })
+                    .collect()
+            }),
+            authentication_methods_used: self.authentication_methods_used,
+            authentication_protocol: self.authentication_protocol,
+            authentication_processing_details: self.authentication_processing_details.map(|p| {
+                p.iter()
+                    .map(|p| KeyValue {
+                        key: p.key.clone(),
+                        value: p.value.clone(),
+                    })
+                    .collect()
+            }),
+            mfa_detail: self.mfa_detail.map(|m| MfaDetail {
+                auth_method: m.auth_method,
+                auth_detail: m.auth_detail,
+            }),
+            token_issuer_type: self.token_issuer_type,
+            token_issuer_name: self.token_issuer_name,
+            cross_tenant_access_type: self.cross_tenant_access_type,
+            incoming_token_type: self.incoming_token_type,
+            is_tenant_restricted: self.is_tenant_restricted,
+            flagged_for_review: self.flagged_for_review,
+            processing_time_in_milliseconds: self.processing_time_in_milliseconds,
+            network_location_details: self.network_location_details.map(|n| {
+                n.iter()
+                    .map(|n| NetworkLocationDetail {
+                        network_type: n.network_type.clone(),
+                        network_names: n.network_names.clone(),
+                    })
+                    .collect()
+            }),
+            session_lifetime_policies: self.session_lifetime_policies,
+            original_request_id: self.original_request_id,
+            unique_token_identifier: self.unique_token_identifier,
+            autonomous_system_number: self.autonomous_system_number,
+            client_credential_type: self.client_credential_type,
+        };
+        Some(SignIn {
+            id: self.id,
+            created_date_time: self.created_date_time,
+            user_display_name: self.user_display_name,
+            user_principal_name: self.user_principal_name,
+            user_id: self.user_id,
+            app_id: self.app_id,
+            app_display_name: self.app_display_name,
+            ip_address: self.ip_address,
+            client_app_used: self.client_app_used,
+            correlation_id: self.correlation_id,
+            conditional_access_status: self.conditional_access_status,
+            is_interactive,
+            risk_detail: self.risk_detail,
+            risk_level_aggregated: self.risk_level_aggregated,
+            risk_level_during_sign_in: self.risk_level_during_sign_in,
+            risk_state: self.risk_state,
+            risk_event_types: self.risk_event_types.unwrap_or_default(),
+            risk_event_types_v2: self.risk_event_types_v2.unwrap_or_default(),
+            resource_display_name: self.resource_display_name,
+            resource_id: self.resource_id,
+            status: SignInStatus {
+                error_code,
+                failure_reason: status.failure_reason,
+                additional_details: status.additional_details,
+            },
+            device_detail: DeviceDetail {
+                device_id: device.device_id,
+                display_name: device.display_name,
+                operating_system: device.operating_system,
+                browser: device.browser,
+                is_compliant: device.is_compliant,
+                is_managed: device.is_managed,
+                trust_type: device.trust_type,
+            },
+            location: SignInLocation {
+                city: location.city,
+                state: location.state,
+                country_or_region: location.country_or_region,
+                geo_coordinates: GeoCoordinates {
+                    altitude: geo.altitude,
+                    latitude: geo.latitude,
+                    longitude: geo.longitude,
+                },
+            },
+            applied_conditional_access_policies: self
+                .applied_conditional_access_policies
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| AppliedConditionalAccessPolicy {
+                    id: p.id,
+                    display_name: p.display_name,
+                    enforced_grant_controls: p.enforced_grant_controls.unwrap_or_default(),
+                    enforced_session_controls: p.enforced_session_controls.unwrap_or_default(),
+                    result: p.result,
+                    other: UnknownProperties::default(),
+                })
+                .collect(),
+            authentication_app_device_details: self.authentication_app_device_details,
+            home_tenant_id: self.home_tenant_id,
+            resource_tenant_id: self.resource_tenant_id,
+            service_principal_id: self.service_principal_id,
+            service_principal_name: self.service_principal_name,
+            user_agent: self.user_agent,
+            beta,
+            unknown: UnknownProperties::default(),
+        })
+    }
+}
