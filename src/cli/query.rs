@@ -3,9 +3,10 @@
 
 use super::inputs::load_all;
 use crate::exit::Exit;
-use crate::graph::Record;
+use crate::kql::load::{Loader, sign_in_tenant};
 use crate::kql::{self, Catalog};
 use crate::sim;
+use std::collections::BTreeSet;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
@@ -67,7 +68,11 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
         },
     };
     let mut catalog = Catalog::for_query(&args.query);
+    let mut loader = Loader::new(&catalog, needed_columns(args, &parsed, &catalog).as_ref());
     for file in &args.logs {
+        if kql::la_lines::load_sign_in_lines(file, &mut loader) {
+            continue;
+        }
         let records = match crate::logfiles::read_path(file) {
             Ok(records) => records,
             Err(e) => {
@@ -78,7 +83,7 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
         // Audit records do not name their tenant: they belong to the file's sign-ins' one.
         let file_tenant = records.iter().find_map(sign_in_tenant).unwrap_or(NO_TENANT);
         for record in &records {
-            catalog.push(record, sign_in_tenant(record).unwrap_or(file_tenant));
+            loader.push_record(record, sign_in_tenant(record).unwrap_or(file_tenant));
         }
     }
     let mut broken = false;
@@ -91,10 +96,11 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
             }
             let tenant_id = sim::tenant_id(scenario);
             for record in sim::simulate(scenario).filter_map(|item| item.record) {
-                catalog.push(&record, &tenant_id);
+                loader.push_record(&record, &tenant_id);
             }
         }
     }
+    loader.finish(&mut catalog);
     if broken {
         return Ok(Exit::BadInput);
     }
@@ -118,13 +124,14 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
     Ok(Exit::Success)
 }
 
-/// The tenant a sign-in read from a file names.
-fn sign_in_tenant(record: &Record) -> Option<&str> {
-    match record {
-        Record::SignIn(s) => s
-            .resource_tenant_id
-            .as_deref()
-            .or(s.home_tenant_id.as_deref()),
-        Record::Audit(_) => None,
-    }
+/// The columns the query reads (`None`: all). The query must run on the full, empty
+/// tables: when it does not, every column is loaded, so that its error is the one they give.
+fn needed_columns(
+    args: &QueryArgs,
+    parsed: &kql::ast::Query,
+    empty: &Catalog,
+) -> Option<BTreeSet<String>> {
+    let needed = kql::prune::needed_columns(&args.query, parsed)?;
+    kql::execute(parsed, empty, None).ok()?;
+    Some(needed)
 }

@@ -1,0 +1,355 @@
+//! A fast path for the commonest input of `entralab query --logs`: a Log Analytics JSON-lines
+//! file of sign-in rows as `entralab generate --format loganalytics` writes it. Each line is
+//! read straight into the loaded columns of its row (the others are skipped unparsed), on
+//! every core, instead of into a Graph record that is then turned back into a row.
+//!
+//! The result must be the row the general path ([`crate::logfiles`], then
+//! [`super::schema::la_row`]) makes, so a file takes this path only when
+//!
+//! - every line is one JSON object whose keys are exactly the `SigninLogs` columns, in order
+//!   (as entralab writes them), of a sign-in table (`Type`);
+//! - every row names its own tenant the way the general path would (`TenantId`,
+//!   `AADTenantId` and `ResourceTenantId` the same, not empty), so no file-wide tenant is
+//!   involved;
+//! - the first row, read both ways, gives the same values in every column.
+//!
+//! Any other file (Graph JSON, Event Hub records, CSV, rows of other tools, audit rows, a bad
+//! line) is left to the general path, which reads it from the start.
+
+use super::load::{Loader, sign_in_tenant};
+use super::schema::column_type;
+use super::table::Row;
+use super::value::{Type, Value};
+use crate::export::loganalytics::{
+    NON_INTERACTIVE_TABLE, SIGN_IN_COLUMNS, SIGN_IN_TABLE, row_json,
+};
+use crate::graph::Record;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::Value as Json;
+use std::fmt;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+
+/// How many bytes of lines are parsed at once (across the threads).
+const CHUNK_BYTES: usize = 16 << 20;
+
+/// Columns every line's checks read, whether or not the query does.
+const TYPE: usize = column_index("Type");
+const TENANT_ID: usize = column_index("TenantId");
+const AAD_TENANT_ID: usize = column_index("AADTenantId");
+const RESOURCE_TENANT_ID: usize = column_index("ResourceTenantId");
+
+const fn column_index(name: &str) -> usize {
+    let mut i = 0;
+    while i < SIGN_IN_COLUMNS.len() {
+        if const_eq(SIGN_IN_COLUMNS[i], name) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not a SigninLogs column")
+}
+
+const fn const_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Loads `path` into `loader` if it is a file this path reads; `false` (nothing loaded)
+/// otherwise, and when it cannot be read.
+pub fn load_sign_in_lines(path: &Path, loader: &mut Loader) -> bool {
+    let (Some(interactive), Some(non_interactive)) = (
+        loader.kept(SIGN_IN_TABLE).map(<[bool]>::to_vec),
+        loader.kept(NON_INTERACTIVE_TABLE).map(<[bool]>::to_vec),
+    ) else {
+        return false;
+    };
+    // Both sign-in tables have the same columns; a row is parsed once for either.
+    let kept: Vec<bool> = interactive
+        .iter()
+        .zip(&non_interactive)
+        .map(|(a, b)| *a || *b)
+        .collect();
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    let mut input = BufReader::with_capacity(1 << 20, file);
+    let mut rows: Vec<(&'static str, Row)> = Vec::new();
+    let mut chunk: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + (1 << 20));
+    let mut first = true;
+    loop {
+        chunk.clear();
+        while chunk.len() < CHUNK_BYTES {
+            match input.read_until(b'\n', &mut chunk) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(_) => return false,
+            }
+        }
+        if chunk.is_empty() {
+            break;
+        }
+        let lines: Vec<&[u8]> = chunk
+            .split(|b| *b == b'\n')
+            .map(|line| line.trim_ascii())
+            .filter(|line| !line.is_empty())
+            .collect();
+        if first {
+            match lines.first() {
+                Some(line) if same_both_ways(path, line) => first = false,
+                Some(_) => return false,
+                None => continue,
+            }
+        }
+        match parse_lines(&lines, &kept) {
+            Some(parsed) => rows.extend(parsed),
+            None => return false,
+        }
+    }
+    for (table, row) in rows {
+        let wanted = if table == SIGN_IN_TABLE {
+            &interactive
+        } else {
+            &non_interactive
+        };
+        let row = if wanted == &kept {
+            row
+        } else {
+            narrow(row, &kept, wanted)
+        };
+        loader.push_rows(table, [row]);
+    }
+    true
+}
+
+/// A row parsed with the columns `parsed` keeps, cut to those `wanted` keeps.
+fn narrow(row: Row, parsed: &[bool], wanted: &[bool]) -> Row {
+    let mut values = row.into_iter();
+    let mut out = Vec::new();
+    for (p, w) in parsed.iter().zip(wanted) {
+        if *p {
+            let value = values.next().unwrap_or(Value::Null);
+            if *w {
+                out.push(value);
+            }
+        }
+    }
+    out
+}
+
+/// Parses `lines` in order, on up to all cores; `None` when one is not a row of this path.
+fn parse_lines(lines: &[&[u8]], kept: &[bool]) -> Option<Vec<(&'static str, Row)>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = lines.len().div_ceil(threads.max(1)).max(1);
+    let parse_part = |part: &[&[u8]]| -> Option<Vec<(&'static str, Row)>> {
+        part.iter().map(|line| parse_line(line, kept)).collect()
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = lines
+            .chunks(per_thread)
+            .skip(1)
+            .map(|part| scope.spawn(move || parse_part(part)))
+            .collect();
+        let mut rows = parse_part(lines.chunks(per_thread).next().unwrap_or(&[]))?;
+        for handle in handles {
+            rows.extend(handle.join().ok()??);
+        }
+        Some(rows)
+    })
+}
+
+/// One line as its table and the kept columns of its row.
+fn parse_line(line: &[u8], kept: &[bool]) -> Option<(&'static str, Row)> {
+    let mut de = serde_json::Deserializer::from_slice(line);
+    let cells = LineSeed { kept }.deserialize(&mut de).ok()?;
+    de.end().ok()?;
+    let text = |i: usize| match &cells[i] {
+        Some(Json::String(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let table = match text(TYPE)? {
+        SIGN_IN_TABLE => SIGN_IN_TABLE,
+        NON_INTERACTIVE_TABLE => NON_INTERACTIVE_TABLE,
+        _ => return None,
+    };
+    let tenant = text(RESOURCE_TENANT_ID).filter(|t| !t.is_empty())?;
+    if text(TENANT_ID) != Some(tenant) || text(AAD_TENANT_ID) != Some(tenant) {
+        return None;
+    }
+    let row = cells
+        .into_iter()
+        .zip(SIGN_IN_COLUMNS)
+        .zip(kept)
+        .filter(|(_, kept)| **kept)
+        .map(|((cell, column), _)| typed(cell.unwrap_or(Json::Null), column_type(table, column)))
+        .collect();
+    Some((table, row))
+}
+
+/// A cell as [`super::schema::la_row`] types it.
+fn typed(json: Json, ty: Type) -> Value {
+    match (json, ty) {
+        (json @ (Json::Object(_) | Json::Array(_)), Type::String) => Value::Str(json.to_string()),
+        (Json::String(s), Type::String | Type::Guid) => Value::Str(s),
+        (json, ty) => Value::from_json(&json).convert(ty),
+    }
+}
+
+/// Whether the general path reads `line` (a row with its own tenant) into the same values.
+fn same_both_ways(path: &Path, line: &[u8]) -> bool {
+    let Ok(object) = serde_json::from_slice::<serde_json::Map<String, Json>>(line) else {
+        return false;
+    };
+    let Ok(records) = crate::logfiles::read_slice(path, line) else {
+        return false;
+    };
+    let [record @ Record::SignIn(_)] = records.as_slice() else {
+        return false;
+    };
+    let Some(tenant) = sign_in_tenant(record) else {
+        return false;
+    };
+    let general = row_json(record, tenant);
+    general.len() == object.len()
+        && general
+            .iter()
+            .zip(&object)
+            .all(|((column, value), (key, read))| column == key && value == read)
+}
+
+/// Reads a line's object: every key must be the next `SigninLogs` column; the values of kept
+/// columns and of the checked ones are read, the others skipped.
+struct LineSeed<'k> {
+    kept: &'k [bool],
+}
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
+    type Value = Vec<Option<Json>>;
+
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LineSeed<'_> {
+    type Value = Vec<Option<Json>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a SigninLogs row")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut cells: Vec<Option<Json>> = vec![None; SIGN_IN_COLUMNS.len()];
+        let mut at = 0;
+        while let Some(key) = map.next_key::<&str>()? {
+            if SIGN_IN_COLUMNS.get(at) != Some(&key) {
+                return Err(de::Error::custom("not the next SigninLogs column"));
+            }
+            if self.kept[at] || [TYPE, TENANT_ID, AAD_TENANT_ID, RESOURCE_TENANT_ID].contains(&at) {
+                cells[at] = Some(map.next_value()?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+            at += 1;
+        }
+        if at != SIGN_IN_COLUMNS.len() {
+            return Err(de::Error::custom("a SigninLogs column is missing"));
+        }
+        Ok(cells)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::test_records::sample_sign_in;
+    use crate::kql::Catalog;
+    use std::io::Write;
+
+    fn line_of(record: &Record, tenant: &str) -> String {
+        let object: serde_json::Map<String, Json> = row_json(record, tenant)
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        Json::Object(object).to_string()
+    }
+
+    fn load(text: &str, needed: Option<&std::collections::BTreeSet<String>>) -> Option<Catalog> {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        let mut catalog = Catalog::new();
+        let mut loader = Loader::new(&catalog, needed);
+        if !load_sign_in_lines(file.path(), &mut loader) {
+            return None;
+        }
+        loader.finish(&mut catalog);
+        Some(catalog)
+    }
+
+    fn sign_in_with_tenant() -> Record {
+        let mut s = sample_sign_in();
+        s.resource_tenant_id = Some("11111111-2222-3333-4444-555555555555".into());
+        Record::SignIn(Box::new(s))
+    }
+
+    #[test]
+    fn rows_read_straight_equal_rows_made_from_records() {
+        let record = sign_in_with_tenant();
+        let tenant = sign_in_tenant(&record).unwrap().to_string();
+        let line = line_of(&record, &tenant);
+        let catalog = load(&format!("{line}\n\n{line}\r\n"), None).expect("the fast path");
+        let mut general = Catalog::new();
+        general.push(&record, &tenant);
+        general.push(&record, &tenant);
+        assert_eq!(catalog.get(SIGN_IN_TABLE), general.get(SIGN_IN_TABLE));
+
+        let needed = ["UserPrincipalName".to_string()].into_iter().collect();
+        let pruned = load(&line, Some(&needed)).unwrap();
+        let table = pruned.get(SIGN_IN_TABLE).unwrap();
+        assert_eq!(
+            table.column_names().collect::<Vec<_>>(),
+            ["TenantId", "UserPrincipalName"]
+        );
+        assert_eq!(
+            table.column("UserPrincipalName"),
+            general
+                .get(SIGN_IN_TABLE)
+                .unwrap()
+                .column("UserPrincipalName")
+                .map(|c| c[..1].to_vec())
+        );
+    }
+
+    #[test]
+    fn other_files_are_left_to_the_general_path() {
+        let record = sign_in_with_tenant();
+        let tenant = sign_in_tenant(&record).unwrap().to_string();
+        let line = line_of(&record, &tenant);
+        // A row whose workspace is not its tenant, a row with a column left out, Graph JSON.
+        let other_tenant = line_of(&record, "elsewhere");
+        let short = line.replacen("\"SourceSystem\":\"Azure AD\",", "", 1);
+        for text in [
+            format!("{line}\n{other_tenant}\n"),
+            format!("{line}\n{short}\n"),
+            format!("{line}\n{{\"id\":\"1\"}}\n"),
+            "{\"value\":[]}".to_string(),
+            "TenantId,Type\n".to_string(),
+        ] {
+            assert!(load(&text, None).is_none(), "{text}");
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Loading records into a catalog's Log Analytics tables, holding only the columns a query
+//! reads ([`super::prune`]): a pruned table has the full table's columns that are needed, in
+//! the full table's order, and its first column always.
+
+use super::schema::{Catalog, la_row, table_of};
+use super::table::{Row, Table};
+use crate::export::loganalytics::{AUDIT_TABLE, NON_INTERACTIVE_TABLE, SIGN_IN_TABLE};
+use crate::graph::Record;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The tables records are read into.
+const RECORD_TABLES: &[&str] = &[SIGN_IN_TABLE, NON_INTERACTIVE_TABLE, AUDIT_TABLE];
+
+/// One table being loaded: which of the full table's columns it keeps, and its rows.
+struct Pruned {
+    /// For each column of the full table, whether it is kept.
+    kept: Vec<bool>,
+    table: Table,
+}
+
+impl Pruned {
+    fn pick(&self, row: Row) -> Row {
+        if self.kept.iter().all(|k| *k) {
+            return row;
+        }
+        row.into_iter()
+            .zip(&self.kept)
+            .filter_map(|(value, kept)| kept.then_some(value))
+            .collect()
+    }
+}
+
+/// Rows on their way into a [`Catalog`]'s record tables.
+pub struct Loader {
+    tables: BTreeMap<&'static str, Pruned>,
+}
+
+impl Loader {
+    /// Loads the record tables `catalog` holds, keeping the columns in `needed` (all when
+    /// `None`).
+    pub fn new(catalog: &Catalog, needed: Option<&BTreeSet<String>>) -> Loader {
+        let mut tables = BTreeMap::new();
+        for name in RECORD_TABLES {
+            let Some(full) = catalog.get(name) else {
+                continue;
+            };
+            let kept: Vec<bool> = full
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| i == 0 || needed.is_none_or(|n| n.contains(&c.name)))
+                .collect();
+            let columns = full
+                .columns
+                .iter()
+                .zip(&kept)
+                .filter(|(_, k)| **k)
+                .map(|(c, _)| c.clone())
+                .collect();
+            let table = Table::new(columns);
+            tables.insert(*name, Pruned { kept, table });
+        }
+        Loader { tables }
+    }
+
+    /// For each column of the full table `name`, whether it is loaded; `None` when the
+    /// table is not loaded at all.
+    pub fn kept(&self, name: &str) -> Option<&[bool]> {
+        self.tables.get(name).map(|p| p.kept.as_slice())
+    }
+
+    /// Adds a record to its table (nothing when that table is not loaded).
+    pub fn push_record(&mut self, record: &Record, tenant_id: &str) {
+        if let Some(pruned) = self.tables.get_mut(table_of(record)) {
+            let (_, row) = la_row(record, tenant_id);
+            let row = pruned.pick(row);
+            pruned.table.rows.push(row);
+        }
+    }
+
+    /// Adds rows already pruned as [`Loader::kept`] says to the table `name`.
+    pub fn push_rows(&mut self, name: &str, rows: impl IntoIterator<Item = Row>) {
+        if let Some(pruned) = self.tables.get_mut(name) {
+            pruned.table.rows.extend(rows);
+        }
+    }
+
+    /// Puts the loaded tables into `catalog`, in place of its empty ones.
+    pub fn finish(self, catalog: &mut Catalog) {
+        for (name, pruned) in self.tables {
+            catalog.insert(name, pruned.table);
+        }
+    }
+}
+
+/// The tenant a sign-in names (its resource's, else its home tenant).
+pub fn sign_in_tenant(record: &Record) -> Option<&str> {
+    match record {
+        Record::SignIn(s) => s
+            .resource_tenant_id
+            .as_deref()
+            .or(s.home_tenant_id.as_deref()),
+        Record::Audit(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::test_records::{sample_audit, sample_sign_in};
+
+    #[test]
+    fn a_pruned_table_keeps_the_needed_columns_in_order_and_its_first() {
+        let catalog = Catalog::new();
+        let needed: BTreeSet<String> = ["UserPrincipalName", "ResultType"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let mut loader = Loader::new(&catalog, Some(&needed));
+        let sign_in = Record::SignIn(Box::new(sample_sign_in()));
+        loader.push_record(&sign_in, "t");
+        loader.push_record(&Record::Audit(Box::new(sample_audit())), "t");
+        let mut pruned = Catalog::new();
+        loader.finish(&mut pruned);
+
+        let mut full = Catalog::new();
+        full.push(&sign_in, "t");
+        let full = full.get(SIGN_IN_TABLE).unwrap();
+        let table = pruned.get(SIGN_IN_TABLE).unwrap();
+        let names: Vec<&str> = table.column_names().collect();
+        assert_eq!(names, ["TenantId", "ResultType", "UserPrincipalName"]);
+        for name in names {
+            assert_eq!(table.column(name), full.column(name), "{name}");
+        }
+        assert_eq!(pruned.get(AUDIT_TABLE).unwrap().columns.len(), 1);
+    }
+}

@@ -1,0 +1,138 @@
+//! Column pruning: which columns of the Log Analytics tables a query can read, so that a
+//! loader holds only those (a `SigninLogs` row has about 70 columns, a query reads a few).
+//!
+//! The answer must never change a result, so it is "all of them" whenever in doubt:
+//!
+//! - the query's result must be made by a closing operator (`summarize`, `project`, `count`,
+//!   `distinct` of named columns), followed only by operators that keep its columns (`where`,
+//!   `sort`, `take`, `top`, `extend`, `serialize`, `render`); otherwise a column the query
+//!   never names could reach the result (`SigninLogs | where ...`, a `join`'s output);
+//! - nothing may read columns it does not name: a `*` anywhere (`arg_max(T, *)`,
+//!   `distinct *`, `T:(*)`, `where * has`), `pack_all()`, `column_ifexists()` (its name can
+//!   be computed), `project-away` and the other `project-` operators that keep what they do
+//!   not name, `getschema`, `search`, `find`, `evaluate`;
+//! - every name the query spells (identifiers, quoted names and string literals) is kept,
+//!   whatever role it plays; so are `TimeGenerated` (the default `now()`, the API's
+//!   `timespan`, `ingestion_time()`) and each table's first column (what `toscalar(T)` and
+//!   `x in (T)` read).
+//!
+//! The caller also checks the query against the full, empty tables first and loads every
+//! column when that fails, so that an error (and its "did you mean" hint) is the one the full
+//! tables give.
+
+use super::ast::{Operator, Query};
+use super::lexer::{Tok, tokenize};
+use std::collections::BTreeSet;
+
+/// Names that read columns they do not spell out.
+const READS_UNNAMED_COLUMNS: &[&str] = &[
+    "pack_all",
+    "bag_pack_columns",
+    "column_ifexists",
+    "columnifexists",
+    "project-away",
+    "project-keep",
+    "project-rename",
+    "project-reorder",
+    "getschema",
+    "search",
+    "find",
+    "evaluate",
+];
+
+/// Columns every pruned table keeps.
+pub const ALWAYS_KEPT: &[&str] = &["TimeGenerated"];
+
+/// The column names `query` (parsed from `text`) can read, or `None` when it may read
+/// columns it does not name.
+pub fn needed_columns(text: &str, query: &Query) -> Option<BTreeSet<String>> {
+    if !result_is_closed(&query.body.ops) {
+        return None;
+    }
+    let tokens = tokenize(text).ok()?;
+    let mut names: BTreeSet<String> = ALWAYS_KEPT.iter().map(|c| c.to_string()).collect();
+    for token in tokens {
+        match token.tok {
+            Tok::Punct("*") => return None,
+            Tok::Ident(name) if READS_UNNAMED_COLUMNS.contains(&name.as_str()) => return None,
+            Tok::Ident(name) | Tok::Quoted(name) | Tok::Str(name) => {
+                names.insert(name);
+            }
+            _ => {}
+        }
+    }
+    Some(names)
+}
+
+/// Whether the result's columns are those a closing operator names.
+fn result_is_closed(ops: &[Operator]) -> bool {
+    for op in ops.iter().rev() {
+        match op {
+            Operator::Where(_)
+            | Operator::Sort(_)
+            | Operator::Take(_)
+            | Operator::Top { .. }
+            | Operator::Extend(_)
+            | Operator::Serialize(_)
+            | Operator::Render(_) => continue,
+            Operator::Summarize { .. } | Operator::Project(_) | Operator::Count => return true,
+            Operator::Distinct(columns) => return !columns.is_empty(),
+            _ => return false,
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn needed(text: &str) -> Option<Vec<String>> {
+        let query = crate::kql::parse(text).unwrap();
+        needed_columns(text, &query).map(|names| names.into_iter().collect())
+    }
+
+    #[test]
+    fn a_summary_needs_the_columns_it_names() {
+        let names = needed(
+            r#"SigninLogs | where ResultType == "0" | summarize count() by UserPrincipalName, bin(TimeGenerated, 1h)"#,
+        )
+        .unwrap();
+        for name in ["ResultType", "UserPrincipalName", "TimeGenerated", "0"] {
+            assert!(names.iter().any(|n| n == name), "{name} in {names:?}");
+        }
+        assert!(!names.iter().any(|n| n == "IPAddress"));
+    }
+
+    #[test]
+    fn a_join_then_a_summary_is_closed() {
+        assert!(
+            needed("SigninLogs | join kind=inner (AuditLogs) on CorrelationId | count").is_some()
+        );
+    }
+
+    #[test]
+    fn results_that_can_hold_unnamed_columns_need_every_column() {
+        for text in [
+            "SigninLogs",
+            "SigninLogs | where ResultType == 0",
+            "SigninLogs | summarize by UserPrincipalName | join (SigninLogs) on UserPrincipalName",
+            "SigninLogs | summarize arg_max(TimeGenerated, *) by UserPrincipalName",
+            "SigninLogs | distinct *",
+            "SigninLogs | project-away Status | count",
+            "SigninLogs | where * has 'x' | count",
+            "SigninLogs | project b = pack_all()",
+            r#"SigninLogs | project x = column_ifexists(strcat("IP", "Address"), "")"#,
+            "SigninLogs | getschema",
+            "SigninLogs | count | union SigninLogs",
+        ] {
+            assert_eq!(needed(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn names_in_strings_are_kept() {
+        let names = needed(r#"SigninLogs | project x = 1, y = "AppDisplayName""#).unwrap();
+        assert!(names.contains(&"AppDisplayName".to_string()));
+    }
+}
