@@ -31,7 +31,7 @@ pub mod ndjson;
 mod output;
 pub mod risk;
 mod risk_files;
-pub use risk_files::write_risk_files;
+pub use risk_files::{RISKY_USER_COLUMNS, risky_user_row, write_risk_files};
 pub mod shard;
 mod sign_in_logs;
 mod spool;

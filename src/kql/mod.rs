@@ -28,6 +28,7 @@ mod expand;
 pub mod functions;
 mod join;
 pub mod lexer;
+mod make_series;
 pub mod naming;
 mod operators;
 pub mod parser;

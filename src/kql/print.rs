@@ -325,6 +325,28 @@ impl Display for Operator {
             }
             Operator::Serialize(a) if a.is_empty() => f.write_str("serialize"),
             Operator::Serialize(a) => write!(f, "serialize {}", list(a)),
+            Operator::MakeSeries(m) => {
+                let aggregates: Vec<String> = m
+                    .aggregates
+                    .iter()
+                    .map(|(a, default)| match default {
+                        Some(d) => format!("{a} default = {d}"),
+                        None => a.to_string(),
+                    })
+                    .collect();
+                write!(f, "make-series {} on {}", aggregates.join(", "), m.axis)?;
+                if let Some(from) = &m.from {
+                    write!(f, " from {from}")?;
+                }
+                if let Some(to) = &m.to {
+                    write!(f, " to {to}")?;
+                }
+                write!(f, " step {}", m.step)?;
+                if !m.by.is_empty() {
+                    write!(f, " by {}", list(&m.by))?;
+                }
+                Ok(())
+            }
             Operator::Render(kind) => write!(f, "render {kind}"),
             Operator::Getschema => f.write_str("getschema"),
         }

@@ -43,6 +43,7 @@ fn durations_read_as_kql_timespans_or_iso_8601() {
     let hour = 3600 * TICKS_PER_SECOND;
     assert_eq!(parse_duration("1h"), Some(hour));
     assert_eq!(parse_duration("14d"), Some(14 * 24 * hour));
+    assert_eq!(parse_duration("2H"), Some(2 * hour));
     assert_eq!(parse_duration("PT1H"), Some(hour));
     assert_eq!(parse_duration("P1DT30M"), Some(24 * hour + hour / 2));
     assert_eq!(parse_duration("P2W"), Some(14 * 24 * hour));
