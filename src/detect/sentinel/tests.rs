@@ -135,7 +135,7 @@ fn rules_over_tables_or_kql_entralab_lacks_cannot_run_and_say_why() {
     write(
         dir.path(),
         "b.yaml",
-        &rule("SigninLogs | make-series count() on TimeGenerated step 1h"),
+        &rule("SigninLogs | evaluate bag_unpack(Status)"),
     );
     write(
         dir.path(),
@@ -167,7 +167,7 @@ fn rules_over_tables_or_kql_entralab_lacks_cannot_run_and_say_why() {
         )
     );
     assert_eq!(found[1].0, "unsupported");
-    assert!(found[1].1.contains("make-series"), "{}", found[1].1);
+    assert!(found[1].1.contains("evaluate"), "{}", found[1].1);
     assert_eq!(found[2].0, "query");
     assert_eq!(found[3].0, "kind");
     assert_eq!(

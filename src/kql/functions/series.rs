@@ -215,7 +215,7 @@ mod tests {
         x.push(40);
         let r = decompose(
             &x,
-            &[Value::Real(2.5), Value::Long(-1), Value::str("linefit")],
+            &[Value::Real(1.5), Value::Long(-1), Value::str("linefit")],
         );
         let flags = r[0].as_array().unwrap();
         assert_eq!(flags[13], 1);

@@ -162,10 +162,10 @@ fn errors_point_at_the_token_and_say_what_was_expected() {
     assert_eq!(e.message, "unknown operator `summarise`");
     assert_eq!(e.hint.as_deref(), Some("did you mean `summarize`?"));
     assert_eq!(e.line_col("SigninLogs | summarise count()"), (1, 14));
-    let e = error("SigninLogs\n| make-series n=count() on TimeGenerated step 1h");
+    let e = error("SigninLogs\n| evaluate bag_unpack(Status)");
     assert_eq!(e.kind, ErrorKind::Unsupported);
-    assert_eq!(e.message, "operator `make-series` is not supported yet");
-    assert_eq!(e.line_col("SigninLogs\n| make-series"), (2, 3));
+    assert_eq!(e.message, "operator `evaluate` is not supported yet");
+    assert_eq!(e.line_col("SigninLogs\n| evaluate"), (2, 3));
     let e = error("T | where x == (1");
     assert_eq!(e.message, "expected `)`, found the end of the query");
     let e = error("T | join kind=sideways (U) on x");
