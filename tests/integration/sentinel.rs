@@ -130,9 +130,7 @@ fn coverage_counts_sentinel_rules_and_names_what_they_cannot_read() {
         "{text}"
     );
     assert!(
-        text.contains(
-            "series.yaml `Needs evaluate`: operator `evaluate` is not supported yet"
-        ),
+        text.contains("series.yaml `Needs evaluate`: operator `evaluate` is not supported yet"),
         "{text}"
     );
     // Dead rules say how they ran.
