@@ -444,9 +444,9 @@ fn kafka_topic(path: &Path) -> Result<Option<crate::stream::KafkaUrl>, LogFileEr
     if !crate::stream::is_kafka_url(&text) {
         return Ok(None);
     }
-    text.parse().map(Some).map_err(|e: crate::stream::BadKafkaUrl| {
-        stream_error(path, ErrorKind::Io, e.to_string())
-    })
+    text.parse()
+        .map(Some)
+        .map_err(|e: crate::stream::BadKafkaUrl| stream_error(path, ErrorKind::Io, e.to_string()))
 }
 
 /// Reads a topic from its beginning to its end as [`read_until`] reads a file. A topic is
@@ -514,7 +514,7 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
             logfiles::make_oldest_first(&mut all);
         }
         all.sort_by_key(Record::time);
-        read.map(|bad| {
+        read.inspect(|_| {
             let mut all = all.into_iter();
             loop {
                 batch.extend(all.by_ref().take(BATCH));
@@ -522,7 +522,6 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
                     break;
                 }
             }
-            bad
         })
     } else {
         let mut reorder = Reorder::new(options.reorder_window, options.order);
@@ -547,7 +546,7 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
             let _ = tx.send(Message::OutOfOrder);
             return;
         }
-        read.map(|bad| {
+        read.inspect(|_| {
             let mut rest = reorder.drain();
             loop {
                 batch.extend(rest.by_ref().take(BATCH - batch.len()));
@@ -555,7 +554,6 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
                     break;
                 }
             }
-            bad
         })
     };
     let _ = match outcome {

@@ -95,8 +95,15 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
                 scenario.seed = seed;
             }
             let tenant_id = sim::tenant_id(scenario);
-            for record in sim::simulate(scenario).filter_map(|item| item.record) {
+            let (items, risk) = sim::risk::simulate_with_risk(scenario);
+            for record in items.filter_map(|item| item.record) {
                 loader.push_record(&record, &tenant_id);
+            }
+            for detection in &risk.detections {
+                catalog.push_risk_detection(detection, &tenant_id);
+            }
+            for change in &risk.history {
+                catalog.push_risky_user(change, &tenant_id);
             }
         }
     }

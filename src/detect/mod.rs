@@ -429,6 +429,9 @@ impl Evaluator {
         tenant_id: &str,
         results: &mut [RuleResult],
     ) {
+        if let Some(runner) = &mut self.sentinel {
+            runner.push_risk(detection, tenant_id);
+        }
         let event = RecordEvent::risk_detection(detection, tenant_id);
         let at = detection.detected_date_time.unix_seconds();
         self.push_event(&event, at, &detection.id, results);

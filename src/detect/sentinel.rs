@@ -14,6 +14,7 @@
 use super::{MAX_RECORD_IDS, NotApplicable, RuleInfo, RuleResult};
 use crate::export::loganalytics::AUDIT_TABLE;
 use crate::graph::Record;
+use crate::kql::schema::{RISK_EVENTS_TABLE, RISKY_USERS_TABLE};
 use crate::kql::table::{Row, Table};
 use crate::kql::value::{TICKS_PER_SECOND, Value};
 use crate::kql::{self, Catalog, ErrorKind, ast};
@@ -199,9 +200,11 @@ pub fn load(file: &Path, text: &str) -> Result<SentinelRule, NotApplicable> {
         .copied()
         .filter(|t| query_text.contains(t))
         .collect();
-    let signs_in = tables.iter().any(|t| *t != AUDIT_TABLE);
+    let risk = |t: &&str| *t == RISK_EVENTS_TABLE || *t == RISKY_USERS_TABLE;
+    let signs_in = tables.iter().any(|t| *t != AUDIT_TABLE && !risk(t));
     let audits = tables.contains(&AUDIT_TABLE);
     let service = match (signs_in, audits) {
+        _ if tables.iter().all(risk) && !tables.is_empty() => "riskdetection",
         (true, false) => "signinlogs",
         (false, true) => "auditlogs",
         _ => "signinlogs+auditlogs",
@@ -274,7 +277,9 @@ fn cannot_run(
 pub fn parse_duration(text: &str) -> Option<i64> {
     let text = text.trim();
     let Some(iso) = text.strip_prefix('P').or_else(|| text.strip_prefix('p')) else {
-        return kql::value::parse_timespan(text);
+        // Sentinel takes the unit in either case (AzureRBAC.yaml says `2H`).
+        return kql::value::parse_timespan(text)
+            .or_else(|| kql::value::parse_timespan(&text.to_ascii_lowercase()));
     };
     let mut ticks = 0i64;
     let mut number = String::new();
@@ -362,6 +367,16 @@ impl SentinelRunner {
                 }
             }
             rows.push((ticks, row));
+        }
+    }
+
+    /// Adds an ID Protection detection to `AADUserRiskEvents`, at its `detectedDateTime`.
+    pub fn push_risk(&mut self, detection: &crate::graph::RiskDetection, tenant_id: &str) {
+        let ticks = detection.detected_date_time.ticks();
+        if let Some(rows) = self.rows.get_mut(RISK_EVENTS_TABLE) {
+            self.first = Some(self.first.map_or(ticks, |t| t.min(ticks)));
+            self.last = Some(self.last.map_or(ticks, |t| t.max(ticks)));
+            rows.push((ticks, kql::schema::risk_event_row(detection, tenant_id)));
         }
     }
 

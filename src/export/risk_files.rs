@@ -125,9 +125,28 @@ fn risky_user_hub(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
     })
 }
 
+/// The `AADRiskyUsers` columns, in the order [`risky_user_row`] writes them.
+pub const RISKY_USER_COLUMNS: &[&str] = &[
+    "CorrelationId",
+    "Id",
+    "IsDeleted",
+    "IsProcessing",
+    "OperationName",
+    "RiskDetail",
+    "RiskLastUpdatedDateTime",
+    "RiskLevel",
+    "RiskState",
+    "SourceSystem",
+    "TenantId",
+    "TimeGenerated",
+    "Type",
+    "UserDisplayName",
+    "UserPrincipalName",
+];
+
 /// The `AADRiskyUsers` row of a risky-user change: the riskyUser in PascalCase plus the
 /// table's own columns.
-fn risky_user_row(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
+pub fn risky_user_row(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
     let u = h.user();
     json!({
         "CorrelationId": h.risk.id,

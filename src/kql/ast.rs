@@ -108,6 +108,18 @@ pub struct Union {
 }
 
 /// `name = expr`, or `expr` alone (its name is inferred).
+/// `make-series A = agg(x) default = d, ... on Axis [from a] [to b] step s [by G, ...]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MakeSeries {
+    /// Each aggregation with its `default =` (0 when absent, as in KQL).
+    pub aggregates: Vec<(Assign, Option<Expr>)>,
+    pub axis: Expr,
+    pub from: Option<Expr>,
+    pub to: Option<Expr>,
+    pub step: Expr,
+    pub by: Vec<Assign>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assign {
     pub name: Option<String>,
@@ -229,6 +241,7 @@ pub enum Operator {
         pattern: Vec<ParsePart>,
     },
     Serialize(Vec<Assign>),
+    MakeSeries(Box<MakeSeries>),
     /// Ignored: the table is the result.
     Render(String),
     Getschema,

@@ -14,7 +14,6 @@ use serde_json::Value as Json;
 
 /// Functions of KQL that entralab does not run yet.
 const NOT_YET: &[&str] = &[
-    "series_decompose_anomalies",
     "series_fit_line",
     "series_stats",
     "make_datetime",

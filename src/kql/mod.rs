@@ -30,6 +30,7 @@ mod join;
 pub mod la_lines;
 pub mod lexer;
 pub mod load;
+mod make_series;
 pub mod naming;
 mod operators;
 pub mod parser;

@@ -109,6 +109,7 @@ impl Engine<'_> {
             Operator::MvExpand { items, limit } => self.mv_expand(input, items, limit.as_ref()),
             Operator::MvApply { items, body } => self.mv_apply(input, items, body),
             Operator::Parse { expr, pattern } => self.parse(input, expr, pattern),
+            Operator::MakeSeries(m) => self.make_series(&input, m),
             Operator::Render(_) => Ok(Arc::unwrap_or_clone(input)),
             Operator::Getschema => Ok(getschema(&input)),
         }
@@ -277,7 +278,12 @@ impl Engine<'_> {
         })
     }
 
-    fn summarize(&mut self, input: &Table, items: &[Assign], by: &[Assign]) -> Result<Table> {
+    pub(super) fn summarize(
+        &mut self,
+        input: &Table,
+        items: &[Assign],
+        by: &[Assign],
+    ) -> Result<Table> {
         let mut columns: Vec<Column> = Vec::new();
         let mut keys = Vec::new();
         for item in by {

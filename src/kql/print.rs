@@ -325,6 +325,28 @@ impl Display for Operator {
             }
             Operator::Serialize(a) if a.is_empty() => f.write_str("serialize"),
             Operator::Serialize(a) => write!(f, "serialize {}", list(a)),
+            Operator::MakeSeries(m) => {
+                let aggregates: Vec<String> = m
+                    .aggregates
+                    .iter()
+                    .map(|(a, default)| match default {
+                        Some(d) => format!("{a} default = {d}"),
+                        None => a.to_string(),
+                    })
+                    .collect();
+                write!(f, "make-series {} on {}", aggregates.join(", "), m.axis)?;
+                if let Some(from) = &m.from {
+                    write!(f, " from {from}")?;
+                }
+                if let Some(to) = &m.to {
+                    write!(f, " to {to}")?;
+                }
+                write!(f, " step {}", m.step)?;
+                if !m.by.is_empty() {
+                    write!(f, " by {}", list(&m.by))?;
+                }
+                Ok(())
+            }
             Operator::Render(kind) => write!(f, "render {kind}"),
             Operator::Getschema => f.write_str("getschema"),
         }
@@ -344,18 +366,21 @@ impl Display for Expr {
             // nest the printed query deeper than the parsed one, past the parser's depth limit.
             ExprKind::Neg(e) if matches!(e.kind, ExprKind::Neg(_)) => write!(f, "-{e}"),
             ExprKind::Neg(e) => write!(f, "-({e})"),
-            ExprKind::Binary(BinOp::Str(op @ (StrOp::HasAny | StrOp::HasAll), negated), l, r) => {
-                match &r.kind {
-                    ExprKind::Call(n, items) if n == "pack_array" => write!(
-                        f,
-                        "({l} {} ({}))",
-                        binop(BinOp::Str(*op, *negated)),
-                        list(items)
-                    ),
-                    _ => write!(f, "({l} {} ({r}))", binop(BinOp::Str(*op, *negated))),
+            ExprKind::Binary(op, l, r) => {
+                let level = binary_level(*op);
+                let left = operand(l, level);
+                match (op, &r.kind) {
+                    (BinOp::Str(StrOp::HasAny | StrOp::HasAll, _), ExprKind::Call(n, items))
+                        if n == "pack_array" =>
+                    {
+                        write!(f, "{left} {} ({})", binop(*op), list(items))
+                    }
+                    (BinOp::Str(StrOp::HasAny | StrOp::HasAll, _), _) => {
+                        write!(f, "{left} {} ({r})", binop(*op))
+                    }
+                    _ => write!(f, "{left} {} {}", binop(*op), operand(r, level + 1)),
                 }
             }
-            ExprKind::Binary(op, l, r) => write!(f, "({l} {} {r})", binop(*op)),
             ExprKind::In {
                 expr,
                 negated,
@@ -363,7 +388,8 @@ impl Display for Expr {
                 list: items,
             } => write!(
                 f,
-                "({expr} {}in{} ({}))",
+                "{} {}in{} ({})",
+                operand(expr, COMPARISON),
                 if *negated { "!" } else { "" },
                 if *case_insensitive { "~" } else { "" },
                 list(items)
@@ -375,8 +401,11 @@ impl Display for Expr {
                 high,
             } => write!(
                 f,
-                "({expr} {}between ({low} .. {high}))",
-                if *negated { "!" } else { "" }
+                "{} {}between ({} .. {})",
+                operand(expr, COMPARISON),
+                if *negated { "!" } else { "" },
+                operand(low, ADDITIVE),
+                operand(high, ADDITIVE)
             ),
             ExprKind::Star => f.write_str("*"),
             ExprKind::Subquery(p) => write!(f, "({p})"),
@@ -384,21 +413,55 @@ impl Display for Expr {
     }
 }
 
-/// The base of `a.b` / `a[i]`: a minus sign binds looser than the access, so a negation
-/// (or a negative number) goes in parentheses.
-fn postfix_base(base: &Expr) -> String {
-    let negative = match &base.kind {
-        ExprKind::Neg(_) => true,
-        ExprKind::Literal(Literal::Long(n)) => *n < 0,
-        ExprKind::Literal(Literal::Real(r)) => r.is_sign_negative(),
-        ExprKind::Literal(Literal::TimeSpan(t)) => *t < 0,
-        _ => false,
-    };
-    if negative {
-        format!("({base})")
-    } else {
-        base.to_string()
+// How tightly each kind of expression binds, as the parser's precedence climbing reads it
+// (`parser/expr.rs`): `or`, `and`, comparisons (with the string operators, `in`, `between`),
+// `+ -`, `* / %`, unary minus, then member access, calls and literals.
+const OR: u8 = 1;
+const AND: u8 = 2;
+const COMPARISON: u8 = 3;
+const ADDITIVE: u8 = 4;
+const MULTIPLICATIVE: u8 = 5;
+const UNARY: u8 = 6;
+const POSTFIX: u8 = 7;
+
+fn binary_level(op: BinOp) -> u8 {
+    match op {
+        BinOp::Or => OR,
+        BinOp::And => AND,
+        BinOp::Add | BinOp::Sub => ADDITIVE,
+        BinOp::Mul | BinOp::Div | BinOp::Mod => MULTIPLICATIVE,
+        _ => COMPARISON,
     }
+}
+
+fn level(e: &Expr) -> u8 {
+    match &e.kind {
+        ExprKind::Binary(op, _, _) => binary_level(*op),
+        ExprKind::In { .. } | ExprKind::Between { .. } => COMPARISON,
+        ExprKind::Neg(_) => UNARY,
+        ExprKind::Literal(Literal::Long(n)) if *n < 0 => UNARY,
+        ExprKind::Literal(Literal::Real(r)) if r.is_sign_negative() => UNARY,
+        ExprKind::Literal(Literal::TimeSpan(t)) if *t < 0 => UNARY,
+        _ => POSTFIX,
+    }
+}
+
+/// An operand that must bind at least as tightly as `min`. Every operator chain is left
+/// associative, so a left operand of the same level needs no parentheses and only the right
+/// one does: `a - b - c` prints as it was written, not as `((a - b) - c)`, and a long chain
+/// prints no deeper than it parsed (the parser bounds nesting depth).
+fn operand(e: &Expr, min: u8) -> String {
+    if level(e) < min {
+        format!("({e})")
+    } else {
+        e.to_string()
+    }
+}
+
+/// The base of `a.b` / `a[i]`: everything but a primary goes in parentheses (a minus sign,
+/// a negative number or an operator binds looser than the access).
+fn postfix_base(base: &Expr) -> String {
+    operand(base, POSTFIX)
 }
 
 fn binop(op: BinOp) -> String {

@@ -1,6 +1,8 @@
 //! The Log Analytics tables over entralab's records: `SigninLogs`,
 //! `AADNonInteractiveUserSignInLogs` and `AuditLogs`, with the columns and rows of
-//! [`crate::export::loganalytics`], typed as Log Analytics types them.
+//! [`crate::export::loganalytics`], and ID Protection's `AADUserRiskEvents` and
+//! `AADRiskyUsers`, with those of [`crate::export::risk`] and the risk files' export; typed as
+//! Log Analytics types them.
 //!
 //! Records reach the engine through one function, [`la_row`]: everything the engine knows
 //! about the record model is there.
@@ -11,16 +13,42 @@ use crate::export::SignInLog;
 use crate::export::loganalytics::{
     AUDIT_COLUMNS, AUDIT_TABLE, NON_INTERACTIVE_TABLE, SIGN_IN_COLUMNS, SIGN_IN_TABLE, row_json,
 };
-use crate::graph::Record;
+use crate::export::risk::{USER_RISK_EVENT_COLUMNS, user_risk_event_row};
+use crate::export::{RISKY_USER_COLUMNS, risky_user_row};
+use crate::graph::{Record, RiskDetection, RiskyUserHistoryItem};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The tables a workspace of entralab data has.
-pub const TABLES: &[&str] = &[SIGN_IN_TABLE, NON_INTERACTIVE_TABLE, AUDIT_TABLE];
+/// ID Protection's detections (one row per `riskDetection`).
+pub const RISK_EVENTS_TABLE: &str = "AADUserRiskEvents";
+/// ID Protection's risky users (one row per change of a user's risk).
+pub const RISKY_USERS_TABLE: &str = "AADRiskyUsers";
 
-const DATETIME_COLUMNS: &[&str] = &["TimeGenerated", "CreatedDateTime", "ActivityDateTime"];
+/// The tables a workspace of entralab data has.
+pub const TABLES: &[&str] = &[
+    SIGN_IN_TABLE,
+    NON_INTERACTIVE_TABLE,
+    AUDIT_TABLE,
+    RISK_EVENTS_TABLE,
+    RISKY_USERS_TABLE,
+];
+
+const DATETIME_COLUMNS: &[&str] = &[
+    "TimeGenerated",
+    "CreatedDateTime",
+    "ActivityDateTime",
+    "DetectedDateTime",
+    "LastUpdatedDateTime",
+    "RiskLastUpdatedDateTime",
+];
 const LONG_COLUMNS: &[&str] = &["DurationMs"];
-const BOOL_COLUMNS: &[&str] = &["IsInteractive", "IsRisky", "FlaggedForReview"];
+const BOOL_COLUMNS: &[&str] = &[
+    "IsInteractive",
+    "IsRisky",
+    "FlaggedForReview",
+    "IsDeleted",
+    "IsProcessing",
+];
 /// Dynamic in `SigninLogs` and `AuditLogs`. `AADNonInteractiveUserSignInLogs` types the
 /// sign-in ones as strings holding JSON (reference entra-behavior.md 6.3), so queries over it
 /// `parse_json` them, as they must in Log Analytics.
@@ -34,6 +62,7 @@ const DYNAMIC_COLUMNS: &[&str] = &[
     "AdditionalDetails",
     "InitiatedBy",
     "TargetResources",
+    "AdditionalInfo",
 ];
 
 /// A column's type in `table`.
@@ -44,7 +73,9 @@ pub fn column_type(table: &str, column: &str) -> Type {
         Type::Long
     } else if BOOL_COLUMNS.contains(&column) {
         Type::Bool
-    } else if DYNAMIC_COLUMNS.contains(&column) && table != NON_INTERACTIVE_TABLE {
+    } else if DYNAMIC_COLUMNS.contains(&column) && table != NON_INTERACTIVE_TABLE
+        || (table == RISK_EVENTS_TABLE && column == "Location")
+    {
         Type::Dynamic
     } else {
         Type::String
@@ -56,6 +87,8 @@ pub fn empty_table(name: &str) -> Option<Table> {
     let columns = match name {
         SIGN_IN_TABLE | NON_INTERACTIVE_TABLE => SIGN_IN_COLUMNS,
         AUDIT_TABLE => AUDIT_COLUMNS,
+        RISK_EVENTS_TABLE => USER_RISK_EVENT_COLUMNS,
+        RISKY_USERS_TABLE => RISKY_USER_COLUMNS,
         _ => return None,
     };
     Some(Table::new(
@@ -93,6 +126,30 @@ pub fn la_row(record: &Record, tenant_id: &str) -> (&'static str, Row) {
         })
         .collect();
     (table, row)
+}
+
+/// JSON cells typed as `table`'s columns.
+fn typed(table: &str, cells: impl IntoIterator<Item = (&'static str, serde_json::Value)>) -> Row {
+    cells
+        .into_iter()
+        .map(|(column, json)| Value::from_json(&json).convert(column_type(table, column)))
+        .collect()
+}
+
+/// A detection as its `AADUserRiskEvents` row.
+pub fn risk_event_row(detection: &RiskDetection, tenant_id: &str) -> Row {
+    typed(RISK_EVENTS_TABLE, user_risk_event_row(detection, tenant_id))
+}
+
+/// A risky-user change as its `AADRiskyUsers` row.
+pub fn risky_user_change_row(change: &RiskyUserHistoryItem, tenant_id: &str) -> Row {
+    let json = risky_user_row(change, tenant_id);
+    typed(
+        RISKY_USERS_TABLE,
+        RISKY_USER_COLUMNS
+            .iter()
+            .map(|c| (*c, json.get(*c).cloned().unwrap_or(serde_json::Value::Null))),
+    )
 }
 
 /// The tables a query reads, and the clock it runs at.
@@ -136,6 +193,24 @@ impl Catalog {
         let (table, row) = la_row(record, tenant_id);
         if let Some(t) = self.tables.get_mut(table) {
             Arc::make_mut(t).rows.push(row);
+        }
+    }
+
+    /// Adds an ID Protection detection to `AADUserRiskEvents` (when the catalog holds it).
+    pub fn push_risk_detection(&mut self, detection: &RiskDetection, tenant_id: &str) {
+        if let Some(t) = self.tables.get_mut(RISK_EVENTS_TABLE) {
+            Arc::make_mut(t)
+                .rows
+                .push(risk_event_row(detection, tenant_id));
+        }
+    }
+
+    /// Adds a risky-user change to `AADRiskyUsers` (when the catalog holds it).
+    pub fn push_risky_user(&mut self, change: &RiskyUserHistoryItem, tenant_id: &str) {
+        if let Some(t) = self.tables.get_mut(RISKY_USERS_TABLE) {
+            Arc::make_mut(t)
+                .rows
+                .push(risky_user_change_row(change, tenant_id));
         }
     }
 

@@ -133,10 +133,10 @@ fn bad_queries_exit_2_with_the_place_and_a_hint() {
         "{err}"
     );
     assert!(err.contains("did you mean `UserPrincipalName`?"), "{err}");
-    let (code, _, err) = query(&["SigninLogs | make-series n = count() on TimeGenerated step 1h"]);
+    let (code, _, err) = query(&["SigninLogs | evaluate bag_unpack(Status)"]);
     assert_eq!(code, 2);
     assert!(
-        err.starts_with("query:1:14: operator `make-series` is not supported yet"),
+        err.starts_with("query:1:14: operator `evaluate` is not supported yet"),
         "{err}"
     );
 }

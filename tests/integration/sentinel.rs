@@ -103,8 +103,8 @@ fn coverage_counts_sentinel_rules_and_names_what_they_cannot_read() {
     .unwrap();
     std::fs::write(
         dir.path().join("series.yaml"),
-        "id: 00000000-0000-0000-0000-0000000000bb\nname: Needs make-series\nkind: NRT\n\
-         query: |\n  SigninLogs | make-series n = count() on TimeGenerated step 1h\n",
+        "id: 00000000-0000-0000-0000-0000000000bb\nname: Needs evaluate\nkind: NRT\n\
+         query: |\n  SigninLogs | evaluate bag_unpack(Status)\n",
     )
     .unwrap();
     let out = entralab()
@@ -130,9 +130,7 @@ fn coverage_counts_sentinel_rules_and_names_what_they_cannot_read() {
         "{text}"
     );
     assert!(
-        text.contains(
-            "series.yaml `Needs make-series`: operator `make-series` is not supported yet"
-        ),
+        text.contains("series.yaml `Needs evaluate`: operator `evaluate` is not supported yet"),
         "{text}"
     );
     // Dead rules say how they ran.

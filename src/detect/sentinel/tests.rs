@@ -43,6 +43,7 @@ fn durations_read_as_kql_timespans_or_iso_8601() {
     let hour = 3600 * TICKS_PER_SECOND;
     assert_eq!(parse_duration("1h"), Some(hour));
     assert_eq!(parse_duration("14d"), Some(14 * 24 * hour));
+    assert_eq!(parse_duration("2H"), Some(2 * hour));
     assert_eq!(parse_duration("PT1H"), Some(hour));
     assert_eq!(parse_duration("P1DT30M"), Some(24 * hour + hour / 2));
     assert_eq!(parse_duration("P2W"), Some(14 * 24 * hour));
@@ -134,7 +135,7 @@ fn rules_over_tables_or_kql_entralab_lacks_cannot_run_and_say_why() {
     write(
         dir.path(),
         "b.yaml",
-        &rule("SigninLogs | make-series count() on TimeGenerated step 1h"),
+        &rule("SigninLogs | evaluate bag_unpack(Status)"),
     );
     write(
         dir.path(),
@@ -166,7 +167,7 @@ fn rules_over_tables_or_kql_entralab_lacks_cannot_run_and_say_why() {
         )
     );
     assert_eq!(found[1].0, "unsupported");
-    assert!(found[1].1.contains("make-series"), "{}", found[1].1);
+    assert!(found[1].1.contains("evaluate"), "{}", found[1].1);
     assert_eq!(found[2].0, "query");
     assert_eq!(found[3].0, "kind");
     assert_eq!(

@@ -3,6 +3,7 @@
 
 pub mod dynamic;
 mod net;
+pub mod series;
 pub mod text;
 mod time;
 
@@ -420,7 +421,10 @@ pub static FUNCTIONS: &[Function] = &[
 ];
 
 pub fn lookup(name: &str) -> Option<&'static Function> {
-    FUNCTIONS.iter().find(|f| f.name == name)
+    FUNCTIONS
+        .iter()
+        .chain(series::FUNCTIONS)
+        .find(|f| f.name == name)
 }
 
 fn gettype(v: &Value) -> &'static str {

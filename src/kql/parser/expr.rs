@@ -388,13 +388,21 @@ impl Parser {
     fn word(&mut self, word: String, span: Span) -> Result<Expr> {
         self.bump();
         let literal = |l: Literal| Ok(Expr::new(ExprKind::Literal(l), span));
-        match word.as_str() {
-            "true" => return literal(Literal::Bool(true)),
-            "false" => return literal(Literal::Bool(false)),
-            _ => {}
+        // KQL reads `true`, `True` and `TRUE` alike (Sentinel's NRT_ADFSDomainTrustMods writes `True`).
+        if word.eq_ignore_ascii_case("true") {
+            return literal(Literal::Bool(true));
+        }
+        if word.eq_ignore_ascii_case("false") {
+            return literal(Literal::Bool(false));
         }
         if !self.is_punct("(") {
             return Ok(Expr::new(ExprKind::Name(word), span));
+        }
+        // A table from outside the workspace, also inside an expression
+        // (`x !in ((externaldata(...) [...]))`): named, so that a rule reading it is reported
+        // as reading a table entralab does not have, not as a syntax error.
+        if word == "externaldata" || word == "external_table" {
+            return Err(KqlError::unsupported(span, format!("`{word}`")));
         }
         if word == "dynamic" {
             self.bump();

@@ -1,7 +1,12 @@
 //! Recursive-descent parser: query text to [`ast::Query`](super::ast::Query), with errors that
 //! point at the offending token and say what was expected.
 
+/// Functions of several results, and how many: `(flag, score, baseline) =
+/// series_decompose_anomalies(...)`. Called alone, each returns its results as one array.
+pub const TUPLE_FUNCTIONS: &[(&str, usize)] = &[("series_decompose_anomalies", 3)];
+
 mod expr;
+mod make_series;
 mod operators;
 
 pub use operators::OPERATORS;
@@ -499,11 +504,65 @@ impl Parser {
 
     /// `a = x, y, ...`
     fn assigns(&mut self) -> Result<Vec<Assign>> {
-        let mut items = vec![self.assign()?];
-        while self.eat_punct(",") {
-            items.push(self.assign()?);
+        let mut items = Vec::new();
+        loop {
+            match self.tuple_assign()? {
+                Some(several) => items.extend(several),
+                None => items.push(self.assign()?),
+            }
+            if !self.eat_punct(",") {
+                return Ok(items);
+            }
         }
-        Ok(items)
+    }
+
+    /// `(a, b, c) = f(...)` for a function of several results ([`TUPLE_FUNCTIONS`]): one
+    /// assignment per name, `a = f(...)[0]`, `b = f(...)[1]`, ... (so the tree prints and
+    /// parses back as plain KQL). Anything else with several names is not supported yet.
+    fn tuple_assign(&mut self) -> Result<Option<Vec<Assign>>> {
+        if !(self.is_punct("(")
+            && matches!(self.peek_at(1), Tok::Ident(_))
+            && matches!(self.peek_at(2), Tok::Punct(",")))
+        {
+            return Ok(None);
+        }
+        let start = self.span();
+        let mark = self.at;
+        self.bump();
+        let mut names = vec![self.name("a column name")?];
+        while self.eat_punct(",") {
+            names.push(self.name("a column name")?);
+        }
+        if !self.eat_punct(")") || !self.eat_punct("=") {
+            self.at = mark;
+            return Ok(None);
+        }
+        let expr = self.expr()?;
+        let several = matches!(&expr.kind, ExprKind::Call(f, _)
+            if TUPLE_FUNCTIONS.iter().any(|(name, results)| name == f && names.len() <= *results));
+        if !several {
+            return Err(KqlError::unsupported(
+                start,
+                "assigning several columns at once `(a, b) = ...`",
+            ));
+        }
+        let span = expr.span;
+        Ok(Some(
+            names
+                .into_iter()
+                .enumerate()
+                .map(|(i, name)| Assign {
+                    name: Some(name),
+                    expr: Expr::new(
+                        ExprKind::Index(
+                            Box::new(expr.clone()),
+                            Box::new(Expr::new(ExprKind::Literal(Literal::Long(i as i64)), span)),
+                        ),
+                        span,
+                    ),
+                })
+                .collect(),
+        ))
     }
 
     fn assign(&mut self) -> Result<Assign> {

@@ -33,11 +33,11 @@ pub const OPERATORS: &[&str] = &[
     "serialize",
     "render",
     "getschema",
+    "make-series",
 ];
 
 /// Operators of KQL that entralab does not run yet.
 const NOT_YET: &[&str] = &[
-    "make-series",
     "evaluate",
     "invoke",
     "scan",
@@ -171,6 +171,7 @@ impl Parser {
                 Operator::Render(kind)
             }
             "getschema" => Operator::Getschema,
+            "make-series" => self.make_series()?,
             other if NOT_YET.contains(&other) => {
                 return Err(KqlError::unsupported(span, format!("operator `{other}`")));
             }
@@ -185,7 +186,7 @@ impl Parser {
 
     /// `option=value` pairs before an operator's arguments: `ignored` ones (and `hint.*`) are
     /// skipped, `refused` ones are errors; any other name is the operator's first argument.
-    fn skip_options(&mut self, ignored: &[&str], refused: &[&str]) -> Result<()> {
+    pub(super) fn skip_options(&mut self, ignored: &[&str], refused: &[&str]) -> Result<()> {
         while let Some((option, span)) = self.option_ahead() {
             if refused.contains(&option.as_str()) {
                 return Err(KqlError::unsupported(span, format!("option `{option}`")));

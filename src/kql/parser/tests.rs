@@ -38,9 +38,26 @@ fn parses_the_issue_query() {
 #[test]
 fn precedence_of_and_or_comparison_and_arithmetic() {
     let e = parse_expression("a == 1 or b > 2 + 3 * 4 and c").unwrap();
-    assert_eq!(e.to_string(), "((a == 1) or ((b > (2 + (3 * 4))) and c))");
+    // The tree: `or` at the root, `and` under it, `*` binding tighter than `+`.
+    let ExprKind::Binary(BinOp::Or, _, right) = &e.kind else {
+        panic!("{e:?}")
+    };
+    let ExprKind::Binary(BinOp::And, gt, _) = &right.kind else {
+        panic!("{right:?}")
+    };
+    let ExprKind::Binary(BinOp::Gt, _, sum) = &gt.kind else {
+        panic!("{gt:?}")
+    };
+    assert!(matches!(&sum.kind, ExprKind::Binary(BinOp::Add, _, product)
+        if matches!(product.kind, ExprKind::Binary(BinOp::Mul, _, _))));
+    // Printed with only the parentheses precedence needs.
+    assert_eq!(e.to_string(), "a == 1 or b > 2 + 3 * 4 and c");
+    let e = parse_expression("(a == 1 or b) and (2 + 3) * 4 - (5 - 6)").unwrap();
+    assert_eq!(e.to_string(), "(a == 1 or b) and (2 + 3) * 4 - (5 - 6)");
     let e = parse_expression("-x.y[0] - -1").unwrap();
-    assert_eq!(e.to_string(), "(-(x[\"y\"][0]) - -1)");
+    assert_eq!(e.to_string(), "-(x[\"y\"][0]) - -1");
+    let e = parse_expression("(a + b).c").unwrap();
+    assert_eq!(e.to_string(), "(a + b)[\"c\"]");
 }
 
 #[test]
@@ -48,7 +65,13 @@ fn string_operators_lists_and_ranges() {
     let e = parse_expression(r#"A !has "x" and B in~ ("a", "b") and C !between (1 .. 5) and D has_any ("p", "q") and E matches regex "^a""#).unwrap();
     assert_eq!(
         e.to_string(),
-        r#"(((((A !has "x") and (B in~ ("a", "b"))) and (C !between (1 .. 5))) and (D has_any ("p", "q"))) and (E matches regex "^a"))"#
+        r#"A !has "x" and B in~ ("a", "b") and C !between (1 .. 5) and D has_any ("p", "q") and E matches regex "^a""#
+    );
+    let e =
+        parse_expression(r#"(a has "x") == (b in (1)) and c between (1 + 2 .. (3 > 4))"#).unwrap();
+    assert_eq!(
+        e.to_string(),
+        r#"a has "x" == (b in (1)) and c between (1 + 2 .. (3 > 4))"#
     );
 }
 
@@ -139,10 +162,10 @@ fn errors_point_at_the_token_and_say_what_was_expected() {
     assert_eq!(e.message, "unknown operator `summarise`");
     assert_eq!(e.hint.as_deref(), Some("did you mean `summarize`?"));
     assert_eq!(e.line_col("SigninLogs | summarise count()"), (1, 14));
-    let e = error("SigninLogs\n| make-series n=count() on TimeGenerated step 1h");
+    let e = error("SigninLogs\n| evaluate bag_unpack(Status)");
     assert_eq!(e.kind, ErrorKind::Unsupported);
-    assert_eq!(e.message, "operator `make-series` is not supported yet");
-    assert_eq!(e.line_col("SigninLogs\n| make-series"), (2, 3));
+    assert_eq!(e.message, "operator `evaluate` is not supported yet");
+    assert_eq!(e.line_col("SigninLogs\n| evaluate"), (2, 3));
     let e = error("T | where x == (1");
     assert_eq!(e.message, "expected `)`, found the end of the query");
     let e = error("T | join kind=sideways (U) on x");
@@ -179,6 +202,17 @@ fn deep_nesting_is_an_error_not_a_crash() {
 fn a_long_chain_of_minus_signs_round_trips() {
     round_trips(&format!("T | where x - {}y > 0", "-".repeat(40)));
     round_trips(&format!("T | where x - {}4 > 0", "-".repeat(40)));
+}
+
+/// Found by the fuzzer: a long chain of one binary operator (`a * b * c ...`) printed with
+/// parentheses at each level and nested past the depth limit on re-parse.
+#[test]
+fn a_long_chain_of_one_operator_round_trips() {
+    for op in ["*", "+", "-", "/", "%", "and", "or", "==", "has", "<"] {
+        let chain = vec!["x"; 50].join(&format!(" {op} "));
+        round_trips(&format!("T | where {chain}"));
+    }
+    round_trips("T | where a - (b - c) - d and (x or y) and (1 + 2) * 3 == -(4).z");
 }
 
 // ---- property: printing a tree and parsing it gives the tree back ----
@@ -416,6 +450,24 @@ proptest! {
         let printed = q.to_string();
         let parsed = parse_query(&printed).map_err(|err| TestCaseError::fail(err.render(&printed)))?;
         prop_assert_eq!(parsed, q, "printed as {}", printed);
+    }
+
+    /// Left-associative chains of up to 55 operators (mixed, of any precedence) print with
+    /// only the parentheses that precedence needs, so they re-parse within the depth limit.
+    #[test]
+    fn deep_left_associative_chains_round_trip(
+        ops in prop::collection::vec(prop::sample::select(vec!["*", "/", "%", "+", "-", "==", "<", "=~", "has", "contains", "and", "or"]), 1..55),
+        negative in prop::collection::vec(any::<bool>(), 55),
+    ) {
+        let mut text = String::from("T | where x0");
+        for (i, op) in ops.iter().enumerate() {
+            let operand = if negative[i] { format!("-{i}") } else { format!("x{}", i + 1) };
+            text.push_str(&format!(" {op} {operand}"));
+        }
+        let q = parse_query(&text).map_err(|e| TestCaseError::fail(e.render(&text)))?;
+        let printed = q.to_string();
+        let again = parse_query(&printed).map_err(|e| TestCaseError::fail(format!("{printed}: {}", e.render(&printed))))?;
+        prop_assert_eq!(again, q, "printed as {}", printed);
     }
 
     #[test]
