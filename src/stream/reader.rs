@@ -81,12 +81,22 @@ async fn read_partition(
         .await
         .map_err(|e| unreachable(url, id, &e))?;
     let mut offset = low;
+    let mut high = high;
+    let mut first = true;
     let mut empty = 0;
-    while offset < high {
-        let (records, _) = partition
+    // The snapshot ends at the higher of ListOffsets(latest) and the first fetch's high
+    // watermark: tansu 0.6 answers ListOffsets with an offset below its last record, while
+    // its fetches carry the right watermark. The first fetch is made even when ListOffsets
+    // says the partition is empty, for the same reason.
+    while first || offset < high {
+        let (records, watermark) = partition
             .fetch_records(offset, 1..FETCH_BYTES, FETCH_WAIT_MS)
             .await
             .map_err(|e| unreachable(url, id, &e))?;
+        if first {
+            high = high.max(watermark);
+            first = false;
+        }
         let before = offset;
         for record in records {
             if record.offset < offset || record.offset >= high {

@@ -221,6 +221,8 @@ impl KafkaSink {
     /// Sends the batch: every partition at once, and waits for all acknowledgements.
     fn flush(&mut self) -> Result<(), StreamError> {
         let envelopes = matches!(self.payload, Payload::EventHub { .. });
+        // The sends are spawned on this sink's runtime, which must be entered to spawn.
+        let _entered = self.runtime.enter();
         let mut sends = tokio::task::JoinSet::new();
         for (index, messages) in self.batch.iter_mut().enumerate() {
             if messages.is_empty() {

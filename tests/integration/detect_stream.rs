@@ -65,7 +65,9 @@ fn detect_gives_the_same_matches_whatever_the_order_and_the_split() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["title"].as_str().unwrap().contains("Password Spray"))
+        .find(|r| {
+            r["service"] == "signinlogs" && r["title"].as_str().unwrap().contains("Password Spray")
+        })
         .unwrap();
     assert!(spray["matches"].as_u64().unwrap() > 0, "{spray}");
 
