@@ -193,17 +193,9 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
     progress.finish_and_clear();
     match written {
         Ok(summary) => {
-            let shard = request
-                .shard
-                .map(|shard| format!(" (shard {shard})"))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "{}{shard}: {} sign-ins, {} directory audits",
-                names(&files),
-                summary.sign_ins,
-                summary.audits
-            )?;
+            let heading =
+                summary_heading(&names(&files), request, summary.sign_ins, summary.audits);
+            writeln!(out, "{heading}")?;
             for file in summary.files {
                 writeln!(out, "  wrote {}", file.display())?;
             }
@@ -223,4 +215,19 @@ fn names(files: &[&Scenario]) -> String {
         .map(|s| s.name.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The first line of `generate`'s summary, whether it wrote files or sent to Kafka: the
+/// scenarios, the shard, and how many records of each log.
+pub(super) fn summary_heading(
+    names: &str,
+    request: &Request,
+    sign_ins: usize,
+    audits: usize,
+) -> String {
+    let shard = request
+        .shard
+        .map(|shard| format!(" (shard {shard})"))
+        .unwrap_or_default();
+    format!("{names}{shard}: {sign_ins} sign-ins, {audits} directory audits")
 }

@@ -40,15 +40,9 @@ pub(super) fn report(
 ) -> io::Result<Exit> {
     match sent {
         Ok(summary) => {
-            let shard = request
-                .shard
-                .map(|shard| format!(" (shard {shard})"))
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "{names}{shard}: {} sign-ins, {} directory audits",
-                summary.sign_ins, summary.audits
-            )?;
+            let heading =
+                super::generate::summary_heading(names, request, summary.sign_ins, summary.audits);
+            writeln!(out, "{heading}")?;
             let created = if summary.created { ", created" } else { "" };
             writeln!(
                 out,
