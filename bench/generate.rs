@@ -16,6 +16,10 @@
 //! Each run writes about 1.5 GB; the files live in a temporary folder and are removed after
 //! every iteration, outside the timed part.
 
+// The allocator `entralab` itself runs with (src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use criterion::{Criterion, SamplingMode};
 use entralab::cli::{Cli, execute};

@@ -13,6 +13,10 @@
 //! The files (about 1.3 GB each) live in a temporary folder removed at the end. Reading is
 //! measured after one untimed pass over the file, so the page cache holds it in every case.
 
+// The allocator `entralab` itself runs with (src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use entralab::export::{ExportOptions, Exporter, Format};
 use entralab::{logfiles, scenario, sim};
 use std::fs::File;

@@ -23,6 +23,10 @@
 //! wrk run (default 5), `ENTRALAB_WRK_ROUNDS` how many times both servers are driven in
 //! turn (default 6), `ENTRALAB_WRK_CONNECTIONS` the connections (default 16).
 
+// The allocator `entralab` itself runs with (src/main.rs), so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderValue, Request, StatusCode, header};
