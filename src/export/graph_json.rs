@@ -87,12 +87,11 @@ pub(crate) fn write_envelope(
     out.write_all(b"{\"@odata.context\":")?;
     serde_json::to_writer(&mut *out, context).map_err(io::Error::other)?;
     out.write_all(b",\"value\":[")?;
-    let mut first = true;
-    spool.drain_reversed(|record| {
-        out.write_all(if first { b"\n" } else { b",\n" })?;
-        first = false;
-        out.write_all(record)
-    })?;
+    if !spool.is_empty() {
+        out.write_all(b"\n")?;
+    }
+    // Whole chunks at a time: a write this large goes past the BufWriter's buffer, uncopied.
+    spool.drain_reversed_joined(b",\n", |records| out.write_all(records))?;
     out.write_all(b"\n]}\n")
 }
 

@@ -24,23 +24,13 @@ where
 {
     std::thread::scope(|scope| {
         let (batches, received) = mpsc::sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
-        // Spent batches go back to the producer, which drops their records: freeing memory on
-        // the thread that allocated it, and keeping the shared texts' reference counts on
-        // one core.
-        let (spent, returned) = mpsc::channel::<Vec<Record>>();
         scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
             for record in make() {
                 batch.push(record);
                 if batch.len() == BATCH {
-                    let next = match returned.try_recv() {
-                        Ok(mut spent) => {
-                            spent.clear();
-                            spent
-                        }
-                        Err(_) => Vec::with_capacity(BATCH),
-                    };
-                    if batches.send(std::mem::replace(&mut batch, next)).is_err() {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    if batches.send(full).is_err() {
                         return; // the consumer stopped
                     }
                 }
@@ -49,9 +39,12 @@ where
                 let _ = batches.send(batch);
             }
         });
+        // The records are dropped here, after writing, not sent back to the producer: the
+        // producer (the simulation) is the slower of the two threads, and mimalloc frees
+        // across threads cheaply (measured: 6 to 9% less CPU for `generate` than returning
+        // the batches).
         for batch in received {
             batch.iter().try_for_each(&mut consume)?;
-            let _ = spent.send(batch);
         }
         Ok(())
     })

@@ -429,6 +429,38 @@ mod tests {
     }
 
     #[test]
+    fn joined_runs_are_the_records_newest_first_with_separators() {
+        for limits in [(CHUNK_LIMIT, MEMORY_LIMIT), (20_000, 50_000)] {
+            let records = records(2_000);
+            let mut spool = ReversingSpool::with_limits(limits.0, limits.1);
+            push_all(&mut spool, &records);
+            let mut joined = Vec::new();
+            let mut runs = 0;
+            spool
+                .drain_reversed_joined(b",\n", |run| {
+                    runs += 1;
+                    joined.extend_from_slice(run);
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(
+                String::from_utf8(joined).unwrap(),
+                String::from_utf8(expected(&records).join(&b",\n"[..])).unwrap()
+            );
+            // Many chunks come as runs with a separator call between each two.
+            assert!(limits.0 == CHUNK_LIMIT || runs > 20, "{runs} runs");
+        }
+        let mut nothing = Vec::new();
+        ReversingSpool::new()
+            .drain_reversed_joined(b",", |run| {
+                nothing.extend_from_slice(run);
+                Ok(())
+            })
+            .unwrap();
+        assert!(nothing.is_empty());
+    }
+
+    #[test]
     fn repeated_values_are_kept_once() {
         let records = records(1_000);
         let mut spool = ReversingSpool::new();
