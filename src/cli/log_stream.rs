@@ -449,9 +449,8 @@ fn kafka_topic(path: &Path) -> Result<Option<crate::stream::KafkaUrl>, LogFileEr
         .map_err(|e: crate::stream::BadKafkaUrl| stream_error(path, ErrorKind::Io, e.to_string()))
 }
 
-/// Reads a topic from its beginning to its end as [`read_until`] reads a file. A topic is
-/// read through even after `emit` stops taking records (the broker's fetches are not
-/// interrupted), but nothing more is handed over.
+/// Reads a topic from its beginning as [`read_until`] reads a file, until `emit` stops
+/// taking records (no further messages are fetched then).
 fn read_topic_until(
     path: &Path,
     topic: &crate::stream::KafkaUrl,
@@ -461,9 +460,8 @@ fn read_topic_until(
 ) -> Result<Option<usize>, LogFileError> {
     let mut stopped = false;
     let mut each = |record| {
-        if !stopped && !emit(record) {
-            stopped = true;
-        }
+        stopped = stopped || !emit(record);
+        !stopped
     };
     let skipped: Option<&mut dyn FnMut(LogFileError)> =
         if skip_bad { Some(&mut skipped) } else { None };

@@ -21,12 +21,13 @@ const FETCH_WAIT_MS: i32 = 200;
 /// Fetches that may come back empty below the high watermark before reading gives up.
 const EMPTY_FETCHES: u32 = 5;
 
-/// Reads every message of `url`'s topic, handing each record to `emit`. With `skipped`, a
-/// record that cannot be read is handed to it and reading goes on (as
+/// Reads every message of `url`'s topic, handing each record to `emit` until it returns
+/// `false` (then the rest of that message is passed over and nothing more is fetched). With
+/// `skipped`, a record that cannot be read is handed to it and reading goes on (as
 /// [`logfiles::read_path_skipping_bad`] does for files); without, it stops reading.
 pub fn read_topic(
     url: &KafkaUrl,
-    emit: &mut dyn FnMut(Record),
+    emit: &mut dyn FnMut(Record) -> bool,
     mut skipped: Option<&mut dyn FnMut(LogFileError)>,
 ) -> Result<ReadSummary, StreamError> {
     let runtime = connect::runtime()?;
@@ -58,19 +59,22 @@ pub fn read_topic(
                 .partition_client(url.topic.clone(), id, UnknownTopicHandling::Retry)
                 .await
                 .map_err(|e| unreachable(url, id, &e))?;
-            read_partition(url, &partition, &mut summary, emit, &mut skipped).await?;
+            if !read_partition(url, &partition, &mut summary, emit, &mut skipped).await? {
+                break;
+            }
         }
         Ok(summary)
     })
 }
 
+/// Reads one partition to its snapshot's end; `false` when `emit` stopped the reading.
 async fn read_partition(
     url: &KafkaUrl,
     partition: &PartitionClient,
     summary: &mut ReadSummary,
-    emit: &mut dyn FnMut(Record),
+    emit: &mut dyn FnMut(Record) -> bool,
     skipped: &mut Option<&mut dyn FnMut(LogFileError)>,
-) -> Result<(), StreamError> {
+) -> Result<bool, StreamError> {
     let id = partition.partition();
     let low = partition
         .get_offset(OffsetAt::Earliest)
@@ -107,14 +111,19 @@ async fn read_partition(
                 continue;
             };
             let name = format!("{url} partition {id} offset {}", record.offset);
+            let mut going = true;
+            let mut each = |r| going = going && emit(r);
             let read = match skipped.as_mut() {
                 Some(skipped) => {
-                    logfiles::read_from_skipping_bad(&name, &value[..], &mut *emit, &mut **skipped)
+                    logfiles::read_from_skipping_bad(&name, &value[..], &mut each, &mut **skipped)
                 }
-                None => logfiles::read_from(&name, &value[..], &mut *emit),
+                None => logfiles::read_from(&name, &value[..], &mut each),
             }
             .map_err(|e| StreamError::BadInput(e.to_string()))?;
             add(summary, read);
+            if !going {
+                return Ok(false);
+            }
         }
         if offset == before {
             empty += 1;
@@ -127,7 +136,7 @@ async fn read_partition(
             empty = 0;
         }
     }
-    Ok(())
+    Ok(true)
 }
 
 fn unreachable(url: &KafkaUrl, partition: i32, e: &rskafka::client::error::Error) -> StreamError {

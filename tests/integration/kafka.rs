@@ -166,7 +166,15 @@ fn keyed(records: &[Record]) -> Vec<(String, String)> {
 fn read_back(url: &str) -> Vec<Record> {
     let url: KafkaUrl = url.parse().unwrap();
     let mut records = Vec::new();
-    entralab::stream::read_topic(&url, &mut |r| records.push(r), None).unwrap();
+    entralab::stream::read_topic(
+        &url,
+        &mut |r| {
+            records.push(r);
+            true
+        },
+        None,
+    )
+    .unwrap();
     records
 }
 
@@ -295,6 +303,23 @@ fn ndjson_records_round_trip_and_verify_reads_a_topic() {
     assert!(sent.contains("ndjson messages"), "{sent}");
     let expected = generated(POPULATION, "ndjson");
     assert_round_trip(&broker, topic, &expected, 1);
+
+    // A reader that wants only the first records gets them, and no more.
+    let mut taken = 0;
+    let summary = entralab::stream::read_topic(
+        &broker.url(topic).parse().unwrap(),
+        &mut |_| {
+            taken += 1;
+            taken < 3
+        },
+        None,
+    )
+    .unwrap();
+    assert_eq!(taken, 3);
+    assert!(
+        summary.sign_ins + summary.audits < expected.len(),
+        "{summary:?}"
+    );
 
     let sspr = broker.url("sspr");
     entralab()
