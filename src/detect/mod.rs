@@ -15,6 +15,7 @@
 mod applicable;
 pub mod coverage;
 mod event;
+mod fields;
 mod risk_event;
 pub mod sentinel;
 
