@@ -12,6 +12,10 @@
 //!
 //! The key lists below must name every top-level key of each layer: absence ("no layer has
 //! this path") is decided from them. Their own tests check them against the exports.
+//!
+//! Which layer has a path (and under which case) is the same for every record of a kind, so
+//! it is worked out once per path ([`Route`]); a lookup then costs a hash of the path and one
+//! accessor.
 
 use crate::export::eventhub::{AUDIT_CATEGORY, OPERATION_VERSION, SIGN_IN_OPERATION};
 use crate::export::loganalytics::{AUDIT_COLUMNS, AUDIT_TABLE, SIGN_IN_COLUMNS};
@@ -22,6 +26,9 @@ use crate::graph::{
 };
 use rsigma_eval::event::EventValue;
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// A layer's answer: `Some(found)` when decided from the record (`Some(None)`: the layer has
 /// no such path), `None` when only the materialised layer can tell.
@@ -71,15 +78,87 @@ pub(super) const EVENT_HUB_AUDIT_KEYS: &[&str] = &[
 pub(super) fn direct<'a>(record: &'a Record, tenant_id: &'a str, path: &str) -> Direct<'a> {
     match record {
         Record::SignIn(r) if r.unknown.is_empty() => {
-            let layers = SignInLayers { r, tenant_id };
-            answer(&layers, path)
+            routed(Kind::SignIn, &SignInLayers { r, tenant_id }, path)
         }
         Record::Audit(r) if r.unknown.is_empty() => {
-            let layers = AuditLayers { r, tenant_id };
-            answer(&layers, path)
+            routed(Kind::Audit, &AuditLayers { r, tenant_id }, path)
         }
         _ => None,
     }
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    SignIn = 0,
+    Audit = 1,
+}
+
+#[derive(Clone, Copy)]
+enum Layer {
+    LogAnalytics,
+    EventHub,
+    Graph,
+}
+
+/// Where the layered lookup finds a path, for every record of a kind (without unmodelled
+/// properties): which keys each layer has does not depend on the record, only their values
+/// do (an accessor below answers for every record or for none).
+enum Route {
+    /// No layer has it, in any case.
+    Absent,
+    /// This layer has it under this path (the one asked, or its first segment in the case a
+    /// layer spells it).
+    Found(Layer, Box<str>),
+    /// Only the materialised layers can tell.
+    Layers,
+}
+
+/// A fast hash for the route cache (FNV-1a): keys are a few field paths of the rules.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type Routes = HashMap<Box<str>, Route, BuildHasherDefault<Fnv>>;
+
+thread_local! {
+    /// The route of each path asked, per [`Kind`]: worked out on a path's first lookup.
+    static ROUTES: RefCell<[Routes; 2]> = RefCell::default();
+}
+
+/// `path` through its cached route (worked out now on its first lookup).
+fn routed<'a>(kind: Kind, layers: &impl DirectLayers<'a>, path: &str) -> Direct<'a> {
+    ROUTES.with(|routes| {
+        let mut routes = routes.borrow_mut();
+        let routes = &mut routes[kind as usize];
+        let follow = |route: &Route| match route {
+            Route::Absent => Some(None),
+            Route::Layers => None,
+            Route::Found(layer, key) => layers.get(*layer, key),
+        };
+        if let Some(known) = routes.get(path) {
+            return follow(known);
+        }
+        let new = route(layers, path);
+        let answer = follow(&new);
+        routes.insert(path.into(), new);
+        answer
+    })
 }
 
 /// One kind of record under the three namings, layer by layer.
@@ -91,13 +170,23 @@ trait DirectLayers<'a> {
     fn event_hub_keys(&self) -> &'static [&'static str];
     /// The Graph record's keys that are always there (in order), then those that may be.
     fn graph_keys(&self) -> (&'static [&'static str], &'static [&'static str]);
+
+    fn get(&self, layer: Layer, path: &str) -> Direct<'a> {
+        match layer {
+            Layer::LogAnalytics => self.log_analytics(path),
+            Layer::EventHub => self.event_hub(path),
+            Layer::Graph => self.graph(path),
+        }
+    }
 }
 
-/// The layered lookup's answer: the first layer that has `path`, else the same path with its
+/// The layered lookup's route: the first layer that has `path`, else the same path with its
 /// first segment in another case.
-fn answer<'a>(layers: &impl DirectLayers<'a>, path: &str) -> Direct<'a> {
-    if let Some(found) = exact(layers, path)? {
-        return Some(Some(found));
+fn route<'a>(layers: &impl DirectLayers<'a>, path: &str) -> Route {
+    match exact(layers, path) {
+        None => return Route::Layers,
+        Some(Some(layer)) => return Route::Found(layer, path.into()),
+        Some(None) => {}
     }
     let (first, rest) = match path.find('.') {
         Some(i) => (&path[..i], &path[i..]),
@@ -112,21 +201,29 @@ fn answer<'a>(layers: &impl DirectLayers<'a>, path: &str) -> Direct<'a> {
         .chain(graph_keys)
         .find(different_case);
     match key {
-        Some(key) => exact(layers, &format!("{key}{rest}")),
+        Some(key) => {
+            let path = format!("{key}{rest}");
+            match exact(layers, &path) {
+                None => Route::Layers,
+                Some(Some(layer)) => Route::Found(layer, path.into()),
+                Some(None) => Route::Absent,
+            }
+        }
         // A key that may or may not be there decides: only the layers know.
-        None if optional_keys.iter().any(|k| different_case(&k)) => None,
-        None => Some(None),
+        None if optional_keys.iter().any(|k| different_case(&k)) => Route::Layers,
+        None => Route::Absent,
     }
 }
 
-fn exact<'a>(layers: &impl DirectLayers<'a>, path: &str) -> Direct<'a> {
-    if let Some(found) = layers.log_analytics(path)? {
-        return Some(Some(found));
+/// The first layer that has `path`: `Some(None)` when none has it, `None` when only the
+/// materialised layers can tell.
+fn exact<'a>(layers: &impl DirectLayers<'a>, path: &str) -> Option<Option<Layer>> {
+    for layer in [Layer::LogAnalytics, Layer::EventHub, Layer::Graph] {
+        if layers.get(layer, path)?.is_some() {
+            return Some(Some(layer));
+        }
     }
-    if let Some(found) = layers.event_hub(path)? {
-        return Some(Some(found));
-    }
-    layers.graph(path)
+    Some(None)
 }
 
 /// The answer for a path no accessor below handles: unknown when its first segment is one of
@@ -276,13 +373,8 @@ impl<'a> DirectLayers<'a> for SignInLayers<'a> {
             "status.errorCode" => int(r.status.error_code.into()),
             "status.failureReason" => property(&r.status.failure_reason),
             "status.additionalDetails" => property(&r.status.additional_details),
-            // A beta property is there only when the record has it.
-            "authenticationRequirement" => Some(
-                r.beta
-                    .authentication_requirement
-                    .as_deref()
-                    .map(|s| EventValue::Str(Cow::Borrowed(s))),
-            ),
+            // A beta property (`authenticationRequirement`, ...) is there only when the record
+            // has it: that is no route for every record, so the layers answer.
             _ => other(path, &[SIGN_IN_PROPERTIES, BETA_SIGN_IN_PROPERTIES]),
         }
     }
