@@ -171,6 +171,42 @@ trait DirectLayers<'a> {
     /// The Graph record's keys that are always there (in order), then those that may be.
     fn graph_keys(&self) -> (&'static [&'static str], &'static [&'static str]);
 
+    fn tenant_id(&self) -> &'a str;
+
+    /// The Log Analytics columns sign-ins and audits fill alike.
+    fn log_analytics_shared(&self, path: &str) -> Direct<'a> {
+        match path {
+            "TenantId" | "AADTenantId" => borrowed(self.tenant_id()),
+            "SourceSystem" => borrowed("Azure AD"),
+            "ResourceId" => owned(resource_id(self.tenant_id())),
+            "OperationVersion" => borrowed(OPERATION_VERSION),
+            "ResultSignature" => borrowed("None"),
+            "DurationMs" => int(0),
+            "Resource" | "ResourceGroup" | "ResourceProvider" => borrowed(RESOURCE_PROVIDER),
+            "Level" => borrowed("4"),
+            _ => other(path, &[self.columns()]),
+        }
+    }
+
+    /// The Event Hub envelope's keys sign-ins and audits fill alike, and `properties.`.
+    fn event_hub_shared(&self, path: &str) -> Direct<'a> {
+        match path {
+            "resourceId" => owned(resource_id(self.tenant_id())),
+            "operationVersion" => borrowed(OPERATION_VERSION),
+            "tenantId" => borrowed(self.tenant_id()),
+            "resultSignature" => borrowed("None"),
+            "durationMs" => int(0),
+            "Level" => int(4),
+            _ => match path.split_once('.') {
+                // `properties` is the Graph record.
+                Some(("properties", rest)) => self.graph(rest),
+                // Every other top-level value is a scalar: nothing is inside it.
+                Some(_) => Some(None),
+                None => other(path, &[self.event_hub_keys()]),
+            },
+        }
+    }
+
     fn get(&self, layer: Layer, path: &str) -> Direct<'a> {
         match layer {
             Layer::LogAnalytics => self.log_analytics(path),
@@ -275,20 +311,12 @@ impl<'a> DirectLayers<'a> for SignInLayers<'a> {
     fn log_analytics(&self, path: &str) -> Direct<'a> {
         let r = self.r;
         match path {
-            "TenantId" | "AADTenantId" => borrowed(self.tenant_id),
-            "SourceSystem" => borrowed("Azure AD"),
-            "ResourceId" => owned(resource_id(self.tenant_id)),
             "OperationName" => borrowed(SIGN_IN_OPERATION),
-            "OperationVersion" => borrowed(OPERATION_VERSION),
             "Category" => borrowed(SignInLog::of(r).category()),
             "ResultType" => owned(r.status.error_code.to_string()),
-            "ResultSignature" => borrowed("None"),
             "ResultDescription" => column(&r.status.failure_reason),
-            "DurationMs" => int(0),
             "CorrelationId" => column(&r.correlation_id),
-            "Resource" | "ResourceGroup" | "ResourceProvider" => borrowed(RESOURCE_PROVIDER),
             "Identity" | "UserDisplayName" => column(&r.user_display_name),
-            "Level" => borrowed("4"),
             "Location" => column(&r.location.country_or_region),
             "AppDisplayName" => column(&r.app_display_name),
             "AppId" => column(&r.app_id),
@@ -314,34 +342,22 @@ impl<'a> DirectLayers<'a> for SignInLayers<'a> {
             "ResourceTenantId" => column(&r.resource_tenant_id),
             "HomeTenantId" => column(&r.home_tenant_id),
             "Type" => borrowed(SignInLog::of(r).table()),
-            _ => other(path, &[SIGN_IN_COLUMNS]),
+            _ => self.log_analytics_shared(path),
         }
     }
 
     fn event_hub(&self, path: &str) -> Direct<'a> {
         let r = self.r;
         match path {
-            "resourceId" => owned(resource_id(self.tenant_id)),
             "operationName" => borrowed(SIGN_IN_OPERATION),
-            "operationVersion" => borrowed(OPERATION_VERSION),
             "category" => borrowed(SignInLog::of(r).category()),
-            "tenantId" => borrowed(self.tenant_id),
             "resultType" => owned(r.status.error_code.to_string()),
-            "resultSignature" => borrowed("None"),
             "resultDescription" => property(&r.status.failure_reason),
-            "durationMs" => int(0),
             "callerIpAddress" => property(&r.ip_address),
             "correlationId" => property(&r.correlation_id),
             "identity" => property(&r.user_display_name),
-            "Level" => int(4),
             "location" => property(&r.location.country_or_region),
-            _ => match path.split_once('.') {
-                // `properties` is the Graph record.
-                Some(("properties", rest)) => self.graph(rest),
-                // Every other top-level value is a scalar: nothing is inside it.
-                Some(_) => Some(None),
-                None => other(path, &[EVENT_HUB_SIGN_IN_KEYS]),
-            },
+            _ => self.event_hub_shared(path),
         }
     }
 
@@ -383,6 +399,10 @@ impl<'a> DirectLayers<'a> for SignInLayers<'a> {
         SIGN_IN_COLUMNS
     }
 
+    fn tenant_id(&self) -> &'a str {
+        self.tenant_id
+    }
+
     fn event_hub_keys(&self) -> &'static [&'static str] {
         EVENT_HUB_SIGN_IN_KEYS
     }
@@ -401,41 +421,28 @@ impl<'a> DirectLayers<'a> for AuditLayers<'a> {
     fn log_analytics(&self, path: &str) -> Direct<'a> {
         let r = self.r;
         match path {
-            "TenantId" | "AADTenantId" => borrowed(self.tenant_id),
-            "SourceSystem" => borrowed("Azure AD"),
-            "ResourceId" => owned(resource_id(self.tenant_id)),
             "OperationName" | "ActivityDisplayName" => column(&r.activity_display_name),
-            "OperationVersion" => borrowed(OPERATION_VERSION),
             "Category" => column(&r.category),
             "ResultType" | "Result" => column(&r.result),
-            "ResultSignature" => borrowed("None"),
             "ResultDescription" | "ResultReason" => column(&r.result_reason),
-            "DurationMs" => int(0),
             "CorrelationId" => column(&r.correlation_id),
-            "Resource" | "ResourceGroup" | "ResourceProvider" => borrowed(RESOURCE_PROVIDER),
             "Identity" => borrowed(audit_identity(r).unwrap_or("")),
-            "Level" => borrowed("4"),
             "Location" => borrowed(""),
             "Id" => borrowed(&r.id),
             "LoggedByService" => column(&r.logged_by_service),
             "AADOperationType" => column(&r.operation_type),
             "Type" => borrowed(AUDIT_TABLE),
-            _ => other(path, &[AUDIT_COLUMNS]),
+            _ => self.log_analytics_shared(path),
         }
     }
 
     fn event_hub(&self, path: &str) -> Direct<'a> {
         let r = self.r;
         match path {
-            "resourceId" => owned(resource_id(self.tenant_id)),
             "operationName" => property(&r.activity_display_name),
-            "operationVersion" => borrowed(OPERATION_VERSION),
             "category" => borrowed(AUDIT_CATEGORY),
-            "tenantId" => borrowed(self.tenant_id),
             "resultType" => property(&r.result),
-            "resultSignature" => borrowed("None"),
             "resultDescription" => property(&r.result_reason),
-            "durationMs" => int(0),
             "callerIpAddress" => borrowed(
                 r.initiated_by
                     .user
@@ -449,12 +456,7 @@ impl<'a> DirectLayers<'a> for AuditLayers<'a> {
                     EventValue::Str(Cow::Borrowed(s))
                 })))
             }
-            "Level" => int(4),
-            _ => match path.split_once('.') {
-                Some(("properties", rest)) => self.graph(rest),
-                Some(_) => Some(None),
-                None => other(path, &[EVENT_HUB_AUDIT_KEYS]),
-            },
+            _ => self.event_hub_shared(path),
         }
     }
 
@@ -475,6 +477,10 @@ impl<'a> DirectLayers<'a> for AuditLayers<'a> {
 
     fn columns(&self) -> &'static [&'static str] {
         AUDIT_COLUMNS
+    }
+
+    fn tenant_id(&self) -> &'a str {
+        self.tenant_id
     }
 
     fn event_hub_keys(&self) -> &'static [&'static str] {
