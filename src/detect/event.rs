@@ -21,12 +21,19 @@
 //! Numbers and strings compare either way (rsigma's matchers coerce): `ResultType: 50053` and
 //! `ResultType: '50053'` both match the string `"50053"`, and `status.errorCode: '50053'` the
 //! number.
+//!
+//! Most lookups never build those layers: the field paths rules commonly use are answered
+//! straight from the typed record ([`super::fields`]), with exactly the value the layered
+//! lookup would give. Any other path, a keyword search or [`Event::to_json`] builds the three
+//! layers once, on first need.
 
+use super::fields;
 use crate::export::{eventhub, loganalytics, resource_id};
-use crate::graph::Record;
+use crate::graph::{Record, RiskDetection};
 use rsigma_eval::event::{Event, EventValue};
 use serde_json::Value;
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -35,12 +42,27 @@ pub(crate) const PRODUCT_FIELD: &str = "\u{0}entralab.product";
 pub(crate) const SERVICE_FIELD: &str = "\u{0}entralab.service";
 
 /// A record under all three namings.
-pub struct RecordEvent {
+pub struct RecordEvent<'r> {
+    source: Source<'r>,
+    tenant_id: &'r str,
+    service: &'static str,
+    /// The three namings as JSON, built on the first lookup [`fields`] cannot answer.
+    layers: OnceCell<Layers>,
+}
+
+/// The typed record an event reads.
+#[derive(Clone, Copy)]
+pub(super) enum Source<'r> {
+    Record(&'r Record),
+    Risk(&'r RiskDetection),
+}
+
+/// A record materialised under the three namings, for the layered lookup.
+pub(super) struct Layers {
     /// The Log Analytics row, in column order; [`column_index`] finds a column.
     pub(super) la: Vec<(&'static str, Value)>,
     pub(super) la_index: &'static HashMap<&'static str, usize>,
     pub(super) eh: Value,
-    pub(super) service: &'static str,
 }
 
 /// Column name → position, for the sign-in tables or `AuditLogs`.
@@ -55,35 +77,67 @@ fn column_index(audit: bool) -> &'static HashMap<&'static str, usize> {
     cell.get_or_init(|| columns.iter().enumerate().map(|(i, c)| (*c, i)).collect())
 }
 
-impl RecordEvent {
-    pub fn new(record: &Record, tenant_id: &str) -> Self {
+impl<'r> RecordEvent<'r> {
+    pub fn new(record: &'r Record, tenant_id: &'r str) -> Self {
+        let service = match record {
+            Record::SignIn(_) => "signinlogs",
+            Record::Audit(_) => "auditlogs",
+        };
+        RecordEvent {
+            source: Source::Record(record),
+            tenant_id,
+            service,
+            layers: OnceCell::new(),
+        }
+    }
+
+    /// An ID Protection detection (`service: riskdetection`); see [`super::risk_event`].
+    pub(super) fn of_risk(detection: &'r RiskDetection, tenant_id: &'r str) -> Self {
+        RecordEvent {
+            source: Source::Risk(detection),
+            tenant_id,
+            service: "riskdetection",
+            layers: OnceCell::new(),
+        }
+    }
+
+    /// The three layers, built on first need.
+    pub(super) fn layers(&self) -> &Layers {
+        self.layers.get_or_init(|| match self.source {
+            Source::Record(record) => Layers::of_record(record, self.tenant_id),
+            Source::Risk(detection) => Layers::of_risk(detection, self.tenant_id),
+        })
+    }
+
+    /// The layered lookup alone, bypassing [`fields`] (for the differential tests).
+    #[cfg(test)]
+    pub(super) fn layered_field(&self, path: &str) -> Option<EventValue<'_>> {
+        self.layers().get_field(path)
+    }
+}
+
+impl Layers {
+    fn of_record(record: &Record, tenant_id: &str) -> Self {
         let resource = resource_id(tenant_id);
-        let (eh, service) = match record {
-            Record::SignIn(sign_in) => (
-                serde_json::to_value(eventhub::EventHubSignIn {
-                    sign_in,
-                    tenant_id,
-                    resource_id: &resource,
-                }),
-                "signinlogs",
-            ),
-            Record::Audit(audit) => (
-                serde_json::to_value(eventhub::EventHubAudit {
-                    audit,
-                    tenant_id,
-                    resource_id: &resource,
-                }),
-                "auditlogs",
-            ),
+        let eh = match record {
+            Record::SignIn(sign_in) => serde_json::to_value(eventhub::EventHubSignIn {
+                sign_in,
+                tenant_id,
+                resource_id: &resource,
+            }),
+            Record::Audit(audit) => serde_json::to_value(eventhub::EventHubAudit {
+                audit,
+                tenant_id,
+                resource_id: &resource,
+            }),
         };
         let la = loganalytics::row_json(record, tenant_id);
         let la_index = column_index(matches!(record, Record::Audit(_)));
         debug_assert!(la.iter().enumerate().all(|(i, (c, _))| la_index[c] == i));
-        RecordEvent {
+        Layers {
             la,
             la_index,
             eh: eh.unwrap_or(Value::Null),
-            service,
         }
     }
 
@@ -116,7 +170,7 @@ impl RecordEvent {
         }
     }
 
-    fn graph(&self) -> &Value {
+    pub(super) fn graph(&self) -> &Value {
         self.eh.get("properties").unwrap_or(&Value::Null)
     }
 
@@ -163,14 +217,9 @@ fn walk<'a>(value: &'a Value, segments: &[&str], found: &mut Vec<EventValue<'a>>
     }
 }
 
-impl Event for RecordEvent {
-    fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
-        if path == PRODUCT_FIELD {
-            return Some(EventValue::Str(Cow::Borrowed("azure")));
-        }
-        if path == SERVICE_FIELD {
-            return Some(EventValue::Str(Cow::Borrowed(self.service)));
-        }
+impl Layers {
+    /// The layered lookup (see the module documentation).
+    pub(super) fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
         if let Some(found) = self.exact(path) {
             return Some(found);
         }
@@ -194,6 +243,31 @@ impl Event for RecordEvent {
         self.exact(&format!("{key}{rest}"))
     }
 
+    fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
+        // The Graph layer is inside the Event Hub one.
+        for (_, value) in &self.la {
+            collect_strings(value, visit);
+        }
+        collect_strings(&self.eh, visit);
+    }
+}
+
+impl Event for RecordEvent<'_> {
+    fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+        if path == PRODUCT_FIELD {
+            return Some(EventValue::Str(Cow::Borrowed("azure")));
+        }
+        if path == SERVICE_FIELD {
+            return Some(EventValue::Str(Cow::Borrowed(self.service)));
+        }
+        if let Source::Record(record) = self.source
+            && let Some(answer) = fields::direct(record, self.tenant_id, path)
+        {
+            return answer;
+        }
+        self.layers().get_field(path)
+    }
+
     fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
         let mut found = false;
         self.visit_string_values(&mut |s| found = found || pred(s));
@@ -207,15 +281,11 @@ impl Event for RecordEvent {
     }
 
     fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
-        // The Graph layer is inside the Event Hub one.
-        for (_, value) in &self.la {
-            collect_strings(value, visit);
-        }
-        collect_strings(&self.eh, visit);
+        self.layers().visit_string_values(visit)
     }
 
     fn to_json(&self) -> Value {
-        self.graph().clone()
+        self.layers().graph().clone()
     }
 }
 

@@ -15,6 +15,7 @@
 mod applicable;
 pub mod coverage;
 mod event;
+mod fields;
 mod risk_event;
 pub mod sentinel;
 
@@ -350,8 +351,10 @@ fn correlation_kind(corr: &rsigma_parser::CorrelationRule) -> String {
 /// The streaming form of [`RuleSet::evaluate`]: feed records oldest first.
 pub struct Evaluator {
     engine: CorrelationEngine,
-    /// (id or title) → index in the results.
-    index: BTreeMap<String, usize>,
+    /// Where a firing is counted: the rule's index in the results, by id (a rule with one),
+    /// else by title; looked up by `&str`, without building a key per firing.
+    by_id: BTreeMap<String, usize>,
+    by_title: BTreeMap<String, usize>,
     /// The rows the Sentinel rules will run over, when there are any.
     sentinel: Option<SentinelRunner>,
     /// Records pushed since correlation state was last trimmed to its windows; `None` when
@@ -379,9 +382,13 @@ impl Evaluator {
                 "\u{0}entralab.category",
             ),
         ));
-        let mut index = BTreeMap::new();
+        let mut by_id = BTreeMap::new();
+        let mut by_title = BTreeMap::new();
         for (i, rule) in rules.rules.iter().enumerate() {
-            index.insert(key(rule.id.as_deref(), &rule.title), i);
+            match &rule.id {
+                Some(id) => by_id.insert(id.clone(), i),
+                None => by_title.insert(rule.title.clone(), i),
+            };
         }
         // A correlation over both log records and ID Protection's detections sees the
         // detections after every record, earlier in time than the last record: trimming its
@@ -391,7 +398,8 @@ impl Evaluator {
         });
         Evaluator {
             engine,
-            index,
+            by_id,
+            by_title,
             sentinel: SentinelRunner::new(&rules.sentinel),
             since_eviction: (!mixes_risk).then_some(0),
         }
@@ -440,8 +448,11 @@ impl Evaluator {
     fn push_event(&mut self, event: &RecordEvent, at: i64, id: &str, results: &mut [RuleResult]) {
         let fired = self.engine.process_event_at(event, at);
         for hit in fired {
-            let k = key(hit.header.rule_id.as_deref(), &hit.header.rule_title);
-            if let Some(&i) = self.index.get(&k) {
+            let index = match hit.header.rule_id.as_deref() {
+                Some(id) => self.by_id.get(id),
+                None => self.by_title.get(hit.header.rule_title.as_str()),
+            };
+            if let Some(&i) = index {
                 let result = &mut results[i];
                 result.fired = true;
                 result.matches += 1;
@@ -463,13 +474,6 @@ impl Evaluator {
             let first = rules.rules.len() - rules.sentinel.len();
             runner.finish(&rules.sentinel, &mut results[first..]);
         }
-    }
-}
-
-fn key(id: Option<&str>, title: &str) -> String {
-    match id {
-        Some(id) => format!("id:{id}"),
-        None => format!("title:{title}"),
     }
 }
 
