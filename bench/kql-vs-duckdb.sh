@@ -10,21 +10,21 @@
 # (about 3.9 KB a row). Prints each side's wall time and peak RSS, and the ratio
 # entralab / duckdb-kql (target: at most 1).
 #
-# Memory: entralab holds every row it reads, about 20 KB a sign-in row (its dynamic columns as
-# JSON values), so RECORDS=1020000 wants about 20 GB; on a shared machine use RECORDS=102000.
-# Needs python3 and PyPI (duckdb-kql, pinned in tests/python/requirements-kql.txt) the first
-# time; the venv is target/kql-bench-venv (or VENV, e.g. target/python-venv of the tests).
+# Disk and memory: the 1M-row file is about 3.3 GB of NDJSON (and 2 GB of CSV beside it, which
+# `generate` also writes). entralab reads a Log Analytics JSON-lines file of sign-ins straight
+# into the columns the query needs (src/kql/la_lines.rs, src/kql/prune.rs), so it holds a few
+# values a row, not the row. Needs python3 and PyPI (duckdb-kql, pinned in
+# tests/python/requirements-kql.txt) the first time; the venv is target/kql-bench-venv (or
+# VENV, e.g. target/python-venv of the tests).
 #
-# Run once (2026-11-28, RECORDS=102000, release build, the shared 2-core machine at a load
-# average of about 10): 102,123 rows, 336 MB.
-#   summarize: entralab 19.39 s (peak 2,241 MB), duckdb-kql 4.27 s (431 MB; load 3.69 s,
-#              query 0.26 s): ratio 4.54
-#   join:      entralab 19.28 s (peak 2,163 MB), duckdb-kql 4.40 s (401 MB): ratio 4.38
-# The target (no slower than duckdb-kql) is not met. Nearly all of entralab's time is reading
-# the file: `SigninLogs | take 0` takes 22.6 s and 2.2 GB alone (each row is read into a
-# record, then turned into a typed row); the queries themselves take well under a second.
-# Of the 22.6 s, reading the NDJSON into records is 12.5 s (`AuditLogs | take 0` over the same
-# file: 390 MB) and making the typed rows and holding them the rest.
+# Last run (2026-11-28, RECORDS=102000, release build, the shared 2-core machine at a load
+# average of about 8.5 while others compiled): 102,123 rows, 336 MB.
+#   summarize: entralab 4.84 s (peak 167 MB), duckdb-kql 15.75 s (380 MB; load 12.69 s,
+#              query 1.34 s): ratio 0.31
+#   join:      entralab 4.50 s (peak 126 MB), duckdb-kql 18.15 s (387 MB): ratio 0.25
+# The 1M-row size was not run that day: the shared disk had 6 GB free. Before the fast path
+# was taken (it was skipped whenever a query named only one of the two sign-in tables) the
+# same run on a quiet machine gave ratios 3.82 and 4.84.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -66,7 +66,7 @@ pub fn needed_columns(text: &str, query: &Query) -> Option<BTreeSet<String>> {
 
 /// Whether the result's columns are those a closing operator names.
 fn result_is_closed(ops: &[Operator]) -> bool {
-    for op in ops.iter().rev() {
+    for (at, op) in ops.iter().enumerate().rev() {
         match op {
             Operator::Where(_)
             | Operator::Sort(_)
@@ -77,6 +77,15 @@ fn result_is_closed(ops: &[Operator]) -> bool {
             | Operator::Render(_) => continue,
             Operator::Summarize { .. } | Operator::Project(_) | Operator::Count => return true,
             Operator::Distinct(columns) => return !columns.is_empty(),
+            // A join's, a lookup's or a union's columns are its inputs' ones: closed when
+            // every input is.
+            Operator::Join { right, .. } | Operator::Lookup { right, .. } => {
+                return result_is_closed(&ops[..at]) && result_is_closed(&right.ops);
+            }
+            Operator::Union(union) => {
+                return result_is_closed(&ops[..at])
+                    && union.tables.iter().all(|t| result_is_closed(&t.ops));
+            }
             _ => return false,
         }
     }
@@ -112,6 +121,20 @@ mod tests {
     }
 
     #[test]
+    fn a_join_of_two_summaries_is_closed() {
+        let names = needed(
+            r#"SigninLogs | where ResultType == "50126" | summarize Failures = count() by UserPrincipalName | join kind=inner (SigninLogs | where ResultType == "0" | summarize Successes = count() by UserPrincipalName) on UserPrincipalName"#,
+        )
+        .unwrap();
+        assert!(names.contains(&"UserPrincipalName".to_string()));
+        assert!(!names.contains(&"IPAddress".to_string()));
+        assert!(
+            needed("SigninLogs | count | union (AuditLogs | summarize count() by OperationName)")
+                .is_some()
+        );
+    }
+
+    #[test]
     fn results_that_can_hold_unnamed_columns_need_every_column() {
         for text in [
             "SigninLogs",
@@ -125,6 +148,8 @@ mod tests {
             r#"SigninLogs | project x = column_ifexists(strcat("IP", "Address"), "")"#,
             "SigninLogs | getschema",
             "SigninLogs | count | union SigninLogs",
+            "SigninLogs | join (SigninLogs | summarize by UserPrincipalName) on UserPrincipalName",
+            "SigninLogs | summarize by UserPrincipalName | lookup (AuditLogs) on UserPrincipalName",
         ] {
             assert_eq!(needed(text), None, "{text}");
         }

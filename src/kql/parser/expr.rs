@@ -425,6 +425,7 @@ impl Parser {
         self.bump();
         let mut args = Vec::new();
         while !self.is_punct(")") {
+            self.named_argument(&word, args.len())?;
             args.push(self.argument()?);
             if !self.eat_punct(",") {
                 break;
@@ -432,6 +433,35 @@ impl Parser {
         }
         let end = self.expect_punct(")")?;
         Ok(Expr::new(ExprKind::Call(word, args), span.to(end)))
+    }
+
+    /// Skips the name of a named argument (`make_set(x, MaxSize=8)`, as Sentinel's rules
+    /// write it), which is the positional one at `position`: only `MaxSize`, the last
+    /// argument of the `make_` aggregates, is known.
+    fn named_argument(&mut self, function: &str, position: usize) -> Result<()> {
+        let Tok::Ident(name) = &self.peek().tok else {
+            return Ok(());
+        };
+        if *self.peek_at(1) != Tok::Punct("=") {
+            return Ok(());
+        }
+        let span = self.span();
+        let max_size_at = crate::kql::aggregate::AGGREGATES
+            .iter()
+            .find(|(f, ..)| *f == function && f.starts_with("make"))
+            .map(|(_, _, _, most, _)| most - 1);
+        if !name.eq_ignore_ascii_case("MaxSize") || max_size_at != Some(position) {
+            return Err(KqlError::unsupported(
+                span,
+                format!("the named argument `{name}=` of `{function}`"),
+            )
+            .with_hint(
+                "only MaxSize= is known, as the last argument of make_set, make_list and make_bag",
+            ));
+        }
+        self.bump();
+        self.bump();
+        Ok(())
     }
 
     /// `long(null)`, `int(5)`, `bool(true)`, `real(1.5)`, `string("x")`: literals of a type.

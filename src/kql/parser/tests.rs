@@ -540,3 +540,20 @@ fn every_seed_query_round_trips() {
         assert_eq!(again, query, "printed as {printed}");
     }
 }
+
+#[test]
+fn max_size_named_is_the_last_positional_argument_of_make_aggregates() {
+    assert_eq!(
+        parse("T | summarize s = make_set(x, MaxSize=8), l = make_list_if(x, y > 1, maxsize = 2)"),
+        parse("T | summarize s = make_set(x, 8), l = make_list_if(x, y > 1, 2)")
+    );
+    for (text, named) in [
+        ("T | summarize make_set(MaxSize=8, x)", "MaxSize"),
+        ("T | summarize make_set(x, Size=8)", "Size"),
+        ("T | extend y = strcat(a, MaxSize=8)", "MaxSize"),
+    ] {
+        let e = error(text);
+        assert_eq!(e.kind, ErrorKind::Unsupported, "{text}");
+        assert!(e.message.contains(named), "{}", e.message);
+    }
+}
