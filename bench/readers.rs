@@ -9,6 +9,7 @@
 //!     cargo bench --bench readers                    # or bench/readers.sh
 //!     cargo bench --bench readers -- eventhub        # one format
 //!     cargo bench --bench readers -- --fast-only     # without the general path's timing
+//!     cargo bench --bench readers -- --file PATH     # an existing file, fast path only (profiling)
 //!
 //! The files (about 1.3 GB each) live in a temporary folder removed at the end. Reading is
 //! measured after one untimed pass over the file, so the page cache holds it in every case.
@@ -29,6 +30,21 @@ const SCENARIO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/bench/population-1m
 const TARGET: f64 = 500_000.0;
 
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--file") {
+        let path = Path::new(args.get(at + 1).expect("--file PATH"));
+        let (records, seconds) = timed(|| {
+            let mut n = 0u64;
+            logfiles::read_path_with(path, |_| n += 1).expect("readable");
+            n
+        });
+        println!(
+            "read {} {records} records in {seconds:6.2} s: {:9.0} records/s",
+            path.display(),
+            records as f64 / seconds
+        );
+        return;
+    }
     let work = tempfile::Builder::new()
         .prefix("entralab-bench-readers-")
         .tempdir()
@@ -45,7 +61,7 @@ fn main() {
         (Format::Graph, "signIns.json"),
         (Format::LogAnalytics, "SigninLogs.ndjson"),
     ];
-    let only: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
+    let only: Option<String> = args.iter().skip(1).find(|a| !a.starts_with('-')).cloned();
     let fast_only = std::env::args().any(|a| a == "--fast-only");
     let mut verdicts = Vec::new();
     for (format, file) in formats {

@@ -279,3 +279,46 @@ fn lines_longer_than_a_read_are_held_whole_and_read_in_order() {
     assert_eq!((ids, summary.sign_ins), (2700, 2700));
     assert_eq!(summary.shapes, BTreeSet::from([Shape::EventHub]));
 }
+
+#[test]
+fn repeated_values_are_shared_and_equal_across_runs_and_reads() {
+    // About 7 MB of NDJSON: many runs, some decoded on every core, and lines cut by the
+    // reader's 4 MB reads; the values that repeat are read through the per-thread tables.
+    let apps = [
+        "Microsoft Teams",
+        "Caf\u{e9} \"app\"",
+        "",
+        "Office 365 Exchange Online",
+    ];
+    let lines: Vec<String> = (0..4000)
+        .map(|n| {
+            let mut record = template();
+            record["id"] = json!(format!("id-{n}"));
+            record["appDisplayName"] = json!(apps[n % apps.len()]);
+            record["deviceDetail"]["browser"] = json!(format!("Edge {}", n % 7));
+            record.to_string()
+        })
+        .collect();
+    let text = lines.join("\n") + "\n";
+    assert!(text.len() > 4 << 20);
+    same_both_ways(&text);
+    let sign_ins: Vec<Box<crate::graph::SignIn>> = read_slice("t.json", text.as_bytes())
+        .unwrap()
+        .into_iter()
+        .map(|record| match record {
+            Record::SignIn(s) => s,
+            Record::Audit(_) => panic!("an audit"),
+        })
+        .collect();
+    for (n, s) in sign_ins.iter().enumerate() {
+        assert_eq!(s.app_display_name.as_deref(), Some(apps[n % apps.len()]));
+    }
+    // The first lines are one run, decoded on one thread: one allocation for a value.
+    let (a, b) = (&sign_ins[0].app_display_name, &sign_ins[4].app_display_name);
+    assert!(std::sync::Arc::ptr_eq(
+        a.as_ref().unwrap(),
+        b.as_ref().unwrap()
+    ));
+    // Ids are not shared (each is read once).
+    assert_eq!(&*sign_ins[3999].id, "id-3999");
+}

@@ -303,30 +303,32 @@ impl Scanner<'_, '_> {
         {
             return Ok(Line::NotTaken);
         }
-        let Some((end, line)) = fast::line_object(rest) else {
-            let complete = rest.contains(&b'\n');
-            return Ok(if complete {
-                Line::NotTaken
-            } else {
-                Line::Incomplete
-            });
-        };
         let at = self.pos;
         let context = if top_level {
             Context::TopLevel
         } else {
             Context::Element
         };
+        // The run knows where a line it decoded ends: the line is not searched again.
         let decoded = if self.reader.fast {
             self.decoded(chunk, i, context, run)
         } else {
             None
         };
-        if let Some(decoded) = decoded {
+        let end = if let Some((end, decoded)) = decoded {
             for (tenant, converted) in decoded {
                 self.reader.next_record(at, tenant, Ok(converted))?;
             }
+            end
         } else {
+            let Some((end, line)) = fast::line_object(rest) else {
+                let complete = memchr::memchr(b'\n', rest).is_some();
+                return Ok(if complete {
+                    Line::NotTaken
+                } else {
+                    Line::Incomplete
+                });
+            };
             let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(line) else {
                 return Ok(Line::NotTaken);
             };
@@ -337,7 +339,8 @@ impl Scanner<'_, '_> {
             } else {
                 self.reader.accept(Value::Object(object), at)?;
             }
-        }
+            end
+        };
         self.last = Pos {
             line: at.line,
             column: at.column.saturating_add(end as u64),
@@ -347,23 +350,29 @@ impl Scanner<'_, '_> {
         Ok(Line::Taken(end + 1))
     }
 
-    /// The fast path's records of the line at `chunk[i..]`, from `run` (decoded anew from
-    /// here when it does not hold the line).
+    /// The fast path's records of the line at `chunk[i..]` and where it ends (relative to
+    /// `i`), from `run` (decoded anew from here when it does not hold the line); `None` when
+    /// the line is not the fast path's, or not complete in `chunk`.
     fn decoded(
         &mut self,
         chunk: &[u8],
         i: usize,
         context: Context,
         run: &mut Option<Run>,
-    ) -> Option<fast::Decoded> {
+    ) -> Option<(usize, fast::Decoded)> {
+        let found = |taken: Result<(usize, Option<fast::Decoded>), ()>| {
+            taken
+                .ok()
+                .and_then(|(newline, decoded)| Some((newline - i, decoded?)))
+        };
         if let Some(current) = run {
             match current.take(i, context) {
-                Ok(decoded) => return decoded,
+                Ok(taken) => return found(Ok(taken)),
                 Err(()) => self.run_bytes = current.next_bytes(),
             }
         }
         let current = run.insert(Run::decode(chunk, i, context, self.run_bytes));
-        current.take(i, context).ok().flatten()
+        found(current.take(i, context))
     }
 
     /// The records of an envelope read whole, when every one is a record that converts;

@@ -1,6 +1,7 @@
 //! A diagnostic-settings envelope `{"records":[...]}` of sign-ins straight from its bytes: the
 //! envelope fields fill in what `properties` lack, as `convert::event_hub` does.
 
+use super::intern::Shared;
 use super::wire::{Diagnostic, WireSignIn};
 use crate::graph::{SignIn, Text};
 use crate::logfiles::convert::SIGN_IN_CATEGORIES;
@@ -20,13 +21,13 @@ pub(super) struct WireEnvelope {
 pub(super) struct WireEventHubRecord {
     #[serde(default, rename = "time")]
     _time: IgnoredAny,
-    resource_id: Option<Text>,
+    resource_id: Option<Shared>,
     #[serde(default, rename = "operationName")]
     _operation_name: IgnoredAny,
     #[serde(default, rename = "operationVersion")]
     _operation_version: IgnoredAny,
-    category: Option<Text>,
-    tenant_id: Option<Text>,
+    category: Option<Shared>,
+    tenant_id: Option<Shared>,
     #[serde(default, rename = "resultType")]
     _result_type: IgnoredAny,
     #[serde(default, rename = "resultSignature")]
@@ -42,7 +43,7 @@ pub(super) struct WireEventHubRecord {
     _level_upper: IgnoredAny,
     #[serde(default, rename = "level")]
     _level: IgnoredAny,
-    location: Option<Text>,
+    location: Option<Shared>,
     properties: Option<WireSignIn>,
 }
 
@@ -53,7 +54,7 @@ impl WireEventHubRecord {
         let category = self.category?;
         let event_type = SIGN_IN_CATEGORIES
             .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(&category))
+            .find(|(name, _)| name.eq_ignore_ascii_case(&category.0))
             .map(|(_, event_type)| *event_type)?;
         let mut properties = self.properties?;
         fill(&mut properties.user_display_name, self.identity);
@@ -64,7 +65,10 @@ impl WireEventHubRecord {
         fill(&mut properties.correlation_id, self.correlation_id);
         let location = properties.location.get_or_insert_with(Default::default);
         fill(&mut location.country_or_region, self.location);
-        let tenant = tenant(self.tenant_id.as_deref(), self.resource_id.as_deref());
+        let tenant = tenant(
+            self.tenant_id.as_ref().map(|t| &*t.0),
+            self.resource_id.as_ref().map(|r| &*r.0),
+        );
         let from = Diagnostic {
             event_type: Some(event_type),
             diagnostic: true,
@@ -73,7 +77,7 @@ impl WireEventHubRecord {
     }
 }
 
-fn fill(field: &mut Option<Text>, value: Option<Text>) {
+fn fill<T>(field: &mut Option<T>, value: Option<T>) {
     if field.is_none() {
         *field = value;
     }

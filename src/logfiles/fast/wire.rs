@@ -8,6 +8,7 @@
 //! takes only the forms the general path keeps as they are: anything else fails, and the
 //! record is read by the general path, so both give the same record.
 
+use super::intern::Shared;
 use crate::graph::{
     AppliedConditionalAccessPolicy, AuthenticationDetail, AuthenticationRequirementPolicy,
     BetaSignIn, DeviceDetail, GeoCoordinates, KeyValue, MfaDetail, NetworkLocationDetail, SignIn,
@@ -41,56 +42,56 @@ pub(super) struct WireSignIn {
     pub(super) user_display_name: Option<Text>,
     user_principal_name: Option<Text>,
     user_id: Option<Text>,
-    app_id: Option<Text>,
-    app_display_name: Option<Text>,
+    app_id: Option<Shared>,
+    app_display_name: Option<Shared>,
     pub(super) ip_address: Option<Text>,
-    client_app_used: Option<Text>,
+    client_app_used: Option<Shared>,
     pub(super) correlation_id: Option<Text>,
-    conditional_access_status: Option<Text>,
+    conditional_access_status: Option<Shared>,
     #[serde(default, deserialize_with = "strict_bool")]
     pub(super) is_interactive: Option<bool>,
-    risk_detail: Option<Text>,
-    risk_level_aggregated: Option<Text>,
-    risk_level_during_sign_in: Option<Text>,
-    risk_state: Option<Text>,
-    risk_event_types: Option<Vec<Text>>,
+    risk_detail: Option<Shared>,
+    risk_level_aggregated: Option<Shared>,
+    risk_level_during_sign_in: Option<Shared>,
+    risk_state: Option<Shared>,
+    risk_event_types: Option<Vec<Shared>>,
     #[serde(rename = "riskEventTypes_v2")]
-    risk_event_types_v2: Option<Vec<Text>>,
-    resource_display_name: Option<Text>,
-    pub(super) resource_id: Option<Text>,
+    risk_event_types_v2: Option<Vec<Shared>>,
+    resource_display_name: Option<Shared>,
+    pub(super) resource_id: Option<Shared>,
     status: Option<WireStatus>,
     device_detail: Option<WireDevice>,
     pub(super) location: Option<WireLocation>,
     applied_conditional_access_policies: Option<Vec<WirePolicy>>,
     authentication_app_device_details: Option<Value>,
-    home_tenant_id: Option<Text>,
-    resource_tenant_id: Option<Text>,
-    service_principal_id: Option<Text>,
-    service_principal_name: Option<Text>,
-    user_agent: Option<Text>,
+    home_tenant_id: Option<Shared>,
+    resource_tenant_id: Option<Shared>,
+    service_principal_id: Option<Shared>,
+    service_principal_name: Option<Shared>,
+    user_agent: Option<Shared>,
     // Beta.
-    pub(super) sign_in_event_types: Option<Arc<[Text]>>,
-    pub(super) user_type: Option<Text>,
-    authentication_requirement: Option<Text>,
-    authentication_requirement_policies: Option<Arc<[WireRequirementPolicy]>>,
+    pub(super) sign_in_event_types: Option<Vec<Shared>>,
+    pub(super) user_type: Option<Shared>,
+    authentication_requirement: Option<Shared>,
+    authentication_requirement_policies: Option<Vec<WireRequirementPolicy>>,
     authentication_details: Option<Vec<WireAuthenticationDetail>>,
-    authentication_methods_used: Option<Arc<[Text]>>,
-    authentication_protocol: Option<Text>,
-    authentication_processing_details: Option<Arc<[WireKeyValue]>>,
+    authentication_methods_used: Option<Vec<Shared>>,
+    authentication_protocol: Option<Shared>,
+    authentication_processing_details: Option<Vec<WireKeyValue>>,
     mfa_detail: Option<WireMfaDetail>,
-    token_issuer_type: Option<Text>,
-    token_issuer_name: Option<Text>,
-    cross_tenant_access_type: Option<Text>,
-    incoming_token_type: Option<Text>,
+    token_issuer_type: Option<Shared>,
+    token_issuer_name: Option<Shared>,
+    cross_tenant_access_type: Option<Shared>,
+    incoming_token_type: Option<Shared>,
     is_tenant_restricted: Option<bool>,
     flagged_for_review: Option<bool>,
     processing_time_in_milliseconds: Option<u32>,
-    network_location_details: Option<Arc<[WireNetworkLocation]>>,
+    network_location_details: Option<Vec<WireNetworkLocation>>,
     session_lifetime_policies: Option<Arc<[Value]>>,
     original_request_id: Option<Text>,
     unique_token_identifier: Option<Text>,
     autonomous_system_number: Option<u32>,
-    client_credential_type: Option<Text>,
+    client_credential_type: Option<Shared>,
 }
 
 #[derive(Deserialize)]
@@ -98,28 +99,28 @@ pub(super) struct WireSignIn {
 struct WireStatus {
     /// Wider than Graph's `i32` so that an out-of-range code is refused here, not wrapped.
     error_code: Option<i64>,
-    failure_reason: Option<Text>,
-    additional_details: Option<Text>,
+    failure_reason: Option<Shared>,
+    additional_details: Option<Shared>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct WireDevice {
-    device_id: Option<Text>,
-    display_name: Option<Text>,
-    operating_system: Option<Text>,
-    browser: Option<Text>,
+    device_id: Option<Shared>,
+    display_name: Option<Shared>,
+    operating_system: Option<Shared>,
+    browser: Option<Shared>,
     is_compliant: Option<bool>,
     is_managed: Option<bool>,
-    trust_type: Option<Text>,
+    trust_type: Option<Shared>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct WireLocation {
-    city: Option<Text>,
-    state: Option<Text>,
-    pub(super) country_or_region: Option<Text>,
+    city: Option<Shared>,
+    state: Option<Shared>,
+    pub(super) country_or_region: Option<Shared>,
     geo_coordinates: Option<WireGeo>,
 }
 
@@ -134,51 +135,51 @@ struct WireGeo {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct WirePolicy {
-    id: Text,
-    display_name: Option<Text>,
-    enforced_grant_controls: Option<Vec<Text>>,
-    enforced_session_controls: Option<Vec<Text>>,
-    result: Option<Text>,
+    id: Shared,
+    display_name: Option<Shared>,
+    enforced_grant_controls: Option<Vec<Shared>>,
+    enforced_session_controls: Option<Vec<Shared>>,
+    result: Option<Shared>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct WireRequirementPolicy {
-    requirement_provider: Option<Text>,
-    detail: Option<Text>,
+    requirement_provider: Option<Shared>,
+    detail: Option<Shared>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct WireAuthenticationDetail {
     authentication_step_date_time: Option<Timestamp>,
-    authentication_method: Option<Text>,
-    authentication_method_detail: Option<Text>,
+    authentication_method: Option<Shared>,
+    authentication_method_detail: Option<Shared>,
     succeeded: Option<bool>,
-    authentication_step_result_detail: Option<Text>,
-    authentication_step_requirement: Option<Text>,
+    authentication_step_result_detail: Option<Shared>,
+    authentication_step_requirement: Option<Shared>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WireKeyValue {
-    key: Option<Text>,
-    value: Option<Text>,
+    key: Option<Shared>,
+    value: Option<Shared>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct WireMfaDetail {
-    auth_method: Option<Text>,
-    auth_detail: Option<Text>,
+    auth_method: Option<Shared>,
+    auth_detail: Option<Shared>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct WireNetworkLocation {
-    network_type: Option<Text>,
+    network_type: Option<Shared>,
     #[serde(default)]
-    network_names: Vec<Text>,
+    network_names: Vec<Shared>,
 }
 
 /// Where a record came from, for what its envelope adds.
@@ -207,12 +208,12 @@ impl WireSignIn {
         let geo = location.geo_coordinates.unwrap_or_default();
         let device = self.device_detail.unwrap_or_default();
         let mut is_interactive = self.is_interactive;
-        let mut sign_in_event_types = self.sign_in_event_types;
+        let mut sign_in_event_types = Shared::texts::<Arc<[Text]>>(self.sign_in_event_types);
         if let Some(event_type) = from.event_type {
             is_interactive.get_or_insert(event_type == super::super::convert::INTERACTIVE);
             sign_in_event_types.get_or_insert_with(|| Arc::from([Text::from(event_type)]));
         }
-        let mut user_type = self.user_type;
+        let mut user_type = Shared::text(self.user_type);
         if from.diagnostic
             && let Some(t) = &user_type
             && matches!(&**t, "Member" | "Guest")
@@ -222,13 +223,13 @@ impl WireSignIn {
         let beta = BetaSignIn {
             sign_in_event_types,
             user_type,
-            authentication_requirement: self.authentication_requirement,
+            authentication_requirement: Shared::text(self.authentication_requirement),
             authentication_requirement_policies: self.authentication_requirement_policies.map(
                 |p| {
-                    p.iter()
+                    p.into_iter()
                         .map(|p| AuthenticationRequirementPolicy {
-                            requirement_provider: p.requirement_provider.clone(),
-                            detail: p.detail.clone(),
+                            requirement_provider: Shared::text(p.requirement_provider),
+                            detail: Shared::text(p.detail),
                         })
                         .collect()
                 },
@@ -237,41 +238,45 @@ impl WireSignIn {
                 d.into_iter()
                     .map(|d| AuthenticationDetail {
                         authentication_step_date_time: d.authentication_step_date_time,
-                        authentication_method: d.authentication_method,
-                        authentication_method_detail: d.authentication_method_detail,
+                        authentication_method: Shared::text(d.authentication_method),
+                        authentication_method_detail: Shared::text(d.authentication_method_detail),
                         succeeded: d.succeeded,
-                        authentication_step_result_detail: d.authentication_step_result_detail,
-                        authentication_step_requirement: d.authentication_step_requirement,
+                        authentication_step_result_detail: Shared::text(
+                            d.authentication_step_result_detail,
+                        ),
+                        authentication_step_requirement: Shared::text(
+                            d.authentication_step_requirement,
+                        ),
                         other: UnknownProperties::default(),
                     })
                     .collect()
             }),
-            authentication_methods_used: self.authentication_methods_used,
-            authentication_protocol: self.authentication_protocol,
+            authentication_methods_used: Shared::texts(self.authentication_methods_used),
+            authentication_protocol: Shared::text(self.authentication_protocol),
             authentication_processing_details: self.authentication_processing_details.map(|p| {
-                p.iter()
+                p.into_iter()
                     .map(|p| KeyValue {
-                        key: p.key.clone(),
-                        value: p.value.clone(),
+                        key: Shared::text(p.key),
+                        value: Shared::text(p.value),
                     })
                     .collect()
             }),
             mfa_detail: self.mfa_detail.map(|m| MfaDetail {
-                auth_method: m.auth_method,
-                auth_detail: m.auth_detail,
+                auth_method: Shared::text(m.auth_method),
+                auth_detail: Shared::text(m.auth_detail),
             }),
-            token_issuer_type: self.token_issuer_type,
-            token_issuer_name: self.token_issuer_name,
-            cross_tenant_access_type: self.cross_tenant_access_type,
-            incoming_token_type: self.incoming_token_type,
+            token_issuer_type: Shared::text(self.token_issuer_type),
+            token_issuer_name: Shared::text(self.token_issuer_name),
+            cross_tenant_access_type: Shared::text(self.cross_tenant_access_type),
+            incoming_token_type: Shared::text(self.incoming_token_type),
             is_tenant_restricted: self.is_tenant_restricted,
             flagged_for_review: self.flagged_for_review,
             processing_time_in_milliseconds: self.processing_time_in_milliseconds,
             network_location_details: self.network_location_details.map(|n| {
-                n.iter()
+                n.into_iter()
                     .map(|n| NetworkLocationDetail {
-                        network_type: n.network_type.clone(),
-                        network_names: n.network_names.clone(),
+                        network_type: Shared::text(n.network_type),
+                        network_names: n.network_names.into_iter().map(|s| s.0).collect(),
                     })
                     .collect()
             }),
@@ -279,7 +284,7 @@ impl WireSignIn {
             original_request_id: self.original_request_id,
             unique_token_identifier: self.unique_token_identifier,
             autonomous_system_number: self.autonomous_system_number,
-            client_credential_type: self.client_credential_type,
+            client_credential_type: Shared::text(self.client_credential_type),
         };
         Some(SignIn {
             id: self.id,
@@ -287,39 +292,39 @@ impl WireSignIn {
             user_display_name: self.user_display_name,
             user_principal_name: self.user_principal_name,
             user_id: self.user_id,
-            app_id: self.app_id,
-            app_display_name: self.app_display_name,
+            app_id: Shared::text(self.app_id),
+            app_display_name: Shared::text(self.app_display_name),
             ip_address: self.ip_address,
-            client_app_used: self.client_app_used,
+            client_app_used: Shared::text(self.client_app_used),
             correlation_id: self.correlation_id,
-            conditional_access_status: self.conditional_access_status,
+            conditional_access_status: Shared::text(self.conditional_access_status),
             is_interactive,
-            risk_detail: self.risk_detail,
-            risk_level_aggregated: self.risk_level_aggregated,
-            risk_level_during_sign_in: self.risk_level_during_sign_in,
-            risk_state: self.risk_state,
-            risk_event_types: self.risk_event_types.unwrap_or_default(),
-            risk_event_types_v2: self.risk_event_types_v2.unwrap_or_default(),
-            resource_display_name: self.resource_display_name,
-            resource_id: self.resource_id,
+            risk_detail: Shared::text(self.risk_detail),
+            risk_level_aggregated: Shared::text(self.risk_level_aggregated),
+            risk_level_during_sign_in: Shared::text(self.risk_level_during_sign_in),
+            risk_state: Shared::text(self.risk_state),
+            risk_event_types: Shared::texts(self.risk_event_types).unwrap_or_default(),
+            risk_event_types_v2: Shared::texts(self.risk_event_types_v2).unwrap_or_default(),
+            resource_display_name: Shared::text(self.resource_display_name),
+            resource_id: Shared::text(self.resource_id),
             status: SignInStatus {
                 error_code,
-                failure_reason: status.failure_reason,
-                additional_details: status.additional_details,
+                failure_reason: Shared::text(status.failure_reason),
+                additional_details: Shared::text(status.additional_details),
             },
             device_detail: DeviceDetail {
-                device_id: device.device_id,
-                display_name: device.display_name,
-                operating_system: device.operating_system,
-                browser: device.browser,
+                device_id: Shared::text(device.device_id),
+                display_name: Shared::text(device.display_name),
+                operating_system: Shared::text(device.operating_system),
+                browser: Shared::text(device.browser),
                 is_compliant: device.is_compliant,
                 is_managed: device.is_managed,
-                trust_type: device.trust_type,
+                trust_type: Shared::text(device.trust_type),
             },
             location: SignInLocation {
-                city: location.city,
-                state: location.state,
-                country_or_region: location.country_or_region,
+                city: Shared::text(location.city),
+                state: Shared::text(location.state),
+                country_or_region: Shared::text(location.country_or_region),
                 geo_coordinates: GeoCoordinates {
                     altitude: geo.altitude,
                     latitude: geo.latitude,
@@ -331,20 +336,22 @@ impl WireSignIn {
                 .unwrap_or_default()
                 .into_iter()
                 .map(|p| AppliedConditionalAccessPolicy {
-                    id: p.id,
-                    display_name: p.display_name,
-                    enforced_grant_controls: p.enforced_grant_controls.unwrap_or_default(),
-                    enforced_session_controls: p.enforced_session_controls.unwrap_or_default(),
-                    result: p.result,
+                    id: p.id.0,
+                    display_name: Shared::text(p.display_name),
+                    enforced_grant_controls: Shared::texts(p.enforced_grant_controls)
+                        .unwrap_or_default(),
+                    enforced_session_controls: Shared::texts(p.enforced_session_controls)
+                        .unwrap_or_default(),
+                    result: Shared::text(p.result),
                     other: UnknownProperties::default(),
                 })
                 .collect(),
             authentication_app_device_details: self.authentication_app_device_details,
-            home_tenant_id: self.home_tenant_id,
-            resource_tenant_id: self.resource_tenant_id,
-            service_principal_id: self.service_principal_id,
-            service_principal_name: self.service_principal_name,
-            user_agent: self.user_agent,
+            home_tenant_id: Shared::text(self.home_tenant_id),
+            resource_tenant_id: Shared::text(self.resource_tenant_id),
+            service_principal_id: Shared::text(self.service_principal_id),
+            service_principal_name: Shared::text(self.service_principal_name),
+            user_agent: Shared::text(self.user_agent),
             beta,
             unknown: UnknownProperties::default(),
         })
