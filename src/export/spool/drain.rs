@@ -45,8 +45,13 @@ impl Decoded {
 }
 
 impl ReversingSpool {
-    /// Hands every record to `emit`, last pushed first.
-    pub fn drain_reversed(self, mut emit: impl FnMut(&[u8]) -> io::Result<()>) -> io::Result<()> {
+    /// Hands every record to `emit`, last pushed first, one at a time: how the tests see
+    /// each record's bytes (the exports write whole runs, [`Self::drain_reversed_joined`]).
+    #[cfg(test)]
+    pub(super) fn drain_reversed(
+        self,
+        mut emit: impl FnMut(&[u8]) -> io::Result<()>,
+    ) -> io::Result<()> {
         self.drain_chunks(b"", |chunk| {
             chunk
                 .records
