@@ -71,11 +71,35 @@ fn write_collection(
 ) -> io::Result<PathBuf> {
     let path = dir.join(name);
     let partial = dir.join(format!(".{name}.partial"));
-    let mut out = BufWriter::with_capacity(1 << 20, File::create(&partial)?);
+    let file = File::create(&partial)?;
+    super::preallocate::reserve(&file, 0, envelope_len(context, &spool))?;
+    let mut out = BufWriter::with_capacity(1 << 20, file);
     write_envelope(&mut out, context, spool)?;
     out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
     std::fs::rename(&partial, &path)?;
     Ok(path)
+}
+
+const SEPARATOR: &[u8] = b",\n";
+const TAIL: &[u8] = b"\n]}\n";
+
+/// What comes before the first record: the context, and the line break before the first
+/// record when there is one.
+fn envelope_head(context: &str, records: bool) -> Vec<u8> {
+    let mut head = b"{\"@odata.context\":".to_vec();
+    serde_json::to_writer(&mut head, context).expect("a string serializes");
+    head.extend_from_slice(b",\"value\":[");
+    if records {
+        head.push(b'\n');
+    }
+    head
+}
+
+/// The bytes [`write_envelope`] writes for `spool`, known before draining it.
+fn envelope_len(context: &str, spool: &ReversingSpool) -> u64 {
+    let separators = spool.len().saturating_sub(1) * SEPARATOR.len();
+    (envelope_head(context, !spool.is_empty()).len() + separators + TAIL.len()) as u64
+        + spool.json_len()
 }
 
 /// Writes one collection response from a spool of serialized records.
@@ -84,15 +108,10 @@ pub(crate) fn write_envelope(
     context: &str,
     spool: ReversingSpool,
 ) -> io::Result<()> {
-    out.write_all(b"{\"@odata.context\":")?;
-    serde_json::to_writer(&mut *out, context).map_err(io::Error::other)?;
-    out.write_all(b",\"value\":[")?;
-    if !spool.is_empty() {
-        out.write_all(b"\n")?;
-    }
+    out.write_all(&envelope_head(context, !spool.is_empty()))?;
     // Whole chunks at a time: a write this large goes past the BufWriter's buffer, uncopied.
-    spool.drain_reversed_joined(b",\n", |records| out.write_all(records))?;
-    out.write_all(b"\n]}\n")
+    spool.drain_reversed_joined(SEPARATOR, |records| out.write_all(records))?;
+    out.write_all(TAIL)
 }
 
 /// All records of a simulation, newest first, in memory: for tests and small scenarios.
@@ -115,6 +134,24 @@ pub fn collect_newest_first(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reserved_length_is_the_written_length() {
+        use crate::export::test_records::sample_sign_in;
+        let context = crate::graph::SIGN_INS_CONTEXT;
+        for count in [0, 1, 2, 3000] {
+            let mut export = GraphExport::new(ApiVersion::V1);
+            for i in 0..count {
+                let mut sign_in = sample_sign_in();
+                sign_in.id = format!("id-{i}").into();
+                export.push(&Record::SignIn(Box::new(sign_in))).unwrap();
+            }
+            let expected = envelope_len(context, &export.sign_ins);
+            let mut out = Vec::new();
+            write_envelope(&mut out, context, export.sign_ins).unwrap();
+            assert_eq!(expected, out.len() as u64, "{count} records");
+        }
+    }
 
     #[test]
     fn an_empty_collection_is_valid_json() {

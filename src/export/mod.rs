@@ -30,6 +30,7 @@ pub mod loganalytics;
 pub mod ndjson;
 mod output;
 pub mod pipeline;
+mod preallocate;
 mod record_json;
 pub mod risk;
 mod risk_files;

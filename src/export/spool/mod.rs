@@ -27,6 +27,8 @@ use std::io::{self, Write};
 pub(super) const CHUNK_LIMIT: usize = 16 << 20;
 /// Bytes of encoded chunks kept in memory before they move to a temporary file.
 pub(super) const MEMORY_LIMIT: usize = 32 << 20;
+/// Bytes of the temporary file reserved at a time, ahead of the spilled chunks.
+const SPILL_RESERVE_STEP: usize = 128 << 20;
 /// Skeletons a chunk can name (header bytes below `NEW_SKELETON`).
 pub(super) const MAX_SKELETONS: usize = 0xfd;
 
@@ -45,6 +47,8 @@ pub struct ReversingSpool {
     file: Option<File>,
     /// Bytes written to `file`: chunk positions count from the start of the file.
     spilled: u64,
+    /// Bytes of `file` reserved on disk ahead of the writes (see `preallocate`).
+    reserved: u64,
     chunks: Vec<Chunk>,
     open: Encoder,
     parts: RecordParts,
@@ -94,6 +98,7 @@ impl ReversingSpool {
             open_start: 0,
             file: None,
             spilled: 0,
+            reserved: 0,
             chunks: Vec::new(),
             open: Encoder::default(),
             parts: RecordParts::default(),
@@ -109,6 +114,12 @@ impl ReversingSpool {
 
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Bytes of JSON the records take when read back, separators not counted.
+    pub fn json_len(&self) -> u64 {
+        let closed: u64 = self.chunks.iter().map(|c| c.decoded as u64).sum();
+        closed + self.open.decoded as u64
     }
 
     /// Appends one record, written by `write`, kept as the bytes it wrote.
@@ -246,6 +257,12 @@ impl ReversingSpool {
                 self.file = Some(tempfile::tempfile()?);
             }
             if let Some(file) = &mut self.file {
+                let end = self.spilled + self.buffer.len() as u64;
+                if end > self.reserved {
+                    let step = (SPILL_RESERVE_STEP as u64).max(end - self.reserved);
+                    super::preallocate::reserve(file, self.reserved, step)?;
+                    self.reserved += step;
+                }
                 file.write_all(&self.buffer)?;
             }
             self.spilled += self.buffer.len() as u64;
@@ -408,6 +425,8 @@ mod tests {
         assert!(spool.chunks.len() > 10 && spool.file.is_some());
         let mut want = expected(&records);
         want.insert(0, b"raw".to_vec());
+        let want_len: usize = want.iter().map(Vec::len).sum();
+        assert_eq!(spool.json_len(), want_len as u64);
         assert_eq!(reversed(spool), want);
     }
 
