@@ -68,8 +68,9 @@ pub fn unit_ticks(unit: &str) -> Option<i64> {
     })
 }
 
-/// Words after which a value starts (so `['x']` after them is a quoted name).
-fn is_keyword(word: &str) -> bool {
+/// Words after which a value starts (so `['x']` after them is a quoted name; the printer
+/// quotes such a word where an index follows it).
+pub(super) fn is_keyword(word: &str) -> bool {
     !matches!(word, "true" | "false" | "null") && super::print::RESERVED.contains(&word)
         || super::parser::OPERATORS.contains(&word)
         || HYPHENATED.contains(&word)

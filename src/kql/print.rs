@@ -461,7 +461,14 @@ fn operand(e: &Expr, min: u8) -> String {
 /// The base of `a.b` / `a[i]`: everything but a primary goes in parentheses (a minus sign,
 /// a negative number or an operator binds looser than the access).
 fn postfix_base(base: &Expr) -> String {
-    operand(base, POSTFIX)
+    match &base.kind {
+        // After a keyword (`serialize`, `where`...) the lexer reads `["b"]` as a quoted name,
+        // not an index: quote the keyword so the `[` that follows indexes it.
+        ExprKind::Name(n) if super::lexer::is_keyword(n) => {
+            format!("['{}']", escape(n, '\''))
+        }
+        _ => operand(base, POSTFIX),
+    }
 }
 
 fn binop(op: BinOp) -> String {

@@ -35,6 +35,16 @@ fn parses_the_issue_query() {
     assert_eq!(by[0].expr.kind, ExprKind::Name("UserPrincipalName".into()));
 }
 
+/// Found by the fuzzer: `serialize .l` printed as `serialize["l"]`, where the lexer reads
+/// `["l"]` after the keyword as a quoted name.
+#[test]
+fn members_of_names_that_are_keywords_round_trip() {
+    round_trips("serialize  .l");
+    round_trips("where.a.b");
+    round_trips("T | extend x = ['take'].y, z = ['project'][\"a b\"]");
+    assert_eq!(parse("serialize.l").to_string(), "['serialize'][\"l\"]");
+}
+
 #[test]
 fn precedence_of_and_or_comparison_and_arithmetic() {
     let e = parse_expression("a == 1 or b > 2 + 3 * 4 and c").unwrap();
