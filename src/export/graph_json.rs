@@ -5,7 +5,7 @@ use super::record_json::write_record_json;
 use super::spool::ReversingSpool;
 use crate::graph::{ApiVersion, DirectoryAudit, Record, SignIn};
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, IoSlice, Write};
 use std::path::{Path, PathBuf};
 
 /// Collects records (oldest first) and writes `signIns.json` and `directoryAudits.json`.
@@ -71,11 +71,10 @@ fn write_collection(
 ) -> io::Result<PathBuf> {
     let path = dir.join(name);
     let partial = dir.join(format!(".{name}.partial"));
-    let file = File::create(&partial)?;
+    let mut file = File::create(&partial)?;
     super::preallocate::reserve(&file, 0, envelope_len(context, &spool))?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
-    write_envelope(&mut out, context, spool)?;
-    out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    write_envelope(&mut file, context, spool)?;
+    file.sync_all()?;
     std::fs::rename(&partial, &path)?;
     Ok(path)
 }
@@ -102,16 +101,33 @@ fn envelope_len(context: &str, spool: &ReversingSpool) -> u64 {
         + spool.json_len()
 }
 
-/// Writes one collection response from a spool of serialized records.
+/// Writes one collection response from a spool of serialized records. Unbuffered: the
+/// records go out in vectored writes of many records each, straight from the spool's buffers.
 pub(crate) fn write_envelope(
     out: &mut impl Write,
     context: &str,
     spool: ReversingSpool,
 ) -> io::Result<()> {
     out.write_all(&envelope_head(context, !spool.is_empty()))?;
-    // Whole chunks at a time: a write this large goes past the BufWriter's buffer, uncopied.
-    spool.drain_reversed_joined(SEPARATOR, |records| out.write_all(records))?;
+    spool.drain_reversed_joined(SEPARATOR, |records| write_all_vectored(out, records))?;
     out.write_all(TAIL)
+}
+
+/// Slices per vectored write: Linux takes at most 1024 (`IOV_MAX`).
+const SLICES_PER_WRITE: usize = 1024;
+
+/// Writes every slice, in order (`Write::write_all_vectored` is not stable yet).
+fn write_all_vectored(out: &mut impl Write, mut slices: &mut [IoSlice<'_>]) -> io::Result<()> {
+    while !slices.is_empty() {
+        let batch = slices.len().min(SLICES_PER_WRITE);
+        match out.write_vectored(&slices[..batch]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(written) => IoSlice::advance_slices(&mut slices, written),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// All records of a simulation, newest first, in memory: for tests and small scenarios.
@@ -151,6 +167,32 @@ mod tests {
             write_envelope(&mut out, context, export.sign_ins).unwrap();
             assert_eq!(expected, out.len() as u64, "{count} records");
         }
+    }
+
+    /// Takes at most a few bytes per call, and only from the first slice, like a pipe that is
+    /// nearly full: the writer must go on where each call stopped.
+    struct Dribble(Vec<u8>);
+
+    impl Write for Dribble {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let n = buf.len().min(5);
+            self.0.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn vectored_writes_resume_after_short_writes() {
+        let parts: Vec<Vec<u8>> = (0..3000)
+            .map(|i| format!("record {i}").into_bytes())
+            .collect();
+        let mut slices: Vec<IoSlice> = parts.iter().map(|p| IoSlice::new(p)).collect();
+        let mut out = Dribble(Vec::new());
+        write_all_vectored(&mut out, &mut slices).unwrap();
+        assert_eq!(out.0, parts.concat());
     }
 
     #[test]

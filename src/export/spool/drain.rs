@@ -1,14 +1,12 @@
 //! Reading the spool back, last record first. With more than one chunk, a second thread reads
-//! and decodes the chunks (newest first) and lays each one out newest first, joined by the
-//! separator the output wants, while this thread writes the previous one out in a single call:
-//! decoding and reversing cost about as much as writing, so the two overlap, and the writing
-//! thread copies nothing. At most three chunks are held: one being written, one ready and
-//! waiting, one being decoded.
+//! and decodes the chunks (newest first) while this thread writes the previous one out: the
+//! records of a chunk are handed over as slices of the decoded chunk, newest first, so the
+//! writer gives them to one vectored write each run and nothing is copied to reverse them.
+//! At most three chunks are held: one being written, one ready and waiting, one being decoded.
 
 use super::decode::decode_chunk;
 use super::{Chunk, ReversingSpool};
-use std::io;
-use std::ops::Range;
+use std::io::{self, IoSlice};
 use std::os::unix::fs::FileExt;
 use std::sync::mpsc;
 
@@ -19,28 +17,13 @@ struct Decoded {
     ends: Vec<usize>,
 }
 
-/// One chunk's records newest first, a separator between each two, and where each record is.
-#[derive(Default)]
-struct Reversed {
-    bytes: Vec<u8>,
-    records: Vec<Range<usize>>,
-}
-
 impl Decoded {
-    fn reverse_into(&self, separator: &[u8], out: &mut Reversed) {
-        out.bytes.clear();
-        out.bytes
-            .reserve(self.json.len() + separator.len() * self.ends.len());
-        out.records.clear();
-        for i in (0..self.ends.len()).rev() {
+    /// The records, last pushed first.
+    fn newest_first(&self) -> impl Iterator<Item = &[u8]> {
+        (0..self.ends.len()).rev().map(|i| {
             let start = if i == 0 { 0 } else { self.ends[i - 1] };
-            if i + 1 != self.ends.len() {
-                out.bytes.extend_from_slice(separator);
-            }
-            let at = out.bytes.len();
-            out.bytes.extend_from_slice(&self.json[start..self.ends[i]]);
-            out.records.push(at..out.bytes.len());
-        }
+            &self.json[start..self.ends[i]]
+        })
     }
 }
 
@@ -52,74 +35,65 @@ impl ReversingSpool {
         self,
         mut emit: impl FnMut(&[u8]) -> io::Result<()>,
     ) -> io::Result<()> {
-        self.drain_chunks(b"", |chunk| {
-            chunk
-                .records
-                .iter()
-                .try_for_each(|range| emit(&chunk.bytes[range.clone()]))
-        })
+        self.drain_chunks(|chunk| chunk.newest_first().try_for_each(&mut emit))
     }
 
     /// Hands every record to `emit`, last pushed first, with `separator` between each two:
-    /// each call gets a run of whole records (and the separators between them), the runs in
-    /// order, and `separator` goes between two runs too.
+    /// each call gets a run of whole records and the separators around them, as slices for a
+    /// vectored write (the slices may be advanced); the runs come in order.
     pub fn drain_reversed_joined(
         self,
         separator: &[u8],
-        mut emit: impl FnMut(&[u8]) -> io::Result<()>,
+        mut emit: impl FnMut(&mut [IoSlice<'_>]) -> io::Result<()>,
     ) -> io::Result<()> {
         let mut first = true;
-        self.drain_chunks(separator, |chunk| {
-            if chunk.records.is_empty() {
+        self.drain_chunks(|chunk| {
+            let mut slices = Vec::with_capacity(2 * chunk.ends.len());
+            for record in chunk.newest_first() {
+                if !std::mem::take(&mut first) {
+                    slices.push(IoSlice::new(separator));
+                }
+                slices.push(IoSlice::new(record));
+            }
+            if slices.is_empty() {
                 return Ok(());
             }
-            if !std::mem::take(&mut first) {
-                emit(separator)?;
-            }
-            emit(&chunk.bytes)
+            emit(&mut slices)
         })
     }
 
-    /// Hands each chunk, newest first and reversed, to `each`.
-    fn drain_chunks(
-        mut self,
-        separator: &[u8],
-        mut each: impl FnMut(&Reversed) -> io::Result<()>,
-    ) -> io::Result<()> {
+    /// Hands each chunk, decoded, newest chunk first, to `each`.
+    fn drain_chunks(mut self, mut each: impl FnMut(&Decoded) -> io::Result<()>) -> io::Result<()> {
         self.close_chunk(false)?;
         let spool = &self;
-        let mut decoded = Decoded::default();
         let mut read = Vec::new();
-        let mut prepare = move |chunk: &Chunk, out: &mut Reversed| -> io::Result<()> {
-            spool.decode(chunk, &mut read, &mut decoded)?;
-            decoded.reverse_into(separator, out);
-            Ok(())
-        };
+        let mut decode =
+            move |chunk: &Chunk, out: &mut Decoded| spool.decode(chunk, &mut read, out);
         if spool.chunks.len() <= 1 {
-            let mut reversed = Reversed::default();
+            let mut decoded = Decoded::default();
             for chunk in &spool.chunks {
-                prepare(chunk, &mut reversed)?;
-                each(&reversed)?;
+                decode(chunk, &mut decoded)?;
+                each(&decoded)?;
             }
             return Ok(());
         }
         std::thread::scope(|scope| {
-            let (ready, received) = mpsc::sync_channel::<io::Result<Reversed>>(1);
-            let (spent, returned) = mpsc::channel::<Reversed>();
+            let (ready, received) = mpsc::sync_channel::<io::Result<Decoded>>(1);
+            let (spent, returned) = mpsc::channel::<Decoded>();
             scope.spawn(move || {
                 for chunk in spool.chunks.iter().rev() {
-                    let mut reversed = returned.try_recv().unwrap_or_default();
-                    let result = prepare(chunk, &mut reversed);
+                    let mut decoded = returned.try_recv().unwrap_or_default();
+                    let result = decode(chunk, &mut decoded);
                     let failed = result.is_err();
-                    if ready.send(result.map(|()| reversed)).is_err() || failed {
+                    if ready.send(result.map(|()| decoded)).is_err() || failed {
                         return;
                     }
                 }
             });
-            for reversed in received {
-                let reversed = reversed?;
-                each(&reversed)?;
-                let _ = spent.send(reversed);
+            for decoded in received {
+                let decoded = decoded?;
+                each(&decoded)?;
+                let _ = spent.send(decoded);
             }
             Ok(())
         })
