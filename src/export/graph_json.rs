@@ -1,10 +1,10 @@
 //! Graph collection responses: `{"@odata.context": ..., "value": [...]}`, newest first, one
 //! record per line so the files read well in a pager and diff well.
 
+use super::output::OutputFile;
 use super::record_json::write_record_json;
 use super::spool::ReversingSpool;
 use crate::graph::{ApiVersion, DirectoryAudit, Record, SignIn};
-use std::fs::File;
 use std::io::{self, IoSlice, Write};
 use std::path::{Path, PathBuf};
 
@@ -69,14 +69,11 @@ fn write_collection(
     context: &str,
     spool: ReversingSpool,
 ) -> io::Result<PathBuf> {
-    let path = dir.join(name);
-    let partial = dir.join(format!(".{name}.partial"));
-    let mut file = File::create(&partial)?;
-    super::preallocate::reserve(&file, 0, envelope_len(context, &spool))?;
-    write_envelope(&mut file, context, spool)?;
-    file.sync_all()?;
-    std::fs::rename(&partial, &path)?;
-    Ok(path)
+    let mut out = OutputFile::create(dir, name)?;
+    let file = out.unbuffered()?;
+    super::preallocate::reserve(file, 0, envelope_len(context, &spool))?;
+    write_envelope(file, context, spool)?;
+    out.commit()
 }
 
 const SEPARATOR: &[u8] = b",\n";

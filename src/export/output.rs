@@ -30,6 +30,14 @@ impl OutputFile {
             .expect("an output file is written only before it is committed")
     }
 
+    /// The file itself, for writes large enough that a buffer would only copy them; what
+    /// was buffered is written first.
+    pub(crate) fn unbuffered(&mut self) -> io::Result<&mut File> {
+        let out = self.writer();
+        out.flush()?;
+        Ok(out.get_mut())
+    }
+
     /// Flushes, syncs and renames the file into place.
     pub(crate) fn commit(mut self) -> io::Result<PathBuf> {
         let out = self.out.take().expect("an output file is committed once");
