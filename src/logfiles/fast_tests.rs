@@ -225,7 +225,7 @@ fn the_exports_own_lines_take_the_fast_path() {
         decoded
             .into_iter()
             .map(|(tenant, converted)| match converted {
-                Converted::Record(_, shape) => (tenant, shape),
+                Converted::Record(_, shape) => (tenant.map(|t| t.to_string()), shape),
                 Converted::Skipped(what) => panic!("skipped {what}"),
             })
             .collect()
@@ -321,4 +321,111 @@ fn repeated_values_are_shared_and_equal_across_runs_and_reads() {
     ));
     // Ids are not shared (each is read once).
     assert_eq!(&*sign_ins[3999].id, "id-3999");
+}
+
+/// Cuts that cross every boundary of the pipeline with little data: blocks of a few lines
+/// (some shorter than one line), jobs of one line or a few, workers started at once or never.
+fn tunings() -> Vec<fast::Tuning> {
+    let tuning = |read_bytes, job_min, job_max, workers| fast::Tuning {
+        read_bytes,
+        job_min,
+        job_max,
+        parallel_bytes: 0,
+        jobs_ahead: 3,
+        workers,
+    };
+    vec![
+        fast::Tuning::default(),
+        tuning(1, 1, 1, 2),
+        tuning(700, 1, 1, 2),
+        tuning(1500, 100, 3000, 2),
+        tuning(4000, 2000, 8000, 1),
+        tuning(4000, 2000, 8000, 0),
+    ]
+}
+
+/// Every tuning reads `text` as the general path does: the same records (and the same
+/// records before an error), summary, and error.
+fn same_every_cut(text: &str) {
+    let mut general = Vec::new();
+    let expected = read_from_general_path("t.json", text.as_bytes(), |r| general.push(r));
+    for tuning in tunings() {
+        let mut fast = Vec::new();
+        let got = read_from_tuned("t.json", text.as_bytes(), |r| fast.push(r), tuning);
+        assert_eq!(got, expected, "{tuning:?}");
+        assert_eq!(fast, general, "{tuning:?}");
+    }
+}
+
+fn ndjson_lines(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|n| {
+            let mut record = template();
+            record["id"] = json!(format!("id-{n}"));
+            // Lines of different lengths, so that cuts fall everywhere in them.
+            record["userAgent"] = json!("x".repeat(n % 17));
+            record.to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn records_cut_by_blocks_and_jobs_read_in_order() {
+    let lines = ndjson_lines(40);
+    same_every_cut(&(lines.join("\n") + "\n"));
+    // No final newline, CRLF, blank lines.
+    same_every_cut(&lines.join("\n"));
+    same_every_cut(&(lines.join("\r\n\n") + "\r\n"));
+    let envelopes: Vec<String> = lines
+        .chunks(3)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let records: Vec<String> = chunk
+                .iter()
+                .map(|l| envelope(&serde_json::from_str(l).unwrap(), n).to_string())
+                .collect();
+            format!("{{\"records\":[{}]}}", records.join(","))
+        })
+        .collect();
+    same_every_cut(&(envelopes.join("\n") + "\n"));
+    // A Graph page a record a line: the lines are elements, not top-level records.
+    same_every_cut(&format!(
+        "{{\"@odata.context\":\"x\",\"value\":[\n{}\n]}}\n",
+        lines.join(",\n")
+    ));
+}
+
+#[test]
+fn short_and_empty_files_read_the_same() {
+    for text in ["", "\n", "  \n\n", "{}", "[]\n"] {
+        same_every_cut(text);
+    }
+    let line = &ndjson_lines(1)[0];
+    same_every_cut(line);
+    same_every_cut(&format!("{line}\n"));
+}
+
+#[test]
+fn a_bad_line_decoded_ahead_is_told_where_it_is() {
+    let mut lines = ndjson_lines(60);
+    lines[37] = lines[37].replace("createdDateTime", "createdAt");
+    lines[50] = "{\"id\": broken}".into();
+    same_every_cut(&(lines.join("\n") + "\n"));
+    let mut before = 0;
+    let e = read_from_tuned(
+        "t.json",
+        (lines.join("\n") + "\n").as_bytes(),
+        |_| before += 1,
+        tunings()[2],
+    )
+    .unwrap_err();
+    assert_eq!((e.line, e.column, e.record), (Some(38), Some(1), Some(38)));
+    assert_eq!(before, 37);
+    // Skipping bad records: both are told, in order, and every other record is read.
+    let text = lines.join("\n") + "\n";
+    let (mut read, mut bad) = (0, Vec::new());
+    read_from_skipping_bad("t.json", text.as_bytes(), |_| read += 1, |e| bad.push(e)).unwrap();
+    assert_eq!(read, 58);
+    let lines_told: Vec<Option<u64>> = bad.iter().map(|e| e.line).collect();
+    assert_eq!(lines_told, [Some(38), Some(51)]);
 }

@@ -19,12 +19,13 @@
 //! indent nested objects. A line break inside a string is refused where it is, in either mode:
 //! valid JSON has none, and the record it breaks starts on that line.
 
+use super::blocks::{Block, Blocks};
 use super::convert::envelope_key;
-use super::fast::{self, Context, Run, envelope_arrays};
+use super::fast::{self, Ahead, Context, envelope_arrays};
 use super::source::{Cursor, Pos};
 use super::{ErrorKind, LogFileError, Reader};
 use serde_json::Value;
-use std::io;
+use std::sync::Arc;
 
 /// Deeper nesting is refused before it is parsed (serde_json refuses beyond 128 anyway).
 const MAX_DEPTH: usize = 1024;
@@ -152,28 +153,27 @@ struct Scanner<'r, 'e> {
     item: Option<Item>,
     /// Skipping bad records: the rest of this line belongs to a broken one.
     skip_line: bool,
-    /// How many bytes of lines the fast path decodes ahead ([`fast::Run`]).
-    run_bytes: usize,
+    /// The fast path's lines decoded ahead; `None` when it is off.
+    ahead: Option<Ahead>,
 }
 
 /// What the line at a place where a record may start is to the whole-line paths.
 enum Line {
     /// Taken whole: this many bytes.
     Taken(usize),
-    /// Not for them: read byte by byte.
+    /// Not for them (or not whole in its block): read byte by byte.
     NotTaken,
-    /// Maybe for them, but its end is not in the buffer yet.
-    Incomplete,
 }
 
-/// A line longer than this (without its end in the buffer) is read byte by byte rather than
-/// held whole for the fast paths.
-const MAX_LINE: usize = 16 << 20;
-
+/// Reads the file in blocks of whole lines ([`crate::logfiles::blocks`]), one block read ahead
+/// of the one being scanned, so that the fast path decodes into it while the scanner is still
+/// on the earlier one.
 pub(crate) fn read_json(
     cursor: &mut Cursor<'_>,
     reader: &mut Reader<'_>,
 ) -> Result<(), LogFileError> {
+    let tuning = reader.tuning;
+    let ahead = reader.fast.then(|| Ahead::new(tuning));
     let mut scanner = Scanner {
         reader,
         pos: cursor.next,
@@ -189,60 +189,31 @@ pub(crate) fn read_json(
         elements_depth: None,
         item: None,
         skip_line: false,
-        run_bytes: fast::RUN_BYTES_MIN,
+        ahead,
     };
-    // The start of a line the buffer ended in, held until its end is read (up to MAX_LINE).
-    let mut pending: Vec<u8> = Vec::new();
-    loop {
-        let chunk = match cursor.inner.fill_buf() {
-            Ok(chunk) => chunk,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(scanner.reader.io_error(&e, scanner.last)),
-        };
-        if chunk.is_empty() {
-            if !pending.is_empty() {
-                scanner.feed(&pending, false)?;
-            }
-            break;
-        }
-        let n = chunk.len();
-        if pending.is_empty() {
-            let used = scanner.feed(chunk, true)?;
-            pending.extend_from_slice(&chunk[used..]);
-            cursor.inner.consume(n);
-            continue;
-        }
-        // Only the held line is completed and read here; the rest of the chunk is read from
-        // the reader's buffer, without copying.
-        let taken = match chunk.iter().position(|&b| b == b'\n') {
-            Some(newline) => newline + 1,
-            None => n,
-        };
-        pending.extend_from_slice(&chunk[..taken]);
-        cursor.inner.consume(taken);
-        let complete = pending.last() == Some(&b'\n');
-        if complete || pending.len() >= MAX_LINE {
-            let used = scanner.feed(&pending, complete)?;
-            pending.drain(..used);
-        }
+    let start = scanner.last;
+    let mut blocks = Blocks::new(cursor, tuning.read_bytes);
+    let mut current = blocks
+        .next_block()
+        .map_err(|e| scanner.reader.io_error(&e, start))?;
+    while let Some(block) = current {
+        // Read before this block is scanned (a read error is told after it).
+        let next = blocks.next_block();
+        scanner.feed(&block, next.as_ref().ok().and_then(Option::as_ref))?;
+        current = next.map_err(|e| scanner.reader.io_error(&e, scanner.last))?;
     }
     scanner.finish()
 }
 
 impl Scanner<'_, '_> {
-    /// Reads `chunk`; the bytes used. With `defer`, it stops at a line the whole-line paths
-    /// might take whose end is not in `chunk`, for the caller to hand it over whole.
-    fn feed(&mut self, chunk: &[u8], defer: bool) -> Result<usize, LogFileError> {
+    /// Reads a block; `next` is the one after it, if read, for the fast path to decode ahead.
+    fn feed(&mut self, block: &Arc<Block>, next: Option<&Arc<Block>>) -> Result<(), LogFileError> {
+        let chunk = block.bytes();
         let mut i = 0;
-        let mut run: Option<Run> = None;
         while i < chunk.len() {
-            match self.whole_line(chunk, i, &mut run)? {
-                Line::Taken(used) => {
-                    i += used;
-                    continue;
-                }
-                Line::Incomplete if defer && chunk.len() - i < MAX_LINE => return Ok(i),
-                Line::Incomplete | Line::NotTaken => {}
+            if let Line::Taken(used) = self.whole_line(block, i, next)? {
+                i += used;
+                continue;
             }
             // Inside a string of a capture: copy up to the next quote or backslash at once (or
             // line break: valid JSON has none in a string, and skipping bad records looks
@@ -275,23 +246,23 @@ impl Scanner<'_, '_> {
             self.byte(b, at)?;
             i += 1;
         }
-        Ok(chunk.len())
+        Ok(())
     }
 
     /// The whole-line paths of files with one record (or one envelope) a line, as NDJSON,
     /// Event Hub and Graph exports are written: where a record may start (top level, or an
     /// element of the open array) and the line at `chunk[i..]` is a valid JSON object (a
     /// trailing comma aside), it is read at once instead of byte by byte: typed
-    /// ([`fast`], decoded ahead in `run`) when it can be, else through a `serde_json::Value`.
+    /// ([`fast`], decoded ahead by [`Ahead`]) when it can be, else through a `serde_json::Value`.
     /// A line neither takes is read byte by byte, so what is read, and every error and its
     /// position, stay the same.
     fn whole_line(
         &mut self,
-        chunk: &[u8],
+        block: &Arc<Block>,
         i: usize,
-        run: &mut Option<Run>,
+        next: Option<&Arc<Block>>,
     ) -> Result<Line, LogFileError> {
-        let rest = &chunk[i..];
+        let rest = &block.bytes()[i..];
         let top_level =
             self.rest.is_none() && self.lexer.stack.is_empty() && self.elements_depth.is_none();
         let element = self.elements_depth == Some(self.lexer.stack.len());
@@ -309,25 +280,20 @@ impl Scanner<'_, '_> {
         } else {
             Context::Element
         };
-        // The run knows where a line it decoded ends: the line is not searched again.
-        let decoded = if self.reader.fast {
-            self.decoded(chunk, i, context, run)
-        } else {
-            None
-        };
+        // The fast path knows where a line it decoded ends: the line is not searched again.
+        let decoded = self.ahead.as_mut().and_then(|ahead| {
+            let (newline, decoded) = ahead.take(block, i, context, next)?;
+            Some((newline - i, decoded?))
+        });
         let end = if let Some((end, decoded)) = decoded {
             for (tenant, converted) in decoded {
-                self.reader.next_record(at, tenant, Ok(converted))?;
+                self.reader
+                    .next_record(at, tenant.as_deref(), Ok(converted))?;
             }
             end
         } else {
             let Some((end, line)) = fast::line_object(rest) else {
-                let complete = memchr::memchr(b'\n', rest).is_some();
-                return Ok(if complete {
-                    Line::NotTaken
-                } else {
-                    Line::Incomplete
-                });
+                return Ok(Line::NotTaken);
             };
             let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(line) else {
                 return Ok(Line::NotTaken);
@@ -350,31 +316,6 @@ impl Scanner<'_, '_> {
         Ok(Line::Taken(end + 1))
     }
 
-    /// The fast path's records of the line at `chunk[i..]` and where it ends (relative to
-    /// `i`), from `run` (decoded anew from here when it does not hold the line); `None` when
-    /// the line is not the fast path's, or not complete in `chunk`.
-    fn decoded(
-        &mut self,
-        chunk: &[u8],
-        i: usize,
-        context: Context,
-        run: &mut Option<Run>,
-    ) -> Option<(usize, fast::Decoded)> {
-        let found = |taken: Result<(usize, Option<fast::Decoded>), ()>| {
-            taken
-                .ok()
-                .and_then(|(newline, decoded)| Some((newline - i, decoded?)))
-        };
-        if let Some(current) = run {
-            match current.take(i, context) {
-                Ok(taken) => return found(Ok(taken)),
-                Err(()) => self.run_bytes = current.next_bytes(),
-            }
-        }
-        let current = run.insert(Run::decode(chunk, i, context, self.run_bytes));
-        found(current.take(i, context))
-    }
-
     /// The records of an envelope read whole, when every one is a record that converts;
     /// `false` (nothing taken) when one is not, for the byte path to say which and where.
     fn whole_envelope(
@@ -386,7 +327,7 @@ impl Scanner<'_, '_> {
             return Ok(false);
         };
         for (tenant, record) in converted {
-            self.reader.next_record(at, tenant, Ok(record))?;
+            self.reader.next_record(at, tenant.as_deref(), Ok(record))?;
         }
         Ok(true)
     }

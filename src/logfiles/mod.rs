@@ -32,6 +32,7 @@
 //! and column, and the record's number where there is one, and say what was expected. No
 //! input makes a reader panic.
 
+mod blocks;
 mod convert;
 mod csv;
 mod fast;
@@ -49,6 +50,7 @@ pub use time::parse_timestamp;
 
 use crate::graph::Record;
 use convert::Converted;
+use fast::Tuning;
 use serde_json::Value;
 use source::{Cursor, Pos};
 use std::collections::{BTreeMap, BTreeSet};
@@ -206,7 +208,26 @@ pub fn read_from_general_path(
     input: impl Read,
     mut emit: impl FnMut(Record),
 ) -> Result<ReadSummary, LogFileError> {
-    read_with(name.as_ref(), input, &mut emit, None, false)
+    read_with(
+        name.as_ref(),
+        input,
+        &mut emit,
+        None,
+        false,
+        Tuning::default(),
+    )
+}
+
+/// [`read_from`] with the fast path cut and decoded in other sizes: tests cross block and job
+/// boundaries with little data.
+#[cfg(test)]
+pub(crate) fn read_from_tuned(
+    name: impl AsRef<Path>,
+    input: impl Read,
+    mut emit: impl FnMut(Record),
+    tuning: Tuning,
+) -> Result<ReadSummary, LogFileError> {
+    read_with(name.as_ref(), input, &mut emit, None, true, tuning)
 }
 
 fn read_any<'e>(
@@ -215,7 +236,7 @@ fn read_any<'e>(
     emit: &'e mut dyn FnMut(Record),
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
 ) -> Result<ReadSummary, LogFileError> {
-    read_with(name, input, emit, skip, true)
+    read_with(name, input, emit, skip, true, Tuning::default())
 }
 
 fn read_with<'e>(
@@ -224,6 +245,7 @@ fn read_with<'e>(
     emit: &'e mut dyn FnMut(Record),
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
     fast: bool,
+    tuning: Tuning,
 ) -> Result<ReadSummary, LogFileError> {
     let mut reader = Reader {
         path: name.to_path_buf(),
@@ -232,6 +254,7 @@ fn read_with<'e>(
         emit,
         skip,
         fast,
+        tuning,
     };
     let mut cursor = Cursor::new(input).map_err(|e| reader.io_error(&e, Pos::default()))?;
     let first = loop {
@@ -311,6 +334,7 @@ pub(crate) struct Reader<'e> {
     /// Lines in the common shapes are read by the typed fast path ([`fast`]); `false` only to
     /// compare it with the general one.
     fast: bool,
+    tuning: Tuning,
 }
 
 impl Reader<'_> {
@@ -406,7 +430,7 @@ impl Reader<'_> {
                     }
                     _ => {
                         let tenant = envelope_tenant_id(&object);
-                        self.next_record(at, tenant, convert::convert_object(object))
+                        self.next_record(at, tenant.as_deref(), convert::convert_object(object))
                     }
                 }
             }
@@ -428,7 +452,7 @@ impl Reader<'_> {
         at: Pos,
     ) -> Result<(), LogFileError> {
         let tenant = envelope_tenant_id(&row);
-        self.next_record(at, tenant, convert::convert_csv_row(row))
+        self.next_record(at, tenant.as_deref(), convert::convert_csv_row(row))
     }
 
     /// The next record of the file, at `at`: taken, or why it cannot be; `tenant` is the one
@@ -436,7 +460,7 @@ impl Reader<'_> {
     fn next_record(
         &mut self,
         at: Pos,
-        tenant: Option<String>,
+        tenant: Option<&str>,
         converted: Result<Converted, String>,
     ) -> Result<(), LogFileError> {
         self.index += 1;
@@ -454,10 +478,15 @@ impl Reader<'_> {
 
     /// Counts and hands over a converted record; `tenant` is the one its envelope or row
     /// named (kept only for sign-ins and audits, not for skipped logs).
-    fn take(&mut self, converted: Converted, tenant: Option<String>) {
+    fn take(&mut self, converted: Converted, tenant: Option<&str>) {
         match converted {
             Converted::Record(record, shape) => {
-                self.summary.tenant_ids.extend(tenant);
+                // Looked up before it is copied: every record of a file names the same one.
+                if let Some(tenant) = tenant
+                    && !self.summary.tenant_ids.contains(tenant)
+                {
+                    self.summary.tenant_ids.insert(tenant.to_string());
+                }
                 match &record {
                     Record::SignIn(_) => self.summary.sign_ins += 1,
                     Record::Audit(_) => self.summary.audits += 1,

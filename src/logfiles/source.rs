@@ -53,9 +53,9 @@ pub(crate) struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     pub(crate) fn new(input: impl Read + 'a) -> io::Result<Self> {
-        // Big enough for the fast path to decode many lines (or envelopes of a hundred
-        // records) at once on every core.
-        let mut input = BufReader::with_capacity(4 << 20, input);
+        // JSON is read in big blocks straight from `input` (`blocks::Blocks`), past this
+        // buffer, which serves the first bytes and CSV's byte-at-a-time reading.
+        let mut input = BufReader::with_capacity(64 << 10, input);
         let head = input.fill_buf()?;
         let (utf16, skip) = match head {
             [0xEF, 0xBB, 0xBF, ..] => (None, 3),

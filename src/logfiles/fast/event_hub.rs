@@ -1,33 +1,44 @@
 //! A diagnostic-settings envelope `{"records":[...]}` of sign-ins straight from its bytes: the
 //! envelope fields fill in what `properties` lack, as `convert::event_hub` does.
+//!
+//! The envelope's own fields mostly repeat what `properties` hold: they are skipped without
+//! being decoded, or borrowed from the line and copied only when `properties` lack them.
 
-use super::intern::Shared;
+use super::intern::{Shared, intern};
 use super::wire::{Diagnostic, WireSignIn};
 use crate::graph::{SignIn, Text};
 use crate::logfiles::convert::SIGN_IN_CATEGORIES;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
+use std::borrow::Cow;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct WireEnvelope {
-    pub(super) records: Vec<WireEventHubRecord>,
+pub(super) struct WireEnvelope<'a> {
+    #[serde(borrow)]
+    pub(super) records: Vec<WireEventHubRecord<'a>>,
 }
+
+/// An envelope value kept as the line spells it (copied only if it has escapes).
+type Borrowed<'a> = Option<Cow<'a, str>>;
 
 /// The fields the exports write. Those the general path reads only for records this path
 /// leaves to it (`time`, `resultType` when `properties` lack a time or status) are not kept.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(super) struct WireEventHubRecord {
+pub(super) struct WireEventHubRecord<'a> {
     #[serde(default, rename = "time")]
     _time: IgnoredAny,
-    resource_id: Option<Shared>,
+    #[serde(borrow)]
+    resource_id: Borrowed<'a>,
     #[serde(default, rename = "operationName")]
     _operation_name: IgnoredAny,
     #[serde(default, rename = "operationVersion")]
     _operation_version: IgnoredAny,
-    category: Option<Shared>,
-    tenant_id: Option<Shared>,
+    #[serde(borrow)]
+    category: Borrowed<'a>,
+    #[serde(borrow)]
+    tenant_id: Borrowed<'a>,
     #[serde(default, rename = "resultType")]
     _result_type: IgnoredAny,
     #[serde(default, rename = "resultSignature")]
@@ -36,39 +47,47 @@ pub(super) struct WireEventHubRecord {
     _result_description: IgnoredAny,
     #[serde(default, rename = "durationMs")]
     _duration_ms: IgnoredAny,
-    caller_ip_address: Option<Text>,
-    correlation_id: Option<Text>,
-    identity: Option<Text>,
+    #[serde(borrow)]
+    caller_ip_address: Borrowed<'a>,
+    #[serde(borrow)]
+    correlation_id: Borrowed<'a>,
+    #[serde(borrow)]
+    identity: Borrowed<'a>,
     #[serde(default, rename = "Level")]
     _level_upper: IgnoredAny,
     #[serde(default, rename = "level")]
     _level: IgnoredAny,
-    location: Option<Shared>,
+    #[serde(borrow)]
+    location: Borrowed<'a>,
     properties: Option<WireSignIn>,
 }
 
-impl WireEventHubRecord {
+impl WireEventHubRecord<'_> {
     /// The sign-in and the tenant its envelope names; `None` for another category, or a record
     /// the general path would fill in from the envelope in ways this one does not.
-    pub(super) fn into_sign_in(self) -> Option<(Option<String>, SignIn)> {
+    pub(super) fn into_sign_in(self) -> Option<(Option<Text>, SignIn)> {
         let category = self.category?;
         let event_type = SIGN_IN_CATEGORIES
             .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(&category.0))
+            .find(|(name, _)| name.eq_ignore_ascii_case(&category))
             .map(|(_, event_type)| *event_type)?;
         let mut properties = self.properties?;
-        fill(&mut properties.user_display_name, self.identity);
+        fill(&mut properties.user_display_name, self.identity, Text::from);
         fill(
             &mut properties.ip_address,
-            self.caller_ip_address.filter(|ip| &**ip != "<null>"),
+            self.caller_ip_address.filter(|ip| ip != "<null>"),
+            Text::from,
         );
-        fill(&mut properties.correlation_id, self.correlation_id);
+        fill(
+            &mut properties.correlation_id,
+            self.correlation_id,
+            Text::from,
+        );
         let location = properties.location.get_or_insert_with(Default::default);
-        fill(&mut location.country_or_region, self.location);
-        let tenant = tenant(
-            self.tenant_id.as_ref().map(|t| &*t.0),
-            self.resource_id.as_ref().map(|r| &*r.0),
-        );
+        fill(&mut location.country_or_region, self.location, |l| {
+            Shared(intern(&l))
+        });
+        let tenant = tenant(self.tenant_id.as_deref(), self.resource_id.as_deref());
         let from = Diagnostic {
             event_type: Some(event_type),
             diagnostic: true,
@@ -77,14 +96,16 @@ impl WireEventHubRecord {
     }
 }
 
-fn fill<T>(field: &mut Option<T>, value: Option<T>) {
+/// Fills a field `properties` lack from the envelope's value.
+fn fill<'a, T>(field: &mut Option<T>, value: Borrowed<'a>, make: impl FnOnce(Cow<'a, str>) -> T) {
     if field.is_none() {
-        *field = value;
+        *field = value.map(make);
     }
 }
 
-/// What `logfiles::envelope_tenant_id` finds: `tenantId`, else the tenant of `resourceId`.
-pub(super) fn tenant(tenant_id: Option<&str>, resource_id: Option<&str>) -> Option<String> {
+/// What `logfiles::envelope_tenant_id` finds: `tenantId`, else the tenant of `resourceId`;
+/// shared, as every record of a file names the same one.
+pub(super) fn tenant(tenant_id: Option<&str>, resource_id: Option<&str>) -> Option<Text> {
     fn text(t: Option<&str>) -> Option<&str> {
         t.map(str::trim).filter(|t| !t.is_empty())
     }
@@ -95,5 +116,5 @@ pub(super) fn tenant(tenant_id: Option<&str>, resource_id: Option<&str>) -> Opti
                 .and_then(|r| r.split('/').next())
                 .filter(|t| !t.is_empty())
         })
-        .map(str::to_string)
+        .map(intern)
 }

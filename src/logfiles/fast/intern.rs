@@ -4,19 +4,17 @@
 //!
 //! Only fields whose values repeat are read as [`Shared`] (not ids, user names or addresses,
 //! which would fill the table with values seen once). The table is bounded
-//! ([`MAX_ENTRIES`], [`MAX_LEN`]): once full, further values are allocated as before. The
-//! records are equal either way; only their allocations differ.
+//! ([`SLOTS`], [`MAX_LEN`]): a value that finds no room replaces an older one, which later
+//! records allocate anew. The records are equal either way; only their allocations differ.
 
 use crate::graph::Text;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use std::cell::RefCell;
-use std::collections::HashSet;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 
 /// Distinct values a table keeps: far more than the exports repeat (a few hundred), few
-/// enough to stay small (at most about 1 MB a table).
-pub(super) const MAX_ENTRIES: usize = 4096;
+/// enough to stay small (at most about 1 MB a table). A power of two.
+pub(super) const SLOTS: usize = 4096;
 /// Longer values are not kept (user agents fit).
 pub(super) const MAX_LEN: usize = 256;
 
@@ -53,49 +51,45 @@ impl Visitor<'_> for SharedVisitor {
     }
 }
 
-/// FxHash (as rustc uses): the keys are short strings, the table private, so a fast hash
-/// with no defence against chosen collisions is enough (the table is bounded anyway).
-#[derive(Default)]
-struct FxHasher(u64);
+/// One thread's shared values: a cache of [`SLOTS`] values in pairs, found by a hash of a few
+/// of their bytes rather than all of them (a hash table's lookups, hashing every byte, were a
+/// sixth of the NDJSON reader's time). A value is always compared whole before it is shared;
+/// a value whose pair is full replaces the older of the two, so the cache stays bounded and
+/// two values that land on one pair are both kept.
+pub(super) struct Table(Box<[Option<Text>]>);
 
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+impl Default for Table {
+    fn default() -> Self {
+        Table(vec![None; SLOTS].into_boxed_slice())
     }
 }
 
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            self.add(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
-        }
-        let rest = chunks.remainder();
-        let mut last = [0u8; 8];
-        last[..rest.len()].copy_from_slice(rest);
-        self.add(u64::from_le_bytes(last));
-    }
-
-    #[inline]
-    fn write_u8(&mut self, byte: u8) {
-        self.add(u64::from(byte));
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
+/// Up to 8 bytes from `at` on, as a number.
+#[inline]
+fn word(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0u8; 8];
+    let part = &bytes[at.min(bytes.len())..];
+    let n = part.len().min(8);
+    word[..n].copy_from_slice(&part[..n]);
+    u64::from_le_bytes(word)
 }
 
-/// One thread's shared values.
-#[derive(Default)]
-pub(super) struct Table(HashSet<Text, BuildHasherDefault<FxHasher>>);
+/// The first of a value's pair of slots: from its length and 8 bytes at its start, middle and
+/// end, which tell apart the values that repeat (ids differ at both ends, user agents at the
+/// end or in the middle).
+#[inline]
+fn pair(value: &[u8]) -> usize {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let len = value.len();
+    let mixed = (word(value, 0).wrapping_mul(K) ^ word(value, len / 2)).rotate_left(23)
+        ^ word(value, len.saturating_sub(8))
+        ^ (len as u64).wrapping_mul(K);
+    (mixed.wrapping_mul(K) >> (64 - SLOTS.trailing_zeros())) as usize & !1
+}
 
 thread_local! {
-    /// Decoding threads live for one run (`fast::Run`): each fills its table anew, which
-    /// costs a few hundred allocations a run of thousands of records.
+    /// Decoding threads live as long as the file being read (`fast::Ahead`): each fills its
+    /// cache once a file.
     static CURRENT: RefCell<Table> = RefCell::default();
 }
 
@@ -105,13 +99,15 @@ pub(super) fn intern(value: &str) -> Text {
         return Text::from(value);
     }
     CURRENT.with_borrow_mut(|table| {
-        if let Some(shared) = table.0.get(value) {
-            return shared.clone();
+        let at = pair(value.as_bytes());
+        let slots = &mut table.0[at..at + 2];
+        for text in slots.iter().flatten() {
+            if **text == *value {
+                return text.clone();
+            }
         }
         let text = Text::from(value);
-        if table.0.len() < MAX_ENTRIES {
-            table.0.insert(text.clone());
-        }
+        slots[1] = slots[0].replace(text.clone());
         text
     })
 }
@@ -140,12 +136,19 @@ mod tests {
     fn a_full_table_still_gives_equal_values() {
         // On a thread of its own, so that no other test finds its table full.
         std::thread::spawn(|| {
-            for n in 0..MAX_ENTRIES + 10 {
+            for n in 0..2 * SLOTS {
                 assert_eq!(&*intern(&format!("v{n}")), format!("v{n}"));
             }
-            assert_eq!(CURRENT.with_borrow(|t| t.0.len()), MAX_ENTRIES);
+            let kept = CURRENT.with_borrow(|t| t.0.iter().flatten().count());
+            assert!(kept <= SLOTS, "{kept}");
             assert_eq!(&*intern("v3"), "v3");
             assert_eq!(&*intern("not kept"), "not kept");
+            // Values that differ only in the middle, or only in length, are told apart.
+            let a = "Mozilla/5.0 (Windows NT 10.0) Safari/537.36";
+            let b = "Mozilla/5.0 (Macintosh; Intel) Safari/537.36";
+            assert_eq!((&*intern(a), &*intern(b)), (a, b));
+            assert_eq!((&*intern("ab"), &*intern("ab\0")), ("ab", "ab\0"));
+            assert!(Arc::ptr_eq(&intern(a), &intern(a)));
         })
         .join()
         .unwrap();

@@ -10,15 +10,17 @@
 //! are read through a `serde_json::Value` as the scanner would, but decoded ahead on every core
 //! too.
 
+mod ahead;
 mod event_hub;
 mod intern;
 mod wire;
 
+pub(crate) use ahead::{Ahead, Tuning};
+
 use super::Shape;
 use super::convert::{Converted, convert_object, envelope_key};
-use crate::graph::{Record, SignIn};
+use crate::graph::{Record, SignIn, Text};
 use serde_json::{Map, Value};
-use std::collections::VecDeque;
 use std::sync::OnceLock;
 use wire::{Diagnostic, WireSignIn};
 
@@ -32,7 +34,7 @@ pub(crate) enum Context {
 }
 
 /// The records of one line, with the tenant each one's envelope or row names.
-pub(crate) type Decoded = Vec<(Option<String>, Converted)>;
+pub(crate) type Decoded = Vec<(Option<Text>, Converted)>;
 
 /// The JSON object a line holds, a trailing comma and blanks aside, and where the line ends
 /// (the offset of its `\n` in `rest`); `None` when `rest` does not start with `{` or the line
@@ -46,7 +48,7 @@ pub(crate) fn line_object(rest: &[u8]) -> Option<(usize, &[u8])> {
 }
 
 /// The JSON object a line (without its `\n`) holds, as [`line_object`] finds it.
-fn object_of_line(line: &[u8]) -> Option<&[u8]> {
+pub(super) fn object_of_line(line: &[u8]) -> Option<&[u8]> {
     if line.first() != Some(&b'{') {
         return None;
     }
@@ -71,7 +73,7 @@ pub(crate) fn decode(object: &[u8], context: Context) -> Option<Decoded> {
     decode_typed(object, context).or_else(|| decode_general(object, context))
 }
 
-fn sign_in(tenant: Option<String>, sign_in: SignIn, shape: Shape) -> (Option<String>, Converted) {
+fn sign_in(tenant: Option<Text>, sign_in: SignIn, shape: Shape) -> (Option<Text>, Converted) {
     (
         tenant,
         Converted::Record(Record::SignIn(Box::new(sign_in)), shape),
@@ -113,7 +115,7 @@ fn decode_general(object: &[u8], context: Context) -> Option<Decoded> {
             Context::Element => None,
         };
     }
-    let tenant = super::envelope_tenant_id(&object);
+    let tenant = super::envelope_tenant_id(&object).map(Text::from);
     convert_object(object).ok().map(|c| vec![(tenant, c)])
 }
 
@@ -147,133 +149,14 @@ pub(crate) fn envelope_records(mut object: Map<String, Value>) -> Option<Decoded
             if envelope_arrays(&record) > 0 {
                 return None;
             }
-            let tenant = super::envelope_tenant_id(&record);
+            let tenant = super::envelope_tenant_id(&record).map(Text::from);
             convert_object(record).ok().map(|c| (tenant, c))
         })
         .collect()
 }
 
-/// Below this many bytes of lines a run is decoded on the calling thread: starting a thread
-/// would cost more than it saves.
-const PARALLEL_BYTES: usize = 256 << 10;
-
-/// How many bytes of lines a run decodes ahead: it starts small and doubles while runs are
-/// used to the end, and falls back when one is abandoned (the file changed shape), so that
-/// lines decoded in vain stay a fraction of those used.
-pub(crate) const RUN_BYTES_MIN: usize = 32 << 10;
-const RUN_BYTES_MAX: usize = 8 << 20;
-
-/// A line decoded ahead: where it starts in the buffer being read, where its `\n` is, and its
-/// records (`None`: not for the fast path).
-type RunLine = (usize, usize, Option<Decoded>);
-
-/// Lines decoded ahead, in order.
-pub(crate) struct Run {
-    context: Context,
-    lines: VecDeque<RunLine>,
-    /// The budget it was decoded with.
-    bytes: usize,
-}
-
-impl Run {
-    /// Decodes the complete lines of `buffer` from `start` on, about `bytes` of them (at least
-    /// one), on every core; in order.
-    pub(crate) fn decode(buffer: &[u8], start: usize, context: Context, bytes: usize) -> Run {
-        let mut lines = Vec::new();
-        let mut at = start;
-        while at - start < bytes
-            && let Some(end) = memchr_newline(&buffer[at..])
-        {
-            lines.push((at, at + end));
-            at += end + 1;
-        }
-        // The line's end is known: it is not searched for again.
-        let decode_one = |&(from, to): &(usize, usize)| {
-            object_of_line(&buffer[from..to]).and_then(|object| decode(object, context))
-        };
-        let threads = threads();
-        let decoded: Vec<Option<Decoded>> = if threads < 2 || at - start < PARALLEL_BYTES {
-            lines.iter().map(decode_one).collect()
-        } else {
-            // Contiguous shares of about equal bytes, so results concatenate in order.
-            let share = (at - start).div_ceil(threads);
-            let mut groups: Vec<&[(usize, usize)]> = Vec::with_capacity(threads);
-            let mut rest = &lines[..];
-            while !rest.is_empty() {
-                let first = rest[0].0;
-                let n = rest
-                    .iter()
-                    .position(|&(from, _)| from - first >= share)
-                    .unwrap_or(rest.len())
-                    .max(1);
-                groups.push(&rest[..n]);
-                rest = &rest[n..];
-            }
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = groups[1..]
-                    .iter()
-                    .map(|group| {
-                        scope.spawn(move || group.iter().map(decode_one).collect::<Vec<_>>())
-                    })
-                    .collect();
-                let mut all: Vec<Option<Decoded>> = groups[0].iter().map(decode_one).collect();
-                for handle in handles {
-                    all.extend(
-                        handle
-                            .join()
-                            .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                    );
-                }
-                all
-            })
-        };
-        Run {
-            context,
-            lines: lines
-                .iter()
-                .zip(decoded)
-                .map(|(&(from, to), d)| (from, to, d))
-                .collect(),
-            bytes,
-        }
-    }
-
-    /// The decoded line at `offset` in `context`, if this run holds it (lines before it, which
-    /// the general path read, are dropped): where its `\n` is, and its records; `Err` when it
-    /// does not.
-    pub(crate) fn take(
-        &mut self,
-        offset: usize,
-        context: Context,
-    ) -> Result<(usize, Option<Decoded>), ()> {
-        if self.context != context {
-            return Err(());
-        }
-        while self.lines.front().is_some_and(|(at, _, _)| *at < offset) {
-            self.lines.pop_front();
-        }
-        match self.lines.front() {
-            Some((at, _, _)) if *at == offset => self
-                .lines
-                .pop_front()
-                .map(|(_, newline, d)| (newline, d))
-                .ok_or(()),
-            _ => Err(()),
-        }
-    }
-
-    /// The budget of the next run: more if this one was used to the end.
-    pub(crate) fn next_bytes(&self) -> usize {
-        if self.lines.is_empty() {
-            (self.bytes * 2).min(RUN_BYTES_MAX)
-        } else {
-            RUN_BYTES_MIN
-        }
-    }
-}
-
 /// The threads that decode: one a core, at most 8.
-fn threads() -> usize {
+pub(super) fn threads() -> usize {
     static THREADS: OnceLock<usize> = OnceLock::new();
     *THREADS.get_or_init(|| {
         std::thread::available_parallelism()
