@@ -13,16 +13,19 @@
 //! [`super::applicable::service_of`] does), and its candidate index only ever leaves out
 //! rules that cannot match.
 //!
-//! The match itself is rsigma's logic restated as a yes/no ([`Condition`]), with each
-//! condition's identifiers resolved to their detection once, at load, instead of a map
-//! lookup per record; the field matchers are rsigma's own. A rule with an array scope
+//! The match itself is rsigma's logic restated as a yes/no ([`Condition`], [`Detection`]),
+//! with each condition's identifiers resolved to their detection once, at load, instead of a
+//! map lookup per record, and each field's route through the record's namings kept beside it
+//! ([`RouteCell`]); the field matchers are rsigma's own. A rule with an array scope
 //! (`ArrayMatch`, `Conditional`) is matched by rsigma's `evaluate_rule` instead.
 //!
 //! Only a match of a rule that some correlation references goes on to the correlation
 //! engine, and as the smallest result it reads: the engine looks up which correlations a
 //! detection feeds by the detection's rule id alone (a rule without an id feeds none).
 
-use rsigma_eval::{CompiledDetection, CompiledMatcher, CompiledRule, EvaluationResult, Event};
+use super::event::RecordEvent;
+use super::fields::RouteCell;
+use rsigma_eval::{CompiledDetection, CompiledMatcher, CompiledRule, EvaluationResult};
 use rsigma_parser::{ConditionExpr, CorrelationRule, Quantifier, SigmaRule};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -67,11 +70,86 @@ pub(super) struct DetectionRule {
 enum RuleMatcher {
     /// The rule's detections, and its conditions over them (any one matching matches).
     Direct {
-        detections: Vec<CompiledDetection>,
+        detections: Vec<Detection>,
         conditions: Vec<Condition>,
     },
     /// A rule with an array scope: rsigma matches it.
     Rsigma(Box<CompiledRule>),
+}
+
+/// rsigma's `CompiledDetection` without array scopes, each field with its route.
+enum Detection {
+    AllOf(Vec<Item>),
+    AnyOf(Vec<Detection>),
+    And(Vec<Detection>),
+    Keywords(CompiledMatcher),
+}
+
+/// rsigma's `CompiledDetectionItem`, with the route of its field.
+struct Item {
+    field: Option<String>,
+    route: RouteCell,
+    matcher: CompiledMatcher,
+    exists: Option<bool>,
+}
+
+impl Detection {
+    /// `None` for a detection with an array scope.
+    fn of(detection: &CompiledDetection) -> Option<Detection> {
+        let all = |dets: &[CompiledDetection]| -> Option<Vec<Detection>> {
+            dets.iter().map(Detection::of).collect()
+        };
+        Some(match detection {
+            CompiledDetection::AllOf(items) => Detection::AllOf(
+                items
+                    .iter()
+                    .map(|item| Item {
+                        field: item.field.clone(),
+                        route: RouteCell::default(),
+                        matcher: item.matcher.clone(),
+                        exists: item.exists,
+                    })
+                    .collect(),
+            ),
+            CompiledDetection::AnyOf(dets) => Detection::AnyOf(all(dets)?),
+            CompiledDetection::And(dets) => Detection::And(all(dets)?),
+            CompiledDetection::Keywords(matcher) => Detection::Keywords(matcher.clone()),
+            CompiledDetection::ArrayMatch { .. } | CompiledDetection::Conditional { .. } => {
+                return None;
+            }
+        })
+    }
+
+    /// rsigma's `eval_detection_with_bloom` without a bloom filter (which only ever skips
+    /// matchers that cannot match).
+    fn matches(&self, event: &RecordEvent) -> bool {
+        match self {
+            Detection::AllOf(items) => items.iter().all(|item| item.matches(event)),
+            Detection::AnyOf(dets) => dets.iter().any(|d| d.matches(event)),
+            Detection::And(dets) => dets.iter().all(|d| d.matches(event)),
+            Detection::Keywords(matcher) => matcher.matches_keyword(event),
+        }
+    }
+}
+
+impl Item {
+    /// rsigma's `eval_detection_item_with_bloom`, without a bloom filter.
+    fn matches(&self, event: &RecordEvent) -> bool {
+        let field = |path: &str| event.get_field_via(path, &self.route);
+        if let Some(expect_exists) = self.exists {
+            return match &self.field {
+                Some(path) => field(path).is_some_and(|v| !v.is_null()) == expect_exists,
+                None => !expect_exists,
+            };
+        }
+        match &self.field {
+            Some(path) => match field(path) {
+                Some(value) => self.matcher.matches(&value, event),
+                None => matches!(self.matcher, CompiledMatcher::Null),
+            },
+            None => self.matcher.matches_keyword(event),
+        }
+    }
 }
 
 /// A rule's condition with its identifiers resolved to indices into its detections.
@@ -167,7 +245,7 @@ impl DetectionRules {
 
 impl DetectionRule {
     /// Whether the rule matches `event` (exactly when rsigma's engine reports a match).
-    pub(super) fn matches(&self, event: &impl Event) -> bool {
+    pub(super) fn matches(&self, event: &RecordEvent) -> bool {
         match &self.matcher {
             RuleMatcher::Direct {
                 detections,
@@ -182,12 +260,12 @@ impl DetectionRule {
 
 impl RuleMatcher {
     fn of(rule: CompiledRule) -> RuleMatcher {
-        if !rule.detections.values().all(is_direct) {
-            return RuleMatcher::Rsigma(Box::new(rule));
-        }
         // Sorted by name, so that the order is the same on every run.
         let mut named: Vec<(&String, &CompiledDetection)> = rule.detections.iter().collect();
         named.sort_by(|a, b| a.0.cmp(b.0));
+        let Some(detections) = named.iter().map(|(_, d)| Detection::of(d)).collect() else {
+            return RuleMatcher::Rsigma(Box::new(rule));
+        };
         let index: BTreeMap<&str, usize> = named
             .iter()
             .enumerate()
@@ -199,18 +277,9 @@ impl RuleMatcher {
             .map(|c| Condition::resolve(c, &index))
             .collect();
         RuleMatcher::Direct {
-            detections: named.into_iter().map(|(_, d)| d.clone()).collect(),
+            detections,
             conditions,
         }
-    }
-}
-
-/// Whether [`Condition::matches`] handles `detection` (no array scope in it).
-fn is_direct(detection: &CompiledDetection) -> bool {
-    match detection {
-        CompiledDetection::AllOf(_) | CompiledDetection::Keywords(_) => true,
-        CompiledDetection::AnyOf(dets) | CompiledDetection::And(dets) => dets.iter().all(is_direct),
-        CompiledDetection::ArrayMatch { .. } | CompiledDetection::Conditional { .. } => false,
     }
 }
 
@@ -243,8 +312,8 @@ impl Condition {
         }
     }
 
-    fn matches(&self, detections: &[CompiledDetection], event: &impl Event) -> bool {
-        let detection = |i: &usize| detection_matches(&detections[*i], event);
+    fn matches(&self, detections: &[Detection], event: &RecordEvent) -> bool {
+        let detection = |i: &usize| detections[*i].matches(event);
         match self {
             Condition::Detection(i) => detection(i),
             Condition::Undefined => false,
@@ -257,39 +326,6 @@ impl Condition {
                 *required == 0 || named.iter().filter(|i| detection(i)).count() as u64 >= *required
             }
         }
-    }
-}
-
-/// rsigma's `eval_detection_with_bloom` without a bloom filter (which only ever skips
-/// matchers that cannot match), for the detections [`is_direct`] accepts.
-fn detection_matches(detection: &CompiledDetection, event: &impl Event) -> bool {
-    match detection {
-        CompiledDetection::AllOf(items) => items.iter().all(|item| item_matches(item, event)),
-        CompiledDetection::AnyOf(dets) => dets.iter().any(|d| detection_matches(d, event)),
-        CompiledDetection::And(dets) => dets.iter().all(|d| detection_matches(d, event)),
-        CompiledDetection::Keywords(matcher) => matcher.matches_keyword(event),
-        // Rules with array scopes are matched by rsigma (see `RuleMatcher::of`).
-        CompiledDetection::ArrayMatch { .. } | CompiledDetection::Conditional { .. } => {
-            debug_assert!(false, "an array scope matched directly");
-            false
-        }
-    }
-}
-
-/// rsigma's `eval_detection_item_with_bloom`, without a bloom filter.
-fn item_matches(item: &rsigma_eval::CompiledDetectionItem, event: &impl Event) -> bool {
-    if let Some(expect_exists) = item.exists {
-        return match &item.field {
-            Some(field) => event.get_field(field).is_some_and(|v| !v.is_null()) == expect_exists,
-            None => !expect_exists,
-        };
-    }
-    match &item.field {
-        Some(field) => match event.get_field(field) {
-            Some(value) => item.matcher.matches(&value, event),
-            None => matches!(item.matcher, CompiledMatcher::Null),
-        },
-        None => item.matcher.matches_keyword(event),
     }
 }
 

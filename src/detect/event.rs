@@ -252,6 +252,25 @@ impl Layers {
     }
 }
 
+impl RecordEvent<'_> {
+    /// [`Event::get_field`], with `path`'s route kept in `cell` (see [`fields::RouteCell`]).
+    pub(super) fn get_field_via(
+        &self,
+        path: &str,
+        cell: &fields::RouteCell,
+    ) -> Option<EventValue<'_>> {
+        if path == PRODUCT_FIELD || path == SERVICE_FIELD {
+            return self.get_field(path);
+        }
+        if let Source::Record(record) = self.source
+            && let Some(answer) = fields::direct_via(record, self.tenant_id, path, cell)
+        {
+            return answer;
+        }
+        self.layers().get_field(path)
+    }
+}
+
 impl Event for RecordEvent<'_> {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
         if path == PRODUCT_FIELD {

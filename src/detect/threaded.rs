@@ -20,6 +20,8 @@ const BATCHES_IN_FLIGHT: usize = 8;
 /// An evaluator and its results, counting on another thread.
 pub struct ThreadedEvaluator {
     batch: Vec<Record>,
+    /// Records a batch holds ([`BATCH`], but for the tests).
+    batch_size: usize,
     worker: Worker,
 }
 
@@ -39,6 +41,15 @@ enum Worker {
 impl ThreadedEvaluator {
     /// Starts the thread (`tenant_id` fills the export envelopes, as in [`Evaluator::push`]).
     pub fn start(results: Vec<RuleResult>, evaluator: Evaluator, tenant_id: String) -> Self {
+        Self::with_batches_of(BATCH, results, evaluator, tenant_id)
+    }
+
+    fn with_batches_of(
+        batch_size: usize,
+        results: Vec<RuleResult>,
+        evaluator: Evaluator,
+        tenant_id: String,
+    ) -> Self {
         let (send, receive) = sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
         // The state goes to the thread once it has started (else it stays here).
         let (hand_over, handed) = sync_channel::<(Vec<RuleResult>, Evaluator, String)>(1);
@@ -60,7 +71,8 @@ impl ThreadedEvaluator {
             },
         };
         ThreadedEvaluator {
-            batch: Vec::with_capacity(BATCH),
+            batch: Vec::with_capacity(batch_size),
+            batch_size,
             worker,
         }
     }
@@ -75,8 +87,9 @@ impl ThreadedEvaluator {
             } => evaluator.push(&record, tenant_id, results),
             Worker::Thread { send, .. } => {
                 self.batch.push(record);
-                if self.batch.len() == BATCH {
-                    let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+                if self.batch.len() == self.batch_size {
+                    let full =
+                        std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_size));
                     // A thread that is gone has panicked: `finish` says so.
                     let _ = send.send(full);
                 }
@@ -129,16 +142,23 @@ mod tests {
     fn a_threaded_evaluator_counts_what_an_evaluator_counts() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let rules = RuleSet::load(&root.join("tests/data/sigma")).expect("the shipped rules load");
-        let scenario = crate::scenario::load_file(&root.join("scenarios/detections/mfa-fatigue.yaml"))
-            .expect("the scenario loads");
+        let scenario =
+            crate::scenario::load_file(&root.join("scenarios/detections/mfa-fatigue.yaml"))
+                .expect("the scenario loads");
         let tenant_id = crate::sim::tenant_id(&scenario);
         let (items, _) = crate::sim::risk::simulate_with_risk(&scenario);
         let mut records: Vec<Record> = items.filter_map(|item| item.record).collect();
         records.sort_by_key(|r| r.time());
-        // More than a batch, and not a whole number of them.
-        assert!(records.len() > BATCH + 1, "{} records", records.len());
+        // Several batches, and not a whole number of them.
+        let batch = 5;
+        assert!(
+            records.len() > 2 * batch && records.len() % batch != 0,
+            "{} records",
+            records.len()
+        );
         let inline = rules.evaluate(&records, &tenant_id);
-        let mut threaded = ThreadedEvaluator::start(
+        let mut threaded = ThreadedEvaluator::with_batches_of(
+            batch,
             empty_results(&rules),
             Evaluator::new(&rules),
             tenant_id.clone(),
