@@ -37,7 +37,8 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// Fields the log source is read from (see [`super::RuleSet`]); no record has them.
+/// A record's log source as fields (rsigma's log source extractor reads them; the evaluator
+/// itself knows each record's service, see `by_service`); no record has them.
 pub(crate) const PRODUCT_FIELD: &str = "\u{0}entralab.product";
 pub(crate) const SERVICE_FIELD: &str = "\u{0}entralab.service";
 
