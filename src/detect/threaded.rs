@@ -33,7 +33,7 @@ enum Worker {
     /// No thread could be started: evaluate on the caller's.
     Inline {
         results: Vec<RuleResult>,
-        evaluator: Evaluator,
+        evaluator: Box<Evaluator>,
         tenant_id: String,
     },
 }
@@ -66,7 +66,7 @@ impl ThreadedEvaluator {
             }
             Err(_) => Worker::Inline {
                 results,
-                evaluator,
+                evaluator: Box::new(evaluator),
                 tenant_id,
             },
         };
@@ -102,7 +102,7 @@ impl ThreadedEvaluator {
         match self.worker {
             Worker::Inline {
                 results, evaluator, ..
-            } => (results, evaluator),
+            } => (results, *evaluator),
             Worker::Thread { send, handle } => {
                 if !self.batch.is_empty() {
                     let _ = send.send(self.batch);
@@ -152,7 +152,7 @@ mod tests {
         // Several batches, and not a whole number of them.
         let batch = 5;
         assert!(
-            records.len() > 2 * batch && records.len() % batch != 0,
+            records.len() > 2 * batch && !records.len().is_multiple_of(batch),
             "{} records",
             records.len()
         );
