@@ -3,7 +3,7 @@
 use super::inputs::load_all;
 use super::log_stream;
 use crate::detect::coverage::{Coverage, ScenarioColumn};
-use crate::detect::{self, Evaluator, RuleResult, RuleSet};
+use crate::detect::{self, Evaluator, RuleResult, RuleSet, ThreadedEvaluator};
 use crate::exit::Exit;
 use crate::sim;
 use std::io::{self, Write};
@@ -142,14 +142,22 @@ fn detect_logs(
     let mut note = |n: String| {
         let _ = writeln!(err, "{n}");
     };
+    // The rules run on a thread of their own, so that this one only merges the files'
+    // records into time order.
     let read = log_stream::read_in_time_order(
         &args.logs,
         options,
         &mut note,
-        || (detect::empty_results(rules), Evaluator::new(rules)),
-        |(results, evaluator), record| evaluator.push(&record, &tenant_id, results),
+        || {
+            ThreadedEvaluator::start(
+                detect::empty_results(rules),
+                Evaluator::new(rules),
+                tenant_id.clone(),
+            )
+        },
+        |evaluator, record| evaluator.push(record),
     );
-    let ((mut results, evaluator), totals) = match read {
+    let (evaluating, totals) = match read {
         Ok(read) => read,
         Err(e) => {
             writeln!(err, "error: {e}")?;
@@ -159,6 +167,7 @@ fn detect_logs(
             }));
         }
     };
+    let (mut results, evaluator) = evaluating.finish();
     evaluator.finish(rules, &mut results);
     let name = args
         .logs

@@ -37,7 +37,8 @@ use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// Fields the log source is read from (see [`super::RuleSet`]); no record has them.
+/// A record's log source as fields (rsigma's log source extractor reads them; the evaluator
+/// itself knows each record's service, see `by_service`); no record has them.
 pub(crate) const PRODUCT_FIELD: &str = "\u{0}entralab.product";
 pub(crate) const SERVICE_FIELD: &str = "\u{0}entralab.service";
 
@@ -249,6 +250,25 @@ impl Layers {
             collect_strings(value, visit);
         }
         collect_strings(&self.eh, visit);
+    }
+}
+
+impl RecordEvent<'_> {
+    /// [`Event::get_field`], with `path`'s route kept in `cell` (see [`fields::RouteCell`]).
+    pub(super) fn get_field_via(
+        &self,
+        path: &str,
+        cell: &fields::RouteCell,
+    ) -> Option<EventValue<'_>> {
+        if path == PRODUCT_FIELD || path == SERVICE_FIELD {
+            return self.get_field(path);
+        }
+        if let Source::Record(record) = self.source
+            && let Some(answer) = fields::direct_via(record, self.tenant_id, path, cell)
+        {
+            return answer;
+        }
+        self.layers().get_field(path)
     }
 }
 

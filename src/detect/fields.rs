@@ -26,7 +26,7 @@ use crate::graph::{
 };
 use rsigma_eval::event::EventValue;
 use std::borrow::Cow;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 
@@ -146,19 +146,63 @@ fn routed<'a>(kind: Kind, layers: &impl DirectLayers<'a>, path: &str) -> Direct<
     ROUTES.with(|routes| {
         let mut routes = routes.borrow_mut();
         let routes = &mut routes[kind as usize];
-        let follow = |route: &Route| match route {
-            Route::Absent => Some(None),
-            Route::Layers => None,
-            Route::Found(layer, key) => layers.get(*layer, key),
-        };
         if let Some(known) = routes.get(path) {
-            return follow(known);
+            return follow(layers, known);
         }
         let new = route(layers, path);
-        let answer = follow(&new);
+        let answer = follow(layers, &new);
         routes.insert(path.into(), new);
         answer
     })
+}
+
+fn follow<'a>(layers: &impl DirectLayers<'a>, route: &Route) -> Direct<'a> {
+    match route {
+        Route::Absent => Some(None),
+        Route::Layers => None,
+        Route::Found(layer, key) => layers.get(*layer, key),
+    }
+}
+
+/// The route of one path for each kind of record, kept by whoever keeps the path (a rule's
+/// field), so that a lookup costs one accessor, not a hash of the path in the per-thread
+/// table. Worked out on the path's first lookup for a kind, as that table does.
+#[derive(Default)]
+pub(crate) struct RouteCell([OnceCell<Route>; 2]);
+
+impl std::fmt::Debug for RouteCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RouteCell")
+    }
+}
+
+/// [`direct`], with `path`'s route kept in `cell` (which must only ever see this `path`).
+pub(super) fn direct_via<'a>(
+    record: &'a Record,
+    tenant_id: &'a str,
+    path: &str,
+    cell: &RouteCell,
+) -> Direct<'a> {
+    fn via<'a>(
+        cell: &RouteCell,
+        kind: Kind,
+        layers: &impl DirectLayers<'a>,
+        path: &str,
+    ) -> Direct<'a> {
+        follow(
+            layers,
+            cell.0[kind as usize].get_or_init(|| route(layers, path)),
+        )
+    }
+    match record {
+        Record::SignIn(r) if r.unknown.is_empty() => {
+            via(cell, Kind::SignIn, &SignInLayers { r, tenant_id }, path)
+        }
+        Record::Audit(r) if r.unknown.is_empty() => {
+            via(cell, Kind::Audit, &AuditLayers { r, tenant_id }, path)
+        }
+        _ => None,
+    }
 }
 
 /// One kind of record under the three namings, layer by layer.

@@ -13,16 +13,20 @@
 //! ([`sentinel`]) and reported the same way, after the Sigma rules.
 
 mod applicable;
+mod by_service;
 pub mod coverage;
 mod event;
 mod fields;
 mod risk_event;
 pub mod sentinel;
+mod threaded;
 
 pub use applicable::NotApplicable;
 pub use event::RecordEvent;
+pub use threaded::ThreadedEvaluator;
 
 use applicable::service_of;
+use by_service::{DetectionRules, Service};
 use sentinel::{SentinelRule, SentinelRunner};
 
 use crate::graph::Record;
@@ -349,10 +353,17 @@ fn correlation_kind(corr: &rsigma_parser::CorrelationRule) -> String {
 }
 
 /// The streaming form of [`RuleSet::evaluate`]: feed records oldest first.
+///
+/// The detection rules are matched here, against the rules of the record's service only
+/// ([`by_service`]); rsigma's correlation engine keeps the correlations' state, fed the
+/// matches of the rules they reference.
 pub struct Evaluator {
+    detections: DetectionRules,
     engine: CorrelationEngine,
-    /// Where a firing is counted: the rule's index in the results, by id (a rule with one),
-    /// else by title; looked up by `&str`, without building a key per firing.
+    /// Whether there are correlation rules (else the engine is never fed).
+    correlates: bool,
+    /// Where a correlation's firing is counted: the rule's index in the results, by id (a
+    /// rule with one), else by title; looked up by `&str`, without building a key per firing.
     by_id: BTreeMap<String, usize>,
     by_title: BTreeMap<String, usize>,
     /// The rows the Sentinel rules will run over, when there are any.
@@ -375,13 +386,6 @@ impl Evaluator {
         engine
             .add_collection(&rules.collection)
             .expect("checked by RuleSet::load");
-        engine.set_logsource_extractor(Some(
-            rsigma_eval::logsource::LogSourceExtractor::new().with_field_names(
-                event::PRODUCT_FIELD,
-                event::SERVICE_FIELD,
-                "\u{0}entralab.category",
-            ),
-        ));
         let mut by_id = BTreeMap::new();
         let mut by_title = BTreeMap::new();
         for (i, rule) in rules.rules.iter().enumerate() {
@@ -390,6 +394,18 @@ impl Evaluator {
                 None => by_title.insert(rule.title.clone(), i),
             };
         }
+        let services: Vec<&str> = rules.rules.iter().map(|r| r.service.as_str()).collect();
+        // A detection's matches are counted where the engine's results were: under its id
+        // (the last rule loaded with that id), else its title.
+        let detections = DetectionRules::new(
+            &rules.collection.rules,
+            &services[..rules.collection.rules.len()],
+            &rules.collection.correlations,
+            |rule| match &rule.id {
+                Some(id) => by_id.get(id).copied(),
+                None => by_title.get(&rule.title).copied(),
+            },
+        );
         // A correlation over both log records and ID Protection's detections sees the
         // detections after every record, earlier in time than the last record: trimming its
         // state to the last record's window would forget what those detections may count.
@@ -397,7 +413,9 @@ impl Evaluator {
             r.kind != "detection" && r.service.contains("riskdetection") && r.service.contains('+')
         });
         Evaluator {
+            detections,
             engine,
+            correlates: !rules.collection.correlations.is_empty(),
             by_id,
             by_title,
             sentinel: SentinelRunner::new(&rules.sentinel),
@@ -413,7 +431,11 @@ impl Evaluator {
         }
         let event = RecordEvent::new(record, tenant_id);
         let at = record.time().unix_seconds();
-        self.push_event(&event, at, record.id(), results);
+        let service = match record {
+            Record::SignIn(_) => Service::SignIn,
+            Record::Audit(_) => Service::Audit,
+        };
+        self.push_event(&event, service, at, record.id(), results);
         // The engine trims a group's window when that group sees its next event, and all of
         // them only once its state reaches 100,000 groups; trimming them all now and then
         // keeps the state to what the windows hold. Records come oldest first, so what
@@ -442,27 +464,52 @@ impl Evaluator {
         }
         let event = RecordEvent::risk_detection(detection, tenant_id);
         let at = detection.detected_date_time.unix_seconds();
-        self.push_event(&event, at, &detection.id, results);
+        self.push_event(&event, Service::Risk, at, &detection.id, results);
     }
 
-    fn push_event(&mut self, event: &RecordEvent, at: i64, id: &str, results: &mut [RuleResult]) {
-        let fired = self.engine.process_event_at(event, at);
-        for hit in fired {
+    /// What rsigma's `CorrelationEngine::process_event_at` would report, counted: the
+    /// detection rules matched here, then the correlations fed their matches.
+    fn push_event(
+        &mut self,
+        event: &RecordEvent,
+        service: Service,
+        at: i64,
+        id: &str,
+        results: &mut [RuleResult],
+    ) {
+        let mut feed = Vec::new();
+        for rule in self.detections.of(service) {
+            if rule.matches(event) {
+                count(&mut results[rule.result], id);
+                feed.extend(self.detections.for_correlations(rule));
+            }
+        }
+        if !self.correlates {
+            return;
+        }
+        // Called for every record, matched or not, as `process_event_at` is: the engine
+        // trims its state when that reaches its cap, on whichever record comes then.
+        let fired = self.engine.process_with_detections(event, feed, at);
+        for hit in fired.iter().filter(|hit| hit.is_correlation()) {
             let index = match hit.header.rule_id.as_deref() {
                 Some(id) => self.by_id.get(id),
                 None => self.by_title.get(hit.header.rule_title.as_str()),
             };
             if let Some(&i) = index {
-                let result = &mut results[i];
-                result.fired = true;
-                result.matches += 1;
-                if result.record_ids.len() < MAX_RECORD_IDS
-                    && result.record_ids.last().map(String::as_str) != Some(id)
-                {
-                    result.record_ids.push(id.to_string());
-                }
+                count(&mut results[i], id);
             }
         }
+    }
+}
+
+/// One more match (or firing) of `result`'s rule, on the record `id`.
+fn count(result: &mut RuleResult, id: &str) {
+    result.fired = true;
+    result.matches += 1;
+    if result.record_ids.len() < MAX_RECORD_IDS
+        && result.record_ids.last().map(String::as_str) != Some(id)
+    {
+        result.record_ids.push(id.to_string());
     }
 }
 
