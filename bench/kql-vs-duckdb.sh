@@ -17,17 +17,14 @@
 # tests/python/requirements-kql.txt) the first time; the venv is target/kql-bench-venv (or
 # VENV, e.g. target/python-venv of the tests).
 #
-# Last runs (2026-11-28, release build, the 2-core machine quiet: load average 1.5-1.7):
-#   RECORDS=102000 (102,123 rows, 336 MB):
-#     summarize: entralab 1.60 s (peak 164 MB), duckdb-kql 2.96 s (412 MB): ratio 0.54
-#     join:      entralab 1.17 s (peak 110 MB), duckdb-kql 3.39 s (415 MB): ratio 0.35
+# Last runs (2026-11-28, release build, the shared 2-core machine busy: load average 5.6-6.4, so
+# the times are long and only the ratios, within one run, compare):
 #   RECORDS=1020000 (1,020,075 rows, 3,352 MB):
-#     summarize: entralab 31.63 s (peak 1,472 MB), duckdb-kql 20.97 s (2,148 MB): ratio 1.51
-#     join:      entralab 25.38 s (peak 950 MB), duckdb-kql 17.88 s (1,951 MB): ratio 1.42
-# So the target (no slower than duckdb-kql) is met at 102k rows and not at 1M: entralab's time
-# grows about 20x for 10x the rows (not yet profiled). Before the fast path was taken (it was
-# skipped whenever a query named only one of the two sign-in tables) the 102k ratios were 3.82
-# and 4.84.
+#     summarize: entralab 10.04 s (peak 1,324 MB), duckdb-kql 37.18 s (2,124 MB): ratio 0.27
+#     join:      entralab 14.36 s (peak 936 MB), duckdb-kql 41.32 s (1,932 MB): ratio 0.35
+#   RECORDS=102000: not re-run (the machine was too busy before the deadline)
+# Before each thread read its own byte range and groups were found by hashing in place, the 1M
+# ratios were 1.51 and 1.42 (31.6 s and 25.4 s, quiet machine); the 102k ones 0.54 and 0.35.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

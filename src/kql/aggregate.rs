@@ -6,6 +6,7 @@
 
 use super::bind::Bound;
 use super::functions::Context;
+use super::groups::FxBuild;
 use super::value::{Key, Type, Value, compare};
 use serde_json::Value as Json;
 use std::cmp::Ordering;
@@ -127,8 +128,8 @@ impl Aggregate {
         use AggKind::*;
         match self.kind {
             Count | CountIf => State::Count(0),
-            DCount | DCountIf => State::Distinct(HashSet::new()),
-            MakeSet | MakeSetIf => State::Set(Vec::new(), HashSet::new()),
+            DCount | DCountIf => State::Distinct(HashSet::default()),
+            MakeSet | MakeSetIf => State::Set(Vec::new(), HashSet::default()),
             MakeList | MakeListIf => State::List(Vec::new()),
             MakeBag => State::Bag(serde_json::Map::new()),
             ArgMax | ArgMin | TakeAny | TakeAnyIf => State::Best(None),
@@ -288,8 +289,8 @@ impl Aggregate {
 #[derive(Debug, Clone)]
 pub enum State {
     Count(i64),
-    Distinct(HashSet<Key>),
-    Set(Vec<Json>, HashSet<Key>),
+    Distinct(HashSet<Key, FxBuild>),
+    Set(Vec<Json>, HashSet<Key, FxBuild>),
     List(Vec<Json>),
     Bag(serde_json::Map<String, Json>),
     /// The best value so far and the extra columns of its row.

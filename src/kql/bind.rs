@@ -4,7 +4,11 @@
 use super::ast::{BinOp, StrOp};
 use super::functions::{self, Context, Function, dynamic};
 use super::value::{Value, compare, equals};
+use std::borrow::Cow;
 use std::cmp::Ordering;
+
+/// Calls with at most this many arguments evaluate them into an array on the stack.
+const SMALL_CALL: usize = 4;
 
 #[derive(Debug, Clone)]
 pub enum Bound {
@@ -53,6 +57,16 @@ impl Bound {
         }
     }
 
+    /// [`Bound::eval`], borrowing a column's or a constant's value instead of copying it
+    /// (a comparison of a string column with a literal copies neither).
+    pub fn eval_ref<'a>(&'a self, row: &'a [Value], ctx: &Context) -> Cow<'a, Value> {
+        match self {
+            Bound::Const(v) => Cow::Borrowed(v),
+            Bound::Column(i) => row.get(*i).map_or(Cow::Owned(Value::Null), Cow::Borrowed),
+            other => Cow::Owned(other.eval(row, ctx)),
+        }
+    }
+
     pub fn eval(&self, row: &[Value], ctx: &Context) -> Value {
         match self {
             Bound::Const(v) => v.clone(),
@@ -60,6 +74,14 @@ impl Bound {
             Bound::Column(i) => row.get(*i).cloned().unwrap_or(Value::Null),
             Bound::Member(base, key) => dynamic::member(&base.eval(row, ctx), key),
             Bound::Index(base, i) => dynamic::index(&base.eval(row, ctx), &i.eval(row, ctx)),
+            Bound::Call(f, args) if args.len() <= SMALL_CALL => {
+                // Most calls have few arguments: no Vec for them on every row.
+                let mut values = [const { Value::Null }; SMALL_CALL];
+                for (slot, arg) in values.iter_mut().zip(args) {
+                    *slot = arg.eval(row, ctx);
+                }
+                (f.eval)(&values[..args.len()], ctx)
+            }
             Bound::Call(f, args) => {
                 let values: Vec<Value> = args.iter().map(|a| a.eval(row, ctx)).collect();
                 (f.eval)(&values, ctx)
@@ -92,7 +114,9 @@ impl Bound {
                     _ => Value::Null,
                 }
             }
-            Bound::Binary(op, l, r) => binary(*op, &l.eval(row, ctx), &r.eval(row, ctx), ctx),
+            Bound::Binary(op, l, r) => {
+                binary(*op, &l.eval_ref(row, ctx), &r.eval_ref(row, ctx), ctx)
+            }
             Bound::In {
                 expr,
                 negated,

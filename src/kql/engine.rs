@@ -358,7 +358,9 @@ impl<'c> Engine<'c> {
     }
 
     /// `union`: the columns of all tables by name (first appearance order), missing values
-    /// null; `withsource` names each row's table.
+    /// null; `withsource` names each row's table. A name with different types in different
+    /// tables becomes one column a type, `Name_type` (as KQL makes `LocationDetails_dynamic`
+    /// and `LocationDetails_string` of the two sign-in tables).
     pub(super) fn union(&mut self, first: Option<Arc<Table>>, u: &Union) -> Result<Table> {
         let mut parts: Vec<(String, Arc<Table>)> = Vec::new();
         if let Some(t) = first {
@@ -379,31 +381,66 @@ impl<'c> Engine<'c> {
         if let Some(w) = &u.with_source {
             columns.push(Column::new(w.clone(), Type::String));
         }
-        for (_, t) in &parts {
-            for c in &t.columns {
-                if let Some(existing) = columns.iter_mut().find(|e| e.name == c.name) {
-                    if existing.ty != c.ty {
-                        existing.ty = Type::Dynamic;
-                    }
-                } else if u.kind_outer || parts.iter().all(|(_, o)| o.index_of(&c.name).is_some()) {
-                    columns.push(c.clone());
-                }
-            }
-        }
+        let tables: Vec<&Table> = parts.iter().map(|(_, t)| t.as_ref()).collect();
+        let sources = union_columns(&tables, u.kind_outer);
+        columns.extend(sources.iter().map(|s| s.column.clone()));
         let mut out = Table::new(columns);
         for (name, t) in &parts {
-            let map: Vec<Option<usize>> = out.columns.iter().map(|c| t.index_of(&c.name)).collect();
+            let map: Vec<Option<usize>> = sources
+                .iter()
+                .map(|s| {
+                    t.columns
+                        .iter()
+                        .position(|c| c.name == s.name && c.ty == s.column.ty)
+                })
+                .collect();
             for row in &t.rows {
-                let mut new_row: Vec<Value> = map
-                    .iter()
-                    .map(|i| i.map_or(Value::Null, |i| row[i].clone()))
-                    .collect();
+                let mut new_row: Vec<Value> = Vec::with_capacity(out.columns.len());
                 if u.with_source.is_some() {
-                    new_row[0] = Value::Str(name.clone());
+                    new_row.push(Value::Str(name.clone()));
                 }
+                new_row.extend(
+                    map.iter()
+                        .map(|i| i.map_or(Value::Null, |i| row[i].clone())),
+                );
                 out.rows.push(new_row);
             }
         }
         Ok(out)
     }
+}
+
+/// A column of a union's output: the input columns it takes (by name and type).
+struct UnionColumn {
+    name: String,
+    column: Column,
+}
+
+/// The columns of a union of `tables` in first appearance order: each name once, or once a
+/// type when the tables type it differently (suffixed with the type's name). Without
+/// `kind=outer` only the columns every table has (by name and type) are kept.
+fn union_columns(tables: &[&Table], outer: bool) -> Vec<UnionColumn> {
+    let mut seen: Vec<&Column> = Vec::new();
+    for t in tables {
+        for c in &t.columns {
+            let in_all = tables.iter().all(|o| o.columns.iter().any(|oc| oc == c));
+            if (outer || in_all) && !seen.contains(&c) {
+                seen.push(c);
+            }
+        }
+    }
+    seen.iter()
+        .map(|c| {
+            let typed_apart = seen.iter().any(|o| o.name == c.name && o.ty != c.ty);
+            let name = if typed_apart {
+                format!("{}_{}", c.name, c.ty.name())
+            } else {
+                c.name.clone()
+            };
+            UnionColumn {
+                name: c.name.clone(),
+                column: Column::new(name, c.ty),
+            }
+        })
+        .collect()
 }

@@ -5,9 +5,9 @@
 use super::ast::{JoinKey, JoinKind};
 use super::engine::Engine;
 use super::error::{KqlError, Result};
+use super::groups::{GroupIndex, hash_values, same_key};
 use super::table::{Column, Row, Table, unique_name};
-use super::value::{Key, Value};
-use std::collections::{HashMap, HashSet};
+use super::value::Value;
 
 impl Engine<'_> {
     pub(super) fn join(
@@ -24,22 +24,55 @@ impl Engine<'_> {
             left_keys.push(key_index(left, &key.left, key, "left")?);
             right_keys.push(key_index(right, &key.right, key, "right")?);
         }
-        let key_of = |row: &Row, at: &[usize]| -> Option<Vec<Key>> {
-            at.iter()
-                .map(|&i| (!row[i].is_null()).then(|| row[i].key()))
-                .collect()
+        // A row's key is hashed and compared in place; a null key matches nothing.
+        let key_hash = |row: &Row, at: &[usize]| -> Option<u64> {
+            if at.iter().any(|&i| row[i].is_null()) {
+                return None;
+            }
+            Some(hash_values(at.iter().map(|&i| &row[i])))
         };
-        let mut index: HashMap<Vec<Key>, Vec<usize>> = HashMap::new();
+        let same = |a: &Row, a_at: &[usize], b: &Row, b_at: &[usize]| {
+            a_at.iter().zip(b_at).all(|(&i, &j)| same_key(&a[i], &b[j]))
+        };
+        // Each distinct right key and its rows, in order.
+        let mut index = GroupIndex::default();
+        let mut right_groups: Vec<Vec<usize>> = Vec::new();
         for (i, row) in right.rows.iter().enumerate() {
-            if let Some(k) = key_of(row, &right_keys) {
-                index.entry(k).or_default().push(i);
+            let Some(hash) = key_hash(row, &right_keys) else {
+                continue;
+            };
+            let (group, new) = index.find_or_add(hash, |g| {
+                same(
+                    &right.rows[right_groups[g][0]],
+                    &right_keys,
+                    row,
+                    &right_keys,
+                )
+            });
+            if new {
+                right_groups.push(vec![i]);
+            } else {
+                right_groups[group].push(i);
             }
         }
         let left_rows: Vec<&Row> = if kind == JoinKind::InnerUnique {
-            let mut seen = HashSet::new();
+            // The first row of each left key (rows with a null key count as one key).
+            let mut seen = GroupIndex::default();
+            let mut firsts: Vec<&Row> = Vec::new();
+            let mut null_seen = false;
             left.rows
                 .iter()
-                .filter(|r| seen.insert(key_of(r, &left_keys)))
+                .filter(|r| match key_hash(r, &left_keys) {
+                    None => !std::mem::replace(&mut null_seen, true),
+                    Some(hash) => {
+                        let (_, new) =
+                            seen.find_or_add(hash, |g| same(firsts[g], &left_keys, r, &left_keys));
+                        if new {
+                            firsts.push(r);
+                        }
+                        new
+                    }
+                })
                 .collect()
         } else {
             left.rows.iter().collect()
@@ -79,9 +112,13 @@ impl Engine<'_> {
         let mut rows = Vec::new();
         let mut right_matched = vec![false; right.rows.len()];
         for l in left_rows {
-            let matches: &[usize] = key_of(l, &left_keys)
-                .and_then(|k| index.get(&k))
-                .map_or(&[], Vec::as_slice);
+            let matches: &[usize] = key_hash(l, &left_keys)
+                .and_then(|hash| {
+                    index.find(hash, |g| {
+                        same(&right.rows[right_groups[g][0]], &right_keys, l, &left_keys)
+                    })
+                })
+                .map_or(&[], |g| right_groups[g].as_slice());
             for &m in matches {
                 right_matched[m] = true;
             }

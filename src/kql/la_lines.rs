@@ -18,6 +18,7 @@
 
 use super::load::{Loader, sign_in_tenant};
 use super::schema::column_type;
+use super::split_read::read_lines;
 use super::table::Row;
 use super::value::{Type, Value};
 use crate::export::loganalytics::{
@@ -28,10 +29,10 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value as Json;
 use std::fmt;
 use std::fs::File;
-use std::io::Read;
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-/// How many bytes of lines are parsed at once (across the threads).
+/// How many bytes of lines each thread reads at once.
 const BLOCK_BYTES: usize = 16 << 20;
 
 /// Columns every line's checks read, whether or not the query does.
@@ -72,7 +73,7 @@ pub fn load_sign_in_lines(path: &Path, loader: &mut Loader) -> bool {
     load_in_blocks(path, loader, BLOCK_BYTES)
 }
 
-/// [`load_sign_in_lines`], reading the file about `block_bytes` at a time.
+/// [`load_sign_in_lines`], each thread reading the file about `block_bytes` at a time.
 fn load_in_blocks(path: &Path, loader: &mut Loader, block_bytes: usize) -> bool {
     // A table the query does not read keeps no column: its rows are still read (and
     // checked), then dropped.
@@ -84,89 +85,88 @@ fn load_in_blocks(path: &Path, loader: &mut Loader, block_bytes: usize) -> bool 
     }
     let interactive = interactive.unwrap_or_else(|| none.clone());
     let non_interactive = non_interactive.unwrap_or(none);
-    // Both sign-in tables have the same columns; a row is parsed once for either.
-    let kept: Vec<bool> = interactive
-        .iter()
-        .zip(&non_interactive)
-        .map(|(a, b)| *a || *b)
-        .collect();
-    let plan = Plan::new(kept);
-    let Ok(mut file) = File::open(path) else {
+    let plan = Plan::new(interactive, non_interactive);
+    match first_line(path) {
+        Some(line) if !same_both_ways(path, line.trim_ascii()) => return false,
+        Some(_) => {}
+        None => return false,
+    }
+    let Some(sinks) = read_lines(path, block_bytes, Rows::default, |rows, line| {
+        let line = line.trim_ascii();
+        line.is_empty() || rows.push(line, &plan)
+    }) else {
         return false;
     };
-    let mut rows: Vec<(&'static str, Row)> = Vec::new();
-    // Whole lines are parsed; the unfinished one waits at the start of `block`.
-    let mut block: Vec<u8> = Vec::with_capacity(block_bytes + (1 << 20));
-    let mut first = true;
-    let mut at_end = false;
-    while !at_end {
-        at_end = match read_block(&mut file, &mut block, block_bytes) {
-            Ok(at_end) => at_end,
-            Err(_) => return false,
-        };
-        let cut = if at_end {
-            block.len()
-        } else {
-            match block.iter().rposition(|b| *b == b'\n') {
-                Some(newline) => newline + 1,
-                None => continue,
-            }
-        };
-        let lines: Vec<&[u8]> = block[..cut]
-            .split(|b| *b == b'\n')
-            .map(|line| line.trim_ascii())
-            .filter(|line| !line.is_empty())
-            .collect();
-        if first && !lines.is_empty() {
-            if !same_both_ways(path, lines[0]) {
-                return false;
-            }
-            first = false;
-        }
-        match parse_lines(&lines, &plan) {
-            Some(parsed) => rows.extend(parsed),
-            None => return false,
-        }
-        block.drain(..cut);
-    }
-    for (table, row) in rows {
-        let wanted = if table == SIGN_IN_TABLE {
-            &interactive
-        } else {
-            &non_interactive
-        };
-        let row = if wanted == &plan.kept {
-            row
-        } else {
-            narrow(row, &plan.kept, wanted)
-        };
-        loader.push_rows(table, [row]);
+    for rows in sinks {
+        loader.push_rows(SIGN_IN_TABLE, rows.interactive);
+        loader.push_rows(NON_INTERACTIVE_TABLE, rows.non_interactive);
     }
     true
 }
 
-/// Fills `block` to about `block_bytes` from `file` (reading at least a little more); whether
-/// the file has ended.
-fn read_block(file: &mut File, block: &mut Vec<u8>, block_bytes: usize) -> std::io::Result<bool> {
-    let want = block_bytes
-        .saturating_sub(block.len())
-        .max(block_bytes.min(1 << 20))
-        .max(1) as u64;
-    let read = file.by_ref().take(want).read_to_end(block)?;
-    Ok((read as u64) < want)
+/// The first non-blank line of `path` (empty when there is none); `None` when it cannot
+/// be read.
+fn first_line(path: &Path) -> Option<Vec<u8>> {
+    let mut reader = BufReader::new(File::open(path).ok()?);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).ok()? == 0 || !line.trim_ascii().is_empty() {
+            return Some(line);
+        }
+    }
 }
 
-/// How lines are parsed: which columns are kept (for either sign-in table), and the types
-/// those columns have in each table (they differ: the non-interactive table's dynamic
-/// columns are strings).
+/// The rows one thread read, by table, and its scratch space.
+#[derive(Default)]
+struct Rows {
+    interactive: Vec<Row>,
+    non_interactive: Vec<Row>,
+    cells: Vec<Json>,
+}
+
+impl Rows {
+    /// Adds the row of `line`; `false` when it is not a row of this path.
+    fn push(&mut self, line: &[u8], plan: &Plan) -> bool {
+        let Some((table, row)) = parse_line(line, plan, &mut self.cells) else {
+            return false;
+        };
+        let (rows, wanted) = if table == SIGN_IN_TABLE {
+            (&mut self.interactive, &plan.interactive)
+        } else {
+            (&mut self.non_interactive, &plan.non_interactive)
+        };
+        if !wanted.iter().any(|w| *w) {
+            return true;
+        }
+        rows.push(if wanted == &plan.kept {
+            row
+        } else {
+            narrow(row, &plan.kept, wanted)
+        });
+        true
+    }
+}
+
+/// How lines are parsed: which columns each sign-in table keeps, which are parsed (those
+/// either keeps), and the types those have in each table (they differ: the non-interactive
+/// table's dynamic columns are strings).
 struct Plan {
+    interactive: Vec<bool>,
+    non_interactive: Vec<bool>,
     kept: Vec<bool>,
     interactive_types: Vec<Type>,
     non_interactive_types: Vec<Type>,
 }
 
 impl Plan {
-    fn new(kept: Vec<bool>) -> Plan {
+    fn new(interactive: Vec<bool>, non_interactive: Vec<bool>) -> Plan {
+        // Both sign-in tables have the same columns; a row is parsed once for either.
+        let kept: Vec<bool> = interactive
+            .iter()
+            .zip(&non_interactive)
+            .map(|(a, b)| *a || *b)
+            .collect();
         let types = |table: &str| -> Vec<Type> {
             SIGN_IN_COLUMNS
                 .iter()
@@ -178,6 +178,8 @@ impl Plan {
         Plan {
             interactive_types: types(SIGN_IN_TABLE),
             non_interactive_types: types(NON_INTERACTIVE_TABLE),
+            interactive,
+            non_interactive,
             kept,
         }
     }
@@ -198,31 +200,16 @@ fn narrow(row: Row, parsed: &[bool], wanted: &[bool]) -> Row {
     out
 }
 
-/// Parses `lines` in order, on up to all cores; `None` when one is not a row of this path.
-fn parse_lines(lines: &[&[u8]], plan: &Plan) -> Option<Vec<(&'static str, Row)>> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per_thread = lines.len().div_ceil(threads.max(1)).max(1);
-    let parse_part = |part: &[&[u8]]| -> Option<Vec<(&'static str, Row)>> {
-        part.iter().map(|line| parse_line(line, plan)).collect()
-    };
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = lines
-            .chunks(per_thread)
-            .skip(1)
-            .map(|part| scope.spawn(move || parse_part(part)))
-            .collect();
-        let mut rows = parse_part(lines.chunks(per_thread).next().unwrap_or(&[]))?;
-        for handle in handles {
-            rows.extend(handle.join().ok()??);
-        }
-        Some(rows)
-    })
-}
-
-/// One line as its table and the kept columns of its row.
-fn parse_line(line: &[u8], plan: &Plan) -> Option<(&'static str, Row)> {
+/// One line as its table and the kept columns of its row; `cells` is scratch space.
+fn parse_line(line: &[u8], plan: &Plan, cells: &mut Vec<Json>) -> Option<(&'static str, Row)> {
     let mut de = serde_json::Deserializer::from_slice(line);
-    let read = LineSeed { kept: &plan.kept }.deserialize(&mut de).ok()?;
+    cells.clear();
+    let read = LineSeed {
+        kept: &plan.kept,
+        cells,
+    }
+    .deserialize(&mut de)
+    .ok()?;
     de.end().ok()?;
     let (table, types) = match read.table {
         SIGN_IN_TABLE => (SIGN_IN_TABLE, &plan.interactive_types),
@@ -233,9 +220,8 @@ fn parse_line(line: &[u8], plan: &Plan) -> Option<(&'static str, Row)> {
     if tenant.is_empty() || read.tenant != tenant || read.aad_tenant != tenant {
         return None;
     }
-    let row = read
-        .cells
-        .into_iter()
+    let row = cells
+        .drain(..)
         .zip(types)
         .map(|(cell, ty)| typed(cell, *ty))
         .collect();
@@ -274,9 +260,9 @@ fn same_both_ways(path: &Path, line: &[u8]) -> bool {
             .all(|((column, value), (key, read))| column == key && value == read)
 }
 
-/// A line as read: its kept cells, in order, and the columns every line's checks read.
+/// A line as read: the columns every line's checks read (its kept cells go to the seed's
+/// `cells`).
 struct Line<'de> {
-    cells: Vec<Json>,
     table: &'de str,
     tenant: &'de str,
     aad_tenant: &'de str,
@@ -288,6 +274,7 @@ struct Line<'de> {
 /// strings without escapes (as entralab writes them): other lines go the general way.
 struct LineSeed<'k> {
     kept: &'k [bool],
+    cells: &'k mut Vec<Json>,
 }
 
 impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
@@ -310,7 +297,6 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut line = Line {
-            cells: Vec::with_capacity(self.kept.iter().filter(|k| **k).count()),
             table: "",
             tenant: "",
             aad_tenant: "",
@@ -332,10 +318,10 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
                 let text: &'de str = map.next_value()?;
                 *slot = text;
                 if self.kept[at] {
-                    line.cells.push(Json::String(text.to_string()));
+                    self.cells.push(Json::String(text.to_string()));
                 }
             } else if self.kept[at] {
-                line.cells.push(map.next_value()?);
+                self.cells.push(map.next_value()?);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }

@@ -6,10 +6,10 @@ use super::bind::Bound;
 use super::binder::Aggregations;
 use super::engine::Engine;
 use super::error::{KqlError, Result};
+use super::groups::{FxBuild, GroupIndex, hash_values, same_keys};
 use super::naming::{default_name, infer_name, next_column_name};
 use super::table::{Column, Row, Table, set_column, unique_name};
 use super::value::{Key, Type, Value, sort_order};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 impl Engine<'_> {
@@ -266,7 +266,7 @@ impl Engine<'_> {
                 .collect();
             self.project(input, &assigns)?
         };
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::HashSet::<Vec<Key>, FxBuild>::default();
         let rows = projected
             .rows
             .into_iter()
@@ -369,18 +369,19 @@ impl Engine<'_> {
             }
         }
         let aggregates: &[Aggregate] = &aggs.aggregates;
-        let mut index: HashMap<Vec<Key>, usize> = HashMap::new();
+        let mut index = GroupIndex::default();
         let mut groups: Vec<(Vec<Value>, Vec<State>)> = Vec::new();
+        // A row's key values are made here, and kept only when they start a group.
+        let mut key_values: Vec<Value> = Vec::with_capacity(keys.len());
         for row in &input.rows {
-            let key_values: Vec<Value> = keys.iter().map(|k| k.eval(row, &self.ctx)).collect();
-            let key: Vec<Key> = key_values.iter().map(Value::key).collect();
-            let at = *index.entry(key).or_insert_with(|| {
-                groups.push((
-                    key_values,
-                    aggregates.iter().map(Aggregate::start).collect(),
-                ));
-                groups.len() - 1
-            });
+            key_values.clear();
+            key_values.extend(keys.iter().map(|k| k.eval(row, &self.ctx)));
+            let hash = hash_values(&key_values);
+            let (at, new) = index.find_or_add(hash, |g| same_keys(&groups[g].0, &key_values));
+            if new {
+                let values = std::mem::replace(&mut key_values, Vec::with_capacity(keys.len()));
+                groups.push((values, aggregates.iter().map(Aggregate::start).collect()));
+            }
             for (agg, state) in aggregates.iter().zip(groups[at].1.iter_mut()) {
                 agg.update(state, row, &self.ctx);
             }

@@ -471,3 +471,30 @@ fn results_are_deterministic() {
     let text = "AuditLogs | mv-expand t = TargetResources | summarize n = count(), ids = make_set(Id) by tostring(t.userPrincipalName), OperationName";
     assert_eq!(query(&catalog, text), query(&catalog, text));
 }
+
+#[test]
+fn a_union_splits_a_column_typed_apart_by_type() {
+    // LocationDetails is dynamic in SigninLogs and a string in the non-interactive table.
+    let text = r#"union (print T = "a", L = dynamic({"city": "Oslo"}), N = 1), (print T = "b", L = "text", N = 2) | project-reorder T, N"#;
+    assert_eq!(
+        q(text),
+        [
+            "T | N | L_dynamic | L_string",
+            "a | 1 | {\"city\":\"Oslo\"} | ",
+            "b | 2 |  | text"
+        ]
+    );
+    let inner = r#"union kind=inner (print T = "a", L = dynamic([1])), (print T = "b", L = "x")"#;
+    assert_eq!(q(inner), ["T", "a", "b"]);
+    let schema = q(
+        "union SigninLogs, AADNonInteractiveUserSignInLogs | getschema | where ColumnName startswith \"LocationDetails\" | project ColumnName, ColumnType",
+    );
+    assert_eq!(
+        schema,
+        [
+            "ColumnName | ColumnType",
+            "LocationDetails_dynamic | dynamic",
+            "LocationDetails_string | string"
+        ]
+    );
+}
