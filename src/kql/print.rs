@@ -358,6 +358,9 @@ impl Display for Expr {
         match &self.kind {
             ExprKind::Literal(l) => write!(f, "{l}"),
             ExprKind::Name(n) => f.write_str(&name(n)),
+            ExprKind::Member(base, m) if index_reads_as_name(base) => {
+                write!(f, "{}.{}", postfix_base(base), name(m))
+            }
             ExprKind::Member(base, m) => write!(f, "{}[{}]", postfix_base(base), string_literal(m)),
             ExprKind::Index(base, i) => write!(f, "{}[{i}]", postfix_base(base)),
             // A call's name is a word whatever it is (`$count()` parses as a call).
@@ -461,13 +464,17 @@ fn operand(e: &Expr, min: u8) -> String {
 /// The base of `a.b` / `a[i]`: everything but a primary goes in parentheses (a minus sign,
 /// a negative number or an operator binds looser than the access).
 fn postfix_base(base: &Expr) -> String {
+    operand(base, POSTFIX)
+}
+
+/// Whether `["b"]` printed right after `base` would lex as a quoted name (`['b']`) rather
+/// than an index: after `*` or a bare keyword (`serialize`, `take`...). Such members print as
+/// `base.b` (found by the fuzzer: `*.m`, `serialize .l`).
+fn index_reads_as_name(base: &Expr) -> bool {
     match &base.kind {
-        // After a keyword (`serialize`, `where`...) the lexer reads `["b"]` as a quoted name,
-        // not an index: quote the keyword so the `[` that follows indexes it.
-        ExprKind::Name(n) if super::lexer::is_keyword(n) => {
-            format!("['{}']", escape(n, '\''))
-        }
-        _ => operand(base, POSTFIX),
+        ExprKind::Star => true,
+        ExprKind::Name(n) => super::lexer::is_keyword(n) && name(n) == *n,
+        _ => false,
     }
 }
 

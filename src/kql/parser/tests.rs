@@ -35,14 +35,16 @@ fn parses_the_issue_query() {
     assert_eq!(by[0].expr.kind, ExprKind::Name("UserPrincipalName".into()));
 }
 
-/// Found by the fuzzer: `serialize .l` printed as `serialize["l"]`, where the lexer reads
-/// `["l"]` after the keyword as a quoted name.
+/// Found by the fuzzer: `serialize .l` printed as `serialize["l"]` and `*.m` as `*["m"]`,
+/// where the lexer reads `["l"]` after a keyword or `*` as a quoted name.
 #[test]
-fn members_of_names_that_are_keywords_round_trip() {
+fn members_of_keywords_and_star_round_trip() {
     round_trips("serialize  .l");
+    round_trips("*.m");
     round_trips("where.a.b");
-    round_trips("T | extend x = ['take'].y, z = ['project'][\"a b\"]");
-    assert_eq!(parse("serialize.l").to_string(), "['serialize'][\"l\"]");
+    round_trips("T | extend x = ['take'].y, w = project.['a b']");
+    assert_eq!(parse("serialize .l").to_string(), "serialize.l");
+    assert_eq!(parse("T | extend x = a.b").to_string(), "T | extend x = a[\"b\"]");
 }
 
 #[test]
