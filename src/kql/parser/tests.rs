@@ -44,7 +44,10 @@ fn members_of_keywords_and_star_round_trip() {
     round_trips("where.a.b");
     round_trips("T | extend x = ['take'].y, w = project.['a b']");
     assert_eq!(parse("serialize .l").to_string(), "serialize.l");
-    assert_eq!(parse("T | extend x = a.b").to_string(), "T | extend x = a[\"b\"]");
+    assert_eq!(
+        parse("T | extend x = a.b").to_string(),
+        "T | extend x = a[\"b\"]"
+    );
 }
 
 #[test]
