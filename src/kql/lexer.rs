@@ -69,7 +69,7 @@ pub fn unit_ticks(unit: &str) -> Option<i64> {
 }
 
 /// Words after which a value starts (so `['x']` after them is a quoted name; the printer
-/// quotes such a word where an index follows it).
+/// writes a member of such a word as `word.x`).
 pub(super) fn is_keyword(word: &str) -> bool {
     !matches!(word, "true" | "false" | "null") && super::print::RESERVED.contains(&word)
         || super::parser::OPERATORS.contains(&word)
