@@ -367,7 +367,12 @@ impl Display for Expr {
             ExprKind::Call(n, args) => write!(f, "{n}({})", list(args)),
             // A chain of minus signs stays a chain (`--(x)`): parentheses at each level would
             // nest the printed query deeper than the parsed one, past the parser's depth limit.
-            ExprKind::Neg(e) if matches!(e.kind, ExprKind::Neg(_)) => write!(f, "-{e}"),
+            // So does a minus before a name, a call or a member of one (`-(m)` would add a
+            // level); a minus before anything else keeps its parentheses (`-(1)` is not the
+            // literal `-1`).
+            ExprKind::Neg(e) if matches!(e.kind, ExprKind::Neg(_)) || starts_with_word(e) => {
+                write!(f, "-{e}")
+            }
             ExprKind::Neg(e) => write!(f, "-({e})"),
             ExprKind::Binary(op, l, r) => {
                 let level = binary_level(*op);
@@ -465,6 +470,16 @@ fn operand(e: &Expr, min: u8) -> String {
 /// a negative number or an operator binds looser than the access).
 fn postfix_base(base: &Expr) -> String {
     operand(base, POSTFIX)
+}
+
+/// Whether `e` prints as a name, a call, or a member or index of one: a primary that a minus
+/// sign before it cannot merge with.
+fn starts_with_word(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Name(_) | ExprKind::Call(..) => true,
+        ExprKind::Member(base, _) | ExprKind::Index(base, _) => starts_with_word(base),
+        _ => false,
+    }
 }
 
 /// Whether `["b"]` printed right after `base` would lex as a quoted name (`['b']`) rather

@@ -35,6 +35,28 @@ fn parses_the_issue_query() {
     assert_eq!(by[0].expr.kind, ExprKind::Name("UserPrincipalName".into()));
 }
 
+/// Found by the fuzzer: long chains of minus signs before a name printed with parentheses
+/// around the name, one level deeper than the parser allows.
+#[test]
+fn minus_chains_before_names_print_without_extra_nesting() {
+    let chain = |n: usize, operand: &str| format!("{}{operand}", "-".repeat(n));
+    round_trips(&format!(
+        "T.d{}{}{}",
+        chain(40, "m"),
+        chain(42, "m"),
+        chain(57, "exT.dext")
+    ));
+    assert_eq!(parse("T | extend x = -m").to_string(), "T | extend x = -m");
+    assert_eq!(
+        parse("T | extend x = -(1)").to_string(),
+        "T | extend x = -(1)"
+    );
+    assert_eq!(
+        parse("T | extend x = -(a + 1)").to_string(),
+        "T | extend x = -(a + 1)"
+    );
+}
+
 /// Found by the fuzzer: `serialize .l` printed as `serialize["l"]` and `*.m` as `*["m"]`,
 /// where the lexer reads `["l"]` after a keyword or `*` as a quoted name.
 #[test]
@@ -70,7 +92,8 @@ fn precedence_of_and_or_comparison_and_arithmetic() {
     let e = parse_expression("(a == 1 or b) and (2 + 3) * 4 - (5 - 6)").unwrap();
     assert_eq!(e.to_string(), "(a == 1 or b) and (2 + 3) * 4 - (5 - 6)");
     let e = parse_expression("-x.y[0] - -1").unwrap();
-    assert_eq!(e.to_string(), "-(x[\"y\"][0]) - -1");
+    assert_eq!(e.to_string(), "-x[\"y\"][0] - -1");
+    assert_eq!(parse_expression(&e.to_string()).unwrap(), e);
     let e = parse_expression("(a + b).c").unwrap();
     assert_eq!(e.to_string(), "(a + b)[\"c\"]");
 }
