@@ -365,12 +365,14 @@ impl Display for Expr {
             ExprKind::Index(base, i) => write!(f, "{}[{i}]", postfix_base(base)),
             // A call's name is a word whatever it is (`$count()` parses as a call).
             ExprKind::Call(n, args) => write!(f, "{n}({})", list(args)),
-            // A chain of minus signs stays a chain (`--(x)`): parentheses at each level would
-            // nest the printed query deeper than the parsed one, past the parser's depth limit.
-            // So does a minus before a name, a call or a member of one (`-(m)` would add a
-            // level); a minus before anything else keeps its parentheses (`-(1)` is not the
-            // literal `-1`).
-            ExprKind::Neg(e) if matches!(e.kind, ExprKind::Neg(_)) || starts_with_word(e) => {
+            // A chain of minus signs stays a chain (`--(x)`, `--2` for minus the literal -2):
+            // parentheses at each level would nest the printed query deeper than the parsed
+            // one, past the parser's depth limit. So does a minus before `*`, a name, a call or
+            // a member of one (`-(m)` would add a level); a minus before anything else keeps
+            // its parentheses (`-(1)` is not the literal `-1`).
+            ExprKind::Neg(e)
+                if level(e) == UNARY || matches!(e.kind, ExprKind::Star) || starts_with_word(e) =>
+            {
                 write!(f, "-{e}")
             }
             ExprKind::Neg(e) => write!(f, "-({e})"),

@@ -57,6 +57,37 @@ fn minus_chains_before_names_print_without_extra_nesting() {
     );
 }
 
+/// Found by the fuzzer: inside long minus chains a negative number printed as `-(-2)` and
+/// `*` as `(*)`, each one level deeper than the parsed query.
+#[test]
+fn minus_chains_before_negative_numbers_and_star_round_trip() {
+    let chain = |n: usize, operand: &str| format!("{}{operand}", "-".repeat(n));
+    round_trips(&format!("d{}{}", chain(50, "2"), chain(50, "*")));
+    round_trips(&format!(
+        "d{}{}{}",
+        chain(45, "2.5"),
+        chain(45, "1d"),
+        chain(45, "*")
+    ));
+    round_trips(concat!(
+        "d---3-------------------2----------$2d$0$-------2-----*---d---3-----------------",
+        "--2----------$2d$0$-------2-----*-----$0d$0$2----2---------------$0d$0$2----2---",
+        "-----------2----------$2d$0$-------2-----*---d---3----------------------2-------",
+        "---$2d$0$-------2-----*---d---3-------------------2----------$2d$0$-------2-----",
+        "*-----$0d$0$2----2---------------$0d$0$2----2--------------2----------$2d$0$----",
+        "---2-----*---d---3-------------------2----------$2d$0$-------2-----*-----$0d$0--",
+        "--------------2----------$2d$0$-------2-----*-----$0d$0--------by--------d",
+    ));
+    assert_eq!(
+        parse("T | extend x = --2").to_string(),
+        "T | extend x = --2"
+    );
+    assert_eq!(
+        parse("T | extend x = - -2").to_string(),
+        "T | extend x = --2"
+    );
+}
+
 /// Found by the fuzzer: `serialize .l` printed as `serialize["l"]` and `*.m` as `*["m"]`,
 /// where the lexer reads `["l"]` after a keyword or `*` as a quoted name.
 #[test]
