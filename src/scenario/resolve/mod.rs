@@ -236,4 +236,58 @@ timeline:
             4
         );
     }
+
+    /// A step's client that names another country and city keeps none of the home's place:
+    /// it used to keep the home's state and coordinates (rows of NL / Tokyo / Amsterdam).
+    #[test]
+    fn a_client_in_another_place_does_not_keep_the_home_state_or_coordinates() {
+        let text = "
+tenant: { domain: x.com }
+users:
+  - id: a
+    upn: a@x.com
+    display_name: A
+    password: p
+    home: { ip: 10.0.0.1, country: JP, state: Tokyo, city: Tokyo, latitude: 35.7, longitude: 139.7 }
+timeline:
+  start: 2025-03-17T15:00:00Z
+  steps:
+    - at: 1m
+      sign_in: { user: a, app: OfficeHome }
+    - at: 2m
+      sign_in: { user: a, app: OfficeHome, client: { ip: 10.0.0.2 } }
+    - at: 3m
+      sign_in: { user: a, app: OfficeHome, client: { ip: 192.0.2.9, country: NL, city: Amsterdam } }
+";
+        let scenario = crate::scenario::load_str(Path::new("p.yaml"), text).unwrap();
+        // Each sign-in writes more than one record (the interactive one and the token it
+        // gets): compare the places in order, each once. A new address alone is the same place.
+        let mut places: Vec<_> = crate::sim::simulate(&scenario)
+            .filter_map(|item| match item.record {
+                Some(crate::graph::Record::SignIn(s)) => Some((
+                    s.location.country_or_region.as_deref().map(str::to_owned),
+                    s.location.state.as_deref().map(str::to_owned),
+                    s.location.city.as_deref().map(str::to_owned),
+                    s.location.geo_coordinates.latitude,
+                )),
+                _ => None,
+            })
+            .collect();
+        places.dedup();
+        let place = |country: &str, state: &str, city: &str, latitude: Option<f64>| {
+            (
+                Some(country.to_owned()),
+                Some(state.to_owned()),
+                Some(city.to_owned()),
+                latitude,
+            )
+        };
+        assert_eq!(
+            places,
+            [
+                place("JP", "Tokyo", "Tokyo", Some(35.7)),
+                place("NL", "", "Amsterdam", None),
+            ]
+        );
+    }
 }

@@ -161,21 +161,27 @@ impl Resolver<'_> {
             Some(device) => Some(self.device(device)),
             None => base.filter(|_| same_client).and_then(|b| b.device.clone()),
         };
-        let pick =
-            |own: &Option<String>, from_base: fn(&ClientContext) -> &String, default: &str| {
-                own.clone()
-                    .or_else(|| base.map(|b| from_base(b).clone()))
-                    .unwrap_or_else(|| default.to_string())
-            };
+        // A step that names a country or city is another place: it does not inherit the home
+        // context's city, state or coordinates (a client in Amsterdam is not in Tokyo's state).
+        let same_place = spec.country.is_none() && spec.city.is_none();
+        let place_base = base.filter(|_| same_place);
+        let pick = |own: &Option<String>,
+                    base: Option<&ClientContext>,
+                    from_base: fn(&ClientContext) -> &String,
+                    default: &str| {
+            own.clone()
+                .or_else(|| base.map(|b| from_base(b).clone()))
+                .unwrap_or_else(|| default.to_string())
+        };
         Some(ClientContext {
             ip,
             country,
-            city: pick(&spec.city, |b| &b.city, ""),
-            state: pick(&spec.state, |b| &b.state, ""),
-            os: pick(&spec.os, |b| &b.os, "Windows10"),
-            browser: pick(&spec.browser, |b| &b.browser, "Edge 134.0.0"),
-            latitude: spec.latitude.or(base.and_then(|b| b.latitude)),
-            longitude: spec.longitude.or(base.and_then(|b| b.longitude)),
+            city: pick(&spec.city, place_base, |b| &b.city, ""),
+            state: pick(&spec.state, place_base, |b| &b.state, ""),
+            os: pick(&spec.os, base, |b| &b.os, "Windows10"),
+            browser: pick(&spec.browser, base, |b| &b.browser, "Edge 134.0.0"),
+            latitude: spec.latitude.or(place_base.and_then(|b| b.latitude)),
+            longitude: spec.longitude.or(place_base.and_then(|b| b.longitude)),
             user_agent: spec.user_agent.clone().or_else(|| {
                 base.filter(|_| spec.browser.is_none() && spec.os.is_none())
                     .and_then(|b| b.user_agent.clone())
