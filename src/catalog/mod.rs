@@ -14,8 +14,8 @@ pub use apps::{FIRST_PARTY_APPS, FirstPartyApp, find_first_party_app};
 pub use sign_in_codes::{
     MFA_COMPLETED, MFA_DECLINED, MFA_NO_RESPONSE, PortalStatus, STEP_ACCOUNT_DISABLED,
     STEP_ACCOUNT_LOCKED, STEP_CORRECT_PASSWORD, STEP_INVALID_PASSWORD, STEP_MFA_CLAIM,
-    STEP_MFA_REQUIRED, STEP_PREVIOUSLY_SATISFIED, SignInCode, find_sign_in_code, sign_in_code,
-    sign_in_codes,
+    STEP_MFA_REQUIRED, STEP_MFA_SUCCEEDED, STEP_PREVIOUSLY_SATISFIED, SignInCode,
+    find_sign_in_code, sign_in_code, sign_in_codes,
 };
 pub use sspr::{SsprMethod, SsprText};
 

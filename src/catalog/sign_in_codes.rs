@@ -46,6 +46,9 @@ pub const STEP_ACCOUNT_LOCKED: &str = "Account is locked";
 pub const STEP_ACCOUNT_DISABLED: &str = "User account is disabled";
 pub const STEP_MFA_CLAIM: &str = "MFA requirement satisfied by claim in the token";
 pub const STEP_MFA_REQUIRED: &str = "MFA required in Azure AD";
+/// The MFA step of the sign-in that completed a prompt: real exports and Sentinel's MFA
+/// spamming rule read this step text, while the row's `additionalDetails` is [`MFA_COMPLETED`].
+pub const STEP_MFA_SUCCEEDED: &str = "MFA successfully completed";
 /// `authenticationMethod` of a second factor satisfied by an earlier sign-in.
 pub const STEP_PREVIOUSLY_SATISFIED: &str = "Previously satisfied";
 

@@ -258,7 +258,7 @@ impl BetaTexts {
             ),
             SecondFactor::Prompted(m) => (m.label(), false, catalog::STEP_MFA_REQUIRED),
             SecondFactor::Denied(m, detail) => (m.label(), false, detail),
-            SecondFactor::Completed(m) => (m.label(), true, catalog::MFA_COMPLETED),
+            SecondFactor::Completed(m) => (m.label(), true, catalog::STEP_MFA_SUCCEEDED),
         };
         Some(AuthenticationDetail {
             authentication_step_date_time: Some(time),

@@ -68,6 +68,16 @@ fn mfa_interrupts_then_completes_in_one_correlation() {
         rows[2].status.additional_details.as_deref(),
         Some("MFA completed in Azure AD")
     );
+    // The MFA step itself reads as real exports (and Sentinel's MFA spamming rule) have it.
+    let steps = rows[2].beta.authentication_details.as_ref().unwrap();
+    assert_eq!(
+        steps
+            .last()
+            .unwrap()
+            .authentication_step_result_detail
+            .as_deref(),
+        Some("MFA successfully completed")
+    );
     assert!(
         rows.iter()
             .all(|r| r.correlation_id == rows[0].correlation_id)
@@ -307,4 +317,53 @@ fn a_period_without_working_time_is_refused() {
         "{}",
         errors.render()
     );
+}
+
+/// `same_session`: retries of one login page share the correlationId of the first refused
+/// attempt, the accepted password ends that sign-in, and the next refused attempt (or one
+/// without `same_session`, or from another address) starts a new one.
+#[test]
+fn same_session_attempts_share_a_correlation_until_a_password_is_accepted() {
+    let s = scenario(&format!(
+        "{USER}timeline:
+  start: 2025-01-06T00:00:00Z
+  steps:
+    - at: 0s
+      repeat: {{ count: 3, every: 5s }}
+      sign_in: {{ user: u, app: OfficeHome, password: \"w{{n}}\", same_session: true }}
+    - at: 1m
+      sign_in: {{ user: u, app: OfficeHome, same_session: true }}
+    - at: 2m
+      sign_in: {{ user: u, app: OfficeHome, password: x, same_session: true }}
+    - at: 3m
+      sign_in: {{ user: u, app: OfficeHome, password: y }}
+    - at: 4m
+      sign_in: {{ user: u, app: OfficeHome, password: z, same_session: true, client: {{ ip: 192.0.2.1 }} }}
+"
+    ));
+    let rows = rows(&s);
+    assert_eq!(
+        codes(&rows),
+        vec![50126, 50126, 50126, 50140, 0, 50126, 50126, 50126]
+    );
+    let ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r.correlation_id.as_deref().unwrap())
+        .collect();
+    assert!(ids[..5].iter().all(|id| *id == ids[0]), "{ids:?}");
+    for later in 5..8 {
+        assert!(!ids[..later].contains(&ids[later]), "{ids:?}");
+    }
+}
+
+/// Without `same_session` every attempt is a sign-in of its own, as before.
+#[test]
+fn attempts_without_same_session_get_their_own_correlations() {
+    let s = scenario(&format!(
+        "{USER}timeline:\n  start: 2025-01-06T00:00:00Z\n  steps:\n    - at: 0s\n      repeat: {{ count: 3, every: 5s }}\n      sign_in: {{ user: u, app: OfficeHome, password: \"w{{n}}\" }}\n"
+    ));
+    let rows = rows(&s);
+    assert_eq!(rows.len(), 3);
+    assert_ne!(rows[0].correlation_id, rows[1].correlation_id);
+    assert_ne!(rows[1].correlation_id, rows[2].correlation_id);
 }

@@ -87,6 +87,9 @@ pub struct SignInStep {
     /// `clientAppUsed`; `None` is `Browser`.
     pub client_app: Option<String>,
     pub mfa: MfaResponse,
+    /// Continues the user's unfinished sign-in from the same address: the attempts share one
+    /// correlationId until a password is accepted (UNSURE, see docs/scenario-format.md).
+    pub same_session: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

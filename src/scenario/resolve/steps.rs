@@ -180,6 +180,7 @@ impl Resolver<'_> {
                 ignore: m.ignore,
                 approve: m.approve.unwrap_or(true),
             }),
+            same_session: spec.same_session,
         })
     }
 }

@@ -430,6 +430,10 @@ pub struct SignInStepSpec {
     pub stay_signed_in: Option<StaySignedInSpec>,
     /// What the user does with the MFA prompt (users with `mfa`).
     pub mfa: Option<MfaStepSpec>,
+    /// Continue the user's unfinished sign-in from the same address (one login page retried):
+    /// share its correlationId. Default `false`: every attempt is a new sign-in.
+    #[serde(default)]
+    pub same_session: bool,
 }
 
 /// MFA prompts denied or ignored before the last one is approved (or not).

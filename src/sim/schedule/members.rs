@@ -86,6 +86,7 @@ impl Simulation<'_> {
                     context: &member.context,
                     note: None,
                     extra: &extra,
+                    session: None,
                 },
             );
         }

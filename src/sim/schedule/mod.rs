@@ -77,6 +77,9 @@ struct UserState {
     /// Index 0: familiar contexts; 1: unfamiliar ones.
     lockout: [LockoutCounter; 2],
     sspr: SsprState,
+    /// The address and correlationId of the user's sign-in left unfinished by a refused
+    /// `same_session` attempt, for the next one to continue.
+    open_session: Option<(Text, Text)>,
 }
 
 struct StepTexts {
@@ -223,6 +226,7 @@ impl<'a> Simulation<'a> {
                 password: u.password.clone(),
                 lockout: Default::default(),
                 sspr: SsprState::default(),
+                open_session: None,
             })
             .collect();
         let steps = scenario

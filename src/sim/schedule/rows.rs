@@ -16,7 +16,8 @@ use rand::Rng;
 impl Simulation<'_> {
     /// The rows of one sign-in attempt: a failure row, or (with the "Stay signed in?" prompt)
     /// the 50140 interrupt and the success, sharing a correlationId and the same second.
-    pub(super) fn sign_in_rows(&mut self, rng: &mut impl Rng, attempt: Attempt<'_>) {
+    /// Returns that correlationId.
+    pub(super) fn sign_in_rows(&mut self, rng: &mut impl Rng, attempt: Attempt<'_>) -> Text {
         if attempt.extra.is_rich(&self.scenario.tenant) {
             return self.rich_sign_in_rows(rng, attempt);
         }
@@ -30,8 +31,12 @@ impl Simulation<'_> {
             context,
             note,
             extra: _,
+            session,
         } = attempt;
-        let correlation = guid(rng);
+        // Drawn even when the attempt continues a session, so the rest of its rows keep
+        // their draws.
+        let drawn = guid(rng);
+        let correlation = session.unwrap_or(drawn);
         let code = decision.error_code();
         let mut codes = vec![code];
         if code == 0 && stay_signed_in != StaySignedIn::NotAsked {
@@ -58,13 +63,14 @@ impl Simulation<'_> {
                 note,
             );
         }
+        correlation
     }
 
     /// The rows of one attempt with the behaviours beyond the lab's: a disabled account
     /// (50057), a Conditional Access block (53003), the MFA prompt (50074, 500121 per denied or
     /// unanswered prompt, then success "MFA completed in Azure AD"), a legacy client app. All
-    /// rows of the attempt share one correlationId.
-    pub(super) fn rich_sign_in_rows(&mut self, rng: &mut impl Rng, attempt: Attempt<'_>) {
+    /// rows of the attempt share one correlationId, which it returns.
+    pub(super) fn rich_sign_in_rows(&mut self, rng: &mut impl Rng, attempt: Attempt<'_>) -> Text {
         let Attempt {
             at,
             origin,
@@ -75,8 +81,10 @@ impl Simulation<'_> {
             context,
             note,
             extra,
+            session,
         } = attempt;
-        let correlation = guid(rng);
+        let drawn = guid(rng);
+        let correlation = session.unwrap_or(drawn);
         let client_app = extra.client_app.unwrap_or("Browser");
         let legacy = extra.client_app.is_some_and(is_legacy_client);
         let ca = CaEvaluation::new(
@@ -246,6 +254,7 @@ impl Simulation<'_> {
                 note,
             );
         }
+        correlation
     }
 }
 
@@ -304,6 +313,9 @@ pub(super) struct Attempt<'a> {
     /// The state behind it, for the timeline.
     pub(super) note: Option<String>,
     pub(super) extra: &'a Extra<'a>,
+    /// The correlationId of the unfinished sign-in this attempt continues (`same_session`);
+    /// `None`: a new sign-in with its own.
+    pub(super) session: Option<Text>,
 }
 
 /// What an attempt has beyond the lab's behaviour.

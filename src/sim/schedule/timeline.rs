@@ -63,7 +63,13 @@ impl Simulation<'_> {
             texts.app.clone().expect("a sign-in step has an app"),
             texts.context.clone(),
         );
-        self.sign_in_rows(
+        let session = match &user.open_session {
+            Some((ip, correlation)) if step.same_session && *ip == context.ip => {
+                Some(correlation.clone())
+            }
+            _ => None,
+        };
+        let correlation = self.sign_in_rows(
             &mut rng,
             Attempt {
                 at,
@@ -75,8 +81,13 @@ impl Simulation<'_> {
                 context: &context,
                 note: Some(note),
                 extra: &extra,
+                session,
             },
         );
+        // The login page stays open while the password is refused; an accepted one ends it.
+        let refused = extra.blocked.is_some() || decision.error_code() != 0;
+        self.users[step.user].open_session =
+            (step.same_session && refused).then(|| (context.ip.clone(), correlation));
     }
 
     /// Attempt `repetition` of a spray: one target, one password, from the spray's client.
@@ -171,6 +182,7 @@ impl Simulation<'_> {
                 context: &context,
                 note: Some(note),
                 extra: &extra,
+                session: None,
             },
         );
     }
