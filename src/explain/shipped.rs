@@ -34,6 +34,7 @@ detection_scenarios!(
     "device-no-longer-compliant.yaml",
     "device-trust-weakened.yaml",
     "disabled-account.yaml",
+    "distributed-password-cracking.yaml",
     "guest-made-administrator.yaml",
     "illicit-consent-grant.yaml",
     "impossible-travel.yaml",

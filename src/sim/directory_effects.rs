@@ -73,6 +73,8 @@ pub struct DirectoryEffects {
     revoked: BTreeMap<String, Timestamp>,
     /// The credentials each application has (application display name, lower case).
     credentials: BTreeMap<String, Vec<Credential>>,
+    /// The credentials each app's service principal has (same key).
+    sp_credentials: BTreeMap<String, Vec<Credential>>,
 }
 
 impl DirectoryEffects {
@@ -91,6 +93,17 @@ impl DirectoryEffects {
             DirectoryAction::App(AppAction::AddCredential { app, existing, .. }) => {
                 *existing = self
                     .credentials
+                    .get(&app.display_name.to_lowercase())
+                    .cloned()
+                    .unwrap_or_default();
+            }
+            DirectoryAction::App(AppAction::AddServicePrincipalCredential {
+                app,
+                existing,
+                ..
+            }) => {
+                *existing = self
+                    .sp_credentials
                     .get(&app.display_name.to_lowercase())
                     .cloned()
                     .unwrap_or_default();
@@ -124,8 +137,23 @@ impl DirectoryEffects {
                     .push(credential.clone());
                 None
             }
+            DirectoryAction::App(AppAction::AddServicePrincipalCredential {
+                app,
+                credential,
+                ..
+            }) => {
+                self.sp_credentials
+                    .entry(app.display_name.to_lowercase())
+                    .or_default()
+                    .push(credential.clone());
+                None
+            }
             DirectoryAction::App(AppAction::Delete { app }) => {
                 self.credentials.remove(&app.display_name.to_lowercase());
+                None
+            }
+            DirectoryAction::App(AppAction::RemoveServicePrincipal { app }) => {
+                self.sp_credentials.remove(&app.display_name.to_lowercase());
                 None
             }
             _ => None,

@@ -245,6 +245,19 @@ pub fn operation(
                 existing: Vec::new(),
             })
         }
+        V::AddSpCredential => {
+            let (kind, name) = step.credential.clone()?;
+            let app = app()?;
+            D::App(AppAction::AddServicePrincipalCredential {
+                credential: Credential {
+                    key_id: tenant.id("spKey", &format!("{}:{name}", app.display_name)),
+                    kind,
+                    display_name: name,
+                },
+                app,
+                existing: Vec::new(),
+            })
+        }
         V::AddAppOwner => D::App(AppAction::AddOwner {
             app: app()?,
             owner: user()?,

@@ -59,7 +59,7 @@ fn coverage_of_the_shipped_rules_over_the_detection_library() {
     );
     assert!(json.starts_with("{\n  \"scenarios\": ["), "{json}");
     let scenarios = report["scenarios"].as_array().unwrap();
-    assert_eq!(scenarios.len(), 22);
+    assert_eq!(scenarios.len(), 23);
     let benign = scenarios
         .iter()
         .position(|s| s["name"] == "benign-noise")
@@ -78,7 +78,7 @@ fn coverage_of_the_shipped_rules_over_the_detection_library() {
     assert_eq!(summary["dead"], 19);
     assert_eq!(summary["noisy"], 1);
     for row in report["rules"].as_array().unwrap() {
-        assert_eq!(row["matches"].as_array().unwrap().len(), 22, "{row}");
+        assert_eq!(row["matches"].as_array().unwrap().len(), 23, "{row}");
         for key in ["title", "id", "kind", "service", "file", "helper", "total"] {
             assert!(row.get(key).is_some(), "{key} in {row}");
         }

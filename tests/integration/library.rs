@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 const SIGN_IN_LIBRARY: &[&str] = &[
     "password-spray",
     "brute-force",
+    "distributed-password-cracking",
     "credential-stuffing",
     "mfa-fatigue",
     "disabled-account",

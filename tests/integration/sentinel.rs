@@ -23,6 +23,8 @@ const MFA_SPAM: &str = "entralab - MFA spamming followed by a successful sign-in
 const DISABLED: &str = "entralab - Sign-in attempts to a disabled account across applications";
 const ROLE: &str = "entralab - Administrator role assigned outside PIM";
 const CREDENTIAL: &str = "entralab - Credential added to an application";
+const AFTER_CONSENT: &str = "entralab - Credential added after admin consent";
+const CRACKING: &str = "entralab - Password cracking from many locations";
 
 #[test]
 fn each_shipped_sentinel_rule_fires_on_its_attack_only() {
@@ -32,14 +34,18 @@ fn each_shipped_sentinel_rule_fires_on_its_attack_only() {
         "{:?}",
         rules.not_applicable
     );
-    assert_eq!(rules.rules.len(), 6);
+    assert_eq!(rules.rules.len(), 8);
     let cases: &[(&str, &[&str])] = &[
         ("brute-force", &[BRUTE_FORCE]),
         ("password-spray", &[SPRAY]),
         ("mfa-fatigue", &[MFA_SPAM]),
         ("disabled-account", &[DISABLED]),
         ("privileged-role-outside-pim", &[ROLE]),
-        ("app-credential-after-admin-consent", &[CREDENTIAL]),
+        (
+            "app-credential-after-admin-consent",
+            &[AFTER_CONSENT, CREDENTIAL],
+        ),
+        ("distributed-password-cracking", &[CRACKING]),
         ("benign-noise", &[]),
         ("benign-admin-noise", &[]),
     ];
@@ -120,7 +126,7 @@ fn coverage_counts_sentinel_rules_and_names_what_they_cannot_read() {
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(
-        text.starts_with("Rule coverage: 6 rule(s) applicable, 2 not applicable; 2 scenario(s)"),
+        text.starts_with("Rule coverage: 8 rule(s) applicable, 2 not applicable; 2 scenario(s)"),
         "{text}"
     );
     assert!(

@@ -166,6 +166,12 @@ pub const ACTIVITY_TEXTS: &[(&str, &str, &[&str])] = &[
         &["add_app_credential"],
     ),
     (
+        "add_service_principal_credentials",
+        "a client secret or certificate was added to an enterprise application (service \
+         principal) itself, not to its registration: a key its owner may not know about",
+        &["add_sp_credential"],
+    ),
+    (
         "add_owner_to_application",
         "a user became an owner of an app registration",
         &["add_app_owner"],

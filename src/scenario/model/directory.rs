@@ -190,6 +190,7 @@ verbs! {
     AddServicePrincipal = "add_service_principal", required [App], optional [];
     UpdateApplication = "update_application", required [App, Changes], optional [];
     AddAppCredential = "add_app_credential", required [App], optional [Credential];
+    AddSpCredential = "add_sp_credential", required [App], optional [Credential];
     AddAppOwner = "add_app_owner", required [App, User], optional [];
     RemoveAppOwner = "remove_app_owner", required [App, User], optional [];
     DeleteApplication = "delete_application", required [App], optional [];

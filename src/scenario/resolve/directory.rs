@@ -105,8 +105,11 @@ impl Resolver<'_> {
             credential: spec
                 .credential
                 .map(|c| (c.value.kind, c.value.name))
-                .or((verb == DirectoryVerb::AddAppCredential)
-                    .then(|| (CredentialKind::Secret, "secret".to_string()))),
+                .or(matches!(
+                    verb,
+                    DirectoryVerb::AddAppCredential | DirectoryVerb::AddSpCredential
+                )
+                .then(|| (CredentialKind::Secret, "secret".to_string()))),
             method: spec.method.map(|m| m.value),
             changes: spec
                 .changes

@@ -3,7 +3,7 @@
 
 use super::{AppRef, PropertyChange, UserRef, changes_as_properties, sp_target, spec, user_target};
 use crate::catalog::audit::{CredentialKind, TargetKind};
-use crate::graph::Text;
+use crate::graph::{ModifiedProperty, Text};
 use crate::sim::audit_records::{AuditActor, AuditTarget, RowSpec, shape};
 use crate::sim::streams::guid;
 use rand::Rng;
@@ -14,6 +14,18 @@ pub struct Credential {
     pub key_id: Text,
     pub kind: CredentialKind,
     pub display_name: String,
+}
+
+/// `KeyDescription`: the keys before (`oldValue`) and with the new one (`newValue`).
+fn key_description(existing: &[Credential], added: &Credential) -> ModifiedProperty {
+    let old: Vec<String> = existing.iter().map(Credential::description).collect();
+    let mut new = old.clone();
+    new.push(added.description());
+    shape::prop(
+        "KeyDescription",
+        Some(serde_json::json!(old).to_string()),
+        Some(serde_json::json!(new).to_string()),
+    )
 }
 
 impl Credential {
@@ -52,6 +64,13 @@ pub enum AppAction {
     },
     /// `existing` are the credentials the app had before; the new one is added to them.
     AddCredential {
+        app: AppRef,
+        credential: Credential,
+        existing: Vec<Credential>,
+    },
+    /// A credential on the app's service principal (enterprise application) rather than on
+    /// its registration: the row the attacker's own secret on a consented app writes.
+    AddServicePrincipalCredential {
         app: AppRef,
         credential: Credential,
         existing: Vec<Credential>,
@@ -135,15 +154,8 @@ impl AppAction {
                 credential,
                 existing,
             } => {
-                let old: Vec<String> = existing.iter().map(Credential::description).collect();
-                let mut new = old.clone();
-                new.push(credential.description());
                 let props = vec![
-                    shape::prop(
-                        "KeyDescription",
-                        Some(serde_json::json!(old).to_string()),
-                        Some(serde_json::json!(new).to_string()),
-                    ),
+                    key_description(existing, credential),
                     shape::included(&["KeyDescription"]),
                 ];
                 vec![with_app_id(
@@ -151,6 +163,31 @@ impl AppAction {
                         "update_application_credentials",
                         actor,
                         vec![application(app).with(props)],
+                    ),
+                    app,
+                )]
+            }
+            AppAction::AddServicePrincipalCredential {
+                app,
+                credential,
+                existing,
+            } => {
+                // The service principal names (its appId) say which app the key opens, as
+                // on the consent row (Sentinel's CredentialAddedAfterAdminConsent reads both).
+                let props = vec![
+                    key_description(existing, credential),
+                    shape::included(&["KeyDescription"]),
+                    shape::prop(
+                        "TargetId.ServicePrincipalNames",
+                        None,
+                        Some(shape::string(&app.app_id)),
+                    ),
+                ];
+                vec![with_app_id(
+                    spec(
+                        "add_service_principal_credentials",
+                        actor,
+                        vec![sp_target(app).with(props)],
                     ),
                     app,
                 )]

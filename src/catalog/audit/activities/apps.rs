@@ -49,6 +49,21 @@ pub const APPS: &[AuditActivity] = &[
         "DOC; SIGMA azure_app_credential_added.yml (en dash); SENTINEL NRT_NewAppOrSPCredential.kql (KeyDescription [KeyIdentifier=..,KeyType=..,KeyUsage=..,DisplayName=..])",
     ),
     act(
+        "add_service_principal_credentials",
+        "Add service principal credentials",
+        C::APPLICATION_MANAGEMENT,
+        CD,
+        O::UPDATE,
+        &[Sp],
+        &[
+            "KeyDescription",
+            "Included Updated Properties",
+            "TargetId.ServicePrincipalNames",
+        ],
+        &["AppId", "User-Agent"],
+        "DOC; SENTINEL CredentialAddedAfterAdminConsent.yaml (KeyDescription, TargetId.ServicePrincipalNames on a ServicePrincipal target), NRT_NewAppOrSPCredential; operationType UNSURE (Update)",
+    ),
+    act(
         "add_owner_to_application",
         "Add owner to application",
         C::APPLICATION_MANAGEMENT,
