@@ -68,7 +68,8 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
         },
     };
     let mut catalog = Catalog::for_query(&args.query);
-    let mut loader = Loader::new(&catalog, needed_columns(args, &parsed, &catalog).as_ref());
+    let mut loader = Loader::new(&catalog, needed_columns(args, &parsed, &catalog).as_ref())
+        .with_row_limit(kql::prune::row_limit(&args.query, &parsed));
     for file in &args.logs {
         if kql::la_lines::load_sign_in_lines(file, &mut loader) {
             continue;

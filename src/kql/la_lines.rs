@@ -85,7 +85,7 @@ fn load_in_blocks(path: &Path, loader: &mut Loader, block_bytes: usize) -> bool 
     }
     let interactive = interactive.unwrap_or_else(|| none.clone());
     let non_interactive = non_interactive.unwrap_or(none);
-    let plan = Plan::new(interactive, non_interactive);
+    let plan = Plan::new(interactive, non_interactive, loader.row_limit());
     match first_line(path) {
         Some(line) if !same_both_ways(path, line.trim_ascii()) => return false,
         Some(_) => {}
@@ -136,7 +136,9 @@ impl Rows {
         } else {
             (&mut self.non_interactive, &plan.non_interactive)
         };
-        if !wanted.iter().any(|w| *w) {
+        // Every line is still parsed (a bad one sends the file to the general path), but a
+        // thread keeps no more rows than the whole load can.
+        if !wanted.iter().any(|w| *w) || plan.row_limit.is_some_and(|l| rows.len() >= l) {
             return true;
         }
         rows.push(if wanted == &plan.kept {
@@ -152,6 +154,8 @@ impl Rows {
 /// either keeps), and the types those have in each table (they differ: the non-interactive
 /// table's dynamic columns are strings).
 struct Plan {
+    /// The most rows of each table the load keeps.
+    row_limit: Option<usize>,
     interactive: Vec<bool>,
     non_interactive: Vec<bool>,
     kept: Vec<bool>,
@@ -160,7 +164,7 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(interactive: Vec<bool>, non_interactive: Vec<bool>) -> Plan {
+    fn new(interactive: Vec<bool>, non_interactive: Vec<bool>, row_limit: Option<usize>) -> Plan {
         // Both sign-in tables have the same columns; a row is parsed once for either.
         let kept: Vec<bool> = interactive
             .iter()
@@ -176,6 +180,7 @@ impl Plan {
                 .collect()
         };
         Plan {
+            row_limit,
             interactive_types: types(SIGN_IN_TABLE),
             non_interactive_types: types(NON_INTERACTIVE_TABLE),
             interactive,
@@ -395,6 +400,39 @@ mod tests {
         assert!(load_sign_in_lines(file.path(), &mut loader));
         loader.finish(&mut catalog);
         assert_eq!(catalog.get(SIGN_IN_TABLE).unwrap().rows.len(), 1);
+    }
+
+    /// A row limit keeps the first rows in file order, however the file is cut between the
+    /// threads (blocks of 100 bytes cut every line), and a limit of 0 keeps none.
+    #[test]
+    fn a_row_limit_keeps_the_first_rows_in_order() {
+        let tenant = "11111111-2222-3333-4444-555555555555";
+        let records: Vec<Record> = (0..40)
+            .map(|i| {
+                let mut s = sample_sign_in();
+                s.resource_tenant_id = Some(tenant.into());
+                s.id = format!("row-{i:02}").into();
+                Record::SignIn(Box::new(s))
+            })
+            .collect();
+        let text: String = records.iter().map(|r| line_of(r, tenant) + "\n").collect();
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(text.as_bytes()).unwrap();
+        for limit in [0, 1, 7, 40, 100] {
+            let mut catalog = Catalog::new();
+            let mut loader = Loader::new(&catalog, None).with_row_limit(Some(limit));
+            assert!(load_in_blocks(file.path(), &mut loader, 100));
+            loader.finish(&mut catalog);
+            let mut general = Catalog::new();
+            for record in records.iter().take(limit) {
+                general.push(record, tenant);
+            }
+            assert_eq!(
+                catalog.get(SIGN_IN_TABLE),
+                general.get(SIGN_IN_TABLE),
+                "limit {limit}"
+            );
+        }
     }
 
     fn sign_in_with_tenant() -> Record {

@@ -33,6 +33,8 @@ impl Pruned {
 /// Rows on their way into a [`Catalog`]'s record tables.
 pub struct Loader {
     tables: BTreeMap<&'static str, Pruned>,
+    /// The most rows each table keeps (the first ones): [`super::prune::row_limit`].
+    row_limit: Option<usize>,
 }
 
 impl Loader {
@@ -60,7 +62,27 @@ impl Loader {
             let table = Table::new(columns);
             tables.insert(*name, Pruned { kept, table });
         }
-        Loader { tables }
+        Loader {
+            tables,
+            row_limit: None,
+        }
+    }
+
+    /// Keeps at most the first `limit` rows of each table (all when `None`).
+    pub fn with_row_limit(mut self, limit: Option<usize>) -> Loader {
+        self.row_limit = limit;
+        self
+    }
+
+    /// The most rows each table keeps.
+    pub fn row_limit(&self) -> Option<usize> {
+        self.row_limit
+    }
+
+    /// Rows `table` can still take.
+    fn room(&self, table: &Table) -> usize {
+        self.row_limit
+            .map_or(usize::MAX, |limit| limit.saturating_sub(table.rows.len()))
     }
 
     /// For each column of the full table `name`, whether it is loaded; `None` when the
@@ -71,7 +93,15 @@ impl Loader {
 
     /// Adds a record to its table (nothing when that table is not loaded).
     pub fn push_record(&mut self, record: &Record, tenant_id: &str) {
-        if let Some(pruned) = self.tables.get_mut(table_of(record)) {
+        let name = table_of(record);
+        if self
+            .tables
+            .get(name)
+            .is_some_and(|p| self.room(&p.table) == 0)
+        {
+            return;
+        }
+        if let Some(pruned) = self.tables.get_mut(name) {
             let (_, row) = la_row(record, tenant_id);
             let row = pruned.pick(row);
             pruned.table.rows.push(row);
@@ -80,8 +110,12 @@ impl Loader {
 
     /// Adds rows already pruned as [`Loader::kept`] says to the table `name`.
     pub fn push_rows(&mut self, name: &str, rows: impl IntoIterator<Item = Row>) {
+        let room = match self.tables.get(name) {
+            Some(pruned) => self.room(&pruned.table),
+            None => return,
+        };
         if let Some(pruned) = self.tables.get_mut(name) {
-            pruned.table.rows.extend(rows);
+            pruned.table.rows.extend(rows.into_iter().take(room));
         }
     }
 

@@ -12,6 +12,23 @@ pub const RESERVED: &[&str] = &[
     "regex", "datetime", "timespan", "time", "dynamic", "of", "step", "from", "limit",
 ];
 
+/// Words that start a source other than an expression where a pipeline begins (the parser's
+/// `source`): a name spelled so at the start of a pipeline is not read as a name.
+const SOURCE_WORDS: &[&str] = &[
+    "union",
+    "datatable",
+    "print",
+    "range",
+    "materialize",
+    "externaldata",
+    "find",
+    "search",
+    "evaluate",
+    "external_table",
+    "cluster",
+    "database",
+];
+
 pub fn name(name: &str) -> String {
     let plain = name
         .chars()
@@ -142,7 +159,26 @@ impl Display for Pipeline {
 impl Display for Source {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            Source::Expr(e) => write!(f, "{e}"),
+            Source::Expr(e) => {
+                // An expression that prints starting with a word the parser reads as a source
+                // of its own (`database + R`, found by the fuzzer from `+database+R`) has that
+                // name quoted (`['database'] + R`), which the parser reads as a name.
+                let text = e.to_string();
+                let first = text
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap_or("");
+                let rest = &text[first.len()..];
+                if !SOURCE_WORDS.contains(&first) {
+                    f.write_str(&text)
+                } else if rest.starts_with('(') {
+                    // A call cannot be quoted, and in parentheses `union` still starts a
+                    // subquery; after a unary plus (which the parser drops) it is a call.
+                    write!(f, "+{text}")
+                } else {
+                    write!(f, "['{first}']{rest}")
+                }
+            }
             Source::Input => Ok(()),
             Source::Union(u) => write!(f, "{u}"),
             Source::Datatable { columns, values } => {

@@ -20,7 +20,7 @@
 //! column when that fails, so that an error (and its "did you mean" hint) is the one the full
 //! tables give.
 
-use super::ast::{Operator, Query};
+use super::ast::{ExprKind, Literal, Operator, Query, Source};
 use super::lexer::{Tok, tokenize};
 use std::collections::BTreeSet;
 
@@ -62,6 +62,55 @@ pub fn needed_columns(text: &str, query: &Query) -> Option<BTreeSet<String>> {
         }
     }
     Some(names)
+}
+
+/// Names whose value depends on rows the query does not return: `now()` and `ago()` count
+/// from the latest row of the data, the window functions read neighbouring rows.
+const READS_OTHER_ROWS: &[&str] = &[
+    "now",
+    "ago",
+    "next",
+    "prev",
+    "row_number",
+    "row_cumsum",
+    "row_rank_dense",
+    "row_rank_min",
+    "row_window_session",
+];
+
+/// The most rows of each table the query can read: `Some(n)` when it reads one table, as
+/// `T | take n` (or `limit n`), after nothing but operators that keep every row and its order
+/// (`project`, `extend`, `project-away`, ...), so that loading the first `n` rows of each
+/// table gives the same result as loading them all (`SigninLogs | take 10` on a file of a
+/// million rows holds ten). `None` in any doubt.
+pub fn row_limit(text: &str, query: &Query) -> Option<usize> {
+    if !query.lets.is_empty() {
+        return None;
+    }
+    let Source::Expr(source) = &query.body.source else {
+        return None;
+    };
+    if !matches!(source.kind, ExprKind::Name(_)) {
+        return None;
+    }
+    let limit = query.body.ops.iter().find_map(|op| match op {
+        Operator::Extend(_)
+        | Operator::Project(_)
+        | Operator::ProjectAway(_)
+        | Operator::ProjectKeep(_)
+        | Operator::ProjectRename(_)
+        | Operator::ProjectReorder(_) => None,
+        Operator::Take(count) => match count.kind {
+            ExprKind::Literal(Literal::Long(n)) => Some(usize::try_from(n).ok()),
+            _ => Some(None),
+        },
+        _ => Some(None),
+    })??;
+    let tokens = tokenize(text).ok()?;
+    let reads_other_rows = tokens
+        .iter()
+        .any(|t| matches!(&t.tok, Tok::Ident(name) if READS_OTHER_ROWS.contains(&name.as_str())));
+    (!reads_other_rows).then_some(limit)
 }
 
 /// Whether the result's columns are those a closing operator names.
@@ -159,5 +208,40 @@ mod tests {
     fn names_in_strings_are_kept() {
         let names = needed(r#"SigninLogs | project x = 1, y = "AppDisplayName""#).unwrap();
         assert!(names.contains(&"AppDisplayName".to_string()));
+    }
+
+    fn limit(text: &str) -> Option<usize> {
+        row_limit(text, &crate::kql::parse(text).unwrap())
+    }
+
+    #[test]
+    fn a_take_of_a_table_reads_only_that_many_rows() {
+        assert_eq!(limit("SigninLogs | take 10"), Some(10));
+        assert_eq!(limit("SigninLogs | limit 0"), Some(0));
+        assert_eq!(
+            limit(
+                "SigninLogs | project UserPrincipalName, IPAddress | extend u = toupper(UserPrincipalName) | take 3 | where u has 'A'"
+            ),
+            Some(3)
+        );
+    }
+
+    #[test]
+    fn anything_that_chooses_or_reads_other_rows_reads_them_all() {
+        for text in [
+            "SigninLogs",
+            "SigninLogs | where ResultType == 0 | take 10",
+            "SigninLogs | sort by TimeGenerated desc | take 10",
+            "SigninLogs | top 10 by TimeGenerated",
+            "SigninLogs | summarize count() | take 1",
+            "SigninLogs | extend t = ago(1h) | take 10",
+            "SigninLogs | extend t = now() | take 10",
+            "SigninLogs | serialize | extend n = next(TimeGenerated) | take 10",
+            "let n = 5; SigninLogs | take n",
+            "union SigninLogs, AuditLogs | take 10",
+            "SigninLogs | mv-expand AuthenticationDetails | take 10",
+        ] {
+            assert_eq!(limit(text), None, "{text}");
+        }
     }
 }

@@ -88,6 +88,18 @@ fn minus_chains_before_negative_numbers_and_star_round_trip() {
     );
 }
 
+/// Found by the fuzzer: `+database+R+t` printed as `database + R + t`, where `database` at
+/// the start of a pipeline is the (unsupported) cross-database source, not a name.
+#[test]
+fn a_pipeline_starting_with_a_source_word_as_a_name_round_trips() {
+    round_trips("+database+R+t");
+    round_trips("+union + 1");
+    round_trips("T | join (+search - 2) on a");
+    round_trips("+database(1)");
+    round_trips("+union(1) - 2");
+    assert_eq!(parse("+database+R").to_string(), "['database'] + R");
+}
+
 /// Found by the fuzzer: `serialize .l` printed as `serialize["l"]` and `*.m` as `*["m"]`,
 /// where the lexer reads `["l"]` after a keyword or `*` as a quoted name.
 #[test]
