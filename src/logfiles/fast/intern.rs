@@ -6,6 +6,7 @@
 //! which would fill the table with values seen once). The table is bounded
 //! ([`SLOTS`], [`MAX_LEN`]): a value that finds no room replaces an older one, which later
 //! records allocate anew. The records are equal either way; only their allocations differ.
+//! The table is emptied at the start of every job of lines ([`forget_all`]).
 
 use crate::graph::Text;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
@@ -88,9 +89,17 @@ fn pair(value: &[u8]) -> usize {
 }
 
 thread_local! {
-    /// Decoding threads live as long as the file being read (`fast::Ahead`): each fills its
-    /// cache once a file.
+    /// Each decoding thread's table, filled anew for every job it decodes.
     static CURRENT: RefCell<Table> = RefCell::default();
+}
+
+/// Empties the current thread's table. Called as a thread starts a job
+/// ([`super::ahead`]): the values of one job are then shared by its records only, never by
+/// those of a job the scanner is taking (and dropping) on another core at the same time,
+/// whose counts the two cores would otherwise take turns to update (the atomic increment
+/// was a quarter of the time spent here).
+pub(super) fn forget_all() {
+    CURRENT.with_borrow_mut(|table| table.0.fill(None));
 }
 
 /// The shared `Text` equal to `value`.
