@@ -100,6 +100,7 @@ impl Job {
 
     fn decode(&self) -> VecDeque<Line> {
         super::intern::forget_all();
+        super::lists::forget_all();
         let bytes = &self.block.bytes()[..self.to];
         let mut lines = VecDeque::new();
         let mut at = self.from;

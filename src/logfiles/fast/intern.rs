@@ -65,14 +65,21 @@ impl Default for Table {
     }
 }
 
-/// Up to 8 bytes from `at` on, as a number.
+/// Up to 8 bytes from `at` on, as a number. Eight bytes are read at once where there are
+/// eight: a copy of a length only known at run time was a call to `memcpy`, three of them a
+/// third of the time spent here.
 #[inline]
 fn word(bytes: &[u8], at: usize) -> u64 {
-    let mut word = [0u8; 8];
+    if let Some(eight) = bytes.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(eight);
+        return u64::from_le_bytes(word);
+    }
     let part = &bytes[at.min(bytes.len())..];
-    let n = part.len().min(8);
-    word[..n].copy_from_slice(&part[..n]);
-    u64::from_le_bytes(word)
+    part.iter()
+        .take(8)
+        .enumerate()
+        .fold(0, |word, (n, &b)| word | u64::from(b) << (8 * n))
 }
 
 /// The first of a value's pair of slots: from its length and 8 bytes at its start, middle and

@@ -13,6 +13,7 @@
 mod ahead;
 mod event_hub;
 mod intern;
+mod lists;
 mod wire;
 
 pub(crate) use ahead::{Ahead, Tuning};
