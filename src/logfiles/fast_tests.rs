@@ -269,7 +269,7 @@ fn the_fixtures_read_the_same_both_ways() {
 
 #[test]
 fn lines_longer_than_a_read_are_held_whole_and_read_in_order() {
-    // Envelopes of hundreds of records, past the 4 MB the reader reads at a time.
+    // Envelopes of hundreds of records, past the 1 MB the reader reads at a time.
     let record = envelope(&template(), 0).to_string();
     let line = format!("{{\"records\":[{}]}}\n", vec![record; 900].join(","));
     let text = line.repeat(3);
@@ -283,7 +283,7 @@ fn lines_longer_than_a_read_are_held_whole_and_read_in_order() {
 #[test]
 fn repeated_values_are_shared_and_equal_across_runs_and_reads() {
     // About 7 MB of NDJSON: many runs, some decoded on every core, and lines cut by the
-    // reader's 4 MB reads; the values that repeat are read through the per-thread tables.
+    // reader's 1 MB reads; the values that repeat are read through the per-thread tables.
     let apps = [
         "Microsoft Teams",
         "Caf\u{e9} \"app\"",
