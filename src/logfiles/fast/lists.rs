@@ -4,13 +4,18 @@
 //! sign-in of the Event Hub export has half a dozen such lists; each cost two allocations (the
 //! list as read, then the shared slice) and two frees on the scanner's core.
 //!
+//! Lists of objects are read straight into their Graph type ([`ListOf`]).
+//!
 //! Like the values, the lists are kept per decoding thread and forgotten at the start of every
 //! job ([`forget_all`]), so that no list is shared by records two cores take at once.
 
 use super::intern::Shared;
 use crate::graph::{AuthenticationRequirementPolicy, KeyValue, NetworkLocationDetail, Text};
+use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
 use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// Lists of one value kept at most: the exports repeat a handful.
@@ -93,6 +98,34 @@ pub(super) fn texts(values: Vec<Shared>) -> Arc<[Text]> {
         }
         list
     })
+}
+
+/// A list read straight into its Graph type: each element is read as its mirror `W` and
+/// converted at once, so that no list of mirrors is allocated (and copied) first.
+pub(super) struct ListOf<W, T>(pub(super) Vec<T>, PhantomData<W>);
+
+impl<'de, W: Deserialize<'de> + Into<T>, T> Deserialize<'de> for ListOf<W, T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(ListOfVisitor(PhantomData))
+    }
+}
+
+struct ListOfVisitor<W, T>(PhantomData<(W, T)>);
+
+impl<'de, W: Deserialize<'de> + Into<T>, T> Visitor<'de> for ListOfVisitor<W, T> {
+    type Value = ListOf<W, T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = seq.next_element::<W>()? {
+            items.push(item.into());
+        }
+        Ok(ListOf(items, PhantomData))
+    }
 }
 
 #[cfg(test)]

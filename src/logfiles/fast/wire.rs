@@ -9,7 +9,7 @@
 //! record is read by the general path, so both give the same record.
 
 use super::intern::Shared;
-use super::lists;
+use super::lists::{self, ListOf};
 use crate::graph::{
     AppliedConditionalAccessPolicy, AuthenticationDetail, AuthenticationRequirementPolicy,
     BetaSignIn, DeviceDetail, GeoCoordinates, KeyValue, MfaDetail, NetworkLocationDetail, SignIn,
@@ -63,7 +63,7 @@ pub(super) struct WireSignIn {
     status: Option<WireStatus>,
     device_detail: Option<WireDevice>,
     pub(super) location: Option<WireLocation>,
-    applied_conditional_access_policies: Option<Vec<WirePolicy>>,
+    applied_conditional_access_policies: Option<ListOf<WirePolicy, AppliedConditionalAccessPolicy>>,
     authentication_app_device_details: Option<Value>,
     home_tenant_id: Option<Shared>,
     resource_tenant_id: Option<Shared>,
@@ -75,7 +75,7 @@ pub(super) struct WireSignIn {
     pub(super) user_type: Option<Shared>,
     authentication_requirement: Option<Shared>,
     authentication_requirement_policies: Option<Vec<WireRequirementPolicy>>,
-    authentication_details: Option<Vec<WireAuthenticationDetail>>,
+    authentication_details: Option<ListOf<WireAuthenticationDetail, AuthenticationDetail>>,
     authentication_methods_used: Option<Vec<Shared>>,
     authentication_protocol: Option<Shared>,
     authentication_processing_details: Option<Vec<WireKeyValue>>,
@@ -183,6 +183,34 @@ struct WireNetworkLocation {
     network_names: Vec<Shared>,
 }
 
+impl From<WirePolicy> for AppliedConditionalAccessPolicy {
+    fn from(p: WirePolicy) -> Self {
+        AppliedConditionalAccessPolicy {
+            id: p.id.0,
+            display_name: Shared::text(p.display_name),
+            enforced_grant_controls: Shared::texts(p.enforced_grant_controls).unwrap_or_default(),
+            enforced_session_controls: Shared::texts(p.enforced_session_controls)
+                .unwrap_or_default(),
+            result: Shared::text(p.result),
+            other: UnknownProperties::default(),
+        }
+    }
+}
+
+impl From<WireAuthenticationDetail> for AuthenticationDetail {
+    fn from(d: WireAuthenticationDetail) -> Self {
+        AuthenticationDetail {
+            authentication_step_date_time: d.authentication_step_date_time,
+            authentication_method: Shared::text(d.authentication_method),
+            authentication_method_detail: Shared::text(d.authentication_method_detail),
+            succeeded: d.succeeded,
+            authentication_step_result_detail: Shared::text(d.authentication_step_result_detail),
+            authentication_step_requirement: Shared::text(d.authentication_step_requirement),
+            other: UnknownProperties::default(),
+        }
+    }
+}
+
 /// Where a record came from, for what its envelope adds.
 #[derive(Default)]
 pub(super) struct Diagnostic {
@@ -237,23 +265,7 @@ impl WireSignIn {
                     )
                 },
             ),
-            authentication_details: self.authentication_details.map(|d| {
-                d.into_iter()
-                    .map(|d| AuthenticationDetail {
-                        authentication_step_date_time: d.authentication_step_date_time,
-                        authentication_method: Shared::text(d.authentication_method),
-                        authentication_method_detail: Shared::text(d.authentication_method_detail),
-                        succeeded: d.succeeded,
-                        authentication_step_result_detail: Shared::text(
-                            d.authentication_step_result_detail,
-                        ),
-                        authentication_step_requirement: Shared::text(
-                            d.authentication_step_requirement,
-                        ),
-                        other: UnknownProperties::default(),
-                    })
-                    .collect()
-            }),
+            authentication_details: self.authentication_details.map(|d| d.0),
             authentication_methods_used: self.authentication_methods_used.map(lists::texts),
             authentication_protocol: Shared::text(self.authentication_protocol),
             authentication_processing_details: self.authentication_processing_details.map(|p| {
@@ -340,19 +352,8 @@ impl WireSignIn {
             },
             applied_conditional_access_policies: self
                 .applied_conditional_access_policies
-                .unwrap_or_default()
-                .into_iter()
-                .map(|p| AppliedConditionalAccessPolicy {
-                    id: p.id.0,
-                    display_name: Shared::text(p.display_name),
-                    enforced_grant_controls: Shared::texts(p.enforced_grant_controls)
-                        .unwrap_or_default(),
-                    enforced_session_controls: Shared::texts(p.enforced_session_controls)
-                        .unwrap_or_default(),
-                    result: Shared::text(p.result),
-                    other: UnknownProperties::default(),
-                })
-                .collect(),
+                .map(|p| p.0)
+                .unwrap_or_default(),
             authentication_app_device_details: self.authentication_app_device_details,
             home_tenant_id: Shared::text(self.home_tenant_id),
             resource_tenant_id: Shared::text(self.resource_tenant_id),
