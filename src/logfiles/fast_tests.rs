@@ -269,7 +269,7 @@ fn the_fixtures_read_the_same_both_ways() {
 
 #[test]
 fn lines_longer_than_a_read_are_held_whole_and_read_in_order() {
-    // Envelopes of hundreds of records, past the 4 MB the reader reads at a time.
+    // Envelopes of hundreds of records, past the 1 MB the reader reads at a time.
     let record = envelope(&template(), 0).to_string();
     let line = format!("{{\"records\":[{}]}}\n", vec![record; 900].join(","));
     let text = line.repeat(3);
@@ -283,7 +283,7 @@ fn lines_longer_than_a_read_are_held_whole_and_read_in_order() {
 #[test]
 fn repeated_values_are_shared_and_equal_across_runs_and_reads() {
     // About 7 MB of NDJSON: many runs, some decoded on every core, and lines cut by the
-    // reader's 4 MB reads; the values that repeat are read through the per-thread tables.
+    // reader's 1 MB reads; the values that repeat are read through the per-thread tables.
     let apps = [
         "Microsoft Teams",
         "Caf\u{e9} \"app\"",
@@ -428,4 +428,57 @@ fn a_bad_line_decoded_ahead_is_told_where_it_is() {
     assert_eq!(read, 58);
     let lines_told: Vec<Option<u64>> = bad.iter().map(|e| e.line).collect();
     assert_eq!(lines_told, [Some(38), Some(51)]);
+}
+
+#[test]
+fn an_envelope_with_a_record_the_typed_path_leaves_is_read_whole_by_the_other() {
+    // Records are converted as they are read: a record of another category, or one with a
+    // field the typed path does not take, after others that it took, leaves the whole line
+    // to the general path, which reads it the same.
+    let mut misspelt = template();
+    mutate(&mut misspelt, 5, 0);
+    for (middle, skipped) in [(envelope(&template(), 3), 1), (envelope(&misspelt, 0), 0)] {
+        let line = format!(
+            "{{\"records\":[{},{middle},{}]}}",
+            envelope(&template(), 0),
+            envelope(&template(), 2)
+        );
+        assert!(fast::decode_typed(line.as_bytes(), Context::TopLevel).is_none());
+        let decoded = fast::decode(line.as_bytes(), Context::TopLevel).expect("decoded");
+        assert_eq!(decoded.into_iter().count(), 3);
+        same_both_ways(&format!("{line}\n{line}\n"));
+        let summary = read_from("t.json", format!("{line}\n").as_bytes(), |_| {}).unwrap();
+        assert_eq!(summary.sign_ins, 3 - skipped);
+    }
+}
+
+#[test]
+fn empty_and_one_value_lists_read_the_same_as_the_general_path() {
+    // Lists the typed path shares (empty ones, lists of one value) and ones it does not.
+    let mut lines = Vec::new();
+    for n in 0..6 {
+        let mut record = template();
+        record["id"] = json!(format!("id-{n}"));
+        let methods = [json!([]), json!(["Password"]), json!(["Password", "Fido"])];
+        record["authenticationMethodsUsed"] = methods[n % 3].clone();
+        record["signInEventTypes"] = methods[(n + 1) % 3].clone();
+        record["authenticationProcessingDetails"] = json!([]);
+        record["networkLocationDetails"] = [json!([]), json!(null)][n % 2].clone();
+        record["sessionLifetimePolicies"] = json!([]);
+        lines.push(record.to_string());
+    }
+    let text = lines.join("\n") + "\n";
+    same_both_ways(&text);
+    for tuning in tunings() {
+        let mut records = Vec::new();
+        read_from_tuned("t.json", text.as_bytes(), |r| records.push(r), tuning).unwrap();
+        let Record::SignIn(s) = &records[1] else {
+            panic!("a sign-in")
+        };
+        let methods = s.beta.authentication_methods_used.as_deref().unwrap();
+        assert_eq!(
+            methods.iter().map(|m| &**m).collect::<Vec<_>>(),
+            ["Password"]
+        );
+    }
 }

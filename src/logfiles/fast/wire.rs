@@ -9,6 +9,7 @@
 //! record is read by the general path, so both give the same record.
 
 use super::intern::Shared;
+use super::lists::{self, ListOf};
 use crate::graph::{
     AppliedConditionalAccessPolicy, AuthenticationDetail, AuthenticationRequirementPolicy,
     BetaSignIn, DeviceDetail, GeoCoordinates, KeyValue, MfaDetail, NetworkLocationDetail, SignIn,
@@ -62,7 +63,7 @@ pub(super) struct WireSignIn {
     status: Option<WireStatus>,
     device_detail: Option<WireDevice>,
     pub(super) location: Option<WireLocation>,
-    applied_conditional_access_policies: Option<Vec<WirePolicy>>,
+    applied_conditional_access_policies: Option<ListOf<WirePolicy, AppliedConditionalAccessPolicy>>,
     authentication_app_device_details: Option<Value>,
     home_tenant_id: Option<Shared>,
     resource_tenant_id: Option<Shared>,
@@ -74,7 +75,7 @@ pub(super) struct WireSignIn {
     pub(super) user_type: Option<Shared>,
     authentication_requirement: Option<Shared>,
     authentication_requirement_policies: Option<Vec<WireRequirementPolicy>>,
-    authentication_details: Option<Vec<WireAuthenticationDetail>>,
+    authentication_details: Option<ListOf<WireAuthenticationDetail, AuthenticationDetail>>,
     authentication_methods_used: Option<Vec<Shared>>,
     authentication_protocol: Option<Shared>,
     authentication_processing_details: Option<Vec<WireKeyValue>>,
@@ -87,7 +88,7 @@ pub(super) struct WireSignIn {
     flagged_for_review: Option<bool>,
     processing_time_in_milliseconds: Option<u32>,
     network_location_details: Option<Vec<WireNetworkLocation>>,
-    session_lifetime_policies: Option<Arc<[Value]>>,
+    session_lifetime_policies: Option<Vec<Value>>,
     original_request_id: Option<Text>,
     unique_token_identifier: Option<Text>,
     autonomous_system_number: Option<u32>,
@@ -182,6 +183,34 @@ struct WireNetworkLocation {
     network_names: Vec<Shared>,
 }
 
+impl From<WirePolicy> for AppliedConditionalAccessPolicy {
+    fn from(p: WirePolicy) -> Self {
+        AppliedConditionalAccessPolicy {
+            id: p.id.0,
+            display_name: Shared::text(p.display_name),
+            enforced_grant_controls: Shared::texts(p.enforced_grant_controls).unwrap_or_default(),
+            enforced_session_controls: Shared::texts(p.enforced_session_controls)
+                .unwrap_or_default(),
+            result: Shared::text(p.result),
+            other: UnknownProperties::default(),
+        }
+    }
+}
+
+impl From<WireAuthenticationDetail> for AuthenticationDetail {
+    fn from(d: WireAuthenticationDetail) -> Self {
+        AuthenticationDetail {
+            authentication_step_date_time: d.authentication_step_date_time,
+            authentication_method: Shared::text(d.authentication_method),
+            authentication_method_detail: Shared::text(d.authentication_method_detail),
+            succeeded: d.succeeded,
+            authentication_step_result_detail: Shared::text(d.authentication_step_result_detail),
+            authentication_step_requirement: Shared::text(d.authentication_step_requirement),
+            other: UnknownProperties::default(),
+        }
+    }
+}
+
 /// Where a record came from, for what its envelope adds.
 #[derive(Default)]
 pub(super) struct Diagnostic {
@@ -208,7 +237,7 @@ impl WireSignIn {
         let geo = location.geo_coordinates.unwrap_or_default();
         let device = self.device_detail.unwrap_or_default();
         let mut is_interactive = self.is_interactive;
-        let mut sign_in_event_types = Shared::texts::<Arc<[Text]>>(self.sign_in_event_types);
+        let mut sign_in_event_types = self.sign_in_event_types.map(lists::texts);
         if let Some(event_type) = from.event_type {
             is_interactive.get_or_insert(event_type == super::super::convert::INTERACTIVE);
             sign_in_event_types.get_or_insert_with(|| Arc::from([Text::from(event_type)]));
@@ -226,40 +255,28 @@ impl WireSignIn {
             authentication_requirement: Shared::text(self.authentication_requirement),
             authentication_requirement_policies: self.authentication_requirement_policies.map(
                 |p| {
-                    p.into_iter()
-                        .map(|p| AuthenticationRequirementPolicy {
-                            requirement_provider: Shared::text(p.requirement_provider),
-                            detail: Shared::text(p.detail),
-                        })
-                        .collect()
+                    lists::list(
+                        p.into_iter()
+                            .map(|p| AuthenticationRequirementPolicy {
+                                requirement_provider: Shared::text(p.requirement_provider),
+                                detail: Shared::text(p.detail),
+                            })
+                            .collect(),
+                    )
                 },
             ),
-            authentication_details: self.authentication_details.map(|d| {
-                d.into_iter()
-                    .map(|d| AuthenticationDetail {
-                        authentication_step_date_time: d.authentication_step_date_time,
-                        authentication_method: Shared::text(d.authentication_method),
-                        authentication_method_detail: Shared::text(d.authentication_method_detail),
-                        succeeded: d.succeeded,
-                        authentication_step_result_detail: Shared::text(
-                            d.authentication_step_result_detail,
-                        ),
-                        authentication_step_requirement: Shared::text(
-                            d.authentication_step_requirement,
-                        ),
-                        other: UnknownProperties::default(),
-                    })
-                    .collect()
-            }),
-            authentication_methods_used: Shared::texts(self.authentication_methods_used),
+            authentication_details: self.authentication_details.map(|d| d.0),
+            authentication_methods_used: self.authentication_methods_used.map(lists::texts),
             authentication_protocol: Shared::text(self.authentication_protocol),
             authentication_processing_details: self.authentication_processing_details.map(|p| {
-                p.into_iter()
-                    .map(|p| KeyValue {
-                        key: Shared::text(p.key),
-                        value: Shared::text(p.value),
-                    })
-                    .collect()
+                lists::list(
+                    p.into_iter()
+                        .map(|p| KeyValue {
+                            key: Shared::text(p.key),
+                            value: Shared::text(p.value),
+                        })
+                        .collect(),
+                )
             }),
             mfa_detail: self.mfa_detail.map(|m| MfaDetail {
                 auth_method: Shared::text(m.auth_method),
@@ -273,14 +290,16 @@ impl WireSignIn {
             flagged_for_review: self.flagged_for_review,
             processing_time_in_milliseconds: self.processing_time_in_milliseconds,
             network_location_details: self.network_location_details.map(|n| {
-                n.into_iter()
-                    .map(|n| NetworkLocationDetail {
-                        network_type: Shared::text(n.network_type),
-                        network_names: n.network_names.into_iter().map(|s| s.0).collect(),
-                    })
-                    .collect()
+                lists::list(
+                    n.into_iter()
+                        .map(|n| NetworkLocationDetail {
+                            network_type: Shared::text(n.network_type),
+                            network_names: n.network_names.into_iter().map(|s| s.0).collect(),
+                        })
+                        .collect(),
+                )
             }),
-            session_lifetime_policies: self.session_lifetime_policies,
+            session_lifetime_policies: self.session_lifetime_policies.map(lists::list),
             original_request_id: self.original_request_id,
             unique_token_identifier: self.unique_token_identifier,
             autonomous_system_number: self.autonomous_system_number,
@@ -333,19 +352,8 @@ impl WireSignIn {
             },
             applied_conditional_access_policies: self
                 .applied_conditional_access_policies
-                .unwrap_or_default()
-                .into_iter()
-                .map(|p| AppliedConditionalAccessPolicy {
-                    id: p.id.0,
-                    display_name: Shared::text(p.display_name),
-                    enforced_grant_controls: Shared::texts(p.enforced_grant_controls)
-                        .unwrap_or_default(),
-                    enforced_session_controls: Shared::texts(p.enforced_session_controls)
-                        .unwrap_or_default(),
-                    result: Shared::text(p.result),
-                    other: UnknownProperties::default(),
-                })
-                .collect(),
+                .map(|p| p.0)
+                .unwrap_or_default(),
             authentication_app_device_details: self.authentication_app_device_details,
             home_tenant_id: Shared::text(self.home_tenant_id),
             resource_tenant_id: Shared::text(self.resource_tenant_id),

@@ -1,0 +1,170 @@
+//! Lists that repeat across records, shared like the values of [`super::intern`]: the empty
+//! list of each kind (an `Arc<[T]>` allocates even when empty) and lists of one value
+//! (`signInEventTypes: ["interactiveUser"]`, `authenticationMethodsUsed: ["Password"]`). A beta
+//! sign-in of the Event Hub export has half a dozen such lists; each cost two allocations (the
+//! list as read, then the shared slice) and two frees on the scanner's core.
+//!
+//! Lists of objects are read straight into their Graph type ([`ListOf`]).
+//!
+//! Like the values, the lists are kept per decoding thread and forgotten at the start of every
+//! job ([`forget_all`]), so that no list is shared by records two cores take at once.
+
+use super::intern::Shared;
+use crate::graph::{AuthenticationRequirementPolicy, KeyValue, NetworkLocationDetail, Text};
+use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+/// Lists of one value kept at most: the exports repeat a handful.
+const ONE_VALUE_LISTS: usize = 16;
+
+#[derive(Default)]
+pub(super) struct Lists {
+    one_value: Vec<Arc<[Text]>>,
+    texts: Option<Arc<[Text]>>,
+    policies: Option<Arc<[AuthenticationRequirementPolicy]>>,
+    key_values: Option<Arc<[KeyValue]>>,
+    networks: Option<Arc<[NetworkLocationDetail]>>,
+    values: Option<Arc<[Value]>>,
+}
+
+thread_local! {
+    static CURRENT: RefCell<Lists> = RefCell::default();
+}
+
+/// Forgets the current thread's lists (see the module's notes).
+pub(super) fn forget_all() {
+    CURRENT.with_borrow_mut(|lists| *lists = Lists::default());
+}
+
+/// A kind of list whose empty one is shared.
+pub(super) trait Listed: Sized {
+    fn empty(lists: &mut Lists) -> &mut Option<Arc<[Self]>>;
+}
+
+macro_rules! listed {
+    ($($item:ty => $field:ident),* $(,)?) => {
+        $(impl Listed for $item {
+            fn empty(lists: &mut Lists) -> &mut Option<Arc<[Self]>> {
+                &mut lists.$field
+            }
+        })*
+    };
+}
+
+listed! {
+    Text => texts,
+    AuthenticationRequirementPolicy => policies,
+    KeyValue => key_values,
+    NetworkLocationDetail => networks,
+    Value => values,
+}
+
+/// `items` as a shared slice: the current thread's empty one when there are none.
+pub(super) fn list<T: Listed>(items: Vec<T>) -> Arc<[T]> {
+    if !items.is_empty() {
+        return Arc::from(items);
+    }
+    CURRENT.with_borrow_mut(|lists| {
+        T::empty(lists)
+            .get_or_insert_with(|| Arc::from(Vec::new()))
+            .clone()
+    })
+}
+
+/// Values read through the intern table as a shared slice: a list of one value is shared
+/// with the records that had the same one.
+pub(super) fn texts(values: Vec<Shared>) -> Arc<[Text]> {
+    if values.len() != 1 {
+        return list(values.into_iter().map(|s| s.0).collect());
+    }
+    let Some(Shared(value)) = values.into_iter().next() else {
+        return list(Vec::new());
+    };
+    CURRENT.with_borrow_mut(|lists| {
+        if let Some(kept) = lists
+            .one_value
+            .iter()
+            .find(|kept| Arc::ptr_eq(&kept[0], &value) || *kept[0] == *value)
+        {
+            return kept.clone();
+        }
+        let list: Arc<[Text]> = Arc::from([value]);
+        if lists.one_value.len() < ONE_VALUE_LISTS {
+            lists.one_value.push(list.clone());
+        }
+        list
+    })
+}
+
+/// A list read straight into its Graph type: each element is read as its mirror `W` and
+/// converted at once, so that no list of mirrors is allocated (and copied) first.
+pub(super) struct ListOf<W, T>(pub(super) Vec<T>, PhantomData<W>);
+
+impl<'de, W: Deserialize<'de> + Into<T>, T> Deserialize<'de> for ListOf<W, T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(ListOfVisitor(PhantomData))
+    }
+}
+
+struct ListOfVisitor<W, T>(PhantomData<(W, T)>);
+
+impl<'de, W: Deserialize<'de> + Into<T>, T> Visitor<'de> for ListOfVisitor<W, T> {
+    type Value = ListOf<W, T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a sequence")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+        while let Some(item) = seq.next_element::<W>()? {
+            items.push(item.into());
+        }
+        Ok(ListOf(items, PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared(values: &[&str]) -> Vec<Shared> {
+        values.iter().map(|v| Shared(Text::from(*v))).collect()
+    }
+
+    #[test]
+    fn empty_and_one_value_lists_are_shared_until_forgotten() {
+        std::thread::spawn(|| {
+            let (a, b) = (texts(shared(&[])), texts(shared(&[])));
+            assert!(a.is_empty() && Arc::ptr_eq(&a, &b));
+            let (a, b) = (texts(shared(&["Password"])), texts(shared(&["Password"])));
+            assert_eq!(&*a[0], "Password");
+            assert!(Arc::ptr_eq(&a, &b));
+            let other = texts(shared(&["Fido"]));
+            assert_eq!(&*other[0], "Fido");
+            let two = texts(shared(&["Password", "Fido"]));
+            assert_eq!(two.len(), 2);
+            let empty: Arc<[KeyValue]> = list(Vec::new());
+            assert!(Arc::ptr_eq(&empty, &list(Vec::new())));
+            let one = list(vec![KeyValue {
+                key: None,
+                value: None,
+            }]);
+            assert_eq!(one.len(), 1);
+            forget_all();
+            assert!(!Arc::ptr_eq(&a, &texts(shared(&["Password"]))));
+            assert!(!Arc::ptr_eq(&empty, &list(Vec::new())));
+            // Many different lists of one value: each still read as it is.
+            for n in 0..3 * ONE_VALUE_LISTS {
+                let value = format!("v{n}");
+                assert_eq!(&*texts(shared(&[&value]))[0], value);
+            }
+        })
+        .join()
+        .unwrap();
+    }
+}
