@@ -162,9 +162,11 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
                         Some(record) if ours(&record) => push(record),
                         _ => true,
                     };
-                    // One file with a population: simulated on two threads, in the same order.
-                    let split = matches!(files.as_slice(),
-                        [one] if sim::parallel::for_each_item(one, &mut each));
+                    // One file with a population, given cores to spare: simulated on two
+                    // threads, in the same order (`sim::parallel::worth_splitting`).
+                    let split = sim::parallel::worth_splitting()
+                        && matches!(files.as_slice(),
+                            [one] if sim::parallel::for_each_item(one, &mut each));
                     if !split {
                         for item in sim::simulate_tenant(files) {
                             if !each(item) {

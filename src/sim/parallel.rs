@@ -30,6 +30,15 @@ const BATCH: usize = 512;
 /// Batches made by the second part but not yet merged.
 const BATCHES_IN_FLIGHT: usize = 8;
 
+/// Whether splitting the simulation can pay here: with at least three cores. `generate`
+/// already keeps two busy (simulating, and serialising and writing), so on two cores the
+/// second part only takes turns with them. On the 2-core machine of issue 11, under the load
+/// of other builds, two side-by-side runs of `bench/population-1m.yaml` with the split took
+/// 31% and 34% more CPU time (user + system) than without it, and longer wall time.
+pub fn worth_splitting() -> bool {
+    std::thread::available_parallelism().is_ok_and(|cores| cores.get() >= 3)
+}
+
 /// Simulates `scenario` on this thread and one more, and hands every item to `each`, in the
 /// order [`super::simulate`] gives them, until `each` returns false. Returns false, having
 /// handed nothing out, when the scenario is not split (no population, or ID Protection):
