@@ -46,7 +46,7 @@ pub struct ReversingSpool {
     buffer: Vec<u8>,
     open_start: usize,
     file: Option<SpillFile>,
-    /// Bytes written to `file`: chunk positions count from the start of the file.
+    /// Bytes appended to `file`: chunk positions count from the start of the file.
     spilled: u64,
     /// Bytes of `file` reserved on disk ahead of the writes (see `preallocate`).
     reserved: u64,

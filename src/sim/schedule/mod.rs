@@ -473,21 +473,23 @@ impl Simulation<'_> {
     /// simulation is driven one way or the other, not both.
     pub(super) fn next_run(&mut self, items: &mut Vec<SimItem>) -> Option<(i64, u64)> {
         self.by_runs = true;
-        loop {
-            // As in `next`: a reset holds before any start at or after its instant.
-            let next_start = self.pending.peek_at();
-            if let Some(due) = self.resets.peek_at()
-                && next_start.is_some_and(|start| due <= start)
-            {
-                let reset = self.resets.pop().expect("a reset is due");
-                self.apply_reset(reset);
-                continue;
-            }
-            let Reverse(pending) = self.pending.pop()?;
-            let key = (pending.at, pending.rank);
-            self.run(pending);
-            items.append(&mut self.emitted);
-            return Some(key);
+        self.apply_due_resets();
+        let Reverse(pending) = self.pending.pop()?;
+        let key = (pending.at, pending.rank);
+        self.run(pending);
+        items.append(&mut self.emitted);
+        Some(key)
+    }
+
+    /// A reset holds from its instant on: before any start at or after it. With no start
+    /// left nothing can observe it.
+    fn apply_due_resets(&mut self) {
+        let next_start = self.pending.peek_at();
+        while let Some(due) = self.resets.peek_at()
+            && next_start.is_some_and(|start| due <= start)
+        {
+            let reset = self.resets.pop().expect("a reset is due");
+            self.apply_reset(reset);
         }
     }
 }
@@ -503,15 +505,7 @@ impl Iterator for Simulation<'_> {
             {
                 return self.ready.pop().map(|r| r.0.item);
             }
-            // A reset holds from its instant on: before any start at or after it. With no start
-            // left nothing can observe it.
-            if let Some(due) = self.resets.peek_at()
-                && next_start.is_some_and(|start| due <= start)
-            {
-                let reset = self.resets.pop().expect("a reset is due");
-                self.apply_reset(reset);
-                continue;
-            }
+            self.apply_due_resets();
             let Reverse(pending) = self.pending.pop()?;
             self.run(pending);
         }
