@@ -8,8 +8,9 @@
 //! the ratio (target: simulate + write at most 1.5x serialize-only). `bench/generate.sh` runs it
 //! and also measures the CLI's peak RSS.
 //!
-//! The floor writes its file through the page cache and stops there; `generate` also
-//! `sync_all`s its files (about 0.4 s for 1.5 GB here), which counts against it.
+//! The floor writes its file through the page cache and stops there; `generate` writes its
+//! large files with direct I/O (`export::direct_io`, the data on the disk when the write
+//! returns) and also `sync_all`s them, which counts against it.
 //!
 //!     cargo bench --bench generate
 //!

@@ -3,7 +3,7 @@
 
 use super::inputs::{load_all, members, tenants};
 use crate::exit::Exit;
-use crate::export::pipeline::consume_on_this_thread;
+use crate::export::pipeline::consume_pushed_on_this_thread;
 use crate::export::shard::Shard;
 use crate::export::{ExportOptions, Exporter, Format};
 use crate::graph::ApiVersion;
@@ -122,8 +122,9 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
     let mut pending = 0u64;
     // With ID Protection the records are collected (a later detection changes an earlier
     // sign-in) and the detections and risky users are written beside them. Without it the
-    // simulation runs on a second thread while this one serialises and writes
-    // (`export::pipeline`), in the same order, so the files are the same bytes.
+    // simulation runs on other threads while this one serialises and writes
+    // (`export::pipeline`; one file with a population is itself simulated on two threads,
+    // `sim::parallel`), in the same order, so the files are the same bytes.
     let identity_protection = files.iter().any(|s| s.tenant.identity_protection.is_some());
     let shard = request.shard;
     let ours =
@@ -155,11 +156,24 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
             Some(risk)
         } else {
             let files = &files;
-            consume_on_this_thread(
-                move || {
-                    sim::simulate_tenant(files)
-                        .filter_map(|item| item.record)
-                        .filter(ours)
+            consume_pushed_on_this_thread(
+                move |push| {
+                    let mut each = |item: sim::SimItem| match item.record {
+                        Some(record) if ours(&record) => push(record),
+                        _ => true,
+                    };
+                    // One file with a population, given cores to spare: simulated on two
+                    // threads, in the same order (`sim::parallel::worth_splitting`).
+                    let split = sim::parallel::worth_splitting()
+                        && matches!(files.as_slice(),
+                            [one] if sim::parallel::for_each_item(one, &mut each));
+                    if !split {
+                        for item in sim::simulate_tenant(files) {
+                            if !each(item) {
+                                return;
+                            }
+                        }
+                    }
                 },
                 &mut push,
             )?;

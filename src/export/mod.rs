@@ -24,6 +24,7 @@
 //! [`loganalytics`] for the mappings.
 
 mod beta_fields;
+mod direct_io;
 pub mod eventhub;
 mod graph_json;
 pub mod loganalytics;

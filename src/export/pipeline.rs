@@ -17,24 +17,42 @@ const BATCHES_IN_FLIGHT: usize = 4;
 /// `consume` on this one. Stops at `consume`'s first error (the producer then stops too).
 pub fn consume_on_this_thread<I>(
     make: impl FnOnce() -> I + Send,
-    mut consume: impl FnMut(&Record) -> io::Result<()>,
+    consume: impl FnMut(&Record) -> io::Result<()>,
 ) -> io::Result<()>
 where
     I: Iterator<Item = Record>,
 {
+    consume_pushed_on_this_thread(
+        move |push| {
+            for record in make() {
+                if !push(record) {
+                    return;
+                }
+            }
+        },
+        consume,
+    )
+}
+
+/// [`consume_on_this_thread`] for a producer that pushes its records: `produce` runs on a
+/// second thread (and may start more, as `sim::parallel` does) and hands each record to the
+/// function it is given, which returns false once the consumer has stopped.
+pub fn consume_pushed_on_this_thread(
+    produce: impl FnOnce(&mut dyn FnMut(Record) -> bool) + Send,
+    mut consume: impl FnMut(&Record) -> io::Result<()>,
+) -> io::Result<()> {
     std::thread::scope(|scope| {
         let (batches, received) = mpsc::sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
         scope.spawn(move || {
             let mut batch = Vec::with_capacity(BATCH);
-            for record in make() {
+            produce(&mut |record| {
                 batch.push(record);
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    if batches.send(full).is_err() {
-                        return; // the consumer stopped
-                    }
+                if batch.len() < BATCH {
+                    return true;
                 }
-            }
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                batches.send(full).is_ok()
+            });
             if !batch.is_empty() {
                 let _ = batches.send(batch);
             }

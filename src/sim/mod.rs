@@ -11,6 +11,7 @@ mod directory_effects;
 mod directory_steps;
 mod lockout;
 mod merge;
+pub mod parallel;
 mod population;
 mod records;
 pub mod risk;

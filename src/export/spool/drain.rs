@@ -65,6 +65,9 @@ impl ReversingSpool {
     /// Hands each chunk, decoded, newest chunk first, to `each`.
     fn drain_chunks(mut self, mut each: impl FnMut(&Decoded) -> io::Result<()>) -> io::Result<()> {
         self.close_chunk(false)?;
+        if let Some(file) = &mut self.file {
+            file.finish()?;
+        }
         let spool = &self;
         let mut read = Vec::new();
         let mut decode =
@@ -106,6 +109,7 @@ impl ReversingSpool {
             Some(offset) => &self.buffer[offset as usize..offset as usize + chunk.len],
             None => {
                 let file = self.file.as_ref().expect("a spilled chunk is in the file");
+                let file = file.file();
                 read.resize(chunk.len, 0);
                 file.read_exact_at(read, chunk.start)?;
                 read

@@ -14,14 +14,15 @@ mod decode;
 mod drain;
 mod recent;
 mod scan;
+mod spill;
 mod split;
 
 use decode::write_varint;
 use recent::{Entry, Recent, fingerprint};
 use serde::Serialize;
+use spill::SpillFile;
 use split::{RecordParts, Splitter};
-use std::fs::File;
-use std::io::{self, Write};
+use std::io;
 
 /// Bytes of JSON in one chunk: what reading back holds in memory at once.
 pub(super) const CHUNK_LIMIT: usize = 16 << 20;
@@ -44,8 +45,8 @@ pub struct ReversingSpool {
     /// Encoded chunks not yet in the file, then the open chunk from `open_start`.
     buffer: Vec<u8>,
     open_start: usize,
-    file: Option<File>,
-    /// Bytes written to `file`: chunk positions count from the start of the file.
+    file: Option<SpillFile>,
+    /// Bytes appended to `file`: chunk positions count from the start of the file.
     spilled: u64,
     /// Bytes of `file` reserved on disk ahead of the writes (see `preallocate`).
     reserved: u64,
@@ -254,16 +255,16 @@ impl ReversingSpool {
         self.open_start = self.buffer.len();
         if spill && self.buffer.len() >= self.memory_limit {
             if self.file.is_none() {
-                self.file = Some(tempfile::tempfile()?);
+                self.file = Some(SpillFile::create()?);
             }
             if let Some(file) = &mut self.file {
                 let end = self.spilled + self.buffer.len() as u64;
                 if end > self.reserved {
                     let step = (SPILL_RESERVE_STEP as u64).max(end - self.reserved);
-                    super::preallocate::reserve(file, self.reserved, step)?;
+                    super::preallocate::reserve(file.file(), self.reserved, step)?;
                     self.reserved += step;
                 }
-                file.write_all(&self.buffer)?;
+                file.append(&self.buffer)?;
             }
             self.spilled += self.buffer.len() as u64;
             self.buffer.clear();
@@ -299,6 +300,7 @@ mod tests {
     use crate::export::test_records::{sample_audit, sample_sign_in};
     use crate::graph::Text;
     use proptest::prelude::*;
+    use std::io::Write;
 
     fn reversed(spool: ReversingSpool) -> Vec<Vec<u8>> {
         let mut out = Vec::new();

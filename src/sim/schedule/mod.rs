@@ -62,6 +62,9 @@ pub struct Simulation<'a> {
     pending: PendingQueue,
     ready: BinaryHeap<Reverse<Ready>>,
     next_seq: u64,
+    /// Driven by [`Simulation::next_run`]: items are collected here as emitted, unordered.
+    by_runs: bool,
+    emitted: Vec<SimItem>,
     /// SSPR resets decided but not yet logged.
     resets: DeferredResets,
     /// What the `directory:` steps so far changed (accounts, credentials, revocations).
@@ -172,10 +175,11 @@ impl PendingQueue {
     }
 }
 
-struct Ready {
-    time: Timestamp,
-    seq: u64,
-    item: SimItem,
+/// An item waiting in a reorder buffer: handed out by time, then in the order it was made.
+pub(super) struct Ready {
+    pub(super) time: Timestamp,
+    pub(super) seq: u64,
+    pub(super) item: SimItem,
 }
 
 impl PartialEq for Ready {
@@ -204,6 +208,18 @@ impl<'a> Simulation<'a> {
 
     /// The simulation with the given real-time risk.
     pub fn with_risk(scenario: &'a Scenario, risk: Option<RealtimeRisk>) -> Self {
+        Self::part(scenario, risk, true, &|_, _| true)
+    }
+
+    /// The simulation of part of the scenario's sources: its timeline steps or none, and the
+    /// population members `member(population, n)` picks (`sim::parallel`, which runs two
+    /// parts on two threads). Every source keeps the rank it has in the whole simulation.
+    pub(super) fn part(
+        scenario: &'a Scenario,
+        risk: Option<RealtimeRisk>,
+        with_steps: bool,
+        member: &dyn Fn(usize, u32) -> bool,
+    ) -> Self {
         let streams = Streams::for_scenario(scenario.seed, &scenario.name);
         let texts = Texts::new(
             &super::tenant_id(scenario),
@@ -273,7 +289,7 @@ impl<'a> Simulation<'a> {
             })
             .collect();
         let mut pending = PendingQueue::default();
-        for (index, step) in scenario.steps.iter().enumerate() {
+        for (index, step) in scenario.steps.iter().enumerate().filter(|_| with_steps) {
             pending.push(Reverse(Pending {
                 at: scenario.start.ticks() + step.at_ticks,
                 rank: index as u64,
@@ -286,6 +302,10 @@ impl<'a> Simulation<'a> {
         let mut rank = scenario.steps.len() as u64;
         for (index, population) in scenario.populations.iter().enumerate() {
             for n in 1..=population.count {
+                if !member(index, n) {
+                    rank += 1;
+                    continue;
+                }
                 let at = population::event_time(&streams, scenario.start, index, population, n, 0);
                 pending.push(Reverse(Pending {
                     at: at.ticks(),
@@ -314,6 +334,8 @@ impl<'a> Simulation<'a> {
             pending,
             ready: BinaryHeap::new(),
             next_seq: 0,
+            by_runs: false,
+            emitted: Vec::new(),
             resets: DeferredResets::default(),
             directory: DirectoryEffects::default(),
             risk,
@@ -333,8 +355,6 @@ impl<'a> Simulation<'a> {
         record: Option<Record>,
         note: Option<String>,
     ) {
-        let seq = self.next_seq;
-        self.next_seq += 1;
         let item = SimItem {
             time,
             origin,
@@ -342,6 +362,12 @@ impl<'a> Simulation<'a> {
             record,
             note,
         };
+        if self.by_runs {
+            self.emitted.push(item);
+            return;
+        }
+        let seq = self.next_seq;
+        self.next_seq += 1;
         self.ready.push(Reverse(Ready { time, seq, item }));
     }
 
@@ -443,6 +469,35 @@ impl<'a> Simulation<'a> {
     }
 }
 
+impl Simulation<'_> {
+    /// Runs the next source (after the resets due before it), appends the items it emitted to
+    /// `items` in the order it emitted them, and returns its start and rank; `None` when
+    /// every source has run. `next` hands the same items out in time order; this hands them
+    /// out run by run, for `sim::parallel` to reorder the runs of two parts as one. A
+    /// simulation is driven one way or the other, not both.
+    pub(super) fn next_run(&mut self, items: &mut Vec<SimItem>) -> Option<(i64, u64)> {
+        self.by_runs = true;
+        self.apply_due_resets();
+        let Reverse(pending) = self.pending.pop()?;
+        let key = (pending.at, pending.rank);
+        self.run(pending);
+        items.append(&mut self.emitted);
+        Some(key)
+    }
+
+    /// A reset holds from its instant on: before any start at or after it. With no start
+    /// left nothing can observe it.
+    fn apply_due_resets(&mut self) {
+        let next_start = self.pending.peek_at();
+        while let Some(due) = self.resets.peek_at()
+            && next_start.is_some_and(|start| due <= start)
+        {
+            let reset = self.resets.pop().expect("a reset is due");
+            self.apply_reset(reset);
+        }
+    }
+}
+
 impl Iterator for Simulation<'_> {
     type Item = SimItem;
 
@@ -454,15 +509,7 @@ impl Iterator for Simulation<'_> {
             {
                 return self.ready.pop().map(|r| r.0.item);
             }
-            // A reset holds from its instant on: before any start at or after it. With no start
-            // left nothing can observe it.
-            if let Some(due) = self.resets.peek_at()
-                && next_start.is_some_and(|start| due <= start)
-            {
-                let reset = self.resets.pop().expect("a reset is due");
-                self.apply_reset(reset);
-                continue;
-            }
+            self.apply_due_resets();
             let Reverse(pending) = self.pending.pop()?;
             self.run(pending);
         }
