@@ -232,30 +232,32 @@ pub fn operation(
             app: app()?,
             changes: changes(),
         }),
-        V::AddAppCredential => {
+        V::AddAppCredential | V::AddSpCredential => {
             let (kind, name) = step.credential.clone()?;
             let app = app()?;
-            D::App(AppAction::AddCredential {
-                credential: Credential {
-                    key_id: tenant.id("key", &format!("{}:{name}", app.display_name)),
-                    kind,
-                    display_name: name,
-                },
-                app,
-                existing: Vec::new(),
-            })
-        }
-        V::AddSpCredential => {
-            let (kind, name) = step.credential.clone()?;
-            let app = app()?;
-            D::App(AppAction::AddServicePrincipalCredential {
-                credential: Credential {
-                    key_id: tenant.id("spKey", &format!("{}:{name}", app.display_name)),
-                    kind,
-                    display_name: name,
-                },
-                app,
-                existing: Vec::new(),
+            // A service principal's keys are other objects than its registration's.
+            let on_sp = step.verb == V::AddSpCredential;
+            let credential = Credential {
+                key_id: tenant.id(
+                    if on_sp { "spKey" } else { "key" },
+                    &format!("{}:{name}", app.display_name),
+                ),
+                kind,
+                display_name: name,
+            };
+            let existing = Vec::new();
+            D::App(if on_sp {
+                AppAction::AddServicePrincipalCredential {
+                    credential,
+                    app,
+                    existing,
+                }
+            } else {
+                AppAction::AddCredential {
+                    credential,
+                    app,
+                    existing,
+                }
             })
         }
         V::AddAppOwner => D::App(AppAction::AddOwner {
