@@ -218,7 +218,13 @@ impl Display for Union {
             .tables
             .iter()
             .map(|t| match (&t.source, t.ops.is_empty()) {
-                (Source::Expr(e), true) => e.to_string(),
+                // A leg is a table name or a call bare; anything else was in parentheses
+                // (`(A - b(c))`, found by the fuzzer printed bare).
+                (Source::Expr(e), true)
+                    if matches!(e.kind, ExprKind::Name(_) | ExprKind::Call(..)) =>
+                {
+                    e.to_string()
+                }
                 _ => format!("({t})"),
             })
             .collect();

@@ -100,6 +100,20 @@ fn a_pipeline_starting_with_a_source_word_as_a_name_round_trips() {
     assert_eq!(parse("+database+R").to_string(), "['database'] + R");
 }
 
+/// Found by the fuzzer: a union leg in parentheses that is an expression, not a pipeline
+/// (`(A-b(c.d))`), printed bare, where a union reads only a name or a call.
+#[test]
+fn a_union_leg_that_is_an_expression_keeps_its_parentheses() {
+    round_trips(
+        "union isfuzzy=true f(SigninLogs), (AADNonInte1-ractive(IniuiatedBy.app.displayName))",
+    );
+    round_trips("union T, (1 + 2), g(x)");
+    assert_eq!(
+        parse("union T, f(x), (a - b)").to_string(),
+        "union kind=outer T, f(x), (a - b)"
+    );
+}
+
 /// Found by the fuzzer: `serialize .l` printed as `serialize["l"]` and `*.m` as `*["m"]`,
 /// where the lexer reads `["l"]` after a keyword or `*` as a quoted name.
 #[test]
