@@ -9,7 +9,7 @@
 //! A failed step changes nothing. Effects hold from the step's instant: steps run in time
 //! order, so every later step sees them and no earlier one does.
 
-use super::audit_actions::{AppAction, Credential, DirectoryAction, UserAction};
+use super::audit_actions::{AppAction, Credential, DirectoryAction, KeyHolder, UserAction};
 use crate::graph::{Text, Timestamp};
 use std::collections::BTreeMap;
 
@@ -71,10 +71,9 @@ pub struct DirectoryEffects {
     accounts: BTreeMap<usize, Account>,
     /// The last `StsRefreshTokensValidFrom` per user (UPN, lower case).
     revoked: BTreeMap<String, Timestamp>,
-    /// The credentials each application has (application display name, lower case).
-    credentials: BTreeMap<String, Vec<Credential>>,
-    /// The credentials each app's service principal has (same key).
-    sp_credentials: BTreeMap<String, Vec<Credential>>,
+    /// The credentials each application's registration or service principal has (by app
+    /// display name, lower case).
+    credentials: BTreeMap<(KeyHolder, String), Vec<Credential>>,
 }
 
 impl DirectoryEffects {
@@ -90,21 +89,15 @@ impl DirectoryEffects {
     /// before this one, the previous revocation instant.
     pub fn prepare(&self, action: &mut DirectoryAction) {
         match action {
-            DirectoryAction::App(AppAction::AddCredential { app, existing, .. }) => {
-                *existing = self
-                    .credentials
-                    .get(&app.display_name.to_lowercase())
-                    .cloned()
-                    .unwrap_or_default();
-            }
-            DirectoryAction::App(AppAction::AddServicePrincipalCredential {
+            DirectoryAction::App(AppAction::AddCredential {
                 app,
+                holder,
                 existing,
                 ..
             }) => {
                 *existing = self
-                    .sp_credentials
-                    .get(&app.display_name.to_lowercase())
+                    .credentials
+                    .get(&(*holder, app.display_name.to_lowercase()))
                     .cloned()
                     .unwrap_or_default();
             }
@@ -129,31 +122,25 @@ impl DirectoryEffects {
                 self.apply_user(user_action, new_password, declared)
             }
             DirectoryAction::App(AppAction::AddCredential {
-                app, credential, ..
-            }) => {
-                self.credentials
-                    .entry(app.display_name.to_lowercase())
-                    .or_default()
-                    .push(credential.clone());
-                None
-            }
-            DirectoryAction::App(AppAction::AddServicePrincipalCredential {
                 app,
+                holder,
                 credential,
                 ..
             }) => {
-                self.sp_credentials
-                    .entry(app.display_name.to_lowercase())
+                self.credentials
+                    .entry((*holder, app.display_name.to_lowercase()))
                     .or_default()
                     .push(credential.clone());
                 None
             }
             DirectoryAction::App(AppAction::Delete { app }) => {
-                self.credentials.remove(&app.display_name.to_lowercase());
+                let key = (KeyHolder::Application, app.display_name.to_lowercase());
+                self.credentials.remove(&key);
                 None
             }
             DirectoryAction::App(AppAction::RemoveServicePrincipal { app }) => {
-                self.sp_credentials.remove(&app.display_name.to_lowercase());
+                let key = (KeyHolder::ServicePrincipal, app.display_name.to_lowercase());
+                self.credentials.remove(&key);
                 None
             }
             _ => None,
@@ -312,6 +299,7 @@ mod tests {
         let add = |name: &str| {
             DirectoryAction::App(AppAction::AddCredential {
                 app: app.clone(),
+                holder: KeyHolder::Application,
                 credential: Credential {
                     key_id: format!("key-{name}").into(),
                     kind: CredentialKind::Secret,

@@ -5,8 +5,8 @@
 
 use super::audit_actions::{
     AppAction, AppRef, AppRoleRef, AuthAction, CaChange, Credential, DeviceAction, DeviceRef,
-    DirectoryAction, GroupAction, Membership, ObjectRef, PolicyAction, Principal, PropertyChange,
-    RoleAction, RoleRef, SecurityInfoChange, UserAction, UserRef,
+    DirectoryAction, GroupAction, KeyHolder, Membership, ObjectRef, PolicyAction, Principal,
+    PropertyChange, RoleAction, RoleRef, SecurityInfoChange, UserAction, UserRef,
 };
 use super::audit_records::AuditActor;
 use super::records::user_agent;
@@ -245,19 +245,15 @@ pub fn operation(
                 kind,
                 display_name: name,
             };
-            let existing = Vec::new();
-            D::App(if on_sp {
-                AppAction::AddServicePrincipalCredential {
-                    credential,
-                    app,
-                    existing,
-                }
-            } else {
-                AppAction::AddCredential {
-                    credential,
-                    app,
-                    existing,
-                }
+            D::App(AppAction::AddCredential {
+                credential,
+                app,
+                holder: if on_sp {
+                    KeyHolder::ServicePrincipal
+                } else {
+                    KeyHolder::Application
+                },
+                existing: Vec::new(),
             })
         }
         V::AddAppOwner => D::App(AppAction::AddOwner {

@@ -30,8 +30,9 @@ mod sspr_timing_tests;
 
 pub use audit_actions::{
     AppAction, AppRef, AppRoleRef, AuthAction, AuthMethod, CaChange, Credential, CredentialKind,
-    DeviceAction, DeviceRef, DirectoryAction, GroupAction, Membership, ObjectRef, PolicyAction,
-    Principal, PropertyChange, RoleAction, RoleRef, SecurityInfoChange, UserAction, UserRef,
+    DeviceAction, DeviceRef, DirectoryAction, GroupAction, KeyHolder, Membership, ObjectRef,
+    PolicyAction, Principal, PropertyChange, RoleAction, RoleRef, SecurityInfoChange, UserAction,
+    UserRef,
 };
 pub use audit_records::{AuditActor, AuditOutcome, AuditTarget, RowSpec, write_operation};
 pub use lockout::{LockoutCounter, LockoutDecision, PasswordCheck, lockout_duration};

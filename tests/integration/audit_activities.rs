@@ -13,9 +13,9 @@ use entralab::graph::{ApiVersion, DirectoryAudit, Record, Timestamp};
 use entralab::odata::{DIRECTORY_AUDIT, Filter};
 use entralab::sim::{
     AppAction, AppRef, AppRoleRef, AuditActor, AuditOutcome, AuthAction, AuthMethod, CaChange,
-    Credential, CredentialKind, DeviceAction, DeviceRef, DirectoryAction, GroupAction, Membership,
-    ObjectRef, PolicyAction, Principal, PropertyChange, RoleAction, RoleRef, SecurityInfoChange,
-    UserAction, UserRef,
+    Credential, CredentialKind, DeviceAction, DeviceRef, DirectoryAction, GroupAction, KeyHolder,
+    Membership, ObjectRef, PolicyAction, Principal, PropertyChange, RoleAction, RoleRef,
+    SecurityInfoChange, UserAction, UserRef,
 };
 use rand::SeedableRng;
 use std::path::Path;
@@ -213,6 +213,7 @@ fn operations() -> Vec<(AuditActor, DirectoryAction)> {
         })),
         a(D::App(AppAction::AddCredential {
             app: payroll.clone(),
+            holder: KeyHolder::Application,
             credential: Credential {
                 key_id: "22222222-2222-4222-8222-222222222222".into(),
                 kind: CredentialKind::Secret,

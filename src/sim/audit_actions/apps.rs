@@ -28,6 +28,15 @@ fn key_description(existing: &[Credential], added: &Credential) -> ModifiedPrope
     )
 }
 
+/// Which object of an app a credential goes on: its registration, or its service principal
+/// (enterprise application), whose keys the registration's owners do not see. Each keeps its
+/// own list of keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum KeyHolder {
+    Application,
+    ServicePrincipal,
+}
+
 impl Credential {
     /// `[KeyIdentifier=..,KeyType=..,KeyUsage=Verify,DisplayName=..]` (SENTINEL
     /// NRT_NewAppOrSPCredential.kql parses this order; secrets are `Password`).
@@ -62,16 +71,10 @@ pub enum AppAction {
         app: AppRef,
         changes: Vec<PropertyChange>,
     },
-    /// `existing` are the credentials the app had before; the new one is added to them.
+    /// `existing` are the credentials the holder had before; the new one is added to them.
     AddCredential {
         app: AppRef,
-        credential: Credential,
-        existing: Vec<Credential>,
-    },
-    /// A credential on the app's service principal (enterprise application) rather than on
-    /// its registration: the row the attacker's own secret on a consented app writes.
-    AddServicePrincipalCredential {
-        app: AppRef,
+        holder: KeyHolder,
         credential: Credential,
         existing: Vec<Credential>,
     },
@@ -151,44 +154,30 @@ impl AppAction {
             )],
             AppAction::AddCredential {
                 app,
+                holder,
                 credential,
                 existing,
             } => {
-                let props = vec![
+                let mut props = vec![
                     key_description(existing, credential),
                     shape::included(&["KeyDescription"]),
                 ];
+                let (activity, target) = match holder {
+                    KeyHolder::Application => ("update_application_credentials", application(app)),
+                    KeyHolder::ServicePrincipal => {
+                        // The service principal names (its appId) say which app the key
+                        // opens, as on the consent row (Sentinel's
+                        // CredentialAddedAfterAdminConsent reads both).
+                        props.push(shape::prop(
+                            "TargetId.ServicePrincipalNames",
+                            None,
+                            Some(shape::string(&app.app_id)),
+                        ));
+                        ("add_service_principal_credentials", sp_target(app))
+                    }
+                };
                 vec![with_app_id(
-                    spec(
-                        "update_application_credentials",
-                        actor,
-                        vec![application(app).with(props)],
-                    ),
-                    app,
-                )]
-            }
-            AppAction::AddServicePrincipalCredential {
-                app,
-                credential,
-                existing,
-            } => {
-                // The service principal names (its appId) say which app the key opens, as
-                // on the consent row (Sentinel's CredentialAddedAfterAdminConsent reads both).
-                let props = vec![
-                    key_description(existing, credential),
-                    shape::included(&["KeyDescription"]),
-                    shape::prop(
-                        "TargetId.ServicePrincipalNames",
-                        None,
-                        Some(shape::string(&app.app_id)),
-                    ),
-                ];
-                vec![with_app_id(
-                    spec(
-                        "add_service_principal_credentials",
-                        actor,
-                        vec![sp_target(app).with(props)],
-                    ),
+                    spec(activity, actor, vec![target.with(props)]),
                     app,
                 )]
             }
@@ -430,6 +419,7 @@ mod tests {
         };
         let rows = write_app(AppAction::AddCredential {
             app: app(),
+            holder: KeyHolder::Application,
             credential: new,
             existing: vec![old],
         });

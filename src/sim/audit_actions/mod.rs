@@ -12,7 +12,7 @@ mod roles;
 mod users;
 
 pub use crate::catalog::audit::{AuthMethod, CredentialKind};
-pub use apps::{AppAction, AppRoleRef, Credential};
+pub use apps::{AppAction, AppRoleRef, Credential, KeyHolder};
 pub use authentication::{AuthAction, SecurityInfoChange};
 pub use devices::{DeviceAction, DeviceRef};
 pub use groups::{GroupAction, Membership};
