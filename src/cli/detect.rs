@@ -5,6 +5,7 @@ use super::log_stream;
 use crate::detect::coverage::{Coverage, ScenarioColumn};
 use crate::detect::{self, Evaluator, RuleResult, RuleSet, ThreadedEvaluator};
 use crate::exit::Exit;
+use crate::kql::EmptyTable;
 use crate::sim;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -33,12 +34,17 @@ pub struct DetectArgs {
     /// (and why), fire on scenarios marked `benign: true`, or cannot run at all.
     #[arg(long, conflicts_with = "logs")]
     pub coverage: bool,
+    /// A table your workspace has but entralab does not produce, declared present and empty
+    /// so that queries and rules joining it run (e.g. Defender for Endpoint's DeviceInfo):
+    /// 'NAME(COLUMN:TYPE, ...)'. Repeat for more.
+    #[arg(long = "empty-table", value_name = "NAME(COLUMN:TYPE,...)", value_parser = EmptyTable::parse)]
+    pub empty_tables: Vec<EmptyTable>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: super::verify::Format,
 }
 
 pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
-    let rules = match RuleSet::load_all(&args.rules) {
+    let rules = match RuleSet::load_all_with(&args.rules, &args.empty_tables) {
         Ok(rules) => rules,
         Err(e) => {
             writeln!(err, "error: {e}")?;
@@ -55,6 +61,24 @@ pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
         None
     };
     if rules.rules.is_empty() {
+        // Nothing runs: say why for the rules that were read but cannot run (for a large
+        // checkout, the first few), which `detect` otherwise keeps quiet about.
+        const SHOWN: usize = 10;
+        let quiet: Vec<_> = rules
+            .not_applicable
+            .iter()
+            .filter(|n| !n.is_broken())
+            .collect();
+        for why in quiet.iter().take(SHOWN) {
+            writeln!(err, "note: not applicable: {why}")?;
+        }
+        if quiet.len() > SHOWN {
+            writeln!(
+                err,
+                "note: ... and {} more (--coverage lists them all)",
+                quiet.len() - SHOWN
+            )?;
+        }
         writeln!(
             err,
             "error: no Sigma rule for `product: azure` with `service: signinlogs`, `auditlogs` or `riskdetection`, nor Sentinel rule, in {}",

@@ -30,6 +30,7 @@ use by_service::{DetectionRules, Service};
 use sentinel::{SentinelRule, SentinelRunner};
 
 use crate::graph::Record;
+use crate::kql::EmptyTable;
 use rsigma_eval::{CorrelationConfig, CorrelationEngine, TimestampFallback};
 use rsigma_parser::SigmaCollection;
 use serde::Serialize;
@@ -116,6 +117,12 @@ impl RuleSet {
 
     /// Reads every `*.yml`/`*.yaml` under each of `dirs` (or the files they name), as one set.
     pub fn load_all(dirs: &[PathBuf]) -> Result<RuleSet, String> {
+        RuleSet::load_all_with(dirs, &[])
+    }
+
+    /// [`RuleSet::load_all`], with tables the user declared present but empty, which
+    /// Sentinel rules may read (`--empty-table`).
+    pub fn load_all_with(dirs: &[PathBuf], declared: &[EmptyTable]) -> Result<RuleSet, String> {
         let mut files = Vec::new();
         for dir in dirs {
             if dir.is_file() {
@@ -140,7 +147,7 @@ impl RuleSet {
                 }
             };
             if sentinel::is_sentinel(&text) {
-                match sentinel::load(&file, &text) {
+                match sentinel::load(&file, &text, declared) {
                     Ok(rule) => sentinel_rules.push(rule),
                     Err(why) => not_applicable.push(why),
                 }

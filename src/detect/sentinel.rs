@@ -17,7 +17,7 @@ use crate::graph::Record;
 use crate::kql::schema::{RISK_EVENTS_TABLE, RISKY_USERS_TABLE};
 use crate::kql::table::{Row, Table};
 use crate::kql::value::{TICKS_PER_SECOND, Value};
-use crate::kql::{self, Catalog, ErrorKind, ast};
+use crate::kql::{self, Catalog, EmptyTable, ErrorKind, ast};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -101,6 +101,8 @@ pub struct SentinelRule {
     pub threshold: u64,
     /// The Entra tables its query names.
     tables: Vec<&'static str>,
+    /// The tables the user declared empty (`--empty-table`) that its query names.
+    declared: Vec<EmptyTable>,
     /// The words of its query: a column no word names is left empty in the rows it reads
     /// (`None`: every column is kept, for queries that read whole rows).
     words: Option<std::collections::BTreeSet<String>>,
@@ -132,8 +134,13 @@ pub fn is_sentinel(text: &str) -> bool {
     top("query:") && !top("detection:") && !top("correlation:")
 }
 
-/// Reads one Sentinel rule file; `Err` says why it cannot run.
-pub fn load(file: &Path, text: &str) -> Result<SentinelRule, NotApplicable> {
+/// Reads one Sentinel rule file; `Err` says why it cannot run. `declared` are the tables the
+/// user declared present but empty (`--empty-table`), which the query may also read.
+pub fn load(
+    file: &Path,
+    text: &str,
+    declared: &[EmptyTable],
+) -> Result<SentinelRule, NotApplicable> {
     let parsed: RuleFile = serde_saphyr::from_str(text)
         .map_err(|e| NotApplicable::unparsed(file, e.to_string().lines().next().unwrap_or("")))?;
     let title = parsed.name.clone();
@@ -193,8 +200,14 @@ pub fn load(file: &Path, text: &str) -> Result<SentinelRule, NotApplicable> {
     };
     let threshold = parsed.trigger_threshold.unwrap_or(0).max(0) as u64;
     let query = kql::parse(query_text).map_err(|e| cannot_run(&not_applicable, &e))?;
+    let declared: Vec<EmptyTable> = declared
+        .iter()
+        .filter(|t| query_text.contains(t.name.as_str()))
+        .cloned()
+        .collect();
     // A run over empty tables binds every name: what it rejects, every run would.
-    kql::execute(&query, &Catalog::new(), Some(0)).map_err(|e| cannot_run(&not_applicable, &e))?;
+    kql::execute(&query, &catalog_with(&declared), Some(0))
+        .map_err(|e| cannot_run(&not_applicable, &e))?;
     let tables: Vec<&'static str> = kql::schema::TABLES
         .iter()
         .copied()
@@ -226,7 +239,17 @@ pub fn load(file: &Path, text: &str) -> Result<SentinelRule, NotApplicable> {
         operator,
         threshold,
         tables,
+        declared,
     })
+}
+
+/// Entralab's tables, empty, and the tables the user declared empty.
+fn catalog_with(declared: &[EmptyTable]) -> Catalog {
+    let mut catalog = Catalog::new();
+    for t in declared {
+        catalog.insert(t.name.clone(), t.table.clone());
+    }
+    catalog
 }
 
 /// The identifiers and words of a query, unless it reads whole rows (`distinct *`,
@@ -258,7 +281,7 @@ fn cannot_run(
     if let Some(rest) = message.strip_prefix("unknown table ") {
         return not_applicable(
             "table",
-            format!("reads {rest}, a table entralab does not produce"),
+            format!("reads {rest}, a table entralab does not produce (--empty-table declares it)"),
         );
     }
     if message.contains("`_GetWatchlist") {
@@ -399,7 +422,7 @@ impl SentinelRunner {
         for k in (0..runs).rev() {
             let at = last - k as i64 * rule.frequency;
             let from = at - rule.period;
-            let mut catalog = Catalog::new();
+            let mut catalog = catalog_with(&rule.declared);
             let mut any = false;
             for table in &rule.tables {
                 let rows = &self.rows[table];

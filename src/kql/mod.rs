@@ -22,6 +22,7 @@ pub mod aggregate;
 pub mod ast;
 pub mod bind;
 pub mod binder;
+pub mod declared;
 pub mod engine;
 pub mod error;
 mod expand;
@@ -44,6 +45,7 @@ pub mod table;
 pub mod value;
 pub mod window;
 
+pub use declared::EmptyTable;
 pub use error::{ErrorKind, KqlError, Span};
 pub use schema::Catalog;
 pub use table::{Column, Table};

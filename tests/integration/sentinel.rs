@@ -131,7 +131,7 @@ fn coverage_counts_sentinel_rules_and_names_what_they_cannot_read() {
     );
     assert!(
         text.contains(
-            "ueba.yaml `Needs UEBA`: reads `IdentityInfo`, a table entralab does not produce"
+            "ueba.yaml `Needs UEBA`: reads `IdentityInfo`, a table entralab does not produce (--empty-table declares it)"
         ),
         "{text}"
     );
@@ -149,4 +149,84 @@ fn coverage_counts_sentinel_rules_and_names_what_they_cannot_read() {
         stderr.contains("series.yaml") && !stderr.contains("ueba.yaml"),
         "{stderr}"
     );
+}
+
+/// A rule that enriches its rows from a table entralab does not produce (Defender for
+/// Endpoint's `DeviceInfo`) runs once the user declares the table present but empty.
+#[test]
+fn a_rule_joining_a_table_declared_empty_fires_on_its_attack_only() {
+    const DEVICES: &str =
+        "DeviceInfo(PublicIP:string, AadDeviceId:string, OnboardingStatus:string)";
+    let detect = |declare: bool| {
+        let mut cmd = entralab();
+        cmd.args([
+            "detect",
+            "--format",
+            "json",
+            "--rules",
+            "tests/data/sentinel-enrichment",
+        ]);
+        if declare {
+            cmd.args(["--empty-table", DEVICES]);
+        }
+        cmd.args([
+            "scenarios/detections/mfa-fatigue.yaml",
+            "scenarios/detections/benign-noise.yaml",
+        ]);
+        cmd.output().unwrap()
+    };
+
+    let undeclared = detect(false);
+    let stderr = String::from_utf8_lossy(&undeclared.stderr);
+    assert_eq!(undeclared.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("note: not applicable: tests/data/sentinel-enrichment/explicit-mfa-deny.yaml: `entralab - MFA prompt explicitly denied`: reads `DeviceInfo`, a table entralab does not produce (--empty-table declares it)"),
+        "{stderr}"
+    );
+
+    let declared = detect(true);
+    let stderr = String::from_utf8_lossy(&declared.stderr);
+    assert_eq!(declared.status.code(), Some(0), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&declared.stdout).unwrap();
+    let fired: Vec<(String, bool)> = report["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["scenario"].as_str().unwrap().to_string(),
+                s["rules"][0]["fired"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            ("mfa-fatigue".to_string(), true),
+            ("benign-noise".to_string(), false)
+        ]
+    );
+
+    let bad = entralab()
+        .args(["query", "--empty-table", "DeviceInfo", "DeviceInfo | count"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("`DeviceInfo` has no column list"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let counted = entralab()
+        .args([
+            "query",
+            "--format",
+            "csv",
+            "--empty-table",
+            DEVICES,
+            "DeviceInfo | count",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&counted.stdout), "Count\r\n0\r\n");
 }

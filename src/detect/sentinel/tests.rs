@@ -163,7 +163,7 @@ fn rules_over_tables_or_kql_entralab_lacks_cannot_run_and_say_why() {
         found[0],
         (
             "table",
-            "reads `IdentityInfo`, a table entralab does not produce"
+            "reads `IdentityInfo`, a table entralab does not produce (--empty-table declares it)"
         )
     );
     assert_eq!(found[1].0, "unsupported");
@@ -175,4 +175,38 @@ fn rules_over_tables_or_kql_entralab_lacks_cannot_run_and_say_why() {
         ("parse", "`queryPeriod: often` is not a duration")
     );
     assert!(!rules.not_applicable[0].is_broken() && rules.not_applicable[1].is_broken());
+}
+
+#[test]
+fn a_rule_joining_a_table_declared_empty_runs_and_fires_on_the_entra_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SCHEDULED.replace(
+        "  | where Lockouts >= 3\n",
+        "  | where Lockouts >= 3\n  | join kind=leftouter (DeviceInfo | project UserPrincipalName = LoggedOnUser, DeviceName) on UserPrincipalName\n",
+    );
+    write(dir.path(), "enriched.yaml", &text);
+    let start = 1_700_000_000;
+    let records = sign_ins(start, 4, 50053);
+
+    // Without the table, the rule cannot run, and says which table and how to declare it.
+    let rules = RuleSet::load(dir.path()).unwrap();
+    assert!(rules.rules.is_empty());
+    let why = &rules.not_applicable[0];
+    assert_eq!(why.kind, "table");
+    assert!(why.reason.contains("`DeviceInfo`"), "{}", why.reason);
+    assert!(why.reason.contains("--empty-table"), "{}", why.reason);
+
+    // Declared present but empty, it runs, and the enrichment finds nothing.
+    let declared =
+        crate::kql::EmptyTable::parse("DeviceInfo(LoggedOnUser:string, DeviceName:string)")
+            .unwrap();
+    let rules = RuleSet::load_all_with(&[dir.path().to_path_buf()], &[declared]).unwrap();
+    assert!(
+        rules.not_applicable.is_empty(),
+        "{:?}",
+        rules.not_applicable
+    );
+    let result = &rules.evaluate(&records, "tenant")[0];
+    assert!(result.error.is_none(), "{:?}", result.error);
+    assert_eq!((result.fired, result.matches), (true, 1));
 }
