@@ -5,7 +5,9 @@
 //! A refused login (SASL) is final: retrying only repeats it, and rskafka retries every
 //! connection error alike until the deadline. So a client with credentials first makes one
 //! attempt without retries; when the broker refused the login, that is the answer at once
-//! (exit 3, "authentication failed"), otherwise the retrying attempt follows.
+//! (exit 3, "authentication failed"), otherwise the retrying client follows. The probe's
+//! client is dropped even when it connected: rskafka keeps a client's backoff for every
+//! later request, and that one's gives up at the first failure.
 
 use super::address::KafkaUrl;
 use rskafka::BackoffConfig;
@@ -68,13 +70,10 @@ pub(crate) async fn connect(url: &KafkaUrl) -> Result<Client, StreamError> {
     };
     if sasl.is_some() {
         // One attempt (a zero deadline stops rskafka's backoff after the first failure).
-        match attempt(Duration::ZERO).await {
-            Ok(client) => return Ok(client),
-            Err(e) => {
-                if let Some(refused) = refused_login(url, &one_line(&e)) {
-                    return Err(refused);
-                }
-            }
+        if let Err(e) = attempt(Duration::ZERO).await
+            && let Some(refused) = refused_login(url, &one_line(&e))
+        {
+            return Err(refused);
         }
     }
     attempt(url.timeout).await.map_err(|e| {

@@ -414,18 +414,107 @@ impl<'a> Bytes<'a> {
     }
 }
 
-#[test]
-fn only_the_connection_string_user_with_the_right_password_logs_in() {
-    let login = |token: &[u8]| check_plain(token, "Endpoint=sb://x/;K=v");
-    assert!(login(b"\0$ConnectionString\0Endpoint=sb://x/;K=v").accepted);
-    assert!(login(b"$ConnectionString\0$ConnectionString\0Endpoint=sb://x/;K=v").accepted);
-    for refused in [
-        &b"\0$ConnectionString\0Endpoint=sb://x/;K=w"[..],
-        b"\0someone\0Endpoint=sb://x/;K=v",
-        b"admin\0$ConnectionString\0Endpoint=sb://x/;K=v",
-        b"\0$ConnectionString\0Endpoint=sb://x/;K=v\0",
-        b"",
-    ] {
-        assert!(!login(refused).accepted, "{refused:?}");
+/// The proxy on its own, without tansu.
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_connection_string_user_with_the_right_password_logs_in() {
+        let login = |token: &[u8]| check_plain(token, "Endpoint=sb://x/;K=v");
+        assert!(login(b"\0$ConnectionString\0Endpoint=sb://x/;K=v").accepted);
+        assert!(login(b"$ConnectionString\0$ConnectionString\0Endpoint=sb://x/;K=v").accepted);
+        for refused in [
+            &b"\0$ConnectionString\0Endpoint=sb://x/;K=w"[..],
+            b"\0someone\0Endpoint=sb://x/;K=v",
+            b"admin\0$ConnectionString\0Endpoint=sb://x/;K=v",
+            b"\0$ConnectionString\0Endpoint=sb://x/;K=v\0",
+            b"",
+        ] {
+            assert!(!login(refused).accepted, "{refused:?}");
+        }
+    }
+
+    /// A TLS connection to the proxy on `port` that trusts `ca_cert`, blocking.
+    fn tls_client(
+        port: u16,
+        ca_cert: &std::path::Path,
+    ) -> rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream> {
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        let mut roots = rustls::RootCertStore::empty();
+        for cert in CertificateDer::pem_file_iter(ca_cert).unwrap() {
+            roots.add(cert.unwrap()).unwrap();
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let name = "127.0.0.1".try_into().unwrap();
+        let connection = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+        let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        rustls::StreamOwned::new(connection, tcp)
+    }
+
+    /// A request frame: header v1 (client id `t`), then `body`.
+    fn request_frame(api_key: i16, api_version: i16, correlation_id: i32, body: &[u8]) -> Vec<u8> {
+        let mut frame = Vec::new();
+        frame.extend(api_key.to_be_bytes());
+        frame.extend(api_version.to_be_bytes());
+        frame.extend(correlation_id.to_be_bytes());
+        frame.extend(1i16.to_be_bytes());
+        frame.push(b't');
+        frame.extend(body);
+        let mut sized = (frame.len() as i32).to_be_bytes().to_vec();
+        sized.extend(frame);
+        sized
+    }
+
+    /// Everything the proxy sends until it closes the connection.
+    fn until_closed(stream: &mut impl std::io::Read) -> Vec<u8> {
+        let mut received = Vec::new();
+        if let Err(e) = stream.read_to_end(&mut received) {
+            // Closed without TLS close_notify, as a dropped connection is.
+            assert_eq!(e.kind(), io::ErrorKind::UnexpectedEof, "{e}");
+        }
+        received
+    }
+
+    #[test]
+    fn requests_before_a_login_and_other_mechanisms_are_refused() {
+        use std::io::Write;
+        // Stands for tansu: connections wait in its backlog, and nothing may need an answer.
+        let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let listener = ProxyListener::bind();
+        let port = listener.port();
+        let proxy = listener.serve(upstream.local_addr().unwrap().port(), "secret");
+
+        // Metadata (api key 3) v1 for all topics, before any login: closed, unanswered.
+        let mut tls = tls_client(port, &proxy.ca_cert);
+        tls.write_all(&request_frame(3, 1, 1, &(-1i32).to_be_bytes()))
+            .unwrap();
+        assert!(until_closed(&mut tls).is_empty());
+
+        // SaslHandshake v1 for SCRAM-SHA-256: UNSUPPORTED_SASL_MECHANISM naming PLAIN, closed.
+        let mut tls = tls_client(port, &proxy.ca_cert);
+        let mut mechanism = 13i16.to_be_bytes().to_vec();
+        mechanism.extend(b"SCRAM-SHA-256");
+        tls.write_all(&request_frame(17, 1, 2, &mechanism)).unwrap();
+        let expected = [
+            &[0, 0, 0, 17][..], // size
+            &[0, 0, 0, 2],      // correlation id
+            &[0, 33],           // UNSUPPORTED_SASL_MECHANISM
+            &[0, 0, 0, 1],      // one mechanism:
+            &[0, 5],
+            b"PLAIN",
+        ]
+        .concat();
+        assert_eq!(until_closed(&mut tls), expected);
+
+        let seen = proxy.seen();
+        assert_eq!(seen.refused_before_login, [3]);
+        assert!(seen.logins.is_empty() && seen.tls_failures == 0, "{seen:?}");
     }
 }
