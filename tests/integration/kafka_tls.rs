@@ -28,10 +28,15 @@ struct EventHubs {
 
 impl EventHubs {
     fn start() -> EventHubs {
+        EventHubs::start_dropping(None)
+    }
+
+    /// With the proxy closing its `nth` connection at once (see [`ProxyListener::serve_dropping`]).
+    fn start_dropping(nth: Option<usize>) -> EventHubs {
         let listener = ProxyListener::bind();
         let port = listener.port();
         let broker = Broker::start_advertising(Some(port));
-        let proxy = listener.serve(broker.port, CONNECTION_STRING);
+        let proxy = listener.serve_dropping(broker.port, CONNECTION_STRING, nth);
         EventHubs {
             proxy,
             port,
@@ -206,6 +211,24 @@ fn the_event_hubs_form_round_trips_through_tls_and_sasl_plain() {
     );
     assert!(seen.refused_before_login.is_empty(), "{seen:?}");
     assert_eq!(seen.tls_failures, 0, "{seen:?}");
+}
+
+#[test]
+fn a_connection_dropped_after_the_login_probe_is_retried() {
+    // The first connection is the one-attempt login probe (src/stream/connect.rs); whatever
+    // the second is for, the client from then on retries as the URL's timeout says.
+    let hubs = EventHubs::start_dropping(Some(2));
+    let sent = stdout_of(entralab().env(PASSWORD_ENV, CONNECTION_STRING).args([
+        "generate",
+        SSPR,
+        "--to",
+        &hubs.url("entra-sspr", ""),
+    ]));
+    assert!(sent.contains("(3 partitions, created)"), "{sent}");
+    let seen = hubs.proxy.seen();
+    assert_eq!(seen.dropped, 1, "{seen:?}");
+    assert!(seen.logins.len() >= 2, "{seen:?}");
+    assert!(seen.logins.iter().all(|l| l.accepted), "{seen:?}");
 }
 
 /// stderr and stdout of a command that must exit with `code`.

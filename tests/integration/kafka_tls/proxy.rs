@@ -62,6 +62,8 @@ pub struct Seen {
     pub tls_failures: usize,
     /// Api keys of requests refused because they came before a login.
     pub refused_before_login: Vec<i16>,
+    /// Connections closed on purpose as soon as they were accepted.
+    pub dropped: usize,
 }
 
 /// The proxy's listening socket, bound before tansu starts so that tansu can advertise it.
@@ -83,6 +85,17 @@ impl ProxyListener {
     /// Serves TLS on the bound port, forwarding logged-in connections to tansu on loopback
     /// `upstream`; the login's password must be `connection_string`.
     pub fn serve(self, upstream: u16, connection_string: &str) -> SaslTlsProxy {
+        self.serve_dropping(upstream, connection_string, None)
+    }
+
+    /// As [`serve`](Self::serve), but closes the `nth` connection (from 1) as soon as it is
+    /// accepted, as a broker that restarts or a flaky network would.
+    pub fn serve_dropping(
+        self,
+        upstream: u16,
+        connection_string: &str,
+        nth: Option<usize>,
+    ) -> SaslTlsProxy {
         let dir = tempfile::tempdir().unwrap();
         let certified =
             rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()])
@@ -110,7 +123,14 @@ impl ProxyListener {
         };
         let shared = Arc::clone(&seen);
         runtime.spawn(async move {
+            let mut accepted = 0;
             while let Ok((tcp, _)) = listener.accept().await {
+                accepted += 1;
+                if Some(accepted) == nth {
+                    shared.lock().unwrap().dropped += 1;
+                    drop(tcp);
+                    continue;
+                }
                 let (acceptor, seen, password) =
                     (acceptor.clone(), Arc::clone(&shared), Arc::clone(&password));
                 tokio::spawn(async move {
