@@ -47,7 +47,7 @@ fn tansu() -> PathBuf {
 }
 
 /// A loopback port free a moment ago.
-pub(crate) fn free_port() -> u16 {
+fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.local_addr().unwrap().port()
 }
@@ -124,8 +124,9 @@ pub(crate) fn stdout_of(command: &mut Command) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The records `generate --format FORMAT` writes for `scenario`, read back from the files.
-fn generated(scenario: &str, format: &str) -> Vec<Record> {
+/// The files `generate --format FORMAT` writes for `scenario`, in name order, and their
+/// folder (removed when dropped).
+pub(crate) fn exported(scenario: &str, format: &str) -> (tempfile::TempDir, Vec<PathBuf>) {
     let dir = tempfile::tempdir().unwrap();
     entralab()
         .args(["generate", scenario, "--format", format, "--out"])
@@ -137,6 +138,12 @@ fn generated(scenario: &str, format: &str) -> Vec<Record> {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
+    (dir, files)
+}
+
+/// The records `generate --format FORMAT` writes for `scenario`, read back from the files.
+fn generated(scenario: &str, format: &str) -> Vec<Record> {
+    let (_dir, files) = exported(scenario, format);
     files
         .iter()
         .flat_map(|f| entralab::logfiles::read_path(f).unwrap())

@@ -9,7 +9,7 @@
 
 mod proxy;
 
-use crate::kafka::{Broker, POPULATION, SSPR, entralab, stdout_of};
+use crate::kafka::{Broker, POPULATION, SSPR, entralab, exported, stdout_of};
 use proxy::{EVENT_HUBS_USER, Login, ProxyListener, SaslTlsProxy};
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -55,20 +55,11 @@ impl EventHubs {
     }
 }
 
-/// `generate SCENARIO --format eventhub --out DIR`: the files a topic is compared with.
-fn exported(scenario: &str) -> (tempfile::TempDir, Vec<PathBuf>) {
-    let dir = tempfile::tempdir().unwrap();
-    entralab()
-        .args(["generate", scenario, "--format", "eventhub", "--out"])
-        .arg(dir.path())
-        .assert()
-        .success();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    (dir, files)
+/// entralab with the right connection string in its environment.
+fn logged_in() -> assert_cmd::Command {
+    let mut command = entralab();
+    command.env(PASSWORD_ENV, CONNECTION_STRING);
+    command
 }
 
 /// Two rules matching every sign-in and every audit, so that `detect` lists what it read.
@@ -93,8 +84,7 @@ fn every_record_rules() -> tempfile::TempDir {
 /// records read and each rule's matches.
 fn detect(logs: &[&str], every_record: &Path) -> (u64, Vec<Value>) {
     let out = stdout_of(
-        entralab()
-            .env(PASSWORD_ENV, CONNECTION_STRING)
+        logged_in()
             .args(["detect", "--format", "json", "--rules", "tests/data/sigma"])
             .arg("--rules")
             .arg(every_record)
@@ -136,18 +126,13 @@ fn the_event_hubs_form_round_trips_through_tls_and_sasl_plain() {
 
     // Many users' sign-ins: what detect reads through TLS + SASL is what the files hold.
     let population = hubs.url("entra-signins", "&partitions=3");
-    let sent = stdout_of(entralab().env(PASSWORD_ENV, CONNECTION_STRING).args([
-        "generate",
-        POPULATION,
-        "--to",
-        &population,
-    ]));
+    let sent = stdout_of(logged_in().args(["generate", POPULATION, "--to", &population]));
     assert!(
         sent.contains("eventhub messages to kafka+ssl://127.0.0.1:")
             && sent.contains("(3 partitions, created)"),
         "{sent}"
     );
-    let (_dir, files) = exported(POPULATION);
+    let (_dir, files) = exported(POPULATION, "eventhub");
     let file_args: Vec<&str> = files.iter().map(|f| f.to_str().unwrap()).collect();
     let (read, rules) = detect(&[&hubs.url("entra-signins", "")], every_record.path());
     let (in_files, file_rules) = detect(&file_args, every_record.path());
@@ -164,12 +149,11 @@ fn the_event_hubs_form_round_trips_through_tls_and_sasl_plain() {
     // One user's SSPR audits (20, and each rule lists up to 20 ids): every id, once; and
     // verify's expectations hold on the topic.
     let sspr = hubs.url("entra-sspr", "");
-    entralab()
-        .env(PASSWORD_ENV, CONNECTION_STRING)
+    logged_in()
         .args(["generate", SSPR, "--to", &sspr])
         .assert()
         .success();
-    let (_dir, files) = exported(SSPR);
+    let (_dir, files) = exported(SSPR, "eventhub");
     let (sign_ins, audits) = ids_by_kind(&files);
     assert!(!audits.is_empty() && audits.len() <= 20, "{}", audits.len());
     let (_, rules) = detect(&[&sspr], every_record.path());
@@ -187,12 +171,7 @@ fn the_event_hubs_form_round_trips_through_tls_and_sasl_plain() {
             .collect();
         assert_eq!(&listed, ids, "{title}: every record");
     }
-    let verified = stdout_of(entralab().env(PASSWORD_ENV, CONNECTION_STRING).args([
-        "verify",
-        SSPR,
-        "--against",
-        &sspr,
-    ]));
+    let verified = stdout_of(logged_in().args(["verify", SSPR, "--against", &sspr]));
     assert!(
         verified.contains("kafka+ssl://$ConnectionString@127.0.0.1:")
             && verified.contains(" passed, 0 failed"),
@@ -218,12 +197,7 @@ fn a_connection_dropped_after_the_login_probe_is_retried() {
     // The first connection is the one-attempt login probe (src/stream/connect.rs); whatever
     // the second is for, the client from then on retries as the URL's timeout says.
     let hubs = EventHubs::start_dropping(Some(2));
-    let sent = stdout_of(entralab().env(PASSWORD_ENV, CONNECTION_STRING).args([
-        "generate",
-        SSPR,
-        "--to",
-        &hubs.url("entra-sspr", ""),
-    ]));
+    let sent = stdout_of(logged_in().args(["generate", SSPR, "--to", &hubs.url("entra-sspr", "")]));
     assert!(sent.contains("(3 partitions, created)"), "{sent}");
     let seen = hubs.proxy.seen();
     assert_eq!(seen.dropped, 1, "{seen:?}");
@@ -279,15 +253,7 @@ fn a_wrong_connection_string_fails_at_once_naming_authentication() {
 
     // The right connection string with another user is refused too.
     let other_user = url.replace("$ConnectionString@", "someone@");
-    let text = failure(
-        entralab().env(PASSWORD_ENV, CONNECTION_STRING).args([
-            "generate",
-            SSPR,
-            "--to",
-            &other_user,
-        ]),
-        3,
-    );
+    let text = failure(logged_in().args(["generate", SSPR, "--to", &other_user]), 3);
     assert!(
         text.contains("refused the SASL PLAIN login as `someone`"),
         "{text}"
@@ -308,12 +274,7 @@ fn a_certificate_the_client_does_not_trust_is_a_clear_tls_error() {
     );
     let another_ca = format!("{system_store}&ca_cert={}", other_ca.display());
     for url in [&system_store, &another_ca] {
-        let text = failure(
-            entralab()
-                .env(PASSWORD_ENV, CONNECTION_STRING)
-                .args(["generate", SSPR, "--to", url]),
-            3,
-        );
+        let text = failure(logged_in().args(["generate", SSPR, "--to", url]), 3);
         assert!(
             text.contains("cannot reach the Kafka broker 127.0.0.1:")
                 && text.contains("invalid peer certificate"),
