@@ -1,6 +1,13 @@
 //! Connecting to a broker: TLS and SASL PLAIN as the URL asks, retries with exponential
 //! backoff up to the URL's timeout, and errors sorted into "cannot reach" (exit 3) and "the
 //! request is wrong" (exit 2).
+//!
+//! A refused login (SASL) is final: retrying only repeats it, and rskafka retries every
+//! connection error alike until the deadline. So a client with credentials first makes one
+//! attempt without retries; when the broker refused the login, that is the answer at once
+//! (exit 3, "authentication failed"), otherwise the retrying client follows. The probe's
+//! client is dropped even when it connected: rskafka keeps a client's backoff for every
+//! later request, and that one's gives up at the first failure.
 
 use super::address::KafkaUrl;
 use rskafka::BackoffConfig;
@@ -38,32 +45,76 @@ pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, StreamError> {
 
 /// A client of the broker at `url`, its metadata fetched (so the broker answered).
 pub(crate) async fn connect(url: &KafkaUrl) -> Result<Client, StreamError> {
-    let mut builder = ClientBuilder::new(vec![url.broker()])
-        .client_id("entralab")
-        .backoff_config(backoff(url.timeout));
-    if url.tls {
-        builder = builder.tls_config(Arc::new(tls_config(url)?));
+    let tls = match url.tls {
+        true => Some(Arc::new(tls_config(url)?)),
+        false => None,
+    };
+    let sasl = match &url.user {
+        Some(user) => Some(SaslConfig::Plain(Credentials::new(
+            user.clone(),
+            password(url, user)?,
+        ))),
+        None => None,
+    };
+    let attempt = |deadline: Duration| {
+        let mut builder = ClientBuilder::new(vec![url.broker()])
+            .client_id("entralab")
+            .backoff_config(backoff(deadline));
+        if let Some(tls) = &tls {
+            builder = builder.tls_config(Arc::clone(tls));
+        }
+        if let Some(sasl) = &sasl {
+            builder = builder.sasl_config(sasl.clone());
+        }
+        builder.build()
+    };
+    if sasl.is_some() {
+        // One attempt (a zero deadline stops rskafka's backoff after the first failure).
+        if let Err(e) = attempt(Duration::ZERO).await
+            && let Some(refused) = refused_login(url, &one_line(&e))
+        {
+            return Err(refused);
+        }
     }
-    if let Some(user) = &url.user {
-        let password = std::env::var(&url.password_env)
-            .ok()
-            .filter(|p| !p.is_empty())
-            .ok_or_else(|| {
-                StreamError::BadInput(format!(
-                    "{url} authenticates as `{user}` with the password in the environment variable {0}, which is not set\n  hint: for Event Hubs, export {0}='Endpoint=sb://NAMESPACE.servicebus.windows.net/;SharedAccessKeyName=KEY_NAME;SharedAccessKey=KEY' (never on the command line)",
-                    url.password_env
-                ))
-            })?;
-        builder = builder.sasl_config(SaslConfig::Plain(Credentials::new(user.clone(), password)));
-    }
-    builder.build().await.map_err(|e| {
-        StreamError::Unreachable(format!(
-            "cannot reach the Kafka broker {} (gave up after {} s): {}",
-            url.broker(),
-            url.timeout.as_secs(),
-            one_line(&e)
-        ))
+    attempt(url.timeout).await.map_err(|e| {
+        let text = one_line(&e);
+        refused_login(url, &text).unwrap_or_else(|| {
+            StreamError::Unreachable(format!(
+                "cannot reach the Kafka broker {} (gave up after {} s): {text}",
+                url.broker(),
+                url.timeout.as_secs(),
+            ))
+        })
     })
+}
+
+/// The SASL password, from the environment variable the URL names.
+fn password(url: &KafkaUrl, user: &str) -> Result<String, StreamError> {
+    std::env::var(&url.password_env)
+        .ok()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(|| {
+            StreamError::BadInput(format!(
+                "{url} authenticates as `{user}` with the password in the environment variable {0}, which is not set\n  hint: for Event Hubs, export {0}='Endpoint=sb://NAMESPACE.servicebus.windows.net/;SharedAccessKeyName=KEY_NAME;SharedAccessKey=KEY' (never on the command line)",
+                url.password_env
+            ))
+        })
+}
+
+/// The Kafka error codes of a login the broker refused for good, as rskafka names them in
+/// its errors (it keeps the failed attempts' errors only as text).
+const REFUSED_LOGIN: [&str; 2] = ["SaslAuthenticationFailed", "UnsupportedSaslMechanism"];
+
+/// "authentication failed" when `error` (one attempt's, on one line) says the broker refused
+/// the SASL login.
+fn refused_login(url: &KafkaUrl, error: &str) -> Option<StreamError> {
+    let code = REFUSED_LOGIN.iter().find(|code| error.contains(*code))?;
+    let user = url.user.as_deref().unwrap_or_default();
+    Some(StreamError::Unreachable(format!(
+        "authentication failed: the Kafka broker {} refused the SASL PLAIN login as `{user}` ({code})\n  hint: check the password in ${}; for Event Hubs the user is `$ConnectionString` and the password the whole connection string of a shared access policy (Endpoint=sb://NAMESPACE.servicebus.windows.net/;SharedAccessKeyName=KEY_NAME;SharedAccessKey=KEY) with Send (generate) or Listen (verify, detect) rights",
+        url.broker(),
+        url.password_env,
+    )))
 }
 
 /// Exponential backoff from 100 ms, at most 5 s apart, giving up after `deadline`.
@@ -168,6 +219,22 @@ mod tests {
             .parse()
             .unwrap();
         tls_config(&url).unwrap();
+    }
+
+    #[test]
+    fn a_refused_login_is_told_from_an_unreachable_broker() {
+        let url: KafkaUrl = "kafka+ssl://contoso.servicebus.windows.net/hub"
+            .parse()
+            .unwrap();
+        // What rskafka 0.6 reports after one refused attempt.
+        let refused = "Connection error: all retries failed: Retry exceeded deadline. Source: Sasl handshake failed: API error: SaslAuthenticationFailed";
+        let e = refused_login(&url, refused).expect("a refused login");
+        assert!(matches!(e, StreamError::Unreachable(_)), "{e}");
+        let text = e.to_string();
+        assert!(text.starts_with("authentication failed: the Kafka broker contoso.servicebus.windows.net:9093 refused the SASL PLAIN login as `$ConnectionString` (SaslAuthenticationFailed)"), "{text}");
+        assert!(text.contains("$EVENTHUB_CONNECTION_STRING"), "{text}");
+        let unreachable = "Connection error: all retries failed: Retry exceeded deadline. Source: error connecting to broker \"127.0.0.1:1\": IO error: Connection refused (os error 111)";
+        assert!(refused_login(&url, unreachable).is_none());
     }
 
     #[test]

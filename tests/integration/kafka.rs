@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// Many users' sign-ins.
-const POPULATION: &str = "tests/data/population-small.yaml";
+pub(crate) const POPULATION: &str = "tests/data/population-small.yaml";
 /// One user's sign-ins and SSPR audits, with expectations.
-const SSPR: &str = "scenarios/user03-sspr.yaml";
+pub(crate) const SSPR: &str = "scenarios/user03-sspr.yaml";
 
 fn tansu() -> PathBuf {
     let home = std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo/bin/tansu"));
@@ -53,22 +53,30 @@ fn free_port() -> u16 {
 }
 
 /// A tansu broker on loopback with in-memory storage; stopped when dropped.
-struct Broker {
+pub(crate) struct Broker {
     _process: KillOnDrop,
-    port: u16,
+    /// Where tansu listens.
+    pub(crate) port: u16,
     _dir: tempfile::TempDir,
 }
 
 impl Broker {
     fn start() -> Broker {
+        Broker::start_advertising(None)
+    }
+
+    /// A broker whose metadata names `advertised_port` on loopback as its address instead of
+    /// its own port (a proxy in front of it, which clients must reconnect to), or its own.
+    pub(crate) fn start_advertising(advertised_port: Option<u16>) -> Broker {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let listener = format!("tcp://127.0.0.1:{port}");
+        let advertised = format!("tcp://127.0.0.1:{}", advertised_port.unwrap_or(port));
         let log_path = dir.path().join("tansu.log");
         let log = std::fs::File::create(&log_path).unwrap();
         let child = std::process::Command::new(tansu())
             .args(["broker", "--listener-url", &listener])
-            .args(["--advertised-listener-url", &listener])
+            .args(["--advertised-listener-url", &advertised])
             .args(["--storage-engine", "memory://tansu/"])
             .current_dir(dir.path())
             .stdin(Stdio::null())
@@ -105,19 +113,20 @@ impl Broker {
     }
 }
 
-fn entralab() -> Command {
+pub(crate) fn entralab() -> Command {
     let mut command = Command::cargo_bin("entralab").unwrap();
     command.current_dir(ROOT);
     command
 }
 
-fn stdout_of(command: &mut Command) -> String {
+pub(crate) fn stdout_of(command: &mut Command) -> String {
     let out = command.assert().success().get_output().clone();
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// The records `generate --format FORMAT` writes for `scenario`, read back from the files.
-fn generated(scenario: &str, format: &str) -> Vec<Record> {
+/// The files `generate --format FORMAT` writes for `scenario`, in name order, and their
+/// folder (removed when dropped).
+pub(crate) fn exported(scenario: &str, format: &str) -> (tempfile::TempDir, Vec<PathBuf>) {
     let dir = tempfile::tempdir().unwrap();
     entralab()
         .args(["generate", scenario, "--format", format, "--out"])
@@ -129,6 +138,12 @@ fn generated(scenario: &str, format: &str) -> Vec<Record> {
         .map(|e| e.unwrap().path())
         .collect();
     files.sort();
+    (dir, files)
+}
+
+/// The records `generate --format FORMAT` writes for `scenario`, read back from the files.
+fn generated(scenario: &str, format: &str) -> Vec<Record> {
+    let (_dir, files) = exported(scenario, format);
     files
         .iter()
         .flat_map(|f| entralab::logfiles::read_path(f).unwrap())
