@@ -2,10 +2,11 @@
 //! backoff up to the URL's timeout, and errors sorted into "cannot reach" (exit 3) and "the
 //! request is wrong" (exit 2).
 //!
-//! A refused login (SASL) is final: retrying only repeats it, and rskafka retries every
-//! connection error alike until the deadline. So a client with credentials first makes one
-//! attempt without retries; when the broker refused the login, that is the answer at once
-//! (exit 3, "authentication failed"), otherwise the retrying client follows. The probe's
+//! A refused login (SASL) or a certificate we do not trust (TLS) is final: retrying only
+//! repeats it, and rskafka retries every connection error alike until the deadline. So a
+//! client with TLS or credentials first makes one attempt without retries; when the broker
+//! refused the login or its certificate was refused, that is the answer at once (exit 3),
+//! otherwise the retrying client follows. The probe's
 //! client is dropped even when it connected: rskafka keeps a client's backoff for every
 //! later request, and that one's gives up at the first failure.
 
@@ -68,17 +69,17 @@ pub(crate) async fn connect(url: &KafkaUrl) -> Result<Client, StreamError> {
         }
         builder.build()
     };
-    if sasl.is_some() {
+    if sasl.is_some() || tls.is_some() {
         // One attempt (a zero deadline stops rskafka's backoff after the first failure).
         if let Err(e) = attempt(Duration::ZERO).await
-            && let Some(refused) = refused_login(url, &one_line(&e))
+            && let Some(refused) = final_failure(url, &one_line(&e))
         {
             return Err(refused);
         }
     }
     attempt(url.timeout).await.map_err(|e| {
         let text = one_line(&e);
-        refused_login(url, &text).unwrap_or_else(|| {
+        final_failure(url, &text).unwrap_or_else(|| {
             StreamError::Unreachable(format!(
                 "cannot reach the Kafka broker {} (gave up after {} s): {text}",
                 url.broker(),
@@ -99,6 +100,28 @@ fn password(url: &KafkaUrl, user: &str) -> Result<String, StreamError> {
                 url.password_env
             ))
         })
+}
+
+/// A failure retrying cannot mend: a refused login or a certificate we do not trust.
+fn final_failure(url: &KafkaUrl, error: &str) -> Option<StreamError> {
+    refused_login(url, error).or_else(|| untrusted_certificate(url, error))
+}
+
+/// What rustls says when it refuses the broker's certificate.
+const UNTRUSTED: &str = "invalid peer certificate";
+
+/// "the broker's certificate is not trusted" when `error` (one attempt's) says so.
+fn untrusted_certificate(url: &KafkaUrl, error: &str) -> Option<StreamError> {
+    let at = error.find(UNTRUSTED)?;
+    let trusted = match &url.ca_cert {
+        Some(path) => format!("the certificate in ca_cert={}", path.display()),
+        None => "the system's trust store".to_string(),
+    };
+    Some(StreamError::Unreachable(format!(
+        "TLS failed: the Kafka broker {} presented a certificate that {trusted} does not vouch for ({})\n  hint: Event Hubs' certificates chain to public roots; for a broker with a private CA, add ca_cert=PATH (a PEM file) to the URL",
+        url.broker(),
+        &error[at..],
+    )))
 }
 
 /// The Kafka error codes of a login the broker refused for good, as rskafka names them in
@@ -235,6 +258,17 @@ mod tests {
         assert!(text.contains("$EVENTHUB_CONNECTION_STRING"), "{text}");
         let unreachable = "Connection error: all retries failed: Retry exceeded deadline. Source: error connecting to broker \"127.0.0.1:1\": IO error: Connection refused (os error 111)";
         assert!(refused_login(&url, unreachable).is_none());
+        assert!(final_failure(&url, unreachable).is_none());
+    }
+
+    #[test]
+    fn an_untrusted_certificate_is_final_and_names_the_trust_it_failed() {
+        let url: KafkaUrl = "kafka+ssl://contoso.servicebus.windows.net/hub?ca_cert=/tmp/ca.pem"
+            .parse()
+            .unwrap();
+        let tls = "Connection error: all retries failed: Retry exceeded deadline. Source: error connecting to broker \"contoso.servicebus.windows.net:9093\": TLS error: invalid peer certificate: UnknownIssuer";
+        let text = final_failure(&url, tls).expect("final").to_string();
+        assert!(text.starts_with("TLS failed: the Kafka broker contoso.servicebus.windows.net:9093 presented a certificate that the certificate in ca_cert=/tmp/ca.pem does not vouch for (invalid peer certificate: UnknownIssuer)"), "{text}");
     }
 
     #[test]

@@ -321,21 +321,34 @@ async fn open_topic(url: &KafkaUrl) -> Result<(Vec<Arc<PartitionClient>>, bool),
 }
 
 async fn create_topic(client: &Client, url: &KafkaUrl) -> Result<Vec<i32>, StreamError> {
-    let refused = |e: &dyn std::error::Error| {
-        StreamError::BadInput(format!(
-            "the topic `{}` does not exist on {} and the broker refused to create it: {}\n  hint: create the topic (for Event Hubs, the event hub) first",
-            url.topic,
-            url.broker(),
-            one_line(e)
-        ))
-    };
-    let controller = client.controller_client().map_err(|e| refused(&e))?;
+    let controller = client
+        .controller_client()
+        .map_err(|e| create_failed(url, &e))?;
     let timeout_ms = i32::try_from(url.timeout.as_millis()).unwrap_or(i32::MAX);
     controller
         .create_topic(url.topic.clone(), url.partitions, 1, timeout_ms)
         .await
-        .map_err(|e| refused(&e))?;
+        .map_err(|e| create_failed(url, &e))?;
     Ok((0..url.partitions).collect())
+}
+
+/// Why a missing topic was not created: the broker answered no (a usage error: create it
+/// first), or the broker was lost on the way (exit 3, as any unreachable broker).
+fn create_failed(url: &KafkaUrl, e: &rskafka::client::error::Error) -> StreamError {
+    if matches!(e, rskafka::client::error::Error::ServerError { .. }) {
+        return StreamError::BadInput(format!(
+            "the topic `{}` does not exist on {} and the broker refused to create it: {}\n  hint: create the topic (for Event Hubs, the event hub) first",
+            url.topic,
+            url.broker(),
+            one_line(e)
+        ));
+    }
+    StreamError::Unreachable(format!(
+        "the topic `{}` does not exist on {} and creating it failed: {}",
+        url.topic,
+        url.broker(),
+        one_line(e)
+    ))
 }
 
 #[cfg(test)]
@@ -350,6 +363,17 @@ mod tests {
             category: "",
             millis: 0,
         }
+    }
+
+    #[test]
+    fn a_topic_lost_on_the_way_is_unreachable_not_refused() {
+        let url: KafkaUrl = "kafka://127.0.0.1:9092/entra".parse().unwrap();
+        let e = create_failed(&url, &rskafka::client::error::Error::Timeout);
+        assert!(matches!(e, StreamError::Unreachable(_)), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "the topic `entra` does not exist on 127.0.0.1:9092 and creating it failed: Timeout"
+        );
     }
 
     #[test]
