@@ -5,7 +5,6 @@ use super::log_stream;
 use crate::detect::coverage::{Coverage, ScenarioColumn};
 use crate::detect::{self, Evaluator, RuleResult, RuleSet, ThreadedEvaluator};
 use crate::exit::Exit;
-use crate::kql::EmptyTable;
 use crate::sim;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -34,17 +33,14 @@ pub struct DetectArgs {
     /// (and why), fire on scenarios marked `benign: true`, or cannot run at all.
     #[arg(long, conflicts_with = "logs")]
     pub coverage: bool,
-    /// A table your workspace has but entralab does not produce, declared present and empty
-    /// so that queries and rules joining it run (e.g. Defender for Endpoint's DeviceInfo):
-    /// 'NAME(COLUMN:TYPE, ...)'. Repeat for more.
-    #[arg(long = "empty-table", value_name = "NAME(COLUMN:TYPE,...)", value_parser = EmptyTable::parse)]
-    pub empty_tables: Vec<EmptyTable>,
+    #[command(flatten)]
+    pub declared: super::empty_tables::EmptyTables,
     #[arg(long, value_enum, default_value = "text")]
     pub format: super::verify::Format,
 }
 
 pub fn detect(args: &DetectArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
-    let rules = match RuleSet::load_all_with(&args.rules, &args.empty_tables) {
+    let rules = match RuleSet::load_all_with(&args.rules, &args.declared.empty_tables) {
         Ok(rules) => rules,
         Err(e) => {
             writeln!(err, "error: {e}")?;

@@ -5,6 +5,7 @@ mod check;
 mod completions;
 mod convert;
 mod detect;
+mod empty_tables;
 mod exercise;
 mod explain;
 mod generate;

@@ -4,7 +4,7 @@
 use super::inputs::load_all;
 use crate::exit::Exit;
 use crate::kql::load::{Loader, sign_in_tenant};
-use crate::kql::{self, Catalog, EmptyTable};
+use crate::kql::{self, Catalog};
 use crate::sim;
 use std::collections::BTreeSet;
 use std::io::{self, Write};
@@ -29,11 +29,8 @@ pub struct QueryArgs {
     /// Run scenarios with this seed instead of their own.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// A table your workspace has but entralab does not produce, declared present and empty
-    /// so that queries and rules joining it run (e.g. Defender for Endpoint's DeviceInfo):
-    /// 'NAME(COLUMN:TYPE, ...)'. Repeat for more.
-    #[arg(long = "empty-table", value_name = "NAME(COLUMN:TYPE,...)", value_parser = EmptyTable::parse)]
-    pub empty_tables: Vec<EmptyTable>,
+    #[command(flatten)]
+    pub declared: super::empty_tables::EmptyTables,
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
 }
@@ -73,7 +70,7 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
         },
     };
     let mut catalog = Catalog::for_query(&args.query);
-    for declared in &args.empty_tables {
+    for declared in &args.declared.empty_tables {
         catalog.insert(declared.name.clone(), declared.table.clone());
     }
     let mut loader = Loader::new(&catalog, needed_columns(args, &parsed, &catalog).as_ref())

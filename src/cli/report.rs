@@ -22,6 +22,8 @@ pub struct ReportArgs {
     /// Sentinel analytic rules found there count toward `detections:`. Repeat for more folders.
     #[arg(long, value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub declared: super::empty_tables::EmptyTables,
     /// Run with this seed instead of each scenario's own.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -29,7 +31,10 @@ pub struct ReportArgs {
 
 pub fn report(args: &ReportArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
     let dirs = Some(&args.rules).filter(|dirs| !dirs.is_empty());
-    let rules = match dirs.map(|dirs| RuleSet::load_all(dirs)).transpose() {
+    let rules = match dirs
+        .map(|dirs| RuleSet::load_all_with(dirs, &args.declared.empty_tables))
+        .transpose()
+    {
         Ok(rules) => rules,
         Err(e) => {
             writeln!(err, "error: {e}")?;

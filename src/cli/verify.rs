@@ -55,6 +55,8 @@ pub struct VerifyArgs {
     /// scenarios' `detections:` sections; without it those are not checked (a note says so).
     #[arg(long, value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    #[command(flatten)]
+    pub declared: super::empty_tables::EmptyTables,
     /// With --against FILE...: skip records that cannot be read (each reported on stderr with
     /// file:line and the reason) instead of refusing the file.
     #[arg(long)]
@@ -103,7 +105,7 @@ pub fn verify(args: &VerifyArgs, out: &mut dyn Write, err: &mut dyn Write) -> io
     };
     let mut notes: Vec<String> = Vec::new();
     let rules = match args.rules.as_slice() {
-        [_, ..] => match RuleSet::load_all(&args.rules) {
+        [_, ..] => match RuleSet::load_all_with(&args.rules, &args.declared.empty_tables) {
             Ok(rules) => Some(rules),
             Err(e) => {
                 writeln!(err, "error: {e}")?;
