@@ -10,6 +10,18 @@ use std::io::{self, IoSlice};
 use std::os::unix::fs::FileExt;
 use std::sync::mpsc;
 
+/// Buffers of decoded chunks the reading thread makes (see `drain_chunks`).
+const BUFFERS: usize = 3;
+
+/// Makes room for `len` bytes in an empty buffer: a new allocation when it is too small, as
+/// growing it (`reserve`) would copy its whole old capacity for nothing.
+fn grow_empty(buffer: &mut Vec<u8>, len: usize) {
+    debug_assert!(buffer.is_empty());
+    if buffer.capacity() < len {
+        *buffer = Vec::with_capacity(len + len / 8);
+    }
+}
+
 /// One chunk's records as JSON in the order they were pushed, and where each ends.
 #[derive(Default)]
 struct Decoded {
@@ -84,8 +96,23 @@ impl ReversingSpool {
             let (ready, received) = mpsc::sync_channel::<io::Result<Decoded>>(1);
             let (spent, returned) = mpsc::channel::<Decoded>();
             scope.spawn(move || {
+                let mut made = 0;
                 for chunk in spool.chunks.iter().rev() {
-                    let mut decoded = returned.try_recv().unwrap_or_default();
+                    // At most three chunks are held at once (one written, one waiting, this
+                    // one), so three buffers serve them all: a fresh 16 MB buffer a chunk
+                    // cost its page faults every time, as the allocator hands freed memory
+                    // back to the system.
+                    let mut decoded = match returned.try_recv() {
+                        Ok(decoded) => decoded,
+                        Err(_) if made < BUFFERS => {
+                            made += 1;
+                            Decoded::default()
+                        }
+                        Err(_) => match returned.recv() {
+                            Ok(decoded) => decoded,
+                            Err(_) => return,
+                        },
+                    };
                     let result = decode(chunk, &mut decoded);
                     let failed = result.is_err();
                     if ready.send(result.map(|()| decoded)).is_err() || failed {
@@ -110,13 +137,15 @@ impl ReversingSpool {
             None => {
                 let file = self.file.as_ref().expect("a spilled chunk is in the file");
                 let file = file.file();
+                read.clear();
+                grow_empty(read, chunk.len);
                 read.resize(chunk.len, 0);
                 file.read_exact_at(read, chunk.start)?;
                 read
             }
         };
         decoded.json.clear();
-        decoded.json.reserve(chunk.decoded);
+        grow_empty(&mut decoded.json, chunk.decoded);
         decoded.ends.clear();
         decode_chunk(bytes, chunk.records, &mut decoded.json, &mut decoded.ends)
     }
