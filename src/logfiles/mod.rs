@@ -39,6 +39,7 @@ mod fast;
 #[cfg(test)]
 mod fast_tests;
 mod json;
+mod mapped;
 #[cfg(test)]
 mod skip_tests;
 mod source;
@@ -142,11 +143,11 @@ pub fn read_path(path: impl AsRef<Path>) -> Result<Vec<Record>, LogFileError> {
 /// Reads a log file record by record, handing each to `emit` in file order.
 pub fn read_path_with(
     path: impl AsRef<Path>,
-    emit: impl FnMut(Record),
+    mut emit: impl FnMut(Record),
 ) -> Result<ReadSummary, LogFileError> {
     let path = path.as_ref();
     let file = open(path)?;
-    read_from(path, file, emit)
+    read_file(path, file, &mut emit, None)
 }
 
 fn open(path: &Path) -> Result<File, LogFileError> {
@@ -178,7 +179,28 @@ pub fn read_path_skipping_bad(
 ) -> Result<ReadSummary, LogFileError> {
     let path = path.as_ref();
     let file = open(path)?;
-    read_any(path, file, &mut emit, Some(&mut skipped))
+    read_file(path, file, &mut emit, Some(&mut skipped))
+}
+
+/// A file opened by name: read from its mapped pages when it is a regular file
+/// ([`mapped`]), else (a pipe, a device, a file that cannot be mapped) with `read(2)`.
+fn read_file<'e>(
+    path: &Path,
+    file: File,
+    emit: &'e mut dyn FnMut(Record),
+    skip: Option<&'e mut dyn FnMut(LogFileError)>,
+) -> Result<ReadSummary, LogFileError> {
+    match mapped::Mapped::open(&file) {
+        Some(mapped) => read_with(
+            path,
+            || Cursor::mapped(mapped),
+            emit,
+            skip,
+            true,
+            Tuning::default(),
+        ),
+        None => read_any(path, file, emit, skip),
+    }
 }
 
 /// [`read_path_skipping_bad`] over any input; `name` is the file name errors give.
@@ -210,7 +232,7 @@ pub fn read_from_general_path(
 ) -> Result<ReadSummary, LogFileError> {
     read_with(
         name.as_ref(),
-        input,
+        || Cursor::new(input),
         &mut emit,
         None,
         false,
@@ -227,7 +249,34 @@ pub(crate) fn read_from_tuned(
     mut emit: impl FnMut(Record),
     tuning: Tuning,
 ) -> Result<ReadSummary, LogFileError> {
-    read_with(name.as_ref(), input, &mut emit, None, true, tuning)
+    read_with(
+        name.as_ref(),
+        || Cursor::new(input),
+        &mut emit,
+        None,
+        true,
+        tuning,
+    )
+}
+
+/// [`read_from_tuned`] over a regular file's mapped pages; `None` when it is not mapped (it is
+/// empty).
+#[cfg(test)]
+pub(crate) fn read_mapped_tuned(
+    name: impl AsRef<Path>,
+    file: &File,
+    mut emit: impl FnMut(Record),
+    tuning: Tuning,
+) -> Option<Result<ReadSummary, LogFileError>> {
+    let mapped = mapped::Mapped::open(file)?;
+    Some(read_with(
+        name.as_ref(),
+        || Cursor::mapped(mapped),
+        &mut emit,
+        None,
+        true,
+        tuning,
+    ))
 }
 
 fn read_any<'e>(
@@ -236,12 +285,19 @@ fn read_any<'e>(
     emit: &'e mut dyn FnMut(Record),
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
 ) -> Result<ReadSummary, LogFileError> {
-    read_with(name, input, emit, skip, true, Tuning::default())
+    read_with(
+        name,
+        || Cursor::new(input),
+        emit,
+        skip,
+        true,
+        Tuning::default(),
+    )
 }
 
-fn read_with<'e>(
+fn read_with<'a, 'e>(
     name: &Path,
-    input: impl Read,
+    cursor: impl FnOnce() -> io::Result<Cursor<'a>>,
     emit: &'e mut dyn FnMut(Record),
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
     fast: bool,
@@ -256,7 +312,7 @@ fn read_with<'e>(
         fast,
         tuning,
     };
-    let mut cursor = Cursor::new(input).map_err(|e| reader.io_error(&e, Pos::default()))?;
+    let mut cursor = cursor().map_err(|e| reader.io_error(&e, Pos::default()))?;
     let first = loop {
         match cursor.peek() {
             Ok(Some(b' ' | b'\t' | b'\r' | b'\n')) => {
