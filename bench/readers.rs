@@ -13,6 +13,9 @@
 //!     cargo bench --bench readers -- --fast-only     # without the general path's timing
 //!     cargo bench --bench readers -- --file PATH     # an existing file, fast path only (profiling)
 //!
+//! The fast path reads each file by name, from its mapped pages (`logfiles::read_path_with`); the
+//! general path through a `BufReader`, as it read before.
+//!
 //! The files (about 1.3 GB each) live in a temporary folder removed at the end. Reading is
 //! measured after one untimed pass over the file, so the page cache holds it in every case.
 

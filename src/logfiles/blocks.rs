@@ -7,26 +7,36 @@
 //! starts at a line's start. A line longer than a block makes its block grow until the line's
 //! end is in it, up to [`MAX_LINE`]; past that, the block ends where it is (mid-line) and the
 //! scanner reads that line byte by byte, as it reads any line that is not whole in its block.
-//! The last block ends where the file does.
+//! The last block ends where the file does. A regular file's blocks are ranges of its mapped
+//! pages ([`super::mapped`]), cut by the same rules, rather than copies.
 
-use super::source::Cursor;
+use super::source::{Cursor, Input};
+use memmap2::Mmap;
 use std::io;
+use std::io::Read;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// A line longer than this (without its end in sight) is not held whole for the whole-line
 /// paths: its block ends and it is read byte by byte.
 pub(crate) const MAX_LINE: usize = 16 << 20;
 
-/// Bytes of the file: `bytes[..len]`. The rest of `bytes` is space already allocated (and
-/// zeroed once) for the next use of the block, so that refilling costs no clearing.
+/// Bytes of the file: `bytes[..len]`, or a range of a mapped window of it. The rest of
+/// `bytes` is space already allocated (and zeroed once) for the next use of the block, so that
+/// refilling costs no clearing.
 pub(crate) struct Block {
     bytes: Vec<u8>,
     len: usize,
+    /// A mapped file's bytes, shared with the window's other blocks (`bytes` is then empty).
+    mapped: Option<(Arc<Mmap>, Range<usize>)>,
 }
 
 impl Block {
     pub(crate) fn bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
+        match &self.mapped {
+            Some((map, range)) => &map[range.clone()],
+            None => &self.bytes[..self.len],
+        }
     }
 }
 
@@ -65,6 +75,16 @@ impl<'c, 'a> Blocks<'c, 'a> {
     pub(crate) fn next_block(&mut self) -> io::Result<Option<Arc<Block>>> {
         if let Some(e) = self.failed.take() {
             return Err(e);
+        }
+        if let Input::Mapped(file) = &mut self.cursor.inner {
+            // Cut from the mapped pages where they lie: nothing to copy, nothing to carry.
+            return Ok(file.next_lines(self.size, MAX_LINE)?.map(|mapped| {
+                Arc::new(Block {
+                    bytes: Vec::new(),
+                    len: 0,
+                    mapped: Some(mapped),
+                })
+            }));
         }
         if self.eof && self.carry.is_empty() {
             return Ok(None);
@@ -142,6 +162,7 @@ impl<'c, 'a> Blocks<'c, 'a> {
             .unwrap_or(Block {
                 bytes: Vec::new(),
                 len: 0,
+                mapped: None,
             })
     }
 }
@@ -181,6 +202,35 @@ mod tests {
         }
         assert!(blocks(b"", 4).is_empty());
         assert_eq!(blocks(b"\n", 4), [b"\n"]);
+    }
+
+    #[test]
+    fn a_mapped_file_is_cut_in_whole_lines_too() {
+        use super::super::mapped::Mapped;
+        use std::io::Write;
+        let text = b"{\"a\":1}\n{\"b\":22}\n\n{\"c\":333}\nlast".repeat(3);
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(&text).unwrap();
+        for size in 1..text.len() + 2 {
+            let mut cursor = Cursor::mapped(Mapped::open(file.as_file()).unwrap()).unwrap();
+            let mut blocks = Blocks::new(&mut cursor, size);
+            let mut all = Vec::new();
+            while let Some(block) = blocks.next_block().unwrap() {
+                all.push(block.bytes().to_vec());
+            }
+            assert_eq!(all.concat(), text, "size {size}");
+            let (last, whole) = all.split_last().unwrap();
+            assert!(whole.iter().all(|b| b.ends_with(b"\n")), "size {size}");
+            assert!(last.ends_with(b"last"));
+            // Cut where a line ends at or after `size` bytes, not later.
+            for block in whole {
+                let before = &block[..block.len() - 1];
+                assert!(
+                    block.len() <= size || !before[size.min(before.len())..].contains(&b'\n'),
+                    "size {size}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -162,13 +162,33 @@ fn envelope(properties: &Value, variant: usize) -> Value {
     record
 }
 
-/// Both paths read `text` the same way: the same records and summary, or the same error.
+/// Both paths read `text` the same way: the same records and summary, or the same error;
+/// and so does the fast path from a file's mapped pages.
 fn same_both_ways(text: &str) {
     let (mut fast, mut general) = (Vec::new(), Vec::new());
     let a = read_from("t.json", text.as_bytes(), |r| fast.push(r));
     let b = read_from_general_path("t.json", text.as_bytes(), |r| general.push(r));
     assert_eq!(a, b, "{text}");
     assert_eq!(fast, general, "{text}");
+    same_mapped(text.as_bytes(), fast::Tuning::default(), &b, &general);
+}
+
+/// `text` read from a regular file's mapped pages gives `expected` and `records`.
+fn same_mapped(
+    text: &[u8],
+    tuning: fast::Tuning,
+    expected: &Result<ReadSummary, LogFileError>,
+    records: &[Record],
+) {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, text).unwrap();
+    let mut mapped = Vec::new();
+    let Some(got) = read_mapped_tuned("t.json", file.as_file(), |r| mapped.push(r), tuning) else {
+        assert!(text.is_empty(), "a file with bytes is mapped");
+        return;
+    };
+    assert_eq!(&got, expected, "mapped, {tuning:?}");
+    assert_eq!(mapped, records, "mapped, {tuning:?}");
 }
 
 fn records(mutations: &[(usize, usize)], count: usize) -> Vec<Value> {
@@ -354,6 +374,7 @@ fn same_every_cut(text: &str) {
         let got = read_from_tuned("t.json", text.as_bytes(), |r| fast.push(r), tuning);
         assert_eq!(got, expected, "{tuning:?}");
         assert_eq!(fast, general, "{tuning:?}");
+        same_mapped(text.as_bytes(), tuning, &expected, &general);
     }
 }
 

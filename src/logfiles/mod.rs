@@ -39,6 +39,7 @@ mod fast;
 #[cfg(test)]
 mod fast_tests;
 mod json;
+mod mapped;
 #[cfg(test)]
 mod skip_tests;
 mod source;
@@ -142,11 +143,11 @@ pub fn read_path(path: impl AsRef<Path>) -> Result<Vec<Record>, LogFileError> {
 /// Reads a log file record by record, handing each to `emit` in file order.
 pub fn read_path_with(
     path: impl AsRef<Path>,
-    emit: impl FnMut(Record),
+    mut emit: impl FnMut(Record),
 ) -> Result<ReadSummary, LogFileError> {
     let path = path.as_ref();
     let file = open(path)?;
-    read_from(path, file, emit)
+    read_file(path, file, &mut emit, None)
 }
 
 fn open(path: &Path) -> Result<File, LogFileError> {
@@ -178,7 +179,28 @@ pub fn read_path_skipping_bad(
 ) -> Result<ReadSummary, LogFileError> {
     let path = path.as_ref();
     let file = open(path)?;
-    read_any(path, file, &mut emit, Some(&mut skipped))
+    read_file(path, file, &mut emit, Some(&mut skipped))
+}
+
+/// A file opened by name: read from its mapped pages when it is a regular file
+/// ([`mapped`]), else (a pipe, a device, a file that cannot be mapped) with `read(2)`.
+fn read_file<'e>(
+    path: &Path,
+    file: File,
+    emit: &'e mut dyn FnMut(Record),
+    skip: Option<&'e mut dyn FnMut(LogFileError)>,
+) -> Result<ReadSummary, LogFileError> {
+    match mapped::Mapped::open(&file) {
+        Some(mapped) => read_with(
+            path,
+            || Cursor::mapped(mapped),
+            emit,
+            skip,
+            true,
+            Tuning::default(),
+        ),
+        None => read_any(path, file, emit, skip),
+    }
 }
 
 /// [`read_path_skipping_bad`] over any input; `name` is the file name errors give.
@@ -210,7 +232,7 @@ pub fn read_from_general_path(
 ) -> Result<ReadSummary, LogFileError> {
     read_with(
         name.as_ref(),
-        input,
+        || Cursor::new(input),
         &mut emit,
         None,
         false,
@@ -227,7 +249,34 @@ pub(crate) fn read_from_tuned(
     mut emit: impl FnMut(Record),
     tuning: Tuning,
 ) -> Result<ReadSummary, LogFileError> {
-    read_with(name.as_ref(), input, &mut emit, None, true, tuning)
+    read_with(
+        name.as_ref(),
+        || Cursor::new(input),
+        &mut emit,
+        None,
+        true,
+        tuning,
+    )
+}
+
+/// [`read_from_tuned`] over a regular file's mapped pages; `None` when it is not mapped (it is
+/// empty).
+#[cfg(test)]
+pub(crate) fn read_mapped_tuned(
+    name: impl AsRef<Path>,
+    file: &File,
+    mut emit: impl FnMut(Record),
+    tuning: Tuning,
+) -> Option<Result<ReadSummary, LogFileError>> {
+    let mapped = mapped::Mapped::open(file)?;
+    Some(read_with(
+        name.as_ref(),
+        || Cursor::mapped(mapped),
+        &mut emit,
+        None,
+        true,
+        tuning,
+    ))
 }
 
 fn read_any<'e>(
@@ -236,12 +285,19 @@ fn read_any<'e>(
     emit: &'e mut dyn FnMut(Record),
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
 ) -> Result<ReadSummary, LogFileError> {
-    read_with(name, input, emit, skip, true, Tuning::default())
+    read_with(
+        name,
+        || Cursor::new(input),
+        emit,
+        skip,
+        true,
+        Tuning::default(),
+    )
 }
 
-fn read_with<'e>(
+fn read_with<'a, 'e>(
     name: &Path,
-    input: impl Read,
+    cursor: impl FnOnce() -> io::Result<Cursor<'a>>,
     emit: &'e mut dyn FnMut(Record),
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
     fast: bool,
@@ -256,7 +312,7 @@ fn read_with<'e>(
         fast,
         tuning,
     };
-    let mut cursor = Cursor::new(input).map_err(|e| reader.io_error(&e, Pos::default()))?;
+    let mut cursor = cursor().map_err(|e| reader.io_error(&e, Pos::default()))?;
     let first = loop {
         match cursor.peek() {
             Ok(Some(b' ' | b'\t' | b'\r' | b'\n')) => {
@@ -500,105 +556,4 @@ impl Reader<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn read(text: &str) -> Result<Vec<Record>, LogFileError> {
-        read_slice("t.json", text.as_bytes())
-    }
-
-    const SIGN_IN: &str = r#"{"id":"1","createdDateTime":"2025-03-17T15:08:07Z","status":{"errorCode":0},"deviceDetail":{},"location":{}}"#;
-
-    #[test]
-    fn reads_pages_arrays_and_lines() {
-        let page = format!(
-            r#"{{"@odata.context":"x","value":[{SIGN_IN},{SIGN_IN}],"@odata.nextLink":"y"}}"#
-        );
-        assert_eq!(read(&page).unwrap().len(), 2);
-        assert_eq!(read(&format!("[{SIGN_IN},{SIGN_IN},]")).unwrap().len(), 2);
-        assert_eq!(read(&format!("{page}\n{page}")).unwrap().len(), 4);
-        assert_eq!(read(&format!("{page},{page}")).unwrap().len(), 4);
-        assert_eq!(read(&format!("{SIGN_IN}\n{SIGN_IN}\n")).unwrap().len(), 2);
-        assert_eq!(read("").unwrap().len(), 0);
-        assert_eq!(read("  \n").unwrap().len(), 0);
-    }
-
-    #[test]
-    fn errors_name_the_line_column_and_record() {
-        let e = read(&format!("{SIGN_IN}\n{SIGN_IN}\n{{\"id\":\"3\"}}\n")).unwrap_err();
-        assert_eq!((e.line, e.column, e.record), (Some(3), Some(1), Some(3)));
-        assert_eq!(e.kind, ErrorKind::Record);
-        assert!(
-            e.to_string()
-                .starts_with("t.json:3:1: record 3: expected a Graph signIn"),
-            "{e}"
-        );
-
-        let e = read(&format!("{SIGN_IN}\n{{\"id\" 1}}")).unwrap_err();
-        assert_eq!(
-            (e.line, e.column, e.kind),
-            (Some(2), Some(7), ErrorKind::Syntax)
-        );
-        assert!(e.message.contains("expected `:`"), "{e}");
-
-        let e = read("[1]").unwrap_err();
-        assert!(
-            e.message
-                .contains("expected a record (a JSON object), found a number"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn envelopes_and_rows_name_their_tenant() {
-        let tenants = |text: &str| {
-            read_from("t.json", text.as_bytes(), |_| {})
-                .unwrap()
-                .tenant_ids
-                .into_iter()
-                .collect::<Vec<_>>()
-        };
-        let event_hub = format!(
-            r#"{{"records":[{{"time":"2025-03-17T15:08:07Z","category":"SignInLogs","tenantId":"t1","properties":{SIGN_IN}}},{{"category":"AuditLogs","resourceId":"/tenants/t2/providers/Microsoft.aadiam","properties":{{"id":"a","activityDateTime":"2025-03-17T15:08:07Z"}}}},{{"category":"ProvisioningLogs","tenantId":"t3","properties":{{}}}}]}}"#
-        );
-        // The skipped provisioning record's tenant is not counted.
-        assert_eq!(tenants(&event_hub), ["t1", "t2"]);
-        // A row's `TenantId` is its workspace; `AADTenantId` is the Entra tenant.
-        let row = r#"{"TimeGenerated":"2025-03-17T15:08:07Z","Type":"SigninLogs","TenantId":"workspace","AADTenantId":"t4","Id":"1","CreatedDateTime":"2025-03-17T15:08:07Z","ResultType":"0"}"#;
-        assert_eq!(tenants(row), ["t4"]);
-        assert!(tenants(SIGN_IN).is_empty());
-    }
-
-    #[test]
-    fn newest_first_files_are_turned_around() {
-        let later = SIGN_IN
-            .replace(r#""id":"1""#, r#""id":"2""#)
-            .replace("15:08:07", "15:09:00");
-        let mut records = read(&format!("{later}\n{SIGN_IN}\n{SIGN_IN}")).unwrap();
-        make_oldest_first(&mut records);
-        let ids: Vec<&str> = records.iter().map(Record::id).collect();
-        assert_eq!(ids, ["1", "1", "2"]);
-        make_oldest_first(&mut records);
-        assert_eq!(records[2].id(), "2");
-    }
-
-    #[test]
-    fn a_bad_field_names_the_field() {
-        let e = read(r#"{"id":"1","createdDateTime":"yesterday","status":{"errorCode":0}}"#)
-            .unwrap_err();
-        assert!(
-            e.message
-                .contains("`createdDateTime`: expected a timestamp"),
-            "{e}"
-        );
-        let e = read(
-            r#"{"id":"1","createdDateTime":"2025-03-17T15:08:07Z","status":{"errorCode":"x"}}"#,
-        )
-        .unwrap_err();
-        assert!(
-            e.message
-                .contains("`status.errorCode`: expected a sign-in error code"),
-            "{e}"
-        );
-    }
-}
+mod tests;

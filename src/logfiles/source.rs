@@ -1,7 +1,9 @@
 //! The bytes of a log file as UTF-8, with the line and column of each: a UTF-8 byte-order
 //! mark is skipped; UTF-16 (with a BOM, as Windows PowerShell 5 writes files, or without one
-//! when the file starts with `{` or `[` and a NUL) is decoded.
+//! when the file starts with `{` or `[` and a NUL) is decoded. A regular file is read from its
+//! mapped pages ([`super::mapped`]), any other input through a buffer.
 
+use super::mapped::Mapped;
 use std::io::{self, BufRead, BufReader, Read};
 
 /// A position in the file: 1-based line and column (in UTF-8 bytes). Line 0 means "unknown".
@@ -42,9 +44,41 @@ impl Pos {
     }
 }
 
+/// Where the bytes come from: a reader (with a buffer), or a regular file's mapped pages,
+/// which JSON blocks are cut from without a copy.
+pub(crate) enum Input<'a> {
+    Read(Box<dyn BufRead + 'a>),
+    Mapped(Mapped),
+}
+
+impl Read for Input<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Input::Read(read) => read.read(buf),
+            Input::Mapped(mapped) => mapped.read(buf),
+        }
+    }
+}
+
+impl BufRead for Input<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        match self {
+            Input::Read(read) => read.fill_buf(),
+            Input::Mapped(mapped) => mapped.fill_buf(),
+        }
+    }
+
+    fn consume(&mut self, amount: usize) {
+        match self {
+            Input::Read(read) => read.consume(amount),
+            Input::Mapped(mapped) => mapped.consume(amount),
+        }
+    }
+}
+
 /// A buffered reader of the file's UTF-8 bytes that knows where it is.
 pub(crate) struct Cursor<'a> {
-    pub(crate) inner: Box<dyn BufRead + 'a>,
+    pub(crate) inner: Input<'a>,
     /// The position of the next byte.
     pub(crate) next: Pos,
     /// The position of the last byte read.
@@ -55,7 +89,18 @@ impl<'a> Cursor<'a> {
     pub(crate) fn new(input: impl Read + 'a) -> io::Result<Self> {
         // JSON is read in big blocks straight from `input` (`blocks::Blocks`), past this
         // buffer, which serves the first bytes and CSV's byte-at-a-time reading.
-        let mut input = BufReader::with_capacity(64 << 10, input);
+        Self::over(Input::Read(Box::new(BufReader::with_capacity(
+            64 << 10,
+            input,
+        ))))
+    }
+
+    /// A regular file's bytes, read from its mapped pages.
+    pub(crate) fn mapped(file: Mapped) -> io::Result<Self> {
+        Self::over(Input::Mapped(file))
+    }
+
+    fn over(mut input: Input<'a>) -> io::Result<Self> {
         let head = input.fill_buf()?;
         let (utf16, skip) = match head {
             [0xEF, 0xBB, 0xBF, ..] => (None, 3),
@@ -66,16 +111,16 @@ impl<'a> Cursor<'a> {
             _ => (None, 0),
         };
         input.consume(skip);
-        let inner: Box<dyn BufRead + 'a> = match utf16 {
-            None => Box::new(input),
-            Some(big_endian) => Box::new(BufReader::with_capacity(
+        let inner = match utf16 {
+            None => input,
+            Some(big_endian) => Input::Read(Box::new(BufReader::with_capacity(
                 1 << 16,
                 Utf16 {
                     inner: input,
                     big_endian,
                     pending: Vec::new(),
                 },
-            )),
+            ))),
         };
         Ok(Cursor {
             inner,
