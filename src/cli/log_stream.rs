@@ -16,13 +16,9 @@
 
 use crate::graph::{Record, Timestamp};
 use crate::logfiles::{self, ErrorKind, LogFileError};
-use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::fs::File;
-use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
 /// How many records a file's reorder buffer holds (about 2-3 KB each in memory): a record
@@ -367,74 +363,21 @@ impl Reorder {
     }
 }
 
-/// A reader that fails once `stop` is set: how a reader thread gives up a file mid-way (the
-/// readers hand records to a callback that cannot stop them otherwise).
-struct Stoppable<R> {
-    inner: R,
-    stop: Rc<Cell<bool>>,
-}
-
-impl<R: Read> Read for Stoppable<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.stop.get() {
-            return Err(io::Error::other("stopped"));
-        }
-        self.inner.read(buf)
-    }
-}
-
-/// Opens `path`; when it cannot be, the error is the readers' own (theirs fails in opening
-/// too, before reading anything).
-fn open(path: &Path) -> Result<File, LogFileError> {
-    if !path.is_dir()
-        && let Ok(file) = File::open(path)
-    {
-        return Ok(file);
-    }
-    Err(logfiles::read_path_with(path, |_| {})
-        .err()
-        .unwrap_or_else(|| LogFileError {
-            path: path.to_path_buf(),
-            line: None,
-            column: None,
-            record: None,
-            kind: ErrorKind::Io,
-            message: "cannot open".into(),
-        }))
-}
-
 /// Reads `path` record by record, handing each to `emit` until it returns `false`; bad
 /// records go to `skipped` when skipping. Returns the bad records skipped, or `None` when
 /// `emit` stopped the reading.
 fn read_until(
     path: &Path,
     skip_bad: bool,
-    mut emit: impl FnMut(Record) -> bool,
+    emit: impl FnMut(Record) -> bool,
     skipped: impl FnMut(LogFileError),
 ) -> Result<Option<usize>, LogFileError> {
     if let Some(topic) = kafka_topic(path)? {
         return read_topic_until(path, &topic, skip_bad, emit, skipped);
     }
-    let stop = Rc::new(Cell::new(false));
-    let input = Stoppable {
-        inner: open(path)?,
-        stop: stop.clone(),
-    };
-    let emit = |record| {
-        if !stop.get() && !emit(record) {
-            stop.set(true);
-        }
-    };
-    let result = if skip_bad {
-        logfiles::read_from_skipping_bad(path, input, emit, skipped)
-    } else {
-        logfiles::read_from(path, input, emit)
-    };
-    match result {
-        _ if stop.get() => Ok(None),
-        Ok(summary) => Ok(Some(summary.bad_records)),
-        Err(e) => Err(e),
-    }
+    let mut skipped = skipped;
+    let skipped = skip_bad.then_some(&mut skipped as &mut dyn FnMut(LogFileError));
+    Ok(logfiles::read_path_until(path, emit, skipped)?.map(|summary| summary.bad_records))
 }
 
 /// The topic `path` names when it is a `kafka://` / `kafka+ssl://` URL; a malformed one is

@@ -36,6 +36,8 @@ pub(crate) struct Mapped {
     /// The offset of the next byte to read.
     pos: u64,
     window: Option<Window>,
+    /// Set when the reader's caller wants no more (`until`): the next read fails.
+    stop: Option<super::until::Stop>,
 }
 
 impl Mapped {
@@ -51,10 +53,23 @@ impl Mapped {
             len: meta.len(),
             pos: 0,
             window: None,
+            stop: None,
         };
         // Mapped once here, so a file that cannot be mapped is read instead, from its start.
         mapped.map_at(0, WINDOW).ok()?;
         Some(mapped)
+    }
+
+    /// The same file, its reads failing once `stop` is set.
+    pub(crate) fn stop_when(self, stop: super::until::Stop) -> Mapped {
+        Mapped {
+            stop: Some(stop),
+            ..self
+        }
+    }
+
+    fn check_stop(&self) -> io::Result<()> {
+        self.stop.as_ref().map_or(Ok(()), |s| s.check())
     }
 
     /// Maps `len` bytes (fewer at the end of the file) from `start` on.
@@ -101,6 +116,7 @@ impl Mapped {
         size: usize,
         max_line: usize,
     ) -> io::Result<Option<(Arc<Mmap>, Range<usize>)>> {
+        self.check_stop()?;
         let mut want = size;
         loop {
             if self.pos >= self.len {
@@ -151,6 +167,7 @@ impl Read for Mapped {
 
 impl BufRead for Mapped {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.check_stop()?;
         if self.pos >= self.len {
             return Ok(&[]);
         }

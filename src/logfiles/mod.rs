@@ -44,6 +44,7 @@ mod mapped;
 mod skip_tests;
 mod source;
 mod time;
+mod until;
 #[cfg(test)]
 mod whole_line_tests;
 
@@ -59,6 +60,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+pub use until::read_path_until;
 
 /// The shape a record was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
