@@ -289,21 +289,22 @@ fn the_fixtures_read_the_same_both_ways() {
 
 #[test]
 fn lines_longer_than_a_read_are_held_whole_and_read_in_order() {
-    // Envelopes of hundreds of records, past the 1 MB the reader reads at a time.
+    // Envelopes of thousands of records, each line past the 4 MB the reader reads at a time.
     let record = envelope(&template(), 0).to_string();
-    let line = format!("{{\"records\":[{}]}}\n", vec![record; 900].join(","));
+    let records = (4 << 20) / record.len() + 100;
+    let line = format!("{{\"records\":[{}]}}\n", vec![record; records].join(","));
+    assert!(line.len() > 4 << 20);
     let text = line.repeat(3);
-    assert!(text.len() > 4 << 20);
     let mut ids = 0;
     let summary = read_from("t.json", text.as_bytes(), |_| ids += 1).unwrap();
-    assert_eq!((ids, summary.sign_ins), (2700, 2700));
+    assert_eq!((ids, summary.sign_ins), (3 * records, 3 * records));
     assert_eq!(summary.shapes, BTreeSet::from([Shape::EventHub]));
 }
 
 #[test]
 fn repeated_values_are_shared_and_equal_across_runs_and_reads() {
     // About 7 MB of NDJSON: many runs, some decoded on every core, and lines cut by the
-    // reader's 1 MB reads; the values that repeat are read through the per-thread tables.
+    // reader's 4 MB reads; the values that repeat are read through the per-thread tables.
     let apps = [
         "Microsoft Teams",
         "Caf\u{e9} \"app\"",
