@@ -380,7 +380,7 @@ fn detections(
     } else {
         rules.evaluate_with_risk(records, risk, &tenant_id)
     };
-    crate::detect::outcomes(&scenario.detections, &results)
+    crate::detect::outcomes(&scenario.detections, &results, &rules.not_applicable)
 }
 
 fn verdict_of(e: SourceError) -> Verdict {

@@ -572,10 +572,12 @@ pub fn render_text(scenario: &str, results: &[RuleResult]) -> String {
 }
 
 /// The scenario's `detections:` entries checked against `results`, as verify outcomes (one
-/// per entry; `records` is `detections`). A name no loaded rule has is a failed outcome.
+/// per entry; `records` is `detections`). A name no loaded rule has is a failed outcome, which
+/// says why when the rule was read but cannot run (`not_applicable`).
 pub fn outcomes(
     expectations: &[crate::scenario::DetectionExpectation],
     results: &[RuleResult],
+    not_applicable: &[NotApplicable],
 ) -> Vec<crate::verify::Outcome> {
     expectations
         .iter()
@@ -594,12 +596,29 @@ pub fn outcomes(
                 evidence: Vec::new(),
             };
             if named.is_empty() {
-                outcome.summary = "no such rule".into();
-                outcome.failures.push(format!(
-                    "no loaded rule has the id or title `{}` ({} rule(s) loaded)",
-                    expectation.rule,
-                    results.len()
-                ));
+                let cannot_run = not_applicable.iter().find(|n| {
+                    n.id.as_deref() == Some(expectation.rule.as_str())
+                        || n.title
+                            .as_deref()
+                            .is_some_and(|t| t.eq_ignore_ascii_case(&expectation.rule))
+                });
+                match cannot_run {
+                    Some(why) => {
+                        outcome.summary = "rule not applicable".into();
+                        outcome.failures.push(format!(
+                            "the rule `{}` cannot run: {}",
+                            expectation.rule, why.reason
+                        ));
+                    }
+                    None => {
+                        outcome.summary = "no such rule".into();
+                        outcome.failures.push(format!(
+                            "no loaded rule has the id or title `{}` ({} rule(s) loaded)",
+                            expectation.rule,
+                            results.len()
+                        ));
+                    }
+                }
                 return outcome;
             }
             let matches: u64 = named.iter().map(|r| r.matches).sum();

@@ -210,7 +210,12 @@ pub fn gather(
             evaluator.finish(rule_set, &mut results);
         }
         if let Some(outcomes) = &mut outcomes {
-            outcomes.extend(detect::outcomes(&scenario.detections, &results));
+            let not_applicable = extras.rules.map_or(&[][..], |r| &r.not_applicable);
+            outcomes.extend(detect::outcomes(
+                &scenario.detections,
+                &results,
+                not_applicable,
+            ));
         }
         results
             .iter()

@@ -317,7 +317,11 @@ fn every_library_scenario_meets_its_expectations_and_detections_for_many_seeds()
                 &context,
             )
             .into_iter()
-            .chain(entralab::detect::outcomes(&scenario.detections, &results))
+            .chain(entralab::detect::outcomes(
+                &scenario.detections,
+                &results,
+                &rules.not_applicable,
+            ))
             .filter(|o| !o.passed)
             .map(|o| o.name)
             .collect();

@@ -207,6 +207,44 @@ fn a_rule_joining_a_table_declared_empty_fires_on_its_attack_only() {
         ]
     );
 
+    // A scenario's `detections:` naming the rule: verify says why it cannot run, and passes
+    // once the table is declared.
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(root().join("scenarios/detections/mfa-fatigue.yaml")).unwrap();
+    let at = text.find("detections:").unwrap();
+    let scenario = dir.path().join("mfa-fatigue-enriched.yaml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "{}detections:\n  fires:\n    - entralab - MFA prompt explicitly denied\n",
+            &text[..at]
+        ),
+    )
+    .unwrap();
+    let verify = |declare: bool| {
+        let mut cmd = entralab();
+        cmd.args(["verify", "--rules", "tests/data/sentinel-enrichment"]);
+        if declare {
+            cmd.args(["--empty-table", DEVICES]);
+        }
+        cmd.arg(&scenario).output().unwrap()
+    };
+    let refused = verify(false);
+    let stdout = String::from_utf8_lossy(&refused.stdout);
+    assert_eq!(refused.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("the rule `entralab - MFA prompt explicitly denied` cannot run: reads `DeviceInfo`, a table entralab does not produce (--empty-table declares it)"),
+        "{stdout}"
+    );
+    let passed = verify(true);
+    let stdout = String::from_utf8_lossy(&passed.stdout);
+    assert_eq!(passed.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("PASS  detection `entralab - MFA prompt explicitly denied` fires"),
+        "{stdout}"
+    );
+
     let bad = entralab()
         .args(["query", "--empty-table", "DeviceInfo", "DeviceInfo | count"])
         .output()

@@ -147,7 +147,11 @@ pub(super) fn verify_files(
             if let Some((mut results, evaluator, _)) = check.detections {
                 let rules = rules.expect("detections only with rules");
                 evaluator.finish(rules, &mut results);
-                outcomes.extend(detect::outcomes(&check.scenario.detections, &results));
+                outcomes.extend(detect::outcomes(
+                    &check.scenario.detections,
+                    &results,
+                    &rules.not_applicable,
+                ));
             }
             Verdict::Report(ScenarioReport::new(
                 check.scenario.name.clone(),
