@@ -70,9 +70,7 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
         },
     };
     let mut catalog = Catalog::for_query(&args.query);
-    for declared in &args.declared.empty_tables {
-        catalog.insert(declared.name.clone(), declared.table.clone());
-    }
+    catalog.declare(&args.declared.empty_tables);
     let mut loader = Loader::new(&catalog, needed_columns(args, &parsed, &catalog).as_ref())
         .with_row_limit(kql::prune::row_limit(&args.query, &parsed));
     for file in &args.logs {

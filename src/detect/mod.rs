@@ -60,8 +60,13 @@ pub struct RuleInfo {
 impl RuleInfo {
     /// Whether `name` names this rule: its id, or its title (any case).
     pub fn is_named(&self, name: &str) -> bool {
-        self.id.as_deref() == Some(name) || self.title.eq_ignore_ascii_case(name)
+        names(self.id.as_deref(), Some(&self.title), name)
     }
+}
+
+/// Whether `name` names a rule with this id and title: its id, or its title (any case).
+fn names(id: Option<&str>, title: Option<&str>, name: &str) -> bool {
+    id == Some(name) || title.is_some_and(|t| t.eq_ignore_ascii_case(name))
 }
 
 /// The rules of a folder that apply to Entra ID sign-in and audit logs.
@@ -596,12 +601,9 @@ pub fn outcomes(
                 evidence: Vec::new(),
             };
             if named.is_empty() {
-                let cannot_run = not_applicable.iter().find(|n| {
-                    n.id.as_deref() == Some(expectation.rule.as_str())
-                        || n.title
-                            .as_deref()
-                            .is_some_and(|t| t.eq_ignore_ascii_case(&expectation.rule))
-                });
+                let cannot_run = not_applicable
+                    .iter()
+                    .find(|n| names(n.id.as_deref(), n.title.as_deref(), &expectation.rule));
                 match cannot_run {
                     Some(why) => {
                         outcome.summary = "rule not applicable".into();

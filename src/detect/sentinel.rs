@@ -246,9 +246,7 @@ pub fn load(
 /// Entralab's tables, empty, and the tables the user declared empty.
 fn catalog_with(declared: &[EmptyTable]) -> Catalog {
     let mut catalog = Catalog::new();
-    for t in declared {
-        catalog.insert(t.name.clone(), t.table.clone());
-    }
+    catalog.declare(declared);
     catalog
 }
 

@@ -8,7 +8,7 @@
 //! so the rule runs on entralab's Entra rows and its enrichment simply finds nothing.
 
 use super::ast::Source;
-use super::schema::TABLES;
+use super::schema::{Catalog, TABLES};
 use super::table::{Column, Table};
 
 /// A table declared empty, with the columns the user gave it.
@@ -53,6 +53,15 @@ impl EmptyTable {
     }
 }
 
+impl Catalog {
+    /// Adds the tables the user declared present but empty.
+    pub fn declare(&mut self, declared: &[EmptyTable]) {
+        for t in declared {
+            self.insert(t.name.clone(), t.table.clone());
+        }
+    }
+}
+
 /// The columns of a schema, read by the query parser as the schema of an empty `datatable`.
 fn columns_of(inside: &str) -> Result<Vec<Column>, String> {
     let query = super::parse(&format!("datatable({inside}) []"))
@@ -77,7 +86,7 @@ fn columns_of(inside: &str) -> Result<Vec<Column>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kql::{Catalog, Type, run};
+    use crate::kql::{Type, run};
 
     #[test]
     fn a_declared_table_has_its_columns_and_no_rows() {
@@ -106,7 +115,7 @@ mod tests {
     fn a_leftouter_join_on_a_declared_table_keeps_the_left_rows() {
         let t = EmptyTable::parse("DeviceInfo(PublicIP:string, AadDeviceId:string)").unwrap();
         let mut catalog = Catalog::new();
-        catalog.insert(t.name, t.table);
+        catalog.declare(&[t]);
         let result = run(
             "datatable(IPAddress:string) ['203.0.113.9'] | project PublicIP = IPAddress \
              | join kind=leftouter (DeviceInfo | project PublicIP, AadDeviceId) on PublicIP",

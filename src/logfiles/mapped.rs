@@ -60,16 +60,9 @@ impl Mapped {
         Some(mapped)
     }
 
-    /// The same file, its reads failing once `stop` is set.
-    pub(crate) fn stop_when(self, stop: super::until::Stop) -> Mapped {
-        Mapped {
-            stop: Some(stop),
-            ..self
-        }
-    }
-
-    fn check_stop(&self) -> io::Result<()> {
-        self.stop.as_ref().map_or(Ok(()), |s| s.check())
+    /// The same file, its reads failing once `stop` (if any) is set.
+    pub(crate) fn stop_when(self, stop: Option<super::until::Stop>) -> Mapped {
+        Mapped { stop, ..self }
     }
 
     /// Maps `len` bytes (fewer at the end of the file) from `start` on.
@@ -116,7 +109,7 @@ impl Mapped {
         size: usize,
         max_line: usize,
     ) -> io::Result<Option<(Arc<Mmap>, Range<usize>)>> {
-        self.check_stop()?;
+        super::until::check(self.stop.as_ref())?;
         let mut want = size;
         loop {
             if self.pos >= self.len {
@@ -167,7 +160,7 @@ impl Read for Mapped {
 
 impl BufRead for Mapped {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.check_stop()?;
+        super::until::check(self.stop.as_ref())?;
         if self.pos >= self.len {
             return Ok(&[]);
         }

@@ -149,7 +149,7 @@ pub fn read_path_with(
 ) -> Result<ReadSummary, LogFileError> {
     let path = path.as_ref();
     let file = open(path)?;
-    read_file(path, file, &mut emit, None)
+    read_file(path, file, &mut emit, None, None)
 }
 
 fn open(path: &Path) -> Result<File, LogFileError> {
@@ -181,27 +181,29 @@ pub fn read_path_skipping_bad(
 ) -> Result<ReadSummary, LogFileError> {
     let path = path.as_ref();
     let file = open(path)?;
-    read_file(path, file, &mut emit, Some(&mut skipped))
+    read_file(path, file, &mut emit, Some(&mut skipped), None)
 }
 
 /// A file opened by name: read from its mapped pages when it is a regular file
-/// ([`mapped`]), else (a pipe, a device, a file that cannot be mapped) with `read(2)`.
+/// ([`mapped`]), else (a pipe, a device, a file that cannot be mapped) with `read(2)`. With
+/// `stop`, the input fails once it is set ([`until`]).
 fn read_file<'e>(
     path: &Path,
     file: File,
     emit: &'e mut dyn FnMut(Record),
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
+    stop: Option<until::Stop>,
 ) -> Result<ReadSummary, LogFileError> {
     match mapped::Mapped::open(&file) {
         Some(mapped) => read_with(
             path,
-            || Cursor::mapped(mapped),
+            || Cursor::mapped(mapped.stop_when(stop)),
             emit,
             skip,
             true,
             Tuning::default(),
         ),
-        None => read_any(path, file, emit, skip),
+        None => read_any(path, until::Stoppable::new(file, stop), emit, skip),
     }
 }
 

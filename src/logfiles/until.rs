@@ -3,9 +3,7 @@
 //! them otherwise). Once `emit` says stop, the next block the reader asks for, mapped or read,
 //! fails, and the reading ends without reading the rest of the file.
 
-use super::mapped::Mapped;
-use super::source::Cursor;
-use super::{LogFileError, ReadSummary, open, read_any, read_with};
+use super::{LogFileError, ReadSummary, open, read_file};
 use crate::graph::Record;
 use std::io::{self, Read};
 use std::path::Path;
@@ -17,16 +15,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub(crate) struct Stop(Arc<AtomicBool>);
 
 impl Stop {
-    pub(crate) fn set(&self) {
+    fn set(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
 
-    pub(crate) fn is_set(&self) -> bool {
+    fn is_set(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }
 
     /// The error a stopped input gives the reader.
-    pub(crate) fn check(&self) -> io::Result<()> {
+    fn check(&self) -> io::Result<()> {
         match self.is_set() {
             true => Err(io::Error::other("stopped")),
             false => Ok(()),
@@ -34,15 +32,26 @@ impl Stop {
     }
 }
 
-/// A `Read` that fails once `stop` is set.
-struct Stoppable<R> {
+/// Checks `stop`, if any: the error a stopped input gives the reader.
+pub(crate) fn check(stop: Option<&Stop>) -> io::Result<()> {
+    stop.map_or(Ok(()), Stop::check)
+}
+
+/// A `Read` that fails once `stop` (if any) is set.
+pub(crate) struct Stoppable<R> {
     inner: R,
-    stop: Stop,
+    stop: Option<Stop>,
+}
+
+impl<R> Stoppable<R> {
+    pub(crate) fn new(inner: R, stop: Option<Stop>) -> Self {
+        Stoppable { inner, stop }
+    }
 }
 
 impl<R: Read> Read for Stoppable<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stop.check()?;
+        check(self.stop.as_ref())?;
         self.inner.read(buf)
     }
 }
@@ -53,10 +62,9 @@ impl<R: Read> Read for Stoppable<R> {
 pub fn read_path_until(
     path: &Path,
     mut emit: impl FnMut(Record) -> bool,
-    skipped: Option<&mut dyn FnMut(LogFileError)>,
+    mut skipped: Option<&mut dyn FnMut(LogFileError)>,
 ) -> Result<Option<ReadSummary>, LogFileError> {
     let file = open(path)?;
-    let mut skipped = skipped;
     let skipped = skipped
         .as_mut()
         .map(|s| &mut **s as &mut dyn FnMut(LogFileError));
@@ -66,23 +74,7 @@ pub fn read_path_until(
             stop.set();
         }
     };
-    let result = match Mapped::open(&file) {
-        Some(mapped) => read_with(
-            path,
-            || Cursor::mapped(mapped.stop_when(stop.clone())),
-            &mut emit,
-            skipped,
-            true,
-            super::Tuning::default(),
-        ),
-        None => {
-            let input = Stoppable {
-                inner: file,
-                stop: stop.clone(),
-            };
-            read_any(path, input, &mut emit, skipped)
-        }
-    };
+    let result = read_file(path, file, &mut emit, skipped, Some(stop.clone()));
     match result {
         _ if stop.is_set() => Ok(None),
         Ok(summary) => Ok(Some(summary)),

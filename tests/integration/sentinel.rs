@@ -157,24 +157,21 @@ fn coverage_counts_sentinel_rules_and_names_what_they_cannot_read() {
 fn a_rule_joining_a_table_declared_empty_fires_on_its_attack_only() {
     const DEVICES: &str =
         "DeviceInfo(PublicIP:string, AadDeviceId:string, OnboardingStatus:string)";
-    let detect = |declare: bool| {
+    // `command` with the enrichment rule, the table declared or not, over `inputs`.
+    let run = |command: &[&str], declare: bool, inputs: &[&std::ffi::OsStr]| {
         let mut cmd = entralab();
-        cmd.args([
-            "detect",
-            "--format",
-            "json",
-            "--rules",
-            "tests/data/sentinel-enrichment",
-        ]);
+        cmd.args(command)
+            .args(["--rules", "tests/data/sentinel-enrichment"]);
         if declare {
             cmd.args(["--empty-table", DEVICES]);
         }
-        cmd.args([
-            "scenarios/detections/mfa-fatigue.yaml",
-            "scenarios/detections/benign-noise.yaml",
-        ]);
-        cmd.output().unwrap()
+        cmd.args(inputs).output().unwrap()
     };
+    let scenarios = [
+        "scenarios/detections/mfa-fatigue.yaml".as_ref(),
+        "scenarios/detections/benign-noise.yaml".as_ref(),
+    ];
+    let detect = |declare: bool| run(&["detect", "--format", "json"], declare, &scenarios);
 
     let undeclared = detect(false);
     let stderr = String::from_utf8_lossy(&undeclared.stderr);
@@ -222,14 +219,7 @@ fn a_rule_joining_a_table_declared_empty_fires_on_its_attack_only() {
         ),
     )
     .unwrap();
-    let verify = |declare: bool| {
-        let mut cmd = entralab();
-        cmd.args(["verify", "--rules", "tests/data/sentinel-enrichment"]);
-        if declare {
-            cmd.args(["--empty-table", DEVICES]);
-        }
-        cmd.arg(&scenario).output().unwrap()
-    };
+    let verify = |declare: bool| run(&["verify"], declare, &[scenario.as_os_str()]);
     let refused = verify(false);
     let stdout = String::from_utf8_lossy(&refused.stdout);
     assert_eq!(refused.status.code(), Some(1), "{stdout}");
