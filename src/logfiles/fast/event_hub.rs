@@ -5,7 +5,8 @@
 //! being decoded, or borrowed from the line and copied only when `properties` lack them.
 
 use super::Tenanted;
-use super::intern::{Shared, intern};
+use super::intern::intern;
+use super::text::{Shared, Unique};
 use super::wire::{Diagnostic, WireSignIn};
 use crate::graph::{SignIn, Text};
 use crate::logfiles::Shape;
@@ -95,7 +96,8 @@ pub(super) struct WireEventHubRecord<'a> {
     _level: IgnoredAny,
     #[serde(borrow)]
     location: Borrowed<'a>,
-    properties: Option<WireSignIn>,
+    #[serde(borrow)]
+    properties: Option<WireSignIn<'a>>,
 }
 
 impl WireEventHubRecord<'_> {
@@ -108,17 +110,13 @@ impl WireEventHubRecord<'_> {
             .find(|(name, _)| name.eq_ignore_ascii_case(&category))
             .map(|(_, event_type)| *event_type)?;
         let mut properties = self.properties?;
-        fill(&mut properties.user_display_name, self.identity, Text::from);
+        fill(&mut properties.user_display_name, self.identity, unique);
         fill(
             &mut properties.ip_address,
             self.caller_ip_address.filter(|ip| ip != "<null>"),
-            Text::from,
+            unique,
         );
-        fill(
-            &mut properties.correlation_id,
-            self.correlation_id,
-            Text::from,
-        );
+        fill(&mut properties.correlation_id, self.correlation_id, unique);
         let location = properties.location.get_or_insert_with(Default::default);
         fill(&mut location.country_or_region, self.location, |l| {
             Shared(intern(&l))
@@ -130,6 +128,10 @@ impl WireEventHubRecord<'_> {
         };
         Some((tenant, properties.into_sign_in(&from)?))
     }
+}
+
+fn unique(value: Cow<'_, str>) -> Unique {
+    Unique(Text::from(value))
 }
 
 /// Fills a field `properties` lack from the envelope's value.

@@ -2,55 +2,20 @@
 //! tenant ids, ...) shared instead of allocated once per record: a small table per decoding
 //! thread hands out clones of one `Arc<str>` per distinct value.
 //!
-//! Only fields whose values repeat are read as [`Shared`] (not ids, user names or addresses,
+//! Only fields whose values repeat are read as [`super::text::Shared`] (not ids, user names or addresses,
 //! which would fill the table with values seen once). The table is bounded
 //! ([`SLOTS`], [`MAX_LEN`]): a value that finds no room replaces an older one, which later
 //! records allocate anew. The records are equal either way; only their allocations differ.
 //! The table is emptied at the start of every job of lines ([`forget_all`]).
 
 use crate::graph::Text;
-use serde::de::{self, Deserialize, Deserializer, Visitor};
 use std::cell::RefCell;
-use std::fmt;
 
 /// Distinct values a table keeps: far more than the exports repeat (a few hundred), few
 /// enough to stay small (at most about 1 MB a table). A power of two.
 pub(super) const SLOTS: usize = 4096;
 /// Longer values are not kept (user agents fit).
 pub(super) const MAX_LEN: usize = 256;
-
-/// A `Text` read through the current thread's table.
-pub(super) struct Shared(pub(super) Text);
-
-impl Shared {
-    pub(super) fn text(shared: Option<Shared>) -> Option<Text> {
-        shared.map(|s| s.0)
-    }
-
-    pub(super) fn texts<C: FromIterator<Text>>(shared: Option<Vec<Shared>>) -> Option<C> {
-        shared.map(|v| v.into_iter().map(|s| s.0).collect())
-    }
-}
-
-impl<'de> Deserialize<'de> for Shared {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(SharedVisitor)
-    }
-}
-
-struct SharedVisitor;
-
-impl Visitor<'_> for SharedVisitor {
-    type Value = Shared;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Shared, E> {
-        Ok(Shared(intern(value)))
-    }
-}
 
 /// One thread's shared values: a cache of [`SLOTS`] values in pairs, found by a hash of a few
 /// of their bytes rather than all of them (a hash table's lookups, hashing every byte, were a
@@ -168,12 +133,5 @@ mod tests {
         })
         .join()
         .unwrap();
-    }
-
-    #[test]
-    fn reads_escaped_strings_as_their_value() {
-        let shared: Shared = serde_json::from_str(r#""Caf\u00e9 \"A\"""#).unwrap();
-        assert_eq!(&*shared.0, "Café \"A\"");
-        assert!(serde_json::from_str::<Shared>("1").is_err());
     }
 }

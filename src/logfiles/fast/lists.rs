@@ -9,7 +9,7 @@
 //! Like the values, the lists are kept per decoding thread and forgotten at the start of every
 //! job ([`forget_all`]), so that no list is shared by records two cores take at once.
 
-use super::intern::Shared;
+use super::text::Shared;
 use crate::graph::{AuthenticationRequirementPolicy, KeyValue, NetworkLocationDetail, Text};
 use serde::de::{Deserialize, Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
@@ -75,15 +75,43 @@ pub(super) fn list<T: Listed>(items: Vec<T>) -> Arc<[T]> {
     })
 }
 
-/// Values read through the intern table as a shared slice: a list of one value is shared
-/// with the records that had the same one.
-pub(super) fn texts(values: Vec<Shared>) -> Arc<[Text]> {
-    if values.len() != 1 {
-        return list(values.into_iter().map(|s| s.0).collect());
+/// A list of values read through the intern table, as a shared slice: the empty list and
+/// lists of one value are shared with the records that had the same, and neither is read
+/// into a `Vec` first (two allocations and frees a beta sign-in).
+pub(super) struct SharedList(pub(super) Arc<[Text]>);
+
+impl<'de> Deserialize<'de> for SharedList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(SharedListVisitor)
     }
-    let Some(Shared(value)) = values.into_iter().next() else {
-        return list(Vec::new());
-    };
+}
+
+struct SharedListVisitor;
+
+impl<'de> Visitor<'de> for SharedListVisitor {
+    type Value = SharedList;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of strings")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<SharedList, A::Error> {
+        let Some(Shared(first)) = seq.next_element()? else {
+            return Ok(SharedList(list(Vec::new())));
+        };
+        let Some(Shared(second)) = seq.next_element()? else {
+            return Ok(SharedList(one_value(first)));
+        };
+        let mut values = vec![first, second];
+        while let Some(Shared(value)) = seq.next_element()? {
+            values.push(value);
+        }
+        Ok(SharedList(Arc::from(values)))
+    }
+}
+
+/// The list of `value` alone, shared.
+fn one_value(value: Text) -> Arc<[Text]> {
     CURRENT.with_borrow_mut(|lists| {
         if let Some(kept) = lists
             .one_value
@@ -132,21 +160,22 @@ impl<'de, W: Deserialize<'de> + Into<T>, T> Visitor<'de> for ListOfVisitor<W, T>
 mod tests {
     use super::*;
 
-    fn shared(values: &[&str]) -> Vec<Shared> {
-        values.iter().map(|v| Shared(Text::from(*v))).collect()
+    fn texts(values: &[&str]) -> Arc<[Text]> {
+        let json = serde_json::to_string(values).unwrap();
+        serde_json::from_str::<SharedList>(&json).unwrap().0
     }
 
     #[test]
     fn empty_and_one_value_lists_are_shared_until_forgotten() {
         std::thread::spawn(|| {
-            let (a, b) = (texts(shared(&[])), texts(shared(&[])));
+            let (a, b) = (texts(&[]), texts(&[]));
             assert!(a.is_empty() && Arc::ptr_eq(&a, &b));
-            let (a, b) = (texts(shared(&["Password"])), texts(shared(&["Password"])));
+            let (a, b) = (texts(&["Password"]), texts(&["Password"]));
             assert_eq!(&*a[0], "Password");
             assert!(Arc::ptr_eq(&a, &b));
-            let other = texts(shared(&["Fido"]));
+            let other = texts(&["Fido"]);
             assert_eq!(&*other[0], "Fido");
-            let two = texts(shared(&["Password", "Fido"]));
+            let two = texts(&["Password", "Fido"]);
             assert_eq!(two.len(), 2);
             let empty: Arc<[KeyValue]> = list(Vec::new());
             assert!(Arc::ptr_eq(&empty, &list(Vec::new())));
@@ -156,12 +185,12 @@ mod tests {
             }]);
             assert_eq!(one.len(), 1);
             forget_all();
-            assert!(!Arc::ptr_eq(&a, &texts(shared(&["Password"]))));
+            assert!(!Arc::ptr_eq(&a, &texts(&["Password"])));
             assert!(!Arc::ptr_eq(&empty, &list(Vec::new())));
             // Many different lists of one value: each still read as it is.
             for n in 0..3 * ONE_VALUE_LISTS {
                 let value = format!("v{n}");
-                assert_eq!(&*texts(shared(&[&value]))[0], value);
+                assert_eq!(&*texts(&[&value])[0], value);
             }
         })
         .join()

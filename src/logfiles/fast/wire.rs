@@ -8,8 +8,8 @@
 //! takes only the forms the general path keeps as they are: anything else fails, and the
 //! record is read by the general path, so both give the same record.
 
-use super::intern::Shared;
-use super::lists::{self, ListOf};
+use super::lists::{self, ListOf, SharedList};
+use super::text::{Shared, Unique, read_str};
 use crate::graph::{
     AppliedConditionalAccessPolicy, AuthenticationDetail, AuthenticationRequirementPolicy,
     BetaSignIn, DeviceDetail, GeoCoordinates, KeyValue, MfaDetail, NetworkLocationDetail, SignIn,
@@ -24,8 +24,7 @@ use std::sync::Arc;
 
 /// A timestamp in any spelling the general path reads (it normalises them the same way).
 fn lenient_time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
-    let text = <Cow<'de, str>>::deserialize(deserializer)?;
-    parse_timestamp(&text).ok_or_else(|| serde::de::Error::custom("not a timestamp"))
+    read_str(deserializer, parse_timestamp)
 }
 
 /// `true` or `false` only: the general path refuses a `null` `isInteractive` and reads strings
@@ -36,18 +35,18 @@ fn strict_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub(super) struct WireSignIn {
-    id: Text,
+pub(super) struct WireSignIn<'a> {
+    id: Unique,
     #[serde(deserialize_with = "lenient_time")]
     created_date_time: Timestamp,
-    pub(super) user_display_name: Option<Text>,
-    user_principal_name: Option<Text>,
-    user_id: Option<Text>,
+    pub(super) user_display_name: Option<Unique>,
+    user_principal_name: Option<Unique>,
+    user_id: Option<Unique>,
     app_id: Option<Shared>,
     app_display_name: Option<Shared>,
-    pub(super) ip_address: Option<Text>,
+    pub(super) ip_address: Option<Unique>,
     client_app_used: Option<Shared>,
-    pub(super) correlation_id: Option<Text>,
+    pub(super) correlation_id: Option<Unique>,
     conditional_access_status: Option<Shared>,
     #[serde(default, deserialize_with = "strict_bool")]
     pub(super) is_interactive: Option<bool>,
@@ -71,12 +70,12 @@ pub(super) struct WireSignIn {
     service_principal_name: Option<Shared>,
     user_agent: Option<Shared>,
     // Beta.
-    pub(super) sign_in_event_types: Option<Vec<Shared>>,
+    pub(super) sign_in_event_types: Option<SharedList>,
     pub(super) user_type: Option<Shared>,
     authentication_requirement: Option<Shared>,
     authentication_requirement_policies: Option<Vec<WireRequirementPolicy>>,
     authentication_details: Option<ListOf<WireAuthenticationDetail, AuthenticationDetail>>,
-    authentication_methods_used: Option<Vec<Shared>>,
+    authentication_methods_used: Option<SharedList>,
     authentication_protocol: Option<Shared>,
     authentication_processing_details: Option<Vec<WireKeyValue>>,
     mfa_detail: Option<WireMfaDetail>,
@@ -89,8 +88,10 @@ pub(super) struct WireSignIn {
     processing_time_in_milliseconds: Option<u32>,
     network_location_details: Option<Vec<WireNetworkLocation>>,
     session_lifetime_policies: Option<Vec<Value>>,
-    original_request_id: Option<Text>,
-    unique_token_identifier: Option<Text>,
+    /// Most often the record's `id`, whose text is then shared rather than copied.
+    #[serde(borrow)]
+    original_request_id: Option<Cow<'a, str>>,
+    unique_token_identifier: Option<Unique>,
     autonomous_system_number: Option<u32>,
     client_credential_type: Option<Shared>,
 }
@@ -220,7 +221,7 @@ pub(super) struct Diagnostic {
     pub(super) diagnostic: bool,
 }
 
-impl WireSignIn {
+impl WireSignIn<'_> {
     /// The Graph sign-in, as the general path makes it; `None` for a record it would change in
     /// a way this path does not (a missing `status`, keys to fix in free-form values).
     pub(super) fn into_sign_in(self, from: &Diagnostic) -> Option<SignIn> {
@@ -233,11 +234,18 @@ impl WireSignIn {
         if free_form.into_iter().any(has_misspelt_keys) {
             return None;
         }
+        let original_request_id = self.original_request_id.map(|original| {
+            if *original == *self.id.0 {
+                self.id.0.clone()
+            } else {
+                Text::from(original)
+            }
+        });
         let location = self.location.unwrap_or_default();
         let geo = location.geo_coordinates.unwrap_or_default();
         let device = self.device_detail.unwrap_or_default();
         let mut is_interactive = self.is_interactive;
-        let mut sign_in_event_types = self.sign_in_event_types.map(lists::texts);
+        let mut sign_in_event_types = self.sign_in_event_types.map(|l| l.0);
         if let Some(event_type) = from.event_type {
             is_interactive.get_or_insert(event_type == super::super::convert::INTERACTIVE);
             sign_in_event_types.get_or_insert_with(|| Arc::from([Text::from(event_type)]));
@@ -266,7 +274,7 @@ impl WireSignIn {
                 },
             ),
             authentication_details: self.authentication_details.map(|d| d.0),
-            authentication_methods_used: self.authentication_methods_used.map(lists::texts),
+            authentication_methods_used: self.authentication_methods_used.map(|l| l.0),
             authentication_protocol: Shared::text(self.authentication_protocol),
             authentication_processing_details: self.authentication_processing_details.map(|p| {
                 lists::list(
@@ -300,22 +308,22 @@ impl WireSignIn {
                 )
             }),
             session_lifetime_policies: self.session_lifetime_policies.map(lists::list),
-            original_request_id: self.original_request_id,
-            unique_token_identifier: self.unique_token_identifier,
+            original_request_id,
+            unique_token_identifier: Unique::text(self.unique_token_identifier),
             autonomous_system_number: self.autonomous_system_number,
             client_credential_type: Shared::text(self.client_credential_type),
         };
         Some(SignIn {
-            id: self.id,
+            id: self.id.0,
             created_date_time: self.created_date_time,
-            user_display_name: self.user_display_name,
-            user_principal_name: self.user_principal_name,
-            user_id: self.user_id,
+            user_display_name: Unique::text(self.user_display_name),
+            user_principal_name: Unique::text(self.user_principal_name),
+            user_id: Unique::text(self.user_id),
             app_id: Shared::text(self.app_id),
             app_display_name: Shared::text(self.app_display_name),
-            ip_address: self.ip_address,
+            ip_address: Unique::text(self.ip_address),
             client_app_used: Shared::text(self.client_app_used),
-            correlation_id: self.correlation_id,
+            correlation_id: Unique::text(self.correlation_id),
             conditional_access_status: Shared::text(self.conditional_access_status),
             is_interactive,
             risk_detail: Shared::text(self.risk_detail),
