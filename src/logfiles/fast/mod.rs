@@ -121,14 +121,11 @@ fn sign_in(tenant: Option<Text>, sign_in: SignIn, shape: Shape) -> Tenanted {
 
 /// The typed path: sign-ins in Graph's form, alone or in a diagnostic-settings envelope.
 pub(crate) fn decode_typed(object: &[u8], context: Context) -> Option<Decoded> {
-    // Checked once here, so the reader need not check every string; a line that is not
-    // UTF-8 is the general path's to refuse.
-    let object = std::str::from_utf8(object).ok()?;
-    if context == Context::TopLevel && object.starts_with(r#"{"records":"#) {
-        let envelope: event_hub::WireEnvelope = strict::from_str(object).ok()?;
+    if context == Context::TopLevel && object.starts_with(br#"{"records":"#) {
+        let envelope: event_hub::WireEnvelope = strict::from_slice(object).ok()?;
         return Some(Decoded::Many(envelope.records.0));
     }
-    let record: WireSignIn = strict::from_str(object).ok()?;
+    let record: WireSignIn = strict::from_slice(object).ok()?;
     let tenant = event_hub::tenant(None, record.resource_id.as_ref().map(|r| &*r.0));
     let s = record.into_sign_in(&Diagnostic::default())?;
     Some(Decoded::One(sign_in(tenant, s, Shape::GraphJson)))

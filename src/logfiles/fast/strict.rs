@@ -37,16 +37,24 @@ impl de::Error for Refused {
 type Result<T> = std::result::Result<T, Refused>;
 
 /// A `T` from the whole of `text` (blanks aside).
-pub(super) fn from_str<'de, T: de::Deserialize<'de>>(text: &'de str) -> Result<T> {
+#[cfg(test)]
+fn from_str<'de, T: de::Deserialize<'de>>(text: &'de str) -> Result<T> {
+    from_slice(text.as_bytes())
+}
+
+/// A `T` from the whole of `json` (blanks aside). Its bytes need not be checked as UTF-8
+/// first: the reader checks the strings it reads (the only place JSON has other bytes than
+/// ASCII), which costs less than a pass over the whole line.
+pub(super) fn from_slice<'de, T: de::Deserialize<'de>>(json: &'de [u8]) -> Result<T> {
     let mut reader = Strict {
-        text,
+        json,
         at: 0,
         depth: 0,
         scratch: String::new(),
     };
     let value = T::deserialize(&mut reader)?;
     reader.skip_blanks();
-    if reader.at == text.len() {
+    if reader.at == json.len() {
         Ok(value)
     } else {
         Err(Refused)
@@ -54,7 +62,7 @@ pub(super) fn from_str<'de, T: de::Deserialize<'de>>(text: &'de str) -> Result<T
 }
 
 struct Strict<'de> {
-    text: &'de str,
+    json: &'de [u8],
     at: usize,
     depth: usize,
     /// A string with escapes, as read.
@@ -69,7 +77,19 @@ enum Str<'de, 's> {
 
 impl<'de> Strict<'de> {
     fn bytes(&self) -> &'de [u8] {
-        self.text.as_bytes()
+        self.json
+    }
+
+    /// The bytes from `start` to `end` as text, if they are UTF-8.
+    fn text(&self, start: usize, end: usize) -> Result<&'de str> {
+        let bytes = &self.json[start..end];
+        if bytes.is_ascii() {
+            // SAFETY: ASCII is UTF-8. Most strings are ASCII, and checking them so (inlined,
+            // a word at a time) costs less than `from_utf8` (a call a string).
+            Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
+        } else {
+            std::str::from_utf8(bytes).map_err(|_| Refused)
+        }
     }
 
     fn peek(&self) -> Option<u8> {
@@ -123,11 +143,12 @@ impl<'de> Strict<'de> {
         match self.bytes().get(end) {
             Some(b'"') => {
                 self.at = end + 1;
-                Ok(Str::Borrowed(&self.text[start..end]))
+                Ok(Str::Borrowed(self.text(start, end)?))
             }
             Some(b'\\') => {
+                let before = self.text(start, end)?;
                 self.scratch.clear();
-                self.scratch.push_str(&self.text[start..end]);
+                self.scratch.push_str(before);
                 self.at = end;
                 self.escaped()?;
                 Ok(Str::Copied(&self.scratch))
@@ -168,7 +189,8 @@ impl<'de> Strict<'de> {
                         // A control character, or the end of the text.
                         return Err(Refused);
                     }
-                    self.scratch.push_str(&self.text[start..end]);
+                    let piece = self.text(start, end)?;
+                    self.scratch.push_str(piece);
                     self.at = end;
                 }
             }
@@ -243,7 +265,7 @@ impl<'de> Strict<'de> {
     /// A number, visited as serde_json visits it: `u64`, `i64` or `f64`.
     fn number<V: Visitor<'de>>(&mut self, visitor: V) -> Result<V::Value> {
         let (end, float) = self.number_end()?;
-        let text = &self.text[self.at..end];
+        let text = self.text(self.at, end)?;
         self.at = end;
         if float {
             // Rust's parse rounds correctly, as serde_json's `float_roundtrip` does.
@@ -712,6 +734,23 @@ mod tests {
         }
         let nested = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(agrees(&nested).is_some());
+    }
+
+    #[test]
+    fn strings_are_checked_as_utf8_and_nothing_else_may_be_other_than_ascii() {
+        let read = |json: &[u8]| from_slice::<Value>(json).ok();
+        assert_eq!(read(b"\"caf\xc3\xa9\""), Some(Value::from("café")));
+        assert_eq!(read(b"\"\\n\xc3\xa9\\t\""), Some(Value::from("\né\t")));
+        for json in [
+            &b"\"\xff\""[..],
+            b"\"\xc3\"",
+            b"\"a\\n\xed\xa0\x80\"",
+            b"[1,\xc3\xa9]",
+            b"\xef\xbb\xbf{}",
+        ] {
+            assert_eq!(read(json), None, "{json:?}");
+            assert!(serde_json::from_slice::<Value>(json).is_err(), "{json:?}");
+        }
     }
 
     #[derive(Deserialize, Debug, PartialEq)]
