@@ -76,10 +76,6 @@ enum Str<'de, 's> {
 }
 
 impl<'de> Strict<'de> {
-    fn bytes(&self) -> &'de [u8] {
-        self.json
-    }
-
     /// The bytes from `start` to `end` as text, if they are UTF-8.
     fn text(&self, start: usize, end: usize) -> Result<&'de str> {
         let bytes = &self.json[start..end];
@@ -93,7 +89,7 @@ impl<'de> Strict<'de> {
     }
 
     fn peek(&self) -> Option<u8> {
-        self.bytes().get(self.at).copied()
+        self.json.get(self.at).copied()
     }
 
     fn skip_blanks(&mut self) {
@@ -109,7 +105,7 @@ impl<'de> Strict<'de> {
     }
 
     fn literal(&mut self, word: &[u8]) -> Result<()> {
-        if self.bytes()[self.at..].starts_with(word) {
+        if self.json[self.at..].starts_with(word) {
             self.at += word.len();
             Ok(())
         } else {
@@ -139,8 +135,8 @@ impl<'de> Strict<'de> {
     /// The string that starts at the current `"`.
     fn string(&mut self) -> Result<Str<'de, '_>> {
         let start = self.at + 1;
-        let end = plain_run(self.bytes(), start);
-        match self.bytes().get(end) {
+        let end = plain_run(self.json, start);
+        match self.json.get(end) {
             Some(b'"') => {
                 self.at = end + 1;
                 Ok(Str::Borrowed(self.text(start, end)?))
@@ -166,7 +162,7 @@ impl<'de> Strict<'de> {
                     return Ok(());
                 }
                 Some(b'\\') => {
-                    let escape = self.bytes().get(self.at + 1).copied().ok_or(Refused)?;
+                    let escape = self.json.get(self.at + 1).copied().ok_or(Refused)?;
                     self.at += 2;
                     let unescaped = match escape {
                         b'"' => '"',
@@ -184,7 +180,7 @@ impl<'de> Strict<'de> {
                 }
                 _ => {
                     let start = self.at;
-                    let end = plain_run(self.bytes(), start);
+                    let end = plain_run(self.json, start);
                     if end == start {
                         // A control character, or the end of the text.
                         return Err(Refused);
@@ -216,7 +212,7 @@ impl<'de> Strict<'de> {
     }
 
     fn hex4(&mut self) -> Result<u16> {
-        let digits = self.bytes().get(self.at..self.at + 4).ok_or(Refused)?;
+        let digits = self.json.get(self.at..self.at + 4).ok_or(Refused)?;
         let mut value = 0u16;
         for &digit in digits {
             let nibble = (digit as char).to_digit(16).ok_or(Refused)?;
@@ -229,7 +225,7 @@ impl<'de> Strict<'de> {
     /// The number at `at`, checked against JSON's grammar: where it ends, and whether it
     /// has a fraction or an exponent.
     fn number_end(&self) -> Result<(usize, bool)> {
-        let bytes = self.bytes();
+        let bytes = self.json;
         let digits = |mut at: usize| {
             let start = at;
             while bytes.get(at).is_some_and(u8::is_ascii_digit) {
@@ -556,7 +552,7 @@ impl Key<'_, '_, '_> {
         let reader = &mut *self.entries.reader;
         let start = reader.at + 1;
         let end = start + name.len();
-        let bytes = reader.bytes();
+        let bytes = reader.json;
         if bytes.get(start..end) == Some(name) && bytes.get(end) == Some(&b'"') {
             reader.at = end + 1;
             self.entries.expected = index + 1;
@@ -601,58 +597,15 @@ impl<'de> Deserializer<'de> for Key<'_, '_, 'de> {
         visitor.visit_unit()
     }
 
-    // serde_json also reads keys as numbers, bools, options...: not this reader.
-    refuse! { 'de:
-        deserialize_bool deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64
-        deserialize_i128 deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64
-        deserialize_u128 deserialize_f32 deserialize_f64 deserialize_char deserialize_bytes
-        deserialize_byte_buf deserialize_option deserialize_unit deserialize_seq deserialize_map
-    }
+    // serde_json reads bytes from a key another way; not this reader.
+    refuse! { 'de: deserialize_bytes deserialize_byte_buf }
 
-    fn deserialize_unit_struct<V: Visitor<'de>>(self, _: &'static str, _: V) -> Result<V::Value> {
-        Err(Refused)
+    // serde_json also reads keys as numbers, bools, options...: here every other type is
+    // visited with the key's string, which their visitors refuse.
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string option unit
+        unit_struct newtype_struct seq tuple tuple_struct map struct enum
     }
-
-    fn deserialize_newtype_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: V,
-    ) -> Result<V::Value> {
-        Err(Refused)
-    }
-
-    fn deserialize_tuple<V: Visitor<'de>>(self, _: usize, _: V) -> Result<V::Value> {
-        Err(Refused)
-    }
-
-    fn deserialize_tuple_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: usize,
-        _: V,
-    ) -> Result<V::Value> {
-        Err(Refused)
-    }
-
-    fn deserialize_struct<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value> {
-        Err(Refused)
-    }
-
-    fn deserialize_enum<V: Visitor<'de>>(
-        self,
-        _: &'static str,
-        _: &'static [&'static str],
-        _: V,
-    ) -> Result<V::Value> {
-        Err(Refused)
-    }
-
-    serde::forward_to_deserialize_any! { str string }
 }
 
 #[cfg(test)]
@@ -732,6 +685,10 @@ mod tests {
         ] {
             assert!(from_str::<Value>(text).is_err(), "read {text:?}");
         }
+        // Keys read as numbers: serde_json parses them out of the string.
+        let numbered = r#"{"1":2}"#;
+        assert!(serde_json::from_str::<std::collections::BTreeMap<u32, u32>>(numbered).is_ok());
+        assert!(from_str::<std::collections::BTreeMap<u32, u32>>(numbered).is_err());
         let nested = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(agrees(&nested).is_some());
     }
