@@ -567,7 +567,9 @@ impl<'de> Deserializer<'de> for Key<'_, '_, 'de> {
     type Error = Refused;
 
     /// Field names: by index, as serde's derived field visitors take them, when the key is
-    /// one of `fields` (the index of a name in `fields` is its field's).
+    /// one of `fields`. The index of a name in `fields` is its field's as long as no field has
+    /// a `#[serde(alias)]` (aliases join the list): the fast path's mirror types have none,
+    /// and its fast-versus-general property tests would catch a field read into another.
     fn deserialize_identifier<V: Visitor<'de>>(mut self, visitor: V) -> Result<V::Value> {
         if let Some(index) = self.expected() {
             return visitor.visit_u64(index as u64);
