@@ -2,8 +2,8 @@
 //! tenant ids, ...) shared instead of allocated once per record: a small table per decoding
 //! thread hands out clones of one `Arc<str>` per distinct value.
 //!
-//! Only fields whose values repeat are read as [`super::text::Shared`] (not ids, user names or addresses,
-//! which would fill the table with values seen once). The table is bounded
+//! Only fields whose values repeat are read through it ([`super::text::Shared`]; not ids, user
+//! names or addresses, which would fill the table with values seen once). The table is bounded
 //! ([`SLOTS`], [`MAX_LEN`]): a value that finds no room replaces an older one, which later
 //! records allocate anew. The records are equal either way; only their allocations differ.
 //! The table is emptied at the start of every job of lines ([`forget_all`]).
