@@ -1,8 +1,8 @@
 //! A JSON deserializer for the fast path's records, quicker than serde_json at them: the keys
 //! of a struct are checked against the field that followed the last one matched (exports
 //! write every record's keys in one order), and a key that is the field expected is taken
-//! by its index, not read and looked up by name (reading keys and matching them against a
-//! struct's fifty names was a fifth of the Event Hub reader's time).
+//! by its index, not read and looked up by name among the struct's fifty (measured: the Event
+//! Hub reader 1.22x faster than with serde_json, which sonic-rs was not).
 //!
 //! It is stricter than serde_json, never looser: what it reads, serde_json reads the same,
 //! with the same calls to the same visitors; what it refuses (`-0`, integers past 64 bits,
