@@ -75,6 +75,16 @@ enum Str<'de, 's> {
     Copied(&'s str),
 }
 
+impl<'de> Str<'de, '_> {
+    /// Visited as serde_json visits a string: borrowed when it can be.
+    fn visit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self {
+            Str::Borrowed(text) => visitor.visit_borrowed_str(text),
+            Str::Copied(text) => visitor.visit_str(text),
+        }
+    }
+}
+
 impl<'de> Strict<'de> {
     /// The bytes from `start` to `end` as text, if they are UTF-8.
     fn text(&self, start: usize, end: usize) -> Result<&'de str> {
@@ -407,10 +417,7 @@ impl<'de> Deserializer<'de> for &mut Strict<'de> {
                 self.literal(b"false")?;
                 visitor.visit_bool(false)
             }
-            b'"' => match self.string()? {
-                Str::Borrowed(text) => visitor.visit_borrowed_str(text),
-                Str::Copied(text) => visitor.visit_str(text),
-            },
+            b'"' => self.string()?.visit(visitor),
             b'-' | b'0'..=b'9' => self.number(visitor),
             b'[' => {
                 self.enter()?;
@@ -576,22 +583,16 @@ impl<'de> Deserializer<'de> for Key<'_, '_, 'de> {
         }
         let fields = self.entries.fields;
         match self.entries.reader.string()? {
-            Str::Borrowed(key) => match fields.iter().position(|name| *name == key) {
-                Some(index) => {
-                    self.entries.expected = index + 1;
-                    visitor.visit_u64(index as u64)
-                }
-                None => visitor.visit_borrowed_str(key),
-            },
-            Str::Copied(key) => visitor.visit_str(key),
+            Str::Borrowed(key) if let Some(index) = fields.iter().position(|name| *name == key) => {
+                self.entries.expected = index + 1;
+                visitor.visit_u64(index as u64)
+            }
+            key => key.visit(visitor),
         }
     }
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.entries.reader.string()? {
-            Str::Borrowed(key) => visitor.visit_borrowed_str(key),
-            Str::Copied(key) => visitor.visit_str(key),
-        }
+        self.entries.reader.string()?.visit(visitor)
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
