@@ -8,9 +8,7 @@
 //! the ratio (target: simulate + write at most 1.5x serialize-only). `bench/generate.sh` runs it
 //! and also measures the CLI's peak RSS.
 //!
-//! The floor writes its file through the page cache and stops there; `generate` writes its
-//! large files with direct I/O (`export::direct_io`, the data on the disk when the write
-//! returns) and also `sync_all`s them, which counts against it.
+//! Both write their files through the page cache and stop there (no `fsync`).
 //!
 //!     cargo bench --bench generate
 //!

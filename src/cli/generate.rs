@@ -5,7 +5,7 @@ use super::inputs::{load_all, members, tenants};
 use crate::exit::Exit;
 use crate::export::pipeline::consume_pushed_on_this_thread;
 use crate::export::shard::Shard;
-use crate::export::{ExportOptions, Exporter, Format};
+use crate::export::{ExportOptions, Exporter, Format, SerializedRecord};
 use crate::graph::ApiVersion;
 use crate::scenario::{Scenario, TenantFiles};
 use crate::sim;
@@ -122,9 +122,8 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
     let mut pending = 0u64;
     // With ID Protection the records are collected (a later detection changes an earlier
     // sign-in) and the detections and risky users are written beside them. Without it the
-    // simulation runs on other threads while this one serialises and writes
-    // (`export::pipeline`; one file with a population is itself simulated on two threads,
-    // `sim::parallel`), in the same order, so the files are the same bytes.
+    // simulation runs on other threads while this one writes (`simulate_elsewhere`), in the
+    // same order, so the files are the same bytes.
     let identity_protection = files.iter().any(|s| s.tenant.identity_protection.is_some());
     let shard = request.shard;
     let ours =
@@ -142,40 +141,47 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
         return super::generate_kafka::report(url, request, &names(&files), sent, out, err);
     }
     let written = Exporter::create(request.format, dir, &options).and_then(|mut export| {
-        let mut push = |record: &crate::graph::Record| {
+        let mut tick = || {
             pending += 1;
             if pending == 4096 {
                 progress.inc(pending);
                 pending = 0;
             }
-            export.push(record)
         };
+        let files = &files;
         let risk = if identity_protection {
-            let (records, risk) = sim::risk::simulate_tenant_with_risk(&files);
-            records.iter().filter(|r| ours(r)).try_for_each(&mut push)?;
+            let (records, risk) = sim::risk::simulate_tenant_with_risk(files);
+            for record in records.iter().filter(|r| ours(r)) {
+                tick();
+                export.push(record)?;
+            }
             Some(risk)
-        } else {
-            let files = &files;
-            consume_pushed_on_this_thread(
-                move |push| {
-                    let mut each = |item: sim::SimItem| match item.record {
-                        Some(record) if ours(&record) => push(record),
-                        _ => true,
-                    };
-                    // One file with a population, given cores to spare: simulated on two
-                    // threads, in the same order (`sim::parallel::worth_splitting`).
-                    let split = sim::parallel::worth_splitting()
-                        && matches!(files.as_slice(),
-                            [one] if sim::parallel::for_each_item(one, &mut each));
-                    if !split {
-                        for item in sim::simulate_tenant(files) {
-                            if !each(item) {
-                                return;
-                            }
-                        }
-                    }
+        } else if let Some(api) = export.takes_serialized() {
+            // `graph` and `ndjson`: each record is serialised on the thread that made it and
+            // only its JSON reaches this one, so no record's strings are touched by two
+            // threads (`sim::parallel::worth_splitting_serialized`).
+            simulate_elsewhere(
+                files,
+                sim::parallel::worth_splitting_serialized(),
+                &|item| {
+                    let record = item.record.filter(|record| ours(record))?;
+                    Some(SerializedRecord::new(&record, api))
                 },
-                &mut push,
+                |record| {
+                    tick();
+                    export.push_serialized(record)
+                },
+            )?;
+            None
+        } else {
+            simulate_elsewhere(
+                files,
+                sim::parallel::worth_splitting(),
+                &|item| item.record.filter(|record| ours(record)),
+                |record| {
+                    tick();
+                    export.push(record)
+                },
             )?;
             None
         };
@@ -220,6 +226,33 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
             Ok(Exit::BadInput)
         }
     }
+}
+
+/// Simulates `files` on other threads (one file with a population on two, when `split`),
+/// turns each item into what `consume` takes with `map` there, and hands the results to
+/// `consume` on this thread, in the simulation's order. Stops at `consume`'s first error.
+fn simulate_elsewhere<P: Send>(
+    files: &[&Scenario],
+    split: bool,
+    map: &(dyn Fn(sim::SimItem) -> Option<P> + Sync),
+    consume: impl FnMut(&P) -> io::Result<()>,
+) -> io::Result<()> {
+    consume_pushed_on_this_thread(
+        move |push| {
+            let mut each = |mapped: Option<P>| mapped.is_none_or(&mut *push);
+            let split = split
+                && matches!(files,
+                    [one] if sim::parallel::for_each_mapped(one, map, &mut each));
+            if !split {
+                for item in sim::simulate_tenant(files) {
+                    if !each(map(item)) {
+                        return;
+                    }
+                }
+            }
+        },
+        consume,
+    )
 }
 
 /// The scenario names of a tenant's files, for people.

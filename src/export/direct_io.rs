@@ -1,11 +1,12 @@
 //! Writing large files with direct I/O (`O_DIRECT`, Linux): the bytes go from our buffers to
 //! the disk without being copied into the page cache first.
 //!
-//! Why: `generate`'s Graph export of a million sign-ins writes 1.5 GB, plus a 250 MB spool
-//! that it reads back. Through the page cache, copying those bytes in was the largest single
-//! cost of the run (on ext4 on virtio here, `dd` of 1.5 GB in 16 MB writes: 1.6 to 3 s of
-//! system time buffered, 0.1 to 0.3 s direct, about 1 s wall), and `sync_all` then waited
-//! for them to reach the disk anyway.
+//! Used for the `graph` export's spool (`spool::spill`), a temporary file of about 250 MB for
+//! a million sign-ins that is written once and read back once: kept out of the page cache,
+//! it costs no copy and leaves the cache to the files the user asked for. Those files are
+//! written through the page cache (`output`): the command then ends when the bytes are
+//! there, as for any other writer, and on this machine that was faster than waiting for a
+//! direct write of 1.5 GB to reach the disk (`docs/generate.md`).
 //!
 //! Direct I/O wants the buffer, the file offset and the length aligned to the device's
 //! logical block; [`ALIGN`] (4096) covers every common device. Data is therefore written in
@@ -106,12 +107,8 @@ impl<F: Borrow<File>> DirectWriter<F> {
         Ok(())
     }
 
-    /// Switches direct I/O off and writes `tail` (any length) through the page cache.
-    pub(crate) fn finish(mut self, tail: &[u8]) -> io::Result<()> {
-        self.write_tail(tail)
-    }
-
-    /// [`Self::finish`], keeping the writer (for a file that is read back next).
+    /// Switches direct I/O off and writes `tail` (any length) through the page cache,
+    /// keeping the writer (for a file that is read back next).
     pub(crate) fn write_tail(&mut self, tail: &[u8]) -> io::Result<()> {
         self.stop_direct();
         self.file().write_all(tail)
@@ -188,7 +185,7 @@ mod tests {
             writer.write_block(block.as_slice()).unwrap();
             want.extend_from_slice(&bytes);
         }
-        writer.finish(b"tail of 17 bytes!").unwrap();
+        writer.write_tail(b"tail of 17 bytes!").unwrap();
         want.extend_from_slice(b"tail of 17 bytes!");
         let mut back = Vec::new();
         file.rewind().unwrap();
@@ -205,7 +202,7 @@ mod tests {
         let mut block = AlignedBuffer::new(ALIGN);
         block.fill(&[7; 100]);
         writer.write_block(block.as_slice()).unwrap();
-        writer.finish(b"!").unwrap();
+        writer.write_tail(b"!").unwrap();
         let mut back = Vec::new();
         file.rewind().unwrap();
         file.read_to_end(&mut back).unwrap();

@@ -1,15 +1,12 @@
 //! Graph collection responses: `{"@odata.context": ..., "value": [...]}`, newest first, one
 //! record per line so the files read well in a pager and diff well.
 
-use super::direct_io::{AlignedBuffer, DirectWriter};
 use super::output::OutputFile;
 use super::record_json::write_record_json;
 use super::spool::ReversingSpool;
 use crate::graph::{ApiVersion, DirectoryAudit, Record, SignIn};
-use std::fs::File;
 use std::io::{self, IoSlice, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
 
 /// Collects records (oldest first) and writes `signIns.json` and `directoryAudits.json`.
 #[derive(Default)]
@@ -47,6 +44,20 @@ impl GraphExport {
         spool.push_compact_json(&self.json)
     }
 
+    /// Adds a record given as its compact JSON in this export's API version.
+    pub fn push_json(&mut self, is_sign_in: bool, json: &[u8]) -> io::Result<()> {
+        let spool = if is_sign_in {
+            &mut self.sign_ins
+        } else {
+            &mut self.audits
+        };
+        spool.push_compact_json(json)
+    }
+
+    pub fn api(&self) -> ApiVersion {
+        self.api
+    }
+
     /// Writes both files into `dir` (created if missing). Each file is written under a
     /// temporary name and renamed, so a failure never leaves half a file behind.
     pub fn finish(self, dir: &Path) -> io::Result<GraphExportSummary> {
@@ -74,23 +85,10 @@ fn write_collection(
 ) -> io::Result<PathBuf> {
     let mut out = OutputFile::create(dir, name)?;
     let file = out.unbuffered()?;
-    let len = envelope_len(context, &spool);
-    super::preallocate::reserve(file, 0, len)?;
-    if len >= DIRECT_FROM {
-        write_envelope_direct(file, context, spool, DIRECT_BLOCK)?;
-    } else {
-        write_envelope(file, context, spool)?;
-    }
+    super::preallocate::reserve(file, 0, envelope_len(context, &spool))?;
+    write_envelope(file, context, spool)?;
     out.commit()
 }
-
-/// Collections from this size on are written with direct I/O (`direct_io`): a lab's few
-/// kilobytes stay in the page cache, where the next command reads them back.
-const DIRECT_FROM: u64 = 64 << 20;
-/// Bytes per direct write.
-const DIRECT_BLOCK: usize = 4 << 20;
-/// Blocks filled and waiting for the writer.
-const BLOCKS_IN_FLIGHT: usize = 3;
 
 const SEPARATOR: &[u8] = b",\n";
 const TAIL: &[u8] = b"\n]}\n";
@@ -124,82 +122,6 @@ pub(crate) fn write_envelope(
     out.write_all(&envelope_head(context, !spool.is_empty()))?;
     spool.drain_reversed_joined(SEPARATOR, |records| write_all_vectored(out, records))?;
     out.write_all(TAIL)
-}
-
-/// Writes one collection response from a spool with direct I/O, on three threads: the
-/// spool's own reader decodes chunks, a second thread copies the records, newest first, into
-/// aligned blocks, and this one writes the blocks (mostly waiting for the disk, not the CPU).
-/// The file (empty, at offset 0) receives the same bytes as [`write_envelope`] writes.
-fn write_envelope_direct(
-    file: &File,
-    context: &str,
-    spool: ReversingSpool,
-    block: usize,
-) -> io::Result<()> {
-    let head = envelope_head(context, !spool.is_empty());
-    std::thread::scope(|scope| {
-        let (full, filled) = mpsc::sync_channel::<AlignedBuffer>(BLOCKS_IN_FLIGHT);
-        let (spent, reuse) = mpsc::channel::<AlignedBuffer>();
-        let assembler = scope.spawn(move || -> io::Result<AlignedBuffer> {
-            let mut blocks = Blocks {
-                current: AlignedBuffer::new(block),
-                full,
-                reuse,
-                capacity: block,
-            };
-            blocks.put(&head)?;
-            spool.drain_reversed_joined(SEPARATOR, |slices| {
-                slices.iter().try_for_each(|slice| blocks.put(slice))
-            })?;
-            blocks.put(TAIL)?;
-            Ok(blocks.current)
-        });
-        let mut writer = DirectWriter::new(file);
-        let mut written = Ok(());
-        for full in filled.iter() {
-            written = writer.write_block(full.as_slice());
-            if written.is_err() {
-                break;
-            }
-            let _ = spent.send(full);
-        }
-        // A failed write stops the assembler at its next block.
-        drop(filled);
-        let last = assembler
-            .join()
-            .expect("the block assembler does not panic");
-        written?;
-        writer.finish(last?.as_slice())
-    })
-}
-
-/// The bytes of a collection cut into aligned blocks, handed to the writer as they fill.
-struct Blocks {
-    current: AlignedBuffer,
-    full: mpsc::SyncSender<AlignedBuffer>,
-    reuse: mpsc::Receiver<AlignedBuffer>,
-    capacity: usize,
-}
-
-impl Blocks {
-    fn put(&mut self, mut bytes: &[u8]) -> io::Result<()> {
-        while !bytes.is_empty() {
-            let taken = self.current.fill(bytes);
-            bytes = &bytes[taken..];
-            if self.current.is_full() {
-                let mut next = self
-                    .reuse
-                    .try_recv()
-                    .unwrap_or_else(|_| AlignedBuffer::new(self.capacity));
-                next.clear();
-                let full = std::mem::replace(&mut self.current, next);
-                self.full
-                    .send(full)
-                    .map_err(|_| io::Error::other("the writer stopped"))?;
-            }
-        }
-        Ok(())
-    }
 }
 
 /// Slices per vectored write: Linux takes at most 1024 (`IOV_MAX`).
@@ -282,34 +204,6 @@ mod tests {
         let mut out = Dribble(Vec::new());
         write_all_vectored(&mut out, &mut slices).unwrap();
         assert_eq!(out.0, parts.concat());
-    }
-
-    /// The direct path writes what the buffered one writes, whatever the block size (blocks
-    /// smaller and larger than a record, a collection shorter than one block, none at all).
-    #[test]
-    fn direct_writes_are_the_same_bytes() {
-        use crate::export::direct_io::ALIGN;
-        use crate::export::test_records::sample_sign_in;
-        let context = crate::graph::SIGN_INS_CONTEXT;
-        for (count, block) in [(0, ALIGN), (1, ALIGN), (3, 64 * ALIGN), (300, ALIGN)] {
-            let spool = || {
-                let mut export = GraphExport::new(ApiVersion::V1);
-                for i in 0..count {
-                    let mut sign_in = sample_sign_in();
-                    sign_in.id = format!("id-{i}").into();
-                    export.push(&Record::SignIn(Box::new(sign_in))).unwrap();
-                }
-                export.sign_ins
-            };
-            let mut want = Vec::new();
-            write_envelope(&mut want, context, spool()).unwrap();
-            let mut file = tempfile::tempfile().unwrap();
-            write_envelope_direct(&file, context, spool(), block).unwrap();
-            let mut got = Vec::new();
-            std::io::Seek::rewind(&mut file).unwrap();
-            std::io::Read::read_to_end(&mut file, &mut got).unwrap();
-            assert!(got == want, "{count} records in blocks of {block}");
-        }
     }
 
     #[test]

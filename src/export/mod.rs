@@ -42,6 +42,7 @@ mod spool;
 mod timefmt;
 
 pub use graph_json::{GraphExport, GraphExportSummary, collect_newest_first};
+pub use record_json::SerializedRecord;
 pub use sign_in_logs::SignInLog;
 pub use spool::ReversingSpool;
 
@@ -201,6 +202,33 @@ impl Exporter {
         }
     }
 
+    /// The API version to serialize records in for [`Exporter::push_serialized`], when this
+    /// export takes them so: `graph` and `ndjson`, which write each record as its Graph JSON.
+    pub fn takes_serialized(&self) -> Option<ApiVersion> {
+        match &self.writer {
+            Writer::Graph(w) => Some(w.api()),
+            Writer::Ndjson(w) => Some(w.api()),
+            Writer::EventHub(_) | Writer::LogAnalytics(_) => None,
+        }
+    }
+
+    /// Adds a record serialized beforehand, in the version [`Exporter::takes_serialized`]
+    /// names; records must come oldest first.
+    pub fn push_serialized(&mut self, record: &SerializedRecord) -> io::Result<()> {
+        match record.is_sign_in {
+            true => self.sign_ins += 1,
+            false => self.audits += 1,
+        }
+        match &mut self.writer {
+            Writer::Graph(w) => w.push_json(record.is_sign_in, &record.json),
+            Writer::Ndjson(w) => w.push_json(record.is_sign_in, &record.json),
+            Writer::EventHub(_) | Writer::LogAnalytics(_) => Err(io::Error::other(format!(
+                "the {} format takes records, not their JSON",
+                self.format
+            ))),
+        }
+    }
+
     /// Completes every file and moves it into place.
     pub fn finish(self) -> io::Result<ExportSummary> {
         let files = match self.writer {
@@ -266,6 +294,65 @@ mod tests {
     fn audit_identity_falls_back_to_the_upn() {
         let audit = test_records::sample_audit();
         assert_eq!(audit_identity(&audit), Some("user03@xxx.onmicrosoft.com"));
+    }
+
+    /// `graph` and `ndjson` write the same bytes from records serialized beforehand, in
+    /// either API version; the other formats refuse them.
+    #[test]
+    fn serialized_records_write_the_same_files() {
+        let records = [
+            Record::SignIn(Box::new(test_records::sample_sign_in())),
+            Record::Audit(Box::new(test_records::sample_audit())),
+            Record::SignIn(Box::new(test_records::sample_sign_in())),
+        ];
+        let read_dir = |dir: &Path| {
+            let mut files: Vec<_> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| {
+                    let path = e.unwrap().path();
+                    (
+                        path.file_name().unwrap().to_owned(),
+                        std::fs::read(&path).unwrap(),
+                    )
+                })
+                .collect();
+            files.sort();
+            files
+        };
+        let mut took = Vec::new();
+        for format in Format::ALL {
+            for api in [ApiVersion::V1, ApiVersion::Beta] {
+                let options = ExportOptions {
+                    tenant_id: "t".into(),
+                    api,
+                };
+                let (by_record, by_json) =
+                    (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+                export_all(format, by_record.path(), &options, records.clone()).unwrap();
+                let mut exporter = Exporter::create(format, by_json.path(), &options).unwrap();
+                let Some(taken) = exporter.takes_serialized() else {
+                    let serialized = SerializedRecord::new(&records[0], api);
+                    assert!(exporter.push_serialized(&serialized).is_err(), "{format}");
+                    continue;
+                };
+                assert_eq!(taken, api);
+                took.push(format);
+                for record in &records {
+                    exporter
+                        .push_serialized(&SerializedRecord::new(record, api))
+                        .unwrap();
+                }
+                let summary = exporter.finish().unwrap();
+                assert_eq!((summary.sign_ins, summary.audits), (2, 1));
+                assert_eq!(
+                    read_dir(by_record.path()),
+                    read_dir(by_json.path()),
+                    "{format} {api:?}"
+                );
+            }
+        }
+        let both_versions = [Format::Graph, Format::Graph, Format::Ndjson, Format::Ndjson];
+        assert_eq!(took, both_versions);
     }
 
     #[test]

@@ -42,6 +42,21 @@ impl NdjsonExport {
         out.write_all(&self.line)
     }
 
+    /// Adds a record given as its compact JSON in this export's API version.
+    pub(crate) fn push_json(&mut self, is_sign_in: bool, json: &[u8]) -> io::Result<()> {
+        let out = if is_sign_in {
+            &mut self.sign_ins
+        } else {
+            &mut self.audits
+        };
+        out.write_all(json)?;
+        out.write_all(b"\n")
+    }
+
+    pub(crate) fn api(&self) -> ApiVersion {
+        self.api
+    }
+
     pub(crate) fn finish(self) -> io::Result<Vec<PathBuf>> {
         Ok(vec![self.sign_ins.commit()?, self.audits.commit()?])
     }

@@ -18,6 +18,25 @@ pub(crate) fn write_record_json(out: &mut Vec<u8>, record: &Record, api: ApiVers
     written.expect("records serialize to memory");
 }
 
+/// A record serialized where it was made ([`SerializedRecord::new`]), for an export that
+/// takes records as their JSON ([`super::Exporter::push_serialized`]).
+pub struct SerializedRecord {
+    pub is_sign_in: bool,
+    pub json: Vec<u8>,
+}
+
+impl SerializedRecord {
+    /// `record` as the `graph` format of `api` writes it.
+    pub fn new(record: &Record, api: ApiVersion) -> Self {
+        let mut json = Vec::with_capacity(2048);
+        write_record_json(&mut json, record, api);
+        SerializedRecord {
+            is_sign_in: matches!(record, Record::SignIn(_)),
+            json,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

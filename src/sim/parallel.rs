@@ -19,6 +19,7 @@
 //! buffer, so handing items out before or after them is the same.
 
 use super::schedule::{Ready, SimItem, Simulation};
+use crate::graph::Timestamp;
 use crate::scenario::{Action, Scenario, SprayTarget};
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
@@ -30,13 +31,25 @@ const BATCH: usize = 512;
 /// Batches made by the second part but not yet merged.
 const BATCHES_IN_FLIGHT: usize = 8;
 
-/// Whether splitting the simulation can pay here: with at least three cores. `generate`
-/// already keeps two busy (simulating, and serialising and writing), so on two cores the
-/// second part only takes turns with them. On the 2-core machine of issue 11, under the load
-/// of other builds, two side-by-side runs of `bench/population-1m.yaml` with the split took
-/// 31% and 34% more CPU time (user + system) than without it, and longer wall time.
+/// Whether splitting the simulation can pay here when its records go to another thread to
+/// be serialised: with at least three cores. On the 2-core machine of issue 11, under the
+/// load of other builds, two side-by-side runs of `bench/population-1m.yaml` with the split
+/// took 31% and 34% more CPU time (user + system) than without it, and longer wall time.
+/// The records' shared strings (`Arc<str>`) were cloned and dropped on three threads at once.
 pub fn worth_splitting() -> bool {
-    std::thread::available_parallelism().is_ok_and(|cores| cores.get() >= 3)
+    cores() >= 3
+}
+
+/// Whether splitting pays when each part serialises its own records
+/// ([`for_each_mapped`]): with two cores. No record then leaves the thread that made it.
+/// Measured on `bench/population-1m.yaml` as `generate --format graph` (2 cores, 3 runs each):
+/// 3.4 to 3.7 s against 4.0 to 4.2 s with the records serialised on the writing thread.
+pub fn worth_splitting_serialized() -> bool {
+    cores() >= 2
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get())
 }
 
 /// Simulates `scenario` on this thread and one more, and hands every item to `each`, in the
@@ -44,17 +57,28 @@ pub fn worth_splitting() -> bool {
 /// handed nothing out, when the scenario is not split (no population, or ID Protection):
 /// simulate it whole then.
 pub fn for_each_item(scenario: &Scenario, each: &mut dyn FnMut(SimItem) -> bool) -> bool {
+    for_each_mapped(scenario, &|item| item, each)
+}
+
+/// [`for_each_item`], with every item first turned by `map` into what `each` takes, on the
+/// thread that made it: `generate` serialises records there, so that no record (and none of
+/// the strings it shares with others) is touched by two threads.
+pub fn for_each_mapped<P: Send>(
+    scenario: &Scenario,
+    map: &(dyn Fn(SimItem) -> P + Sync),
+    each: &mut dyn FnMut(P) -> bool,
+) -> bool {
     if scenario.populations.is_empty() || scenario.tenant.identity_protection.is_some() {
         return false;
     }
     let in_first = first_part(scenario);
     std::thread::scope(|scope| {
-        let (batches, received) = mpsc::sync_channel::<Vec<RunItem>>(BATCHES_IN_FLIGHT);
+        let (batches, received) = mpsc::sync_channel::<Vec<RunItem<P>>>(BATCHES_IN_FLIGHT);
         let in_first = &in_first;
         scope.spawn(move || {
             let second = Simulation::part(scenario, None, false, &|p, n| !in_first(p, n));
             let mut batch = Vec::with_capacity(BATCH);
-            for item in RunItems::new(second) {
+            for item in RunItems::new(second, map) {
                 batch.push(item);
                 if batch.len() == BATCH {
                     let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
@@ -68,7 +92,7 @@ pub fn for_each_item(scenario: &Scenario, each: &mut dyn FnMut(SimItem) -> bool)
             }
         });
         let first = Simulation::part(scenario, None, true, in_first);
-        let mut merged = Merge::new(RunItems::new(first), received.into_iter().flatten());
+        let mut merged = Merge::new(RunItems::new(first, map), received.into_iter().flatten());
         for item in merged.by_ref() {
             if !each(item) {
                 break;
@@ -98,33 +122,37 @@ fn first_part(scenario: &Scenario) -> impl Fn(usize, u32) -> bool + Sync {
     move |population, n| n % 2 == 1 || sprayed.contains(&(population, n))
 }
 
-/// An item with the run that emitted it: the source's start and rank, and the run's number
-/// within its part (a source can run twice at one start: a step repeated every 0 seconds).
-struct RunItem {
+/// An item (as mapped) with the run that emitted it: the source's start and rank, and the
+/// run's number within its part (a source can run twice at one start: a step repeated every
+/// 0 seconds), and the item's time.
+struct RunItem<P> {
     at: i64,
     rank: u64,
     run: u64,
-    item: SimItem,
+    time: Timestamp,
+    item: P,
 }
 
-impl RunItem {
+impl<P> RunItem<P> {
     fn run(&self) -> (i64, u64, u64) {
         (self.at, self.rank, self.run)
     }
 }
 
-/// A part's items, run by run, in the order it emitted them.
-struct RunItems<'a> {
+/// A part's items, run by run, in the order it emitted them, each mapped.
+struct RunItems<'a, 'm, P> {
     simulation: Simulation<'a>,
+    map: &'m (dyn Fn(SimItem) -> P + Sync),
     runs: u64,
     key: (i64, u64),
     items: std::vec::IntoIter<SimItem>,
 }
 
-impl<'a> RunItems<'a> {
-    fn new(simulation: Simulation<'a>) -> Self {
+impl<'a, 'm, P> RunItems<'a, 'm, P> {
+    fn new(simulation: Simulation<'a>, map: &'m (dyn Fn(SimItem) -> P + Sync)) -> Self {
         RunItems {
             simulation,
+            map,
             runs: 0,
             key: (0, 0),
             items: Vec::new().into_iter(),
@@ -132,10 +160,10 @@ impl<'a> RunItems<'a> {
     }
 }
 
-impl Iterator for RunItems<'_> {
-    type Item = RunItem;
+impl<P> Iterator for RunItems<'_, '_, P> {
+    type Item = RunItem<P>;
 
-    fn next(&mut self) -> Option<RunItem> {
+    fn next(&mut self) -> Option<RunItem<P>> {
         loop {
             if let Some(item) = self.items.next() {
                 let (at, rank) = self.key;
@@ -143,7 +171,8 @@ impl Iterator for RunItems<'_> {
                     at,
                     rank,
                     run: self.runs,
-                    item,
+                    time: item.time,
+                    item: (self.map)(item),
                 });
             }
             let mut items = Vec::new();
@@ -155,14 +184,14 @@ impl Iterator for RunItems<'_> {
 }
 
 /// The runs of two parts, taken in (start, rank) order through one reorder buffer.
-struct Merge<A: Iterator<Item = RunItem>, B: Iterator<Item = RunItem>> {
+struct Merge<P, A: Iterator<Item = RunItem<P>>, B: Iterator<Item = RunItem<P>>> {
     first: Peekable<A>,
     second: Peekable<B>,
-    ready: BinaryHeap<Reverse<Ready>>,
+    ready: BinaryHeap<Reverse<Ready<P>>>,
     next_seq: u64,
 }
 
-impl<A: Iterator<Item = RunItem>, B: Iterator<Item = RunItem>> Merge<A, B> {
+impl<P, A: Iterator<Item = RunItem<P>>, B: Iterator<Item = RunItem<P>>> Merge<P, A, B> {
     fn new(first: A, second: B) -> Self {
         Merge {
             first: first.peekable(),
@@ -174,33 +203,35 @@ impl<A: Iterator<Item = RunItem>, B: Iterator<Item = RunItem>> Merge<A, B> {
 
     /// Moves the next run (all its items) of `part` into the reorder buffer.
     fn take_run(
-        ready: &mut BinaryHeap<Reverse<Ready>>,
+        ready: &mut BinaryHeap<Reverse<Ready<P>>>,
         seq: &mut u64,
-        part: &mut Peekable<impl Iterator<Item = RunItem>>,
+        part: &mut Peekable<impl Iterator<Item = RunItem<P>>>,
     ) {
         let Some(first) = part.next() else {
             return;
         };
         let run = first.run();
-        let mut push = |item: SimItem| {
+        let mut push = |item: RunItem<P>| {
             ready.push(Reverse(Ready {
                 time: item.time,
                 seq: *seq,
-                item,
+                item: item.item,
             }));
             *seq += 1;
         };
-        push(first.item);
+        push(first);
         while let Some(next) = part.next_if(|next| next.run() == run) {
-            push(next.item);
+            push(next);
         }
     }
 }
 
-impl<A: Iterator<Item = RunItem>, B: Iterator<Item = RunItem>> Iterator for Merge<A, B> {
-    type Item = SimItem;
+impl<P, A: Iterator<Item = RunItem<P>>, B: Iterator<Item = RunItem<P>>> Iterator
+    for Merge<P, A, B>
+{
+    type Item = P;
 
-    fn next(&mut self) -> Option<SimItem> {
+    fn next(&mut self) -> Option<P> {
         loop {
             let first = self.first.peek().map(|i| (i.at, i.rank));
             let second = self.second.peek().map(|i| (i.at, i.rank));
@@ -300,6 +331,40 @@ mod tests {
     /// the password with SSPR while signing in again every 20 seconds.
     #[test]
     fn split_runs_keep_the_order_of_ties_lockouts_and_sprays() {
+        let scenario = stress();
+        let (whole, split) = whole_and_split(&scenario);
+        assert!(whole.len() > 1_000, "{} items", whole.len());
+        assert_eq!(whole, split);
+    }
+
+    /// Each item is mapped on the thread of the part that made it (both threads map), and
+    /// the mapped items come in the whole simulation's order.
+    #[test]
+    fn items_are_mapped_where_they_are_made_and_keep_the_order() {
+        let scenario = stress();
+        let threads = std::sync::Mutex::new(std::collections::HashSet::new());
+        let map = |item: SimItem| {
+            threads.lock().unwrap().insert(std::thread::current().id());
+            let json = item.record.map(|r| serde_json::to_string(&r).unwrap());
+            (item.time, json)
+        };
+        let whole: Vec<_> = super::super::simulate(&scenario)
+            .map(|i| (i.time, i.record.map(|r| serde_json::to_string(&r).unwrap())))
+            .collect();
+        let mut split = Vec::new();
+        assert!(for_each_mapped(&scenario, &map, &mut |mapped| {
+            split.push(mapped);
+            true
+        }));
+        assert_eq!(whole, split);
+        assert_eq!(
+            threads.lock().unwrap().len(),
+            2,
+            "items mapped on both threads"
+        );
+    }
+
+    fn stress() -> Scenario {
         let yaml = r#"
 name: parallel-stress
 seed: 11
@@ -355,11 +420,8 @@ timeline:
       sign_in: { user: ana, app: OfficeHome, password: Ana-2 }
       repeat: { count: 20, every: 20s }
 "#;
-        let scenario = crate::scenario::load_str(Path::new("stress.yaml"), yaml)
-            .unwrap_or_else(|e| panic!("{}", e.render()));
-        let (whole, split) = whole_and_split(&scenario);
-        assert!(whole.len() > 1_000, "{} items", whole.len());
-        assert_eq!(whole, split);
+        crate::scenario::load_str(Path::new("stress.yaml"), yaml)
+            .unwrap_or_else(|e| panic!("{}", e.render()))
     }
 
     #[test]

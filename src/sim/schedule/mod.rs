@@ -176,24 +176,24 @@ impl PendingQueue {
 }
 
 /// An item waiting in a reorder buffer: handed out by time, then in the order it was made.
-pub(super) struct Ready {
+pub(super) struct Ready<T = SimItem> {
     pub(super) time: Timestamp,
     pub(super) seq: u64,
-    pub(super) item: SimItem,
+    pub(super) item: T,
 }
 
-impl PartialEq for Ready {
+impl<T> PartialEq for Ready<T> {
     fn eq(&self, other: &Self) -> bool {
         (self.time, self.seq) == (other.time, other.seq)
     }
 }
-impl Eq for Ready {}
-impl PartialOrd for Ready {
+impl<T> Eq for Ready<T> {}
+impl<T> PartialOrd for Ready<T> {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
-impl Ord for Ready {
+impl<T> Ord for Ready<T> {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         (self.time, self.seq).cmp(&(other.time, other.seq))
     }
