@@ -5,7 +5,9 @@
 #
 # 1. `cargo bench --bench generate`: criterion measures, in one group, simulate_and_write
 #    (what `entralab generate` does) and serialize_only (the floor); their means and ratio
-#    are read back from criterion's estimates.
+#    are read back from criterion's estimates. The bench then runs both in turns, 5 rounds,
+#    and prints each round's ratio and their median (the floor drifts with the machine's
+#    state, so this ratio compares runs made under the same conditions).
 # 2. The release binary generates the scenario once, under python3, which reports its peak
 #    RSS (getrusage of the child), wall time and records per second.
 #
@@ -28,13 +30,14 @@ timeout 1800 cargo bench --bench generate --no-run --quiet
 
 echo "== criterion: cargo bench --bench generate"
 started=$(date +%s)
-timeout 1800 cargo bench --bench generate
+timeout 1800 cargo bench --bench generate | tee "$work/bench.log"
 
 target_dir=${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')}
 criterion_dir=${CRITERION_HOME:-$target_dir/criterion}
 
 echo "== ratio"
+grep "side by side" "$work/bench.log"
 python3 - "$criterion_dir/$GROUP" "$started" "$TARGET_RATIO" <<'EOF'
 import json, os, sys
 group, started, target = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])

@@ -149,7 +149,7 @@ impl ReversingSpool {
             },
         );
         value.serialize(&mut serializer).map_err(io::Error::other)?;
-        self.encode_parts()
+        self.encode_parts(false)
     }
 
     /// Appends one record that is already compact JSON (as `serde_json::to_writer` or the
@@ -160,13 +160,22 @@ impl ReversingSpool {
             .skeletons
             .get(self.open.last_skeleton)
             .map(|s| (s.bytes.as_slice(), s.holes.as_slice()));
-        scan::split_json(json, previous, &mut self.parts);
-        self.encode_parts()
+        let followed = scan::split_json(json, previous, &mut self.parts);
+        self.encode_parts(followed)
     }
 
-    fn encode_parts(&mut self) -> io::Result<()> {
+    /// Encodes the record in `parts`; with `followed`, its skeleton is the last one used (and
+    /// not in `parts`).
+    fn encode_parts(&mut self, followed: bool) -> io::Result<()> {
         let parts = &self.parts;
-        let found = self.open.find_skeleton(&parts.skeleton, &parts.holes);
+        let found = match followed {
+            true => Some(self.open.last_skeleton),
+            false => self.open.find_skeleton(&parts.skeleton, &parts.holes),
+        };
+        let skeleton_len = match found {
+            Some(index) => self.open.skeletons[index].bytes.len(),
+            None => parts.skeleton.len(),
+        };
         if found.is_none() && self.open.skeletons.len() >= MAX_SKELETONS {
             self.close_chunk(true)?;
         }
@@ -227,7 +236,7 @@ impl ReversingSpool {
                 }
             }
         }
-        self.record_pushed(parts.skeleton.len() + parts.values.len())
+        self.record_pushed(skeleton_len + parts.values.len())
     }
 
     fn record_pushed(&mut self, decoded: usize) -> io::Result<()> {

@@ -10,23 +10,23 @@
 
 use super::split::RecordParts;
 
-/// Splits `json` into `parts` (cleared first), reusing `previous` (a skeleton and its holes)
-/// when `json` follows it.
+/// Splits `json` into `parts` (cleared first). Returns true when `json` follows `previous`
+/// (a skeleton and its holes): only the values are collected then, the skeleton being
+/// `previous` (not copied into `parts`, which is most of the cost of a record otherwise).
 pub(super) fn split_json(
     json: &[u8],
     previous: Option<(&[u8], &[usize])>,
     parts: &mut RecordParts,
-) {
+) -> bool {
     parts.clear();
     if let Some((skeleton, holes)) = previous
         && follow(json, skeleton, holes, parts)
     {
-        parts.skeleton.extend_from_slice(skeleton);
-        parts.holes.extend_from_slice(holes);
-        return;
+        return true;
     }
     parts.clear();
     scan(json, parts);
+    false
 }
 
 /// Matches `json` against a known skeleton, collecting only the values; false at the first
@@ -196,13 +196,27 @@ mod tests {
         let second = serde_json::to_vec(&sign_in).unwrap();
         let want = split_by_serde(&sign_in);
         let mut again = RecordParts::default();
-        split_json(&second, Some((&parts.skeleton, &parts.holes)), &mut again);
+        let followed = split_json(&second, Some((&parts.skeleton, &parts.holes)), &mut again);
+        assert!(!followed, "more risk event types: another skeleton");
         assert!(same_parts(&again, &want));
         assert_eq!(join(&again), second);
 
         let audit = serde_json::to_vec(&sample_audit()).unwrap();
-        split_json(&audit, Some((&parts.skeleton, &parts.holes)), &mut again);
+        let followed = split_json(&audit, Some((&parts.skeleton, &parts.holes)), &mut again);
+        assert!(!followed);
         assert!(same_parts(&again, &split_by_serde(&sample_audit())));
+
+        // The same skeleton with other values: only the values are collected.
+        let mut other = sample_sign_in();
+        other.id = "another id".into();
+        other.user_display_name = Some("Another user".into());
+        let third = serde_json::to_vec(&other).unwrap();
+        let followed = split_json(&third, Some((&parts.skeleton, &parts.holes)), &mut again);
+        assert!(followed);
+        assert!(again.skeleton.is_empty() && again.holes.is_empty());
+        again.skeleton.clone_from(&parts.skeleton);
+        again.holes.clone_from(&parts.holes);
+        assert_eq!(join(&again), third);
     }
 
     #[test]
@@ -227,7 +241,8 @@ mod tests {
             split_json(&json, None, &mut parts);
             prop_assert!(same_parts(&parts, &split_by_serde(&value)));
             let previous = (parts.skeleton.clone(), parts.holes.clone());
-            split_json(&json, Some((&previous.0, &previous.1)), &mut parts);
+            prop_assert!(split_json(&json, Some((&previous.0, &previous.1)), &mut parts));
+            (parts.skeleton, parts.holes) = previous;
             prop_assert_eq!(join(&parts), json);
         }
 
