@@ -215,9 +215,10 @@ impl Exporter {
     /// Adds a record serialized beforehand, in the version [`Exporter::takes_serialized`]
     /// names; records must come oldest first.
     pub fn push_serialized(&mut self, record: &SerializedRecord) -> io::Result<()> {
-        match record.is_sign_in {
-            true => self.sign_ins += 1,
-            false => self.audits += 1,
+        if record.is_sign_in {
+            self.sign_ins += 1;
+        } else {
+            self.audits += 1;
         }
         match &mut self.writer {
             Writer::Graph(w) => w.push_json(record.is_sign_in, &record.json),

@@ -168,9 +168,10 @@ impl ReversingSpool {
     /// not in `parts`).
     fn encode_parts(&mut self, followed: bool) -> io::Result<()> {
         let parts = &self.parts;
-        let found = match followed {
-            true => Some(self.open.last_skeleton),
-            false => self.open.find_skeleton(&parts.skeleton, &parts.holes),
+        let found = if followed {
+            Some(self.open.last_skeleton)
+        } else {
+            self.open.find_skeleton(&parts.skeleton, &parts.holes)
         };
         let skeleton_len = match found {
             Some(index) => self.open.skeletons[index].bytes.len(),
