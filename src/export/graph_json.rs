@@ -2,7 +2,6 @@
 //! record per line so the files read well in a pager and diff well.
 
 use super::output::OutputFile;
-use super::record_json::write_record_json;
 use super::spool::ReversingSpool;
 use crate::graph::{ApiVersion, DirectoryAudit, Record, SignIn};
 use std::io::{self, IoSlice, Write};
@@ -14,8 +13,6 @@ pub struct GraphExport {
     api: ApiVersion,
     sign_ins: ReversingSpool,
     audits: ReversingSpool,
-    /// The record being spooled, as JSON.
-    json: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,18 +30,8 @@ impl GraphExport {
         }
     }
 
-    /// Adds a record; records must come oldest first.
-    pub fn push(&mut self, record: &Record) -> io::Result<()> {
-        let spool = match record {
-            Record::SignIn(_) => &mut self.sign_ins,
-            Record::Audit(_) => &mut self.audits,
-        };
-        self.json.clear();
-        write_record_json(&mut self.json, record, self.api);
-        spool.push_compact_json(&self.json)
-    }
-
-    /// Adds a record given as its compact JSON in this export's API version.
+    /// Adds a record given as its compact JSON in this export's API version
+    /// ([`super::SerializedRecord`]); records must come oldest first.
     pub fn push_json(&mut self, is_sign_in: bool, json: &[u8]) -> io::Result<()> {
         let spool = if is_sign_in {
             &mut self.sign_ins
@@ -171,7 +158,9 @@ mod tests {
             for i in 0..count {
                 let mut sign_in = sample_sign_in();
                 sign_in.id = format!("id-{i}").into();
-                export.push(&Record::SignIn(Box::new(sign_in))).unwrap();
+                let record = Record::SignIn(Box::new(sign_in));
+                let json = super::super::SerializedRecord::new(&record, ApiVersion::V1).json;
+                export.push_json(true, &json).unwrap();
             }
             let expected = envelope_len(context, &export.sign_ins);
             let mut out = Vec::new();

@@ -41,7 +41,8 @@ mod sign_in_logs;
 mod spool;
 mod timefmt;
 
-pub use graph_json::{GraphExport, GraphExportSummary, collect_newest_first};
+pub use graph_json::collect_newest_first;
+use graph_json::GraphExport;
 pub use record_json::SerializedRecord;
 pub use sign_in_logs::SignInLog;
 pub use spool::ReversingSpool;
@@ -162,6 +163,8 @@ pub struct Exporter {
     writer: Writer,
     sign_ins: usize,
     audits: usize,
+    /// The record being written, for the formats that take records as their JSON.
+    scratch: SerializedRecord,
 }
 
 impl Exporter {
@@ -185,20 +188,33 @@ impl Exporter {
             writer,
             sign_ins: 0,
             audits: 0,
+            scratch: SerializedRecord::default(),
         })
     }
 
     /// Adds a record; records must come oldest first.
     pub fn push(&mut self, record: &Record) -> io::Result<()> {
-        match record {
-            Record::SignIn(_) => self.sign_ins += 1,
-            Record::Audit(_) => self.audits += 1,
+        if let Some(api) = self.takes_serialized() {
+            // Serialized here, into a buffer kept for the next record.
+            let mut scratch = std::mem::take(&mut self.scratch);
+            scratch.rewrite(record, api);
+            let pushed = self.push_serialized(&scratch);
+            self.scratch = scratch;
+            return pushed;
         }
+        self.count(matches!(record, Record::SignIn(_)));
         match &mut self.writer {
-            Writer::Graph(w) => w.push(record),
-            Writer::Ndjson(w) => w.push(record),
             Writer::EventHub(w) => w.push(record),
             Writer::LogAnalytics(w) => w.push(record),
+            Writer::Graph(_) | Writer::Ndjson(_) => unreachable!("they take serialized records"),
+        }
+    }
+
+    fn count(&mut self, is_sign_in: bool) {
+        if is_sign_in {
+            self.sign_ins += 1;
+        } else {
+            self.audits += 1;
         }
     }
 
@@ -215,11 +231,7 @@ impl Exporter {
     /// Adds a record serialized beforehand, in the version [`Exporter::takes_serialized`]
     /// names; records must come oldest first.
     pub fn push_serialized(&mut self, record: &SerializedRecord) -> io::Result<()> {
-        if record.is_sign_in {
-            self.sign_ins += 1;
-        } else {
-            self.audits += 1;
-        }
+        self.count(record.is_sign_in);
         match &mut self.writer {
             Writer::Graph(w) => w.push_json(record.is_sign_in, &record.json),
             Writer::Ndjson(w) => w.push_json(record.is_sign_in, &record.json),

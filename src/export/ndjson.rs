@@ -5,8 +5,7 @@
 //! collection output.
 
 use super::output::OutputFile;
-use super::record_json::write_record_json;
-use crate::graph::{ApiVersion, Record};
+use crate::graph::ApiVersion;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -17,8 +16,6 @@ pub(crate) struct NdjsonExport {
     api: ApiVersion,
     sign_ins: OutputFile,
     audits: OutputFile,
-    /// The record being written, as JSON and a newline.
-    line: Vec<u8>,
 }
 
 impl NdjsonExport {
@@ -27,22 +24,11 @@ impl NdjsonExport {
             api,
             sign_ins: OutputFile::create(dir, SIGN_INS_FILE)?,
             audits: OutputFile::create(dir, AUDITS_FILE)?,
-            line: Vec::new(),
         })
     }
 
-    pub(crate) fn push(&mut self, record: &Record) -> io::Result<()> {
-        let out = match record {
-            Record::SignIn(_) => &mut self.sign_ins,
-            Record::Audit(_) => &mut self.audits,
-        };
-        self.line.clear();
-        write_record_json(&mut self.line, record, self.api);
-        self.line.push(b'\n');
-        out.write_all(&self.line)
-    }
-
-    /// Adds a record given as its compact JSON in this export's API version.
+    /// Adds a record given as its compact JSON in this export's API version
+    /// ([`super::SerializedRecord`]); records must come oldest first.
     pub(crate) fn push_json(&mut self, is_sign_in: bool, json: &[u8]) -> io::Result<()> {
         let out = if is_sign_in {
             &mut self.sign_ins

@@ -20,30 +20,10 @@ const BATCH: usize = 512;
 /// Batches made but not yet written: about 2 MB of records.
 const BATCHES_IN_FLIGHT: usize = 4;
 
-/// Runs the iterator `make` returns on a second thread and hands each record, in order, to
-/// `consume` on this one. Stops at `consume`'s first error (the producer then stops too).
-pub fn consume_on_this_thread<T: Send, I>(
-    make: impl FnOnce() -> I + Send,
-    consume: impl FnMut(&T) -> io::Result<()>,
-) -> io::Result<()>
-where
-    I: Iterator<Item = T>,
-{
-    consume_pushed_on_this_thread(
-        move |push| {
-            for record in make() {
-                if !push(record) {
-                    return;
-                }
-            }
-        },
-        consume,
-    )
-}
-
-/// [`consume_on_this_thread`] for a producer that pushes its records: `produce` runs on a
-/// second thread (and may start more, as `sim::parallel` does) and hands each record to the
-/// function it is given, which returns false once the consumer has stopped.
+/// Runs `produce` on a second thread (it may start more, as `sim::parallel` does), which
+/// hands each record to the function it is given (false once the consumer has stopped), and
+/// hands each record, in order, to `consume` on this thread. Stops at `consume`'s first error
+/// (the producer then stops too).
 pub fn consume_pushed_on_this_thread<T: Send>(
     produce: impl FnOnce(&mut dyn FnMut(T) -> bool) + Send,
     mut consume: impl FnMut(&T) -> io::Result<()>,
@@ -88,24 +68,26 @@ mod tests {
     use crate::export::test_records::sample_sign_in;
     use crate::graph::Record;
 
-    fn numbered(count: usize) -> impl Iterator<Item = Record> {
-        (0..count).map(|i| {
-            let mut sign_in = sample_sign_in();
-            sign_in.id = i.to_string().into();
-            Record::SignIn(Box::new(sign_in))
-        })
+    /// A producer of `count` numbered records, which stops when the consumer has.
+    fn numbered(count: usize) -> impl FnOnce(&mut dyn FnMut(Record) -> bool) + Send {
+        move |push| {
+            for i in 0..count {
+                let mut sign_in = sample_sign_in();
+                sign_in.id = i.to_string().into();
+                if !push(Record::SignIn(Box::new(sign_in))) {
+                    return;
+                }
+            }
+        }
     }
 
     #[test]
     fn hands_every_record_over_in_order() {
         let mut seen = Vec::new();
-        consume_on_this_thread(
-            || numbered(BATCH * 3 + 7),
-            |record| {
-                seen.push(record.id().to_string());
-                Ok(())
-            },
-        )
+        consume_pushed_on_this_thread(numbered(BATCH * 3 + 7), |record: &Record| {
+            seen.push(record.id().to_string());
+            Ok(())
+        })
         .unwrap();
         let want: Vec<String> = (0..BATCH * 3 + 7).map(|i| i.to_string()).collect();
         assert_eq!(seen, want);
@@ -114,16 +96,13 @@ mod tests {
     #[test]
     fn stops_both_threads_at_the_first_error() {
         let mut seen = 0;
-        let result = consume_on_this_thread(
-            || numbered(BATCH * 100),
-            |_| {
-                seen += 1;
-                if seen == BATCH + 1 {
-                    return Err(io::Error::other("disk full"));
-                }
-                Ok(())
-            },
-        );
+        let result = consume_pushed_on_this_thread(numbered(BATCH * 100), |_: &Record| {
+            seen += 1;
+            if seen == BATCH + 1 {
+                return Err(io::Error::other("disk full"));
+            }
+            Ok(())
+        });
         assert_eq!(result.unwrap_err().to_string(), "disk full");
         assert_eq!(seen, BATCH + 1);
     }

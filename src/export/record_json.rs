@@ -20,6 +20,7 @@ pub(crate) fn write_record_json(out: &mut Vec<u8>, record: &Record, api: ApiVers
 
 /// A record serialized where it was made ([`SerializedRecord::new`]), for an export that
 /// takes records as their JSON ([`super::Exporter::push_serialized`]).
+#[derive(Default)]
 pub struct SerializedRecord {
     pub is_sign_in: bool,
     pub json: Vec<u8>,
@@ -28,12 +29,19 @@ pub struct SerializedRecord {
 impl SerializedRecord {
     /// `record` as the `graph` format of `api` writes it.
     pub fn new(record: &Record, api: ApiVersion) -> Self {
-        let mut json = Vec::with_capacity(2048);
-        write_record_json(&mut json, record, api);
-        SerializedRecord {
-            is_sign_in: matches!(record, Record::SignIn(_)),
-            json,
-        }
+        let mut serialized = SerializedRecord {
+            is_sign_in: false,
+            json: Vec::with_capacity(2048),
+        };
+        serialized.rewrite(record, api);
+        serialized
+    }
+
+    /// Makes this `record`, reusing the buffer.
+    pub(super) fn rewrite(&mut self, record: &Record, api: ApiVersion) {
+        self.is_sign_in = matches!(record, Record::SignIn(_));
+        self.json.clear();
+        write_record_json(&mut self.json, record, api);
     }
 }
 

@@ -52,17 +52,12 @@ fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |cores| cores.get())
 }
 
-/// Simulates `scenario` on this thread and one more, and hands every item to `each`, in the
-/// order [`super::simulate`] gives them, until `each` returns false. Returns false, having
+/// Simulates `scenario` on this thread and one more, turns every item by `map` into what
+/// `each` takes, on the thread that made it, and hands the results to `each`, in the order
+/// [`super::simulate`] gives the items, until `each` returns false. Returns false, having
 /// handed nothing out, when the scenario is not split (no population, or ID Protection):
-/// simulate it whole then.
-pub fn for_each_item(scenario: &Scenario, each: &mut dyn FnMut(SimItem) -> bool) -> bool {
-    for_each_mapped(scenario, &|item| item, each)
-}
-
-/// [`for_each_item`], with every item first turned by `map` into what `each` takes, on the
-/// thread that made it: `generate` serialises records there, so that no record (and none of
-/// the strings it shares with others) is touched by two threads.
+/// simulate it whole then. `generate` serialises records in `map`, so that no record (and
+/// none of the strings it shares with others) is touched by two threads.
 pub fn for_each_mapped<P: Send>(
     scenario: &Scenario,
     map: &(dyn Fn(SimItem) -> P + Sync),
@@ -258,6 +253,11 @@ impl<P, A: Iterator<Item = RunItem<P>>, B: Iterator<Item = RunItem<P>>> Iterator
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The items themselves, unmapped.
+    fn for_each_item(scenario: &Scenario, each: &mut dyn FnMut(SimItem) -> bool) -> bool {
+        for_each_mapped(scenario, &|item| item, each)
+    }
     use crate::scenario::load_file;
     use std::path::Path;
 

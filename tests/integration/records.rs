@@ -1,7 +1,7 @@
 //! The records the shipped labs generate: pinned byte for byte by snapshots, checked against
 //! what the reference lab logged, and deterministic.
 
-use entralab::export::{GraphExport, collect_newest_first};
+use entralab::export::{ExportOptions, Format, collect_newest_first, export_all};
 use entralab::graph::{DirectoryAudit, SignIn, Timestamp};
 use entralab::scenario::{self, Scenario};
 use entralab::sim;
@@ -38,13 +38,14 @@ fn with_seed(name: &str, seed: u64) -> (Vec<SignIn>, Vec<DirectoryAudit>) {
 /// The two files `generate` writes, as text.
 fn generated(scenario: &Scenario) -> (String, String) {
     let dir = tempfile::tempdir().unwrap();
-    let mut export = GraphExport::new(entralab::graph::ApiVersion::V1);
-    for item in sim::simulate(scenario) {
-        if let Some(record) = item.record {
-            export.push(&record).unwrap();
-        }
-    }
-    export.finish(dir.path()).unwrap();
+    let records = sim::simulate(scenario).filter_map(|item| item.record);
+    export_all(
+        Format::Graph,
+        dir.path(),
+        &ExportOptions::default(),
+        records,
+    )
+    .unwrap();
     let read = |name| std::fs::read_to_string(dir.path().join(name)).unwrap();
     (read("signIns.json"), read("directoryAudits.json"))
 }
