@@ -41,8 +41,8 @@ mod sign_in_logs;
 mod spool;
 mod timefmt;
 
-pub use graph_json::collect_newest_first;
 use graph_json::GraphExport;
+pub use graph_json::collect_newest_first;
 pub use record_json::SerializedRecord;
 pub use sign_in_logs::SignInLog;
 pub use spool::ReversingSpool;
