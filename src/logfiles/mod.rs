@@ -37,6 +37,8 @@ mod convert;
 mod csv;
 mod fast;
 #[cfg(test)]
+mod fast_log_analytics_tests;
+#[cfg(test)]
 mod fast_tests;
 mod json;
 mod mapped;

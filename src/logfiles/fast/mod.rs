@@ -2,11 +2,14 @@
 //! envelope of them), as NDJSON, Graph, Event Hub exports are written, deserialised straight
 //! into [`SignIn`]s (no `serde_json::Value` per record), on every core, in file order.
 //!
+//! Log Analytics sign-in rows (`SigninLogs.ndjson`, ...) are read the same way, in the
+//! exporter's column spelling ([`log_analytics`]).
+//!
 //! A line is taken here only when it is in the exact form the general path would keep as it
 //! is (Graph's key spelling, no unknown properties, no envelope value to fill a gap); any other
 //! line gives `None` and is read by the general path (`json::Scanner::whole_line` and the byte
 //! scanner), so what is read, and every error, stay the same. Lines in other forms (directory
-//! audits, Log Analytics rows, other categories, other spellings) that are whole JSON objects
+//! audits, Log Analytics audit rows, other categories, other spellings) that are whole JSON objects
 //! are read through a `serde_json::Value` as the scanner would, but decoded ahead on every core
 //! too.
 
@@ -14,6 +17,7 @@ mod ahead;
 mod event_hub;
 mod intern;
 mod lists;
+mod log_analytics;
 mod strict;
 mod text;
 mod wire;
@@ -119,11 +123,15 @@ fn sign_in(tenant: Option<Text>, sign_in: SignIn, shape: Shape) -> Tenanted {
     )
 }
 
-/// The typed path: sign-ins in Graph's form, alone or in a diagnostic-settings envelope.
+/// The typed path: sign-ins in Graph's form, alone or in a diagnostic-settings envelope, and
+/// Log Analytics sign-in rows as the exporter writes them.
 pub(crate) fn decode_typed(object: &[u8], context: Context) -> Option<Decoded> {
     if context == Context::TopLevel && object.starts_with(br#"{"records":"#) {
         let envelope: event_hub::WireEnvelope = strict::from_slice(object).ok()?;
         return Some(Decoded::Many(envelope.records.0));
+    }
+    if log_analytics::is_row(object) {
+        return log_analytics::decode(object).map(Decoded::One);
     }
     let record: WireSignIn = strict::from_slice(object).ok()?;
     let tenant = event_hub::tenant(None, record.resource_id.as_ref().map(|r| &*r.0));

@@ -23,7 +23,9 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A timestamp in any spelling the general path reads (it normalises them the same way).
-fn lenient_time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Timestamp, D::Error> {
+pub(super) fn lenient_time<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Timestamp, D::Error> {
     read_str(deserializer, parse_timestamp)
 }
 
@@ -36,69 +38,71 @@ fn strict_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct WireSignIn<'a> {
-    id: Unique,
+    pub(super) id: Unique,
     #[serde(deserialize_with = "lenient_time")]
-    created_date_time: Timestamp,
+    pub(super) created_date_time: Timestamp,
     pub(super) user_display_name: Option<Unique>,
-    user_principal_name: Option<Unique>,
-    user_id: Option<Unique>,
-    app_id: Option<Shared>,
-    app_display_name: Option<Shared>,
+    pub(super) user_principal_name: Option<Unique>,
+    pub(super) user_id: Option<Unique>,
+    pub(super) app_id: Option<Shared>,
+    pub(super) app_display_name: Option<Shared>,
     pub(super) ip_address: Option<Unique>,
-    client_app_used: Option<Shared>,
+    pub(super) client_app_used: Option<Shared>,
     pub(super) correlation_id: Option<Unique>,
-    conditional_access_status: Option<Shared>,
+    pub(super) conditional_access_status: Option<Shared>,
     #[serde(default, deserialize_with = "strict_bool")]
     pub(super) is_interactive: Option<bool>,
-    risk_detail: Option<Shared>,
-    risk_level_aggregated: Option<Shared>,
-    risk_level_during_sign_in: Option<Shared>,
-    risk_state: Option<Shared>,
-    risk_event_types: Option<Vec<Shared>>,
+    pub(super) risk_detail: Option<Shared>,
+    pub(super) risk_level_aggregated: Option<Shared>,
+    pub(super) risk_level_during_sign_in: Option<Shared>,
+    pub(super) risk_state: Option<Shared>,
+    pub(super) risk_event_types: Option<Vec<Shared>>,
     #[serde(rename = "riskEventTypes_v2")]
-    risk_event_types_v2: Option<Vec<Shared>>,
-    resource_display_name: Option<Shared>,
+    pub(super) risk_event_types_v2: Option<Vec<Shared>>,
+    pub(super) resource_display_name: Option<Shared>,
     pub(super) resource_id: Option<Shared>,
-    status: Option<WireStatus>,
-    device_detail: Option<WireDevice>,
+    pub(super) status: Option<WireStatus>,
+    pub(super) device_detail: Option<WireDevice>,
     pub(super) location: Option<WireLocation>,
-    applied_conditional_access_policies: Option<ListOf<WirePolicy, AppliedConditionalAccessPolicy>>,
-    authentication_app_device_details: Option<Value>,
-    home_tenant_id: Option<Shared>,
-    resource_tenant_id: Option<Shared>,
-    service_principal_id: Option<Shared>,
-    service_principal_name: Option<Shared>,
-    user_agent: Option<Shared>,
+    pub(super) applied_conditional_access_policies:
+        Option<ListOf<WirePolicy, AppliedConditionalAccessPolicy>>,
+    pub(super) authentication_app_device_details: Option<Value>,
+    pub(super) home_tenant_id: Option<Shared>,
+    pub(super) resource_tenant_id: Option<Shared>,
+    pub(super) service_principal_id: Option<Shared>,
+    pub(super) service_principal_name: Option<Shared>,
+    pub(super) user_agent: Option<Shared>,
     // Beta.
     pub(super) sign_in_event_types: Option<SharedList>,
     pub(super) user_type: Option<Shared>,
-    authentication_requirement: Option<Shared>,
-    authentication_requirement_policies: Option<Vec<WireRequirementPolicy>>,
-    authentication_details: Option<ListOf<WireAuthenticationDetail, AuthenticationDetail>>,
-    authentication_methods_used: Option<SharedList>,
-    authentication_protocol: Option<Shared>,
-    authentication_processing_details: Option<Vec<WireKeyValue>>,
-    mfa_detail: Option<WireMfaDetail>,
-    token_issuer_type: Option<Shared>,
-    token_issuer_name: Option<Shared>,
-    cross_tenant_access_type: Option<Shared>,
-    incoming_token_type: Option<Shared>,
-    is_tenant_restricted: Option<bool>,
-    flagged_for_review: Option<bool>,
-    processing_time_in_milliseconds: Option<u32>,
-    network_location_details: Option<Vec<WireNetworkLocation>>,
-    session_lifetime_policies: Option<Vec<Value>>,
+    pub(super) authentication_requirement: Option<Shared>,
+    pub(super) authentication_requirement_policies: Option<Vec<WireRequirementPolicy>>,
+    pub(super) authentication_details:
+        Option<ListOf<WireAuthenticationDetail, AuthenticationDetail>>,
+    pub(super) authentication_methods_used: Option<SharedList>,
+    pub(super) authentication_protocol: Option<Shared>,
+    pub(super) authentication_processing_details: Option<Vec<WireKeyValue>>,
+    pub(super) mfa_detail: Option<WireMfaDetail>,
+    pub(super) token_issuer_type: Option<Shared>,
+    pub(super) token_issuer_name: Option<Shared>,
+    pub(super) cross_tenant_access_type: Option<Shared>,
+    pub(super) incoming_token_type: Option<Shared>,
+    pub(super) is_tenant_restricted: Option<bool>,
+    pub(super) flagged_for_review: Option<bool>,
+    pub(super) processing_time_in_milliseconds: Option<u32>,
+    pub(super) network_location_details: Option<Vec<WireNetworkLocation>>,
+    pub(super) session_lifetime_policies: Option<Vec<Value>>,
     /// Most often the record's `id`, whose text is then shared rather than copied.
     #[serde(borrow)]
-    original_request_id: Option<Cow<'a, str>>,
-    unique_token_identifier: Option<Unique>,
-    autonomous_system_number: Option<u32>,
-    client_credential_type: Option<Shared>,
+    pub(super) original_request_id: Option<Cow<'a, str>>,
+    pub(super) unique_token_identifier: Option<Unique>,
+    pub(super) autonomous_system_number: Option<u32>,
+    pub(super) client_credential_type: Option<Shared>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct WireStatus {
+pub(super) struct WireStatus {
     /// Wider than Graph's `i32` so that an out-of-range code is refused here, not wrapped.
     error_code: Option<i64>,
     failure_reason: Option<Shared>,
@@ -107,7 +111,7 @@ struct WireStatus {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct WireDevice {
+pub(super) struct WireDevice {
     device_id: Option<Shared>,
     display_name: Option<Shared>,
     operating_system: Option<Shared>,
@@ -136,7 +140,7 @@ struct WireGeo {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct WirePolicy {
+pub(super) struct WirePolicy {
     id: Shared,
     display_name: Option<Shared>,
     enforced_grant_controls: Option<Vec<Shared>>,
@@ -146,14 +150,14 @@ struct WirePolicy {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct WireRequirementPolicy {
+pub(super) struct WireRequirementPolicy {
     requirement_provider: Option<Shared>,
     detail: Option<Shared>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct WireAuthenticationDetail {
+pub(super) struct WireAuthenticationDetail {
     authentication_step_date_time: Option<Timestamp>,
     authentication_method: Option<Shared>,
     authentication_method_detail: Option<Shared>,
@@ -164,21 +168,21 @@ struct WireAuthenticationDetail {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WireKeyValue {
+pub(super) struct WireKeyValue {
     key: Option<Shared>,
     value: Option<Shared>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct WireMfaDetail {
+pub(super) struct WireMfaDetail {
     auth_method: Option<Shared>,
     auth_detail: Option<Shared>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct WireNetworkLocation {
+pub(super) struct WireNetworkLocation {
     network_type: Option<Shared>,
     #[serde(default)]
     network_names: Vec<Shared>,
