@@ -11,6 +11,7 @@ mod directory;
 mod familiar;
 mod members;
 mod notes;
+mod pending;
 mod rows;
 mod timeline;
 
@@ -25,6 +26,7 @@ use super::streams::{Purpose, Streams, fingerprint, guid};
 use crate::graph::{Record, Text, Timestamp};
 use crate::scenario::{Action, ClientContext, LockoutPolicy, Scenario};
 use familiar::is_familiar;
+use pending::PendingQueue;
 use rand::Rng;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -102,77 +104,6 @@ struct Pending {
 enum Source {
     Step { index: usize, repetition: u32 },
     Member { population: usize, n: u32, k: u32 },
-}
-
-/// The pending starts, soonest first. A source (a step, a member) has at most one pending
-/// start, under its own rank, so `(at, rank)` orders them totally and any correct queue pops
-/// them in the same order. This one is a 4-ary heap of `(at, rank)` only (a node's four
-/// children share one or two cache lines), with the sources beside it by rank: with many
-/// members the queue is the simulation's largest structure, and the cache misses of a
-/// binary heap of whole `Pending`s were a fifth of the time of a population sign-in.
-#[derive(Default)]
-struct PendingQueue {
-    heap: Vec<(i64, u64)>,
-    sources: Vec<Option<Source>>,
-}
-
-impl PendingQueue {
-    fn push(&mut self, Reverse(pending): Reverse<Pending>) {
-        let rank = pending.rank as usize;
-        if self.sources.len() <= rank {
-            self.sources.resize(rank + 1, None);
-        }
-        debug_assert!(self.sources[rank].is_none(), "one pending start per source");
-        self.sources[rank] = Some(pending.source);
-        let key = (pending.at, pending.rank);
-        let mut i = self.heap.len();
-        self.heap.push(key);
-        while i > 0 {
-            let parent = (i - 1) / 4;
-            if self.heap[parent] <= key {
-                break;
-            }
-            self.heap[i] = self.heap[parent];
-            i = parent;
-        }
-        self.heap[i] = key;
-    }
-
-    fn peek_at(&self) -> Option<i64> {
-        self.heap.first().map(|&(at, _)| at)
-    }
-
-    fn pop(&mut self) -> Option<Reverse<Pending>> {
-        let (at, rank) = *self.heap.first()?;
-        let last = self.heap.pop().expect("the heap has a first entry");
-        let len = self.heap.len();
-        if len > 0 {
-            // Sift the last entry down from the root.
-            let mut i = 0;
-            loop {
-                let first = 4 * i + 1;
-                if first >= len {
-                    break;
-                }
-                let mut child = first;
-                for c in first + 1..(first + 4).min(len) {
-                    if self.heap[c] < self.heap[child] {
-                        child = c;
-                    }
-                }
-                if self.heap[child] >= last {
-                    break;
-                }
-                self.heap[i] = self.heap[child];
-                i = child;
-            }
-            self.heap[i] = last;
-        }
-        let source = self.sources[rank as usize]
-            .take()
-            .expect("a pending start has its source");
-        Some(Reverse(Pending { at, rank, source }))
-    }
 }
 
 /// An item waiting in a reorder buffer: handed out by time, then in the order it was made.
