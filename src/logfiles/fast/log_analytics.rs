@@ -316,29 +316,11 @@ impl<'de, T: DeserializeOwned, const LIST: bool> Visitor<'de> for DynamicVisitor
 struct NoValue;
 
 impl<'de> Deserialize<'de> for NoValue {
+    /// What [`Digits`] reads as no number, and nothing else.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(NoValueVisitor)
-    }
-}
-
-struct NoValueVisitor;
-
-impl Visitor<'_> for NoValueVisitor {
-    type Value = NoValue;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("null or blank text")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<NoValue, E> {
-        Ok(NoValue)
-    }
-
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<NoValue, E> {
-        if text.trim().is_empty() {
-            Ok(NoValue)
-        } else {
-            Err(E::custom("a value"))
+        match Digits::deserialize(deserializer)? {
+            Digits(None) => Ok(NoValue),
+            Digits(Some(_)) => Err(de::Error::custom("a value")),
         }
     }
 }
