@@ -187,7 +187,22 @@ fn detect_logs(
             }));
         }
     };
-    let (mut results, evaluator) = evaluating.finish();
+    let (mut results, mut evaluator) = evaluating.finish();
+    // ID Protection's detections among the logs (`UserRiskEvents` records, `AADUserRiskEvents`
+    // rows, ...), for `service: riskdetection` rules and Sentinel rules on AADUserRiskEvents:
+    // after the logs, oldest detected first, as for a simulated scenario.
+    let mut detections: Vec<_> = totals
+        .risk
+        .iter()
+        .filter_map(|item| match item {
+            crate::logfiles::RiskItem::Detection(d) => Some(d),
+            crate::logfiles::RiskItem::User(_) => None,
+        })
+        .collect();
+    detections.sort_by_key(|d| d.detected_date_time);
+    for detection in &detections {
+        evaluator.push_risk(detection, &tenant_id, &mut results);
+    }
     evaluator.finish(rules, &mut results);
     let name = args
         .logs
@@ -203,16 +218,19 @@ fn detect_logs(
         rules.rules.len(),
         totals.records as f64 / elapsed.max(1e-9)
     )?;
-    let skipped = if args.skip_bad_records {
+    let mut details = if args.skip_bad_records {
         format!("; {}", super::sources::skipped_text(totals.bad_records))
     } else {
         String::new()
     };
+    if !detections.is_empty() {
+        details = format!(", {} risk detections{details}", detections.len());
+    }
     Ok(Ok(match args.format {
         super::verify::Format::Text => {
             out.write_all(
                 detect::render_text(
-                    &format!("{name} ({} records{skipped})", totals.records),
+                    &format!("{name} ({} records{details})", totals.records),
                     &results,
                 )
                 .as_bytes(),
@@ -227,6 +245,9 @@ fn detect_logs(
             });
             if args.skip_bad_records {
                 report["bad_records_skipped"] = totals.bad_records.into();
+            }
+            if !detections.is_empty() {
+                report["risk_detections"] = detections.len().into();
             }
             Some(report)
         }

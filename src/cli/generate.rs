@@ -130,13 +130,17 @@ pub fn generate(request: &Request, out: &mut dyn Write, err: &mut dyn Write) -> 
         move |record: &crate::graph::Record| shard.is_none_or(|shard| shard.contains(record));
     if let Some(url) = &request.to {
         // Kafka: records go to the topic as they are made, a batch at a time.
-        let records: Box<dyn Iterator<Item = crate::graph::Record>> = if identity_protection {
-            Box::new(sim::risk::simulate_tenant_with_risk(&files).0.into_iter())
-        } else {
-            Box::new(sim::simulate_tenant(&files).filter_map(|item| item.record))
-        };
-        let sent =
-            super::generate_kafka::send(url, request, &options, records.filter(ours), &progress);
+        let (records, risk): (Box<dyn Iterator<Item = crate::graph::Record>>, _) =
+            if identity_protection {
+                let (records, risk) = sim::risk::simulate_tenant_with_risk(&files);
+                (Box::new(records.into_iter()), Some(risk))
+            } else {
+                let records = sim::simulate_tenant(&files).filter_map(|item| item.record);
+                (Box::new(records), None)
+            };
+        let risk = super::generate_kafka::risk_in_time_order(risk.as_ref(), shard);
+        let records = records.filter(ours);
+        let sent = super::generate_kafka::send(url, request, &options, records, &risk, &progress);
         progress.finish_and_clear();
         return super::generate_kafka::report(url, request, &names(&files), sent, out, err);
     }

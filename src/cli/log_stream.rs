@@ -15,7 +15,7 @@
 //! on the reorder window, only the memory does. Each restart is noted on stderr.
 
 use crate::graph::{Record, Timestamp};
-use crate::logfiles::{self, ErrorKind, LogFileError};
+use crate::logfiles::{self, ErrorKind, LogFileError, RiskItem};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::{Path, PathBuf};
@@ -75,6 +75,25 @@ pub struct Totals {
     pub records: u64,
     /// Bad records skipped (with [`Options::skip_bad`]).
     pub bad_records: usize,
+    /// The ID Protection records the files held (`logfiles::ReadSummary::risk`), file by file
+    /// in the order given, each in its file's order.
+    pub risk: Vec<RiskItem>,
+}
+
+/// What reading a file left beside its records.
+#[derive(Debug, Default)]
+struct FileEnd {
+    bad_records: usize,
+    risk: Vec<RiskItem>,
+}
+
+impl FileEnd {
+    fn of(summary: logfiles::ReadSummary) -> FileEnd {
+        FileEnd {
+            bad_records: summary.bad_records,
+            risk: summary.risk,
+        }
+    }
 }
 
 /// Reads `paths` in time order, handing each record to the consumer that `start` makes.
@@ -146,8 +165,8 @@ pub fn one_pass(
 enum Message {
     Records(Vec<Record>),
     Note(String),
-    /// The file ended; this many bad records were skipped.
-    Done(usize),
+    /// The file ended.
+    Done(FileEnd),
     Failed(LogFileError),
     OutOfOrder,
 }
@@ -159,7 +178,7 @@ struct Source {
     head: Option<Record>,
     /// Notes received in this pass.
     notes: usize,
-    done: Option<usize>,
+    done: Option<FileEnd>,
 }
 
 impl Source {
@@ -200,7 +219,10 @@ impl Merge<'_, '_> {
             read.records += 1;
             each(record);
         }
-        read.bad_records = self.sources.iter().filter_map(|s| s.done).sum();
+        for end in self.sources.iter_mut().filter_map(|s| s.done.as_mut()) {
+            read.bad_records += end.bad_records;
+            read.risk.append(&mut end.risk);
+        }
         Ok(read)
     }
 
@@ -219,8 +241,8 @@ impl Merge<'_, '_> {
             match source.rx.recv() {
                 Ok(Message::Records(batch)) => source.batch = batch.into_iter(),
                 Ok(Message::Note(text)) => self.pass_note(i, text),
-                Ok(Message::Done(bad)) => {
-                    source.done = Some(bad);
+                Ok(Message::Done(end)) => {
+                    source.done = Some(end);
                     return Ok(());
                 }
                 Ok(Message::OutOfOrder) => return Err(Stop::OutOfOrder(i)),
@@ -262,7 +284,7 @@ impl Merge<'_, '_> {
                     Ok(Message::Records(_)) => {}
                     Ok(Message::Note(text)) => self.pass_note(i, text),
                     Ok(Message::Failed(earlier)) => return Stop::Failed(earlier),
-                    Ok(Message::Done(bad)) => source.done = Some(bad),
+                    Ok(Message::Done(end)) => source.done = Some(end),
                     Ok(Message::OutOfOrder) | Err(_) => break,
                 }
             }
@@ -364,20 +386,20 @@ impl Reorder {
 }
 
 /// Reads `path` record by record, handing each to `emit` until it returns `false`; bad
-/// records go to `skipped` when skipping. Returns the bad records skipped, or `None` when
-/// `emit` stopped the reading.
+/// records go to `skipped` when skipping. Returns what the file left beside its records, or
+/// `None` when `emit` stopped the reading.
 fn read_until(
     path: &Path,
     skip_bad: bool,
     emit: impl FnMut(Record) -> bool,
     skipped: impl FnMut(LogFileError),
-) -> Result<Option<usize>, LogFileError> {
+) -> Result<Option<FileEnd>, LogFileError> {
     if let Some(topic) = kafka_topic(path)? {
         return read_topic_until(path, &topic, skip_bad, emit, skipped);
     }
     let mut skipped = skipped;
     let skipped = skip_bad.then_some(&mut skipped as &mut dyn FnMut(LogFileError));
-    Ok(logfiles::read_path_until(path, emit, skipped)?.map(|summary| summary.bad_records))
+    Ok(logfiles::read_path_until(path, emit, skipped)?.map(FileEnd::of))
 }
 
 /// The topic `path` names when it is a `kafka://` / `kafka+ssl://` URL; a malformed one is
@@ -400,7 +422,7 @@ fn read_topic_until(
     skip_bad: bool,
     mut emit: impl FnMut(Record) -> bool,
     mut skipped: impl FnMut(LogFileError),
-) -> Result<Option<usize>, LogFileError> {
+) -> Result<Option<FileEnd>, LogFileError> {
     let mut stopped = false;
     let mut each = |record| {
         stopped = stopped || !emit(record);
@@ -410,7 +432,7 @@ fn read_topic_until(
         if skip_bad { Some(&mut skipped) } else { None };
     match crate::stream::read_topic(topic, &mut each, skipped) {
         _ if stopped => Ok(None),
-        Ok(summary) => Ok(Some(summary.bad_records)),
+        Ok(summary) => Ok(Some(FileEnd::of(summary))),
         Err(crate::stream::StreamError::Unreachable(m)) => {
             Err(stream_error(path, ErrorKind::Unreachable, m))
         }
@@ -498,7 +520,7 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
         })
     };
     let _ = match outcome {
-        Ok(Some(bad)) => tx.send(Message::Done(bad)),
+        Ok(Some(end)) => tx.send(Message::Done(end)),
         // Stopped: the merge has gone.
         Ok(None) => Ok(()),
         Err(e) => tx.send(Message::Failed(e)),

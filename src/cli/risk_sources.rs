@@ -4,11 +4,14 @@
 
 use super::sources::SourceError;
 use crate::client::GraphClient;
+use crate::graph::Text;
 use crate::graph::{RiskDetection, RiskyUser, RiskyUserHistoryItem, Timestamp};
+use crate::logfiles::{self, LogFileError, RiskItem};
 use crate::scenario::{RecordKind, Scenario};
 use crate::verify::RiskRecord;
 use serde::de::DeserializeOwned;
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// Whether any of the scenario's expectations reads `kind`.
 pub fn reads(scenario: &Scenario, kind: RecordKind) -> bool {
@@ -154,18 +157,82 @@ fn lines<T: DeserializeOwned>(path: &Path, text: &str) -> Result<Vec<T>, SourceE
         .collect()
 }
 
+/// The ID Protection records among the logs `paths` name (files, or `kafka://` topics):
+/// Event Hub records of the `UserRiskEvents` and `RiskyUsers` categories, Log Analytics rows
+/// of `AADUserRiskEvents` and `AADRiskyUsers`, Graph `riskDetection` and `riskyUser` objects.
+/// A pass of their own over the logs, made only when a scenario reads these records: the
+/// pass that checks the logs needs them in time order from its first record on. Bad records
+/// are skipped when `skip_bad` (the pass over the logs notes them).
+pub fn read_risk_in_logs(
+    paths: &[PathBuf],
+    skip_bad: bool,
+) -> Result<Vec<RiskRecord>, SourceError> {
+    let mut items = Vec::new();
+    for path in paths {
+        let text = path.to_string_lossy();
+        let summary = if crate::stream::is_kafka_url(&text) {
+            let url: crate::stream::KafkaUrl = text
+                .parse()
+                .map_err(|e: crate::stream::BadKafkaUrl| SourceError::BadInput(e.to_string()))?;
+            let mut ignore = |_: LogFileError| {};
+            let skipped: Option<&mut dyn FnMut(LogFileError)> =
+                skip_bad.then_some(&mut ignore as &mut dyn FnMut(LogFileError));
+            crate::stream::read_topic(&url, &mut |_| true, skipped).map_err(|e| match e {
+                crate::stream::StreamError::Unreachable(m) => SourceError::Unreachable(m),
+                crate::stream::StreamError::BadInput(m) => SourceError::BadInput(m),
+            })?
+        } else if skip_bad {
+            logfiles::read_path_skipping_bad(path, |_| {}, |_| {})
+                .map_err(|e| SourceError::BadInput(e.to_string()))?
+        } else {
+            logfiles::read_path_with(path, |_| {})
+                .map_err(|e| SourceError::BadInput(e.to_string()))?
+        };
+        items.extend(summary.risk);
+    }
+    Ok(risk_records(items))
+}
+
+/// The detections, and each user's latest state (the last of its latest changes), as the
+/// Graph collections list them.
+fn risk_records(items: Vec<RiskItem>) -> Vec<RiskRecord> {
+    let mut detections = Vec::new();
+    let mut latest: BTreeMap<Text, RiskyUser> = BTreeMap::new();
+    for item in items {
+        match item {
+            RiskItem::Detection(d) => detections.push(RiskRecord::detection(&d)),
+            RiskItem::User(user) => {
+                let newer = latest.get(&user.id).is_none_or(|l| {
+                    l.risk_last_updated_date_time <= user.risk_last_updated_date_time
+                });
+                if newer {
+                    latest.insert(user.id.clone(), user);
+                }
+            }
+        }
+    }
+    detections.extend(latest.values().map(RiskRecord::risky_user));
+    detections
+}
+
 /// Why `scenario`'s risk expectations cannot be checked against `files`: a kind it reads that
 /// none of the files holds.
 pub fn missing_risk_files(scenario: &Scenario, risk: &[RiskRecord]) -> Option<String> {
     [
-        (RecordKind::RiskDetections, "riskDetections.json or riskDetections.ndjson"),
-        (RecordKind::RiskyUsers, "riskyUsers.json or riskyUserHistory.ndjson"),
+        (
+            RecordKind::RiskDetections,
+            "riskDetections.json or .ndjson, UserRiskEvents.json (Event Hub) or AADUserRiskEvents.ndjson (Log Analytics)",
+        ),
+        (
+            RecordKind::RiskyUsers,
+            "riskyUsers.json, riskyUserHistory.ndjson, RiskyUsers.json (Event Hub) or AADRiskyUsers.ndjson (Log Analytics)",
+        ),
     ]
     .into_iter()
     .find(|(kind, _)| reads(scenario, *kind) && !risk.iter().any(|r| r.kind == *kind))
     .map(|(kind, files)| {
         format!(
-            "{} expects {} but these files hold none: give {files} (`generate --format graph` or `ndjson` writes them)",
+            "{} expects {} but these logs hold none: give {files} (`generate` writes them for a scenario with ID Protection)",
             scenario.name,
             kind.label()
         )

@@ -34,7 +34,7 @@ pub mod pipeline;
 mod preallocate;
 mod record_json;
 pub mod risk;
-mod risk_files;
+pub mod risk_files;
 pub use risk_files::{RISKY_USER_COLUMNS, risky_user_row, write_risk_files};
 pub mod shard;
 mod sign_in_logs;

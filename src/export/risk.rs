@@ -80,20 +80,34 @@ pub fn user_risk_event_row(d: &RiskDetection, tenant_id: &str) -> Vec<(&'static 
         .collect()
 }
 
-/// The Event Hub record of a detection (`category: UserRiskEvents`).
+/// The diagnostic-settings category of detections.
+pub const USER_RISK_CATEGORY: &str = "UserRiskEvents";
+
+/// The Event Hub record of a detection (`category: UserRiskEvents`), with the envelope fields
+/// of Elastic's `UserRiskEvents` samples in their order: `resultSignature` `None`, and
+/// `location` the detection's country in lower case (`de`), left out when it has none.
 pub fn user_risk_event_hub(d: &RiskDetection, tenant_id: &str) -> Value {
-    json!({
+    let mut record = json!({
         "time": d.detected_date_time.to_graph_string(Precision::Ticks),
         "resourceId": resource_id(tenant_id),
         "operationName": USER_RISK_OPERATION,
         "operationVersion": "1.0",
-        "category": "UserRiskEvents",
+        "category": USER_RISK_CATEGORY,
         "tenantId": tenant_id,
+        "resultSignature": "None",
         "durationMs": 0,
         "callerIpAddress": d.ip_address,
         "correlationId": d.id,
         "identity": d.user_display_name,
         "Level": 4,
-        "properties": d,
-    })
+    });
+    let country = d
+        .location
+        .as_ref()
+        .and_then(|l| l.country_or_region.as_deref());
+    if let Some(country) = country.filter(|c| !c.is_empty()) {
+        record["location"] = Value::from(country.to_ascii_lowercase());
+    }
+    record["properties"] = json!(d);
+    record
 }

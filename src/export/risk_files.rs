@@ -108,15 +108,21 @@ fn time(t: crate::graph::Timestamp) -> String {
     t.to_graph_string(Precision::Ticks)
 }
 
-/// The Event Hub record of a risky-user change (`category: RiskyUsers`).
-fn risky_user_hub(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
+/// The diagnostic-settings category of risky-user changes.
+pub const RISKY_USERS_CATEGORY: &str = "RiskyUsers";
+
+/// The Event Hub record of a risky-user change (`category: RiskyUsers`), with the envelope
+/// fields of Elastic's `RiskyUsers` samples (their `location`, an Azure region such as `neu`,
+/// is not modelled).
+pub fn risky_user_hub(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
     json!({
         "time": time(h.risk.risk_last_updated_date_time),
         "resourceId": super::resource_id(tenant_id),
         "operationName": RISKY_USER_OPERATION,
         "operationVersion": "1.0",
-        "category": "RiskyUsers",
+        "category": RISKY_USERS_CATEGORY,
         "tenantId": tenant_id,
+        "resultSignature": "None",
         "durationMs": 0,
         "correlationId": h.risk.id,
         "identity": h.risk.user_display_name,

@@ -50,6 +50,7 @@ mod until;
 #[cfg(test)]
 mod whole_line_tests;
 
+pub use convert::RiskItem;
 pub use time::parse_timestamp;
 
 use crate::graph::Record;
@@ -78,7 +79,7 @@ pub enum Shape {
 }
 
 /// What a file held.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReadSummary {
     pub sign_ins: usize,
     pub audits: usize,
@@ -90,6 +91,10 @@ pub struct ReadSummary {
     pub bad_records: usize,
     /// The Entra tenant ids the envelopes and rows name ([`envelope_tenant_id`]).
     pub tenant_ids: BTreeSet<String>,
+    /// The ID Protection records among the skipped ones (`UserRiskEvents`, `RiskyUsers`,
+    /// `AADUserRiskEvents`, `AADRiskyUsers`, or Graph's own), in file order. Kept: they are
+    /// few beside the logs (a detection or a risk change, not every sign-in).
+    pub risk: Vec<RiskItem>,
 }
 
 /// What kind of problem a file has.
@@ -557,6 +562,10 @@ impl Reader<'_> {
                 (self.emit)(record);
             }
             Converted::Skipped(what) => *self.summary.skipped.entry(what).or_default() += 1,
+            Converted::Risk(item, what) => {
+                *self.summary.skipped.entry(what).or_default() += 1;
+                self.summary.risk.push(*item);
+            }
         }
     }
 }

@@ -16,4 +16,4 @@ pub mod sink;
 pub use address::{BadKafkaUrl, KafkaUrl, is_kafka_url};
 pub use connect::StreamError;
 pub use reader::read_topic;
-pub use sink::{KafkaSink, SendSummary};
+pub use sink::{KafkaSink, RiskOut, SendSummary};

@@ -156,4 +156,5 @@ fn add(total: &mut ReadSummary, one: ReadSummary) {
     }
     total.shapes.extend(one.shapes);
     total.tenant_ids.extend(one.tenant_ids);
+    total.risk.extend(one.risk);
 }

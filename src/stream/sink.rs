@@ -23,9 +23,11 @@ use super::address::KafkaUrl;
 use super::connect::{self, StreamError, one_line};
 use super::partitioner::partition_of;
 use crate::export::eventhub::{EventHubAudit, EventHubSignIn};
+use crate::export::risk::{USER_RISK_CATEGORY, user_risk_event_hub};
+use crate::export::risk_files::{RISKY_USERS_CATEGORY, risky_user_hub};
 use crate::export::shard::owner;
 use crate::export::{ExportOptions, Format, SignInLog, resource_id};
-use crate::graph::{ApiVersion, Record};
+use crate::graph::{ApiVersion, Record, RiskDetection, RiskyUserHistoryItem, Timestamp};
 use rskafka::client::Client;
 use rskafka::client::partition::{Compression, PartitionClient, UnknownTopicHandling};
 use std::collections::BTreeMap;
@@ -42,6 +44,8 @@ pub const REQUEST_BYTES: usize = 512 << 10;
 pub struct SendSummary {
     pub sign_ins: usize,
     pub audits: usize,
+    pub risk_detections: usize,
+    pub risky_user_changes: usize,
     pub messages: usize,
     pub partitions: usize,
     /// Whether the topic was created.
@@ -54,6 +58,21 @@ enum Payload {
         resource_id: String,
     },
     Ndjson(ApiVersion),
+}
+
+/// An ID Protection record to send.
+#[derive(Clone, Copy)]
+pub enum RiskOut<'a> {
+    Detection(&'a RiskDetection),
+    /// One change of a user's risk.
+    Change(&'a RiskyUserHistoryItem),
+}
+
+/// What places an item in a message: whose it is, when, and its category.
+struct Item<'a> {
+    owner: &'a str,
+    time: Timestamp,
+    category: &'static str,
 }
 
 /// One message being filled.
@@ -121,43 +140,118 @@ impl KafkaSink {
 
     /// Adds a record (oldest first); sends the batch when it is full.
     pub fn push(&mut self, record: &Record) -> Result<(), StreamError> {
-        match record {
-            Record::SignIn(_) => self.summary.sign_ins += 1,
-            Record::Audit(_) => self.summary.audits += 1,
-        }
-        let key = owner(record);
-        let partition = partition_of(key.as_bytes(), self.partitions.len() as i32) as usize;
-        let millis = record.time().ticks().div_euclid(10_000);
-        let added = match &self.payload {
-            Payload::Ndjson(api) => {
-                let value = match (api, record) {
-                    (ApiVersion::V1, Record::SignIn(s)) => serde_json::to_vec(s),
-                    (ApiVersion::V1, Record::Audit(a)) => serde_json::to_vec(a),
-                    (ApiVersion::Beta, _) => serde_json::to_vec(&record.to_json(*api)),
+        let category = match record {
+            Record::SignIn(s) => {
+                self.summary.sign_ins += 1;
+                SignInLog::of(s).category()
+            }
+            Record::Audit(_) => {
+                self.summary.audits += 1;
+                crate::export::eventhub::AUDIT_CATEGORY
+            }
+        };
+        let item = Item {
+            owner: owner(record),
+            time: record.time(),
+            category,
+        };
+        self.add(item, &mut |payload, out| match payload {
+            Payload::Ndjson(api) => match (api, record) {
+                (ApiVersion::V1, Record::SignIn(s)) => serde_json::to_writer(out, s),
+                (ApiVersion::V1, Record::Audit(a)) => serde_json::to_writer(out, a),
+                (ApiVersion::Beta, _) => serde_json::to_writer(out, &record.to_json(*api)),
+            },
+            Payload::EventHub {
+                tenant_id,
+                resource_id,
+            } => match record {
+                Record::SignIn(sign_in) => serde_json::to_writer(
+                    out,
+                    &EventHubSignIn {
+                        sign_in,
+                        tenant_id,
+                        resource_id,
+                    },
+                ),
+                Record::Audit(audit) => serde_json::to_writer(
+                    out,
+                    &EventHubAudit {
+                        audit,
+                        tenant_id,
+                        resource_id,
+                    },
+                ),
+            },
+        })
+    }
+
+    /// Adds an ID Protection record (in time order with the logs), keyed by its user as the
+    /// user's sign-ins are: `UserRiskEvents` and `RiskyUsers` envelopes as diagnostic
+    /// settings stream them, or the Graph `riskDetection` / `riskyUserHistoryItem` as
+    /// `generate --format ndjson` writes them.
+    pub fn push_risk(&mut self, risk: RiskOut<'_>) -> Result<(), StreamError> {
+        let item = match risk {
+            RiskOut::Detection(d) => {
+                self.summary.risk_detections += 1;
+                Item {
+                    owner: &d.user_id,
+                    time: d.detected_date_time,
+                    category: USER_RISK_CATEGORY,
                 }
-                .map_err(|e| StreamError::BadInput(format!("cannot write a record: {e}")))?;
+            }
+            RiskOut::Change(h) => {
+                self.summary.risky_user_changes += 1;
+                Item {
+                    owner: &h.user_id,
+                    time: h.risk.risk_last_updated_date_time,
+                    category: RISKY_USERS_CATEGORY,
+                }
+            }
+        };
+        self.add(item, &mut |payload, out| match (payload, risk) {
+            (Payload::Ndjson(_), RiskOut::Detection(d)) => serde_json::to_writer(out, d),
+            (Payload::Ndjson(_), RiskOut::Change(h)) => serde_json::to_writer(out, h),
+            (Payload::EventHub { tenant_id, .. }, RiskOut::Detection(d)) => {
+                serde_json::to_writer(out, &user_risk_event_hub(d, tenant_id))
+            }
+            (Payload::EventHub { tenant_id, .. }, RiskOut::Change(h)) => {
+                serde_json::to_writer(out, &risky_user_hub(h, tenant_id))
+            }
+        })
+    }
+
+    /// Puts one item in its owner's message: a message of its own (`ndjson`), or the owner's
+    /// open envelope of the same category while it has room (`eventhub`). `write` appends the
+    /// item as the payload spells it.
+    fn add(
+        &mut self,
+        item: Item<'_>,
+        write: &mut dyn FnMut(&Payload, &mut Vec<u8>) -> serde_json::Result<()>,
+    ) -> Result<(), StreamError> {
+        let key = item.owner;
+        let partition = partition_of(key.as_bytes(), self.partitions.len() as i32) as usize;
+        let millis = item.time.ticks().div_euclid(10_000);
+        let cannot =
+            |e: serde_json::Error| StreamError::BadInput(format!("cannot write a record: {e}"));
+        let messages = &mut self.batch[partition];
+        let added = match &self.payload {
+            Payload::Ndjson(_) => {
+                let mut value = Vec::new();
+                write(&self.payload, &mut value).map_err(cannot)?;
                 let added = value.len();
-                self.batch[partition].push(Message {
+                messages.push(Message {
                     key: key.to_string(),
                     value,
                     records: 1,
-                    category: "",
+                    category: item.category,
                     millis,
                 });
                 added
             }
-            Payload::EventHub {
-                tenant_id,
-                resource_id,
-            } => {
-                let category = match record {
-                    Record::SignIn(s) => SignInLog::of(s).category(),
-                    Record::Audit(_) => crate::export::eventhub::AUDIT_CATEGORY,
-                };
-                let messages = &mut self.batch[partition];
+            Payload::EventHub { .. } => {
                 let joinable = self.open.get(key).and_then(|&(_, index)| {
                     let message = &messages[index];
-                    (message.category == category
+                    (message.category == item.category
                         && message.records < crate::export::eventhub::RECORDS_PER_ENVELOPE)
                         .then_some(index)
                 });
@@ -171,7 +265,7 @@ impl KafkaSink {
                             key: key.to_string(),
                             value: b"{\"records\":[".to_vec(),
                             records: 0,
-                            category,
+                            category: item.category,
                             millis,
                         });
                         self.open
@@ -181,26 +275,7 @@ impl KafkaSink {
                 };
                 let message = &mut messages[index];
                 let before = message.value.len();
-                let written = match record {
-                    Record::SignIn(sign_in) => serde_json::to_writer(
-                        &mut message.value,
-                        &EventHubSignIn {
-                            sign_in,
-                            tenant_id,
-                            resource_id,
-                        },
-                    ),
-                    Record::Audit(audit) => serde_json::to_writer(
-                        &mut message.value,
-                        &EventHubAudit {
-                            audit,
-                            tenant_id,
-                            resource_id,
-                        },
-                    ),
-                };
-                written
-                    .map_err(|e| StreamError::BadInput(format!("cannot write a record: {e}")))?;
+                write(&self.payload, &mut message.value).map_err(cannot)?;
                 message.records += 1;
                 message.value.len() - before
             }

@@ -61,7 +61,7 @@ pub(crate) struct Broker {
 }
 
 impl Broker {
-    fn start() -> Broker {
+    pub(crate) fn start() -> Broker {
         Broker::start_advertising(None)
     }
 
@@ -104,7 +104,7 @@ impl Broker {
         }
     }
 
-    fn url(&self, topic: &str) -> String {
+    pub(crate) fn url(&self, topic: &str) -> String {
         format!("kafka://127.0.0.1:{}/{topic}", self.port)
     }
 
@@ -194,7 +194,7 @@ fn read_back(url: &str) -> Vec<Record> {
 }
 
 /// The messages of `topic` as kafka-python reads them.
-fn python_read(broker: &Broker, topic: &str) -> Vec<Value> {
+pub(crate) fn python_read(broker: &Broker, topic: &str) -> Vec<Value> {
     let python = python_venv();
     let out = std::process::Command::new(python)
         .arg(Path::new(ROOT).join("tests/python/kafka_topic.py"))

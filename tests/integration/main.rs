@@ -18,6 +18,7 @@ mod formats;
 mod full_record;
 mod identity_protection;
 mod kafka;
+mod kafka_risk;
 mod kafka_tls;
 mod kql;
 mod kql_differential;

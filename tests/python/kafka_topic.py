@@ -2,7 +2,8 @@
 (tests/integration/kafka.rs): every partition from its beginning to the end offset it had when
 reading started, then stop. Prints one JSON line per message: its partition, offset and key,
 the ids of the records it holds (an Event Hub envelope's records' `properties.id`, or an NDJSON
-record's `id`), and the partition Kafka's default partitioner (murmur2 of the key) picks.
+record's `id`), their categories (an envelope's records' `category`; none for NDJSON), and the
+partition Kafka's default partitioner (murmur2 of the key) picks.
 
 usage: kafka_topic.py HOST:PORT TOPIC
 """
@@ -14,11 +15,16 @@ from kafka import KafkaConsumer, TopicPartition
 from kafka.partitioner.default import murmur2
 
 
-def ids_of(value):
-    message = json.loads(value)
+def ids_of(message):
     if isinstance(message, dict) and "records" in message:
         return [record["properties"]["id"] for record in message["records"]]
     return [message["id"]]
+
+
+def categories_of(message):
+    if isinstance(message, dict) and "records" in message:
+        return [record["category"] for record in message["records"]]
+    return []
 
 
 def main():
@@ -48,11 +54,13 @@ def main():
         for tp, messages in sorted(batch.items(), key=lambda item: item[0].partition):
             for m in messages:
                 key = m.key.decode()
+                message = json.loads(m.value)
                 print(json.dumps({
                     "partition": m.partition,
                     "offset": m.offset,
                     "key": key,
-                    "ids": ids_of(m.value),
+                    "ids": ids_of(message),
+                    "categories": categories_of(message),
                     "default_partition": (murmur2(m.key) & 0x7FFFFFFF) % len(partitions),
                 }))
     consumer.close()

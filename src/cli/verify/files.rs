@@ -7,7 +7,7 @@ use super::super::sources;
 use super::{Verdict, VerifyArgs, verdict_of};
 use crate::detect::{self, Evaluator, RuleResult, RuleSet};
 use crate::graph::Record;
-use crate::scenario::Scenario;
+use crate::scenario::{RecordKind, Scenario};
 use crate::verify::{Context, RecordView, RiskRecord, ScenarioReport, Verifier};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -79,6 +79,16 @@ pub(super) fn verify_files(
             }
         } else {
             logs.push(path.to_path_buf());
+        }
+    }
+    let reads_risk = scenarios.iter().any(|s| {
+        risk_sources::reads(s, RecordKind::RiskDetections)
+            || risk_sources::reads(s, RecordKind::RiskyUsers)
+    });
+    if reads_risk {
+        match risk_sources::read_risk_in_logs(&logs, args.skip_bad_records) {
+            Ok(mut read) => risk.append(&mut read),
+            Err(e) => return vec![verdict_of(e)],
         }
     }
     let mut risk_in_order: Vec<&RiskRecord> = risk.iter().collect();

@@ -2,6 +2,7 @@
 //! ..., `AuditLogs`): the reverse of `crate::export::loganalytics`.
 
 use super::graph_record::{boolean, clip, error_code, graph_audit, graph_sign_in};
+use super::risk_record::{self, RiskItem, RiskKind};
 use super::{Converted, Fallback, Object, SIGN_IN_TABLES};
 use crate::export::loganalytics;
 use crate::graph::{DirectoryAudit, Record, SignIn};
@@ -95,7 +96,12 @@ pub(super) fn log_analytics(object: Object, shape: Shape) -> Result<Converted, S
     });
     let audit = match &table {
         Some(t) if t.eq_ignore_ascii_case("AuditLogs") => true,
-        Some(t) if sign_in_table.is_none() => return Ok(Converted::Skipped(t.clone())),
+        Some(t) if sign_in_table.is_none() => {
+            return match risk_record::table_kind(t) {
+                Some(kind) => la_risk(&row, kind).map(|r| Converted::Risk(Box::new(r), t.clone())),
+                None => Ok(Converted::Skipped(t.clone())),
+            };
+        }
         Some(_) => false,
         None => [
             "ActivityDisplayName",
@@ -289,6 +295,75 @@ fn la_audit(row: &Row) -> Result<DirectoryAudit, String> {
         row.dynamic("AdditionalDetails")?,
     );
     graph_audit(g, &Fallback::default())
+}
+
+/// The Graph properties an ID Protection table holds, as PascalCase columns (the Graph name
+/// with its first letter upper-case); the tables' own columns (`TimeGenerated`,
+/// `OperationName`, `SourceSystem`, ...) are not the record's.
+const DETECTION_TEXT_COLUMNS: &[&str] = &[
+    "Id",
+    "RequestId",
+    "CorrelationId",
+    "RiskEventType",
+    "RiskState",
+    "RiskLevel",
+    "RiskDetail",
+    "Source",
+    "DetectionTimingType",
+    "Activity",
+    "TokenIssuerType",
+    "IpAddress",
+    "ActivityDateTime",
+    "DetectedDateTime",
+    "LastUpdatedDateTime",
+    "UserId",
+    "UserDisplayName",
+    "UserPrincipalName",
+];
+const RISKY_USER_TEXT_COLUMNS: &[&str] = &[
+    "Id",
+    "RiskLastUpdatedDateTime",
+    "RiskLevel",
+    "RiskState",
+    "RiskDetail",
+    "UserDisplayName",
+    "UserPrincipalName",
+];
+
+/// `riskDetection` from `AADUserRiskEvents`, `riskyUser` from `AADRiskyUsers`.
+fn la_risk(row: &Row, kind: RiskKind) -> Result<RiskItem, String> {
+    let camel = |column: &str| column[..1].to_ascii_lowercase() + &column[1..];
+    let mut g = Object::new();
+    let texts = match kind {
+        RiskKind::Detection => DETECTION_TEXT_COLUMNS,
+        RiskKind::User => RISKY_USER_TEXT_COLUMNS,
+    };
+    for column in texts {
+        put(&mut g, &camel(column), row.text(column));
+    }
+    match kind {
+        RiskKind::Detection => {
+            // Graph holds `additionalInfo` as a string of JSON; the table as JSON.
+            let info = match row.get("AdditionalInfo") {
+                Some(Value::String(text)) => Some(Value::String(text.clone())),
+                Some(other) => Some(Value::String(other.to_string())),
+                None => None,
+            };
+            put(&mut g, "additionalInfo", info);
+            put(&mut g, "location", row.dynamic("Location")?);
+        }
+        RiskKind::User => {
+            for column in ["IsDeleted", "IsProcessing"] {
+                let flag = match row.get(column) {
+                    None => None,
+                    Some(value) => boolean(value)
+                        .ok_or_else(|| format!("column `{column}`: expected true or false"))?,
+                };
+                put(&mut g, &camel(column), flag.map(Value::Bool));
+            }
+        }
+    }
+    risk_record::from_graph(kind, g)
 }
 
 /// A CSV row: every cell a string.

@@ -4,6 +4,7 @@
 
 mod graph_record;
 mod log_analytics_row;
+mod risk_record;
 
 use super::Shape;
 use crate::graph::Record;
@@ -11,6 +12,7 @@ pub(super) use graph_record::has_misspelt_keys;
 use graph_record::{graph_audit, graph_sign_in};
 use log_analytics_row::log_analytics;
 pub(crate) use log_analytics_row::{column_key, convert_csv_row};
+pub use risk_record::RiskItem;
 use serde_json::{Map, Value};
 
 /// What one object turned out to be.
@@ -18,6 +20,8 @@ pub(crate) enum Converted {
     Record(Record, Shape),
     /// A record of a log that is neither sign-ins nor audits (its category or table).
     Skipped(String),
+    /// An ID Protection record, and its category or table (counted with the skipped).
+    Risk(Box<RiskItem>, String),
 }
 
 pub(super) type Object = Map<String, Value>;
@@ -92,6 +96,11 @@ pub(crate) fn convert_object(object: Object) -> Result<Converted, String> {
     if object.contains_key("createdDateTime") {
         return graph_sign_in(object, &Fallback::default())
             .map(|s| Converted::Record(Record::SignIn(Box::new(s)), Shape::GraphJson));
+    }
+    if let Some(kind) = risk_record::graph_kind(&object) {
+        let name = kind.collection();
+        return risk_record::from_graph(kind, object)
+            .map(|r| Converted::Risk(Box::new(r), name.into()));
     }
     if object.contains_key("activityDateTime") {
         return graph_audit(object, &Fallback::default())
@@ -220,6 +229,10 @@ fn event_hub(mut object: Object) -> Result<Converted, String> {
             .map(Value::String);
         graph_audit(properties, &fallback)
             .map(|a| Converted::Record(Record::Audit(Box::new(a)), Shape::EventHub))
+            .map_err(|e| format!("in `properties`: {e}"))
+    } else if let Some(kind) = category.as_deref().and_then(risk_record::category_kind) {
+        risk_record::from_graph(kind, properties)
+            .map(|r| Converted::Risk(Box::new(r), category.unwrap_or_default()))
             .map_err(|e| format!("in `properties`: {e}"))
     } else {
         match category {

@@ -1,0 +1,271 @@
+//! ID Protection records in the logs: a risk detection or a risky user's state, from a Graph
+//! object (a `riskDetections` / `riskyUsers` / `riskyUserHistory` item), a diagnostic-settings
+//! record (categories `UserRiskEvents`, `RiskyUsers`: the Graph object under `properties`, as
+//! Elastic's azure integration reads them from Event Hubs) or a Log Analytics row
+//! (`AADUserRiskEvents`, `AADRiskyUsers`: the Graph properties in PascalCase). The reverse of
+//! `crate::export::risk` and `crate::export::risk_files`.
+
+use super::Object;
+use crate::graph::{Precision, RiskDetection, RiskyUser, RiskyUserHistoryItem};
+use crate::logfiles::parse_timestamp;
+use serde_json::Value;
+
+/// An ID Protection record read from a log.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RiskItem {
+    Detection(Box<RiskDetection>),
+    /// A risky user's state at one change (`riskLastUpdatedDateTime`).
+    User(RiskyUser),
+}
+
+/// Which of the two a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RiskKind {
+    Detection,
+    User,
+}
+
+/// The diagnostic-settings categories of ID Protection.
+const CATEGORIES: &[(&str, RiskKind)] = &[
+    ("UserRiskEvents", RiskKind::Detection),
+    ("RiskyUsers", RiskKind::User),
+];
+
+/// The Log Analytics tables of ID Protection.
+const TABLES: &[(&str, RiskKind)] = &[
+    ("AADUserRiskEvents", RiskKind::Detection),
+    ("AADRiskyUsers", RiskKind::User),
+];
+
+impl RiskKind {
+    /// The Graph collection of records of this kind, which names them where a file holds
+    /// them bare.
+    pub(super) fn collection(self) -> &'static str {
+        match self {
+            RiskKind::Detection => "riskDetections",
+            RiskKind::User => "riskyUsers",
+        }
+    }
+}
+
+fn kind_of(names: &[(&str, RiskKind)], name: &str) -> Option<RiskKind> {
+    names
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, kind)| *kind)
+}
+
+/// The kind of record a diagnostic-settings `category` holds, when it is ID Protection's.
+pub(super) fn category_kind(category: &str) -> Option<RiskKind> {
+    kind_of(CATEGORIES, category)
+}
+
+/// The kind of record a Log Analytics table holds, when it is ID Protection's.
+pub(super) fn table_kind(table: &str) -> Option<RiskKind> {
+    kind_of(TABLES, table)
+}
+
+/// The kind of a bare Graph object, by the properties only that resource has: a detection's
+/// `riskEventType` and `detectionTimingType` (it also has `activityDateTime`, which would
+/// otherwise read as an audit), a risky user's `riskLastUpdatedDateTime`.
+pub(super) fn graph_kind(object: &Object) -> Option<RiskKind> {
+    if object.contains_key("riskEventType") && object.contains_key("detectionTimingType") {
+        Some(RiskKind::Detection)
+    } else if object.contains_key("riskLastUpdatedDateTime") {
+        Some(RiskKind::User)
+    } else {
+        None
+    }
+}
+
+/// The record of a Graph object of `kind`: timestamps in any spelling the exports use
+/// (`2022-09-09T8:48:50.361Z` in Elastic's samples), properties it does not model ignored. A
+/// history item (`userId` beside the item's own `id`, and an `activity`) is its user's state.
+pub(super) fn from_graph(kind: RiskKind, mut object: Object) -> Result<RiskItem, String> {
+    for (key, value) in object.iter_mut() {
+        if key.ends_with("DateTime")
+            && let Value::String(text) = value
+        {
+            let time =
+                parse_timestamp(text).ok_or_else(|| format!("`{key}`: `{text}` is not a time"))?;
+            *text = time.to_graph_string(Precision::Ticks);
+        }
+    }
+    let value = Value::Object(object);
+    let item = match kind {
+        RiskKind::Detection => {
+            serde_json::from_value(value).map(|d| RiskItem::Detection(Box::new(d)))
+        }
+        RiskKind::User if is_history_item(&value) => {
+            serde_json::from_value::<RiskyUserHistoryItem>(value).map(|h| RiskItem::User(h.user()))
+        }
+        RiskKind::User => serde_json::from_value(value).map(RiskItem::User),
+    };
+    item.map_err(|e| {
+        let what = match kind {
+            RiskKind::Detection => "a riskDetection",
+            RiskKind::User => "a riskyUser",
+        };
+        format!("not {what}: {e}")
+    })
+}
+
+fn is_history_item(value: &Value) -> bool {
+    value.get("userId").is_some() && value.get("activity").is_some_and(Value::is_object)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(value: Value) -> Object {
+        match value {
+            Value::Object(o) => o,
+            _ => unreachable!(),
+        }
+    }
+
+    fn detection() -> Value {
+        json!({
+            "id": "d1", "requestId": "r1", "correlationId": "c1",
+            "riskType": "anonymizedIPAddress", "riskEventType": "anonymizedIPAddress",
+            "riskState": "atRisk", "riskLevel": "high", "riskDetail": "none",
+            "source": "IdentityProtection", "detectionTimingType": "realtime",
+            "activity": "signin", "ipAddress": "203.0.113.9",
+            "location": {"city": "Dresden", "state": "Sachsen", "countryOrRegion": "DE",
+                "geoCoordinates": {"altitude": 0, "latitude": 51.07, "longitude": 13.73}},
+            "activityDateTime": "2022-08-22T18:05:06.133Z",
+            "detectedDateTime": "2022-09-09T8:48:50.361Z",
+            "lastUpdatedDateTime": "2022-08-22T18:07:16.894Z",
+            "userId": "u1", "userDisplayName": "Joe", "userPrincipalName": "joe@contoso.com",
+            "additionalInfo": "[]", "tokenIssuerType": "AzureAD", "userType": "member"
+        })
+    }
+
+    #[test]
+    fn a_detection_reads_with_loose_times_and_unmodelled_properties() {
+        let raw = object(detection());
+        assert_eq!(graph_kind(&raw), Some(RiskKind::Detection));
+        let RiskItem::Detection(d) = from_graph(RiskKind::Detection, raw).unwrap() else {
+            panic!("not a detection");
+        };
+        assert_eq!(&*d.risk_event_type, "anonymizedIPAddress");
+        assert_eq!(d.detected_date_time.to_string(), "2022-09-09T08:48:50.361Z");
+        assert_eq!(d.location.unwrap().country_or_region.as_deref(), Some("DE"));
+    }
+
+    #[test]
+    fn a_history_item_is_its_users_state() {
+        let item = object(json!({
+            "id": "h1", "userId": "u1", "isDeleted": false, "isProcessing": false,
+            "riskLastUpdatedDateTime": "2025-03-20T01:40:00Z", "riskLevel": "high",
+            "riskState": "atRisk", "riskDetail": "none", "userDisplayName": "Joe",
+            "userPrincipalName": "joe@contoso.com", "initiatedBy": null,
+            "activity": {"detail": "none", "riskEventTypes": ["leakedCredentials"]}
+        }));
+        assert_eq!(graph_kind(&item), Some(RiskKind::User));
+        let RiskItem::User(user) = from_graph(RiskKind::User, item).unwrap() else {
+            panic!("not a user");
+        };
+        assert_eq!(&*user.id, "u1");
+        assert_eq!(&*user.risk_level, "high");
+    }
+
+    #[test]
+    fn what_is_missing_or_wrong_is_named() {
+        let mut raw = object(detection());
+        raw.remove("userId");
+        let e = from_graph(RiskKind::Detection, raw).unwrap_err();
+        assert!(e.contains("riskDetection") && e.contains("userId"), "{e}");
+        let mut raw = object(detection());
+        raw.insert("activityDateTime".into(), json!("yesterday"));
+        let e = from_graph(RiskKind::Detection, raw).unwrap_err();
+        assert!(e.contains("`activityDateTime`: `yesterday`"), "{e}");
+    }
+
+    #[test]
+    fn names_are_matched_without_case() {
+        assert_eq!(category_kind("userriskevents"), Some(RiskKind::Detection));
+        assert_eq!(category_kind("RiskyUsers"), Some(RiskKind::User));
+        assert_eq!(category_kind("RiskyServicePrincipals"), None);
+        assert_eq!(table_kind("AADRiskyUsers"), Some(RiskKind::User));
+        assert_eq!(table_kind("SigninLogs"), None);
+    }
+}
+
+/// What the exports write of a tenant's ID Protection records reads back as they were, in
+/// every shape: nothing lost, nothing changed.
+#[cfg(test)]
+mod round_trip {
+    use super::RiskItem;
+    use crate::export::risk::{user_risk_event_hub, user_risk_event_row};
+    use crate::export::risk_files::risky_user_hub;
+    use crate::export::risky_user_row;
+    use crate::logfiles::{ReadSummary, read_from};
+    use serde_json::{Map, Value};
+    use std::path::Path;
+
+    const TENANT: &str = "e17a1ab0-0000-4000-8000-000000000101";
+
+    fn read(lines: &[Value]) -> ReadSummary {
+        let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+        read_from("risk.json", text.as_bytes(), |r| {
+            panic!("a log record: {r:?}")
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn the_labs_detections_and_changes_read_back_from_every_export_shape() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = root.join("scenarios/identity-protection/lab-anonymous-travel-sspr.yaml");
+        let scenario = crate::scenario::load_file(&path).unwrap();
+        let (_, risk) = crate::sim::risk::simulate_tenant_with_risk(&[&scenario]);
+        assert!(risk.detections.len() >= 5 && risk.history.len() >= 2);
+        let expected: Vec<RiskItem> = risk
+            .detections
+            .iter()
+            .map(|d| RiskItem::Detection(Box::new(d.clone())))
+            .chain(risk.history.iter().map(|h| RiskItem::User(h.user())))
+            .collect();
+
+        let event_hub: Vec<Value> = risk
+            .detections
+            .iter()
+            .map(|d| user_risk_event_hub(d, TENANT))
+            .chain(risk.history.iter().map(|h| risky_user_hub(h, TENANT)))
+            .collect();
+        let envelope = serde_json::json!({ "records": event_hub });
+        let log_analytics: Vec<Value> = risk
+            .detections
+            .iter()
+            .map(|d| {
+                let row = user_risk_event_row(d, TENANT).into_iter();
+                Value::Object(row.map(|(k, v)| (k.to_string(), v)).collect::<Map<_, _>>())
+            })
+            .chain(risk.history.iter().map(|h| risky_user_row(h, TENANT)))
+            .collect();
+        let graph: Vec<Value> = risk
+            .detections
+            .iter()
+            .map(|d| serde_json::to_value(d).unwrap())
+            .chain(
+                risk.history
+                    .iter()
+                    .map(|h| serde_json::to_value(h).unwrap()),
+            )
+            .collect();
+
+        for (shape, lines) in [
+            ("event hub records", event_hub),
+            ("an event hub envelope", vec![envelope]),
+            ("log analytics rows", log_analytics),
+            ("graph objects", graph),
+        ] {
+            let summary = read(&lines);
+            assert_eq!(summary.risk, expected, "{shape}");
+            assert_eq!(summary.sign_ins + summary.audits, 0, "{shape}");
+        }
+    }
+}
