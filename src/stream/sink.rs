@@ -182,14 +182,15 @@ impl KafkaSink {
                 let message = &mut messages[index];
                 let before = message.value.len();
                 let written = match record {
-                    Record::SignIn(sign_in) => serde_json::to_writer(
-                        &mut message.value,
-                        &EventHubSignIn {
+                    Record::SignIn(sign_in) => {
+                        EventHubSignIn {
                             sign_in,
                             tenant_id,
                             resource_id,
-                        },
-                    ),
+                        }
+                        .write_json(&mut message.value);
+                        Ok(())
+                    }
                     Record::Audit(audit) => serde_json::to_writer(
                         &mut message.value,
                         &EventHubAudit {
