@@ -59,12 +59,15 @@
 //!   `deviceDetail` and `userType` as real exports write them (`super::beta_fields`).
 //!   Audit `properties` add what a file carried beyond the v1.0 properties.
 
-use super::beta_fields;
+use super::beta_fields::{self, ExportDevice, JsonEntries};
 use super::output::OutputFile;
 use super::sign_in_logs::SignInLog;
-use super::timefmt::seven_digits;
+use super::timefmt::{seven_digits, write_seven_digits};
 use super::{audit_identity, resource_id};
-use crate::graph::{DirectoryAudit, Record, SignIn};
+use crate::graph::wire::{integer, string, text};
+use crate::graph::{
+    DeviceDetail, DirectoryAudit, Record, SignIn, SignInForm, Timestamp, write_sign_in_fields,
+};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 use std::collections::BTreeMap;
@@ -88,6 +91,8 @@ pub(crate) struct EventHubExport {
     /// One file per sign-in log, in [`SignInLog`] order; the interactive one always.
     sign_ins: BTreeMap<SignInLog, Envelopes>,
     audits: Envelopes,
+    /// The record being written, kept for the next.
+    json: Vec<u8>,
 }
 
 impl EventHubExport {
@@ -101,12 +106,20 @@ impl EventHubExport {
                 Envelopes::create(dir, &file_of(SignInLog::Interactive))?,
             )]),
             audits: Envelopes::create(dir, AUDIT_FILE)?,
+            json: Vec::with_capacity(8192),
         })
     }
 
     pub(crate) fn push(&mut self, record: &Record) -> io::Result<()> {
+        self.json.clear();
         match record {
             Record::SignIn(sign_in) => {
+                EventHubSignIn {
+                    sign_in,
+                    tenant_id: &self.tenant_id,
+                    resource_id: &self.resource_id,
+                }
+                .write_json(&mut self.json);
                 let log = SignInLog::of(sign_in);
                 let envelopes = match self.sign_ins.entry(log) {
                     Entry::Occupied(entry) => entry.into_mut(),
@@ -114,17 +127,17 @@ impl EventHubExport {
                         entry.insert(Envelopes::create(&self.dir, &file_of(log))?)
                     }
                 };
-                envelopes.push(&EventHubSignIn {
-                    sign_in,
+                envelopes.push(&self.json)
+            }
+            Record::Audit(audit) => {
+                let audit = EventHubAudit {
+                    audit,
                     tenant_id: &self.tenant_id,
                     resource_id: &self.resource_id,
-                })
+                };
+                serde_json::to_writer(&mut self.json, &audit).map_err(io::Error::other)?;
+                self.audits.push(&self.json)
             }
-            Record::Audit(audit) => self.audits.push(&EventHubAudit {
-                audit,
-                tenant_id: &self.tenant_id,
-                resource_id: &self.resource_id,
-            }),
         }
     }
 
@@ -159,14 +172,15 @@ impl Envelopes {
         })
     }
 
-    fn push(&mut self, record: &impl Serialize) -> io::Result<()> {
+    /// Adds a record, given as its JSON.
+    fn push(&mut self, json: &[u8]) -> io::Result<()> {
         let out = self.file.writer();
         out.write_all(if self.open == 0 {
             b"{\"records\":["
         } else {
             b","
         })?;
-        serde_json::to_writer(&mut *out, record).map_err(io::Error::other)?;
+        out.write_all(json)?;
         self.open += 1;
         self.written += 1;
         if self.open == RECORDS_PER_ENVELOPE {
@@ -218,6 +232,57 @@ impl Serialize for EventHubSignIn<'_> {
     }
 }
 
+impl EventHubSignIn<'_> {
+    /// Appends the record as its `Serialize` writes it (`serde_json::to_writer`), the same
+    /// bytes several times faster: its v1.0 properties with the direct writer of Graph's pages
+    /// (`graph::write_sign_in_fields`) and no `serde_json::Value` on the way.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let r = self.sign_in;
+        out.extend_from_slice(b"{\"time\":");
+        write_seven_digits(out, r.created_date_time, "Z");
+        out.extend_from_slice(b",\"resourceId\":");
+        string(out, self.resource_id);
+        out.extend_from_slice(b",\"operationName\":");
+        string(out, SIGN_IN_OPERATION);
+        out.extend_from_slice(b",\"operationVersion\":");
+        string(out, OPERATION_VERSION);
+        out.extend_from_slice(b",\"category\":");
+        string(out, SignInLog::of(r).category());
+        out.extend_from_slice(b",\"tenantId\":");
+        string(out, self.tenant_id);
+        out.extend_from_slice(b",\"resultType\":\"");
+        integer(out, r.status.error_code.into());
+        out.extend_from_slice(b"\",\"resultSignature\":\"None\"");
+        text(out, b",\"resultDescription\":\"", &r.status.failure_reason);
+        out.extend_from_slice(b",\"durationMs\":0");
+        text(out, b",\"callerIpAddress\":\"", &r.ip_address);
+        text(out, b",\"correlationId\":\"", &r.correlation_id);
+        text(out, b",\"identity\":\"", &r.user_display_name);
+        out.extend_from_slice(b",\"Level\":4");
+        text(out, b",\"location\":\"", &r.location.country_or_region);
+        out.extend_from_slice(b",\"properties\":");
+        write_sign_in_fields::<ExportForm>(out, r);
+        beta_fields::write_beta_entries(out, &r.beta);
+        JsonEntries(out).extend(r.unknown.iter());
+        out.extend_from_slice(b"}}");
+    }
+}
+
+/// The v1.0 properties as the diagnostic-settings exports write them, for
+/// `graph::write_sign_in_fields`: `createdDateTime` with seven digits and `+00:00`,
+/// `deviceDetail` as `beta_fields` decides.
+struct ExportForm;
+
+impl SignInForm for ExportForm {
+    fn created_date_time(out: &mut Vec<u8>, time: Timestamp) {
+        write_seven_digits(out, time, "+00:00");
+    }
+
+    fn device_registration(device: &DeviceDetail) -> bool {
+        beta_fields::device_registration(device)
+    }
+}
+
 /// The sign-in under `properties`: every v1.0 property in Graph's order, then the beta-only
 /// ones Event Hub records carry.
 struct SignInProperties<'a>(&'a SignIn);
@@ -250,10 +315,7 @@ impl Serialize for SignInProperties<'_> {
         m.serialize_entry("resourceDisplayName", &r.resource_display_name)?;
         m.serialize_entry("resourceId", &r.resource_id)?;
         m.serialize_entry("status", &r.status)?;
-        m.serialize_entry(
-            "deviceDetail",
-            &beta_fields::device_detail(&r.device_detail),
-        )?;
+        m.serialize_entry("deviceDetail", &ExportDevice(&r.device_detail))?;
         m.serialize_entry("location", &r.location)?;
         m.serialize_entry(
             "appliedConditionalAccessPolicies",
@@ -268,9 +330,7 @@ impl Serialize for SignInProperties<'_> {
         m.serialize_entry("servicePrincipalId", &r.service_principal_id)?;
         m.serialize_entry("servicePrincipalName", &r.service_principal_name)?;
         m.serialize_entry("userAgent", &r.user_agent)?;
-        for (key, value) in beta_fields::beta_entries(r) {
-            m.serialize_entry(&key, &value)?;
-        }
+        beta_fields::serialize_beta_entries(&mut m, &r.beta)?;
         for (key, value) in r.unknown.iter() {
             m.serialize_entry(key, value)?;
         }
@@ -386,6 +446,72 @@ mod tests {
                 k
             }
         );
+    }
+
+    /// The record as this export wrote it before its direct writer: the Graph JSON of the
+    /// record and the export's own properties as `serde_json::Value`s (`beta_fields`'s
+    /// encoding of then, kept in `value_reference`), serialised by serde_json.
+    fn value_encoding(r: &SignIn, tenant_id: &str, resource_id: &str) -> Vec<u8> {
+        use crate::export::beta_fields::value_reference;
+        let Value::Object(mut properties) = serde_json::to_value(r).unwrap() else {
+            unreachable!("a sign-in is an object")
+        };
+        properties["createdDateTime"] = seven_digits(r.created_date_time, "+00:00").into();
+        properties["deviceDetail"] = value_reference::device_detail(&r.device_detail);
+        let beyond = value_reference::beta_entries(r)
+            .into_iter()
+            .chain(r.unknown.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for (key, value) in beyond {
+            // A key written twice would be one here: say so rather than compare wrongly.
+            assert!(properties.insert(key, value).is_none(), "a property twice");
+        }
+        serde_json::to_vec(&serde_json::json!({
+            "time": seven_digits(r.created_date_time, "Z"),
+            "resourceId": resource_id,
+            "operationName": "Sign-in activity",
+            "operationVersion": "1.0",
+            "category": SignInLog::of(r).category(),
+            "tenantId": tenant_id,
+            "resultType": r.status.error_code.to_string(),
+            "resultSignature": "None",
+            "resultDescription": r.status.failure_reason,
+            "durationMs": 0,
+            "callerIpAddress": r.ip_address,
+            "correlationId": r.correlation_id,
+            "identity": r.user_display_name,
+            "Level": 4,
+            "location": r.location.country_or_region,
+            "properties": properties,
+        }))
+        .unwrap()
+    }
+
+    /// Every sign-in of the labs (scenarios, their folders, a population, sample exports read
+    /// back): the direct writer and `Serialize` write the bytes the `Value` encoding wrote.
+    #[test]
+    fn writes_what_the_value_encoding_wrote_for_every_record_of_the_labs() {
+        let (tenant_id, resource_id) = ("e17a1ab0-0000-4000-8000-000000000001", "/tenants/t\"");
+        let mut checked = 0;
+        let mut direct = Vec::new();
+        for (path, record) in crate::export::test_records::every_lab_record() {
+            let Record::SignIn(sign_in) = record else {
+                continue;
+            };
+            let record = EventHubSignIn {
+                sign_in: &sign_in,
+                tenant_id,
+                resource_id,
+            };
+            let want = String::from_utf8(value_encoding(&sign_in, tenant_id, resource_id));
+            direct.clear();
+            record.write_json(&mut direct);
+            let by_serde = serde_json::to_vec(&record).unwrap();
+            let at = format!("{} {}", path.display(), sign_in.id);
+            assert_eq!(String::from_utf8(direct.clone()), want, "{at}");
+            assert_eq!(String::from_utf8(by_serde), want, "{at}");
+            checked += 1;
+        }
+        assert!(checked >= 1000, "only {checked} sign-ins checked");
     }
 
     #[test]

@@ -275,7 +275,52 @@ pub fn export_all(
 
 #[cfg(test)]
 pub(crate) mod test_records {
-    use crate::graph::{DirectoryAudit, SignIn};
+    use crate::graph::{DirectoryAudit, Record, SignIn};
+    use std::path::{Path, PathBuf};
+
+    /// Every record of every shipped scenario (`scenarios/`, its folders) and of
+    /// `tests/data/population-small.yaml`, as `generate` makes them (with ID Protection where
+    /// a scenario has it), and of the sample exports in `tests/data/exports` (read back, with
+    /// the properties entralab does not model), with the file each came from.
+    pub(crate) fn every_lab_record() -> Vec<(PathBuf, Record)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut scenarios = files_in(&root.join("scenarios"), "yaml");
+        let folders = files_in(&root.join("scenarios"), "");
+        for folder in folders.iter().filter(|path| path.is_dir()) {
+            scenarios.extend(files_in(folder, "yaml"));
+        }
+        scenarios.push(root.join("tests/data/population-small.yaml"));
+        let mut records = Vec::new();
+        for path in scenarios {
+            let Ok(scenario) = crate::scenario::load_file(&path) else {
+                continue;
+            };
+            let made: Vec<Record> = if scenario.tenant.identity_protection.is_some() {
+                crate::sim::risk::simulate_tenant_with_risk(&[&scenario]).0
+            } else {
+                crate::sim::simulate(&scenario)
+                    .filter_map(|item| item.record)
+                    .collect()
+            };
+            records.extend(made.into_iter().map(|record| (path.clone(), record)));
+        }
+        for path in files_in(&root.join("tests/data/exports"), "") {
+            let read = crate::logfiles::read_path(&path).unwrap_or_default();
+            records.extend(read.into_iter().map(|record| (path.clone(), record)));
+        }
+        records
+    }
+
+    /// The entries of `dir` whose names end with `extension` (all when it is empty), sorted.
+    fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == extension) || extension.is_empty())
+            .collect();
+        files.sort();
+        files
+    }
 
     /// The user01 lab's second wrong password.
     pub(crate) fn sample_sign_in() -> SignIn {

@@ -11,7 +11,7 @@ mod risk;
 mod sign_in;
 mod sign_in_beta;
 pub(crate) mod timestamp;
-mod wire;
+pub(crate) mod wire;
 
 pub use beta::{
     BETA_SIGN_IN_PROPERTIES, DIRECTORY_AUDIT_PROPERTIES, SIGN_IN_PROPERTIES, beta_audit,
@@ -40,7 +40,7 @@ pub use sign_in_beta::{
     NetworkLocationDetail, UnknownProperties,
 };
 pub use timestamp::{Precision, Timestamp, TimestampError};
-pub use wire::write_sign_in;
+pub use wire::{SignInForm, write_sign_in, write_sign_in_fields};
 
 use serde::Serialize;
 use std::sync::Arc;

@@ -16,6 +16,38 @@ use serde::Serialize;
 
 /// Appends `sign_in` as serde_json would write it (`serde_json::to_writer(out, sign_in)`).
 pub fn write_sign_in(out: &mut Vec<u8>, sign_in: &SignIn) {
+    write_sign_in_fields::<GraphForm>(out, sign_in);
+    out.push(b'}');
+}
+
+/// What differs between writers of a sign-in's v1.0 properties: Graph writes
+/// `createdDateTime` in whole seconds and every device field; the diagnostic-settings exports
+/// (`export::eventhub`) write seven digits and `+00:00`, and leave the registration fields of
+/// an unregistered device out. A type parameter rather than a value, so that Graph's pages
+/// pay nothing for the choice.
+pub trait SignInForm {
+    /// Appends `createdDateTime`'s value, quotes included.
+    fn created_date_time(out: &mut Vec<u8>, time: Timestamp);
+    /// Whether `deviceDetail` has `displayName`, `isCompliant`, `isManaged` and `trustType`.
+    fn device_registration(device: &DeviceDetail) -> bool;
+}
+
+/// Graph's own v1.0 form.
+struct GraphForm;
+
+impl SignInForm for GraphForm {
+    fn created_date_time(out: &mut Vec<u8>, time: Timestamp) {
+        seconds(out, time);
+    }
+
+    fn device_registration(_: &DeviceDetail) -> bool {
+        true
+    }
+}
+
+/// Appends `sign_in`'s v1.0 properties as `F` writes them, from the opening `{` through
+/// `userAgent`, leaving the object open for the properties a caller adds after them.
+pub fn write_sign_in_fields<F: SignInForm>(out: &mut Vec<u8>, sign_in: &SignIn) {
     let SignIn {
         id,
         created_date_time,
@@ -54,7 +86,7 @@ pub fn write_sign_in(out: &mut Vec<u8>, sign_in: &SignIn) {
     out.extend_from_slice(b"{\"id\":");
     string(out, id);
     out.extend_from_slice(b",\"createdDateTime\":");
-    seconds(out, *created_date_time);
+    F::created_date_time(out, *created_date_time);
     text(out, b",\"userDisplayName\":\"", user_display_name);
     text(out, b",\"userPrincipalName\":\"", user_principal_name);
     text(out, b",\"userId\":\"", user_id);
@@ -87,7 +119,7 @@ pub fn write_sign_in(out: &mut Vec<u8>, sign_in: &SignIn) {
     out.extend_from_slice(b",\"status\":");
     write_status(out, status);
     out.extend_from_slice(b",\"deviceDetail\":");
-    write_device(out, device_detail);
+    write_device(out, device_detail, F::device_registration(device_detail));
     out.extend_from_slice(b",\"location\":");
     write_location(out, location);
     out.extend_from_slice(b",\"appliedConditionalAccessPolicies\":");
@@ -106,7 +138,6 @@ pub fn write_sign_in(out: &mut Vec<u8>, sign_in: &SignIn) {
     text(out, b",\"servicePrincipalId\":\"", service_principal_id);
     text(out, b",\"servicePrincipalName\":\"", service_principal_name);
     text(out, b",\"userAgent\":\"", user_agent);
-    out.push(b'}');
 }
 
 fn write_status(out: &mut Vec<u8>, status: &SignInStatus) {
@@ -122,7 +153,9 @@ fn write_status(out: &mut Vec<u8>, status: &SignInStatus) {
     out.push(b'}');
 }
 
-fn write_device(out: &mut Vec<u8>, device: &DeviceDetail) {
+/// `deviceDetail`; without `displayName`, `isCompliant`, `isManaged` and `trustType` unless
+/// `registration` (see [`SignInForm::device_registration`]).
+fn write_device(out: &mut Vec<u8>, device: &DeviceDetail, registration: bool) {
     let DeviceDetail {
         device_id,
         display_name,
@@ -133,14 +166,18 @@ fn write_device(out: &mut Vec<u8>, device: &DeviceDetail) {
         trust_type,
     } = device;
     text(out, b"{\"deviceId\":\"", device_id);
-    text(out, b",\"displayName\":\"", display_name);
+    if registration {
+        text(out, b",\"displayName\":\"", display_name);
+    }
     text(out, b",\"operatingSystem\":\"", operating_system);
     text(out, b",\"browser\":\"", browser);
-    out.extend_from_slice(b",\"isCompliant\":");
-    flag(out, *is_compliant);
-    out.extend_from_slice(b",\"isManaged\":");
-    flag(out, *is_managed);
-    text(out, b",\"trustType\":\"", trust_type);
+    if registration {
+        out.extend_from_slice(b",\"isCompliant\":");
+        flag(out, *is_compliant);
+        out.extend_from_slice(b",\"isManaged\":");
+        flag(out, *is_managed);
+        text(out, b",\"trustType\":\"", trust_type);
+    }
     out.push(b'}');
 }
 
@@ -200,7 +237,7 @@ fn is_special(b: u8) -> bool {
 }
 
 #[inline(always)]
-fn string(out: &mut Vec<u8>, value: &str) {
+pub(crate) fn string(out: &mut Vec<u8>, value: &str) {
     if is_plain(value) {
         out.reserve(value.len() + 2);
         out.push(b'"');
@@ -214,7 +251,7 @@ fn string(out: &mut Vec<u8>, value: &str) {
 /// A key and its text value; `key` ends with the opening quote of the value (one copy
 /// fewer), which is dropped when the value is `null` or needs escaping.
 #[inline(always)]
-fn text(out: &mut Vec<u8>, key: &[u8], value: &Option<Text>) {
+pub(crate) fn text(out: &mut Vec<u8>, key: &[u8], value: &Option<Text>) {
     let bare = &key[..key.len() - 1];
     match value {
         Some(value) if is_plain(value) => {
@@ -295,7 +332,7 @@ impl FloatCache {
     }
 }
 
-fn integer(out: &mut Vec<u8>, value: i64) {
+pub(crate) fn integer(out: &mut Vec<u8>, value: i64) {
     if value < 0 {
         out.push(b'-');
     }
@@ -318,28 +355,43 @@ fn seconds(out: &mut Vec<u8>, time: Timestamp) {
     if time.ticks().rem_euclid(TICKS_PER_SECOND) != 0 {
         return serde(out, &time);
     }
+    let Some(civil) = civil_seconds(time) else {
+        return serde(out, &time.to_graph_string(super::Precision::Seconds));
+    };
+    out.push(b'"');
+    out.extend_from_slice(&civil);
+    out.extend_from_slice(b"Z\"");
+}
+
+/// `2025-03-17T15:08:07`, the whole seconds of `time`, for the years 1 to 9999: as chrono
+/// writes them, without its formatting machinery. `None` for other years, which the callers
+/// leave to their general path.
+pub(crate) fn civil_seconds(time: Timestamp) -> Option<[u8; 19]> {
     let seconds = time.ticks().div_euclid(TICKS_PER_SECOND);
     let days = seconds.div_euclid(86_400);
     let of_day = seconds.rem_euclid(86_400);
     let (year, month, day) = civil_from_days(days);
     if !(1..=9999).contains(&year) {
-        return serde(out, &time.to_graph_string(super::Precision::Seconds));
+        return None;
     }
-    let mut text = *b"\"0000-00-00T00:00:00Z\"";
-    let mut put = |at: usize, value: i64, width: usize| {
-        let mut value = value;
-        for i in (at..at + width).rev() {
-            text[i] = b'0' + (value % 10) as u8;
-            value /= 10;
-        }
-    };
-    put(1, year, 4);
-    put(6, month, 2);
-    put(9, day, 2);
-    put(12, of_day / 3600, 2);
-    put(15, of_day / 60 % 60, 2);
-    put(18, of_day % 60, 2);
-    out.extend_from_slice(&text);
+    let mut text = *b"0000-00-00T00:00:00";
+    put_digits(&mut text[0..4], year);
+    put_digits(&mut text[5..7], month);
+    put_digits(&mut text[8..10], day);
+    put_digits(&mut text[11..13], of_day / 3600);
+    put_digits(&mut text[14..16], of_day / 60 % 60);
+    put_digits(&mut text[17..19], of_day % 60);
+    Some(text)
+}
+
+/// Fills `digits` with the last `digits.len()` decimal digits of `value` (non-negative),
+/// zero-padded.
+pub(crate) fn put_digits(digits: &mut [u8], value: i64) {
+    let mut value = value;
+    for digit in digits.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
 }
 
 /// (year, month, day) of the proleptic Gregorian calendar, `days` after 1970-01-01

@@ -165,14 +165,15 @@ impl KafkaSink {
                 tenant_id,
                 resource_id,
             } => match record {
-                Record::SignIn(sign_in) => serde_json::to_writer(
-                    out,
-                    &EventHubSignIn {
+                Record::SignIn(sign_in) => {
+                    EventHubSignIn {
                         sign_in,
                         tenant_id,
                         resource_id,
-                    },
-                ),
+                    }
+                    .write_json(out);
+                    Ok(())
+                }
                 Record::Audit(audit) => serde_json::to_writer(
                     out,
                     &EventHubAudit {

@@ -234,7 +234,7 @@ fn sign_in_row<'a>(r: &'a SignIn, ctx: &'a Context) -> [(&'static str, Cell<'a>)
         ("CreatedDateTime", Time(r.created_date_time)),
         (
             "DeviceDetail",
-            Dynamic(beta_fields::device_detail(&r.device_detail).to_string()),
+            Dynamic(json(&beta_fields::ExportDevice(&r.device_detail))),
         ),
         ("IsInteractive", Bool(r.is_interactive)),
         ("Id", Text(Some(&r.id))),
