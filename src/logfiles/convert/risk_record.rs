@@ -202,6 +202,7 @@ mod round_trip {
     use crate::export::risk::{user_risk_event_hub, user_risk_event_row};
     use crate::export::risk_files::risky_user_hub;
     use crate::export::risky_user_row;
+    use crate::graph::{RiskDetection, RiskyUserHistoryItem};
     use crate::logfiles::{ReadSummary, read_from};
     use serde_json::{Map, Value};
     use std::path::Path;
@@ -216,8 +217,8 @@ mod round_trip {
         .unwrap()
     }
 
-    #[test]
-    fn the_labs_detections_and_changes_read_back_from_every_export_shape() {
+    /// The lab's detections and risky-user changes, and each export shape's lines of them.
+    fn the_labs_risk() -> (Vec<RiskItem>, [(&'static str, Vec<Value>); 3]) {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let path = root.join("scenarios/identity-protection/lab-anonymous-travel-sspr.yaml");
         let scenario = crate::scenario::load_file(&path).unwrap();
@@ -229,43 +230,109 @@ mod round_trip {
             .map(|d| RiskItem::Detection(Box::new(d.clone())))
             .chain(risk.history.iter().map(|h| RiskItem::User(h.user())))
             .collect();
+        let lines = |detection: &dyn Fn(&RiskDetection) -> Value,
+                     change: &dyn Fn(&RiskyUserHistoryItem) -> Value| {
+            let detections = risk.detections.iter().map(detection);
+            detections.chain(risk.history.iter().map(change)).collect()
+        };
+        let row = |d: &RiskDetection| {
+            let row = user_risk_event_row(d, TENANT).into_iter();
+            Value::Object(row.map(|(k, v)| (k.to_string(), v)).collect::<Map<_, _>>())
+        };
+        let shapes = [
+            (
+                "event hub records",
+                lines(&|d| user_risk_event_hub(d, TENANT), &|h| {
+                    risky_user_hub(h, TENANT)
+                }),
+            ),
+            (
+                "log analytics rows",
+                lines(&row, &|h| risky_user_row(h, TENANT)),
+            ),
+            (
+                "graph objects",
+                lines(&|d| serde_json::to_value(d).unwrap(), &|h| {
+                    serde_json::to_value(h).unwrap()
+                }),
+            ),
+        ];
+        (expected, shapes)
+    }
 
-        let event_hub: Vec<Value> = risk
-            .detections
-            .iter()
-            .map(|d| user_risk_event_hub(d, TENANT))
-            .chain(risk.history.iter().map(|h| risky_user_hub(h, TENANT)))
-            .collect();
-        let envelope = serde_json::json!({ "records": event_hub });
-        let log_analytics: Vec<Value> = risk
-            .detections
-            .iter()
-            .map(|d| {
-                let row = user_risk_event_row(d, TENANT).into_iter();
-                Value::Object(row.map(|(k, v)| (k.to_string(), v)).collect::<Map<_, _>>())
-            })
-            .chain(risk.history.iter().map(|h| risky_user_row(h, TENANT)))
-            .collect();
-        let graph: Vec<Value> = risk
-            .detections
-            .iter()
-            .map(|d| serde_json::to_value(d).unwrap())
-            .chain(
-                risk.history
-                    .iter()
-                    .map(|h| serde_json::to_value(h).unwrap()),
-            )
-            .collect();
-
-        for (shape, lines) in [
-            ("event hub records", event_hub),
-            ("an event hub envelope", vec![envelope]),
-            ("log analytics rows", log_analytics),
-            ("graph objects", graph),
-        ] {
+    #[test]
+    fn the_labs_detections_and_changes_read_back_from_every_export_shape() {
+        let (expected, shapes) = the_labs_risk();
+        let envelope = serde_json::json!({ "records": shapes[0].1 });
+        let with_envelope = shapes
+            .into_iter()
+            .chain([("an event hub envelope", vec![envelope])]);
+        for (shape, lines) in with_envelope {
             let summary = read(&lines);
             assert_eq!(summary.risk, expected, "{shape}");
             assert_eq!(summary.sign_ins + summary.audits, 0, "{shape}");
+        }
+    }
+
+    /// The lab's risk records in every shape, as the exports write them.
+    fn lines() -> Vec<Value> {
+        let (_, shapes) = the_labs_risk();
+        shapes.into_iter().flat_map(|(_, lines)| lines).collect()
+    }
+
+    /// Puts `value` at the `n`th key of the record (inside `properties` for an Event Hub one).
+    fn perturb(mut line: Value, n: usize, value: Value) -> Value {
+        let object = match line.get_mut("properties") {
+            Some(Value::Object(p)) => p,
+            _ => line.as_object_mut().unwrap(),
+        };
+        let key = object.keys().nth(n % object.len()).unwrap().clone();
+        if value == "<remove>" {
+            object.shift_remove(&key);
+        } else {
+            object.insert(key, value);
+        }
+        line
+    }
+
+    fn any_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Value::Null),
+            Just(Value::from("<remove>")),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "[0-9T:.Z -]{0,30}".prop_map(Value::from),
+            ".{0,12}".prop_map(Value::from),
+            Just(serde_json::json!({"countryOrRegion": 7})),
+            Just(serde_json::json!([1, "two"])),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// A risk record with one field removed or of another type or spelling is read as
+        /// one record (a risk record; of another log, when the field that names the log
+        /// changed) or fails with an error naming its line; never a panic.
+        #[test]
+        fn a_perturbed_risk_record_reads_or_is_refused_with_its_line(
+            which in 0usize..64,
+            key in 0usize..32,
+            value in any_value(),
+        ) {
+            let all = lines();
+            let line = perturb(all[which % all.len()].clone(), key, value);
+            let text = format!("{line}\n");
+            match read_from("risk.json", text.as_bytes(), |_| {}) {
+                Ok(summary) => {
+                    // Risk records are counted with the other logs' (by category or table).
+                    let others: usize = summary.skipped.values().sum();
+                    proptest::prop_assert_eq!(summary.sign_ins + summary.audits + others, 1);
+                    proptest::prop_assert!(summary.risk.len() <= others);
+                }
+                Err(e) => proptest::prop_assert_eq!(e.line, Some(1), "{}", e),
+            }
         }
     }
 }
