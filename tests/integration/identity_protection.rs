@@ -400,6 +400,22 @@ fn generate_writes_the_detections_and_risky_users_beside_the_logs() {
     }
 }
 
+/// The files `generate --format FORMAT` writes for `scenario` into `out`, sorted.
+fn exported(out: &std::path::Path, scenario: &str, format: &str) -> Vec<std::path::PathBuf> {
+    assert_cmd::Command::cargo_bin("entralab")
+        .unwrap()
+        .args(["generate", scenario, "-q", "--format", format, "--out"])
+        .arg(out)
+        .assert()
+        .success();
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+}
+
 /// `verify --against` the files `generate` wrote, in each of its formats: the expectations on
 /// detections and risky users hold whichever shape carries them (Graph collections, NDJSON,
 /// Event Hub `UserRiskEvents` / `RiskyUsers`, Log Analytics `AADUserRiskEvents` /
@@ -411,18 +427,11 @@ fn every_library_scenario_verifies_against_its_exports_in_every_format() {
     for name in library() {
         let scenario = format!("scenarios/identity-protection/{name}");
         for format in ["graph", "ndjson", "eventhub", "loganalytics"] {
-            let out = dir.path().join(format!("{name}-{format}"));
-            assert_cmd::Command::cargo_bin("entralab")
-                .unwrap()
-                .args(["generate", &scenario, "-q", "--format", format, "--out"])
-                .arg(&out)
-                .assert()
-                .success();
-            let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&out)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .collect();
-            files.sort();
+            let files = exported(
+                &dir.path().join(format!("{name}-{format}")),
+                &scenario,
+                format,
+            );
             // Log Analytics writes each log twice (JSON lines and CSV): once each way.
             let ways: Vec<Vec<&std::path::PathBuf>> = if format == "loganalytics" {
                 let risk = |f: &&std::path::PathBuf| {
@@ -500,15 +509,8 @@ fn risk_rules_fire_on_exported_detections_as_on_the_simulation() {
             .count();
         for format in ["eventhub", "loganalytics"] {
             let out = dir.path().join(format!("{name}-{format}"));
-            assert_cmd::Command::cargo_bin("entralab")
-                .unwrap()
-                .args(["generate", &scenario, "-q", "--format", format, "--out"])
-                .arg(&out)
-                .assert()
-                .success();
             let mut args = vec!["--logs".to_string()];
-            for file in std::fs::read_dir(&out).unwrap() {
-                let path = file.unwrap().path();
+            for path in exported(&out, &scenario, format) {
                 if path.extension().unwrap() != "csv" {
                     args.push(path.to_string_lossy().into_owned());
                 }
