@@ -527,6 +527,18 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
     };
 }
 
+/// The ID Protection records `paths` hold (files or `kafka://` topics), file by file in the
+/// order given: a pass of their own, for a caller that needs them before the logs.
+pub fn risk_in(paths: &[PathBuf], skip_bad: bool) -> Result<Vec<RiskItem>, LogFileError> {
+    let mut risk = Vec::new();
+    for path in paths {
+        if let Some(mut end) = read_until(path, skip_bad, |_| true, |_| {})? {
+            risk.append(&mut end.risk);
+        }
+    }
+    Ok(risk)
+}
+
 /// The tenant of the first sign-in (in file order, the first file first) that names its
 /// resource tenant: what `detect --logs` fills the export envelopes with. Reads only as far
 /// as that sign-in; files or records that cannot be read are passed over (the pass that

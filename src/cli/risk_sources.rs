@@ -6,7 +6,7 @@ use super::sources::SourceError;
 use crate::client::GraphClient;
 use crate::graph::Text;
 use crate::graph::{RiskDetection, RiskyUser, RiskyUserHistoryItem, Timestamp};
-use crate::logfiles::{self, LogFileError, RiskItem};
+use crate::logfiles::{self, RiskItem};
 use crate::scenario::{RecordKind, Scenario};
 use crate::verify::RiskRecord;
 use serde::de::DeserializeOwned;
@@ -167,30 +167,13 @@ pub fn read_risk_in_logs(
     paths: &[PathBuf],
     skip_bad: bool,
 ) -> Result<Vec<RiskRecord>, SourceError> {
-    let mut items = Vec::new();
-    for path in paths {
-        let text = path.to_string_lossy();
-        let summary = if crate::stream::is_kafka_url(&text) {
-            let url: crate::stream::KafkaUrl = text
-                .parse()
-                .map_err(|e: crate::stream::BadKafkaUrl| SourceError::BadInput(e.to_string()))?;
-            let mut ignore = |_: LogFileError| {};
-            let skipped: Option<&mut dyn FnMut(LogFileError)> =
-                skip_bad.then_some(&mut ignore as &mut dyn FnMut(LogFileError));
-            crate::stream::read_topic(&url, &mut |_| true, skipped).map_err(|e| match e {
-                crate::stream::StreamError::Unreachable(m) => SourceError::Unreachable(m),
-                crate::stream::StreamError::BadInput(m) => SourceError::BadInput(m),
-            })?
-        } else if skip_bad {
-            logfiles::read_path_skipping_bad(path, |_| {}, |_| {})
-                .map_err(|e| SourceError::BadInput(e.to_string()))?
-        } else {
-            logfiles::read_path_with(path, |_| {})
-                .map_err(|e| SourceError::BadInput(e.to_string()))?
-        };
-        items.extend(summary.risk);
+    match super::log_stream::risk_in(paths, skip_bad) {
+        Ok(items) => Ok(risk_records(items)),
+        Err(e) if e.kind == logfiles::ErrorKind::Unreachable => {
+            Err(SourceError::Unreachable(e.to_string()))
+        }
+        Err(e) => Err(SourceError::BadInput(e.to_string())),
     }
-    Ok(risk_records(items))
 }
 
 /// The detections, and each user's latest state (the last of its latest changes), as the
