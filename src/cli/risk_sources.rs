@@ -4,13 +4,11 @@
 
 use super::sources::SourceError;
 use crate::client::GraphClient;
-use crate::graph::Text;
 use crate::graph::{RiskDetection, RiskyUser, RiskyUserHistoryItem, Timestamp};
 use crate::logfiles::{self, RiskItem};
 use crate::scenario::{RecordKind, Scenario};
 use crate::verify::RiskRecord;
 use serde::de::DeserializeOwned;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Whether any of the scenario's expectations reads `kind`.
@@ -176,26 +174,17 @@ pub fn read_risk_in_logs(
     }
 }
 
-/// The detections, and each user's latest state (the last of its latest changes), as the
-/// Graph collections list them.
+/// The detections, and each user's latest state, as the Graph collections list them. A
+/// user's changes come in order (a file's, or the one partition of its key).
 fn risk_records(items: Vec<RiskItem>) -> Vec<RiskRecord> {
-    let mut detections = Vec::new();
-    let mut latest: BTreeMap<Text, RiskyUser> = BTreeMap::new();
+    let (mut detections, mut changes) = (Vec::new(), Vec::new());
     for item in items {
         match item {
-            RiskItem::Detection(d) => detections.push(RiskRecord::detection(&d)),
-            RiskItem::User(user) => {
-                let newer = latest.get(&user.id).is_none_or(|l| {
-                    l.risk_last_updated_date_time <= user.risk_last_updated_date_time
-                });
-                if newer {
-                    latest.insert(user.id.clone(), user);
-                }
-            }
+            RiskItem::Detection(d) => detections.push(*d),
+            RiskItem::User(user) => changes.push(user),
         }
     }
-    detections.extend(latest.values().map(RiskRecord::risky_user));
-    detections
+    RiskRecord::latest_of(&detections, changes)
 }
 
 /// Why `scenario`'s risk expectations cannot be checked against `files`: a kind it reads that

@@ -46,13 +46,22 @@ impl RiskRecord {
         detections: &[crate::graph::RiskDetection],
         history: &[crate::graph::RiskyUserHistoryItem],
     ) -> Vec<RiskRecord> {
+        Self::latest_of(detections, history.iter().map(|item| item.user()))
+    }
+
+    /// The detections, then each user's latest state of `changes` (oldest first; of one
+    /// user's, the last wins).
+    pub fn latest_of<'d>(
+        detections: impl IntoIterator<Item = &'d crate::graph::RiskDetection>,
+        changes: impl IntoIterator<Item = crate::graph::RiskyUser>,
+    ) -> Vec<RiskRecord> {
         let mut latest: Vec<crate::graph::RiskyUser> = Vec::new();
-        for item in history {
-            latest.retain(|u| u.id != item.user_id);
-            latest.push(item.user());
+        for user in changes {
+            latest.retain(|u| u.id != user.id);
+            latest.push(user);
         }
         detections
-            .iter()
+            .into_iter()
             .map(RiskRecord::detection)
             .chain(latest.iter().map(RiskRecord::risky_user))
             .collect()
