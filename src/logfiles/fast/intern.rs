@@ -8,6 +8,7 @@
 //! records allocate anew. The records are equal either way; only their allocations differ.
 //! The table is emptied at the start of every job of lines ([`forget_all`]).
 
+use super::same::same;
 use crate::graph::Text;
 use std::cell::RefCell;
 
@@ -83,7 +84,7 @@ pub(super) fn intern(value: &str) -> Text {
         let at = pair(value.as_bytes());
         let slots = &mut table.0[at..at + 2];
         for text in slots.iter().flatten() {
-            if **text == *value {
+            if same(text.as_bytes(), value.as_bytes()) {
                 return text.clone();
             }
         }

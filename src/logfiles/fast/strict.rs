@@ -10,6 +10,7 @@
 //! another way. Its error says nothing more: the general path reads the line again to say
 //! what is wrong and where.
 
+use super::same::same;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
@@ -89,9 +90,19 @@ impl<'de> Strict<'de> {
     /// The bytes from `start` to `end` as text, if they are UTF-8.
     fn text(&self, start: usize, end: usize) -> Result<&'de str> {
         let bytes = &self.json[start..end];
-        if bytes.is_ascii() {
-            // SAFETY: ASCII is UTF-8. Most strings are ASCII, and checking them so (inlined,
-            // a word at a time) costs less than `from_utf8` (a call a string).
+        self.checked(bytes, bytes.is_ascii())
+    }
+
+    /// A run of a string's bytes ([`plain_run`]) as text, if it is UTF-8.
+    fn run_text(&self, start: usize, run: Run) -> Result<&'de str> {
+        self.checked(&self.json[start..run.end], run.ascii)
+    }
+
+    /// `bytes` as text, if they are UTF-8; `ascii` says whether they are known to be ASCII.
+    fn checked(&self, bytes: &'de [u8], ascii: bool) -> Result<&'de str> {
+        if ascii {
+            // SAFETY: ASCII is UTF-8. Most strings are ASCII, and the scan that found their end
+            // checked it on the way, which costs less than `from_utf8` (a call a string).
             Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
         } else {
             std::str::from_utf8(bytes).map_err(|_| Refused)
@@ -145,17 +156,17 @@ impl<'de> Strict<'de> {
     /// The string that starts at the current `"`.
     fn string(&mut self) -> Result<Str<'de, '_>> {
         let start = self.at + 1;
-        let end = plain_run(self.json, start);
-        match self.json.get(end) {
+        let run = plain_run(self.json, start);
+        match self.json.get(run.end) {
             Some(b'"') => {
-                self.at = end + 1;
-                Ok(Str::Borrowed(self.text(start, end)?))
+                self.at = run.end + 1;
+                Ok(Str::Borrowed(self.run_text(start, run)?))
             }
             Some(b'\\') => {
-                let before = self.text(start, end)?;
+                let before = self.run_text(start, run)?;
                 self.scratch.clear();
                 self.scratch.push_str(before);
-                self.at = end;
+                self.at = run.end;
                 self.escaped()?;
                 Ok(Str::Copied(&self.scratch))
             }
@@ -190,14 +201,14 @@ impl<'de> Strict<'de> {
                 }
                 _ => {
                     let start = self.at;
-                    let end = plain_run(self.json, start);
-                    if end == start {
+                    let run = plain_run(self.json, start);
+                    if run.end == start {
                         // A control character, or the end of the text.
                         return Err(Refused);
                     }
-                    let piece = self.text(start, end)?;
+                    let piece = self.run_text(start, run)?;
                     self.scratch.push_str(piece);
-                    self.at = end;
+                    self.at = run.end;
                 }
             }
         }
@@ -362,33 +373,55 @@ fn colon(reader: &mut Strict<'_>) -> Result<()> {
     Ok(())
 }
 
-/// The first offset from `at` on of a `"`, a `\` or a control character (or the end): eight
-/// bytes at a time.
-fn plain_run(bytes: &[u8], mut at: usize) -> usize {
+/// Where a run of a string's plain bytes ends, and whether they are all ASCII.
+#[derive(Clone, Copy)]
+struct Run {
+    end: usize,
+    ascii: bool,
+}
+
+/// The first offset from `at` on of a `"`, a `\` or a control character (or the end), eight
+/// bytes at a time; whether the bytes before it are ASCII is noted on the way, so that they
+/// need no second pass.
+fn plain_run(bytes: &[u8], mut at: usize) -> Run {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut seen = 0u64;
     while let Some(eight) = bytes.get(at..at + 8) {
         let word = u64::from_le_bytes(eight.try_into().unwrap_or_default());
         let quote = word ^ (ONES * u64::from(b'"'));
         let backslash = word ^ (ONES * u64::from(b'\\'));
         // A byte is flagged where it is zero (after the xor) or below 0x20; a borrow can
-        // flag bytes after a flagged one, never before, so the lowest flag is exact.
+        // flag bytes after a flagged one, never before, so the lowest flag is exact. Bytes
+        // from 0x80 on are never flagged (their high bit is clear in `!word`).
         let flags = (quote.wrapping_sub(ONES) & !quote
             | backslash.wrapping_sub(ONES) & !backslash
             | word.wrapping_sub(ONES * 0x20) & !word)
             & HIGHS;
         if flags != 0 {
-            return at + (flags.trailing_zeros() / 8) as usize;
+            let before = flags.trailing_zeros() / 8;
+            // The bytes of this word before the flagged one (none past it: they are not the
+            // string's).
+            seen |= word & (1u64 << (before * 8)).wrapping_sub(1);
+            return Run {
+                end: at + before as usize,
+                ascii: seen & HIGHS == 0,
+            };
         }
+        seen |= word;
         at += 8;
     }
     while let Some(&b) = bytes.get(at) {
         if b == b'"' || b == b'\\' || b < 0x20 {
-            return at;
+            break;
         }
+        seen |= u64::from(b);
         at += 1;
     }
-    at
+    Run {
+        end: at,
+        ascii: seen & HIGHS == 0,
+    }
 }
 
 /// `deserialize_*` methods that refuse.
@@ -560,7 +593,8 @@ impl Key<'_, '_, '_> {
         let start = reader.at + 1;
         let end = start + name.len();
         let bytes = reader.json;
-        if bytes.get(start..end) == Some(name) && bytes.get(end) == Some(&b'"') {
+        if bytes.get(start..end).is_some_and(|key| same(key, name)) && bytes.get(end) == Some(&b'"')
+        {
             reader.at = end + 1;
             self.entries.expected = index + 1;
             Some(index)
@@ -819,6 +853,21 @@ mod tests {
                 agrees(&text[..at]);
                 agrees(&format!("{}]{}", &text[..at], &text[at..]));
             }
+        }
+
+        #[test]
+        fn a_run_ends_at_the_first_stop_and_knows_if_it_was_ascii(
+            bytes in proptest::collection::vec(prop_oneof![0x20u8..0x7f, 0x80u8..=0xff, Just(b'"'), 0u8..0x20], 0..40),
+            from in any::<prop::sample::Index>(),
+        ) {
+            let at = from.index(bytes.len() + 1);
+            let end = bytes[at..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+                .map_or(bytes.len(), |n| at + n);
+            let run = plain_run(&bytes, at);
+            prop_assert_eq!(run.end, end);
+            prop_assert_eq!(run.ascii, bytes[at..end].is_ascii());
         }
     }
 }
