@@ -1,10 +1,11 @@
 //! `entralab convert`: exported log files, in any shape [`crate::logfiles`] reads, written
-//! again in one export format ([`crate::export`]), oldest first.
+//! again in one export format ([`crate::export`]), oldest first; ID Protection's detections and
+//! risky-user changes among them in that format's files of them ([`write_risk_files`]).
 
 use crate::exit::Exit;
-use crate::export::{ExportOptions, ExportSummary, Exporter, Format};
-use crate::graph::{ApiVersion, Record};
-use crate::logfiles::{self, LogFileError};
+use crate::export::{ExportOptions, ExportSummary, Exporter, Format, write_risk_files};
+use crate::graph::{ApiVersion, Record, RiskDetection, RiskyUserHistoryItem};
+use crate::logfiles::{self, LogFileError, RiskItem};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -44,6 +45,47 @@ struct Input {
     tenant_ids: BTreeSet<String>,
     /// Records of other logs, by category or table.
     skipped: BTreeMap<String, usize>,
+    /// ID Protection's records, oldest first.
+    risk: Risk,
+}
+
+/// Detections and risky-user changes, as the export writes them.
+#[derive(Default)]
+struct Risk {
+    detections: Vec<RiskDetection>,
+    changes: Vec<RiskyUserHistoryItem>,
+}
+
+impl Risk {
+    fn add(&mut self, item: RiskItem) {
+        match item {
+            RiskItem::Detection(d) => self.detections.push(*d),
+            change => self.changes.extend(change.into_history_item()),
+        }
+    }
+
+    /// Oldest first, by a stable sort: a user's changes keep their order.
+    fn sort(&mut self) {
+        self.detections.sort_by_key(|d| d.detected_date_time);
+        self.changes
+            .sort_by_key(|c| c.risk.risk_last_updated_date_time);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.detections.is_empty() && self.changes.is_empty()
+    }
+
+    /// What is converted, for the summary line: nothing when there is none.
+    fn counted(&self) -> String {
+        if self.is_empty() {
+            return String::new();
+        }
+        format!(
+            ", {} risk detection(s), {} risky-user change(s)",
+            self.detections.len(),
+            self.changes.len()
+        )
+    }
 }
 
 pub fn convert(args: &ConvertArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
@@ -67,19 +109,15 @@ pub fn convert(args: &ConvertArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             return Ok(Exit::BadInput);
         }
     };
-    match write(
-        (args.format, args.api),
-        &args.out,
-        &tenant_id,
-        &input.records,
-    ) {
+    match write((args.format, args.api), &args.out, &tenant_id, &input) {
         Ok(summary) => {
             writeln!(
                 out,
-                "{} file(s): {} sign-ins, {} directory audits; tenant {tenant_id} ({origin})",
+                "{} file(s): {} sign-ins, {} directory audits{}; tenant {tenant_id} ({origin})",
                 args.files.len(),
                 summary.sign_ins,
-                summary.audits
+                summary.audits,
+                input.risk.counted()
             )?;
             for file in summary.files {
                 writeln!(out, "  wrote {}", file.display())?;
@@ -100,6 +138,7 @@ fn read(files: &[PathBuf]) -> Result<Input, LogFileError> {
         records: Vec::new(),
         tenant_ids: BTreeSet::new(),
         skipped: BTreeMap::new(),
+        risk: Risk::default(),
     };
     for file in files {
         let mut records = Vec::new();
@@ -110,8 +149,12 @@ fn read(files: &[PathBuf]) -> Result<Input, LogFileError> {
         for (what, count) in summary.skipped {
             *input.skipped.entry(what).or_default() += count;
         }
+        for item in summary.risk {
+            input.risk.add(item);
+        }
     }
     input.records.sort_by_key(Record::time);
+    input.risk.sort();
     Ok(input)
 }
 
@@ -156,17 +199,23 @@ fn write(
     (format, api): (Format, ApiVersion),
     dir: &Path,
     tenant_id: &str,
-    records: &[Record],
+    input: &Input,
 ) -> io::Result<ExportSummary> {
     let options = ExportOptions {
         tenant_id: tenant_id.to_string(),
         api,
     };
     let mut exporter = Exporter::create(format, dir, &options)?;
-    for record in records {
+    for record in &input.records {
         exporter.push(record)?;
     }
-    exporter.finish()
+    let mut summary = exporter.finish()?;
+    let risk = &input.risk;
+    if !risk.is_empty() {
+        let written = write_risk_files(format, dir, tenant_id, &risk.detections, &risk.changes)?;
+        summary.files.extend(written);
+    }
+    Ok(summary)
 }
 
 #[cfg(test)]
@@ -178,6 +227,7 @@ mod tests {
             records: logfiles::read_slice("t.json", records.as_bytes()).unwrap(),
             tenant_ids: tenant_ids.iter().map(|t| t.to_string()).collect(),
             skipped: BTreeMap::new(),
+            risk: Risk::default(),
         }
     }
 

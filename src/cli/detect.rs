@@ -196,7 +196,7 @@ fn detect_logs(
         .iter()
         .filter_map(|item| match item {
             crate::logfiles::RiskItem::Detection(d) => Some(d),
-            crate::logfiles::RiskItem::User(_) => None,
+            _ => None,
         })
         .collect();
     detections.sort_by_key(|d| d.detected_date_time);

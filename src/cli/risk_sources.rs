@@ -181,7 +181,7 @@ fn risk_records(items: Vec<RiskItem>) -> Vec<RiskRecord> {
     for item in items {
         match item {
             RiskItem::Detection(d) => detections.push(*d),
-            RiskItem::User(user) => changes.push(user),
+            change => changes.extend(change.user_state()),
         }
     }
     RiskRecord::latest_of(&detections, changes)

@@ -35,7 +35,8 @@ fn typed(line: &str) -> Option<Read> {
     let [(tenant, converted)] = <[_; 1]>::try_from(decoded).ok().expect("one record a row");
     match converted {
         Converted::Record(record, shape) => Some((tenant.map(|t| t.to_string()), record, shape)),
-        Converted::Skipped(what) | Converted::Risk(_, what) => panic!("skipped {what}"),
+        Converted::Skipped(what) => panic!("skipped {what}"),
+        Converted::Risk(_) => panic!("read as ID Protection's"),
     }
 }
 

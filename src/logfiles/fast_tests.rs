@@ -246,7 +246,8 @@ fn the_exports_own_lines_take_the_fast_path() {
             .into_iter()
             .map(|(tenant, converted)| match converted {
                 Converted::Record(_, shape) => (tenant.map(|t| t.to_string()), shape),
-                Converted::Skipped(what) | Converted::Risk(_, what) => panic!("skipped {what}"),
+                Converted::Skipped(what) => panic!("skipped {what}"),
+                Converted::Risk(_) => panic!("read as ID Protection's"),
             })
             .collect()
     };

@@ -91,9 +91,9 @@ pub struct ReadSummary {
     pub bad_records: usize,
     /// The Entra tenant ids the envelopes and rows name ([`envelope_tenant_id`]).
     pub tenant_ids: BTreeSet<String>,
-    /// The ID Protection records among the skipped ones (`UserRiskEvents`, `RiskyUsers`,
-    /// `AADUserRiskEvents`, `AADRiskyUsers`, or Graph's own), in file order. Kept: they are
-    /// few beside the logs (a detection or a risk change, not every sign-in).
+    /// The ID Protection records (`UserRiskEvents`, `RiskyUsers`, `AADUserRiskEvents`,
+    /// `AADRiskyUsers`, or Graph's own), in file order. Kept: they are few beside the logs (a
+    /// detection or a risk change, not every sign-in).
     pub risk: Vec<RiskItem>,
 }
 
@@ -544,16 +544,17 @@ impl Reader<'_> {
     }
 
     /// Counts and hands over a converted record; `tenant` is the one its envelope or row
-    /// named (kept only for sign-ins and audits, not for skipped logs).
+    /// named (kept for sign-ins, audits and ID Protection's records, not for skipped logs).
     fn take(&mut self, converted: Converted, tenant: Option<&str>) {
+        // Looked up before it is copied: every record of a file names the same one.
+        if let Some(tenant) = tenant
+            && !matches!(converted, Converted::Skipped(_))
+            && !self.summary.tenant_ids.contains(tenant)
+        {
+            self.summary.tenant_ids.insert(tenant.to_string());
+        }
         match converted {
             Converted::Record(record, shape) => {
-                // Looked up before it is copied: every record of a file names the same one.
-                if let Some(tenant) = tenant
-                    && !self.summary.tenant_ids.contains(tenant)
-                {
-                    self.summary.tenant_ids.insert(tenant.to_string());
-                }
                 match &record {
                     Record::SignIn(_) => self.summary.sign_ins += 1,
                     Record::Audit(_) => self.summary.audits += 1,
@@ -562,10 +563,7 @@ impl Reader<'_> {
                 (self.emit)(record);
             }
             Converted::Skipped(what) => *self.summary.skipped.entry(what).or_default() += 1,
-            Converted::Risk(item, what) => {
-                *self.summary.skipped.entry(what).or_default() += 1;
-                self.summary.risk.push(*item);
-            }
+            Converted::Risk(item) => self.summary.risk.push(*item),
         }
     }
 }

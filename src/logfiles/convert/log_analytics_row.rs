@@ -98,7 +98,7 @@ pub(super) fn log_analytics(object: Object, shape: Shape) -> Result<Converted, S
         Some(t) if t.eq_ignore_ascii_case("AuditLogs") => true,
         Some(t) if sign_in_table.is_none() => {
             return match risk_record::table_kind(t) {
-                Some(kind) => la_risk(&row, kind).map(|r| Converted::Risk(Box::new(r), t.clone())),
+                Some(kind) => la_risk(&row, kind).map(|r| Converted::Risk(Box::new(r))),
                 None => Ok(Converted::Skipped(t.clone())),
             };
         }
@@ -363,7 +363,9 @@ fn la_risk(row: &Row, kind: RiskKind) -> Result<RiskItem, String> {
             }
         }
     }
+    let change_id = row.text("CorrelationId");
     risk_record::from_graph(kind, g)
+        .map(|item| item.of_change(change_id.as_ref().and_then(Value::as_str)))
 }
 
 /// A CSV row: every cell a string.

@@ -20,8 +20,8 @@ pub(crate) enum Converted {
     Record(Record, Shape),
     /// A record of a log that is neither sign-ins nor audits (its category or table).
     Skipped(String),
-    /// An ID Protection record, and its category or table (counted with the skipped).
-    Risk(Box<RiskItem>, String),
+    /// An ID Protection record.
+    Risk(Box<RiskItem>),
 }
 
 pub(super) type Object = Map<String, Value>;
@@ -98,9 +98,7 @@ pub(crate) fn convert_object(object: Object) -> Result<Converted, String> {
             .map(|s| Converted::Record(Record::SignIn(Box::new(s)), Shape::GraphJson));
     }
     if let Some(kind) = risk_record::graph_kind(&object) {
-        let name = kind.collection();
-        return risk_record::from_graph(kind, object)
-            .map(|r| Converted::Risk(Box::new(r), name.into()));
+        return risk_record::from_graph(kind, object).map(|r| Converted::Risk(Box::new(r)));
     }
     if object.contains_key("activityDateTime") {
         return graph_audit(object, &Fallback::default())
@@ -231,8 +229,9 @@ fn event_hub(mut object: Object) -> Result<Converted, String> {
             .map(|a| Converted::Record(Record::Audit(Box::new(a)), Shape::EventHub))
             .map_err(|e| format!("in `properties`: {e}"))
     } else if let Some(kind) = category.as_deref().and_then(risk_record::category_kind) {
+        let change_id = fallback.correlation.as_ref().and_then(Value::as_str);
         risk_record::from_graph(kind, properties)
-            .map(|r| Converted::Risk(Box::new(r), category.unwrap_or_default()))
+            .map(|r| Converted::Risk(Box::new(r.of_change(change_id))))
             .map_err(|e| format!("in `properties`: {e}"))
     } else {
         match category {
