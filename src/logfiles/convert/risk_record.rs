@@ -291,14 +291,16 @@ mod round_trip {
         .unwrap()
     }
 
-    /// The lab's detections and risky-user changes as every shape but Graph's history reads
-    /// them (the users' states), as that one does (the changes whole), and each export shape's
-    /// lines of them.
-    fn the_labs_risk() -> (
-        Vec<RiskItem>,
-        Vec<RiskItem>,
-        [(&'static str, Vec<Value>); 3],
-    ) {
+    /// The lab's detections and risky-user changes, and each export shape's lines of them.
+    struct LabRisk {
+        /// As every shape but Graph's history reads them: the users' states.
+        states: Vec<RiskItem>,
+        /// As Graph's history reads them: the changes whole.
+        changes: Vec<RiskItem>,
+        shapes: [(&'static str, Vec<Value>); 3],
+    }
+
+    fn the_labs_risk() -> LabRisk {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let path = root.join("scenarios/identity-protection/lab-anonymous-travel-sspr.yaml");
         let scenario = crate::scenario::load_file(&path).unwrap();
@@ -349,12 +351,20 @@ mod round_trip {
                 }),
             ),
         ];
-        (states, changes, shapes)
+        LabRisk {
+            states,
+            changes,
+            shapes,
+        }
     }
 
     #[test]
     fn the_labs_detections_and_changes_read_back_from_every_export_shape() {
-        let (states, changes, shapes) = the_labs_risk();
+        let LabRisk {
+            states,
+            changes,
+            shapes,
+        } = the_labs_risk();
         let envelope = serde_json::json!({ "records": shapes[0].1 });
         let with_envelope = shapes
             .into_iter()
@@ -373,8 +383,11 @@ mod round_trip {
 
     /// The lab's risk records in every shape, as the exports write them.
     fn lines() -> Vec<Value> {
-        let (_, _, shapes) = the_labs_risk();
-        shapes.into_iter().flat_map(|(_, lines)| lines).collect()
+        the_labs_risk()
+            .shapes
+            .into_iter()
+            .flat_map(|(_, lines)| lines)
+            .collect()
     }
 
     /// Puts `value` at the `n`th key of the record (inside `properties` for an Event Hub one).
