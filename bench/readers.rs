@@ -13,6 +13,9 @@
 //!     cargo bench --bench readers -- --fast-only     # without the general path's timing
 //!     cargo bench --bench readers -- --file PATH     # an existing file, fast path only (profiling)
 //!
+//! Beside each line format's timing, the floor: serde_json checking every line on every core
+//! and building nothing, and how many times that the reader takes.
+//!
 //! The fast path reads each file by name, from its mapped pages (`logfiles::read_path_with`); the
 //! general path through a `BufReader`, as it read before.
 //!
@@ -113,6 +116,13 @@ fn main() {
             format.name(),
             rate / TARGET
         );
+        if format != Format::Graph {
+            let (_, floor) = timed(|| check_lines_only(&path));
+            println!(
+                "  floor         serde_json checking every line, building nothing, on every core: {floor:6.2} s (the reader takes {:.2}x that)",
+                seconds / floor
+            );
+        }
         if !fast_only {
             let (general_records, general_seconds) = timed(|| general(&path));
             assert_eq!(general_records, records, "both paths read every record");
@@ -130,6 +140,47 @@ fn main() {
         let verdict = if rate >= TARGET { "PASS" } else { "FAIL" };
         println!("  {format:<13} {rate:9.0} records/s  {verdict}");
     }
+}
+
+/// What no reader of a file of JSON lines goes below: serde_json passing over every line,
+/// checking it is JSON and building nothing (`IgnoredAny`), the lines split between as many
+/// threads as there are cores, as the reader's are. Returns the lines checked. (Graph files
+/// are one document, not lines: not measured.)
+fn check_lines_only(path: &Path) -> u64 {
+    let file = File::open(path).expect("readable");
+    // SAFETY: the bench's own file, which nothing changes while it is mapped.
+    let map = unsafe { memmap2::Mmap::map(&file) }.expect("mapped");
+    let bytes: &[u8] = &map;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for n in 1..=threads {
+        let mut end = (bytes.len() * n / threads).max(start);
+        while end < bytes.len() && bytes[end - 1] != b'\n' {
+            end += 1;
+        }
+        parts.push(&bytes[start..end]);
+        start = end;
+    }
+    std::thread::scope(|scope| {
+        let checking: Vec<_> = parts
+            .into_iter()
+            .map(|part| {
+                scope.spawn(move || {
+                    let lines = part.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+                    lines
+                        .map(|line| {
+                            serde_json::from_slice::<serde::de::IgnoredAny>(line).expect("JSON");
+                        })
+                        .count() as u64
+                })
+            })
+            .collect();
+        checking
+            .into_iter()
+            .map(|t| t.join().expect("checked"))
+            .sum()
+    })
 }
 
 fn timed(run: impl FnOnce() -> u64) -> (u64, f64) {

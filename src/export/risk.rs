@@ -43,7 +43,7 @@ pub const USER_RISK_EVENT_COLUMNS: &[&str] = &[
 
 /// The Log Analytics row of a detection, in [`USER_RISK_EVENT_COLUMNS`] order.
 pub fn user_risk_event_row(d: &RiskDetection, tenant_id: &str) -> Vec<(&'static str, Value)> {
-    let time = |t: crate::graph::Timestamp| Value::from(t.to_graph_string(Precision::Ticks));
+    let time = |t| Value::from(super::risk_files::table_time(t));
     // AdditionalInfo is a dynamic column: the JSON the Graph string holds.
     let info = serde_json::from_str(&d.additional_info).unwrap_or(Value::Null);
     let values = [

@@ -6,14 +6,19 @@
 //! | graph | `riskDetections.json` (collection, newest first) | `riskyUsers.json` (each user's latest change) |
 //! | ndjson | `riskDetections.ndjson` | `riskyUserHistory.ndjson` |
 //! | eventhub | `UserRiskEvents.json` | `RiskyUsers.json` (one record per change) |
-//! | loganalytics | `AADUserRiskEvents.ndjson` | `AADRiskyUsers.ndjson` (one row per change) |
+//! | loganalytics | `AADUserRiskEvents.ndjson` and `.csv` | `AADRiskyUsers.ndjson` and `.csv` (one row per change) |
+//!
+//! The Log Analytics tables are written as the sign-in tables are ([`super::loganalytics`]):
+//! JSON lines with datetimes of seven digits, and the portal's CSV.
 //!
 //! The `RiskyUsers` / `AADRiskyUsers` envelope (`operationName`, `Level`) is UNSURE in the
 //! reference: the values here are entralab's named defaults.
 
 use super::Format;
-use super::risk::{user_risk_event_hub, user_risk_event_row};
-use crate::graph::{Precision, RiskDetection, RiskyUserHistoryItem};
+use super::loganalytics::write_csv_cell;
+use super::risk::{USER_RISK_EVENT_COLUMNS, user_risk_event_hub, user_risk_event_row};
+use super::timefmt::{portal_csv, seven_digits};
+use crate::graph::{Precision, RiskDetection, RiskyUserHistoryItem, Timestamp};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -91,21 +96,70 @@ pub fn write_risk_files(
             ),
         };
     let mut written = Vec::new();
-    for (name, values) in [(detections_file, detections_out), (users_file, users_out)] {
+    let tables = [
+        (detections_file, detections_out, USER_RISK_EVENT_COLUMNS),
+        (users_file, users_out, RISKY_USER_COLUMNS),
+    ];
+    for (name, values, columns) in tables {
         let path = dir.join(name);
         let mut file = io::BufWriter::new(std::fs::File::create(&path)?);
-        for value in values {
-            serde_json::to_writer(&mut file, &value)?;
+        for value in &values {
+            serde_json::to_writer(&mut file, value)?;
             file.write_all(b"\n")?;
         }
         file.flush()?;
+        let csv = path.with_extension("csv");
         written.push(path);
+        if format == Format::LogAnalytics {
+            write_csv_table(&csv, columns, &values)?;
+            written.push(csv);
+        }
     }
     Ok(written)
 }
 
-fn time(t: crate::graph::Timestamp) -> String {
+/// A table's rows as the portal exports them ([`super::loganalytics`]'s CSV): the columns'
+/// header, datetimes in the portal's form, dynamic columns as JSON text, null as nothing.
+fn write_csv_table(path: &Path, columns: &[&str], rows: &[Value]) -> io::Result<()> {
+    let mut file = io::BufWriter::new(std::fs::File::create(path)?);
+    let cells = |file: &mut io::BufWriter<_>, cells: &mut dyn Iterator<Item = String>| {
+        for (i, cell) in cells.enumerate() {
+            if i > 0 {
+                file.write_all(b",")?;
+            }
+            write_csv_cell(file, &cell)?;
+        }
+        file.write_all(b"\r\n")
+    };
+    cells(&mut file, &mut columns.iter().map(|c| c.to_string()))?;
+    for row in rows {
+        cells(
+            &mut file,
+            &mut columns.iter().map(|&column| match row.get(column) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(text)) if is_time_column(column) => Timestamp::parse(text)
+                    .map(portal_csv)
+                    .unwrap_or_else(|_| text.clone()),
+                Some(Value::String(text)) => text.clone(),
+                Some(other) => other.to_string(),
+            }),
+        )?;
+    }
+    file.flush()
+}
+
+/// The datetime columns of the ID Protection tables.
+fn is_time_column(column: &str) -> bool {
+    column.ends_with("DateTime") || column == "TimeGenerated"
+}
+
+fn time(t: Timestamp) -> String {
     t.to_graph_string(Precision::Ticks)
+}
+
+/// A datetime column of a Log Analytics row, as the sign-in tables write them.
+pub(super) fn table_time(t: Timestamp) -> String {
+    seven_digits(t, "Z")
 }
 
 /// The diagnostic-settings category of risky-user changes.
@@ -161,12 +215,12 @@ pub fn risky_user_row(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
         "IsProcessing": u.is_processing,
         "OperationName": RISKY_USER_OPERATION,
         "RiskDetail": u.risk_detail,
-        "RiskLastUpdatedDateTime": time(u.risk_last_updated_date_time),
+        "RiskLastUpdatedDateTime": table_time(u.risk_last_updated_date_time),
         "RiskLevel": u.risk_level,
         "RiskState": u.risk_state,
         "SourceSystem": "Azure AD",
         "TenantId": tenant_id,
-        "TimeGenerated": time(u.risk_last_updated_date_time),
+        "TimeGenerated": table_time(u.risk_last_updated_date_time),
         "Type": "AADRiskyUsers",
         "UserDisplayName": u.user_display_name,
         "UserPrincipalName": u.user_principal_name,

@@ -196,12 +196,17 @@ fn no_tenant_anywhere_writes_the_nil_tenant() {
 }
 
 /// The ID Protection files `generate --format FORMAT` writes.
-fn risk_files(format: &str) -> [&'static str; 2] {
+fn risk_files(format: &str) -> &'static [&'static str] {
     match format {
-        "graph" => ["riskDetections.json", "riskyUsers.json"],
-        "ndjson" => ["riskDetections.ndjson", "riskyUserHistory.ndjson"],
-        "eventhub" => ["UserRiskEvents.json", "RiskyUsers.json"],
-        _ => ["AADUserRiskEvents.ndjson", "AADRiskyUsers.ndjson"],
+        "graph" => &["riskDetections.json", "riskyUsers.json"],
+        "ndjson" => &["riskDetections.ndjson", "riskyUserHistory.ndjson"],
+        "eventhub" => &["UserRiskEvents.json", "RiskyUsers.json"],
+        _ => &[
+            "AADUserRiskEvents.ndjson",
+            "AADUserRiskEvents.csv",
+            "AADRiskyUsers.ndjson",
+            "AADRiskyUsers.csv",
+        ],
     }
 }
 

@@ -59,6 +59,7 @@ mod table;
 
 pub use columns::{AUDIT_COLUMNS, SIGN_IN_COLUMNS};
 use table::Table;
+pub(super) use table::write_csv_cell;
 
 use super::beta_fields;
 use super::sign_in_logs::SignInLog;

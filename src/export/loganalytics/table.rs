@@ -103,7 +103,7 @@ fn write_json_string(out: &mut impl Write, value: &str) -> io::Result<()> {
 }
 
 /// RFC 4180: a cell with a comma, quote, CR or LF is quoted, quotes doubled.
-pub(super) fn write_csv_cell(out: &mut impl Write, value: &str) -> io::Result<()> {
+pub(in crate::export) fn write_csv_cell(out: &mut impl Write, value: &str) -> io::Result<()> {
     if value.contains([',', '"', '\r', '\n']) {
         out.write_all(b"\"")?;
         let mut rest = value;
