@@ -41,7 +41,8 @@ pub const USER_RISK_EVENT_COLUMNS: &[&str] = &[
     "UserPrincipalName",
 ];
 
-/// The Log Analytics row of a detection, in [`USER_RISK_EVENT_COLUMNS`] order.
+/// The Log Analytics row of a detection, in [`USER_RISK_EVENT_COLUMNS`] order. String
+/// columns are never null in the table: a property Graph leaves null is `""`.
 pub fn user_risk_event_row(d: &RiskDetection, tenant_id: &str) -> Vec<(&'static str, Value)> {
     let time = |t| Value::from(super::risk_files::table_time(t));
     // AdditionalInfo is a dynamic column: the JSON the Graph string holds.
@@ -50,15 +51,15 @@ pub fn user_risk_event_row(d: &RiskDetection, tenant_id: &str) -> Vec<(&'static 
         Value::from(&*d.activity),
         time(d.activity_date_time),
         info,
-        json!(d.correlation_id),
+        Value::from(d.correlation_id.as_deref().unwrap_or_default()),
         time(d.detected_date_time),
         Value::from(&*d.detection_timing_type),
         Value::from(&*d.id),
-        json!(d.ip_address),
+        Value::from(d.ip_address.as_deref().unwrap_or_default()),
         time(d.last_updated_date_time),
         serde_json::to_value(&d.location).unwrap_or(Value::Null),
         Value::from(USER_RISK_OPERATION),
-        json!(d.request_id),
+        Value::from(d.request_id.as_deref().unwrap_or_default()),
         Value::from(&*d.risk_detail),
         Value::from(&*d.risk_event_type),
         Value::from(&*d.risk_level),

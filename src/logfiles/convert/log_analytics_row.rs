@@ -320,6 +320,11 @@ const DETECTION_TEXT_COLUMNS: &[&str] = &[
     "UserDisplayName",
     "UserPrincipalName",
 ];
+/// The detection's properties Graph may leave null (an offline detection has no request,
+/// correlation or address): the table's string columns are never null, so an empty one is the
+/// property's null.
+const DETECTION_NULLABLE_COLUMNS: &[&str] = &["RequestId", "CorrelationId", "IpAddress"];
+
 const RISKY_USER_TEXT_COLUMNS: &[&str] = &[
     "Id",
     "RiskLastUpdatedDateTime",
@@ -339,7 +344,11 @@ fn la_risk(row: &Row, kind: RiskKind) -> Result<RiskItem, String> {
         RiskKind::User => RISKY_USER_TEXT_COLUMNS,
     };
     for column in texts {
-        put(&mut g, &camel(column), row.text(column));
+        let mut value = row.text(column);
+        if DETECTION_NULLABLE_COLUMNS.contains(column) {
+            value = value.filter(|v| v.as_str() != Some(""));
+        }
+        put(&mut g, &camel(column), value);
     }
     match kind {
         RiskKind::Detection => {
