@@ -17,20 +17,23 @@
 //!
 //! Each is written by one piece of code here, for every form the exports need: the Event Hub
 //! writer appends the JSON straight to its buffer (a `serde_json::Value` per record was most
-//! of its time), serde serializers take the same entries (`EventHubSignIn`'s `Serialize`), and
-//! Log Analytics looks them up by name in a map made from them.
+//! of its time), serde serializers take the same entries (`EventHubSignIn`'s `Serialize`).
+//! Log Analytics writes each in a column of its own (`loganalytics::write_sign_in`), with
+//! [`export_user_type`] and [`device_registration`] from here.
 
 use crate::graph::wire::string;
-use crate::graph::{BetaSignIn, DeviceDetail, SignIn};
+use crate::graph::{BetaSignIn, DeviceDetail};
 use serde::ser::{Serialize, SerializeMap, Serializer};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The beta properties of `sign_in` an export writes, by name, with the export spellings, in
-/// the beta resource's order (for Log Analytics, which picks them by name).
-pub fn beta_entries(sign_in: &SignIn) -> Map<String, Value> {
+/// the beta resource's order (what Log Analytics looked them up in before its direct writer;
+/// the tests' reference).
+#[cfg(test)]
+pub fn beta_entries(sign_in: &crate::graph::SignIn) -> serde_json::Map<String, Value> {
     match serde_json::to_value(ExportBeta(&sign_in.beta)) {
         Ok(Value::Object(entries)) => entries,
-        _ => Map::new(),
+        _ => serde_json::Map::new(),
     }
 }
 
@@ -49,8 +52,10 @@ pub fn serialize_beta_entries<M: SerializeMap>(
 }
 
 /// The beta properties as a map of their own, export spellings.
+#[cfg(test)]
 struct ExportBeta<'a>(&'a BetaSignIn);
 
+#[cfg(test)]
 impl Serialize for ExportBeta<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
@@ -189,7 +194,7 @@ fn beta_entries_to<E: Entries>(beta: &BetaSignIn, to: &mut E) -> Result<(), E::E
 }
 
 /// `member` and `guest` as these exports spell them; anything else as it is.
-fn export_user_type(user_type: &str) -> &str {
+pub(super) fn export_user_type(user_type: &str) -> &str {
     match user_type {
         "member" => "Member",
         "guest" => "Guest",

@@ -15,7 +15,7 @@
 //! reference: the values here are entralab's named defaults.
 
 use super::Format;
-use super::loganalytics::write_csv_cell;
+use super::loganalytics::csv_cell;
 use super::risk::{USER_RISK_EVENT_COLUMNS, user_risk_event_hub, user_risk_event_row};
 use super::timefmt::{portal_csv, seven_digits};
 use crate::graph::{Precision, RiskDetection, RiskyUserHistoryItem, Timestamp};
@@ -121,31 +121,28 @@ pub fn write_risk_files(
 /// A table's rows as the portal exports them ([`super::loganalytics`]'s CSV): the columns'
 /// header, datetimes in the portal's form, dynamic columns as JSON text, null as nothing.
 fn write_csv_table(path: &Path, columns: &[&str], rows: &[Value]) -> io::Result<()> {
-    let mut file = io::BufWriter::new(std::fs::File::create(path)?);
-    let cells = |file: &mut io::BufWriter<_>, cells: &mut dyn Iterator<Item = String>| {
+    let mut out = Vec::new();
+    let mut line = |cells: &mut dyn Iterator<Item = String>| {
         for (i, cell) in cells.enumerate() {
             if i > 0 {
-                file.write_all(b",")?;
+                out.push(b',');
             }
-            write_csv_cell(file, &cell)?;
+            csv_cell(&mut out, cell.as_bytes());
         }
-        file.write_all(b"\r\n")
+        out.extend_from_slice(b"\r\n");
     };
-    cells(&mut file, &mut columns.iter().map(|c| c.to_string()))?;
+    line(&mut columns.iter().map(|c| c.to_string()));
     for row in rows {
-        cells(
-            &mut file,
-            &mut columns.iter().map(|&column| match row.get(column) {
-                None | Some(Value::Null) => String::new(),
-                Some(Value::String(text)) if is_time_column(column) => Timestamp::parse(text)
-                    .map(portal_csv)
-                    .unwrap_or_else(|_| text.clone()),
-                Some(Value::String(text)) => text.clone(),
-                Some(other) => other.to_string(),
-            }),
-        )?;
+        line(&mut columns.iter().map(|&column| match row.get(column) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(text)) if is_time_column(column) => Timestamp::parse(text)
+                .map(portal_csv)
+                .unwrap_or_else(|_| text.clone()),
+            Some(Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+        }));
     }
-    file.flush()
+    std::fs::write(path, out)
 }
 
 /// The datetime columns of the ID Protection tables.

@@ -140,7 +140,7 @@ pub fn write_sign_in_fields<F: SignInForm>(out: &mut Vec<u8>, sign_in: &SignIn) 
     text(out, b",\"userAgent\":\"", user_agent);
 }
 
-fn write_status(out: &mut Vec<u8>, status: &SignInStatus) {
+pub(crate) fn write_status(out: &mut Vec<u8>, status: &SignInStatus) {
     let SignInStatus {
         error_code,
         failure_reason,
@@ -155,7 +155,7 @@ fn write_status(out: &mut Vec<u8>, status: &SignInStatus) {
 
 /// `deviceDetail`; without `displayName`, `isCompliant`, `isManaged` and `trustType` unless
 /// `registration` (see [`SignInForm::device_registration`]).
-fn write_device(out: &mut Vec<u8>, device: &DeviceDetail, registration: bool) {
+pub(crate) fn write_device(out: &mut Vec<u8>, device: &DeviceDetail, registration: bool) {
     let DeviceDetail {
         device_id,
         display_name,
@@ -181,7 +181,7 @@ fn write_device(out: &mut Vec<u8>, device: &DeviceDetail, registration: bool) {
     out.push(b'}');
 }
 
-fn write_location(out: &mut Vec<u8>, location: &SignInLocation) {
+pub(crate) fn write_location(out: &mut Vec<u8>, location: &SignInLocation) {
     let SignInLocation {
         city,
         state,
@@ -270,7 +270,7 @@ pub(crate) fn text(out: &mut Vec<u8>, key: &[u8], value: &Option<Text>) {
     }
 }
 
-fn strings(out: &mut Vec<u8>, values: &[Text]) {
+pub(crate) fn strings(out: &mut Vec<u8>, values: &[Text]) {
     out.push(b'[');
     for (i, value) in values.iter().enumerate() {
         if i > 0 {

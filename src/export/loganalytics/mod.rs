@@ -55,19 +55,23 @@
 //! dynamic columns survive). CSV keeps datetimes to the millisecond.
 
 mod columns;
+mod row;
 mod table;
+#[cfg(test)]
+mod value_reference;
 
 pub use columns::{AUDIT_COLUMNS, SIGN_IN_COLUMNS};
+use row::{Json, Row};
 use table::Table;
-pub(super) use table::write_csv_cell;
+pub(super) use row::csv_cell;
 
 use super::beta_fields;
 use super::sign_in_logs::SignInLog;
-use super::timefmt::seven_digits;
 use super::{RESOURCE_PROVIDER, audit_identity, resource_id};
-use crate::graph::{DirectoryAudit, Record, SignIn, Text, Timestamp};
-use serde::Serialize;
+use crate::graph::wire;
+use crate::graph::{DirectoryAudit, Record, SignIn};
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
 use std::io;
@@ -78,54 +82,6 @@ pub const NON_INTERACTIVE_TABLE: &str = "AADNonInteractiveUserSignInLogs";
 pub const AUDIT_TABLE: &str = "AuditLogs";
 
 const SOURCE_SYSTEM: &str = "Azure AD";
-
-const SIGN_IN_COUNT: usize = SIGN_IN_COLUMNS.len();
-const AUDIT_COUNT: usize = AUDIT_COLUMNS.len();
-
-/// One cell of a row.
-pub(super) enum Cell<'a> {
-    /// A string column; `None` is written `""`.
-    Text(Option<&'a str>),
-    Owned(String),
-    Time(Timestamp),
-    Int(i64),
-    Bool(Option<bool>),
-    /// A dynamic column, as compact JSON text.
-    Dynamic(String),
-    /// A string column that holds JSON text.
-    JsonText(String),
-}
-
-fn text(value: &Option<Text>) -> Cell<'_> {
-    Cell::Text(value.as_deref())
-}
-
-fn json(value: &impl Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "null".to_string())
-}
-
-/// The beta properties a record has, by name (see [`beta_fields::beta_entries`]).
-struct Beta(serde_json::Map<String, Value>);
-
-impl Beta {
-    fn get(&self, key: &str) -> Option<&Value> {
-        self.0.get(key)
-    }
-
-    /// A string column: strings as they are, absent or null as `""`, others as JSON.
-    fn text(&self, key: &str) -> Cell<'static> {
-        match self.get(key) {
-            None | Some(Value::Null) => Cell::Text(None),
-            Some(Value::String(s)) => Cell::Owned(s.clone()),
-            Some(other) => Cell::Owned(other.to_string()),
-        }
-    }
-
-    /// JSON text; `""` when the record does not have the property.
-    fn json(&self, key: &str) -> String {
-        self.get(key).map(Value::to_string).unwrap_or_default()
-    }
-}
 
 /// Sign-in properties entralab does not model but a `SigninLogs` column holds: a record read
 /// from a file keeps them under [`SignIn::unknown`]; the reader maps the columns back.
@@ -150,11 +106,11 @@ fn unknown<'r>(r: &'r SignIn, key: &str) -> Option<&'r Value> {
 }
 
 /// An unmodelled property as a string column: strings as they are, others as JSON text.
-fn unknown_text<'r>(r: &'r SignIn, key: &str) -> Cell<'r> {
+fn unknown_text<'r>(r: &'r SignIn, key: &str) -> Option<Cow<'r, str>> {
     match unknown(r, key) {
-        None | Some(Value::Null) => Cell::Text(None),
-        Some(Value::String(s)) => Cell::Text(Some(s)),
-        Some(other) => Cell::Owned(other.to_string()),
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(Cow::Borrowed(s)),
+        Some(other) => Some(Cow::Owned(other.to_string())),
     }
 }
 
@@ -163,196 +119,203 @@ struct Context {
     resource_id: String,
 }
 
-fn sign_in_row<'a>(r: &'a SignIn, ctx: &'a Context) -> [(&'static str, Cell<'a>); SIGN_IN_COUNT] {
-    use Cell::*;
+/// Writes `r` as a row of its sign-in table, in the order of [`SIGN_IN_COLUMNS`].
+fn write_sign_in(row: &mut Row, r: &SignIn, ctx: &Context) {
+    use Json::{Dynamic, Text as JsonText};
     let log = SignInLog::of(r);
-    let beta = Beta(beta_fields::beta_entries(r));
+    let beta = &r.beta;
     let tenant = Some(ctx.tenant_id.as_str());
-    [
-        ("TenantId", Text(tenant)),
-        ("SourceSystem", Text(Some(SOURCE_SYSTEM))),
-        ("TimeGenerated", Time(r.created_date_time)),
-        ("ResourceId", Text(Some(&ctx.resource_id))),
-        (
-            "OperationName",
-            Text(Some(super::eventhub::SIGN_IN_OPERATION)),
-        ),
-        (
-            "OperationVersion",
-            Text(Some(super::eventhub::OPERATION_VERSION)),
-        ),
-        ("Category", Text(Some(log.category()))),
-        ("ResultType", Owned(r.status.error_code.to_string())),
-        ("ResultSignature", Text(Some("None"))),
-        ("ResultDescription", text(&r.status.failure_reason)),
-        ("DurationMs", Int(0)),
-        ("CorrelationId", text(&r.correlation_id)),
-        ("Resource", Text(Some(RESOURCE_PROVIDER))),
-        ("ResourceGroup", Text(Some(RESOURCE_PROVIDER))),
-        ("ResourceProvider", Text(Some(RESOURCE_PROVIDER))),
-        ("Identity", text(&r.user_display_name)),
-        ("Level", Text(Some("4"))),
-        ("Location", text(&r.location.country_or_region)),
-        (
-            "AlternateSignInName",
-            unknown_text(r, "alternateSignInName"),
-        ),
-        ("AppDisplayName", text(&r.app_display_name)),
-        ("AppId", text(&r.app_id)),
-        (
-            "AuthenticationContextClassReferences",
-            unknown_text(r, "authenticationContextClassReferences"),
-        ),
-        (
-            "AuthenticationDetails",
-            JsonText(beta.json("authenticationDetails")),
-        ),
-        (
-            "AuthenticationMethodsUsed",
-            JsonText(beta.json("authenticationMethodsUsed")),
-        ),
-        (
-            "AuthenticationProcessingDetails",
-            Dynamic(beta.json("authenticationProcessingDetails")),
-        ),
-        (
-            "AuthenticationRequirement",
-            beta.text("authenticationRequirement"),
-        ),
-        (
-            "AuthenticationRequirementPolicies",
-            JsonText(beta.json("authenticationRequirementPolicies")),
-        ),
-        ("ClientAppUsed", text(&r.client_app_used)),
-        (
-            "ConditionalAccessPolicies",
-            Dynamic(json(&r.applied_conditional_access_policies)),
-        ),
-        (
-            "ConditionalAccessStatus",
-            text(&r.conditional_access_status),
-        ),
-        ("CreatedDateTime", Time(r.created_date_time)),
-        (
-            "DeviceDetail",
-            Dynamic(json(&beta_fields::ExportDevice(&r.device_detail))),
-        ),
-        ("IsInteractive", Bool(r.is_interactive)),
-        ("Id", Text(Some(&r.id))),
-        ("IPAddress", text(&r.ip_address)),
-        (
-            "IsRisky",
-            Bool(unknown(r, "isRisky").and_then(Value::as_bool)),
-        ),
-        ("LocationDetails", Dynamic(json(&r.location))),
-        ("MfaDetail", Dynamic(beta.json("mfaDetail"))),
-        (
-            "NetworkLocationDetails",
-            JsonText(beta.json("networkLocationDetails")),
-        ),
-        ("OriginalRequestId", beta.text("originalRequestId")),
-        (
-            "ProcessingTimeInMilliseconds",
-            beta.text("processingTimeInMilliseconds"),
-        ),
-        ("RiskDetail", text(&r.risk_detail)),
-        ("RiskEventTypes", JsonText(json(&r.risk_event_types))),
-        ("RiskEventTypes_V2", JsonText(json(&r.risk_event_types_v2))),
-        ("RiskLevelAggregated", text(&r.risk_level_aggregated)),
-        ("RiskLevelDuringSignIn", text(&r.risk_level_during_sign_in)),
-        ("RiskState", text(&r.risk_state)),
-        ("ResourceDisplayName", text(&r.resource_display_name)),
-        ("ResourceIdentity", text(&r.resource_id)),
-        (
-            "ResourceServicePrincipalId",
-            unknown_text(r, "resourceServicePrincipalId"),
-        ),
-        ("ServicePrincipalId", text(&r.service_principal_id)),
-        ("ServicePrincipalName", text(&r.service_principal_name)),
-        ("Status", Dynamic(json(&r.status))),
-        ("TokenIssuerName", beta.text("tokenIssuerName")),
-        ("TokenIssuerType", beta.text("tokenIssuerType")),
-        ("UserAgent", text(&r.user_agent)),
-        ("UserDisplayName", text(&r.user_display_name)),
-        ("UserId", text(&r.user_id)),
-        ("UserPrincipalName", text(&r.user_principal_name)),
-        ("AADTenantId", Text(tenant)),
-        ("UserType", beta.text("userType")),
-        (
-            "FlaggedForReview",
-            Bool(beta.get("flaggedForReview").and_then(Value::as_bool)),
-        ),
-        (
-            "IPAddressFromResourceProvider",
-            unknown_text(r, "ipAddressFromResourceProvider"),
-        ),
-        ("SignInIdentifier", unknown_text(r, "signInIdentifier")),
-        (
-            "SignInIdentifierType",
-            unknown_text(r, "signInIdentifierType"),
-        ),
-        ("ResourceTenantId", text(&r.resource_tenant_id)),
-        ("HomeTenantId", text(&r.home_tenant_id)),
-        ("UniqueTokenIdentifier", beta.text("uniqueTokenIdentifier")),
-        (
-            "SessionLifetimePolicies",
-            JsonText(beta.json("sessionLifetimePolicies")),
-        ),
-        (
-            "AutonomousSystemNumber",
-            beta.text("autonomousSystemNumber"),
-        ),
-        (
-            "AuthenticationProtocol",
-            beta.text("authenticationProtocol"),
-        ),
-        ("CrossTenantAccessType", beta.text("crossTenantAccessType")),
-        ("IncomingTokenType", beta.text("incomingTokenType")),
-        ("Type", Text(Some(log.table()))),
-    ]
+    row.text("TenantId", tenant);
+    row.text("SourceSystem", Some(SOURCE_SYSTEM));
+    row.time("TimeGenerated", r.created_date_time);
+    row.text("ResourceId", Some(&ctx.resource_id));
+    row.text("OperationName", Some(super::eventhub::SIGN_IN_OPERATION));
+    row.text("OperationVersion", Some(super::eventhub::OPERATION_VERSION));
+    row.text("Category", Some(log.category()));
+    row.number_text("ResultType", Some(r.status.error_code.into()));
+    row.text("ResultSignature", Some("None"));
+    row.text("ResultDescription", r.status.failure_reason.as_deref());
+    row.int("DurationMs", 0);
+    row.text("CorrelationId", r.correlation_id.as_deref());
+    row.text("Resource", Some(RESOURCE_PROVIDER));
+    row.text("ResourceGroup", Some(RESOURCE_PROVIDER));
+    row.text("ResourceProvider", Some(RESOURCE_PROVIDER));
+    row.text("Identity", r.user_display_name.as_deref());
+    row.text("Level", Some("4"));
+    row.text("Location", r.location.country_or_region.as_deref());
+    let alternate = unknown_text(r, "alternateSignInName");
+    row.text("AlternateSignInName", alternate.as_deref());
+    row.text("AppDisplayName", r.app_display_name.as_deref());
+    row.text("AppId", r.app_id.as_deref());
+    let class_references = unknown_text(r, "authenticationContextClassReferences");
+    row.text(
+        "AuthenticationContextClassReferences",
+        class_references.as_deref(),
+    );
+    row.serde(
+        "AuthenticationDetails",
+        JsonText,
+        beta.authentication_details.as_ref(),
+    );
+    row.serde(
+        "AuthenticationMethodsUsed",
+        JsonText,
+        beta.authentication_methods_used.as_ref(),
+    );
+    row.serde(
+        "AuthenticationProcessingDetails",
+        Dynamic,
+        beta.authentication_processing_details.as_ref(),
+    );
+    row.text(
+        "AuthenticationRequirement",
+        beta.authentication_requirement.as_deref(),
+    );
+    row.serde(
+        "AuthenticationRequirementPolicies",
+        JsonText,
+        beta.authentication_requirement_policies.as_ref(),
+    );
+    row.text("ClientAppUsed", r.client_app_used.as_deref());
+    row.serde(
+        "ConditionalAccessPolicies",
+        Dynamic,
+        Some(&r.applied_conditional_access_policies),
+    );
+    row.text(
+        "ConditionalAccessStatus",
+        r.conditional_access_status.as_deref(),
+    );
+    row.time("CreatedDateTime", r.created_date_time);
+    row.json("DeviceDetail", Dynamic, |out| {
+        let device = &r.device_detail;
+        wire::write_device(out, device, beta_fields::device_registration(device))
+    });
+    row.flag("IsInteractive", r.is_interactive);
+    row.text("Id", Some(&r.id));
+    row.text("IPAddress", r.ip_address.as_deref());
+    row.flag("IsRisky", unknown(r, "isRisky").and_then(Value::as_bool));
+    row.json("LocationDetails", Dynamic, |out| {
+        wire::write_location(out, &r.location)
+    });
+    row.serde("MfaDetail", Dynamic, beta.mfa_detail.as_ref());
+    row.serde(
+        "NetworkLocationDetails",
+        JsonText,
+        beta.network_location_details.as_ref(),
+    );
+    row.text("OriginalRequestId", beta.original_request_id.as_deref());
+    row.number_text(
+        "ProcessingTimeInMilliseconds",
+        beta.processing_time_in_milliseconds.map(i64::from),
+    );
+    row.text("RiskDetail", r.risk_detail.as_deref());
+    row.json("RiskEventTypes", JsonText, |out| {
+        wire::strings(out, &r.risk_event_types)
+    });
+    row.json("RiskEventTypes_V2", JsonText, |out| {
+        wire::strings(out, &r.risk_event_types_v2)
+    });
+    row.text("RiskLevelAggregated", r.risk_level_aggregated.as_deref());
+    row.text(
+        "RiskLevelDuringSignIn",
+        r.risk_level_during_sign_in.as_deref(),
+    );
+    row.text("RiskState", r.risk_state.as_deref());
+    row.text("ResourceDisplayName", r.resource_display_name.as_deref());
+    row.text("ResourceIdentity", r.resource_id.as_deref());
+    let resource_principal = unknown_text(r, "resourceServicePrincipalId");
+    row.text("ResourceServicePrincipalId", resource_principal.as_deref());
+    row.text("ServicePrincipalId", r.service_principal_id.as_deref());
+    row.text("ServicePrincipalName", r.service_principal_name.as_deref());
+    row.json("Status", Dynamic, |out| wire::write_status(out, &r.status));
+    row.text("TokenIssuerName", beta.token_issuer_name.as_deref());
+    row.text("TokenIssuerType", beta.token_issuer_type.as_deref());
+    row.text("UserAgent", r.user_agent.as_deref());
+    row.text("UserDisplayName", r.user_display_name.as_deref());
+    row.text("UserId", r.user_id.as_deref());
+    row.text("UserPrincipalName", r.user_principal_name.as_deref());
+    row.text("AADTenantId", tenant);
+    let user_type = beta.user_type.as_deref();
+    row.text("UserType", user_type.map(beta_fields::export_user_type));
+    row.flag("FlaggedForReview", beta.flagged_for_review);
+    let resource_ip = unknown_text(r, "ipAddressFromResourceProvider");
+    row.text("IPAddressFromResourceProvider", resource_ip.as_deref());
+    let identifier = unknown_text(r, "signInIdentifier");
+    row.text("SignInIdentifier", identifier.as_deref());
+    let identifier_type = unknown_text(r, "signInIdentifierType");
+    row.text("SignInIdentifierType", identifier_type.as_deref());
+    row.text("ResourceTenantId", r.resource_tenant_id.as_deref());
+    row.text("HomeTenantId", r.home_tenant_id.as_deref());
+    row.text(
+        "UniqueTokenIdentifier",
+        beta.unique_token_identifier.as_deref(),
+    );
+    row.serde(
+        "SessionLifetimePolicies",
+        JsonText,
+        beta.session_lifetime_policies.as_ref(),
+    );
+    let system_number = beta.autonomous_system_number.map(i64::from);
+    row.number_text("AutonomousSystemNumber", system_number);
+    row.text(
+        "AuthenticationProtocol",
+        beta.authentication_protocol.as_deref(),
+    );
+    row.text(
+        "CrossTenantAccessType",
+        beta.cross_tenant_access_type.as_deref(),
+    );
+    row.text("IncomingTokenType", beta.incoming_token_type.as_deref());
+    row.text("Type", Some(log.table()));
 }
 
-fn audit_row<'a>(
-    r: &'a DirectoryAudit,
-    ctx: &'a Context,
-) -> [(&'static str, Cell<'a>); AUDIT_COUNT] {
-    use Cell::*;
+/// Writes `r` as a row of `AuditLogs`, in the order of [`AUDIT_COLUMNS`].
+fn write_audit(row: &mut Row, r: &DirectoryAudit, ctx: &Context) {
     let tenant = Some(ctx.tenant_id.as_str());
-    [
-        ("TenantId", Text(tenant)),
-        ("SourceSystem", Text(Some(SOURCE_SYSTEM))),
-        ("TimeGenerated", Time(r.activity_date_time)),
-        ("ResourceId", Text(Some(&ctx.resource_id))),
-        ("OperationName", text(&r.activity_display_name)),
-        (
-            "OperationVersion",
-            Text(Some(super::eventhub::OPERATION_VERSION)),
-        ),
-        ("Category", text(&r.category)),
-        ("ResultType", text(&r.result)),
-        ("ResultSignature", Text(Some("None"))),
-        ("ResultDescription", text(&r.result_reason)),
-        ("DurationMs", Int(0)),
-        ("CorrelationId", text(&r.correlation_id)),
-        ("Resource", Text(Some(RESOURCE_PROVIDER))),
-        ("ResourceGroup", Text(Some(RESOURCE_PROVIDER))),
-        ("ResourceProvider", Text(Some(RESOURCE_PROVIDER))),
-        ("Identity", Text(audit_identity(r))),
-        ("Level", Text(Some("4"))),
-        ("Location", Text(None)),
-        ("AdditionalDetails", Dynamic(json(&r.additional_details))),
-        ("Id", Text(Some(&r.id))),
-        ("InitiatedBy", Dynamic(json(&r.initiated_by))),
-        ("LoggedByService", text(&r.logged_by_service)),
-        ("Result", text(&r.result)),
-        ("ResultReason", text(&r.result_reason)),
-        ("TargetResources", Dynamic(json(&r.target_resources))),
-        ("AADTenantId", Text(tenant)),
-        ("ActivityDisplayName", text(&r.activity_display_name)),
-        ("ActivityDateTime", Time(r.activity_date_time)),
-        ("AADOperationType", text(&r.operation_type)),
-        ("Type", Text(Some(AUDIT_TABLE))),
-    ]
+    row.text("TenantId", tenant);
+    row.text("SourceSystem", Some(SOURCE_SYSTEM));
+    row.time("TimeGenerated", r.activity_date_time);
+    row.text("ResourceId", Some(&ctx.resource_id));
+    row.text("OperationName", r.activity_display_name.as_deref());
+    row.text("OperationVersion", Some(super::eventhub::OPERATION_VERSION));
+    row.text("Category", r.category.as_deref());
+    row.text("ResultType", r.result.as_deref());
+    row.text("ResultSignature", Some("None"));
+    row.text("ResultDescription", r.result_reason.as_deref());
+    row.int("DurationMs", 0);
+    row.text("CorrelationId", r.correlation_id.as_deref());
+    row.text("Resource", Some(RESOURCE_PROVIDER));
+    row.text("ResourceGroup", Some(RESOURCE_PROVIDER));
+    row.text("ResourceProvider", Some(RESOURCE_PROVIDER));
+    row.text("Identity", audit_identity(r));
+    row.text("Level", Some("4"));
+    row.text("Location", None);
+    row.serde(
+        "AdditionalDetails",
+        Json::Dynamic,
+        Some(&r.additional_details),
+    );
+    row.text("Id", Some(&r.id));
+    row.serde("InitiatedBy", Json::Dynamic, Some(&r.initiated_by));
+    row.text("LoggedByService", r.logged_by_service.as_deref());
+    row.text("Result", r.result.as_deref());
+    row.text("ResultReason", r.result_reason.as_deref());
+    row.serde("TargetResources", Json::Dynamic, Some(&r.target_resources));
+    row.text("AADTenantId", tenant);
+    row.text("ActivityDisplayName", r.activity_display_name.as_deref());
+    row.time("ActivityDateTime", r.activity_date_time);
+    row.text("AADOperationType", r.operation_type.as_deref());
+    row.text("Type", Some(AUDIT_TABLE));
+}
+
+/// Writes `record` into `row`: a sign-in or an audit.
+fn write_record(row: &mut Row, record: &Record, ctx: &Context) {
+    row.start();
+    match record {
+        Record::SignIn(sign_in) => write_sign_in(row, sign_in, ctx),
+        Record::Audit(audit) => write_audit(row, audit, ctx),
+    }
 }
 
 /// One record as a Log Analytics row of its table (`SigninLogs`,
@@ -360,27 +323,23 @@ fn audit_row<'a>(
 /// [`SIGN_IN_COLUMNS`] or [`AUDIT_COLUMNS`], values as `<Table>.ndjson` writes a `SigninLogs`
 /// row: datetimes as text, `ResultType` a string, dynamic columns as JSON objects and arrays
 /// (also for the non-interactive table, so that their members can be reached). For callers
-/// that need one row at a time (the Sigma evaluator, `crate::detect`).
+/// that need one row at a time (the Sigma evaluator, `crate::detect`): the row's NDJSON line
+/// read back.
 pub fn row_json(record: &Record, tenant_id: &str) -> Vec<(&'static str, Value)> {
     let ctx = Context {
         tenant_id: tenant_id.to_string(),
         resource_id: resource_id(tenant_id),
     };
-    let cell_value = |(column, cell): &(&'static str, Cell<'_>)| -> (&'static str, Value) {
-        let value = match cell {
-            Cell::Text(value) => Value::String(value.unwrap_or("").to_string()),
-            Cell::Owned(value) | Cell::JsonText(value) => Value::String(value.clone()),
-            Cell::Time(time) => Value::String(seven_digits(*time, "Z")),
-            Cell::Int(value) => Value::from(*value),
-            Cell::Bool(value) => value.map(Value::Bool).unwrap_or(Value::Null),
-            Cell::Dynamic(text) => serde_json::from_str(text).unwrap_or(Value::Null),
-        };
-        (*column, value)
+    let columns = match record {
+        Record::SignIn(_) => SIGN_IN_COLUMNS,
+        Record::Audit(_) => AUDIT_COLUMNS,
     };
-    match record {
-        Record::SignIn(sign_in) => sign_in_row(sign_in, &ctx).iter().map(cell_value).collect(),
-        Record::Audit(audit) => audit_row(audit, &ctx).iter().map(cell_value).collect(),
-    }
+    let mut row = Row::new(columns, false);
+    write_record(&mut row, record, &ctx);
+    let (line, _) = row.end();
+    let values: serde_json::Map<String, Value> =
+        serde_json::from_slice(line).expect("a row is a JSON object");
+    columns.iter().copied().zip(values.into_values()).collect()
 }
 
 pub(crate) struct LogAnalyticsExport {
@@ -415,9 +374,9 @@ impl LogAnalyticsExport {
                     Entry::Occupied(entry) => entry.into_mut(),
                     Entry::Vacant(entry) => entry.insert(Table::sign_ins(&self.dir, log)?),
                 };
-                table.push(&sign_in_row(sign_in, &self.context))
+                table.push(record, &self.context)
             }
-            Record::Audit(audit) => self.audits.push(&audit_row(audit, &self.context)),
+            Record::Audit(_) => self.audits.push(record, &self.context),
         }
     }
 
@@ -433,9 +392,8 @@ impl LogAnalyticsExport {
 
 #[cfg(test)]
 mod tests {
-    use super::table::write_csv_cell;
     use super::*;
-    use crate::export::test_records::{sample_audit, sample_sign_in};
+    use crate::export::test_records::{every_lab_record, sample_audit, sample_sign_in};
 
     fn context() -> Context {
         Context {
@@ -446,23 +404,46 @@ mod tests {
 
     #[test]
     fn rows_name_the_columns_in_order() {
+        for (record, columns) in [
+            (Record::SignIn(Box::new(sample_sign_in())), SIGN_IN_COLUMNS),
+            (Record::Audit(Box::new(sample_audit())), AUDIT_COLUMNS),
+        ] {
+            let names: Vec<_> = row_json(&record, "t").iter().map(|(n, _)| *n).collect();
+            assert_eq!(names, columns);
+        }
+    }
+
+    /// Every record of the labs (scenarios, their folders, a population), in both forms of
+    /// the dynamic columns: the NDJSON and CSV lines are the bytes the `Value` encoding wrote.
+    #[test]
+    fn writes_what_the_value_encoding_wrote_for_every_record_of_the_labs() {
         let ctx = context();
-        let sign_in = sample_sign_in();
-        let names: Vec<_> = sign_in_row(&sign_in, &ctx)
-            .iter()
-            .map(|(n, _)| *n)
-            .collect();
-        assert_eq!(names, SIGN_IN_COLUMNS);
-        let audit = sample_audit();
-        let names: Vec<_> = audit_row(&audit, &ctx).iter().map(|(n, _)| *n).collect();
-        assert_eq!(names, AUDIT_COLUMNS);
+        let mut checked = 0;
+        for (path, record) in every_lab_record() {
+            let columns = match record {
+                Record::SignIn(_) => SIGN_IN_COLUMNS,
+                Record::Audit(_) => AUDIT_COLUMNS,
+            };
+            for dynamic_as_string in [false, true] {
+                let mut row = Row::new(columns, dynamic_as_string);
+                write_record(&mut row, &record, &ctx);
+                let (json, csv) = row.end();
+                let (want_json, want_csv) =
+                    value_reference::encode(&record, &ctx, dynamic_as_string);
+                let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+                assert_eq!(text(json), text(&want_json), "{}", path.display());
+                assert_eq!(text(csv), text(&want_csv), "{}", path.display());
+            }
+            checked += 1;
+        }
+        assert!(checked >= 1000, "only {checked} records checked");
     }
 
     #[test]
     fn csv_cells_are_quoted_only_when_needed() {
         let cell = |value: &str| {
             let mut out = Vec::new();
-            write_csv_cell(&mut out, value).unwrap();
+            row::csv_cell(&mut out, value.as_bytes());
             String::from_utf8(out).unwrap()
         };
         assert_eq!(cell("plain"), "plain");
@@ -473,5 +454,6 @@ mod tests {
         );
         assert_eq!(cell(r#"{"a":"b"}"#), r#""{""a"":""b""}""#);
         assert_eq!(cell("two\r\nlines"), "\"two\r\nlines\"");
+        assert_eq!(cell("\"\""), "\"\"\"\"\"\"");
     }
 }
