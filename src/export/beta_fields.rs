@@ -212,7 +212,8 @@ pub fn device_registration(device: &DeviceDetail) -> bool {
 
 /// `deviceDetail` as the exports write it (see the module documentation): whole for a
 /// registered device, without the registration fields for an unregistered one. The Event Hub
-/// writer writes the same with `graph::write_sign_in_fields`.
+/// writer writes the same with `graph::write_sign_in_fields`, the Log Analytics files with
+/// `graph::wire::write_device` (`loganalytics::row_json` takes this one's value).
 pub struct ExportDevice<'a>(pub &'a DeviceDetail);
 
 impl Serialize for ExportDevice<'_> {

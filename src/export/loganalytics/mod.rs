@@ -54,16 +54,19 @@
 //! be null, so a Graph `null` in a top-level string property reads back as `""` (nulls inside
 //! dynamic columns survive). CSV keeps datetimes to the millisecond.
 
+mod cells;
 mod columns;
 mod row;
 mod table;
 #[cfg(test)]
 mod value_reference;
+mod values;
 
+use cells::{Cells, Json};
 pub use columns::{AUDIT_COLUMNS, SIGN_IN_COLUMNS};
-use row::{Json, Row};
 use table::Table;
 pub(super) use row::csv_cell;
+use values::RowValues;
 
 use super::beta_fields;
 use super::sign_in_logs::SignInLog;
@@ -119,8 +122,8 @@ struct Context {
     resource_id: String,
 }
 
-/// Writes `r` as a row of its sign-in table, in the order of [`SIGN_IN_COLUMNS`].
-fn write_sign_in(row: &mut Row, r: &SignIn, ctx: &Context) {
+/// Gives `r`'s cells as a row of its sign-in table, in the order of [`SIGN_IN_COLUMNS`].
+fn write_sign_in(row: &mut impl Cells, r: &SignIn, ctx: &Context) {
     use Json::{Dynamic, Text as JsonText};
     let log = SignInLog::of(r);
     let beta = &r.beta;
@@ -187,17 +190,20 @@ fn write_sign_in(row: &mut Row, r: &SignIn, ctx: &Context) {
         r.conditional_access_status.as_deref(),
     );
     row.time("CreatedDateTime", r.created_date_time);
-    row.json("DeviceDetail", Dynamic, |out| {
-        let device = &r.device_detail;
-        wire::write_device(out, device, beta_fields::device_registration(device))
+    let device = beta_fields::ExportDevice(&r.device_detail);
+    row.json("DeviceDetail", Dynamic, Some(&device), |out, device| {
+        wire::write_device(out, device.0, beta_fields::device_registration(device.0))
     });
     row.flag("IsInteractive", r.is_interactive);
     row.text("Id", Some(&r.id));
     row.text("IPAddress", r.ip_address.as_deref());
     row.flag("IsRisky", unknown(r, "isRisky").and_then(Value::as_bool));
-    row.json("LocationDetails", Dynamic, |out| {
-        wire::write_location(out, &r.location)
-    });
+    row.json(
+        "LocationDetails",
+        Dynamic,
+        Some(&r.location),
+        wire::write_location,
+    );
     row.serde("MfaDetail", Dynamic, beta.mfa_detail.as_ref());
     row.serde(
         "NetworkLocationDetails",
@@ -210,12 +216,15 @@ fn write_sign_in(row: &mut Row, r: &SignIn, ctx: &Context) {
         beta.processing_time_in_milliseconds.map(i64::from),
     );
     row.text("RiskDetail", r.risk_detail.as_deref());
-    row.json("RiskEventTypes", JsonText, |out| {
-        wire::strings(out, &r.risk_event_types)
-    });
-    row.json("RiskEventTypes_V2", JsonText, |out| {
-        wire::strings(out, &r.risk_event_types_v2)
-    });
+    let risk_event_types = Some(r.risk_event_types.as_slice());
+    row.json("RiskEventTypes", JsonText, risk_event_types, wire::strings);
+    let risk_event_types_v2 = Some(r.risk_event_types_v2.as_slice());
+    row.json(
+        "RiskEventTypes_V2",
+        JsonText,
+        risk_event_types_v2,
+        wire::strings,
+    );
     row.text("RiskLevelAggregated", r.risk_level_aggregated.as_deref());
     row.text(
         "RiskLevelDuringSignIn",
@@ -228,7 +237,7 @@ fn write_sign_in(row: &mut Row, r: &SignIn, ctx: &Context) {
     row.text("ResourceServicePrincipalId", resource_principal.as_deref());
     row.text("ServicePrincipalId", r.service_principal_id.as_deref());
     row.text("ServicePrincipalName", r.service_principal_name.as_deref());
-    row.json("Status", Dynamic, |out| wire::write_status(out, &r.status));
+    row.json("Status", Dynamic, Some(&r.status), wire::write_status);
     row.text("TokenIssuerName", beta.token_issuer_name.as_deref());
     row.text("TokenIssuerType", beta.token_issuer_type.as_deref());
     row.text("UserAgent", r.user_agent.as_deref());
@@ -270,8 +279,8 @@ fn write_sign_in(row: &mut Row, r: &SignIn, ctx: &Context) {
     row.text("Type", Some(log.table()));
 }
 
-/// Writes `r` as a row of `AuditLogs`, in the order of [`AUDIT_COLUMNS`].
-fn write_audit(row: &mut Row, r: &DirectoryAudit, ctx: &Context) {
+/// Gives `r`'s cells as a row of `AuditLogs`, in the order of [`AUDIT_COLUMNS`].
+fn write_audit(row: &mut impl Cells, r: &DirectoryAudit, ctx: &Context) {
     let tenant = Some(ctx.tenant_id.as_str());
     row.text("TenantId", tenant);
     row.text("SourceSystem", Some(SOURCE_SYSTEM));
@@ -309,9 +318,8 @@ fn write_audit(row: &mut Row, r: &DirectoryAudit, ctx: &Context) {
     row.text("Type", Some(AUDIT_TABLE));
 }
 
-/// Writes `record` into `row`: a sign-in or an audit.
-fn write_record(row: &mut Row, record: &Record, ctx: &Context) {
-    row.start();
+/// Gives `record`'s cells to `row`: a sign-in or an audit.
+fn write_record(row: &mut impl Cells, record: &Record, ctx: &Context) {
     match record {
         Record::SignIn(sign_in) => write_sign_in(row, sign_in, ctx),
         Record::Audit(audit) => write_audit(row, audit, ctx),
@@ -323,23 +331,24 @@ fn write_record(row: &mut Row, record: &Record, ctx: &Context) {
 /// [`SIGN_IN_COLUMNS`] or [`AUDIT_COLUMNS`], values as `<Table>.ndjson` writes a `SigninLogs`
 /// row: datetimes as text, `ResultType` a string, dynamic columns as JSON objects and arrays
 /// (also for the non-interactive table, so that their members can be reached). For callers
-/// that need one row at a time (the Sigma evaluator, `crate::detect`): the row's NDJSON line
-/// read back.
+/// that need one row at a time (the query engine, the Sigma evaluator, `crate::detect`): the
+/// values parsing the row's NDJSON line would give, made by the same walk over the columns.
 pub fn row_json(record: &Record, tenant_id: &str) -> Vec<(&'static str, Value)> {
     let ctx = Context {
         tenant_id: tenant_id.to_string(),
         resource_id: resource_id(tenant_id),
     };
-    let columns = match record {
+    let mut row = RowValues::new(columns_of(record));
+    write_record(&mut row, record, &ctx);
+    row.end()
+}
+
+/// The columns of `record`'s table.
+fn columns_of(record: &Record) -> &'static [&'static str] {
+    match record {
         Record::SignIn(_) => SIGN_IN_COLUMNS,
         Record::Audit(_) => AUDIT_COLUMNS,
-    };
-    let mut row = Row::new(columns, false);
-    write_record(&mut row, record, &ctx);
-    let (line, _) = row.end();
-    let values: serde_json::Map<String, Value> =
-        serde_json::from_slice(line).expect("a row is a JSON object");
-    columns.iter().copied().zip(values.into_values()).collect()
+    }
 }
 
 pub(crate) struct LogAnalyticsExport {
@@ -394,6 +403,7 @@ impl LogAnalyticsExport {
 mod tests {
     use super::*;
     use crate::export::test_records::{every_lab_record, sample_audit, sample_sign_in};
+    use row::Row;
 
     fn context() -> Context {
         Context {
@@ -420,14 +430,9 @@ mod tests {
         let ctx = context();
         let mut checked = 0;
         for (path, record) in every_lab_record() {
-            let columns = match record {
-                Record::SignIn(_) => SIGN_IN_COLUMNS,
-                Record::Audit(_) => AUDIT_COLUMNS,
-            };
             for dynamic_as_string in [false, true] {
-                let mut row = Row::new(columns, dynamic_as_string);
-                write_record(&mut row, &record, &ctx);
-                let (json, csv) = row.end();
+                let mut row = Row::new(columns_of(&record), dynamic_as_string);
+                let (json, csv) = row.write(&record, &ctx);
                 let (want_json, want_csv) =
                     value_reference::encode(&record, &ctx, dynamic_as_string);
                 let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
@@ -437,6 +442,42 @@ mod tests {
             checked += 1;
         }
         assert!(checked >= 1000, "only {checked} records checked");
+    }
+
+    /// `row_json` builds its values without the NDJSON line; for every record of the labs
+    /// they are what the line parses to: the same columns in the same order, and the same
+    /// JSON when written again (which also holds the key order inside dynamic columns and
+    /// tells `1` from `1.0` and `"1"`).
+    #[test]
+    fn row_json_is_the_ndjson_line_parsed_for_every_record_of_the_labs() {
+        let ctx = context();
+        let mut checked = [0, 0];
+        for (path, record) in every_lab_record() {
+            let mut row = Row::new(columns_of(&record), false);
+            let (line, _) = row.write(&record, &ctx);
+            let line = std::str::from_utf8(line).unwrap().trim_end_matches('\n');
+            let parsed: serde_json::Map<String, Value> = serde_json::from_str(line).unwrap();
+            let parsed: Vec<(&str, &Value)> = parsed.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            let values = row_json(&record, "t");
+            let built: Vec<(&str, &Value)> = values.iter().map(|(k, v)| (*k, v)).collect();
+            assert_eq!(built, parsed, "{}", path.display());
+            let rewritten: serde_json::Map<String, Value> = values
+                .into_iter()
+                .map(|(column, value)| (column.to_string(), value))
+                .collect();
+            assert_eq!(
+                Value::Object(rewritten).to_string(),
+                line,
+                "{}",
+                path.display()
+            );
+            checked[usize::from(matches!(record, Record::Audit(_)))] += 1;
+        }
+        let [sign_ins, audits] = checked;
+        assert!(
+            sign_ins >= 1000 && audits >= 10,
+            "{sign_ins} sign-ins, {audits} audits"
+        );
     }
 
     #[test]

@@ -3,20 +3,12 @@
 //! `serde_json::Map` of the beta properties and formatting times through chrono and
 //! `format!` was most of the export's time.
 
+use super::cells::{Cells, Json};
+use super::{Context, write_record};
 use crate::export::timefmt::{write_portal_csv, write_seven_digits};
-use crate::graph::Timestamp;
 use crate::graph::wire::{integer, string};
+use crate::graph::{Record, Timestamp};
 use serde::Serialize;
-
-/// What a JSON column holds.
-#[derive(Clone, Copy, PartialEq)]
-pub(super) enum Json {
-    /// A dynamic column: the JSON itself (a string holding it in the tables that type their
-    /// dynamic columns so), `null` when the record lacks the property.
-    Dynamic,
-    /// A string column holding JSON text, `""` when the record lacks the property.
-    Text,
-}
 
 pub(super) struct Row {
     columns: &'static [&'static str],
@@ -42,8 +34,16 @@ impl Row {
         }
     }
 
+    /// `record` as a row of this table: (its NDJSON line, its CSV line), valid until the
+    /// next row.
+    pub(super) fn write(&mut self, record: &Record, ctx: &Context) -> (&[u8], &[u8]) {
+        self.start();
+        write_record(self, record, ctx);
+        self.end()
+    }
+
     /// Starts the next row, forgetting the last.
-    pub(super) fn start(&mut self) {
+    fn start(&mut self) {
         self.cells = 0;
         self.json.clear();
         self.csv.clear();
@@ -51,7 +51,7 @@ impl Row {
     }
 
     /// Ends the row: (its NDJSON line, its CSV line).
-    pub(super) fn end(&mut self) -> (&[u8], &[u8]) {
+    fn end(&mut self) -> (&[u8], &[u8]) {
         assert_eq!(self.cells, self.columns.len(), "a row has every column");
         self.json.extend_from_slice(b"}\n");
         self.csv.extend_from_slice(b"\r\n");
@@ -69,17 +69,17 @@ impl Row {
         string(&mut self.json, column);
         self.json.push(b':');
     }
+}
 
-    /// A string column; `None` is written `""`.
-    pub(super) fn text(&mut self, column: &'static str, value: Option<&str>) {
+impl Cells for Row {
+    fn text(&mut self, column: &'static str, value: Option<&str>) {
         self.next(column);
         let value = value.unwrap_or("");
         string(&mut self.json, value);
         csv_cell(&mut self.csv, value.as_bytes());
     }
 
-    /// A string column holding a whole number, `""` when there is none.
-    pub(super) fn number_text(&mut self, column: &'static str, value: Option<i64>) {
+    fn number_text(&mut self, column: &'static str, value: Option<i64>) {
         self.next(column);
         self.json.push(b'"');
         if let Some(value) = value {
@@ -89,20 +89,20 @@ impl Row {
         self.json.push(b'"');
     }
 
-    pub(super) fn time(&mut self, column: &'static str, time: Timestamp) {
+    fn time(&mut self, column: &'static str, time: Timestamp) {
         self.next(column);
         write_seven_digits(&mut self.json, time, "Z");
         write_portal_csv(&mut self.csv, time);
     }
 
-    pub(super) fn int(&mut self, column: &'static str, value: i64) {
+    fn int(&mut self, column: &'static str, value: i64) {
         self.next(column);
         integer(&mut self.json, value);
         integer(&mut self.csv, value);
     }
 
-    /// A bool column: `null` in JSON and an empty CSV cell when there is none.
-    pub(super) fn flag(&mut self, column: &'static str, value: Option<bool>) {
+    /// `null` in JSON and an empty CSV cell when there is none.
+    fn flag(&mut self, column: &'static str, value: Option<bool>) {
         self.next(column);
         let text: &[u8] = match value {
             Some(true) => b"true",
@@ -115,17 +115,19 @@ impl Row {
         }
     }
 
-    /// A JSON column whose text `write` appends (nothing when the record lacks the
-    /// property). The text is written once and copied to both lines.
-    pub(super) fn json(
+    /// The text is written once, by `write`, and copied to both lines.
+    fn json<T: Serialize + ?Sized>(
         &mut self,
         column: &'static str,
         kind: Json,
-        write: impl FnOnce(&mut Vec<u8>),
+        value: Option<&T>,
+        write: impl FnOnce(&mut Vec<u8>, &T),
     ) {
         self.next(column);
         self.value.clear();
-        write(&mut self.value);
+        if let Some(value) = value {
+            write(&mut self.value, value);
+        }
         let value = &self.value;
         if value.is_empty() && kind == Json::Dynamic {
             self.json.extend_from_slice(b"null");
@@ -136,20 +138,6 @@ impl Row {
             string(&mut self.json, text);
         }
         csv_cell(&mut self.csv, value);
-    }
-
-    /// [`Row::json`] of a value serde_json writes, if the record has it.
-    pub(super) fn serde<T: Serialize + ?Sized>(
-        &mut self,
-        column: &'static str,
-        kind: Json,
-        value: Option<&T>,
-    ) {
-        self.json(column, kind, |out| {
-            if let Some(value) = value {
-                serde_json::to_writer(out, value).expect("writing to memory cannot fail");
-            }
-        });
     }
 }
 

@@ -2,7 +2,7 @@
 //! export), a row at a time.
 
 use super::row::{Row, csv_cell};
-use super::{Context, SIGN_IN_COLUMNS, write_record};
+use super::{Context, SIGN_IN_COLUMNS};
 use crate::export::output::OutputFile;
 use crate::export::sign_in_logs::SignInLog;
 use crate::graph::Record;
@@ -46,8 +46,7 @@ impl Table {
     }
 
     pub(super) fn push(&mut self, record: &Record, ctx: &Context) -> io::Result<()> {
-        write_record(&mut self.row, record, ctx);
-        let (json, csv) = self.row.end();
+        let (json, csv) = self.row.write(record, ctx);
         self.json.write_all(json)?;
         self.csv.write_all(csv)
     }
