@@ -42,7 +42,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(at) = args.iter().position(|a| a == "--file") {
         let path = Path::new(args.get(at + 1).expect("--file PATH"));
-        let (records, seconds) = timed(|| {
+        let (records, seconds) = timed("records", || {
             let mut n = 0u64;
             logfiles::read_path_with(path, |_| n += 1).expect("readable");
             n
@@ -109,7 +109,7 @@ fn main() {
             .expect("written out");
         // Untimed: the page cache then holds the file for both timings.
         fast(&path);
-        let (records, seconds) = timed(|| fast(&path));
+        let (records, seconds) = timed("records", || fast(&path));
         let rate = records as f64 / seconds;
         println!(
             "read {:<13} {records} records in {seconds:6.2} s: {rate:9.0} records/s ({:.2}x the 500k bar)",
@@ -117,14 +117,15 @@ fn main() {
             rate / TARGET
         );
         if format != Format::Graph {
-            let (_, floor) = timed(|| check_lines_only(&path));
+            let (lines, floor) = timed("lines", || check_lines_only(&path));
             println!(
-                "  floor         serde_json checking every line, building nothing, on every core: {floor:6.2} s (the reader takes {:.2}x that)",
+                "  floor         serde_json checking every line ({lines}), building nothing, on every core: {floor:6.2} s, {:.0} records/s (the reader takes {:.2}x that)",
+                records as f64 / floor,
                 seconds / floor
             );
         }
         if !fast_only {
-            let (general_records, general_seconds) = timed(|| general(&path));
+            let (general_records, general_seconds) = timed("records", || general(&path));
             assert_eq!(general_records, records, "both paths read every record");
             let general_rate = general_records as f64 / general_seconds;
             println!(
@@ -183,7 +184,8 @@ fn check_lines_only(path: &Path) -> u64 {
     })
 }
 
-fn timed(run: impl FnOnce() -> u64) -> (u64, f64) {
+/// Runs `run`, which returns how many `unit`s it read, and times it.
+fn timed(unit: &str, run: impl FnOnce() -> u64) -> (u64, f64) {
     let cpu = cpu_seconds();
     let started = Instant::now();
     let records = run();
@@ -192,7 +194,7 @@ fn timed(run: impl FnOnce() -> u64) -> (u64, f64) {
     // about the others' load than about the reader.
     let cpu = cpu_seconds() - cpu;
     eprintln!(
-        "  ({cpu:.2} s of processor time, {:.2} cores busy, {:.0} records per processor-second; load average {})",
+        "  ({cpu:.2} s of processor time, {:.2} cores busy, {:.0} {unit} per processor-second; load average {})",
         cpu / seconds,
         records as f64 / cpu,
         load_average()

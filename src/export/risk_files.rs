@@ -133,13 +133,15 @@ fn write_csv_table(path: &Path, columns: &[&str], rows: &[Value]) -> io::Result<
     };
     line(&mut columns.iter().map(|c| c.to_string()));
     for row in rows {
-        line(&mut columns.iter().map(|&column| match row.get(column) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(text)) if is_time_column(column) => Timestamp::parse(text)
-                .map(portal_csv)
-                .unwrap_or_else(|_| text.clone()),
-            Some(Value::String(text)) => text.clone(),
-            Some(other) => other.to_string(),
+        line(&mut columns.iter().map(|&column| {
+            match row.get(column) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(text)) if is_time_column(column) => Timestamp::parse(text)
+                    .map(portal_csv)
+                    .unwrap_or_else(|_| text.clone()),
+                Some(Value::String(text)) => text.clone(),
+                Some(other) => other.to_string(),
+            }
         }));
     }
     std::fs::write(path, out)

@@ -64,8 +64,8 @@ mod values;
 
 use cells::{Cells, Json};
 pub use columns::{AUDIT_COLUMNS, SIGN_IN_COLUMNS};
-use table::Table;
 pub(super) use row::csv_cell;
+use table::Table;
 use values::RowValues;
 
 use super::beta_fields;
