@@ -6,7 +6,8 @@
 //! layers (no direct accessors).
 
 use super::event::{Layers, RecordEvent};
-use crate::export::risk::{USER_RISK_EVENT_COLUMNS, user_risk_event_hub, user_risk_event_row};
+use crate::export::risk::{USER_RISK_EVENT_COLUMNS, user_risk_event_hub};
+use crate::export::user_risk_event_row;
 use crate::graph::RiskDetection;
 use std::collections::HashMap;
 use std::sync::OnceLock;

@@ -1,8 +1,10 @@
 //! ID Protection detections in the two export shapes: the Event Hub record of the
-//! `UserRiskEvents` diagnostic category and the Log Analytics `AADUserRiskEvents` row. Both
-//! carry the Graph `riskDetection` (Event Hub inside `properties`, Log Analytics in PascalCase
-//! columns); sources: `reference/identity-protection.md` (the table's columns) and the
-//! `UserRiskEvents` samples of elastic/integrations (envelope fields).
+//! `UserRiskEvents` diagnostic category, and the columns of the Log Analytics
+//! `AADUserRiskEvents` table (its rows are made with the other tables',
+//! [`super::loganalytics::user_risk_event_row`]). Both carry the Graph `riskDetection` (Event
+//! Hub inside `properties`, Log Analytics in PascalCase columns); sources:
+//! `reference/identity-protection.md` (the table's columns) and the `UserRiskEvents` samples
+//! of elastic/integrations (envelope fields).
 
 use super::resource_id;
 use crate::graph::Precision;
@@ -40,46 +42,6 @@ pub const USER_RISK_EVENT_COLUMNS: &[&str] = &[
     "UserId",
     "UserPrincipalName",
 ];
-
-/// The Log Analytics row of a detection, in [`USER_RISK_EVENT_COLUMNS`] order. String
-/// columns are never null in the table: a property Graph leaves null is `""`.
-pub fn user_risk_event_row(d: &RiskDetection, tenant_id: &str) -> Vec<(&'static str, Value)> {
-    let time = |t| Value::from(super::risk_files::table_time(t));
-    // AdditionalInfo is a dynamic column: the JSON the Graph string holds.
-    let info = serde_json::from_str(&d.additional_info).unwrap_or(Value::Null);
-    let values = [
-        Value::from(&*d.activity),
-        time(d.activity_date_time),
-        info,
-        Value::from(d.correlation_id.as_deref().unwrap_or_default()),
-        time(d.detected_date_time),
-        Value::from(&*d.detection_timing_type),
-        Value::from(&*d.id),
-        Value::from(d.ip_address.as_deref().unwrap_or_default()),
-        time(d.last_updated_date_time),
-        serde_json::to_value(&d.location).unwrap_or(Value::Null),
-        Value::from(USER_RISK_OPERATION),
-        Value::from(d.request_id.as_deref().unwrap_or_default()),
-        Value::from(&*d.risk_detail),
-        Value::from(&*d.risk_event_type),
-        Value::from(&*d.risk_level),
-        Value::from(&*d.risk_state),
-        Value::from(&*d.source),
-        Value::from("Azure AD"),
-        Value::from(tenant_id),
-        time(d.detected_date_time),
-        Value::from(&*d.token_issuer_type),
-        Value::from("AADUserRiskEvents"),
-        Value::from(&*d.user_display_name),
-        Value::from(&*d.user_id),
-        Value::from(&*d.user_principal_name),
-    ];
-    USER_RISK_EVENT_COLUMNS
-        .iter()
-        .copied()
-        .zip(values)
-        .collect()
-}
 
 /// The diagnostic-settings category of detections.
 pub const USER_RISK_CATEGORY: &str = "UserRiskEvents";

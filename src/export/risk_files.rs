@@ -15,9 +15,8 @@
 //! reference: the values here are entralab's named defaults.
 
 use super::Format;
-use super::loganalytics::csv_cell;
-use super::risk::{USER_RISK_EVENT_COLUMNS, user_risk_event_hub, user_risk_event_row};
-use super::timefmt::{portal_csv, seven_digits};
+use super::loganalytics::write_risk_tables;
+use super::risk::user_risk_event_hub;
 use crate::graph::{Precision, RiskDetection, RiskyUserHistoryItem, Timestamp};
 use serde_json::{Value, json};
 use std::io::{self, Write};
@@ -75,90 +74,26 @@ pub fn write_risk_files(
                     json!({ "records": history.iter().map(|h| risky_user_hub(h, tenant_id)).collect::<Vec<_>>() }),
                 ],
             ),
-            Format::LogAnalytics => (
-                "AADUserRiskEvents.ndjson",
-                "AADRiskyUsers.ndjson",
-                detections
-                    .iter()
-                    .map(|d| {
-                        Value::Object(
-                            user_risk_event_row(d, tenant_id)
-                                .into_iter()
-                                .map(|(k, v)| (k.to_string(), v))
-                                .collect(),
-                        )
-                    })
-                    .collect(),
-                history
-                    .iter()
-                    .map(|h| risky_user_row(h, tenant_id))
-                    .collect(),
-            ),
+            Format::LogAnalytics => {
+                return write_risk_tables(dir, tenant_id, detections, history);
+            }
         };
     let mut written = Vec::new();
-    let tables = [
-        (detections_file, detections_out, USER_RISK_EVENT_COLUMNS),
-        (users_file, users_out, RISKY_USER_COLUMNS),
-    ];
-    for (name, values, columns) in tables {
+    for (name, values) in [(detections_file, detections_out), (users_file, users_out)] {
         let path = dir.join(name);
         let mut file = io::BufWriter::new(std::fs::File::create(&path)?);
-        for value in &values {
-            serde_json::to_writer(&mut file, value)?;
+        for value in values {
+            serde_json::to_writer(&mut file, &value)?;
             file.write_all(b"\n")?;
         }
         file.flush()?;
-        let csv = path.with_extension("csv");
         written.push(path);
-        if format == Format::LogAnalytics {
-            write_csv_table(&csv, columns, &values)?;
-            written.push(csv);
-        }
     }
     Ok(written)
 }
 
-/// A table's rows as the portal exports them ([`super::loganalytics`]'s CSV): the columns'
-/// header, datetimes in the portal's form, dynamic columns as JSON text, null as nothing.
-fn write_csv_table(path: &Path, columns: &[&str], rows: &[Value]) -> io::Result<()> {
-    let mut out = Vec::new();
-    let mut line = |cells: &mut dyn Iterator<Item = String>| {
-        for (i, cell) in cells.enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            csv_cell(&mut out, cell.as_bytes());
-        }
-        out.extend_from_slice(b"\r\n");
-    };
-    line(&mut columns.iter().map(|c| c.to_string()));
-    for row in rows {
-        line(&mut columns.iter().map(|&column| {
-            match row.get(column) {
-                None | Some(Value::Null) => String::new(),
-                Some(Value::String(text)) if is_time_column(column) => Timestamp::parse(text)
-                    .map(portal_csv)
-                    .unwrap_or_else(|_| text.clone()),
-                Some(Value::String(text)) => text.clone(),
-                Some(other) => other.to_string(),
-            }
-        }));
-    }
-    std::fs::write(path, out)
-}
-
-/// The datetime columns of the ID Protection tables.
-fn is_time_column(column: &str) -> bool {
-    column.ends_with("DateTime") || column == "TimeGenerated"
-}
-
 fn time(t: Timestamp) -> String {
     t.to_graph_string(Precision::Ticks)
-}
-
-/// A datetime column of a Log Analytics row, as the sign-in tables write them.
-pub(super) fn table_time(t: Timestamp) -> String {
-    seven_digits(t, "Z")
 }
 
 /// The diagnostic-settings category of risky-user changes.
@@ -184,7 +119,7 @@ pub fn risky_user_hub(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
     })
 }
 
-/// The `AADRiskyUsers` columns, in the order [`risky_user_row`] writes them.
+/// The `AADRiskyUsers` columns, in the order [`super::loganalytics::risky_user_row`] writes them.
 pub const RISKY_USER_COLUMNS: &[&str] = &[
     "CorrelationId",
     "Id",
@@ -202,26 +137,3 @@ pub const RISKY_USER_COLUMNS: &[&str] = &[
     "UserDisplayName",
     "UserPrincipalName",
 ];
-
-/// The `AADRiskyUsers` row of a risky-user change: the riskyUser in PascalCase plus the
-/// table's own columns.
-pub fn risky_user_row(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
-    let u = h.user();
-    json!({
-        "CorrelationId": h.risk.id,
-        "Id": u.id,
-        "IsDeleted": u.is_deleted,
-        "IsProcessing": u.is_processing,
-        "OperationName": RISKY_USER_OPERATION,
-        "RiskDetail": u.risk_detail,
-        "RiskLastUpdatedDateTime": table_time(u.risk_last_updated_date_time),
-        "RiskLevel": u.risk_level,
-        "RiskState": u.risk_state,
-        "SourceSystem": "Azure AD",
-        "TenantId": tenant_id,
-        "TimeGenerated": table_time(u.risk_last_updated_date_time),
-        "Type": "AADRiskyUsers",
-        "UserDisplayName": u.user_display_name,
-        "UserPrincipalName": u.user_principal_name,
-    })
-}

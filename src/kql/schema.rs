@@ -13,8 +13,8 @@ use crate::export::SignInLog;
 use crate::export::loganalytics::{
     AUDIT_COLUMNS, AUDIT_TABLE, NON_INTERACTIVE_TABLE, SIGN_IN_COLUMNS, SIGN_IN_TABLE, row_json,
 };
-use crate::export::risk::{USER_RISK_EVENT_COLUMNS, user_risk_event_row};
-use crate::export::{RISKY_USER_COLUMNS, risky_user_row};
+use crate::export::risk::USER_RISK_EVENT_COLUMNS;
+use crate::export::{RISKY_USER_COLUMNS, risky_user_row, user_risk_event_row};
 use crate::graph::{Record, RiskDetection, RiskyUserHistoryItem};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -143,13 +143,7 @@ pub fn risk_event_row(detection: &RiskDetection, tenant_id: &str) -> Row {
 
 /// A risky-user change as its `AADRiskyUsers` row.
 pub fn risky_user_change_row(change: &RiskyUserHistoryItem, tenant_id: &str) -> Row {
-    let json = risky_user_row(change, tenant_id);
-    typed(
-        RISKY_USERS_TABLE,
-        RISKY_USER_COLUMNS
-            .iter()
-            .map(|c| (*c, json.get(*c).cloned().unwrap_or(serde_json::Value::Null))),
-    )
+    typed(RISKY_USERS_TABLE, risky_user_row(change, tenant_id))
 }
 
 /// The tables a query reads, and the clock it runs at.

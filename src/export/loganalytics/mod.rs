@@ -56,6 +56,7 @@
 
 mod cells;
 mod columns;
+mod risk_rows;
 mod row;
 mod table;
 #[cfg(test)]
@@ -64,7 +65,8 @@ mod values;
 
 use cells::{Cells, Json};
 pub use columns::{AUDIT_COLUMNS, SIGN_IN_COLUMNS};
-pub(super) use row::csv_cell;
+pub(super) use risk_rows::write_risk_tables;
+pub use risk_rows::{risky_user_row, user_risk_event_row};
 use table::Table;
 use values::RowValues;
 

@@ -37,8 +37,13 @@ impl Row {
     /// `record` as a row of this table: (its NDJSON line, its CSV line), valid until the
     /// next row.
     pub(super) fn write(&mut self, record: &Record, ctx: &Context) -> (&[u8], &[u8]) {
+        self.write_with(|row| write_record(row, record, ctx))
+    }
+
+    /// The row `fill` walks: (its NDJSON line, its CSV line), valid until the next row.
+    pub(super) fn write_with(&mut self, fill: impl FnOnce(&mut Self)) -> (&[u8], &[u8]) {
         self.start();
-        write_record(self, record, ctx);
+        fill(self);
         self.end()
     }
 
@@ -142,7 +147,7 @@ impl Cells for Row {
 }
 
 /// RFC 4180: a cell with a comma, quote, CR or LF is quoted, quotes doubled.
-pub(in crate::export) fn csv_cell(out: &mut Vec<u8>, value: &[u8]) {
+pub(super) fn csv_cell(out: &mut Vec<u8>, value: &[u8]) {
     if !value
         .iter()
         .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))

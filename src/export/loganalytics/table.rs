@@ -46,7 +46,15 @@ impl Table {
     }
 
     pub(super) fn push(&mut self, record: &Record, ctx: &Context) -> io::Result<()> {
-        let (json, csv) = self.row.write(record, ctx);
+        self.push_with(|row| row.write(record, ctx))
+    }
+
+    /// Appends the row `write` writes into the table's `Row`.
+    pub(super) fn push_with(
+        &mut self,
+        write: impl FnOnce(&mut Row) -> (&[u8], &[u8]),
+    ) -> io::Result<()> {
+        let (json, csv) = write(&mut self.row);
         self.json.write_all(json)?;
         self.csv.write_all(csv)
     }

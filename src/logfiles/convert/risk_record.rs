@@ -273,9 +273,10 @@ mod tests {
 #[cfg(test)]
 mod round_trip {
     use super::RiskItem;
-    use crate::export::risk::{user_risk_event_hub, user_risk_event_row};
+    use crate::export::risk::user_risk_event_hub;
     use crate::export::risk_files::risky_user_hub;
     use crate::export::risky_user_row;
+    use crate::export::user_risk_event_row;
     use crate::graph::{RiskDetection, RiskyUserHistoryItem};
     use crate::logfiles::{ReadSummary, read_from};
     use serde_json::{Map, Value};
@@ -329,10 +330,14 @@ mod round_trip {
             let detections = risk.detections.iter().map(detection);
             detections.chain(risk.history.iter().map(change)).collect()
         };
-        let row = |d: &RiskDetection| {
-            let row = user_risk_event_row(d, TENANT).into_iter();
-            Value::Object(row.map(|(k, v)| (k.to_string(), v)).collect::<Map<_, _>>())
+        let object = |row: Vec<(&str, Value)>| {
+            Value::Object(
+                row.into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect::<Map<_, _>>(),
+            )
         };
+        let row = |d: &RiskDetection| object(user_risk_event_row(d, TENANT));
         let shapes = [
             (
                 "event hub records",
@@ -342,7 +347,7 @@ mod round_trip {
             ),
             (
                 "log analytics rows",
-                lines(&row, &|h| risky_user_row(h, TENANT)),
+                lines(&row, &|h| object(risky_user_row(h, TENANT))),
             ),
             (
                 "graph objects",
