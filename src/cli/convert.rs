@@ -2,6 +2,7 @@
 //! again in one export format ([`crate::export`]), oldest first; ID Protection's detections and
 //! risky-user changes among them in that format's files of them ([`write_risk_files`]).
 
+use super::repeated_ids::{Repeated, repeated_ids};
 use crate::exit::Exit;
 use crate::export::{ExportOptions, ExportSummary, Exporter, Format, write_risk_files};
 use crate::graph::{ApiVersion, Record, RiskDetection, RiskyUserHistoryItem};
@@ -47,6 +48,8 @@ struct Input {
     skipped: BTreeMap<String, usize>,
     /// ID Protection's records, oldest first.
     risk: Risk,
+    /// Records read more than once, by file.
+    repeated: Vec<Repeated>,
 }
 
 /// Detections and risky-user changes, as the export writes them.
@@ -102,6 +105,9 @@ pub fn convert(args: &ConvertArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             "note: skipped {count} {what} record(s): neither sign-ins nor directory audits"
         )?;
     }
+    for repeated in &input.repeated {
+        writeln!(err, "{}", repeated.note())?;
+    }
     let (tenant_id, origin) = match tenant_id(args.tenant_id.as_deref(), &input) {
         Ok(chosen) => chosen,
         Err(message) => {
@@ -139,12 +145,16 @@ fn read(files: &[PathBuf]) -> Result<Input, LogFileError> {
         tenant_ids: BTreeSet::new(),
         skipped: BTreeMap::new(),
         risk: Risk::default(),
+        repeated: Vec::new(),
     };
+    let mut ranges = Vec::with_capacity(files.len());
     for file in files {
         let mut records = Vec::new();
         let summary = logfiles::read_path_with(file, |record| records.push(record))?;
         logfiles::make_oldest_first(&mut records);
+        let start = input.records.len();
         input.records.append(&mut records);
+        ranges.push((file.clone(), start..input.records.len()));
         input.tenant_ids.extend(summary.tenant_ids);
         for (what, count) in summary.skipped {
             *input.skipped.entry(what).or_default() += count;
@@ -153,6 +163,7 @@ fn read(files: &[PathBuf]) -> Result<Input, LogFileError> {
             input.risk.add(item);
         }
     }
+    input.repeated = repeated_ids(&input.records, &ranges);
     input.records.sort_by_key(Record::time);
     input.risk.sort();
     Ok(input)
@@ -228,6 +239,7 @@ mod tests {
             tenant_ids: tenant_ids.iter().map(|t| t.to_string()).collect(),
             skipped: BTreeMap::new(),
             risk: Risk::default(),
+            repeated: Vec::new(),
         }
     }
 

@@ -14,6 +14,7 @@ mod inputs;
 mod log_stream;
 mod query;
 mod quiet;
+mod repeated_ids;
 mod report;
 mod risk_explain;
 mod risk_sources;

@@ -195,6 +195,31 @@ fn no_tenant_anywhere_writes_the_nil_tenant() {
     );
 }
 
+/// A Log Analytics table given both as JSON lines and as CSV is the same log twice: the
+/// records are written as read, and stderr says which file repeats which.
+#[test]
+fn a_log_given_twice_is_noted_and_written_as_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let la = tmp.path().join("la");
+    generate(AUDIT_LAB, "loganalytics", &la);
+    let (ndjson, csv) = (la.join("AuditLogs.ndjson"), la.join("AuditLogs.csv"));
+    let out = tmp.path().join("out");
+    let (code, text, err) = convert(&[path(&ndjson), path(&csv)], "ndjson", &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("0 sign-ins, 40 directory audits"), "{text}");
+    let note = format!(
+        "note: 20 record(s) of {} have the ids of records of {} (the same log given twice?); \
+         both copies are written",
+        csv.display(),
+        ndjson.display()
+    );
+    assert!(err.contains(&note), "{err}");
+
+    let (code, _, err) = convert(&[path(&ndjson)], "ndjson", &tmp.path().join("once"), &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("note:"), "one copy gives no note: {err}");
+}
+
 /// The ID Protection files `generate --format FORMAT` writes.
 fn risk_files(format: &str) -> &'static [&'static str] {
     match format {

@@ -1,0 +1,157 @@
+//! Records that `convert` read twice: the same log given as two files (a Log Analytics table's
+//! `.ndjson` and its `.csv`, a folder of pages and one of them again) would otherwise be
+//! written twice without a word. Graph gives every sign-in and audit its own `id`, so a
+//! repeated id says it. Both copies are still written, as read: a log that really holds one
+//! record twice (Event Hubs delivers at least once) is the input the user gave.
+
+use crate::graph::Record;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// How many of one file's records have the id of a record read before them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeated {
+    pub file: PathBuf,
+    pub count: usize,
+    /// The file that held the first of them: another file, or the same one.
+    pub first_in: PathBuf,
+}
+
+impl Repeated {
+    /// The note for stderr.
+    pub fn note(&self) -> String {
+        if self.first_in == self.file {
+            format!(
+                "note: {} record(s) of {} repeat the id of an earlier record of the same file; \
+                 every copy is written",
+                self.count,
+                self.file.display()
+            )
+        } else {
+            format!(
+                "note: {} record(s) of {} have the ids of records of {} (the same log given \
+                 twice?); both copies are written",
+                self.count,
+                self.file.display(),
+                self.first_in.display()
+            )
+        }
+    }
+}
+
+/// The repeats among `records`, where `files` says which file each range of them came from
+/// (in the order read). A file whose repeats came first from several files is named with the
+/// first of them.
+pub fn repeated_ids(records: &[Record], files: &[(PathBuf, Range<usize>)]) -> Vec<Repeated> {
+    let mut first_file: HashMap<&str, usize> = HashMap::with_capacity(records.len());
+    let mut found = Vec::new();
+    for (index, (file, range)) in files.iter().enumerate() {
+        let (mut within, mut across, mut first_in) = (0, 0, None);
+        for record in &records[range.clone()] {
+            match first_file.entry(record.id()) {
+                Entry::Vacant(entry) => {
+                    entry.insert(index);
+                }
+                Entry::Occupied(entry) if *entry.get() == index => within += 1,
+                Entry::Occupied(entry) => {
+                    across += 1;
+                    first_in.get_or_insert(*entry.get());
+                }
+            }
+        }
+        if let Some(earlier) = first_in {
+            found.push(Repeated {
+                file: file.clone(),
+                count: across,
+                first_in: files[earlier].0.clone(),
+            });
+        }
+        if within > 0 {
+            found.push(Repeated {
+                file: file.clone(),
+                count: within,
+                first_in: file.clone(),
+            });
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logfiles;
+
+    fn sign_ins(ids: &[&str]) -> Vec<Record> {
+        let lines: Vec<String> = ids
+            .iter()
+            .map(|id| {
+                format!(
+                    r#"{{"id":"{id}","createdDateTime":"2025-03-17T15:08:07Z","status":{{"errorCode":0}}}}"#
+                )
+            })
+            .collect();
+        logfiles::read_slice("t.ndjson", lines.join("\n").as_bytes()).unwrap()
+    }
+
+    fn read(files: &[(&str, &[&str])]) -> Vec<Repeated> {
+        let mut records = Vec::new();
+        let mut ranges = Vec::new();
+        for (name, ids) in files {
+            let start = records.len();
+            records.extend(sign_ins(ids));
+            ranges.push((PathBuf::from(name), start..records.len()));
+        }
+        repeated_ids(&records, &ranges)
+    }
+
+    #[test]
+    fn distinct_ids_give_no_note() {
+        assert_eq!(read(&[("a", &["1", "2"]), ("b", &["3"])]), vec![]);
+    }
+
+    #[test]
+    fn a_file_given_twice_is_named_with_the_file_that_held_them_first() {
+        let found = read(&[("a.ndjson", &["1", "2", "3"]), ("a.csv", &["3", "2", "4"])]);
+        assert_eq!(
+            found,
+            vec![Repeated {
+                file: "a.csv".into(),
+                count: 2,
+                first_in: "a.ndjson".into()
+            }]
+        );
+        assert_eq!(
+            found[0].note(),
+            "note: 2 record(s) of a.csv have the ids of records of a.ndjson (the same log \
+             given twice?); both copies are written"
+        );
+    }
+
+    #[test]
+    fn repeats_within_one_file_are_counted_apart() {
+        let found = read(&[("a", &["1", "1", "2", "1"]), ("b", &["2", "5"])]);
+        assert_eq!(
+            found,
+            vec![
+                Repeated {
+                    file: "a".into(),
+                    count: 2,
+                    first_in: "a".into()
+                },
+                Repeated {
+                    file: "b".into(),
+                    count: 1,
+                    first_in: "a".into()
+                },
+            ]
+        );
+        assert!(
+            found[0].note().contains("of the same file"),
+            "{}",
+            found[0].note()
+        );
+    }
+}
