@@ -3,7 +3,7 @@
 
 use super::inputs::load_all;
 use crate::exit::Exit;
-use crate::kql::load::{Loader, sign_in_tenant};
+use crate::kql::load::{FileLoad, Loader};
 use crate::kql::{self, Catalog};
 use crate::sim;
 use std::collections::BTreeSet;
@@ -45,9 +45,6 @@ pub enum OutputFormat {
     Csv,
 }
 
-/// The tenant id a file's records carry when none names one.
-const NO_TENANT: &str = "00000000-0000-0000-0000-000000000000";
-
 pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<Exit> {
     let parsed = match kql::parse(&args.query) {
         Ok(q) => q,
@@ -77,18 +74,12 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
         if kql::la_lines::load_sign_in_lines(file, &mut loader) {
             continue;
         }
-        let records = match crate::logfiles::read_path(file) {
-            Ok(records) => records,
-            Err(e) => {
-                writeln!(err, "error: {e}")?;
-                return Ok(Exit::BadInput);
-            }
-        };
-        // Audit records do not name their tenant: they belong to the file's sign-ins' one.
-        let file_tenant = records.iter().find_map(sign_in_tenant).unwrap_or(NO_TENANT);
-        for record in &records {
-            loader.push_record(record, sign_in_tenant(record).unwrap_or(file_tenant));
+        let mut load = FileLoad::new(&mut loader);
+        if let Err(e) = crate::logfiles::read_path_with(file, |record| load.push(record)) {
+            writeln!(err, "error: {e}")?;
+            return Ok(Exit::BadInput);
         }
+        load.finish();
     }
     let mut broken = false;
     if args.logs.is_empty() || !args.paths.is_empty() {

@@ -381,12 +381,7 @@ impl SentinelRunner {
         self.last = Some(self.last.map_or(ticks, |t| t.max(ticks)));
         let table = kql::schema::table_of(record);
         if let Some(rows) = self.rows.get_mut(table) {
-            let (_, mut row) = kql::schema::la_row(record, tenant_id);
-            for (cell, &read) in row.iter_mut().zip(&self.read[table]) {
-                if !read {
-                    *cell = Value::Null;
-                }
-            }
+            let (_, row) = kql::schema::la_row_of(record, tenant_id, Some(&self.read[table]));
             rows.push((ticks, row));
         }
     }

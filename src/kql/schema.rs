@@ -11,7 +11,7 @@ use super::table::{Column, Row, Table};
 use super::value::{Type, Value};
 use crate::export::SignInLog;
 use crate::export::loganalytics::{
-    AUDIT_COLUMNS, AUDIT_TABLE, NON_INTERACTIVE_TABLE, SIGN_IN_COLUMNS, SIGN_IN_TABLE, row_json,
+    AUDIT_COLUMNS, AUDIT_TABLE, NON_INTERACTIVE_TABLE, SIGN_IN_COLUMNS, SIGN_IN_TABLE, row_json_of,
 };
 use crate::export::risk::USER_RISK_EVENT_COLUMNS;
 use crate::export::{RISKY_USER_COLUMNS, risky_user_row, user_risk_event_row};
@@ -110,11 +110,20 @@ pub fn table_of(record: &Record) -> &'static str {
 /// THE adapter from the record model to the engine: a record as the row of its Log
 /// Analytics table, typed by [`column_type`]. Returns the table's name and the row.
 pub fn la_row(record: &Record, tenant_id: &str) -> (&'static str, Row) {
-    let cells = row_json(record, tenant_id);
+    la_row_of(record, tenant_id, None)
+}
+
+/// [`la_row`] with only the columns `kept` marks (all when `None`) given their values; the
+/// others are `null`, and cost nothing to make.
+pub fn la_row_of(record: &Record, tenant_id: &str, kept: Option<&[bool]>) -> (&'static str, Row) {
+    let cells = row_json_of(record, tenant_id, kept);
     let table = table_of(record);
     let row = cells
         .into_iter()
         .map(|(column, json)| {
+            if json.is_null() {
+                return Value::Null;
+            }
             let ty = column_type(table, column);
             match (&json, ty) {
                 // A dynamic column of a string-typed table keeps its JSON as text.

@@ -336,11 +336,21 @@ fn write_record(row: &mut impl Cells, record: &Record, ctx: &Context) {
 /// that need one row at a time (the query engine, the Sigma evaluator, `crate::detect`): the
 /// values parsing the row's NDJSON line would give, made by the same walk over the columns.
 pub fn row_json(record: &Record, tenant_id: &str) -> Vec<(&'static str, Value)> {
+    row_json_of(record, tenant_id, None)
+}
+
+/// [`row_json`] with only the columns `kept` marks (all when `None`) given their values; the
+/// others are `null`.
+pub fn row_json_of(
+    record: &Record,
+    tenant_id: &str,
+    kept: Option<&[bool]>,
+) -> Vec<(&'static str, Value)> {
     let ctx = Context {
         tenant_id: tenant_id.to_string(),
         resource_id: resource_id(tenant_id),
     };
-    let mut row = RowValues::new(columns_of(record));
+    let mut row = RowValues::new(columns_of(record), kept);
     write_record(&mut row, record, &ctx);
     row.end()
 }

@@ -73,14 +73,14 @@ fn risky_user(cells: &mut impl Cells, h: &RiskyUserHistoryItem, tenant_id: &str)
 
 /// A detection's `AADUserRiskEvents` row, in [`USER_RISK_EVENT_COLUMNS`] order.
 pub fn user_risk_event_row(d: &RiskDetection, tenant_id: &str) -> Vec<(&'static str, Value)> {
-    let mut row = RowValues::new(USER_RISK_EVENT_COLUMNS);
+    let mut row = RowValues::new(USER_RISK_EVENT_COLUMNS, None);
     user_risk_event(&mut row, d, tenant_id);
     row.end()
 }
 
 /// A risky-user change's `AADRiskyUsers` row, in [`RISKY_USER_COLUMNS`] order.
 pub fn risky_user_row(h: &RiskyUserHistoryItem, tenant_id: &str) -> Vec<(&'static str, Value)> {
-    let mut row = RowValues::new(RISKY_USER_COLUMNS);
+    let mut row = RowValues::new(RISKY_USER_COLUMNS, None);
     risky_user(&mut row, h, tenant_id);
     row.end()
 }

@@ -9,17 +9,31 @@ use crate::graph::Timestamp;
 use serde::Serialize;
 use serde_json::Value;
 
-pub(super) struct RowValues {
+pub(super) struct RowValues<'a> {
     columns: &'static [&'static str],
+    /// For each column, whether its value is wanted: the others are `null`, built from
+    /// nothing (`entralab query` holds the few columns a query reads).
+    kept: Option<&'a [bool]>,
     cells: Vec<(&'static str, Value)>,
 }
 
-impl RowValues {
-    pub(super) fn new(columns: &'static [&'static str]) -> Self {
+impl<'a> RowValues<'a> {
+    pub(super) fn new(columns: &'static [&'static str], kept: Option<&'a [bool]>) -> Self {
         RowValues {
             columns,
+            kept,
             cells: Vec::with_capacity(columns.len()),
         }
+    }
+
+    /// Whether the next cell's value is wanted; when not, it is pushed as `null`.
+    fn wanted(&mut self, column: &'static str) -> bool {
+        let at = self.cells.len();
+        let wanted = self.kept.is_none_or(|kept| kept.get(at).is_none_or(|k| *k));
+        if !wanted {
+            self.push(column, Value::Null);
+        }
+        wanted
     }
 
     /// The row: (column, value) in column order.
@@ -40,17 +54,26 @@ impl RowValues {
     }
 }
 
-impl Cells for RowValues {
+impl Cells for RowValues<'_> {
     fn text(&mut self, column: &'static str, value: Option<&str>) {
+        if !self.wanted(column) {
+            return;
+        }
         self.push(column, Value::from(value.unwrap_or("")));
     }
 
     fn number_text(&mut self, column: &'static str, value: Option<i64>) {
+        if !self.wanted(column) {
+            return;
+        }
         let text = value.map(|value| value.to_string()).unwrap_or_default();
         self.push(column, Value::String(text));
     }
 
     fn time(&mut self, column: &'static str, time: Timestamp) {
+        if !self.wanted(column) {
+            return;
+        }
         let mut quoted = Vec::with_capacity(30);
         write_seven_digits(&mut quoted, time, "Z");
         // Digits, `-`, `:`, `.`, `T` and `Z` only: the JSON string is the text in quotes.
@@ -59,10 +82,16 @@ impl Cells for RowValues {
     }
 
     fn int(&mut self, column: &'static str, value: i64) {
+        if !self.wanted(column) {
+            return;
+        }
         self.push(column, Value::from(value));
     }
 
     fn flag(&mut self, column: &'static str, value: Option<bool>) {
+        if !self.wanted(column) {
+            return;
+        }
         self.push(column, value.map_or(Value::Null, Value::Bool));
     }
 
@@ -75,6 +104,9 @@ impl Cells for RowValues {
         value: Option<&T>,
         write: impl FnOnce(&mut Vec<u8>, &T),
     ) {
+        if !self.wanted(column) {
+            return;
+        }
         let cell = match (kind, value) {
             (Json::Dynamic, None) => Value::Null,
             (Json::Dynamic, Some(value)) => {
