@@ -6,6 +6,7 @@ mod apps;
 pub mod audit;
 pub mod field_values;
 pub mod risk;
+pub mod risk_teaching;
 mod sign_in_codes;
 mod sspr;
 pub mod teaching;

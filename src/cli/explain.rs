@@ -1,4 +1,4 @@
-//! `entralab explain CODE|ACTIVITY [--rules DIR]`.
+//! `entralab explain CODE|ACTIVITY|RISK_TYPE [--rules DIR]`.
 
 use crate::exit::Exit;
 use crate::explain::{self, ShippedIndex};
@@ -8,9 +8,10 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// A sign-in error code (50053, AADSTS50053) or an audit activity (its display name, as
-    /// one argument or several words, or its catalogue key).
-    #[arg(required = true, value_name = "CODE|ACTIVITY")]
+    /// A sign-in error code (50053, AADSTS50053), an audit activity (its display name, as
+    /// one argument or several words, or its catalogue key) or an ID Protection risk detection
+    /// type (its riskEventType, unlikelyTravel, or its title, Atypical travel).
+    #[arg(required = true, value_name = "CODE|ACTIVITY|RISK_TYPE")]
     pub what: Vec<String>,
     /// Also list the Sigma rules under DIR whose selections name it.
     #[arg(long, value_name = "DIR")]
@@ -25,8 +26,8 @@ pub fn explain(args: &ExplainArgs, out: &mut dyn Write, err: &mut dyn Write) -> 
             writeln!(err, "error: {unknown}")?;
             writeln!(
                 err,
-                "  codes and activities entralab knows: docs/explain.md (or `entralab explain` \
-                 with a code from `entralab run`)"
+                "  codes, activities and risk detection types entralab knows: docs/explain.md \
+                 (or `entralab explain` with a code or a type from `entralab run`)"
             )?;
             return Ok(Exit::BadInput);
         }

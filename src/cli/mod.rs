@@ -140,9 +140,12 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Explain a sign-in error code or an audit activity: what it means, what the admin centre
-    /// shows, what causes it, which shipped scenario shows it and which rules look at it.
-    #[command(after_help = "Example:\n  entralab explain 50053 --rules tests/data/sigma")]
+    /// Explain a sign-in error code, an audit activity or an ID Protection risk detection type:
+    /// what it means, what the logs show, what causes it, which shipped scenario shows it and
+    /// which rules look at it.
+    #[command(
+        after_help = "Example:\n  entralab explain 50053 --rules tests/data/sigma\n  entralab explain unlikelyTravel"
+    )]
     Explain(explain::ExplainArgs),
     /// Print a scenario's questions, grade a learner's answers, or show the solutions.
     #[command(

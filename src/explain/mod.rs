@@ -1,19 +1,26 @@
-//! `entralab explain`: what a sign-in error code or an audit activity means, what the admin
-//! centre shows for it, what causes it in entralab's model (with the scenario knobs), which
-//! shipped scenario shows it, and which Sigma rules look at it. Offline, from the catalogue
-//! (`catalog`, `catalog::teaching`, `catalog::audit`) and the scenarios built into the binary.
+//! `entralab explain`: what a sign-in error code, an audit activity or an ID Protection risk
+//! detection type means, what the admin centre or the logs show for it, what causes it in
+//! entralab's model (with the scenario knobs), which shipped scenario shows it, and which
+//! Sigma rules look at it. Offline, from the catalogue (`catalog`, `catalog::teaching`,
+//! `catalog::audit`, `catalog::risk`) and the scenarios built into the binary.
 
+mod library;
+mod nearest;
 mod render;
+mod render_risk;
 mod rules;
 mod shipped;
 
+pub use library::{DETECTION_SCENARIOS, IDENTITY_PROTECTION_SCENARIOS, load_shipped, shipped};
 pub use render::render;
 pub use rules::{RuleMention, rules_mentioning};
-pub use shipped::{DETECTION_SCENARIOS, Needle, ShippedIndex, ShownIn, load_shipped, shipped};
+pub use shipped::{Needle, ShippedIndex, ShownIn};
 
 use crate::catalog::audit::{self, AuditActivity};
+use crate::catalog::risk::{self, RISK_TYPES, RiskType, UNDOCUMENTED_RISK_TYPES};
 use crate::catalog::teaching::{self, OtherCode, SsprActivityText};
-use crate::catalog::{self, SignInCode, SsprText};
+use crate::catalog::{self, SignInCode};
+use nearest::{nearest_code, nearest_name};
 
 /// One thing `explain` can talk about.
 #[derive(Debug, Clone, Copy)]
@@ -26,6 +33,8 @@ pub enum Topic {
     Sspr(&'static SsprActivityText),
     /// An activity of the audit catalogue.
     Activity(&'static AuditActivity),
+    /// An ID Protection risk detection type (`riskEventType`).
+    Risk(&'static RiskType),
 }
 
 impl Topic {
@@ -36,6 +45,7 @@ impl Topic {
             Topic::OtherCode(_) => None,
             Topic::Sspr(s) => Some(Needle::Activity(s.display_name)),
             Topic::Activity(a) => Some(Needle::Activity(a.display_name)),
+            Topic::Risk(r) => Some(Needle::Risk(r.name)),
         }
     }
 
@@ -46,6 +56,7 @@ impl Topic {
             Topic::OtherCode(c) => c.code.to_string(),
             Topic::Sspr(s) => s.display_name.to_string(),
             Topic::Activity(a) => a.display_name.to_string(),
+            Topic::Risk(r) => r.name.to_string(),
         }
     }
 }
@@ -54,18 +65,24 @@ impl Topic {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unknown {
     pub query: String,
-    /// The nearest known code or activity.
+    /// The nearest known code, activity or risk detection type.
     pub nearest: Option<String>,
+    /// Why a name found in rules is not known: a risk type renamed or no longer documented.
+    pub note: Option<&'static str>,
 }
 
 impl std::fmt::Display for Unknown {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A number is only looked up as a code; anything else as everything else.
         let what = if parse_code(&self.query).is_some() {
-            "sign-in error code"
+            "a sign-in error code"
         } else {
-            "audit activity"
+            "a sign-in error code, audit activity or risk detection type"
         };
-        write!(f, "`{}` is not a {what} entralab knows", self.query)?;
+        write!(f, "`{}` is not {what} entralab knows", self.query)?;
+        if let Some(note) = self.note {
+            write!(f, " ({note})")?;
+        }
         if let Some(nearest) = &self.nearest {
             write!(f, "; did you mean `{nearest}`?")?;
         }
@@ -74,8 +91,10 @@ impl std::fmt::Display for Unknown {
 }
 
 /// The topics `query` names: a code (`50053`, `AADSTS50053`), an activity's display name
-/// (`Add member to role`, any case) or its catalogue key (`add_member_to_role`). One display
-/// name can be several catalogue activities (the direct and the PIM `Add member to role`).
+/// (`Add member to role`, any case) or its catalogue key (`add_member_to_role`), or a risk
+/// detection type's Graph name (`unlikelyTravel`, any case) or title (`Atypical travel`). One
+/// display name can be several catalogue activities (the direct and the PIM `Add member to
+/// role`).
 pub fn lookup(query: &str) -> Result<Vec<Topic>, Unknown> {
     let query = query.trim();
     if let Some(code) = parse_code(query) {
@@ -88,6 +107,7 @@ pub fn lookup(query: &str) -> Result<Vec<Topic>, Unknown> {
         return Err(Unknown {
             query: query.to_string(),
             nearest: nearest_code(code).map(|c| c.to_string()),
+            note: None,
         });
     }
     if let Some(sspr) = teaching::sspr_activity(query) {
@@ -100,19 +120,36 @@ pub fn lookup(query: &str) -> Result<Vec<Topic>, Unknown> {
     if !found.is_empty() {
         return Ok(found);
     }
+    if let Some(risk) = find_risk(query) {
+        return Ok(vec![Topic::Risk(risk)]);
+    }
     Err(Unknown {
         query: query.to_string(),
-        nearest: nearest_activity(query).map(str::to_string),
+        nearest: nearest_name(query).map(str::to_string),
+        note: UNDOCUMENTED_RISK_TYPES
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(query))
+            .map(|(_, why)| *why),
     })
 }
 
-/// Every topic of the catalogue: the simulated codes, the other codes, the SSPR activities
-/// and the audit activities, in catalogue order.
+/// The risk detection type `query` names by its Graph name or its title, any case.
+fn find_risk(query: &str) -> Option<&'static RiskType> {
+    risk::find_risk_type(query).or_else(|| {
+        RISK_TYPES
+            .iter()
+            .find(|r| r.title.eq_ignore_ascii_case(query))
+    })
+}
+
+/// Every topic of the catalogue: the simulated codes, the other codes, the SSPR activities,
+/// the audit activities and the risk detection types, in catalogue order.
 pub fn every_topic() -> Vec<Topic> {
     let mut topics: Vec<Topic> = catalog::sign_in_codes().iter().map(Topic::Code).collect();
     topics.extend(teaching::OTHER_CODES.iter().map(Topic::OtherCode));
     topics.extend(teaching::SSPR_ACTIVITIES.iter().map(Topic::Sspr));
     topics.extend(audit::activities().map(Topic::Activity));
+    topics.extend(RISK_TYPES.iter().map(Topic::Risk));
     topics
 }
 
@@ -125,43 +162,6 @@ fn parse_code(query: &str) -> Option<i32> {
         return None;
     }
     digits.parse().ok()
-}
-
-/// The known code nearest to `code`: fewest digit edits (a typo), then numerically closest.
-fn nearest_code(code: i32) -> Option<i32> {
-    let text = code.to_string();
-    catalog::sign_in_codes()
-        .iter()
-        .map(|c| c.code)
-        .chain(teaching::OTHER_CODES.iter().map(|c| c.code))
-        .filter(|c| *c != 0)
-        .min_by_key(|c| {
-            (
-                strsim::damerau_levenshtein(&text, &c.to_string()),
-                (i64::from(*c) - i64::from(code)).unsigned_abs(),
-            )
-        })
-}
-
-/// The activity name nearest to `query`, by edit distance over names and keys.
-fn nearest_activity(query: &str) -> Option<&'static str> {
-    let query = query.to_lowercase();
-    let names = [SsprText::FLOW_PROGRESS, SsprText::RESET, SsprText::BLOCKED]
-        .into_iter()
-        .map(|n| (n, n))
-        .chain(
-            audit::activities()
-                .flat_map(|a| [(a.display_name, a.display_name), (a.key, a.display_name)]),
-        );
-    names
-        .map(|(spelling, name)| {
-            (
-                strsim::normalized_damerau_levenshtein(&query, &spelling.to_lowercase()),
-                name,
-            )
-        })
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, name)| name)
 }
 
 #[cfg(test)]
@@ -206,6 +206,63 @@ mod tests {
             unknown.nearest.as_deref(),
             Some("Delete conditional access policy")
         );
+    }
+
+    #[test]
+    fn risk_types_are_found_by_graph_name_in_any_case_or_by_title() {
+        for query in [
+            "unlikelyTravel",
+            "UNLIKELYTRAVEL",
+            " unlikelytravel ",
+            "Atypical travel",
+            "atypical TRAVEL",
+        ] {
+            let topics = lookup(query).unwrap();
+            assert!(
+                matches!(topics[..], [Topic::Risk(r)] if r.name == "unlikelyTravel"),
+                "{query}"
+            );
+        }
+        assert!(
+            matches!(lookup("anonymizedipaddress").unwrap()[..], [Topic::Risk(r)] if r.name == "anonymizedIPAddress")
+        );
+    }
+
+    #[test]
+    fn a_misspelt_risk_type_says_what_was_looked_for_and_suggests_the_type() {
+        let unknown = lookup("unlikelyTravle").unwrap_err();
+        assert_eq!(unknown.nearest.as_deref(), Some("unlikelyTravel"));
+        assert_eq!(
+            unknown.to_string(),
+            "`unlikelyTravle` is not a sign-in error code, audit activity or risk detection \
+             type entralab knows; did you mean `unlikelyTravel`?"
+        );
+        // A name SigmaHQ rules still use says why it is not known.
+        assert_eq!(
+            lookup("impossibleTravel").unwrap_err().to_string(),
+            "`impossibleTravel` is not a sign-in error code, audit activity or risk detection \
+             type entralab knows (renamed: current documentation names it \
+             `mcasImpossibleTravel`); did you mean `mcasImpossibleTravel`?"
+        );
+    }
+
+    #[test]
+    fn no_risk_type_hides_or_is_hidden_by_an_activity() {
+        // `lookup` tries activities first: a risk type spelt like one would never be found.
+        for r in crate::catalog::risk::RISK_TYPES {
+            for spelling in [r.name, r.title] {
+                assert!(
+                    teaching::sspr_activity(spelling).is_none()
+                        && !audit::activities().any(|a| a.key.eq_ignore_ascii_case(spelling)
+                            || a.display_name.eq_ignore_ascii_case(spelling)),
+                    "{spelling}"
+                );
+                assert!(
+                    matches!(lookup(spelling).unwrap()[..], [Topic::Risk(found)] if found.name == r.name),
+                    "{spelling}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -93,13 +93,18 @@ pub fn render(topic: &Topic, shown: Option<&ShownIn>, rules: Option<&[RuleMentio
             );
             wrapped(&mut out, &format!("Source of these facts: {}", a.source));
         }
+        Topic::Risk(r) => super::render_risk::risk_body(&mut out, r),
     }
     section(&mut out, "Shown in");
     match shown {
         Some(s) => {
+            let (rows, first) = match topic {
+                Topic::Risk(_) => ("detection", "the first detected at"),
+                _ => ("row", "the first at"),
+            };
             let _ = writeln!(
                 out,
-                "  {} ({} row{}, the first at {})",
+                "  {} ({} {rows}{}, {first} {})",
                 s.path,
                 s.rows,
                 if s.rows == 1 { "" } else { "s" },
@@ -145,22 +150,22 @@ fn code_head(
     line(out, "Failure reason", failure_reason);
 }
 
-fn section(out: &mut String, title: &str) {
+pub(super) fn section(out: &mut String, title: &str) {
     let _ = writeln!(out, "\n{title}");
 }
 
-fn line(out: &mut String, label: &str, value: &str) {
+pub(super) fn line(out: &mut String, label: &str, value: &str) {
     let _ = writeln!(out, "  {:<22}{value}", format!("{label}:"));
 }
 
-fn knobs(out: &mut String, knobs: &[&str]) {
+pub(super) fn knobs(out: &mut String, knobs: &[&str]) {
     if !knobs.is_empty() {
         wrapped(out, &format!("Scenario knobs: {}", knobs.join(", ")));
     }
 }
 
 /// `text` indented by two spaces, wrapped at word boundaries to 100 columns.
-fn wrapped(out: &mut String, text: &str) {
+pub(super) fn wrapped(out: &mut String, text: &str) {
     const WIDTH: usize = 98;
     let mut line = String::new();
     for word in text.split_whitespace() {
@@ -180,7 +185,7 @@ fn wrapped(out: &mut String, text: &str) {
 
 /// The catalogue's cause as a sentence: capitalised, with a full stop; source line breaks
 /// of the string literal collapsed.
-fn sentence(text: &str) -> String {
+pub(super) fn sentence(text: &str) -> String {
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut chars = text.chars();
     let mut out: String = chars

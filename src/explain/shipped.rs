@@ -1,79 +1,30 @@
-//! The scenarios entralab ships, built into the binary so `explain` and its search for "the
-//! scenario that shows this" work offline and from anywhere: the reference labs first (the
-//! ones to learn from), then the detection library, the benign noise last (it is the
-//! biggest to simulate and shows nothing the others do not).
+//! Which shipped scenario shows a code, an activity or a risk detection type: each scenario
+//! of the library (`library::shipped`, in search order) is simulated, with ID Protection, on
+//! first need, and what it logged is kept for the next search.
 
-use crate::cli::BUILTIN_SCENARIOS;
+use super::library::shipped;
 use crate::graph::Record;
-use crate::scenario::{self, Scenario};
+use crate::scenario;
 use crate::sim;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-macro_rules! detection_scenarios {
-    ($($file:literal),* $(,)?) => {
-        /// (path as shipped, text) of the detection library, `scenarios/detections/`.
-        pub const DETECTION_SCENARIOS: &[(&str, &str)] = &[
-            $((
-                concat!("scenarios/detections/", $file),
-                include_str!(concat!("../../scenarios/detections/", $file)),
-            )),*
-        ];
-    };
-}
-
-detection_scenarios!(
-    "account-created-and-deleted.yaml",
-    "app-credential-after-admin-consent.yaml",
-    "app-removed-after-use.yaml",
-    "bitlocker-key-read.yaml",
-    "brute-force.yaml",
-    "ca-policy-deleted.yaml",
-    "conditional-access-block.yaml",
-    "credential-stuffing.yaml",
-    "device-no-longer-compliant.yaml",
-    "device-trust-weakened.yaml",
-    "disabled-account.yaml",
-    "distributed-password-cracking.yaml",
-    "guest-made-administrator.yaml",
-    "illicit-consent-grant.yaml",
-    "impossible-travel.yaml",
-    "legacy-authentication.yaml",
-    "mfa-fatigue.yaml",
-    "mfa-method-after-password-guessing.yaml",
-    "password-spray.yaml",
-    "privileged-role-outside-pim.yaml",
-    "tenant-backdoors.yaml",
-    "benign-admin-noise.yaml",
-    "benign-noise.yaml",
-);
-
-/// Every shipped scenario, in the order `explain` searches them: the seed labs
-/// (`scenarios/user0*`) before the other built-in ones, then the detection library.
-pub fn shipped() -> impl Iterator<Item = (&'static str, &'static str)> {
-    let seed_lab = |path: &str| path.starts_with("scenarios/user0");
-    let builtin = || BUILTIN_SCENARIOS.iter();
-    builtin()
-        .filter(move |(path, _)| seed_lab(path))
-        .chain(builtin().filter(move |(path, _)| !seed_lab(path)))
-        .chain(DETECTION_SCENARIOS)
-        .map(|(path, text)| (*path, *text))
-}
-
-/// What one shipped scenario logs: per sign-in code and per audit activity name, how many
-/// rows and the time of the first.
+/// What one shipped scenario logs: per sign-in code, audit activity name and risk detection
+/// type, how many rows (detections) and the time of the first.
 #[derive(Debug, Default)]
 struct Shows {
     codes: BTreeMap<i32, (u64, String)>,
     activities: BTreeMap<String, (u64, String)>,
+    risks: BTreeMap<String, (u64, String)>,
 }
 
-/// Where a code or activity shows in the shipped scenarios.
+/// Where a code, activity or risk detection type shows in the shipped scenarios.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShownIn {
     pub path: &'static str,
+    /// Rows, or detections for a risk detection type.
     pub rows: u64,
-    /// The first row's time, as the record writes it.
+    /// The first row's time as the record writes it (a detection's `detectedDateTime`).
     pub first: String,
 }
 
@@ -89,6 +40,8 @@ pub struct ShippedIndex {
 pub enum Needle<'a> {
     Code(i32),
     Activity(&'a str),
+    /// A `riskEventType` as Graph spells it.
+    Risk(&'a str),
 }
 
 impl ShippedIndex {
@@ -104,6 +57,7 @@ impl ShippedIndex {
             let hit = match needle {
                 Needle::Code(code) => shows.codes.get(&code),
                 Needle::Activity(name) => shows.activities.get(name),
+                Needle::Risk(name) => shows.risks.get(name),
             };
             if let Some((rows, first)) = hit {
                 return Some(ShownIn {
@@ -123,7 +77,9 @@ fn shows(path: &str, text: &str) -> Shows {
     let Ok(scenario) = scenario::load_str(Path::new(path), text) else {
         return shows;
     };
-    for item in sim::simulate(&scenario) {
+    // With ID Protection, as `run` shows it; a scenario without it is simulated as before.
+    let (items, risk) = sim::risk::simulate_with_risk(&scenario);
+    for item in items {
         match item.record {
             Some(Record::SignIn(s)) => {
                 let time = s
@@ -141,6 +97,14 @@ fn shows(path: &str, text: &str) -> Shows {
             None => {}
         }
     }
+    // Oldest `detectedDateTime` first. Without P2 a premium detection is `generic`: it does
+    // not show its type, so it is not counted for it.
+    for d in &risk.detections {
+        note(
+            shows.risks.entry(d.risk_event_type.to_string()),
+            d.detected_date_time.to_string(),
+        );
+    }
     shows
 }
 
@@ -148,33 +112,9 @@ fn note<K: Ord>(entry: std::collections::btree_map::Entry<'_, K, (u64, String)>,
     entry.or_insert((0, time)).0 += 1;
 }
 
-/// Loads a shipped scenario by its path (for tests and exercises).
-pub fn load_shipped(path: &str) -> Option<Scenario> {
-    let (path, text) = shipped().find(|(p, _)| *p == path)?;
-    scenario::load_str(Path::new(path), text).ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_detection_scenario_file_is_shipped() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/detections");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .map(|e| format!("scenarios/detections/{}", e.file_name().to_string_lossy()))
-            .filter(|p| p.ends_with(".yaml"))
-            .collect();
-        files.sort();
-        let mut listed: Vec<String> = DETECTION_SCENARIOS
-            .iter()
-            .map(|(p, _)| p.to_string())
-            .collect();
-        listed.sort();
-        assert_eq!(files, listed, "add new detection scenarios to the list");
-    }
 
     #[test]
     fn finds_the_lockout_in_the_smart_lockout_lab() {
@@ -183,5 +123,18 @@ mod tests {
         assert_eq!(shown.path, "scenarios/user02-smart-lockout.yaml");
         assert_eq!(shown.rows, 2);
         assert_eq!(shown.first, "2025-03-17T15:42:22Z");
+    }
+
+    #[test]
+    fn finds_atypical_travel_in_the_id_protection_lab() {
+        let mut index = ShippedIndex::default();
+        let shown = index.find(Needle::Risk("unlikelyTravel")).unwrap();
+        assert_eq!(
+            shown.path,
+            "scenarios/identity-protection/lab-anonymous-travel-sspr.yaml"
+        );
+        assert!(shown.rows >= 1);
+        // The needle is the catalogue's spelling, the one the simulator writes.
+        assert_eq!(index.find(Needle::Risk("unlikelytravel")), None);
     }
 }

@@ -1,5 +1,5 @@
-//! `entralab explain`: every catalogue entry explains itself, and names a shipped scenario
-//! exactly when one logs it.
+//! `entralab explain`: every catalogue entry (codes, activities, risk detection types)
+//! explains itself, and names a shipped scenario exactly when one logs it.
 
 use assert_cmd::Command;
 use entralab::explain::{self, Needle, ShippedIndex, Topic};
@@ -13,13 +13,32 @@ fn entralab() -> Command {
     cmd
 }
 
-/// Every code and activity name the shipped scenarios log, found by simulating them all
-/// (independently of the index `explain` uses).
-fn logged_by_shipped_scenarios() -> (BTreeSet<i32>, BTreeSet<String>) {
-    let (mut codes, mut activities) = (BTreeSet::new(), BTreeSet::new());
+/// What the shipped scenarios log, found by simulating them all (independently of the index
+/// `explain` uses).
+#[derive(Default)]
+struct Logged {
+    codes: BTreeSet<i32>,
+    activities: BTreeSet<String>,
+    /// The `riskEventType` of every detection.
+    risks: BTreeSet<String>,
+}
+
+fn logged_by_shipped_scenarios() -> Logged {
+    let mut logged = Logged::default();
+    let Logged {
+        codes,
+        activities,
+        risks,
+    } = &mut logged;
     for (path, text) in explain::shipped() {
         let scenario = entralab::scenario::load_str(Path::new(path), text).unwrap();
-        for item in entralab::sim::simulate(&scenario) {
+        let (items, risk) = entralab::sim::risk::simulate_with_risk(&scenario);
+        risks.extend(
+            risk.detections
+                .iter()
+                .map(|d| d.risk_event_type.to_string()),
+        );
+        for item in items {
             match item.record {
                 Some(Record::SignIn(s)) => {
                     codes.insert(s.status.error_code);
@@ -31,31 +50,41 @@ fn logged_by_shipped_scenarios() -> (BTreeSet<i32>, BTreeSet<String>) {
             }
         }
     }
-    (codes, activities)
+    logged
+}
+
+/// Whether the shipped scenarios log what `needle` looks for.
+fn logs(logged: &Logged, needle: Option<Needle<'_>>) -> bool {
+    match needle {
+        Some(Needle::Code(code)) => logged.codes.contains(&code),
+        Some(Needle::Activity(name)) => logged.activities.contains(name),
+        Some(Needle::Risk(name)) => logged.risks.contains(name),
+        None => false,
+    }
 }
 
 #[test]
 fn every_catalogue_entry_explains_and_names_a_scenario_where_one_exists() {
-    let (codes, activities) = logged_by_shipped_scenarios();
+    let shipped_logs = logged_by_shipped_scenarios();
     let mut index = ShippedIndex::default();
     let topics = explain::every_topic();
-    assert!(topics.len() > 70, "{} topics", topics.len());
+    assert!(topics.len() > 90, "{} topics", topics.len());
     for topic in &topics {
         let shown = topic.needle().and_then(|n| index.find(n));
         let text = explain::render(topic, shown.as_ref(), None);
         let head = text.lines().next().unwrap();
         assert!(head.len() > 20, "no meaning: {head}");
-        assert!(text.contains("\nWhat the admin centre shows"), "{head}");
+        let shows = match topic {
+            Topic::Risk(_) => "\nHow ID Protection logs it (riskDetection)\n",
+            _ => "\nWhat the admin centre shows",
+        };
+        assert!(text.contains(shows), "{head}");
         let cause = text
             .split("\nWhat causes it in entralab\n")
             .nth(1)
             .unwrap_or_else(|| panic!("no cause: {head}"));
         assert!(cause.trim().len() > 30, "empty cause: {head}");
-        let logged = match topic.needle() {
-            Some(Needle::Code(code)) => codes.contains(&code),
-            Some(Needle::Activity(name)) => activities.contains(name),
-            None => false,
-        };
+        let logged = logs(&shipped_logs, topic.needle());
         match &shown {
             Some(s) => {
                 assert!(logged, "{head}");
@@ -153,4 +182,122 @@ fn an_unknown_code_says_so_suggests_the_nearest_and_exits_2() {
     assert_eq!(output.status.code(), Some(2));
     let err = String::from_utf8(output.stderr).unwrap();
     assert!(err.contains("did you mean `Add member to role`?"), "{err}");
+}
+
+#[test]
+fn every_risk_type_explains_and_names_a_scenario_exactly_when_one_logs_it() {
+    let shipped_logs = logged_by_shipped_scenarios();
+    let mut index = ShippedIndex::default();
+    let mut shown_types = 0;
+    for risk in entralab::catalog::risk::RISK_TYPES {
+        let topics = explain::lookup(risk.name).unwrap();
+        let [topic @ Topic::Risk(found)] = topics[..] else {
+            panic!("{}: {topics:?}", risk.name);
+        };
+        assert_eq!(found.name, risk.name);
+        let shown = topic.needle().and_then(|n| index.find(n));
+        let text = explain::render(&topic, shown.as_ref(), None);
+        assert!(
+            text.starts_with(&format!("{} ({}): ", risk.name, risk.title)),
+            "{text}"
+        );
+        for expected in [
+            format!("  riskEventType:        {}\n", risk.name),
+            format!("  activity:             {} (", risk.activity.as_str()),
+            format!("  source:               {}\n", risk.source),
+            format!("  riskLevel:            {} (", risk.level.as_str()),
+            "\nWhat the sign-in shows\n".to_string(),
+            "  Log Analytics:        table AADUserRiskEvents (RiskEventType)\n".to_string(),
+            format!("type: {} }}", risk.name),
+        ] {
+            assert!(
+                text.contains(&expected),
+                "{}: no {expected:?}\n{text}",
+                risk.name
+            );
+        }
+        let logged = logs(&shipped_logs, topic.needle());
+        match &shown {
+            Some(s) => {
+                assert!(logged, "{}", risk.name);
+                assert!(
+                    text.contains(&format!("see it: entralab run {}", s.path)),
+                    "{text}"
+                );
+                assert!(text.contains(" detection"), "{text}");
+                shown_types += 1;
+            }
+            None => {
+                assert!(
+                    !logged,
+                    "{}: a shipped scenario logs it and none is named",
+                    risk.name
+                );
+                assert!(text.contains("no shipped scenario logs it"), "{text}");
+            }
+        }
+    }
+    // The ID Protection library has a scenario per detection family SigmaHQ has a rule for.
+    assert!(shown_types >= 16, "{shown_types} types shown");
+}
+
+#[test]
+fn explain_takes_a_risk_detection_type() {
+    let output = entralab()
+        .args(["explain", "unlikelyTravel", "--rules", "tests/data/sigma"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "unlikelyTravel (Atypical travel): ",
+        "  detectionTimingType:  offline\n",
+        "  activity:             signin (linked to one sign-in)\n",
+        "  Visible:              detectedDateTime 10m to 48h after the activity",
+        "  Event Hub:            category UserRiskEvents,",
+        "tenant.identity_protection.travel_speed_kmh",
+        "see it: entralab run scenarios/identity-protection/lab-anonymous-travel-sspr.yaml\n",
+        "  Entra ID Protection Atypical Travel (tests/data/sigma/riskdetection/unlikelyTravel.yml, by ",
+    ] {
+        assert!(text.contains(expected), "no {expected:?}\n{text}");
+    }
+    insta::assert_snapshot!("explain_unlikely_travel", text);
+    // Any case, or the portal's title.
+    for query in [&["UNLIKELYTRAVEL"][..], &["Atypical", "travel"]] {
+        let output = entralab().arg("explain").args(query).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{query:?}");
+        assert!(
+            output
+                .stdout
+                .starts_with(b"unlikelyTravel (Atypical travel): ")
+        );
+    }
+}
+
+#[test]
+fn a_misspelt_risk_type_says_so_suggests_the_type_and_exits_2() {
+    let output = entralab()
+        .args(["explain", "unlikelyTravle"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+    let err = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        err.starts_with(
+            "error: `unlikelyTravle` is not a sign-in error code, audit activity or risk \
+             detection type entralab knows; did you mean `unlikelyTravel`?\n"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_explain_doc_lists_every_risk_type() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/explain.md"))
+            .unwrap();
+    for risk in entralab::catalog::risk::RISK_TYPES {
+        assert!(doc.contains(&format!("`{}`", risk.name)), "{}", risk.name);
+    }
 }

@@ -66,7 +66,7 @@ mod values;
 use cells::{Cells, Json};
 pub use columns::{AUDIT_COLUMNS, SIGN_IN_COLUMNS};
 pub(super) use risk_rows::write_risk_tables;
-pub use risk_rows::{risky_user_row, user_risk_event_row};
+pub use risk_rows::{RISK_EVENTS as USER_RISK_EVENTS_TABLE, risky_user_row, user_risk_event_row};
 use table::Table;
 use values::RowValues;
 

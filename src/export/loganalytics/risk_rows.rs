@@ -12,7 +12,8 @@ use serde_json::Value;
 use std::io;
 use std::path::{Path, PathBuf};
 
-const RISK_EVENTS: &str = "AADUserRiskEvents";
+/// The table of detections (its `Type` column and file name).
+pub const RISK_EVENTS: &str = "AADUserRiskEvents";
 const RISKY_USERS: &str = "AADRiskyUsers";
 
 /// The `AADUserRiskEvents` row of a detection: the `riskDetection` in PascalCase plus the
