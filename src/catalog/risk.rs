@@ -62,6 +62,15 @@ impl Timing {
     }
 }
 
+/// A bound of a [`Timing::window`] as people write it: `5m`, `48h` (`90s` when neither).
+pub fn window_bound(seconds: i64) -> String {
+    match seconds {
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s if s % 60 == 0 => format!("{}m", s / 60),
+        s => format!("{s}s"),
+    }
+}
+
 /// `riskLevel`, ordered so that the higher level compares greater.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum RiskLevel {

@@ -5,7 +5,7 @@
 //! from what the simulator writes.
 
 use super::render::{knobs, line, section, sentence, wrapped};
-use crate::catalog::risk::{GENERIC, RiskActivity, RiskType, Timing};
+use crate::catalog::risk::{GENERIC, RiskActivity, RiskType, Timing, window_bound};
 use crate::catalog::risk_teaching::risk_text;
 use crate::export::loganalytics::USER_RISK_EVENTS_TABLE;
 use crate::export::risk::{USER_RISK_CATEGORY, USER_RISK_OPERATION};
@@ -114,10 +114,11 @@ fn activity(activity: RiskActivity) -> &'static str {
 }
 
 fn licence(r: &RiskType) -> String {
+    let free = "`free` refuses the riskDetections list (403)";
     if r.premium {
-        format!("Entra ID P2; with `license: p1` or `free` it is `{GENERIC}`, level `hidden`")
+        format!("Entra ID P2; with `license: p1` it is `{GENERIC}`, level `hidden`; {free}")
     } else {
-        "named without P2 too (`license: p1`), its level `hidden` there".to_string()
+        format!("named without P2 too (`license: p1`), its level `hidden` there; {free}")
     }
 }
 
@@ -125,7 +126,7 @@ fn licence(r: &RiskType) -> String {
 fn visible(r: &RiskType) -> String {
     let window = |timing: Timing| {
         let (min, max) = timing.window();
-        format!("{} to {}", span(min), span(max))
+        format!("{} to {}", window_bound(min), window_bound(max))
     };
     let note = if r.timing == Timing::NearRealtime {
         " (entralab's named default: not published)".to_string()
@@ -179,13 +180,4 @@ fn sign_in(r: &RiskType) -> String {
         );
     }
     text
-}
-
-/// `5m`, `48h`: the window's bounds are whole minutes or hours.
-fn span(seconds: i64) -> String {
-    match seconds {
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
-    }
 }

@@ -1,7 +1,7 @@
 //! The ID Protection keys: licence and threat intelligence, explicit detections, admin actions.
 
 use super::Resolver;
-use crate::catalog::risk::{RISK_TYPES, RiskLevel, Timing, find_risk_type};
+use crate::catalog::risk::{RISK_TYPES, RiskLevel, Timing, find_risk_type, window_bound};
 use crate::scenario::diagnostic::suggest;
 use crate::scenario::model::*;
 use crate::scenario::spec::risk::*;
@@ -113,14 +113,14 @@ impl Resolver<'_> {
                         format!(
                             "a {} detection is not detected {} after the activity",
                             timing.as_str(),
-                            human(seconds)
+                            window_bound(seconds)
                         ),
                         "outside the documented window",
                         format!(
                             "{} detections appear {} to {} after the activity",
                             timing.as_str(),
-                            human(min),
-                            human(max)
+                            window_bound(min),
+                            window_bound(max)
                         ),
                     );
                     return None;
@@ -169,13 +169,5 @@ impl Resolver<'_> {
             users: found.into_iter().collect::<Option<Vec<_>>>()?,
             by,
         })
-    }
-}
-
-fn human(seconds: i64) -> String {
-    match seconds {
-        s if s % 3600 == 0 => format!("{}h", s / 3600),
-        s if s % 60 == 0 => format!("{}m", s / 60),
-        s => format!("{s}s"),
     }
 }
