@@ -7,7 +7,7 @@
 //! of elastic/integrations (envelope fields).
 
 use super::resource_id;
-use crate::graph::Precision;
+use super::timefmt::risk_envelope;
 use crate::graph::RiskDetection;
 use serde_json::{Value, json};
 
@@ -51,7 +51,7 @@ pub const USER_RISK_CATEGORY: &str = "UserRiskEvents";
 /// `location` the detection's country in lower case (`de`), left out when it has none.
 pub fn user_risk_event_hub(d: &RiskDetection, tenant_id: &str) -> Value {
     let mut record = json!({
-        "time": d.detected_date_time.to_graph_string(Precision::Ticks),
+        "time": risk_envelope(d.last_updated_date_time),
         "resourceId": resource_id(tenant_id),
         "operationName": USER_RISK_OPERATION,
         "operationVersion": "1.0",

@@ -17,7 +17,8 @@
 use super::Format;
 use super::loganalytics::write_risk_tables;
 use super::risk::user_risk_event_hub;
-use crate::graph::{Precision, RiskDetection, RiskyUserHistoryItem, Timestamp};
+use super::timefmt::risk_envelope;
+use crate::graph::{RiskDetection, RiskyUserHistoryItem};
 use serde_json::{Value, json};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -92,10 +93,6 @@ pub fn write_risk_files(
     Ok(written)
 }
 
-fn time(t: Timestamp) -> String {
-    t.to_graph_string(Precision::Ticks)
-}
-
 /// The diagnostic-settings category of risky-user changes.
 pub const RISKY_USERS_CATEGORY: &str = "RiskyUsers";
 
@@ -104,7 +101,7 @@ pub const RISKY_USERS_CATEGORY: &str = "RiskyUsers";
 /// is not modelled).
 pub fn risky_user_hub(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
     json!({
-        "time": time(h.risk.risk_last_updated_date_time),
+        "time": risk_envelope(h.risk.risk_last_updated_date_time),
         "resourceId": super::resource_id(tenant_id),
         "operationName": RISKY_USER_OPERATION,
         "operationVersion": "1.0",

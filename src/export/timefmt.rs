@@ -6,6 +6,7 @@
 //! | Event Hub envelope `time`, Log Analytics JSON datetime columns | `2025-03-17T15:08:07.0000000Z` (always 7 digits) |
 //! | Event Hub `properties.createdDateTime` / `properties.activityDateTime` | `2025-03-17T15:08:07.0000000+00:00` |
 //! | Log Analytics CSV as the portal exports it | `3/17/2025, 3:08:07.000 PM` (UTC, milliseconds) |
+//! | Event Hub envelope `time` of ID Protection's records | `3/17/2025 3:08:07 PM` (UTC, seconds) |
 
 use crate::graph::wire::{civil_seconds, integer, put_digits, string};
 use crate::graph::{Precision, Timestamp};
@@ -53,19 +54,30 @@ pub(crate) fn write_seven_digits(out: &mut Vec<u8>, time: Timestamp, suffix: &'s
 /// clock, milliseconds (the 100 ns ticks below a millisecond are dropped), UTC.
 pub(crate) fn portal_csv(time: Timestamp) -> String {
     let millis = time.ticks().rem_euclid(TICKS_PER_SECOND) / 10_000;
+    us_clock(time, ",", &format!(".{millis:03}"))
+}
+
+/// ID Protection's Event Hub envelope `time`, `8/22/2022 6:07:16 PM`: the portal's form
+/// without its comma and fraction (dropped, not rounded), as every `UserRiskEvents` and
+/// `RiskyUsers` record of Elastic's real samples has it.
+pub(crate) fn risk_envelope(time: Timestamp) -> String {
+    us_clock(time, "", "")
+}
+
+/// `3/17/2025{comma} 3:08:07{fraction} PM`, UTC.
+fn us_clock(time: Timestamp, comma: &str, fraction: &str) -> String {
     let Some(civil) = DateTime::from_timestamp(time.unix_seconds(), 0) else {
-        return "1/1/0001, 12:00:00.000 AM".to_string();
+        return format!("1/1/0001{comma} 12:00:00{fraction} AM");
     };
     let (pm, hour) = civil.hour12();
     format!(
-        "{}/{}/{}, {}:{:02}:{:02}.{:03} {}",
+        "{}/{}/{}{comma} {}:{:02}:{:02}{fraction} {}",
         civil.month(),
         civil.day(),
         civil.year(),
         hour,
         civil.minute(),
         civil.second(),
-        millis,
         if pm { "PM" } else { "AM" }
     )
 }
@@ -173,6 +185,18 @@ mod tests {
                 assert_eq!(String::from_utf8(fast).unwrap(), slow);
             }
         }
+    }
+
+    #[test]
+    fn risk_envelopes_use_the_portal_clock_without_comma_or_fraction() {
+        assert_eq!(
+            risk_envelope(at("2022-08-22T18:07:16.894Z")),
+            "8/22/2022 6:07:16 PM"
+        );
+        assert_eq!(
+            risk_envelope(at("2025-03-20T00:48:23Z")),
+            "3/20/2025 12:48:23 AM"
+        );
     }
 
     #[test]

@@ -393,11 +393,38 @@ fn generate_writes_the_detections_and_risky_users_beside_the_logs() {
         };
         assert_eq!(count(&d, key), 8, "{format} detections");
         match format {
-            "eventhub" => assert_eq!(d[0]["records"][0]["category"], "UserRiskEvents"),
+            "eventhub" => {
+                assert_eq!(d[0]["records"][0]["category"], "UserRiskEvents");
+                // As in Elastic's real samples: the US clock of the last update, to the second.
+                for (records, updated) in [
+                    (&d[0]["records"], "lastUpdatedDateTime"),
+                    (&u[0]["records"], "riskLastUpdatedDateTime"),
+                ] {
+                    for record in records.as_array().unwrap() {
+                        let iso = record["properties"][updated].as_str().unwrap();
+                        assert_eq!(record["time"], us_clock(iso), "{record}");
+                    }
+                }
+            }
             "loganalytics" => assert_eq!(d[0]["Type"], "AADUserRiskEvents"),
             _ => assert_eq!(count(&u, key), 2, "the two risky users"),
         }
     }
+}
+
+/// `2025-03-20T13:48:23.5Z` as `3/20/2025 1:48:23 PM`.
+fn us_clock(iso: &str) -> String {
+    let (date, clock) = iso.split_once('T').unwrap();
+    let date: Vec<u32> = date.split('-').map(|n| n.parse().unwrap()).collect();
+    let clock: Vec<&str> = clock.trim_end_matches('Z').split(':').collect();
+    let hour: u32 = clock[0].parse().unwrap();
+    let second = clock[2].split('.').next().unwrap();
+    let half = if hour < 12 { "AM" } else { "PM" };
+    let hour = if hour % 12 == 0 { 12 } else { hour % 12 };
+    format!(
+        "{}/{}/{} {hour}:{}:{second} {half}",
+        date[1], date[2], date[0], clock[1]
+    )
 }
 
 /// The files `generate --format FORMAT` writes for `scenario` into `out`, sorted.

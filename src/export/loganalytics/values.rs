@@ -26,16 +26,6 @@ impl<'a> RowValues<'a> {
         }
     }
 
-    /// Whether the next cell's value is wanted; when not, it is pushed as `null`.
-    fn wanted(&mut self, column: &'static str) -> bool {
-        let at = self.cells.len();
-        let wanted = self.kept.is_none_or(|kept| kept.get(at).is_none_or(|k| *k));
-        if !wanted {
-            self.push(column, Value::Null);
-        }
-        wanted
-    }
-
     /// The row: (column, value) in column order.
     pub(super) fn end(self) -> Vec<(&'static str, Value)> {
         assert_eq!(
@@ -46,53 +36,43 @@ impl<'a> RowValues<'a> {
         self.cells
     }
 
-    /// Adds the next cell, which must be `column`'s.
-    fn push(&mut self, column: &'static str, value: Value) {
+    /// Adds the next cell, which must be `column`'s: the value `make` gives, or `null`
+    /// without calling it when the column is not kept.
+    fn push(&mut self, column: &'static str, make: impl FnOnce() -> Value) {
         let at = self.cells.len();
         debug_assert_eq!(self.columns.get(at), Some(&column), "column order");
-        self.cells.push((column, value));
+        let kept = self.kept.is_none_or(|kept| kept.get(at).is_none_or(|k| *k));
+        self.cells
+            .push((column, if kept { make() } else { Value::Null }));
     }
 }
 
 impl Cells for RowValues<'_> {
     fn text(&mut self, column: &'static str, value: Option<&str>) {
-        if !self.wanted(column) {
-            return;
-        }
-        self.push(column, Value::from(value.unwrap_or("")));
+        self.push(column, || Value::from(value.unwrap_or("")));
     }
 
     fn number_text(&mut self, column: &'static str, value: Option<i64>) {
-        if !self.wanted(column) {
-            return;
-        }
-        let text = value.map(|value| value.to_string()).unwrap_or_default();
-        self.push(column, Value::String(text));
+        self.push(column, || {
+            Value::String(value.map(|value| value.to_string()).unwrap_or_default())
+        });
     }
 
     fn time(&mut self, column: &'static str, time: Timestamp) {
-        if !self.wanted(column) {
-            return;
-        }
-        let mut quoted = Vec::with_capacity(30);
-        write_seven_digits(&mut quoted, time, "Z");
-        // Digits, `-`, `:`, `.`, `T` and `Z` only: the JSON string is the text in quotes.
-        let text = std::str::from_utf8(&quoted[1..quoted.len() - 1]).expect("ASCII");
-        self.push(column, Value::from(text));
+        self.push(column, || {
+            let mut quoted = Vec::with_capacity(30);
+            write_seven_digits(&mut quoted, time, "Z");
+            // Digits, `-`, `:`, `.`, `T` and `Z` only: the JSON string is the text in quotes.
+            Value::from(std::str::from_utf8(&quoted[1..quoted.len() - 1]).expect("ASCII"))
+        });
     }
 
     fn int(&mut self, column: &'static str, value: i64) {
-        if !self.wanted(column) {
-            return;
-        }
-        self.push(column, Value::from(value));
+        self.push(column, || Value::from(value));
     }
 
     fn flag(&mut self, column: &'static str, value: Option<bool>) {
-        if !self.wanted(column) {
-            return;
-        }
-        self.push(column, value.map_or(Value::Null, Value::Bool));
+        self.push(column, || value.map_or(Value::Null, Value::Bool));
     }
 
     /// A dynamic column is `value`'s `Serialize` as a `Value` (what parsing the text `write`
@@ -104,10 +84,7 @@ impl Cells for RowValues<'_> {
         value: Option<&T>,
         write: impl FnOnce(&mut Vec<u8>, &T),
     ) {
-        if !self.wanted(column) {
-            return;
-        }
-        let cell = match (kind, value) {
+        self.push(column, || match (kind, value) {
             (Json::Dynamic, None) => Value::Null,
             (Json::Dynamic, Some(value)) => {
                 serde_json::to_value(value).expect("a column's value is JSON")
@@ -118,7 +95,6 @@ impl Cells for RowValues<'_> {
                 write(&mut text, value);
                 Value::String(String::from_utf8(text).expect("JSON text is UTF-8"))
             }
-        };
-        self.push(column, cell);
+        });
     }
 }
