@@ -6,7 +6,6 @@
 //! `reference/identity-protection.md` (the table's columns) and the `UserRiskEvents` samples
 //! of elastic/integrations (envelope fields).
 
-use super::resource_id;
 use super::timefmt::risk_envelope;
 use crate::graph::RiskDetection;
 use serde_json::{Value, json};
@@ -43,6 +42,17 @@ pub const USER_RISK_EVENT_COLUMNS: &[&str] = &[
     "UserPrincipalName",
 ];
 
+/// The `resourceId` of ID Protection's diagnostic records: their provider in lower case,
+/// `/tenants/<tenantId>/providers/microsoft.aadiam`, as in every `UserRiskEvents` and
+/// `RiskyUsers` record of Elastic's real samples (sign-in and audit records write
+/// `Microsoft.aadiam`).
+pub fn risk_resource_id(tenant_id: &str) -> String {
+    format!(
+        "/tenants/{tenant_id}/providers/{}",
+        super::RESOURCE_PROVIDER.to_ascii_lowercase()
+    )
+}
+
 /// The diagnostic-settings category of detections.
 pub const USER_RISK_CATEGORY: &str = "UserRiskEvents";
 
@@ -52,7 +62,7 @@ pub const USER_RISK_CATEGORY: &str = "UserRiskEvents";
 pub fn user_risk_event_hub(d: &RiskDetection, tenant_id: &str) -> Value {
     let mut record = json!({
         "time": risk_envelope(d.last_updated_date_time),
-        "resourceId": resource_id(tenant_id),
+        "resourceId": risk_resource_id(tenant_id),
         "operationName": USER_RISK_OPERATION,
         "operationVersion": "1.0",
         "category": USER_RISK_CATEGORY,

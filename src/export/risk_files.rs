@@ -16,7 +16,7 @@
 
 use super::Format;
 use super::loganalytics::write_risk_tables;
-use super::risk::user_risk_event_hub;
+use super::risk::{risk_resource_id, user_risk_event_hub};
 use super::timefmt::risk_envelope;
 use crate::graph::{RiskDetection, RiskyUserHistoryItem};
 use serde_json::{Value, json};
@@ -102,7 +102,7 @@ pub const RISKY_USERS_CATEGORY: &str = "RiskyUsers";
 pub fn risky_user_hub(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
     json!({
         "time": risk_envelope(h.risk.risk_last_updated_date_time),
-        "resourceId": super::resource_id(tenant_id),
+        "resourceId": risk_resource_id(tenant_id),
         "operationName": RISKY_USER_OPERATION,
         "operationVersion": "1.0",
         "category": RISKY_USERS_CATEGORY,

@@ -368,18 +368,28 @@ pub fn envelope_tenant_id(object: &serde_json::Map<String, Value>) -> Option<Str
             .map(str::trim)
             .filter(|t| !t.is_empty())
     };
-    let from_resource = || {
-        text("resourceId")
-            .and_then(|r| r.strip_prefix("/tenants/"))
-            .and_then(|r| r.split('/').next())
-            .filter(|t| !t.is_empty())
-    };
+    let from_resource = || text("resourceId").and_then(tenant_of_resource_id);
     let tenant = if object.keys().any(|k| k.eq_ignore_ascii_case("properties")) {
         text("tenantId").or_else(from_resource)
     } else {
         text("AADTenantId").or_else(from_resource)
     };
     tenant.map(str::to_string)
+}
+
+/// The tenant of a diagnostic `resourceId`, `/tenants/<id>/providers/...`, whatever its case
+/// (ID Protection's records write `microsoft.aadiam`, Graph activity logs `/TENANTS/.../
+/// PROVIDERS/MICROSOFT.AADIAM`).
+pub(crate) fn tenant_of_resource_id(resource_id: &str) -> Option<&str> {
+    const PREFIX: &str = "/tenants/";
+    let head = resource_id.get(..PREFIX.len())?;
+    if !head.eq_ignore_ascii_case(PREFIX) {
+        return None;
+    }
+    resource_id[PREFIX.len()..]
+        .split('/')
+        .next()
+        .filter(|t| !t.is_empty())
 }
 
 /// Reads every record of an in-memory log file.

@@ -98,3 +98,27 @@ fn a_bad_field_names_the_field() {
         "{e}"
     );
 }
+
+#[test]
+fn a_resource_id_names_its_tenant_in_any_case() {
+    for resource_id in [
+        "/tenants/t1/providers/Microsoft.aadiam",
+        "/tenants/t1/providers/microsoft.aadiam",
+        "/TENANTS/t1/PROVIDERS/MICROSOFT.AADIAM",
+    ] {
+        assert_eq!(
+            tenant_of_resource_id(resource_id),
+            Some("t1"),
+            "{resource_id}"
+        );
+    }
+    for other in [
+        "",
+        "/tenants/",
+        "/tenants//x",
+        "/subscriptions/s/x",
+        "/tenant",
+    ] {
+        assert_eq!(tenant_of_resource_id(other), None, "{other}");
+    }
+}

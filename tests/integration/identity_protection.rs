@@ -395,7 +395,8 @@ fn generate_writes_the_detections_and_risky_users_beside_the_logs() {
         match format {
             "eventhub" => {
                 assert_eq!(d[0]["records"][0]["category"], "UserRiskEvents");
-                // As in Elastic's real samples: the US clock of the last update, to the second.
+                // As in Elastic's real samples: the US clock of the last update, to the second, and
+                // the provider in lower case.
                 for (records, updated) in [
                     (&d[0]["records"], "lastUpdatedDateTime"),
                     (&u[0]["records"], "riskLastUpdatedDateTime"),
@@ -403,6 +404,11 @@ fn generate_writes_the_detections_and_risky_users_beside_the_logs() {
                     for record in records.as_array().unwrap() {
                         let iso = record["properties"][updated].as_str().unwrap();
                         assert_eq!(record["time"], us_clock(iso), "{record}");
+                        let resource = record["resourceId"].as_str().unwrap();
+                        assert!(
+                            resource.ends_with("/providers/microsoft.aadiam"),
+                            "{resource}"
+                        );
                     }
                 }
             }
@@ -420,7 +426,11 @@ fn us_clock(iso: &str) -> String {
     let hour: u32 = clock[0].parse().unwrap();
     let second = clock[2].split('.').next().unwrap();
     let half = if hour < 12 { "AM" } else { "PM" };
-    let hour = if hour % 12 == 0 { 12 } else { hour % 12 };
+    let hour = if hour.is_multiple_of(12) {
+        12
+    } else {
+        hour % 12
+    };
     format!(
         "{}/{}/{} {hour}:{}:{second} {half}",
         date[1], date[2], date[0], clock[1]

@@ -148,11 +148,6 @@ pub(super) fn tenant(tenant_id: Option<&str>, resource_id: Option<&str>) -> Opti
         t.map(str::trim).filter(|t| !t.is_empty())
     }
     text(tenant_id)
-        .or_else(|| {
-            text(resource_id)
-                .and_then(|r| r.strip_prefix("/tenants/"))
-                .and_then(|r| r.split('/').next())
-                .filter(|t| !t.is_empty())
-        })
+        .or_else(|| text(resource_id).and_then(crate::logfiles::tenant_of_resource_id))
         .map(intern)
 }
