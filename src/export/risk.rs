@@ -71,7 +71,7 @@ pub fn user_risk_event_hub(d: &RiskDetection, tenant_id: &str) -> Value {
         "durationMs": 0,
         "callerIpAddress": d.ip_address,
         "correlationId": d.id,
-        "identity": d.user_display_name,
+        "identity": risk_identity(&d.user_display_name),
         "Level": 4,
     });
     let country = d
@@ -81,6 +81,99 @@ pub fn user_risk_event_hub(d: &RiskDetection, tenant_id: &str) -> Value {
     if let Some(country) = country.filter(|c| !c.is_empty()) {
         record["location"] = Value::from(country.to_ascii_lowercase());
     }
-    record["properties"] = json!(d);
+    record["properties"] = event_hub_properties(d);
     record
+}
+
+/// The envelope's `identity`: the user's display name in lower case, as in every record of
+/// Elastic's `UserRiskEvents` and `RiskyUsers` samples (`joe danger` for `Joe Danger`).
+pub fn risk_identity(display_name: &str) -> String {
+    display_name.to_lowercase()
+}
+
+/// The properties in the order of Elastic's real `UserRiskEvents` records, which is not
+/// Graph's, with their deprecated `riskType` beside `riskEventType`. Properties those records
+/// have and the model does not (`homeTenantId`, `userType`, `crossTenantAccessType`) are left
+/// out rather than guessed.
+fn event_hub_properties(d: &RiskDetection) -> Value {
+    const ORDER: &[&str] = &[
+        "id",
+        "requestId",
+        "correlationId",
+        "riskType",
+        "riskEventType",
+        "riskState",
+        "riskLevel",
+        "riskDetail",
+        "source",
+        "detectionTimingType",
+        "activity",
+        "ipAddress",
+        "location",
+        "activityDateTime",
+        "detectedDateTime",
+        "lastUpdatedDateTime",
+        "userId",
+        "userDisplayName",
+        "userPrincipalName",
+        "additionalInfo",
+        "tokenIssuerType",
+    ];
+    let Value::Object(mut graph) = json!(d) else {
+        unreachable!("a detection serializes as an object")
+    };
+    graph.insert(
+        "riskType".into(),
+        Value::from(legacy_risk_type(&d.risk_event_type)),
+    );
+    let mut ordered = serde_json::Map::with_capacity(graph.len());
+    for key in ORDER {
+        if let Some(value) = graph.shift_remove(*key) {
+            ordered.insert((*key).to_string(), value);
+        }
+    }
+    // Anything the model adds later keeps a place, after the known ones.
+    ordered.extend(graph);
+    Value::Object(ordered)
+}
+
+/// The deprecated `riskType`: the detection's type when the old `riskEventType` enum has it,
+/// else `generic` (Elastic's `passwordSpray` sample is `generic`).
+fn legacy_risk_type(event_type: &str) -> &str {
+    const LEGACY: &[&str] = &[
+        "unlikelyTravel",
+        "anonymizedIPAddress",
+        "maliciousIPAddress",
+        "unfamiliarFeatures",
+        "malwareInfectedIPAddress",
+        "suspiciousIPAddress",
+        "leakedCredentials",
+        "investigationsThreatIntelligence",
+        "generic",
+        "adminConfirmedUserCompromised",
+        "mcasImpossibleTravel",
+        "mcasSuspiciousInboxManipulationRules",
+        "investigationsThreatIntelligenceSigninLinked",
+        "maliciousIPAddressValidCredentialsBlockedIP",
+    ];
+    if LEGACY.contains(&event_type) {
+        event_type
+    } else {
+        "generic"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deprecated_risk_type_is_generic_past_the_old_enum() {
+        assert_eq!(
+            legacy_risk_type("anonymizedIPAddress"),
+            "anonymizedIPAddress"
+        );
+        assert_eq!(legacy_risk_type("passwordSpray"), "generic");
+        assert_eq!(legacy_risk_type("generic"), "generic");
+    }
 }

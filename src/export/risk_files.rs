@@ -16,7 +16,7 @@
 
 use super::Format;
 use super::loganalytics::write_risk_tables;
-use super::risk::{risk_resource_id, user_risk_event_hub};
+use super::risk::{risk_identity, risk_resource_id, user_risk_event_hub};
 use super::timefmt::risk_envelope;
 use crate::graph::{RiskDetection, RiskyUserHistoryItem};
 use serde_json::{Value, json};
@@ -110,7 +110,7 @@ pub fn risky_user_hub(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
         "resultSignature": "None",
         "durationMs": 0,
         "correlationId": h.risk.id,
-        "identity": h.risk.user_display_name,
+        "identity": risk_identity(&h.risk.user_display_name),
         "Level": 4,
         "properties": h.user(),
     })

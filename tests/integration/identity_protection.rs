@@ -409,7 +409,29 @@ fn generate_writes_the_detections_and_risky_users_beside_the_logs() {
                             resource.ends_with("/providers/microsoft.aadiam"),
                             "{resource}"
                         );
+                        let name = record["properties"]["userDisplayName"].as_str().unwrap();
+                        assert_eq!(record["identity"], name.to_lowercase());
                     }
+                }
+                // Their properties in the real records' order, with the deprecated riskType.
+                for record in d[0]["records"].as_array().unwrap() {
+                    let properties = &record["properties"];
+                    let keys: Vec<&str> = properties
+                        .as_object()
+                        .unwrap()
+                        .keys()
+                        .map(String::as_str)
+                        .collect();
+                    let first = [
+                        "id",
+                        "requestId",
+                        "correlationId",
+                        "riskType",
+                        "riskEventType",
+                    ];
+                    assert_eq!(keys[..5], first);
+                    let (kind, legacy) = (&properties["riskEventType"], &properties["riskType"]);
+                    assert!(legacy == kind || legacy == "generic", "{kind} {legacy}");
                 }
             }
             "loganalytics" => assert_eq!(d[0]["Type"], "AADUserRiskEvents"),
