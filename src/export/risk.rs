@@ -119,21 +119,24 @@ fn event_hub_properties(d: &RiskDetection) -> Value {
         "additionalInfo",
         "tokenIssuerType",
     ];
-    let Value::Object(mut graph) = json!(d) else {
-        unreachable!("a detection serializes as an object")
+    let mut graph = json!(d);
+    graph["riskType"] = Value::from(legacy_risk_type(&d.risk_event_type));
+    in_order(graph, ORDER)
+}
+
+/// `object`'s properties, those named in `order` first and in that order, then the others as
+/// they were (anything the model adds later keeps a place).
+pub(super) fn in_order(object: Value, order: &[&str]) -> Value {
+    let Value::Object(mut rest) = object else {
+        return object;
     };
-    graph.insert(
-        "riskType".into(),
-        Value::from(legacy_risk_type(&d.risk_event_type)),
-    );
-    let mut ordered = serde_json::Map::with_capacity(graph.len());
-    for key in ORDER {
-        if let Some(value) = graph.shift_remove(*key) {
+    let mut ordered = serde_json::Map::with_capacity(rest.len());
+    for key in order {
+        if let Some(value) = rest.shift_remove(*key) {
             ordered.insert((*key).to_string(), value);
         }
     }
-    // Anything the model adds later keeps a place, after the known ones.
-    ordered.extend(graph);
+    ordered.extend(rest);
     Value::Object(ordered)
 }
 

@@ -16,7 +16,7 @@
 
 use super::Format;
 use super::loganalytics::write_risk_tables;
-use super::risk::{risk_identity, risk_resource_id, user_risk_event_hub};
+use super::risk::{in_order, risk_identity, risk_resource_id, user_risk_event_hub};
 use super::timefmt::risk_envelope;
 use crate::graph::{RiskDetection, RiskyUserHistoryItem};
 use serde_json::{Value, json};
@@ -112,9 +112,23 @@ pub fn risky_user_hub(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
         "correlationId": h.risk.id,
         "identity": risk_identity(&h.risk.user_display_name),
         "Level": 4,
-        "properties": h.user(),
+        "properties": in_order(json!(h.user()), RISKY_USER_HUB_ORDER),
     })
 }
+
+/// A risky user's properties in the order of Elastic's real `RiskyUsers` records (their
+/// `isGuest`, between `riskLevel` and `isDeleted`, is not modelled and left out).
+const RISKY_USER_HUB_ORDER: &[&str] = &[
+    "id",
+    "userDisplayName",
+    "userPrincipalName",
+    "riskLastUpdatedDateTime",
+    "riskState",
+    "riskDetail",
+    "riskLevel",
+    "isDeleted",
+    "isProcessing",
+];
 
 /// The `AADRiskyUsers` columns, in the order [`super::loganalytics::risky_user_row`] writes them.
 pub const RISKY_USER_COLUMNS: &[&str] = &[

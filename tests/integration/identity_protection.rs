@@ -433,6 +433,11 @@ fn generate_writes_the_detections_and_risky_users_beside_the_logs() {
                     let (kind, legacy) = (&properties["riskEventType"], &properties["riskType"]);
                     assert!(legacy == kind || legacy == "generic", "{kind} {legacy}");
                 }
+                for record in u[0]["records"].as_array().unwrap() {
+                    let keys: Vec<&String> =
+                        record["properties"].as_object().unwrap().keys().collect();
+                    assert_eq!(keys[..3], ["id", "userDisplayName", "userPrincipalName"]);
+                }
             }
             "loganalytics" => assert_eq!(d[0]["Type"], "AADUserRiskEvents"),
             _ => assert_eq!(count(&u, key), 2, "the two risky users"),
