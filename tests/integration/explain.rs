@@ -160,27 +160,24 @@ fn explain_takes_an_activity_in_words() {
     );
 }
 
+/// `entralab explain WHAT`, which must fail with exit 2 and print nothing on stdout: its stderr.
+fn explain_error(what: &str) -> String {
+    let output = entralab().args(["explain", what]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2), "{what}");
+    assert!(output.stdout.is_empty(), "{what}");
+    String::from_utf8(output.stderr).unwrap()
+}
+
 #[test]
 fn an_unknown_code_says_so_suggests_the_nearest_and_exits_2() {
-    let output = entralab()
-        .args(["explain", "AADSTS50058"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(output.stdout.is_empty());
-    let err = String::from_utf8(output.stderr).unwrap();
+    let err = explain_error("AADSTS50058");
     assert!(
         err.starts_with(
             "error: `AADSTS50058` is not a sign-in error code entralab knows; did you mean `50057`?"
         ),
         "{err}"
     );
-    let output = entralab()
-        .args(["explain", "Add memner to role"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let err = String::from_utf8(output.stderr).unwrap();
+    let err = explain_error("Add memner to role");
     assert!(err.contains("did you mean `Add member to role`?"), "{err}");
 }
 
@@ -276,13 +273,7 @@ fn explain_takes_a_risk_detection_type() {
 
 #[test]
 fn a_misspelt_risk_type_says_so_suggests_the_type_and_exits_2() {
-    let output = entralab()
-        .args(["explain", "unlikelyTravle"])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(output.stdout.is_empty());
-    let err = String::from_utf8(output.stderr).unwrap();
+    let err = explain_error("unlikelyTravle");
     assert!(
         err.starts_with(
             "error: `unlikelyTravle` is not a sign-in error code, audit activity or risk \
