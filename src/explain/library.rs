@@ -59,6 +59,7 @@ shipped_folder!(
     "identity-protection",
     [
         "lab-anonymous-travel-sspr.yaml",
+        "admin-confirmed-compromise.yaml",
         "activity-from-anonymous-ip.yaml",
         "anomalous-token.yaml",
         "anomalous-user-activity.yaml",

@@ -263,7 +263,7 @@ fn id_protection_records_survive_conversion_between_every_format() {
         .filter(|n| n.ends_with(".yaml"))
         .collect();
     scenarios.sort();
-    assert_eq!(scenarios.len(), 20);
+    assert_eq!(scenarios.len(), 21);
     let tmp = tempfile::tempdir().unwrap();
     let (mut verified, mut with_risk) = (0, 0);
     for (n, scenario) in scenarios.iter().enumerate() {
@@ -318,7 +318,7 @@ fn id_protection_records_survive_conversion_between_every_format() {
             }
         }
     }
-    assert_eq!(verified, 20 * 4 * 4);
+    assert_eq!(verified, 21 * 4 * 4);
     assert!(
         with_risk >= 15,
         "{with_risk} scenarios with ID Protection records"
