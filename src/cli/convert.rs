@@ -4,16 +4,14 @@
 
 use super::repeated_ids::{Repeated, repeated_ids};
 use crate::exit::Exit;
-use crate::export::{ExportOptions, ExportSummary, Exporter, Format, write_risk_files};
+use crate::export::{
+    ExportOptions, ExportSummary, Exporter, Format, NO_TENANT_ID, write_risk_files,
+};
 use crate::graph::{ApiVersion, Record, RiskDetection, RiskyUserHistoryItem};
 use crate::logfiles::{self, LogFileError, RiskItem};
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-
-/// The tenant id written when neither the records nor `--tenant-id` name one: the nil GUID,
-/// which no real tenant has, so a converted file never claims to be some real tenant's log.
-pub const DEFAULT_TENANT_ID: &str = "00000000-0000-0000-0000-000000000000";
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConvertArgs {
@@ -189,7 +187,7 @@ fn tenant_id(flag: Option<&str>, input: &Input) -> Result<(String, &'static str)
     }
     let mut named = named.into_iter();
     match (named.next(), named.next()) {
-        (None, _) => Ok((DEFAULT_TENANT_ID.to_string(), "the default")),
+        (None, _) => Ok((NO_TENANT_ID.to_string(), "the default")),
         (Some(one), None) => Ok((one, "named by the records")),
         (Some(first), Some(second)) => {
             let more = named.count();
@@ -259,7 +257,7 @@ mod tests {
         assert_eq!(tenant_id(None, &input(&[], SIGN_IN_OF_T2)).unwrap().0, "t2");
         assert_eq!(
             tenant_id(None, &input(&[], "")).unwrap(),
-            (DEFAULT_TENANT_ID.to_string(), "the default")
+            (NO_TENANT_ID.to_string(), "the default")
         );
         assert!(tenant_id(Some(" "), &both).is_err());
     }

@@ -157,7 +157,7 @@ fn detect_logs(
     let started = std::time::Instant::now();
     // The export envelopes the rules see name the tenant of the first sign-in that has one.
     let tenant_id = log_stream::first_resource_tenant(&args.logs)
-        .unwrap_or_else(|| "00000000-0000-0000-0000-000000000000".to_string());
+        .unwrap_or_else(|| crate::export::NO_TENANT_ID.to_string());
     let options = log_stream::Options::new(args.skip_bad_records, log_stream::FileOrder::ByTime);
     let mut note = |n: String| {
         let _ = writeln!(err, "{n}");

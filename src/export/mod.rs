@@ -54,6 +54,11 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+/// The tenant id written when nothing names one (`convert`, `query` and `detect` over files
+/// without one): the nil GUID, which no real tenant has, so such output never claims to be
+/// some real tenant's log.
+pub const NO_TENANT_ID: &str = "00000000-0000-0000-0000-000000000000";
+
 /// The provider of Entra ID diagnostic logs (`Resource`, `ResourceProvider`, ...).
 pub const RESOURCE_PROVIDER: &str = "Microsoft.aadiam";
 

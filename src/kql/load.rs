@@ -4,6 +4,7 @@
 
 use super::schema::{Catalog, la_row_of, table_of};
 use super::table::{Row, Table};
+use crate::export::NO_TENANT_ID;
 use crate::export::loganalytics::{AUDIT_TABLE, NON_INTERACTIVE_TABLE, SIGN_IN_TABLE};
 use crate::graph::Record;
 use std::collections::{BTreeMap, BTreeSet};
@@ -132,12 +133,9 @@ impl Loader {
     }
 }
 
-/// The tenant id a file's records carry when none names one.
-pub const NO_TENANT: &str = "00000000-0000-0000-0000-000000000000";
-
 /// One log file's records on their way into a [`Loader`], pushed as they are read. A record
 /// that names no tenant (an audit, a sign-in without tenant ids) takes the file's: the first
-/// tenant one of its sign-ins names, else [`NO_TENANT`]. Only the records read before that
+/// tenant one of its sign-ins names, else [`NO_TENANT_ID`]. Only the records read before that
 /// sign-in wait for it; the file is never held whole (a million sign-ins held as records
 /// took 9 GB, where their pruned rows take a few hundred MB).
 pub struct FileLoad<'a> {
@@ -174,7 +172,7 @@ impl<'a> FileLoad<'a> {
     /// The records still waiting, when no sign-in named a tenant.
     pub fn finish(self) {
         for record in self.waiting {
-            self.loader.push_record(&record, NO_TENANT);
+            self.loader.push_record(&record, NO_TENANT_ID);
         }
     }
 }
@@ -242,7 +240,7 @@ mod tests {
         );
         assert_eq!(
             tenants(&catalog, AUDIT_TABLE),
-            values(&["home", "home", NO_TENANT])
+            values(&["home", "home", NO_TENANT_ID])
         );
     }
 

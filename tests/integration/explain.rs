@@ -6,6 +6,7 @@ use entralab::explain::{self, Needle, ShippedIndex, Topic};
 use entralab::graph::Record;
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::LazyLock;
 
 fn entralab() -> Command {
     let mut cmd = Command::cargo_bin("entralab").unwrap();
@@ -22,6 +23,9 @@ struct Logged {
     /// The `riskEventType` of every detection.
     risks: BTreeSet<String>,
 }
+
+/// Simulated once for every test that needs it (each scenario with ID Protection).
+static SHIPPED_LOGS: LazyLock<Logged> = LazyLock::new(logged_by_shipped_scenarios);
 
 fn logged_by_shipped_scenarios() -> Logged {
     let mut logged = Logged::default();
@@ -65,7 +69,7 @@ fn logs(logged: &Logged, needle: Option<Needle<'_>>) -> bool {
 
 #[test]
 fn every_catalogue_entry_explains_and_names_a_scenario_where_one_exists() {
-    let shipped_logs = logged_by_shipped_scenarios();
+    let shipped_logs = &*SHIPPED_LOGS;
     let mut index = ShippedIndex::default();
     let topics = explain::every_topic();
     assert!(topics.len() > 90, "{} topics", topics.len());
@@ -84,7 +88,7 @@ fn every_catalogue_entry_explains_and_names_a_scenario_where_one_exists() {
             .nth(1)
             .unwrap_or_else(|| panic!("no cause: {head}"));
         assert!(cause.trim().len() > 30, "empty cause: {head}");
-        let logged = logs(&shipped_logs, topic.needle());
+        let logged = logs(shipped_logs, topic.needle());
         match &shown {
             Some(s) => {
                 assert!(logged, "{head}");
@@ -183,7 +187,7 @@ fn an_unknown_code_says_so_suggests_the_nearest_and_exits_2() {
 
 #[test]
 fn every_risk_type_explains_and_names_a_scenario_exactly_when_one_logs_it() {
-    let shipped_logs = logged_by_shipped_scenarios();
+    let shipped_logs = &*SHIPPED_LOGS;
     let mut index = ShippedIndex::default();
     let mut shown_types = 0;
     for risk in entralab::catalog::risk::RISK_TYPES {
@@ -213,7 +217,7 @@ fn every_risk_type_explains_and_names_a_scenario_exactly_when_one_logs_it() {
                 risk.name
             );
         }
-        let logged = logs(&shipped_logs, topic.needle());
+        let logged = logs(shipped_logs, topic.needle());
         match &shown {
             Some(s) => {
                 assert!(logged, "{}", risk.name);
