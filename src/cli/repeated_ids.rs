@@ -15,28 +15,28 @@ use std::path::PathBuf;
 pub struct Repeated {
     pub file: PathBuf,
     pub count: usize,
-    /// The file that held the first of them: another file, or the same one.
-    pub first_in: PathBuf,
+    /// The other file that held the first of them (the same path when one file was given
+    /// twice); `None` when they repeat records of their own file.
+    pub first_in: Option<PathBuf>,
 }
 
 impl Repeated {
     /// The note for stderr.
     pub fn note(&self) -> String {
-        if self.first_in == self.file {
-            format!(
+        match &self.first_in {
+            None => format!(
                 "note: {} record(s) of {} repeat the id of an earlier record of the same file; \
                  every copy is written",
                 self.count,
                 self.file.display()
-            )
-        } else {
-            format!(
+            ),
+            Some(first_in) => format!(
                 "note: {} record(s) of {} have the ids of records of {} (the same log given \
                  twice?); both copies are written",
                 self.count,
                 self.file.display(),
-                self.first_in.display()
-            )
+                first_in.display()
+            ),
         }
     }
 }
@@ -65,14 +65,14 @@ pub fn repeated_ids(records: &[Record], files: &[(PathBuf, Range<usize>)]) -> Ve
             found.push(Repeated {
                 file: file.clone(),
                 count: across,
-                first_in: files[earlier].0.clone(),
+                first_in: Some(files[earlier].0.clone()),
             });
         }
         if within > 0 {
             found.push(Repeated {
                 file: file.clone(),
                 count: within,
-                first_in: file.clone(),
+                first_in: None,
             });
         }
     }
@@ -120,7 +120,7 @@ mod tests {
             vec![Repeated {
                 file: "a.csv".into(),
                 count: 2,
-                first_in: "a.ndjson".into()
+                first_in: Some("a.ndjson".into())
             }]
         );
         assert_eq!(
@@ -128,6 +128,20 @@ mod tests {
             "note: 2 record(s) of a.csv have the ids of records of a.ndjson (the same log \
              given twice?); both copies are written"
         );
+    }
+
+    #[test]
+    fn one_file_given_twice_is_not_taken_for_repeats_within_it() {
+        let found = read(&[("a", &["1", "2"]), ("a", &["1", "2"])]);
+        assert_eq!(
+            found,
+            vec![Repeated {
+                file: "a".into(),
+                count: 2,
+                first_in: Some("a".into())
+            }]
+        );
+        assert!(found[0].note().contains("the same log given twice?"));
     }
 
     #[test]
@@ -139,12 +153,12 @@ mod tests {
                 Repeated {
                     file: "a".into(),
                     count: 2,
-                    first_in: "a".into()
+                    first_in: None
                 },
                 Repeated {
                     file: "b".into(),
                     count: 1,
-                    first_in: "a".into()
+                    first_in: Some("a".into())
                 },
             ]
         );
