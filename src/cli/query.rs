@@ -75,7 +75,9 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
             continue;
         }
         let mut load = FileLoad::new(&mut loader);
-        if let Err(e) = crate::logfiles::read_path_with(file, |record| load.push(record)) {
+        if let Err(e) =
+            crate::logfiles::read_path_with_tenants(file, |record, named| load.push(record, named))
+        {
             writeln!(err, "error: {e}")?;
             return Ok(Exit::BadInput);
         }

@@ -133,11 +133,12 @@ impl Loader {
     }
 }
 
-/// One log file's records on their way into a [`Loader`], pushed as they are read. A record
-/// that names no tenant (an audit, a sign-in without tenant ids) takes the file's: the first
-/// tenant one of its sign-ins names, else [`NO_TENANT_ID`]. Only the records read before that
-/// sign-in wait for it; the file is never held whole (a million sign-ins held as records
-/// took 9 GB, where their pruned rows take a few hundred MB).
+/// One log file's records on their way into a [`Loader`], pushed as they are read. A record's
+/// tenant is the one its Event Hub envelope or Log Analytics row names, as `convert` takes it,
+/// else its sign-in's own (resource, else home tenant). A record that has neither (a Graph
+/// audit) takes the file's: the first tenant a record of it names, else [`NO_TENANT_ID`].
+/// Only the records read before that one wait for it; the file is never held whole (a
+/// million sign-ins held as records took 9 GB, where their pruned rows take a few hundred MB).
 pub struct FileLoad<'a> {
     loader: &'a mut Loader,
     tenant: Option<String>,
@@ -153,8 +154,9 @@ impl<'a> FileLoad<'a> {
         }
     }
 
-    pub fn push(&mut self, record: Record) {
-        if let Some(own) = sign_in_tenant(&record) {
+    /// Loads `record`; `named` is the tenant its envelope or row names.
+    pub fn push(&mut self, record: Record, named: Option<&str>) {
+        if let Some(own) = named.or_else(|| sign_in_tenant(&record)) {
             if self.tenant.is_none() {
                 self.tenant = Some(own.to_string());
                 for earlier in std::mem::take(&mut self.waiting) {
@@ -208,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn records_without_a_tenant_take_the_first_one_a_sign_in_of_their_file_names() {
+    fn a_record_takes_its_envelopes_tenant_else_its_own_else_the_first_its_file_names() {
         let audit = || Record::Audit(Box::new(sample_audit()));
         let mut named = sample_sign_in();
         named.resource_tenant_id = Some("resource".into());
@@ -221,14 +223,21 @@ mod tests {
         let mut loader = Loader::new(&Catalog::new(), None);
         let mut file = FileLoad::new(&mut loader);
         for record in [audit(), sign_in(&unnamed), sign_in(&home_only), audit()] {
-            file.push(record);
+            file.push(record, None);
         }
-        file.push(sign_in(&named));
-        file.push(sign_in(&unnamed));
+        file.push(sign_in(&named), None);
+        file.push(sign_in(&unnamed), None);
         file.finish();
-        // A file of audits only: no sign-in names a tenant.
+        // A file of audits only: no record names a tenant.
         let mut file = FileLoad::new(&mut loader);
-        file.push(audit());
+        file.push(audit(), None);
+        file.finish();
+        // An Event Hub file whose sign-ins name no tenant (as Elastic's raw samples): the
+        // envelope's, which also wins over a sign-in's own.
+        let mut file = FileLoad::new(&mut loader);
+        file.push(audit(), None);
+        file.push(sign_in(&unnamed), Some("envelope"));
+        file.push(sign_in(&named), Some("envelope"));
         file.finish();
         let mut catalog = Catalog::new();
         loader.finish(&mut catalog);
@@ -236,11 +245,11 @@ mod tests {
         let values = |texts: &[&str]| texts.iter().map(|t| Value::str(*t)).collect::<Vec<_>>();
         assert_eq!(
             tenants(&catalog, SIGN_IN_TABLE),
-            values(&["home", "home", "resource", "home"])
+            values(&["home", "home", "resource", "home", "envelope", "envelope"])
         );
         assert_eq!(
             tenants(&catalog, AUDIT_TABLE),
-            values(&["home", "home", NO_TENANT_ID])
+            values(&["home", "home", NO_TENANT_ID, "envelope"])
         );
     }
 

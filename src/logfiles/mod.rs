@@ -156,6 +156,17 @@ pub fn read_path_with(
 ) -> Result<ReadSummary, LogFileError> {
     let path = path.as_ref();
     let file = open(path)?;
+    read_file(path, file, &mut |record, _| emit(record), None, None)
+}
+
+/// [`read_path_with`], handing over with each record the tenant its Event Hub envelope or Log
+/// Analytics row names (`tenantId`, the tenant of `resourceId`, `AADTenantId`), if any.
+pub fn read_path_with_tenants(
+    path: impl AsRef<Path>,
+    mut emit: impl FnMut(Record, Option<&str>),
+) -> Result<ReadSummary, LogFileError> {
+    let path = path.as_ref();
+    let file = open(path)?;
     read_file(path, file, &mut emit, None, None)
 }
 
@@ -188,7 +199,13 @@ pub fn read_path_skipping_bad(
 ) -> Result<ReadSummary, LogFileError> {
     let path = path.as_ref();
     let file = open(path)?;
-    read_file(path, file, &mut emit, Some(&mut skipped), None)
+    read_file(
+        path,
+        file,
+        &mut |record, _| emit(record),
+        Some(&mut skipped),
+        None,
+    )
 }
 
 /// A file opened by name: read from its mapped pages when it is a regular file
@@ -197,7 +214,7 @@ pub fn read_path_skipping_bad(
 fn read_file<'e>(
     path: &Path,
     file: File,
-    emit: &'e mut dyn FnMut(Record),
+    emit: &'e mut dyn FnMut(Record, Option<&str>),
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
     stop: Option<until::Stop>,
 ) -> Result<ReadSummary, LogFileError> {
@@ -221,7 +238,12 @@ pub fn read_from_skipping_bad(
     mut emit: impl FnMut(Record),
     mut skipped: impl FnMut(LogFileError),
 ) -> Result<ReadSummary, LogFileError> {
-    read_any(name.as_ref(), input, &mut emit, Some(&mut skipped))
+    read_any(
+        name.as_ref(),
+        input,
+        &mut |record, _| emit(record),
+        Some(&mut skipped),
+    )
 }
 
 /// Reads log records from `input`; `name` is the file name errors give.
@@ -230,7 +252,7 @@ pub fn read_from(
     input: impl Read,
     mut emit: impl FnMut(Record),
 ) -> Result<ReadSummary, LogFileError> {
-    read_any(name.as_ref(), input, &mut emit, None)
+    read_any(name.as_ref(), input, &mut |record, _| emit(record), None)
 }
 
 /// [`read_from`] without the typed fast path, every record through a `serde_json::Value`: what
@@ -244,7 +266,7 @@ pub fn read_from_general_path(
     read_with(
         name.as_ref(),
         || Cursor::new(input),
-        &mut emit,
+        &mut |record, _| emit(record),
         None,
         false,
         Tuning::default(),
@@ -263,7 +285,7 @@ pub(crate) fn read_from_tuned(
     read_with(
         name.as_ref(),
         || Cursor::new(input),
-        &mut emit,
+        &mut |record, _| emit(record),
         None,
         true,
         tuning,
@@ -283,7 +305,7 @@ pub(crate) fn read_mapped_tuned(
     Some(read_with(
         name.as_ref(),
         || Cursor::mapped(mapped),
-        &mut emit,
+        &mut |record, _| emit(record),
         None,
         true,
         tuning,
@@ -293,7 +315,7 @@ pub(crate) fn read_mapped_tuned(
 fn read_any<'e>(
     name: &Path,
     input: impl Read,
-    emit: &'e mut dyn FnMut(Record),
+    emit: &'e mut dyn FnMut(Record, Option<&str>),
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
 ) -> Result<ReadSummary, LogFileError> {
     read_with(
@@ -309,7 +331,7 @@ fn read_any<'e>(
 fn read_with<'a, 'e>(
     name: &Path,
     cursor: impl FnOnce() -> io::Result<Cursor<'a>>,
-    emit: &'e mut dyn FnMut(Record),
+    emit: &'e mut dyn FnMut(Record, Option<&str>),
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
     fast: bool,
     tuning: Tuning,
@@ -405,7 +427,7 @@ pub(crate) struct Reader<'e> {
     /// Records seen so far.
     index: u64,
     summary: ReadSummary,
-    emit: &'e mut dyn FnMut(Record),
+    emit: &'e mut dyn FnMut(Record, Option<&str>),
     /// Where bad records go when they are skipped; `None`: the first one fails the file.
     skip: Option<&'e mut dyn FnMut(LogFileError)>,
     /// Lines in the common shapes are read by the typed fast path ([`fast`]); `false` only to
@@ -570,7 +592,7 @@ impl Reader<'_> {
                     Record::Audit(_) => self.summary.audits += 1,
                 }
                 self.summary.shapes.insert(shape);
-                (self.emit)(record);
+                (self.emit)(record, tenant);
             }
             Converted::Skipped(what) => *self.summary.skipped.entry(what).or_default() += 1,
             Converted::Risk(item) => self.summary.risk.push(*item),

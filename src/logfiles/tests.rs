@@ -65,6 +65,22 @@ fn envelopes_and_rows_name_their_tenant() {
     let row = r#"{"TimeGenerated":"2025-03-17T15:08:07Z","Type":"SigninLogs","TenantId":"workspace","AADTenantId":"t4","Id":"1","CreatedDateTime":"2025-03-17T15:08:07Z","ResultType":"0"}"#;
     assert_eq!(tenants(row), ["t4"]);
     assert!(tenants(SIGN_IN).is_empty());
+
+    // Each record is handed over with its own envelope's or row's tenant.
+    let each = |text: &str| {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        let mut seen = Vec::new();
+        read_path_with_tenants(file.path(), |record, tenant| {
+            seen.push((record.id().to_string(), tenant.map(str::to_string)));
+        })
+        .unwrap();
+        seen
+    };
+    let some = |id: &str, tenant: &str| (id.to_string(), Some(tenant.to_string()));
+    assert_eq!(each(&event_hub), [some("1", "t1"), some("a", "t2")]);
+    assert_eq!(each(row), [some("1", "t4")]);
+    assert_eq!(each(SIGN_IN), [("1".to_string(), None)]);
 }
 
 #[test]

@@ -69,7 +69,7 @@ pub fn read_path_until(
         .as_mut()
         .map(|s| &mut **s as &mut dyn FnMut(LogFileError));
     let stop = Stop::default();
-    let mut emit = |record| {
+    let mut emit = |record, _: Option<&str>| {
         if !stop.is_set() && !emit(record) {
             stop.set();
         }
