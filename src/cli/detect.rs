@@ -224,7 +224,9 @@ fn detect_logs(
         String::new()
     };
     if !detections.is_empty() {
-        details = format!(", {} risk detections{details}", detections.len());
+        let detections =
+            super::sources::counted(detections.len(), "risk detection", "risk detections");
+        details = format!(", {detections}{details}");
     }
     Ok(Ok(match args.format {
         super::verify::Format::Text => {

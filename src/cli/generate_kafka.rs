@@ -2,6 +2,7 @@
 //! ([`crate::stream::sink`]) instead of written to files.
 
 use super::generate::Request;
+use super::sources::counted;
 use crate::exit::Exit;
 use crate::export::ExportOptions;
 use crate::export::shard::Shard;
@@ -92,8 +93,13 @@ pub(super) fn report(
             if summary.risk_detections + summary.risky_user_changes > 0 {
                 writeln!(
                     out,
-                    "  with ID Protection: {} risk detections, {} risky-user changes",
-                    summary.risk_detections, summary.risky_user_changes
+                    "  with ID Protection: {}, {}",
+                    counted(summary.risk_detections, "risk detection", "risk detections"),
+                    counted(
+                        summary.risky_user_changes,
+                        "risky-user change",
+                        "risky-user changes"
+                    )
                 )?;
             }
             Ok(Exit::Success)

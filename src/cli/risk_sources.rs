@@ -2,7 +2,7 @@
 //! (the `service: riskdetection` rules of `detections:` and the `risk_detections:` /
 //! `risky_users:` expectations) or from exported files.
 
-use super::sources::SourceError;
+use super::sources::{SourceError, counted};
 use crate::client::GraphClient;
 use crate::graph::{RiskDetection, RiskyUser, RiskyUserHistoryItem, Timestamp};
 use crate::logfiles::{self, RiskItem};
@@ -48,10 +48,10 @@ pub fn with_risk_counts(
 ) -> String {
     let mut all: Vec<String> = [counts].into_iter().filter(|c| !c.is_empty()).collect();
     if reads(scenario, RecordKind::RiskDetections) {
-        all.push(format!("{} riskDetections", detections.len()));
+        all.push(counted(detections.len(), "riskDetection", "riskDetections"));
     }
     if reads(scenario, RecordKind::RiskyUsers) {
-        all.push(format!("{} riskyUsers", users.len()));
+        all.push(counted(users.len(), "riskyUser", "riskyUsers"));
     }
     all.join(", ")
 }

@@ -271,10 +271,13 @@ pub fn parse_user_map(pairs: &[String]) -> Result<BTreeMap<String, String>, Stri
 
 /// "1 bad record skipped", "3 bad records skipped": the summary's word for skipped records.
 pub fn skipped_text(bad_records: usize) -> String {
-    let noun = if bad_records == 1 {
-        "record"
-    } else {
-        "records"
-    };
-    format!("{bad_records} bad {noun} skipped")
+    format!(
+        "{} skipped",
+        counted(bad_records, "bad record", "bad records")
+    )
+}
+
+/// A count and its noun: "1 risk detection", "2 risk detections".
+pub fn counted(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
