@@ -1,8 +1,12 @@
-//! Reading the spool back, last record first. With more than one chunk, a second thread reads
-//! and decodes the chunks (newest first) while this thread writes the previous one out: the
-//! records of a chunk are handed over as slices of the decoded chunk, newest first, so the
-//! writer gives them to one vectored write each run and nothing is copied to reverse them.
-//! At most three chunks are held: one being written, one ready and waiting, one being decoded.
+//! Reading the spool back, last record first. With more than one chunk, two more threads read
+//! and decode the chunks (newest first, every other one each) while this thread writes the
+//! previous one out: the records of a chunk are handed over as slices of the decoded chunk,
+//! newest first, so the writer gives them to one vectored write each run and nothing is copied
+//! to reverse them. Each decoding thread holds at most two decoded chunks.
+//!
+//! Two, because decoding took longer than writing: on `bench/population-1m.yaml` (2 cores)
+//! one thread decoded its 1.5 GB in about 1.0 s while the writes took about 0.6 s, so the
+//! writer waited. Chunks decode on their own (each has its own skeletons and recent values).
 
 use super::decode::decode_chunk;
 use super::{Chunk, ReversingSpool};
@@ -10,8 +14,10 @@ use std::io::{self, IoSlice};
 use std::os::unix::fs::FileExt;
 use std::sync::mpsc;
 
-/// Buffers of decoded chunks the reading thread makes (see `drain_chunks`).
-const BUFFERS: usize = 3;
+/// Threads that decode chunks while this one writes.
+const DECODERS: usize = 2;
+/// Buffers of decoded chunks each decoding thread makes (see `drain_chunks`).
+const BUFFERS: usize = 2;
 
 /// Makes room for `len` bytes in an empty buffer: a new allocation when it is too small, as
 /// growing it (`reserve`) would copy its whole old capacity for nothing.
@@ -81,46 +87,32 @@ impl ReversingSpool {
             file.finish()?;
         }
         let spool = &self;
-        let mut read = Vec::new();
-        let mut decode =
-            move |chunk: &Chunk, out: &mut Decoded| spool.decode(chunk, &mut read, out);
         if spool.chunks.len() <= 1 {
-            let mut decoded = Decoded::default();
+            let (mut read, mut decoded) = (Vec::new(), Decoded::default());
             for chunk in &spool.chunks {
-                decode(chunk, &mut decoded)?;
+                spool.decode(chunk, &mut read, &mut decoded)?;
                 each(&decoded)?;
             }
             return Ok(());
         }
         std::thread::scope(|scope| {
-            let (ready, received) = mpsc::sync_channel::<io::Result<Decoded>>(1);
-            let (spent, returned) = mpsc::channel::<Decoded>();
-            scope.spawn(move || {
-                let mut made = 0;
-                for chunk in spool.chunks.iter().rev() {
-                    // At most three chunks are held at once (one written, one waiting, this
-                    // one), so three buffers serve them all: a fresh 16 MB buffer a chunk
-                    // cost its page faults every time, as the allocator hands freed memory
-                    // back to the system.
-                    let mut decoded = match returned.try_recv() {
-                        Ok(decoded) => decoded,
-                        Err(_) if made < BUFFERS => {
-                            made += 1;
-                            Decoded::default()
-                        }
-                        Err(_) => match returned.recv() {
-                            Ok(decoded) => decoded,
-                            Err(_) => return,
-                        },
-                    };
-                    let result = decode(chunk, &mut decoded);
-                    let failed = result.is_err();
-                    if ready.send(result.map(|()| decoded)).is_err() || failed {
-                        return;
-                    }
-                }
-            });
-            for decoded in received {
+            // Decoder `d` decodes the chunks `d`, `d + DECODERS`, ... counted from the newest,
+            // and hands them over in that order: taking from each in turn keeps the order.
+            let decoders: Vec<_> = (0..DECODERS)
+                .map(|d| {
+                    let (ready, received) = mpsc::sync_channel::<io::Result<Decoded>>(1);
+                    let (spent, returned) = mpsc::channel::<Decoded>();
+                    let chunks = spool.chunks.iter().rev().skip(d).step_by(DECODERS);
+                    scope.spawn(move || decode_in_turn(spool, chunks, &ready, &returned));
+                    (received, spent)
+                })
+                .collect();
+            for turn in 0..spool.chunks.len() {
+                let (received, spent) = &decoders[turn % DECODERS];
+                // Ends only when its decoder has stopped at an error, sent first.
+                let Ok(decoded) = received.recv() else {
+                    break;
+                };
                 let decoded = decoded?;
                 each(&decoded)?;
                 let _ = spent.send(decoded);
@@ -148,5 +140,36 @@ impl ReversingSpool {
         grow_empty(&mut decoded.json, chunk.decoded);
         decoded.ends.clear();
         decode_chunk(bytes, chunk.records, &mut decoded.json, &mut decoded.ends)
+    }
+}
+
+/// Decodes `chunks` in order and hands each over through `ready`, reusing the buffers the
+/// writer hands back through `returned`: [`BUFFERS`] of them, as a fresh 16 MB buffer a chunk
+/// cost its page faults every time (the allocator hands freed memory back to the system).
+/// Stops at the first error (sent) or once the writer has stopped.
+fn decode_in_turn<'a>(
+    spool: &ReversingSpool,
+    chunks: impl Iterator<Item = &'a Chunk>,
+    ready: &mpsc::SyncSender<io::Result<Decoded>>,
+    returned: &mpsc::Receiver<Decoded>,
+) {
+    let (mut read, mut made) = (Vec::new(), 0);
+    for chunk in chunks {
+        let mut decoded = match returned.try_recv() {
+            Ok(decoded) => decoded,
+            Err(_) if made < BUFFERS => {
+                made += 1;
+                Decoded::default()
+            }
+            Err(_) => match returned.recv() {
+                Ok(decoded) => decoded,
+                Err(_) => return,
+            },
+        };
+        let result = spool.decode(chunk, &mut read, &mut decoded);
+        let failed = result.is_err();
+        if ready.send(result.map(|()| decoded)).is_err() || failed {
+            return;
+        }
     }
 }

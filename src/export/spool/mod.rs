@@ -13,6 +13,7 @@
 mod decode;
 mod drain;
 mod recent;
+mod same;
 mod scan;
 mod spill;
 mod split;
@@ -149,7 +150,10 @@ impl ReversingSpool {
             },
         );
         value.serialize(&mut serializer).map_err(io::Error::other)?;
-        self.encode_parts(false)
+        let values = std::mem::take(&mut self.parts.values);
+        let encoded = self.encode_parts(false, &values);
+        self.parts.values = values;
+        encoded
     }
 
     /// Appends one record that is already compact JSON (as `serde_json::to_writer` or the
@@ -161,12 +165,12 @@ impl ReversingSpool {
             .get(self.open.last_skeleton)
             .map(|s| (s.bytes.as_slice(), s.holes.as_slice()));
         let followed = scan::split_json(json, previous, &mut self.parts);
-        self.encode_parts(followed)
+        self.encode_parts(followed, json)
     }
 
-    /// Encodes the record in `parts`; with `followed`, its skeleton is the last one used (and
-    /// not in `parts`).
-    fn encode_parts(&mut self, followed: bool) -> io::Result<()> {
+    /// Encodes the record in `parts`, its values in `source`; with `followed`, its skeleton is
+    /// the last one used (and not in `parts`).
+    fn encode_parts(&mut self, followed: bool, source: &[u8]) -> io::Result<()> {
         let parts = &self.parts;
         let found = if followed {
             Some(self.open.last_skeleton)
@@ -203,16 +207,13 @@ impl ReversingSpool {
             }
         }
         // At most a code and a length per value, and the values.
-        self.buffer
-            .reserve(parts.values.len() + parts.value_ends.len() * 4);
-        if open.places.len() < parts.value_ends.len() {
-            open.places
-                .resize(parts.value_ends.len(), Recent::default());
+        let values_len: usize = parts.spans.iter().map(|(start, end)| end - start).sum();
+        self.buffer.reserve(values_len + parts.spans.len() * 4);
+        if open.places.len() < parts.spans.len() {
+            open.places.resize(parts.spans.len(), Recent::default());
         }
-        let mut start = 0;
-        for (place, &end) in open.places.iter_mut().zip(&parts.value_ends) {
-            let value = &parts.values[start..end];
-            start = end;
+        for (place, &(start, end)) in open.places.iter_mut().zip(&parts.spans) {
+            let value = &source[start..end];
             let fingerprint = fingerprint(value);
             match place.find(&self.buffer[base..], value, fingerprint) {
                 Some(i) => self.buffer.push(i as u8),
@@ -237,7 +238,7 @@ impl ReversingSpool {
                 }
             }
         }
-        self.record_pushed(skeleton_len + parts.values.len())
+        self.record_pushed(skeleton_len + values_len)
     }
 
     fn record_pushed(&mut self, decoded: usize) -> io::Result<()> {

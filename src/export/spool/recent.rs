@@ -1,6 +1,8 @@
 //! The last few values seen in one place of a record, so that a repeated value is written as a
 //! one-byte reference.
 
+use super::same::same;
+
 /// How many earlier values of each place a value is compared with.
 const RECENT: usize = 8;
 
@@ -40,21 +42,60 @@ impl Recent {
         self.values[..self.len].iter().position(|e| {
             e.fingerprint == fingerprint
                 && e.len as usize == value.len()
-                && chunk.get(e.at as usize..(e.at + e.len) as usize) == Some(value)
+                && chunk
+                    .get(e.at as usize..(e.at + e.len) as usize)
+                    .is_some_and(|kept| same(kept, value))
         })
     }
 }
 
-/// The first and last eight bytes of a value, and its length.
+/// The first and last eight bytes of a value, and its length. Read as whole words, never
+/// copied byte by byte: a copy of the few bytes of a `null` or a `false` was a call to
+/// `memmove` for most values.
 #[inline]
 pub(super) fn fingerprint(value: &[u8]) -> u64 {
-    let word = |bytes: &[u8]| {
-        let mut word = [0; 8];
-        word[..bytes.len()].copy_from_slice(bytes);
-        u64::from_le_bytes(word)
+    let len = value.len();
+    let u32_at = |at: usize| {
+        u64::from(u32::from_le_bytes(
+            value[at..at + 4].try_into().expect("four bytes"),
+        ))
     };
-    match value.len() {
-        0..=8 => word(value) ^ value.len() as u64,
-        len => word(&value[..8]) ^ word(&value[len - 8..]).rotate_left(29) ^ len as u64,
+    let u64_at = |at: usize| u64::from_le_bytes(value[at..at + 8].try_into().expect("eight bytes"));
+    let word = match len {
+        0..4 => value.iter().fold(0, |word, &b| word << 8 | u64::from(b)),
+        // The first four bytes and the last four, which overlap below eight.
+        4..=8 => u32_at(0) | u32_at(len - 4) << 32,
+        _ => u64_at(0) ^ u64_at(len - 8).rotate_left(29),
+    };
+    word ^ len as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_values_share_a_fingerprint_and_most_others_do_not() {
+        let values: Vec<&[u8]> = vec![
+            b"",
+            b"1",
+            b"12",
+            b"null",
+            b"false",
+            b"\"ab\"",
+            b"\"abcdef\"",
+            b"\"a longer value\"",
+            b"\"a longer valuf\"",
+            b"\"b longer value\"",
+        ];
+        for a in &values {
+            // The same bytes elsewhere in memory (at another alignment).
+            let elsewhere = [b"x".as_slice(), a].concat();
+            assert_eq!(fingerprint(a), fingerprint(&elsewhere[1..]));
+        }
+        let mut prints: Vec<u64> = values.iter().map(|v| fingerprint(v)).collect();
+        prints.sort_unstable();
+        prints.dedup();
+        assert_eq!(prints.len(), values.len(), "no two of these collide");
     }
 }

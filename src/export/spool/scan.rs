@@ -8,6 +8,7 @@
 //! the skeleton and values interleave back into exactly the input bytes, which is all reading
 //! back relies on; the split only decides how well the spool compresses.
 
+use super::same::same;
 use super::split::RecordParts;
 
 /// Splits `json` into `parts` (cleared first). Returns true when `json` follows `previous`
@@ -36,7 +37,10 @@ fn follow(json: &[u8], skeleton: &[u8], holes: &[usize], parts: &mut RecordParts
     let mut written = 0;
     for &hole in holes {
         let piece = &skeleton[written..hole];
-        if json.get(at..at + piece.len()) != Some(piece) {
+        if !json
+            .get(at..at + piece.len())
+            .is_some_and(|here| same(here, piece))
+        {
             return false;
         }
         at += piece.len();
@@ -44,11 +48,11 @@ fn follow(json: &[u8], skeleton: &[u8], holes: &[usize], parts: &mut RecordParts
         let Some(end) = value_end(json, at) else {
             return false;
         };
-        parts.values.extend_from_slice(&json[at..end]);
-        parts.value_ends.push(parts.values.len());
+        parts.spans.push((at, end));
         at = end;
     }
-    json.get(at..) == Some(&skeleton[written..])
+    let tail = &skeleton[written..];
+    json.get(at..).is_some_and(|rest| same(rest, tail))
 }
 
 /// Where the scalar value starting at `at` ends (one past its last byte), if one starts there.
@@ -71,13 +75,13 @@ fn scan(json: &[u8], parts: &mut RecordParts) {
                     parts.skeleton.extend_from_slice(&json[at..=end]);
                     at = end + 1;
                 } else {
-                    value(json, at, end, parts);
+                    value(at, end, parts);
                     at = end;
                 }
             }
             b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => {
                 let end = scalar_end(json, at);
-                value(json, at, end, parts);
+                value(at, end, parts);
                 at = end;
             }
             byte => {
@@ -88,10 +92,9 @@ fn scan(json: &[u8], parts: &mut RecordParts) {
     }
 }
 
-fn value(json: &[u8], start: usize, end: usize, parts: &mut RecordParts) {
+fn value(start: usize, end: usize, parts: &mut RecordParts) {
     parts.holes.push(parts.skeleton.len());
-    parts.values.extend_from_slice(&json[start..end]);
-    parts.value_ends.push(parts.values.len());
+    parts.spans.push((start, end));
 }
 
 /// One past the closing quote of the string whose opening quote is at `at` (the end of `json`
@@ -150,17 +153,22 @@ mod tests {
     use crate::export::test_records::{sample_audit, sample_sign_in};
     use proptest::prelude::*;
 
-    /// The bytes the parts stand for.
-    fn join(parts: &RecordParts) -> Vec<u8> {
+    /// The bytes the parts stand for, their values in `source`.
+    fn join(parts: &RecordParts, source: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        let (mut written, mut start) = (0, 0);
-        for (&hole, &end) in parts.holes.iter().zip(&parts.value_ends) {
+        let mut written = 0;
+        for (&hole, &(start, end)) in parts.holes.iter().zip(&parts.spans) {
             out.extend_from_slice(&parts.skeleton[written..hole]);
-            out.extend_from_slice(&parts.values[start..end]);
-            (written, start) = (hole, end);
+            out.extend_from_slice(&source[start..end]);
+            written = hole;
         }
         out.extend_from_slice(&parts.skeleton[written..]);
         out
+    }
+
+    /// The values of `parts`, which lie in `source`.
+    fn values<'a>(parts: &RecordParts, source: &'a [u8]) -> Vec<&'a [u8]> {
+        parts.spans.iter().map(|&(s, e)| &source[s..e]).collect()
     }
 
     /// What `Splitter` makes of `value` while serde_json writes it.
@@ -177,9 +185,10 @@ mod tests {
         parts
     }
 
-    fn same_parts(a: &RecordParts, b: &RecordParts) -> bool {
-        (&a.skeleton, &a.holes, &a.values, &a.value_ends)
-            == (&b.skeleton, &b.holes, &b.values, &b.value_ends)
+    /// Whether `scanned`, split from `json`, is what `Splitter` made (`by_serde`).
+    fn same_parts(scanned: &RecordParts, json: &[u8], by_serde: &RecordParts) -> bool {
+        (&scanned.skeleton, &scanned.holes) == (&by_serde.skeleton, &by_serde.holes)
+            && values(scanned, json) == values(by_serde, &by_serde.values)
     }
 
     #[test]
@@ -189,7 +198,7 @@ mod tests {
         let want = split_by_serde(&sign_in);
         let mut parts = RecordParts::default();
         split_json(&first, None, &mut parts);
-        assert!(same_parts(&parts, &want));
+        assert!(same_parts(&parts, &first, &want));
 
         sign_in.user_display_name = Some("Quote \" and \\ back\nslash".into());
         sign_in.risk_event_types = vec!["a".into(), "b\"".into()];
@@ -198,13 +207,13 @@ mod tests {
         let mut again = RecordParts::default();
         let followed = split_json(&second, Some((&parts.skeleton, &parts.holes)), &mut again);
         assert!(!followed, "more risk event types: another skeleton");
-        assert!(same_parts(&again, &want));
-        assert_eq!(join(&again), second);
+        assert!(same_parts(&again, &second, &want));
+        assert_eq!(join(&again, &second), second);
 
         let audit = serde_json::to_vec(&sample_audit()).unwrap();
         let followed = split_json(&audit, Some((&parts.skeleton, &parts.holes)), &mut again);
         assert!(!followed);
-        assert!(same_parts(&again, &split_by_serde(&sample_audit())));
+        assert!(same_parts(&again, &audit, &split_by_serde(&sample_audit())));
 
         // The same skeleton with other values: only the values are collected.
         let mut other = sample_sign_in();
@@ -216,7 +225,7 @@ mod tests {
         assert!(again.skeleton.is_empty() && again.holes.is_empty());
         again.skeleton.clone_from(&parts.skeleton);
         again.holes.clone_from(&parts.holes);
-        assert_eq!(join(&again), third);
+        assert_eq!(join(&again, &third), third);
     }
 
     #[test]
@@ -239,18 +248,18 @@ mod tests {
             let json = serde_json::to_vec(&value).unwrap();
             let mut parts = RecordParts::default();
             split_json(&json, None, &mut parts);
-            prop_assert!(same_parts(&parts, &split_by_serde(&value)));
+            prop_assert!(same_parts(&parts, &json, &split_by_serde(&value)));
             let previous = (parts.skeleton.clone(), parts.holes.clone());
             prop_assert!(split_json(&json, Some((&previous.0, &previous.1)), &mut parts));
             (parts.skeleton, parts.holes) = previous;
-            prop_assert_eq!(join(&parts), json);
+            prop_assert_eq!(join(&parts, &json), json);
         }
 
         #[test]
         fn any_bytes_split_into_parts_that_join_back(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
             let mut parts = RecordParts::default();
             split_json(&bytes, None, &mut parts);
-            prop_assert_eq!(join(&parts), bytes);
+            prop_assert_eq!(join(&parts, &bytes), bytes);
         }
     }
 }

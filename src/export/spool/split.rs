@@ -3,14 +3,18 @@
 use serde_json::ser::{CharEscape, CompactFormatter, Formatter};
 use std::io;
 
-/// One record as serde_json wrote it: the skeleton with the offsets of its holes, and the
-/// values that fill them, in order.
+/// One record as serde_json wrote it: the skeleton with the offsets of its holes, and where
+/// the values that fill them are, in order: in the record's own JSON when it was split from
+/// it (`scan`), in `values` when [`Splitter`] wrote them. A value is not copied out of the
+/// record: a call to copy each of a million records' seventy values was 4% of `generate`.
 #[derive(Default)]
 pub(super) struct RecordParts {
     pub(super) skeleton: Vec<u8>,
     pub(super) holes: Vec<usize>,
+    /// The values [`Splitter`] writes.
     pub(super) values: Vec<u8>,
-    pub(super) value_ends: Vec<usize>,
+    /// Each value's (start, end) in the bytes it lies in.
+    pub(super) spans: Vec<(usize, usize)>,
 }
 
 impl RecordParts {
@@ -18,7 +22,7 @@ impl RecordParts {
         self.skeleton.clear();
         self.holes.clear();
         self.values.clear();
-        self.value_ends.clear();
+        self.spans.clear();
     }
 }
 
@@ -36,8 +40,9 @@ impl Splitter<'_> {
             return write(&mut self.parts.skeleton);
         }
         self.parts.holes.push(self.parts.skeleton.len());
+        let start = self.parts.values.len();
         write(&mut self.parts.values)?;
-        self.parts.value_ends.push(self.parts.values.len());
+        self.parts.spans.push((start, self.parts.values.len()));
         Ok(())
     }
 
@@ -87,14 +92,19 @@ impl Formatter for Splitter<'_> {
     fn begin_string<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
         if !self.in_key {
             self.parts.holes.push(self.parts.skeleton.len());
+            // Its end is set by `end_string`.
+            let start = self.parts.values.len();
+            self.parts.spans.push((start, start));
         }
         CompactFormatter.begin_string(self.text())
     }
 
     fn end_string<W: ?Sized + io::Write>(&mut self, _: &mut W) -> io::Result<()> {
         CompactFormatter.end_string(self.text())?;
-        if !self.in_key {
-            self.parts.value_ends.push(self.parts.values.len());
+        if !self.in_key
+            && let Some((_, end)) = self.parts.spans.last_mut()
+        {
+            *end = self.parts.values.len();
         }
         Ok(())
     }
