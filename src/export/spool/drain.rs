@@ -109,11 +109,11 @@ impl ReversingSpool {
                 .collect();
             for turn in 0..spool.chunks.len() {
                 let (received, spent) = &decoders[turn % DECODERS];
-                // Ends only when its decoder has stopped at an error, sent first.
-                let Ok(decoded) = received.recv() else {
-                    break;
-                };
-                let decoded = decoded?;
+                // A decoder that fails sends its error first; one that is gone without a
+                // word has panicked, which the scope raises again.
+                let decoded = received
+                    .recv()
+                    .map_err(|_| io::Error::other("a thread reading the spool back stopped"))??;
                 each(&decoded)?;
                 let _ = spent.send(decoded);
             }
