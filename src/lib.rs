@@ -16,6 +16,7 @@ pub mod kql;
 pub mod logfiles;
 pub mod odata;
 pub mod report;
+mod same_bytes;
 pub mod scenario;
 pub mod server;
 pub mod sim;

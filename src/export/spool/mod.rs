@@ -13,7 +13,6 @@
 mod decode;
 mod drain;
 mod recent;
-mod same;
 mod scan;
 mod spill;
 mod split;

@@ -1,7 +1,7 @@
 //! The last few values seen in one place of a record, so that a repeated value is written as a
 //! one-byte reference.
 
-use super::same::same;
+use crate::same_bytes::same;
 
 /// How many earlier values of each place a value is compared with.
 const RECENT: usize = 8;

@@ -3,13 +3,13 @@
 //! parts `Splitter` makes while serde_json writes.
 //!
 //! Most records of a kind share their skeleton, so the previous record's skeleton is tried
-//! first: its pieces between holes are compared whole (a `memcmp` each) and only the values
-//! are scanned. A record that differs anywhere is scanned token by token instead. Either way
-//! the skeleton and values interleave back into exactly the input bytes, which is all reading
-//! back relies on; the split only decides how well the spool compresses.
+//! first: its pieces between holes are compared whole (word by word, `same_bytes`) and only
+//! the values are scanned. A record that differs anywhere is scanned token by token instead.
+//! Either way the skeleton and values interleave back into exactly the input bytes, which is
+//! all reading back relies on; the split only decides how well the spool compresses.
 
-use super::same::same;
 use super::split::RecordParts;
+use crate::same_bytes::same;
 
 /// Splits `json` into `parts` (cleared first). Returns true when `json` follows `previous`
 /// (a skeleton and its holes): only the values are collected then, the skeleton being

@@ -8,8 +8,8 @@
 //! records allocate anew. The records are equal either way; only their allocations differ.
 //! The table is emptied at the start of every job of lines ([`forget_all`]).
 
-use super::same::same;
 use crate::graph::Text;
+use crate::same_bytes::same;
 use std::cell::RefCell;
 
 /// Distinct values a table keeps: far more than the exports repeat (a few hundred), few

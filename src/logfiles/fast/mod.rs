@@ -18,7 +18,6 @@ mod event_hub;
 mod intern;
 mod lists;
 mod log_analytics;
-mod same;
 mod strict;
 mod text;
 mod wire;

@@ -10,7 +10,7 @@
 //! another way. Its error says nothing more: the general path reads the line again to say
 //! what is wrong and where.
 
-use super::same::same;
+use crate::same_bytes::same;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
