@@ -146,6 +146,7 @@ fn read(files: &[PathBuf]) -> Result<Input, LogFileError> {
         repeated: Vec::new(),
     };
     let mut ranges = Vec::with_capacity(files.len());
+    let mut detection_ranges = Vec::with_capacity(files.len());
     for file in files {
         let mut records = Vec::new();
         let summary = logfiles::read_path_with(file, |record| records.push(record))?;
@@ -157,11 +158,17 @@ fn read(files: &[PathBuf]) -> Result<Input, LogFileError> {
         for (what, count) in summary.skipped {
             *input.skipped.entry(what).or_default() += count;
         }
+        let detections = input.risk.detections.len();
         for item in summary.risk {
             input.risk.add(item);
         }
+        detection_ranges.push((file.clone(), detections..input.risk.detections.len()));
     }
-    input.repeated = repeated_ids(&input.records, &ranges);
+    let ids: Vec<&str> = input.records.iter().map(Record::id).collect();
+    let mut repeated = repeated_ids("record", &ids, &ranges);
+    let ids: Vec<&str> = input.risk.detections.iter().map(|d| &*d.id).collect();
+    repeated.extend(repeated_ids("risk detection", &ids, &detection_ranges));
+    input.repeated = repeated;
     input.records.sort_by_key(Record::time);
     input.risk.sort();
     Ok(input)

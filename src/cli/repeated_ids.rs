@@ -1,10 +1,10 @@
 //! Records that `convert` read twice: the same log given as two files (a Log Analytics table's
 //! `.ndjson` and its `.csv`, a folder of pages and one of them again) would otherwise be
-//! written twice without a word. Graph gives every sign-in and audit its own `id`, so a
-//! repeated id says it. Both copies are still written, as read: a log that really holds one
-//! record twice (Event Hubs delivers at least once) is the input the user gave.
+//! written twice without a word. Graph gives every sign-in, audit and risk detection its own
+//! `id`, so a repeated id says it. Both copies are still written, as read: a log that really
+//! holds one record twice (Event Hubs delivers at least once) is the input the user gave.
+//! (A risky user's changes share the user's id: they are not checked.)
 
-use crate::graph::Record;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::ops::Range;
@@ -13,6 +13,8 @@ use std::path::PathBuf;
 /// How many of one file's records have the id of a record read before them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Repeated {
+    /// What the records are: `record`, `risk detection`.
+    pub what: &'static str,
     pub file: PathBuf,
     pub count: usize,
     /// The other file that held the first of them (the same path when one file was given
@@ -25,32 +27,38 @@ impl Repeated {
     pub fn note(&self) -> String {
         match &self.first_in {
             None => format!(
-                "note: {} record(s) of {} repeat the id of an earlier record of the same file; \
+                "note: {} {what}(s) of {} repeat the id of an earlier {what} of the same file; \
                  every copy is written",
                 self.count,
-                self.file.display()
+                self.file.display(),
+                what = self.what,
             ),
             Some(first_in) => format!(
-                "note: {} record(s) of {} have the ids of records of {} (the same log given \
+                "note: {} {what}(s) of {} have the ids of {what}s of {} (the same log given \
                  twice?); both copies are written",
                 self.count,
                 self.file.display(),
-                first_in.display()
+                first_in.display(),
+                what = self.what,
             ),
         }
     }
 }
 
-/// The repeats among `records`, where `files` says which file each range of them came from
-/// (in the order read). A file whose repeats came first from several files is named with the
-/// first of them.
-pub fn repeated_ids(records: &[Record], files: &[(PathBuf, Range<usize>)]) -> Vec<Repeated> {
-    let mut first_file: HashMap<&str, usize> = HashMap::with_capacity(records.len());
+/// The repeats among the `ids` of `what` (`record`, `risk detection`), where `files` says
+/// which file each range of them came from (in the order read). A file whose repeats came
+/// first from several files is named with the first of them.
+pub fn repeated_ids(
+    what: &'static str,
+    ids: &[&str],
+    files: &[(PathBuf, Range<usize>)],
+) -> Vec<Repeated> {
+    let mut first_file: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
     let mut found = Vec::new();
     for (index, (file, range)) in files.iter().enumerate() {
         let (mut within, mut across, mut first_in) = (0, 0, None);
-        for record in &records[range.clone()] {
-            match first_file.entry(record.id()) {
+        for &id in &ids[range.clone()] {
+            match first_file.entry(id) {
                 Entry::Vacant(entry) => {
                     entry.insert(index);
                 }
@@ -63,6 +71,7 @@ pub fn repeated_ids(records: &[Record], files: &[(PathBuf, Range<usize>)]) -> Ve
         }
         if let Some(earlier) = first_in {
             found.push(Repeated {
+                what,
                 file: file.clone(),
                 count: across,
                 first_in: Some(files[earlier].0.clone()),
@@ -70,6 +79,7 @@ pub fn repeated_ids(records: &[Record], files: &[(PathBuf, Range<usize>)]) -> Ve
         }
         if within > 0 {
             found.push(Repeated {
+                what,
                 file: file.clone(),
                 count: within,
                 first_in: None,
@@ -82,29 +92,16 @@ pub fn repeated_ids(records: &[Record], files: &[(PathBuf, Range<usize>)]) -> Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logfiles;
 
-    fn sign_ins(ids: &[&str]) -> Vec<Record> {
-        let lines: Vec<String> = ids
-            .iter()
-            .map(|id| {
-                format!(
-                    r#"{{"id":"{id}","createdDateTime":"2025-03-17T15:08:07Z","status":{{"errorCode":0}}}}"#
-                )
-            })
-            .collect();
-        logfiles::read_slice("t.ndjson", lines.join("\n").as_bytes()).unwrap()
-    }
-
-    fn read(files: &[(&str, &[&str])]) -> Vec<Repeated> {
-        let mut records = Vec::new();
+    fn read(files: &[(&str, &[&'static str])]) -> Vec<Repeated> {
+        let mut ids = Vec::new();
         let mut ranges = Vec::new();
-        for (name, ids) in files {
-            let start = records.len();
-            records.extend(sign_ins(ids));
-            ranges.push((PathBuf::from(name), start..records.len()));
+        for (name, of_file) in files {
+            let start = ids.len();
+            ids.extend_from_slice(of_file);
+            ranges.push((PathBuf::from(name), start..ids.len()));
         }
-        repeated_ids(&records, &ranges)
+        repeated_ids("record", &ids, &ranges)
     }
 
     #[test]
@@ -118,6 +115,7 @@ mod tests {
         assert_eq!(
             found,
             vec![Repeated {
+                what: "record",
                 file: "a.csv".into(),
                 count: 2,
                 first_in: Some("a.ndjson".into())
@@ -136,6 +134,7 @@ mod tests {
         assert_eq!(
             found,
             vec![Repeated {
+                what: "record",
                 file: "a".into(),
                 count: 2,
                 first_in: Some("a".into())
@@ -151,11 +150,13 @@ mod tests {
             found,
             vec![
                 Repeated {
+                    what: "record",
                     file: "a".into(),
                     count: 2,
                     first_in: None
                 },
                 Repeated {
+                    what: "record",
                     file: "b".into(),
                     count: 1,
                     first_in: Some("a".into())

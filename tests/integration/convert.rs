@@ -218,6 +218,30 @@ fn a_log_given_twice_is_noted_and_written_as_read() {
     let (code, _, err) = convert(&[path(&ndjson)], "ndjson", &tmp.path().join("once"), &[]);
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("note:"), "one copy gives no note: {err}");
+
+    // ID Protection's detections too, by their ids.
+    let risk = tmp.path().join("risk");
+    generate(
+        "scenarios/identity-protection/admin-confirmed-compromise.yaml",
+        "loganalytics",
+        &risk,
+    );
+    let (ndjson, csv) = (
+        risk.join("AADUserRiskEvents.ndjson"),
+        risk.join("AADUserRiskEvents.csv"),
+    );
+    let detections = std::fs::read_to_string(&ndjson).unwrap().lines().count();
+    assert!(detections > 0);
+    let out = tmp.path().join("risk-out");
+    let (code, _, err) = convert(&[path(&ndjson), path(&csv)], "ndjson", &out, &[]);
+    assert_eq!(code, 0, "{err}");
+    let note = format!(
+        "note: {detections} risk detection(s) of {} have the ids of risk detections of {} (the \
+         same log given twice?); both copies are written",
+        csv.display(),
+        ndjson.display()
+    );
+    assert!(err.contains(&note), "{err}");
 }
 
 /// The ID Protection files `generate --format FORMAT` writes.
@@ -283,6 +307,7 @@ fn id_protection_records_survive_conversion_between_every_format() {
                 let (code, said, err) = convert(&inputs, to, &out, &["--api", "v1.0"]);
                 assert_eq!(code, 0, "{scenario} {from} -> {to}: {err}");
                 assert!(!err.contains("skipped"), "{scenario} {from} -> {to}: {err}");
+                assert!(!err.contains("note:"), "{scenario} {from} -> {to}: {err}");
                 assert_eq!(
                     said.contains("risk detection(s)"),
                     has_risk,
