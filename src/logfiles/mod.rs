@@ -154,9 +154,7 @@ pub fn read_path_with(
     path: impl AsRef<Path>,
     mut emit: impl FnMut(Record),
 ) -> Result<ReadSummary, LogFileError> {
-    let path = path.as_ref();
-    let file = open(path)?;
-    read_file(path, file, &mut |record, _| emit(record), None, None)
+    read_path_with_tenants(path, |record, _| emit(record))
 }
 
 /// [`read_path_with`], handing over with each record the tenant its Event Hub envelope or Log
