@@ -16,7 +16,7 @@
 
 use super::Format;
 use super::loganalytics::write_risk_tables;
-use super::risk::{in_order, risk_identity, risk_resource_id, user_risk_event_hub};
+use super::risk::{RiskSubject, in_order, risk_identity, risk_resource_id, user_risk_event_hub};
 use super::timefmt::risk_envelope;
 use crate::graph::{RiskDetection, RiskyUserHistoryItem};
 use serde_json::{Value, json};
@@ -98,8 +98,10 @@ pub const RISKY_USERS_CATEGORY: &str = "RiskyUsers";
 
 /// The Event Hub record of a risky-user change (`category: RiskyUsers`), with the envelope
 /// fields of Elastic's `RiskyUsers` samples (their `location`, an Azure region such as `neu`,
-/// is not modelled).
+/// is not modelled) and their `isGuest` ([`RiskSubject`]).
 pub fn risky_user_hub(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
+    let mut properties = json!(h.user());
+    properties["isGuest"] = Value::from(RiskSubject::MEMBER.is_guest);
     json!({
         "time": risk_envelope(h.risk.risk_last_updated_date_time),
         "resourceId": risk_resource_id(tenant_id),
@@ -112,12 +114,11 @@ pub fn risky_user_hub(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
         "correlationId": h.risk.id,
         "identity": risk_identity(&h.risk.user_display_name),
         "Level": 4,
-        "properties": in_order(json!(h.user()), RISKY_USER_HUB_ORDER),
+        "properties": in_order(properties, RISKY_USER_HUB_ORDER),
     })
 }
 
-/// A risky user's properties in the order of Elastic's real `RiskyUsers` records (their
-/// `isGuest`, between `riskLevel` and `isDeleted`, is not modelled and left out).
+/// A risky user's properties in the order of Elastic's real `RiskyUsers` records.
 const RISKY_USER_HUB_ORDER: &[&str] = &[
     "id",
     "userDisplayName",
@@ -126,6 +127,7 @@ const RISKY_USER_HUB_ORDER: &[&str] = &[
     "riskState",
     "riskDetail",
     "riskLevel",
+    "isGuest",
     "isDeleted",
     "isProcessing",
 ];

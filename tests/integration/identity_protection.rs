@@ -413,30 +413,30 @@ fn generate_writes_the_detections_and_risky_users_beside_the_logs() {
                         assert_eq!(record["identity"], name.to_lowercase());
                     }
                 }
-                // Their properties in the real records' order, with the deprecated riskType.
-                for record in d[0]["records"].as_array().unwrap() {
-                    let properties = &record["properties"];
-                    let keys: Vec<&str> = properties
+                // Their properties: every key of Elastic's real records, in their order, with
+                // the deprecated riskType and the user's tenancy at the end.
+                let keys = |record: &Value| -> Vec<String> {
+                    record["properties"]
                         .as_object()
                         .unwrap()
                         .keys()
-                        .map(String::as_str)
-                        .collect();
-                    let first = [
-                        "id",
-                        "requestId",
-                        "correlationId",
-                        "riskType",
-                        "riskEventType",
-                    ];
-                    assert_eq!(keys[..5], first);
+                        .cloned()
+                        .collect()
+                };
+                let tenant = d[0]["records"][0]["tenantId"].clone();
+                for record in d[0]["records"].as_array().unwrap() {
+                    assert_eq!(keys(record), USER_RISK_EVENT_PROPERTIES, "{record}");
+                    let properties = &record["properties"];
                     let (kind, legacy) = (&properties["riskEventType"], &properties["riskType"]);
                     assert!(legacy == kind || legacy == "generic", "{kind} {legacy}");
+                    assert_eq!(properties["resourceTenantId"], Value::Null);
+                    assert_eq!(properties["homeTenantId"], tenant);
+                    assert_eq!(properties["userType"], "member");
+                    assert_eq!(properties["crossTenantAccessType"], "none");
                 }
                 for record in u[0]["records"].as_array().unwrap() {
-                    let keys: Vec<&String> =
-                        record["properties"].as_object().unwrap().keys().collect();
-                    assert_eq!(keys[..3], ["id", "userDisplayName", "userPrincipalName"]);
+                    assert_eq!(keys(record), RISKY_USER_PROPERTIES, "{record}");
+                    assert_eq!(record["properties"]["isGuest"], false);
                 }
             }
             "loganalytics" => assert_eq!(d[0]["Type"], "AADUserRiskEvents"),
@@ -444,6 +444,50 @@ fn generate_writes_the_detections_and_risky_users_beside_the_logs() {
         }
     }
 }
+
+/// The property keys of the `UserRiskEvents` records of Elastic's azure integration samples
+/// (identity_protection test logs), in their order.
+const USER_RISK_EVENT_PROPERTIES: [&str; 25] = [
+    "id",
+    "requestId",
+    "correlationId",
+    "riskType",
+    "riskEventType",
+    "riskState",
+    "riskLevel",
+    "riskDetail",
+    "source",
+    "detectionTimingType",
+    "activity",
+    "ipAddress",
+    "location",
+    "activityDateTime",
+    "detectedDateTime",
+    "lastUpdatedDateTime",
+    "userId",
+    "userDisplayName",
+    "userPrincipalName",
+    "additionalInfo",
+    "tokenIssuerType",
+    "resourceTenantId",
+    "homeTenantId",
+    "userType",
+    "crossTenantAccessType",
+];
+
+/// The property keys of the `RiskyUsers` records of the same samples, in their order.
+const RISKY_USER_PROPERTIES: [&str; 10] = [
+    "id",
+    "userDisplayName",
+    "userPrincipalName",
+    "riskLastUpdatedDateTime",
+    "riskState",
+    "riskDetail",
+    "riskLevel",
+    "isGuest",
+    "isDeleted",
+    "isProcessing",
+];
 
 /// `2025-03-20T13:48:23.5Z` as `3/20/2025 1:48:23 PM`.
 fn us_clock(iso: &str) -> String {
