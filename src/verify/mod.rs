@@ -301,7 +301,7 @@ impl<'e> Accumulator<'e> {
                     failures.push(format!(
                         "expected {} {}; saw {}",
                         range_text(range),
-                        e.kind.label(),
+                        e.kind.counted(range.max.unwrap_or(range.min)),
                         self.count
                     ));
                 }
@@ -378,7 +378,7 @@ impl<'e> Accumulator<'e> {
             (Some((first, _, last, _)), _) if self.count > 1 => {
                 format!("{} {} from {first} to {last}", self.count, e.kind.label())
             }
-            _ => format!("{} {}", self.count, e.kind.label()),
+            _ => format!("{} {}", self.count, e.kind.counted(self.count)),
         };
         Outcome {
             name: e.name.clone(),

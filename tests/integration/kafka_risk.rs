@@ -89,7 +89,7 @@ fn id_protection_streams_beside_the_logs_and_verifies_from_the_topic() {
 
     // The lab's expectations, risk detections and risky users included, hold from the topic.
     let verified = stdout_of(entralab().args(["verify", LAB, "--against", &url]));
-    assert!(verified.contains("[1 risky users]"), "{verified}");
+    assert!(verified.contains("[1 risky user]"), "{verified}");
     assert!(verified.contains(" 0 failed"), "{verified}");
 }
 
@@ -100,6 +100,6 @@ fn id_protection_in_ndjson_messages_verifies_too() {
     let sent = stdout_of(entralab().args(["generate", LAB, "--format", "ndjson", "--to", &url]));
     assert!(sent.contains("with ID Protection:"), "{sent}");
     let verified = stdout_of(entralab().args(["verify", LAB, "--against", &url]));
-    assert!(verified.contains("risk detections]"), "{verified}");
+    assert!(verified.contains("[1 risk detection]"), "{verified}");
     assert!(verified.contains(" 0 failed"), "{verified}");
 }

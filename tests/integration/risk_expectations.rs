@@ -33,11 +33,11 @@ fn the_lab_risk_expectations_pass_against_the_mock() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("  PASS  user04's risk ends remediated by the reset  [1 risky users]"),
+        stdout.contains("  PASS  user04's risk ends remediated by the reset  [1 risky user]"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("  PASS  ID Protection flagged the Tor address in real time, and the reset closed it  [1 risk detections]"),
+        stdout.contains("  PASS  ID Protection flagged the Tor address in real time, and the reset closed it  [1 risk detection]"),
         "{stdout}"
     );
 }
@@ -58,7 +58,7 @@ fn a_wrong_risk_expectation_fails_with_the_reason() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("expected at least 1 risk detections; saw 0"),
+        stdout.contains("expected at least 1 risk detection; saw 0"),
         "{stdout}"
     );
     assert!(stdout.ends_with("0 passed, 2 failed\n"), "{stdout}");

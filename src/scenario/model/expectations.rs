@@ -33,6 +33,19 @@ impl RecordKind {
             RecordKind::RiskyUsers => "risky users",
         }
     }
+
+    /// The kind's name after a number: `1 sign-in`, `0 sign-ins`, `2 sign-ins`.
+    pub fn counted(self, count: u64) -> &'static str {
+        if count != 1 {
+            return self.label();
+        }
+        match self {
+            RecordKind::SignIns => "sign-in",
+            RecordKind::Audits => "audit",
+            RecordKind::RiskDetections => "risk detection",
+            RecordKind::RiskyUsers => "risky user",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
