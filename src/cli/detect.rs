@@ -155,8 +155,9 @@ fn detect_logs(
     err: &mut dyn Write,
 ) -> io::Result<Result<Option<serde_json::Value>, Exit>> {
     let started = std::time::Instant::now();
-    // The export envelopes the rules see name the tenant of the first sign-in that has one.
-    let tenant_id = log_stream::first_resource_tenant(&args.logs)
+    // The export envelopes and rows the rules see name each record's own tenant; a record that
+    // names none (a Graph audit) takes the first tenant the files name.
+    let tenant_id = log_stream::first_named_tenant(&args.logs)
         .unwrap_or_else(|| crate::export::NO_TENANT_ID.to_string());
     let options = log_stream::Options::new(args.skip_bad_records, log_stream::FileOrder::ByTime);
     let mut note = |n: String| {
@@ -175,7 +176,7 @@ fn detect_logs(
                 tenant_id.clone(),
             )
         },
-        |evaluator, record| evaluator.push(record),
+        |evaluator, read| evaluator.push(read.record, read.tenant),
     );
     let (evaluating, totals) = match read {
         Ok(read) => read,

@@ -14,7 +14,7 @@
 //! whole and sorted in memory ([`read_in_time_order`] does this), so the answer never depends
 //! on the reorder window, only the memory does. Each restart is noted on stderr.
 
-use crate::graph::{Record, Timestamp};
+use crate::graph::{Record, Text, Timestamp};
 use crate::logfiles::{self, ErrorKind, LogFileError, RiskItem};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -28,6 +28,20 @@ pub const REORDER_WINDOW: usize = 20_000;
 const BATCH: usize = 512;
 /// Batches a reader thread may have in flight: bounds what waits between the two threads.
 const BATCHES_IN_FLIGHT: usize = 4;
+
+/// A record as the files hand it over, with the tenant it names ([`logfiles::record_tenant`]:
+/// its envelope's or row's, else its sign-in's own), if any.
+#[derive(Debug)]
+pub struct LogRecord {
+    pub record: Record,
+    pub tenant: Option<Text>,
+}
+
+impl LogRecord {
+    fn time(&self) -> Timestamp {
+        self.record.time()
+    }
+}
 
 /// How the records of one file are put in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,7 +119,7 @@ pub fn read_in_time_order<C>(
     options: Options,
     note: &mut dyn FnMut(String),
     mut start: impl FnMut() -> C,
-    mut each: impl FnMut(&mut C, Record),
+    mut each: impl FnMut(&mut C, LogRecord),
 ) -> Result<(C, Totals), LogFileError> {
     let mut hold = vec![false; paths.len()];
     let mut noted = vec![0usize; paths.len()];
@@ -136,7 +150,7 @@ pub fn one_pass(
     hold: &[bool],
     noted: &mut [usize],
     note: &mut dyn FnMut(String),
-    each: &mut dyn FnMut(Record),
+    each: &mut dyn FnMut(LogRecord),
 ) -> Result<Totals, Stop> {
     std::thread::scope(|scope| {
         let mut sources: Vec<Source> = paths
@@ -163,7 +177,7 @@ pub fn one_pass(
 
 /// What a reader thread sends.
 enum Message {
-    Records(Vec<Record>),
+    Records(Vec<LogRecord>),
     Note(String),
     /// The file ended.
     Done(FileEnd),
@@ -174,8 +188,8 @@ enum Message {
 /// One file as the merge sees it.
 struct Source {
     rx: Receiver<Message>,
-    batch: std::vec::IntoIter<Record>,
-    head: Option<Record>,
+    batch: std::vec::IntoIter<LogRecord>,
+    head: Option<LogRecord>,
     /// Notes received in this pass.
     notes: usize,
     done: Option<FileEnd>,
@@ -201,7 +215,7 @@ struct Merge<'a, 'n> {
 }
 
 impl Merge<'_, '_> {
-    fn run(&mut self, each: &mut dyn FnMut(Record)) -> Result<Totals, Stop> {
+    fn run(&mut self, each: &mut dyn FnMut(LogRecord)) -> Result<Totals, Stop> {
         let mut read = Totals::default();
         loop {
             for i in 0..self.sources.len() {
@@ -297,7 +311,7 @@ impl Merge<'_, '_> {
 struct Entry {
     time: Timestamp,
     seq: u64,
-    record: Record,
+    record: LogRecord,
 }
 
 impl PartialEq for Entry {
@@ -347,7 +361,7 @@ impl Reorder {
     }
 
     /// Takes the next record of the file; returns the oldest one when the buffer is full.
-    pub fn push(&mut self, record: Record) -> Result<Option<Record>, OutOfOrder> {
+    pub fn push(&mut self, record: LogRecord) -> Result<Option<LogRecord>, OutOfOrder> {
         let time = record.time();
         if !self.direction_known {
             match self.first {
@@ -373,25 +387,25 @@ impl Reorder {
         Ok(self.pop())
     }
 
-    fn pop(&mut self) -> Option<Record> {
+    fn pop(&mut self) -> Option<LogRecord> {
         let Reverse(entry) = self.heap.pop()?;
         self.released = Some(entry.time);
         Some(entry.record)
     }
 
     /// The records still held, in order, once the file has ended.
-    pub fn drain(mut self) -> impl Iterator<Item = Record> {
+    pub fn drain(mut self) -> impl Iterator<Item = LogRecord> {
         std::iter::from_fn(move || self.pop())
     }
 }
 
-/// Reads `path` record by record, handing each to `emit` until it returns `false`; bad
-/// records go to `skipped` when skipping. Returns what the file left beside its records, or
+/// Reads `path` record by record, handing each with the tenant its envelope or row names to
+/// `emit` until it returns `false`; bad records go to `skipped` when skipping. Returns what the file left beside its records, or
 /// `None` when `emit` stopped the reading.
 fn read_until(
     path: &Path,
     skip_bad: bool,
-    emit: impl FnMut(Record) -> bool,
+    emit: impl FnMut(Record, Option<&str>) -> bool,
     skipped: impl FnMut(LogFileError),
 ) -> Result<Option<FileEnd>, LogFileError> {
     if let Some(topic) = kafka_topic(path)? {
@@ -420,12 +434,12 @@ fn read_topic_until(
     path: &Path,
     topic: &crate::stream::KafkaUrl,
     skip_bad: bool,
-    mut emit: impl FnMut(Record) -> bool,
+    mut emit: impl FnMut(Record, Option<&str>) -> bool,
     mut skipped: impl FnMut(LogFileError),
 ) -> Result<Option<FileEnd>, LogFileError> {
     let mut stopped = false;
-    let mut each = |record| {
-        stopped = stopped || !emit(record);
+    let mut each = |record, named: Option<&str>| {
+        stopped = stopped || !emit(record, named);
         !stopped
     };
     let skipped: Option<&mut dyn FnMut(LogFileError)> =
@@ -457,8 +471,9 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
     let skipped = move |e: LogFileError| {
         let _ = notes.send(Message::Note(format!("warning: skipped a bad record: {e}")));
     };
+    let mut labelled = Labeller::default();
     let mut batch = Vec::with_capacity(BATCH);
-    let send = |batch: &mut Vec<Record>| -> bool {
+    let send = |batch: &mut Vec<LogRecord>| -> bool {
         let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
         tx.send(Message::Records(full)).is_ok()
     };
@@ -467,16 +482,16 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
         let read = read_until(
             path,
             options.skip_bad,
-            |r| {
-                all.push(r);
+            |r, named| {
+                all.push(labelled.record(r, named));
                 true
             },
             skipped,
         );
         if options.order == FileOrder::OldestFirstThenByTime {
-            logfiles::make_oldest_first(&mut all);
+            logfiles::make_oldest_first_by(&mut all, LogRecord::time);
         }
-        all.sort_by_key(Record::time);
+        all.sort_by_key(LogRecord::time);
         read.inspect(|_| {
             let mut all = all.into_iter();
             loop {
@@ -492,7 +507,7 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
         let read = read_until(
             path,
             options.skip_bad,
-            |r| match reorder.push(r) {
+            |r, named| match reorder.push(labelled.record(r, named)) {
                 Ok(Some(oldest)) => {
                     batch.push(oldest);
                     batch.len() < BATCH || send(&mut batch)
@@ -532,27 +547,42 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
 pub fn risk_in(paths: &[PathBuf], skip_bad: bool) -> Result<Vec<RiskItem>, LogFileError> {
     let mut risk = Vec::new();
     for path in paths {
-        if let Some(mut end) = read_until(path, skip_bad, |_| true, |_| {})? {
+        if let Some(mut end) = read_until(path, skip_bad, |_, _| true, |_| {})? {
             risk.append(&mut end.risk);
         }
     }
     Ok(risk)
 }
 
-/// The tenant of the first sign-in (in file order, the first file first) that names its
-/// resource tenant: what `detect --logs` fills the export envelopes with. Reads only as far
-/// as that sign-in; files or records that cannot be read are passed over (the pass that
-/// follows reports them).
-pub fn first_resource_tenant(paths: &[PathBuf]) -> Option<String> {
+/// Labels records with the tenant they name, sharing one `Text` while it stays the same (every
+/// record of a tenant's export names the same one, and one allocation a record was measurable).
+#[derive(Default)]
+struct Labeller {
+    last: Option<Text>,
+}
+
+impl Labeller {
+    fn record(&mut self, record: Record, named: Option<&str>) -> LogRecord {
+        let tenant = logfiles::record_tenant(&record, named).map(|own| match &self.last {
+            Some(last) if **last == *own => last.clone(),
+            _ => self.last.insert(Text::from(own)).clone(),
+        });
+        LogRecord { record, tenant }
+    }
+}
+
+/// The first tenant a record of `paths` names ([`logfiles::record_tenant`]), in file order:
+/// what a record that names none (a Graph audit) is labelled with. Reads only as far as that
+/// record; files or records that cannot be read are passed over (the pass that follows
+/// reports them).
+pub fn first_named_tenant(paths: &[PathBuf]) -> Option<String> {
     for path in paths {
         let mut found = None;
         let _ = read_until(
             path,
             true,
-            |record| {
-                if let Record::SignIn(s) = &record {
-                    found = s.resource_tenant_id.as_deref().map(str::to_string);
-                }
+            |record, named| {
+                found = logfiles::record_tenant(&record, named).map(str::to_string);
                 found.is_none()
             },
             |_| {},

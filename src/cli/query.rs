@@ -3,7 +3,8 @@
 
 use super::inputs::load_all;
 use crate::exit::Exit;
-use crate::kql::load::{FileLoad, Loader};
+use crate::export::NO_TENANT_ID;
+use crate::kql::load::Loader;
 use crate::kql::{self, Catalog};
 use crate::sim;
 use std::collections::BTreeSet;
@@ -70,18 +71,20 @@ pub fn query(args: &QueryArgs, out: &mut dyn Write, err: &mut dyn Write) -> io::
     catalog.declare(&args.declared.empty_tables);
     let mut loader = Loader::new(&catalog, needed_columns(args, &parsed, &catalog).as_ref())
         .with_row_limit(kql::prune::row_limit(&args.query, &parsed));
+    // A record that names no tenant (a Graph audit) takes the first one the files name.
+    let fallback = super::log_stream::first_named_tenant(&args.logs)
+        .unwrap_or_else(|| NO_TENANT_ID.to_string());
     for file in &args.logs {
         if kql::la_lines::load_sign_in_lines(file, &mut loader) {
             continue;
         }
-        let mut load = FileLoad::new(&mut loader);
-        if let Err(e) =
-            crate::logfiles::read_path_with_tenants(file, |record, named| load.push(record, named))
-        {
+        let read = crate::logfiles::read_path_with_tenants(file, |record, named| {
+            loader.push_named(&record, named, &fallback)
+        });
+        if let Err(e) = read {
             writeln!(err, "error: {e}")?;
             return Ok(Exit::BadInput);
         }
-        load.finish();
     }
     let mut broken = false;
     if args.logs.is_empty() || !args.paths.is_empty() {

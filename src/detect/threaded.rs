@@ -8,7 +8,7 @@
 //! Memory stays bounded: at most [`BATCHES_IN_FLIGHT`] batches of [`BATCH`] records wait.
 
 use super::{Evaluator, RuleResult};
-use crate::graph::Record;
+use crate::graph::{Record, Text};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -17,9 +17,12 @@ const BATCH: usize = 512;
 /// Full batches waiting for the evaluator before the sending thread waits.
 const BATCHES_IN_FLIGHT: usize = 8;
 
+/// A record and the tenant its envelope or row is to name (`None`: the evaluator's own).
+type Labelled = (Record, Option<Text>);
+
 /// An evaluator and its results, counting on another thread.
 pub struct ThreadedEvaluator {
-    batch: Vec<Record>,
+    batch: Vec<Labelled>,
     /// Records a batch holds ([`BATCH`], but for the tests).
     batch_size: usize,
     worker: Worker,
@@ -27,7 +30,7 @@ pub struct ThreadedEvaluator {
 
 enum Worker {
     Thread {
-        send: SyncSender<Vec<Record>>,
+        send: SyncSender<Vec<Labelled>>,
         handle: JoinHandle<Option<(Vec<RuleResult>, Evaluator)>>,
     },
     /// No thread could be started: evaluate on the caller's.
@@ -39,7 +42,8 @@ enum Worker {
 }
 
 impl ThreadedEvaluator {
-    /// Starts the thread (`tenant_id` fills the export envelopes, as in [`Evaluator::push`]).
+    /// Starts the thread (`tenant_id` fills the export envelopes and rows of records handed
+    /// over without a tenant of their own, as in [`Evaluator::push`]).
     pub fn start(results: Vec<RuleResult>, evaluator: Evaluator, tenant_id: String) -> Self {
         Self::with_batches_of(BATCH, results, evaluator, tenant_id)
     }
@@ -50,7 +54,7 @@ impl ThreadedEvaluator {
         evaluator: Evaluator,
         tenant_id: String,
     ) -> Self {
-        let (send, receive) = sync_channel::<Vec<Record>>(BATCHES_IN_FLIGHT);
+        let (send, receive) = sync_channel::<Vec<Labelled>>(BATCHES_IN_FLIGHT);
         // The state goes to the thread once it has started (else it stays here).
         let (hand_over, handed) = sync_channel::<(Vec<RuleResult>, Evaluator, String)>(1);
         let spawned = std::thread::Builder::new()
@@ -77,16 +81,17 @@ impl ThreadedEvaluator {
         }
     }
 
-    /// Hands `record` over (records must come oldest first, as for [`Evaluator::push`]).
-    pub fn push(&mut self, record: Record) {
+    /// Hands `record` over (records must come oldest first, as for [`Evaluator::push`]), with
+    /// the tenant it names, if any.
+    pub fn push(&mut self, record: Record, tenant: Option<Text>) {
         match &mut self.worker {
             Worker::Inline {
                 results,
                 evaluator,
                 tenant_id,
-            } => evaluator.push(&record, tenant_id, results),
+            } => evaluator.push(&record, tenant.as_deref().unwrap_or(tenant_id), results),
             Worker::Thread { send, .. } => {
-                self.batch.push(record);
+                self.batch.push((record, tenant));
                 if self.batch.len() == self.batch_size {
                     let full =
                         std::mem::replace(&mut self.batch, Vec::with_capacity(self.batch_size));
@@ -119,14 +124,14 @@ impl ThreadedEvaluator {
 }
 
 fn evaluate(
-    receive: Receiver<Vec<Record>>,
+    receive: Receiver<Vec<Labelled>>,
     mut results: Vec<RuleResult>,
     mut evaluator: Evaluator,
     tenant_id: &str,
 ) -> (Vec<RuleResult>, Evaluator) {
     for batch in receive {
-        for record in &batch {
-            evaluator.push(record, tenant_id, &mut results);
+        for (record, tenant) in &batch {
+            evaluator.push(record, tenant.as_deref().unwrap_or(tenant_id), &mut results);
         }
     }
     (results, evaluator)
@@ -164,7 +169,7 @@ mod tests {
             tenant_id.clone(),
         );
         for record in records {
-            threaded.push(record);
+            threaded.push(record, None);
         }
         let (results, evaluator) = threaded.finish();
         let mut results = results;

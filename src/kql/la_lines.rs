@@ -16,7 +16,7 @@
 //! Any other file (Graph JSON, Event Hub records, CSV, rows of other tools, audit rows, a bad
 //! line) is left to the general path, which reads it from the start.
 
-use super::load::{Loader, sign_in_tenant};
+use super::load::Loader;
 use super::schema::column_type;
 use super::split_read::read_lines;
 use super::table::Row;
@@ -25,6 +25,7 @@ use crate::export::loganalytics::{
     NON_INTERACTIVE_TABLE, SIGN_IN_COLUMNS, SIGN_IN_TABLE, row_json,
 };
 use crate::graph::Record;
+use crate::logfiles::record_tenant;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value as Json;
 use std::fmt;
@@ -254,7 +255,7 @@ fn same_both_ways(path: &Path, line: &[u8]) -> bool {
     let [record @ Record::SignIn(_)] = records.as_slice() else {
         return false;
     };
-    let Some(tenant) = sign_in_tenant(record) else {
+    let Some(tenant) = record_tenant(record, None) else {
         return false;
     };
     let general = row_json(record, tenant);
@@ -369,7 +370,7 @@ mod tests {
     #[test]
     fn lines_cut_across_blocks_are_read_whole() {
         let record = sign_in_with_tenant();
-        let tenant = sign_in_tenant(&record).unwrap().to_string();
+        let tenant = record_tenant(&record, None).unwrap().to_string();
         let line = line_of(&record, &tenant);
         // The last line has no newline; blocks of 100 bytes cut every line many times.
         let text = format!("{line}\n{line}\r\n\n{line}");
@@ -389,7 +390,7 @@ mod tests {
     #[test]
     fn a_query_of_one_sign_in_table_takes_the_fast_path() {
         let record = sign_in_with_tenant();
-        let tenant = sign_in_tenant(&record).unwrap().to_string();
+        let tenant = record_tenant(&record, None).unwrap().to_string();
         let line = line_of(&record, &tenant);
         let mut file = tempfile::NamedTempFile::new().unwrap();
         writeln!(file, "{line}").unwrap();
@@ -444,7 +445,7 @@ mod tests {
     #[test]
     fn rows_read_straight_equal_rows_made_from_records() {
         let record = sign_in_with_tenant();
-        let tenant = sign_in_tenant(&record).unwrap().to_string();
+        let tenant = record_tenant(&record, None).unwrap().to_string();
         let line = line_of(&record, &tenant);
         let catalog = load(&format!("{line}\n\n{line}\r\n"), None).expect("the fast path");
         let mut general = Catalog::new();
@@ -472,7 +473,7 @@ mod tests {
     #[test]
     fn other_files_are_left_to_the_general_path() {
         let record = sign_in_with_tenant();
-        let tenant = sign_in_tenant(&record).unwrap().to_string();
+        let tenant = record_tenant(&record, None).unwrap().to_string();
         let line = line_of(&record, &tenant);
         // A row whose workspace is not its tenant, a row with a column left out, Graph JSON.
         let other_tenant = line_of(&record, "elsewhere");

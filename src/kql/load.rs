@@ -4,7 +4,6 @@
 
 use super::schema::{Catalog, la_row_of, table_of};
 use super::table::{Row, Table};
-use crate::export::NO_TENANT_ID;
 use crate::export::loganalytics::{AUDIT_TABLE, NON_INTERACTIVE_TABLE, SIGN_IN_TABLE};
 use crate::graph::Record;
 use std::collections::{BTreeMap, BTreeSet};
@@ -97,6 +96,14 @@ impl Loader {
         self.tables.get(name).map(|p| p.kept.as_slice())
     }
 
+    /// Loads `record` of a log file with the tenant it names ([`logfiles::record_tenant`]:
+    /// `named` by its envelope or row, else its sign-in's own), else `fallback` (the first
+    /// tenant the files name).
+    pub fn push_named(&mut self, record: &Record, named: Option<&str>, fallback: &str) {
+        let tenant = crate::logfiles::record_tenant(record, named).unwrap_or(fallback);
+        self.push_record(record, tenant);
+    }
+
     /// Adds a record to its table (nothing when that table is not loaded).
     pub fn push_record(&mut self, record: &Record, tenant_id: &str) {
         let name = table_of(record);
@@ -133,63 +140,6 @@ impl Loader {
     }
 }
 
-/// One log file's records on their way into a [`Loader`], pushed as they are read. A record's
-/// tenant is the one its Event Hub envelope or Log Analytics row names, as `convert` takes it,
-/// else its sign-in's own (resource, else home tenant). A record that has neither (a Graph
-/// audit) takes the file's: the first tenant a record of it names, else [`NO_TENANT_ID`].
-/// Only the records read before that one wait for it; the file is never held whole (a
-/// million sign-ins held as records took 9 GB, where their pruned rows take a few hundred MB).
-pub struct FileLoad<'a> {
-    loader: &'a mut Loader,
-    tenant: Option<String>,
-    waiting: Vec<Record>,
-}
-
-impl<'a> FileLoad<'a> {
-    pub fn new(loader: &'a mut Loader) -> FileLoad<'a> {
-        FileLoad {
-            loader,
-            tenant: None,
-            waiting: Vec::new(),
-        }
-    }
-
-    /// Loads `record`; `named` is the tenant its envelope or row names.
-    pub fn push(&mut self, record: Record, named: Option<&str>) {
-        if let Some(own) = named.or_else(|| sign_in_tenant(&record)) {
-            if self.tenant.is_none() {
-                self.tenant = Some(own.to_string());
-                for earlier in std::mem::take(&mut self.waiting) {
-                    self.loader.push_record(&earlier, own);
-                }
-            }
-            self.loader.push_record(&record, own);
-        } else if let Some(tenant) = &self.tenant {
-            self.loader.push_record(&record, tenant);
-        } else {
-            self.waiting.push(record);
-        }
-    }
-
-    /// The records still waiting, when no sign-in named a tenant.
-    pub fn finish(self) {
-        for record in self.waiting {
-            self.loader.push_record(&record, NO_TENANT_ID);
-        }
-    }
-}
-
-/// The tenant a sign-in names (its resource's, else its home tenant).
-pub fn sign_in_tenant(record: &Record) -> Option<&str> {
-    match record {
-        Record::SignIn(s) => s
-            .resource_tenant_id
-            .as_deref()
-            .or(s.home_tenant_id.as_deref()),
-        Record::Audit(_) => None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,7 +160,7 @@ mod tests {
     }
 
     #[test]
-    fn a_record_takes_its_envelopes_tenant_else_its_own_else_the_first_its_file_names() {
+    fn a_record_takes_its_envelopes_tenant_else_its_own_else_the_files_first() {
         let audit = || Record::Audit(Box::new(sample_audit()));
         let mut named = sample_sign_in();
         named.resource_tenant_id = Some("resource".into());
@@ -221,35 +171,30 @@ mod tests {
         let sign_in = |s: &SignIn| Record::SignIn(Box::new(s.clone()));
 
         let mut loader = Loader::new(&Catalog::new(), None);
-        let mut file = FileLoad::new(&mut loader);
-        for record in [audit(), sign_in(&unnamed), sign_in(&home_only), audit()] {
-            file.push(record, None);
+        for record in [
+            audit(),
+            sign_in(&unnamed),
+            sign_in(&home_only),
+            sign_in(&named),
+        ] {
+            loader.push_named(&record, None, "first");
         }
-        file.push(sign_in(&named), None);
-        file.push(sign_in(&unnamed), None);
-        file.finish();
-        // A file of audits only: no record names a tenant.
-        let mut file = FileLoad::new(&mut loader);
-        file.push(audit(), None);
-        file.finish();
         // An Event Hub file whose sign-ins name no tenant (as Elastic's raw samples): the
         // envelope's, which also wins over a sign-in's own.
-        let mut file = FileLoad::new(&mut loader);
-        file.push(audit(), None);
-        file.push(sign_in(&unnamed), Some("envelope"));
-        file.push(sign_in(&named), Some("envelope"));
-        file.finish();
+        loader.push_named(&audit(), Some("envelope"), "first");
+        loader.push_named(&sign_in(&unnamed), Some("envelope"), "first");
+        loader.push_named(&sign_in(&named), Some("envelope"), "first");
         let mut catalog = Catalog::new();
         loader.finish(&mut catalog);
 
         let values = |texts: &[&str]| texts.iter().map(|t| Value::str(*t)).collect::<Vec<_>>();
         assert_eq!(
             tenants(&catalog, SIGN_IN_TABLE),
-            values(&["home", "home", "resource", "home", "envelope", "envelope"])
+            values(&["first", "home", "resource", "envelope", "envelope"])
         );
         assert_eq!(
             tenants(&catalog, AUDIT_TABLE),
-            values(&["home", "home", NO_TENANT_ID, "envelope"])
+            values(&["first", "envelope"])
         );
     }
 

@@ -53,7 +53,7 @@ mod whole_line_tests;
 pub use convert::RiskItem;
 pub use time::parse_timestamp;
 
-use crate::graph::Record;
+use crate::graph::{Record, Timestamp};
 use convert::Converted;
 use fast::Tuning;
 use serde_json::Value;
@@ -244,6 +244,17 @@ pub fn read_from_skipping_bad(
     )
 }
 
+/// [`read_from`] (or [`read_from_skipping_bad`] with `skipped`), handing over with each record
+/// the tenant its envelope or row names, as [`read_path_with_tenants`] does.
+pub fn read_from_with_tenants<'e>(
+    name: impl AsRef<Path>,
+    input: impl Read,
+    emit: &'e mut dyn FnMut(Record, Option<&str>),
+    skipped: Option<&'e mut dyn FnMut(LogFileError)>,
+) -> Result<ReadSummary, LogFileError> {
+    read_any(name.as_ref(), input, emit, skipped)
+}
+
 /// Reads log records from `input`; `name` is the file name errors give.
 pub fn read_from(
     name: impl AsRef<Path>,
@@ -365,14 +376,34 @@ fn read_with<'a, 'e>(
 /// exported streams the oldest; which one a file is is decided by its first two records that
 /// differ in time. Records of one instant keep the order they happened in.
 pub fn make_oldest_first(records: &mut [Record]) {
+    make_oldest_first_by(records, Record::time);
+}
+
+/// [`make_oldest_first`] for items that hold a record, timed by `time`.
+pub fn make_oldest_first_by<T>(records: &mut [T], time: impl Fn(&T) -> Timestamp) {
     let newest_first = records
         .windows(2)
-        .map(|w| w[0].time().cmp(&w[1].time()))
+        .map(|w| time(&w[0]).cmp(&time(&w[1])))
         .find(|o| o.is_ne())
         == Some(std::cmp::Ordering::Greater);
     if newest_first {
         records.reverse();
     }
+}
+
+/// The tenant a record is labelled with where a table or an envelope needs one (`query --logs`,
+/// `detect --logs`): the one its Event Hub envelope or Log Analytics row names (`named`, as
+/// [`read_path_with_tenants`] hands it over), else its sign-in's own (resource, else home
+/// tenant). `None` for a record that names none (a Graph audit): the caller falls back to the
+/// first tenant its files name.
+pub fn record_tenant<'a>(record: &'a Record, named: Option<&'a str>) -> Option<&'a str> {
+    named.or_else(|| match record {
+        Record::SignIn(s) => s
+            .resource_tenant_id
+            .as_deref()
+            .or(s.home_tenant_id.as_deref()),
+        Record::Audit(_) => None,
+    })
 }
 
 /// The Entra tenant a diagnostic-settings record (`tenantId`, else the `/tenants/<id>/` of

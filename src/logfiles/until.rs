@@ -56,12 +56,12 @@ impl<R: Read> Read for Stoppable<R> {
     }
 }
 
-/// Reads the log file `path` (mapped when it is a regular file) record by record, handing each
-/// to `emit` until it returns `false`; bad records go to `skipped` when given. `Ok(None)`:
-/// `emit` stopped the reading.
+/// Reads the log file `path` (mapped when it is a regular file) record by record, handing each,
+/// with the tenant its envelope or row names, to `emit` until it returns `false`; bad records
+/// go to `skipped` when given. `Ok(None)`: `emit` stopped the reading.
 pub fn read_path_until(
     path: &Path,
-    mut emit: impl FnMut(Record) -> bool,
+    mut emit: impl FnMut(Record, Option<&str>) -> bool,
     mut skipped: Option<&mut dyn FnMut(LogFileError)>,
 ) -> Result<Option<ReadSummary>, LogFileError> {
     let file = open(path)?;
@@ -69,8 +69,8 @@ pub fn read_path_until(
         .as_mut()
         .map(|s| &mut **s as &mut dyn FnMut(LogFileError));
     let stop = Stop::default();
-    let mut emit = |record, _: Option<&str>| {
-        if !stop.is_set() && !emit(record) {
+    let mut emit = |record, named: Option<&str>| {
+        if !stop.is_set() && !emit(record, named) {
             stop.set();
         }
     };
@@ -104,7 +104,7 @@ mod tests {
         let mut seen = 0;
         let summary = read_path_until(
             file.path(),
-            |_| {
+            |_, _| {
                 seen += 1;
                 true
             },
@@ -122,7 +122,7 @@ mod tests {
         let mut seen = 0;
         let result = read_path_until(
             file.path(),
-            |_| {
+            |_, _| {
                 seen += 1;
                 seen < 3
             },
@@ -134,7 +134,8 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_the_readers_own_error() {
-        let error = read_path_until(Path::new("/no/such/file.ndjson"), |_| true, None).unwrap_err();
+        let error =
+            read_path_until(Path::new("/no/such/file.ndjson"), |_, _| true, None).unwrap_err();
         assert!(error.message.starts_with("cannot open"), "{error}");
     }
 }

@@ -21,13 +21,13 @@ const FETCH_WAIT_MS: i32 = 200;
 /// Fetches that may come back empty below the high watermark before reading gives up.
 const EMPTY_FETCHES: u32 = 5;
 
-/// Reads every message of `url`'s topic, handing each record to `emit` until it returns
-/// `false` (then the rest of that message is passed over and nothing more is fetched). With
+/// Reads every message of `url`'s topic, handing each record, with the tenant its envelope or
+/// row names, to `emit` until it returns `false` (then the rest of that message is passed over and nothing more is fetched). With
 /// `skipped`, a record that cannot be read is handed to it and reading goes on (as
 /// [`logfiles::read_path_skipping_bad`] does for files); without, it stops reading.
 pub fn read_topic(
     url: &KafkaUrl,
-    emit: &mut dyn FnMut(Record) -> bool,
+    emit: &mut dyn FnMut(Record, Option<&str>) -> bool,
     mut skipped: Option<&mut dyn FnMut(LogFileError)>,
 ) -> Result<ReadSummary, StreamError> {
     let runtime = connect::runtime()?;
@@ -72,7 +72,7 @@ async fn read_partition(
     url: &KafkaUrl,
     partition: &PartitionClient,
     summary: &mut ReadSummary,
-    emit: &mut dyn FnMut(Record) -> bool,
+    emit: &mut dyn FnMut(Record, Option<&str>) -> bool,
     skipped: &mut Option<&mut dyn FnMut(LogFileError)>,
 ) -> Result<bool, StreamError> {
     let id = partition.partition();
@@ -112,14 +112,12 @@ async fn read_partition(
             };
             let name = format!("{url} partition {id} offset {}", record.offset);
             let mut going = true;
-            let mut each = |r| going = going && emit(r);
-            let read = match skipped.as_mut() {
-                Some(skipped) => {
-                    logfiles::read_from_skipping_bad(&name, &value[..], &mut each, &mut **skipped)
-                }
-                None => logfiles::read_from(&name, &value[..], &mut each),
-            }
-            .map_err(|e| StreamError::BadInput(e.to_string()))?;
+            let mut each = |r, named: Option<&str>| going = going && emit(r, named);
+            let skipped = skipped
+                .as_mut()
+                .map(|s| &mut **s as &mut dyn FnMut(LogFileError));
+            let read = logfiles::read_from_with_tenants(&name, &value[..], &mut each, skipped)
+                .map_err(|e| StreamError::BadInput(e.to_string()))?;
             add(summary, read);
             if !going {
                 return Ok(false);

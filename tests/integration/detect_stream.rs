@@ -119,3 +119,87 @@ fn verify_reads_a_newest_first_file_again_whole_with_the_same_verdicts() {
         "{stderr}"
     );
 }
+
+/// The envelopes and rows the rules see name each record's own tenant: an Event Hub record's
+/// `tenantId` when its sign-in names none (as Elastic's raw samples), and for a Graph audit
+/// beside it, the first tenant the files name.
+#[test]
+fn rules_see_the_tenant_each_record_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("eventhub");
+    let generated = entralab()
+        .args(["generate", LAB, "--format", "eventhub", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{generated:?}");
+    // The sign-ins' own tenants removed: only the envelopes (a line each) name one.
+    let mut tenant = String::new();
+    let mut sign_in_count = 0;
+    let mut lines = Vec::new();
+    for line in std::fs::read_to_string(out.join("SignInLogs.json"))
+        .unwrap()
+        .lines()
+    {
+        let mut envelope: serde_json::Value = serde_json::from_str(line).unwrap();
+        for record in envelope["records"].as_array_mut().unwrap() {
+            tenant = record["tenantId"].as_str().unwrap().to_string();
+            let properties = record["properties"].as_object_mut().unwrap();
+            properties.remove("resourceTenantId");
+            properties.remove("homeTenantId");
+            sign_in_count += 1;
+        }
+        lines.push(envelope.to_string());
+    }
+    let sign_ins = write(dir.path(), "SignInLogs.json", &lines);
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).unwrap();
+    for service in ["signinlogs", "auditlogs"] {
+        std::fs::write(
+            rules.join(format!("{service}.yml")),
+            format!(
+                "title: {service} of the tenant\nid: 00000000-0000-4000-8000-00000000000{}\nstatus: test\nlogsource:\n    product: azure\n    service: {service}\ndetection:\n    selection:\n        tenantId: {tenant}\n    condition: selection\nlevel: low\n",
+                service.len()
+            ),
+        )
+        .unwrap();
+    }
+    let audits = dir.path().join("directoryAudits.ndjson");
+    let ndjson = dir.path().join("ndjson");
+    let generated = entralab()
+        .args([
+            "generate",
+            "scenarios/user03-sspr.yaml",
+            "--format",
+            "ndjson",
+            "--out",
+        ])
+        .arg(&ndjson)
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{generated:?}");
+    std::fs::copy(ndjson.join("directoryAudits.ndjson"), &audits).unwrap();
+    let out = entralab()
+        .args(["detect", "--format", "json", "--rules"])
+        .arg(&rules)
+        .arg("--logs")
+        .args([&sign_ins, &audits])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let matches = |title: &str| {
+        json["scenarios"][0]["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["title"] == title)
+            .map(|r| r["matches"].as_u64().unwrap())
+    };
+    assert!(sign_in_count > 0);
+    assert_eq!(matches("signinlogs of the tenant"), Some(sign_in_count));
+    let audit_count = std::fs::read_to_string(&audits).unwrap().lines().count() as u64;
+    assert!(audit_count > 0);
+    assert_eq!(matches("auditlogs of the tenant"), Some(audit_count));
+}

@@ -183,7 +183,7 @@ fn read_back(url: &str) -> Vec<Record> {
     let mut records = Vec::new();
     entralab::stream::read_topic(
         &url,
-        &mut |r| {
+        &mut |r, _| {
             records.push(r);
             true
         },
@@ -323,7 +323,7 @@ fn ndjson_records_round_trip_and_verify_reads_a_topic() {
     let mut taken = 0;
     let summary = entralab::stream::read_topic(
         &broker.url(topic).parse().unwrap(),
-        &mut |_| {
+        &mut |_, _| {
             taken += 1;
             taken < 3
         },

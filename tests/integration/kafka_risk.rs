@@ -83,7 +83,8 @@ fn id_protection_streams_beside_the_logs_and_verifies_from_the_topic() {
     assert_eq!(seen_changes, changes.len(), "every risky-user change");
 
     // entralab's reader keeps them aside from the logs, and skips none.
-    let summary = entralab::stream::read_topic(&url.parse().unwrap(), &mut |_| true, None).unwrap();
+    let summary =
+        entralab::stream::read_topic(&url.parse().unwrap(), &mut |_, _| true, None).unwrap();
     assert_eq!(summary.risk.len(), detections.len() + changes.len());
     assert!(summary.skipped.is_empty(), "{:?}", summary.skipped);
 

@@ -54,7 +54,7 @@ fn streamed(paths: &[PathBuf], order: FileOrder, window: usize) -> (Vec<String>,
         options,
         &mut |n| notes.push(n),
         Vec::new,
-        |ids: &mut Vec<String>, r| ids.push(r.id().to_string()),
+        |ids: &mut Vec<String>, r| ids.push(r.record.id().to_string()),
     )
     .unwrap();
     assert_eq!(totals.records as usize, ids.len());
@@ -75,7 +75,7 @@ fn pass(paths: &[PathBuf], order: FileOrder, window: usize) -> Result<Vec<String
         &vec![false; paths.len()],
         &mut noted,
         &mut |_| {},
-        &mut |r| ids.push(r.id().to_string()),
+        &mut |r| ids.push(r.record.id().to_string()),
     )?;
     Ok(ids)
 }
@@ -196,7 +196,7 @@ fn skipped_records_are_noted_once_even_when_a_file_is_read_again() {
         options,
         &mut |n| notes.push(n),
         Vec::new,
-        |ids: &mut Vec<String>, r| ids.push(r.id().to_string()),
+        |ids: &mut Vec<String>, r| ids.push(r.record.id().to_string()),
     )
     .unwrap();
     assert_eq!(ids, ["b0", "a0", "a1", "a2", "a3"]);
@@ -210,19 +210,49 @@ fn skipped_records_are_noted_once_even_when_a_file_is_read_again() {
 }
 
 #[test]
-fn the_tenant_is_the_first_sign_in_that_names_one() {
+fn records_carry_the_tenant_they_name_and_the_fallback_is_the_first_named() {
     let dir = tempfile::tempdir().unwrap();
     let none = write(dir.path(), "none.ndjson", &numbered("a", &[1]));
+    // An Event Hub envelope whose sign-ins name no tenant, and a sign-in that names its own.
+    let envelope = dir.path().join("envelope.json");
+    std::fs::write(
+        &envelope,
+        "{\"records\":[{\"time\":\"2025-03-17T15:00:02Z\",\"category\":\"SignInLogs\",\"tenantId\":\"t-envelope\",\"properties\":{\"id\":\"e\",\"createdDateTime\":\"2025-03-17T15:00:02Z\",\"status\":{\"errorCode\":0},\"deviceDetail\":{},\"location\":{}}}]}\n",
+    )
+    .unwrap();
     let named = dir.path().join("named.ndjson");
     std::fs::write(
         &named,
         "{\"id\":\"t\",\"createdDateTime\":\"2025-03-17T15:00:00Z\",\"resourceTenantId\":\"t-1\",\"status\":{\"errorCode\":0},\"deviceDetail\":{},\"location\":{}}\n",
     )
     .unwrap();
-    assert_eq!(first_resource_tenant(std::slice::from_ref(&none)), None);
+    assert_eq!(first_named_tenant(std::slice::from_ref(&none)), None);
     assert_eq!(
-        first_resource_tenant(&[dir.path().join("missing"), none, named]).as_deref(),
+        first_named_tenant(&[dir.path().join("missing"), none.clone(), named.clone()]).as_deref(),
         Some("t-1")
+    );
+    assert_eq!(
+        first_named_tenant(&[envelope.clone(), named.clone()]).as_deref(),
+        Some("t-envelope")
+    );
+    let (labels, _) = read_in_time_order(
+        &[none, envelope, named],
+        Options::new(false, FileOrder::ByTime),
+        &mut |_| {},
+        Vec::new,
+        |labels: &mut Vec<(String, Option<String>)>, r| {
+            labels.push((r.record.id().to_string(), r.tenant.map(|t| t.to_string())))
+        },
+    )
+    .unwrap();
+    let label = |id: &str, tenant: Option<&str>| (id.to_string(), tenant.map(str::to_string));
+    assert_eq!(
+        labels,
+        [
+            label("t", Some("t-1")),
+            label("a0", None),
+            label("e", Some("t-envelope"))
+        ]
     );
 }
 

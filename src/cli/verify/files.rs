@@ -126,7 +126,9 @@ pub(super) fn verify_files(
         records: 0,
     };
     let options = log_stream::Options::new(args.skip_bad_records, FileOrder::OldestFirstThenByTime);
-    let read = log_stream::read_in_time_order(&logs, options, note, start, |pass, record| {
+    // verify checks Graph records, which carry no tenant: the label is not needed.
+    let read = log_stream::read_in_time_order(&logs, options, note, start, |pass, read| {
+        let record = read.record;
         let time = record.time();
         if args.since.is_none_or(|s| time >= s) && args.until.is_none_or(|u| time < u) {
             pass.push(&record);
