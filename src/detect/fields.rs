@@ -515,6 +515,12 @@ impl<'a> DirectLayers<'a> for AuditLayers<'a> {
             "activityDisplayName" => property(&r.activity_display_name),
             "loggedByService" => property(&r.logged_by_service),
             "operationType" => property(&r.operation_type),
+            // The Event Hub export writes beta's userAgent, null when the record has none.
+            "userAgent" => Some(Some(
+                r.unknown
+                    .get("userAgent")
+                    .map_or(EventValue::Null, EventValue::from),
+            )),
             _ => other(path, &[DIRECTORY_AUDIT_PROPERTIES]),
         }
     }
@@ -532,7 +538,8 @@ impl<'a> DirectLayers<'a> for AuditLayers<'a> {
     }
 
     fn graph_keys(&self) -> (&'static [&'static str], &'static [&'static str]) {
-        (DIRECTORY_AUDIT_PROPERTIES, &[])
+        // userAgent is always written, but a key of another case is left to the layers.
+        (DIRECTORY_AUDIT_PROPERTIES, &["userAgent"])
     }
 }
 

@@ -384,6 +384,7 @@ fn the_key_lists_name_every_key_of_the_exports() {
     graph.sort();
     let mut listed: Vec<String> = DIRECTORY_AUDIT_PROPERTIES
         .iter()
+        .chain(&["userAgent"])
         .map(|k| k.to_string())
         .collect();
     listed.sort();

@@ -53,6 +53,8 @@
 //!   (SSPR rows have no display name), else the app's `displayName`, else its
 //!   `servicePrincipalName`.
 //! - Audit envelopes have no `location` (neither documented example has one).
+//! - Audit `properties` have `userAgent` after `operationType`, `null` unless the record carries
+//!   beta's, as Elastic's real `AuditLogs` samples and the 2023 real export in the reference do.
 //! - Sign-in `properties` add the beta-only properties the record has (the documented example
 //!   has `authenticationDetails`, `authenticationRequirement`, `processingTimeInMilliseconds`,
 //!   `tokenIssuerType`, `userType`, ...) and whatever else a file it was read from carried;
@@ -375,6 +377,9 @@ impl Serialize for EventHubAudit<'_> {
     }
 }
 
+/// Beta's `directoryAudit.userAgent`, which the model keeps among a record's unknown properties.
+const USER_AGENT: &str = "userAgent";
+
 struct AuditProperties<'a>(&'a DirectoryAudit);
 
 impl Serialize for AuditProperties<'_> {
@@ -393,10 +398,16 @@ impl Serialize for AuditProperties<'_> {
         )?;
         m.serialize_entry("loggedByService", &r.logged_by_service)?;
         m.serialize_entry("operationType", &r.operation_type)?;
+        // Real exports write beta's `userAgent` here, `null` when there is none.
+        let user_agent = r
+            .unknown
+            .get(USER_AGENT)
+            .unwrap_or(&serde_json::Value::Null);
+        m.serialize_entry(USER_AGENT, user_agent)?;
         m.serialize_entry("initiatedBy", &r.initiated_by)?;
         m.serialize_entry("targetResources", &r.target_resources)?;
         m.serialize_entry("additionalDetails", &r.additional_details)?;
-        for (key, value) in r.unknown.iter() {
+        for (key, value) in r.unknown.iter().filter(|(key, _)| *key != USER_AGENT) {
             m.serialize_entry(key, value)?;
         }
         m.end()
@@ -434,18 +445,28 @@ mod tests {
         })
         .unwrap();
         let graph = serde_json::to_value(&audit).unwrap();
-        assert_eq!(
-            {
-                let mut k = keys(&record["properties"]);
-                k.sort();
-                k
-            },
-            {
-                let mut k = keys(&graph);
-                k.sort();
-                k
-            }
-        );
+        let properties = keys(&record["properties"]);
+        for key in keys(&graph) {
+            assert!(properties.contains(&key), "{key} is lost");
+        }
+        // In the order of the real exports (Elastic's AuditLogs samples), with their userAgent.
+        let real = [
+            "id",
+            "category",
+            "correlationId",
+            "result",
+            "resultReason",
+            "activityDisplayName",
+            "activityDateTime",
+            "loggedByService",
+            "operationType",
+            "userAgent",
+            "initiatedBy",
+            "targetResources",
+            "additionalDetails",
+        ];
+        assert_eq!(properties, real);
+        assert_eq!(record["properties"]["userAgent"], Value::Null);
     }
 
     /// The record as this export wrote it before its direct writer: the Graph JSON of the
