@@ -400,8 +400,8 @@ impl Reorder {
 }
 
 /// Reads `path` record by record, handing each with the tenant its envelope or row names to
-/// `emit` until it returns `false`; bad records go to `skipped` when skipping. Returns what the file left beside its records, or
-/// `None` when `emit` stopped the reading.
+/// `emit` until it returns `false`; bad records go to `skipped` when skipping. Returns what
+/// the file left beside its records, or `None` when `emit` stopped the reading.
 fn read_until(
     path: &Path,
     skip_bad: bool,
@@ -471,7 +471,7 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
     let skipped = move |e: LogFileError| {
         let _ = notes.send(Message::Note(format!("warning: skipped a bad record: {e}")));
     };
-    let mut labelled = Labeller::default();
+    let mut labeller = Labeller::default();
     let mut batch = Vec::with_capacity(BATCH);
     let send = |batch: &mut Vec<LogRecord>| -> bool {
         let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
@@ -483,7 +483,7 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
             path,
             options.skip_bad,
             |r, named| {
-                all.push(labelled.record(r, named));
+                all.push(labeller.record(r, named));
                 true
             },
             skipped,
@@ -507,7 +507,7 @@ fn read_file(path: &Path, options: Options, hold: bool, tx: SyncSender<Message>)
         let read = read_until(
             path,
             options.skip_bad,
-            |r, named| match reorder.push(labelled.record(r, named)) {
+            |r, named| match reorder.push(labeller.record(r, named)) {
                 Ok(Some(oldest)) => {
                     batch.push(oldest);
                     batch.len() < BATCH || send(&mut batch)
@@ -555,7 +555,7 @@ pub fn risk_in(paths: &[PathBuf], skip_bad: bool) -> Result<Vec<RiskItem>, LogFi
 }
 
 /// Labels records with the tenant they name, sharing one `Text` while it stays the same (every
-/// record of a tenant's export names the same one, and one allocation a record was measurable).
+/// record of a tenant's export names the same one) rather than allocating one per record.
 #[derive(Default)]
 struct Labeller {
     last: Option<Text>,
