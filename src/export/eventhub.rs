@@ -449,22 +449,11 @@ mod tests {
         for key in keys(&graph) {
             assert!(properties.contains(&key), "{key} is lost");
         }
-        // In the order of the real exports (Elastic's AuditLogs samples), with their userAgent.
-        let real = [
-            "id",
-            "category",
-            "correlationId",
-            "result",
-            "resultReason",
-            "activityDisplayName",
-            "activityDateTime",
-            "loggedByService",
-            "operationType",
-            "userAgent",
-            "initiatedBy",
-            "targetResources",
-            "additionalDetails",
-        ];
+        // In Graph's order, as the real exports (Elastic's AuditLogs samples) write them, with
+        // their userAgent after operationType.
+        let mut real = crate::graph::DIRECTORY_AUDIT_PROPERTIES.to_vec();
+        let at = real.iter().position(|k| *k == "operationType").unwrap() + 1;
+        real.insert(at, USER_AGENT);
         assert_eq!(properties, real);
         assert_eq!(record["properties"]["userAgent"], Value::Null);
     }

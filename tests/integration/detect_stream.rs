@@ -14,15 +14,21 @@ fn entralab() -> Command {
     cmd
 }
 
-/// The lab's sign-ins as NDJSON lines, oldest first.
-fn lines(dir: &Path) -> Vec<String> {
-    let out = dir.join("ndjson");
+/// `entralab generate SCENARIO --format FORMAT` into `dir/FORMAT`, which it returns.
+fn generate(dir: &Path, scenario: &str, format: &str) -> PathBuf {
+    let out = dir.join(format);
     let generated = entralab()
-        .args(["generate", LAB, "--format", "ndjson", "--out"])
+        .args(["generate", scenario, "--format", format, "--out"])
         .arg(&out)
         .output()
         .unwrap();
     assert!(generated.status.success(), "{generated:?}");
+    out
+}
+
+/// The lab's sign-ins as NDJSON lines, oldest first.
+fn lines(dir: &Path) -> Vec<String> {
+    let out = generate(dir, LAB, "ndjson");
     let text = std::fs::read_to_string(out.join("signIns.ndjson")).unwrap();
     text.lines().map(String::from).collect()
 }
@@ -126,13 +132,7 @@ fn verify_reads_a_newest_first_file_again_whole_with_the_same_verdicts() {
 #[test]
 fn rules_see_the_tenant_each_record_names() {
     let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("eventhub");
-    let generated = entralab()
-        .args(["generate", LAB, "--format", "eventhub", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(generated.status.success(), "{generated:?}");
+    let out = generate(dir.path(), LAB, "eventhub");
     // The sign-ins' own tenants removed: only the envelopes (a line each) name one.
     let mut tenant = String::new();
     let mut sign_in_count = 0;
@@ -164,21 +164,8 @@ fn rules_see_the_tenant_each_record_names() {
         )
         .unwrap();
     }
-    let audits = dir.path().join("directoryAudits.ndjson");
-    let ndjson = dir.path().join("ndjson");
-    let generated = entralab()
-        .args([
-            "generate",
-            "scenarios/user03-sspr.yaml",
-            "--format",
-            "ndjson",
-            "--out",
-        ])
-        .arg(&ndjson)
-        .output()
-        .unwrap();
-    assert!(generated.status.success(), "{generated:?}");
-    std::fs::copy(ndjson.join("directoryAudits.ndjson"), &audits).unwrap();
+    let audits =
+        generate(dir.path(), "scenarios/user03-sspr.yaml", "ndjson").join("directoryAudits.ndjson");
     let out = entralab()
         .args(["detect", "--format", "json", "--rules"])
         .arg(&rules)
