@@ -287,7 +287,7 @@ fn id_protection_records_survive_conversion_between_every_format() {
         .filter(|n| n.ends_with(".yaml"))
         .collect();
     scenarios.sort();
-    assert_eq!(scenarios.len(), 21);
+    assert_eq!(scenarios.len(), 27);
     let tmp = tempfile::tempdir().unwrap();
     let (mut verified, mut with_risk) = (0, 0);
     for (n, scenario) in scenarios.iter().enumerate() {
@@ -343,9 +343,9 @@ fn id_protection_records_survive_conversion_between_every_format() {
             }
         }
     }
-    assert_eq!(verified, 21 * 4 * 4);
+    assert_eq!(verified, 27 * 4 * 4);
     assert!(
-        with_risk >= 15,
+        with_risk >= 21,
         "{with_risk} scenarios with ID Protection records"
     );
 }

@@ -238,8 +238,12 @@ fn every_risk_type_explains_and_names_a_scenario_exactly_when_one_logs_it() {
             }
         }
     }
-    // The ID Protection library has a scenario per detection family SigmaHQ has a rule for.
-    assert!(shown_types >= 16, "{shown_types} types shown");
+    // The ID Protection library has a scenario for every documented type.
+    assert_eq!(
+        shown_types,
+        entralab::catalog::risk::RISK_TYPES.len(),
+        "{shown_types} types shown"
+    );
 }
 
 #[test]

@@ -287,7 +287,7 @@ fn every_library_scenario_meets_its_expectations_and_detections_for_many_seeds()
         rules.not_applicable
     );
     let names = library();
-    assert_eq!(names.len(), 21, "{names:?}");
+    assert_eq!(names.len(), 27, "{names:?}");
     for name in names {
         let mut scenario = load(&format!("scenarios/identity-protection/{name}"));
         assert!(
@@ -567,7 +567,7 @@ fn every_library_scenario_verifies_against_its_exports_in_every_format() {
             }
         }
     }
-    assert_eq!(checked, 21 * 5);
+    assert_eq!(checked, 27 * 5);
 }
 
 /// `detect --logs` over a scenario's Event Hub and Log Analytics exports fires the
