@@ -304,6 +304,8 @@ fn step_findings(
                         .then(|| latest_attempt(attempts, d.user, at))
                         .flatten();
                     let activity_at = attempt.map_or(at, |a| attempts[a].seen.time);
+                    // The delay runs from the activity, as the timing's documented window does
+                    // (and as the scenario check of `delay` reads it), not from the step.
                     let delay = d
                         .delay_ticks
                         .unwrap_or_else(|| draw_delay(streams, key, d.timing));
@@ -313,7 +315,7 @@ fn step_findings(
                         level: d.level,
                         timing: d.timing,
                         activity_at,
-                        detected_at: at.plus_ticks(delay),
+                        detected_at: activity_at.plus_ticks(delay),
                         attempt,
                         why: format!(
                             "declared by the `risk_detection` step at line {}",

@@ -230,3 +230,44 @@ fn same_scenario_same_detections() {
     assert_eq!(a.detections, b.detections);
     assert_eq!(a.history, b.history);
 }
+
+#[test]
+fn a_declared_sign_in_detection_is_detected_its_delay_after_the_sign_in_not_the_step() {
+    let (items, outcome) = run(
+        "p2",
+        r#"
+    - at: 0s
+      sign_in: { user: alice, app: OfficeHome }
+    - at: 30m
+      risk_detection: { user: alice, type: anomalousToken, delay: 2h }
+    - at: 1h
+      risk_detection: { user: alice, type: leakedCredentials, delay: 2h }
+"#,
+    );
+    let sign_in = sign_ins(&items)[0];
+    let by_type = |t: &str| {
+        outcome
+            .detections
+            .iter()
+            .find(|d| &*d.risk_event_type == t)
+            .unwrap()
+    };
+    let token = by_type("anomalousToken");
+    assert_eq!(token.request_id.as_deref(), Some(&*sign_in.id));
+    assert_eq!(token.activity_date_time, sign_in.created_date_time);
+    let two_hours = 2 * 3600 * 10_000_000;
+    assert_eq!(
+        token.detected_date_time.ticks() - sign_in.created_date_time.ticks(),
+        two_hours
+    );
+    // A user detection's activity is the step itself.
+    let leaked = by_type("leakedCredentials");
+    assert_eq!(
+        leaked.detected_date_time.ticks() - leaked.activity_date_time.ticks(),
+        two_hours
+    );
+    assert_eq!(
+        leaked.activity_date_time.ticks() - sign_in.created_date_time.ticks(),
+        two_hours / 2
+    );
+}
