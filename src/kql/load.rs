@@ -96,7 +96,7 @@ impl Loader {
         self.tables.get(name).map(|p| p.kept.as_slice())
     }
 
-    /// Loads `record` of a log file with the tenant it names ([`logfiles::record_tenant`]:
+    /// Loads `record` of a log file with the tenant it names ([`crate::logfiles::record_tenant`]:
     /// `named` by its envelope or row, else its sign-in's own), else `fallback` (the first
     /// tenant the files name).
     pub fn push_named(&mut self, record: &Record, named: Option<&str>, fallback: &str) {
