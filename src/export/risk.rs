@@ -94,7 +94,7 @@ pub fn risk_identity(display_name: &str) -> String {
 /// The properties in the order of Elastic's real `UserRiskEvents` records, which is not
 /// Graph's, with their deprecated `riskType` beside `riskEventType`, and after
 /// `tokenIssuerType` the user's tenancy those records end with (Graph's `riskDetection` has
-/// none of it): see [`RiskSubject`].
+/// none of it): see [`RISK_USER_TYPE`].
 fn event_hub_properties(d: &RiskDetection, tenant_id: &str) -> Value {
     const ORDER: &[&str] = &[
         "id",
@@ -125,36 +125,25 @@ fn event_hub_properties(d: &RiskDetection, tenant_id: &str) -> Value {
     ];
     let mut graph = json!(d);
     graph["riskType"] = Value::from(legacy_risk_type(&d.risk_event_type));
-    let subject = RiskSubject::MEMBER;
     graph["resourceTenantId"] = Value::Null;
     graph["homeTenantId"] = Value::from(tenant_id);
-    graph["userType"] = Value::from(subject.user_type);
-    graph["crossTenantAccessType"] = Value::from(subject.cross_tenant_access_type);
+    graph["userType"] = Value::from(RISK_USER_TYPE);
+    graph["crossTenantAccessType"] = Value::from(RISK_CROSS_TENANT_ACCESS_TYPE);
     in_order(graph, ORDER)
 }
 
-/// Who a detection or a risky user is to the tenant, as ID Protection's diagnostic records
-/// (not Graph) say it: every `UserRiskEvents` record of Elastic's samples ends with
+/// Who a detection's or a risky user's user is to the tenant, as ID Protection's diagnostic
+/// records (not Graph) say it: every `UserRiskEvents` record of Elastic's samples ends with
 /// `resourceTenantId: null`, `homeTenantId` the tenant, `userType: member` (lower case, unlike
 /// the sign-ins' `Member`) and `crossTenantAccessType: none`, and every `RiskyUsers` record has
 /// `isGuest: false`. entralab decides risk only for the scenario's users and population, all
 /// members of the tenant, so these are the values of every record it writes; a file converted
 /// from a real tenant's logs gets them too (its readers keep the Graph properties only).
-#[derive(Debug, Clone, Copy)]
-pub struct RiskSubject {
-    pub user_type: &'static str,
-    pub cross_tenant_access_type: &'static str,
-    pub is_guest: bool,
-}
-
-impl RiskSubject {
-    /// A member of the tenant.
-    pub const MEMBER: RiskSubject = RiskSubject {
-        user_type: "member",
-        cross_tenant_access_type: "none",
-        is_guest: false,
-    };
-}
+pub const RISK_USER_TYPE: &str = "member";
+/// See [`RISK_USER_TYPE`].
+pub const RISK_CROSS_TENANT_ACCESS_TYPE: &str = "none";
+/// See [`RISK_USER_TYPE`].
+pub const RISK_USER_IS_GUEST: bool = false;
 
 /// `object`'s properties, those named in `order` first and in that order, then the others as
 /// they were (anything the model adds later keeps a place).

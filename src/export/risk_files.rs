@@ -16,7 +16,9 @@
 
 use super::Format;
 use super::loganalytics::write_risk_tables;
-use super::risk::{RiskSubject, in_order, risk_identity, risk_resource_id, user_risk_event_hub};
+use super::risk::{
+    RISK_USER_IS_GUEST, in_order, risk_identity, risk_resource_id, user_risk_event_hub,
+};
 use super::timefmt::risk_envelope;
 use crate::graph::{RiskDetection, RiskyUserHistoryItem};
 use serde_json::{Value, json};
@@ -98,10 +100,10 @@ pub const RISKY_USERS_CATEGORY: &str = "RiskyUsers";
 
 /// The Event Hub record of a risky-user change (`category: RiskyUsers`), with the envelope
 /// fields of Elastic's `RiskyUsers` samples (their `location`, an Azure region such as `neu`,
-/// is not modelled) and their `isGuest` ([`RiskSubject`]).
+/// is not modelled) and their `isGuest` ([`super::risk::RISK_USER_TYPE`]).
 pub fn risky_user_hub(h: &RiskyUserHistoryItem, tenant_id: &str) -> Value {
     let mut properties = json!(h.user());
-    properties["isGuest"] = Value::from(RiskSubject::MEMBER.is_guest);
+    properties["isGuest"] = Value::from(RISK_USER_IS_GUEST);
     json!({
         "time": risk_envelope(h.risk.risk_last_updated_date_time),
         "resourceId": risk_resource_id(tenant_id),

@@ -255,7 +255,7 @@ fn a_declared_sign_in_detection_is_detected_its_delay_after_the_sign_in_not_the_
     let token = by_type("anomalousToken");
     assert_eq!(token.request_id.as_deref(), Some(&*sign_in.id));
     assert_eq!(token.activity_date_time, sign_in.created_date_time);
-    let two_hours = 2 * 3600 * 10_000_000;
+    let two_hours = 2 * 3600 * crate::graph::timestamp::TICKS_PER_SECOND;
     assert_eq!(
         token.detected_date_time.ticks() - sign_in.created_date_time.ticks(),
         two_hours
