@@ -222,6 +222,20 @@ impl DetectionRules {
         &self.by_service[service as usize]
     }
 
+    /// Where in [`DetectionRules::of`] `service` the rules `event` matches are, in load order.
+    /// Stateless, so any thread may match while another applies the matches.
+    pub(super) fn matching<'a>(
+        &'a self,
+        event: &'a RecordEvent,
+        service: Service,
+    ) -> impl Iterator<Item = usize> + 'a {
+        self.of(service)
+            .iter()
+            .enumerate()
+            .filter(|(_, rule)| rule.matches(event))
+            .map(|(at, _)| at)
+    }
+
     /// What the correlation engine reads of `rule`'s match, when it feeds a correlation.
     pub(super) fn for_correlations(&self, rule: &DetectionRule) -> Option<EvaluationResult> {
         let id = rule.feeds.as_ref()?;

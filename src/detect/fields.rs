@@ -26,9 +26,10 @@ use crate::graph::{
 };
 use rsigma_eval::event::EventValue;
 use std::borrow::Cow;
-use std::cell::{OnceCell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::sync::OnceLock;
 
 /// A layer's answer: `Some(found)` when decided from the record (`Some(None)`: the layer has
 /// no such path), `None` when only the materialised layer can tell.
@@ -168,7 +169,7 @@ fn follow<'a>(layers: &impl DirectLayers<'a>, route: &Route) -> Direct<'a> {
 /// field), so that a lookup costs one accessor, not a hash of the path in the per-thread
 /// table. Worked out on the path's first lookup for a kind, as that table does.
 #[derive(Default)]
-pub(crate) struct RouteCell([OnceCell<Route>; 2]);
+pub(crate) struct RouteCell([OnceLock<Route>; 2]);
 
 impl std::fmt::Debug for RouteCell {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -36,6 +36,7 @@ use rsigma_parser::SigmaCollection;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// How many matching record ids a rule's result keeps.
 pub const MAX_RECORD_IDS: usize = 20;
@@ -370,7 +371,10 @@ fn correlation_kind(corr: &rsigma_parser::CorrelationRule) -> String {
 /// ([`by_service`]); rsigma's correlation engine keeps the correlations' state, fed the
 /// matches of the rules they reference.
 pub struct Evaluator {
-    detections: DetectionRules,
+    /// Shared with a [`Matcher`], which may match records on another thread.
+    detections: Arc<DetectionRules>,
+    /// The positions of the rules one record matched (kept to be reused).
+    matched: Vec<usize>,
     engine: CorrelationEngine,
     /// Whether there are correlation rules (else the engine is never fed).
     correlates: bool,
@@ -425,7 +429,8 @@ impl Evaluator {
             r.kind != "detection" && r.service.contains("riskdetection") && r.service.contains('+')
         });
         Evaluator {
-            detections,
+            detections: Arc::new(detections),
+            matched: Vec::new(),
             engine,
             correlates: !rules.collection.correlations.is_empty(),
             by_id,
@@ -438,16 +443,47 @@ impl Evaluator {
     /// Evaluates one record (records must come oldest first), counting into `results`
     /// (as [`RuleSet::evaluate`] makes them).
     pub fn push(&mut self, record: &Record, tenant_id: &str, results: &mut [RuleResult]) {
+        let event = RecordEvent::new(record, tenant_id);
+        let matched = self.take_matched(&event, service_of_record(record));
+        self.push_matched(record, tenant_id, &matched, results);
+        self.matched = matched;
+    }
+
+    /// The positions of the rules of `service` that `event` matches, in the evaluator's
+    /// reused list (to be put back in `self.matched`).
+    fn take_matched(&mut self, event: &RecordEvent, service: Service) -> Vec<usize> {
+        let mut matched = std::mem::take(&mut self.matched);
+        matched.clear();
+        matched.extend(self.detections.matching(event, service));
+        matched
+    }
+
+    /// What matches the rules of this evaluator, on any thread.
+    pub fn matcher(&self) -> Matcher {
+        Matcher(Arc::clone(&self.detections))
+    }
+
+    /// [`Evaluator::push`] of a record whose matches a [`Matcher`] of this evaluator found.
+    pub fn push_matched(
+        &mut self,
+        record: &Record,
+        tenant_id: &str,
+        matched: &[usize],
+        results: &mut [RuleResult],
+    ) {
         if let Some(runner) = &mut self.sentinel {
             runner.push(record, tenant_id);
         }
         let event = RecordEvent::new(record, tenant_id);
         let at = record.time().unix_seconds();
-        let service = match record {
-            Record::SignIn(_) => Service::SignIn,
-            Record::Audit(_) => Service::Audit,
-        };
-        self.push_event(&event, service, at, record.id(), results);
+        self.apply(
+            &event,
+            service_of_record(record),
+            matched,
+            at,
+            record.id(),
+            results,
+        );
         // The engine trims a group's window when that group sees its next event, and all of
         // them only once its state reaches 100,000 groups; trimming them all now and then
         // keeps the state to what the windows hold. Records come oldest first, so what
@@ -476,25 +512,28 @@ impl Evaluator {
         }
         let event = RecordEvent::risk_detection(detection, tenant_id);
         let at = detection.detected_date_time.unix_seconds();
-        self.push_event(&event, Service::Risk, at, &detection.id, results);
+        let matched = self.take_matched(&event, Service::Risk);
+        self.apply(&event, Service::Risk, &matched, at, &detection.id, results);
+        self.matched = matched;
     }
 
     /// What rsigma's `CorrelationEngine::process_event_at` would report, counted: the
-    /// detection rules matched here, then the correlations fed their matches.
-    fn push_event(
+    /// detection rules `event` matched (positions in the rules of `service`), then the
+    /// correlations fed their matches.
+    fn apply(
         &mut self,
         event: &RecordEvent,
         service: Service,
+        matched: &[usize],
         at: i64,
         id: &str,
         results: &mut [RuleResult],
     ) {
+        let rules = self.detections.of(service);
         let mut feed = Vec::new();
-        for rule in self.detections.of(service) {
-            if rule.matches(event) {
-                count(&mut results[rule.result], id);
-                feed.extend(self.detections.for_correlations(rule));
-            }
+        for rule in matched.iter().filter_map(|&at| rules.get(at)) {
+            count(&mut results[rule.result], id);
+            feed.extend(self.detections.for_correlations(rule));
         }
         if !self.correlates {
             return;
@@ -511,6 +550,28 @@ impl Evaluator {
                 count(&mut results[i], id);
             }
         }
+    }
+}
+
+/// The service whose rules a record may match.
+fn service_of_record(record: &Record) -> Service {
+    match record {
+        Record::SignIn(_) => Service::SignIn,
+        Record::Audit(_) => Service::Audit,
+    }
+}
+
+/// The detection rules of an [`Evaluator`], to match records on another thread than the one
+/// that applies the matches ([`Evaluator::push_matched`]): matching is stateless, and was
+/// about half of what the evaluating thread did.
+pub struct Matcher(Arc<DetectionRules>);
+
+impl Matcher {
+    /// Adds to `matched` the positions of the rules `record` matches, for
+    /// [`Evaluator::push_matched`].
+    pub fn matching(&self, record: &Record, tenant_id: &str, matched: &mut Vec<usize>) {
+        let event = RecordEvent::new(record, tenant_id);
+        matched.extend(self.0.matching(&event, service_of_record(record)));
     }
 }
 
