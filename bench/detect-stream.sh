@@ -6,6 +6,9 @@
 # 200,000 records/s and peak RSS under 300 MB.
 #
 # BIN=path/to/entralab measures another build (e.g. the one before streaming) on the same file.
+# BASE=path/to/entralab also times that build's detect --logs beside this one's, alternating,
+# ROUNDS times (3), and prints the median of the rounds' ratios: on a shared machine the
+# ratio says more than either rate.
 # Bounded: a few minutes on 2 cores; writes about 1 GB to a temporary folder it removes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,3 +58,20 @@ head -n "$(grep -n '^populations:' bench/population-1m.yaml | cut -d: -f1)" benc
 read -r seconds kb < <(measure "$BIN" verify "$work/one.yaml" --against "$file")
 tail -n 1 "$work/out.txt" | sed 's/^/   /'
 report "verify --against FILE" "$seconds" "$kb"
+
+if [ -n "${BASE:-}" ]; then
+  rounds=${ROUNDS:-3}
+  echo "== side by side, $rounds rounds: detect --logs with $BASE, then with $BIN"
+  ratios=()
+  for round in $(seq "$rounds"); do
+    read -r base_s _ < <(measure "$BASE" detect --rules tests/data/sigma --logs "$file")
+    read -r this_s _ < <(measure "$BIN" detect --rules tests/data/sigma --logs "$file")
+    ratio=$(awk -v b="$base_s" -v t="$this_s" 'BEGIN { printf "%.2f", b / (t > 0 ? t : 1e-9) }')
+    ratios+=("$ratio")
+    awk -v n="$round" -v r="$records" -v b="$base_s" -v t="$this_s" -v x="$ratio" 'BEGIN {
+      printf "   round %d: base %6.2f s (%7.0f records/s), this %6.2f s (%7.0f records/s): %sx\n",
+        n, b, r / (b > 0 ? b : 1e-9), t, r / (t > 0 ? t : 1e-9), x }'
+  done
+  median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+  echo "   median: this build is ${median}x the base's rate"
+fi
