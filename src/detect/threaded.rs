@@ -9,9 +9,9 @@
 //! Memory stays bounded: at most [`BATCHES_IN_FLIGHT`] batches of [`BATCH`] records wait.
 //!
 //! An evaluated batch goes back to the handing thread, which frees its records there and
-//! fills the emptied lists again. The evaluator's thread bounds the rate: matching was about
-//! half its time and freeing the records about a tenth, while the handing thread mostly
-//! waited.
+//! fills the emptied lists again. The evaluator's thread bounded the rate when it did all of
+//! this: matching was about half its time and freeing the records about a tenth, while the
+//! handing thread mostly waited.
 
 use super::{Evaluator, Matcher, RuleResult};
 use crate::graph::{Record, Text};
@@ -27,7 +27,6 @@ const BATCHES_IN_FLIGHT: usize = 8;
 type Labelled = (Record, Option<Text>);
 
 /// Records handed over together, with the rules each matched.
-#[derive(Default)]
 struct Batch {
     records: Vec<Labelled>,
     /// The positions of the rules the records matched ([`Matcher::matching`]), record after
