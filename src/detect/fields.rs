@@ -167,7 +167,8 @@ fn follow<'a>(layers: &impl DirectLayers<'a>, route: &Route) -> Direct<'a> {
 
 /// The route of one path for each kind of record, kept by whoever keeps the path (a rule's
 /// field), so that a lookup costs one accessor, not a hash of the path in the per-thread
-/// table. Worked out on the path's first lookup for a kind, as that table does.
+/// table. Worked out on the path's first lookup for a kind, as that table does; a `OnceLock`,
+/// as the rules holding it are matched on one thread and shared with another.
 #[derive(Default)]
 pub(crate) struct RouteCell([OnceLock<Route>; 2]);
 
