@@ -19,7 +19,7 @@
 
 use crate::export::eventhub::{AUDIT_CATEGORY, OPERATION_VERSION, SIGN_IN_OPERATION};
 use crate::export::loganalytics::{AUDIT_COLUMNS, AUDIT_TABLE, SIGN_IN_COLUMNS};
-use crate::export::{RESOURCE_PROVIDER, SignInLog, audit_identity, resource_id};
+use crate::export::{RESOURCE_PROVIDER, SignInLog, audit_identity, eventhub, resource_id};
 use crate::graph::{
     BETA_SIGN_IN_PROPERTIES, DIRECTORY_AUDIT_PROPERTIES, DirectoryAudit, Record,
     SIGN_IN_PROPERTIES, SignIn, Text,
@@ -517,12 +517,9 @@ impl<'a> DirectLayers<'a> for AuditLayers<'a> {
             "activityDisplayName" => property(&r.activity_display_name),
             "loggedByService" => property(&r.logged_by_service),
             "operationType" => property(&r.operation_type),
-            // The Event Hub export writes beta's userAgent, null when the record has none.
-            "userAgent" => Some(Some(
-                r.unknown
-                    .get("userAgent")
-                    .map_or(EventValue::Null, EventValue::from),
-            )),
+            // The Event Hub export writes beta's userAgent, null when the record has none; a
+            // record that has one carries an unknown property and is left to the layers.
+            eventhub::USER_AGENT => Some(Some(EventValue::Null)),
             _ => other(path, &[DIRECTORY_AUDIT_PROPERTIES]),
         }
     }
@@ -541,7 +538,7 @@ impl<'a> DirectLayers<'a> for AuditLayers<'a> {
 
     fn graph_keys(&self) -> (&'static [&'static str], &'static [&'static str]) {
         // userAgent is always written, but a key of another case is left to the layers.
-        (DIRECTORY_AUDIT_PROPERTIES, &["userAgent"])
+        (DIRECTORY_AUDIT_PROPERTIES, &[eventhub::USER_AGENT])
     }
 }
 

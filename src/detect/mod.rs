@@ -443,9 +443,10 @@ impl Evaluator {
     /// Evaluates one record (records must come oldest first), counting into `results`
     /// (as [`RuleSet::evaluate`] makes them).
     pub fn push(&mut self, record: &Record, tenant_id: &str, results: &mut [RuleResult]) {
+        // One event for matching and correlating: layers one builds serve the other.
         let event = RecordEvent::new(record, tenant_id);
         let matched = self.take_matched(&event, service_of_record(record));
-        self.push_matched(record, tenant_id, &matched, results);
+        self.apply_to_record(record, tenant_id, &event, &matched, results);
         self.matched = matched;
     }
 
@@ -471,19 +472,26 @@ impl Evaluator {
         matched: &[usize],
         results: &mut [RuleResult],
     ) {
+        let event = RecordEvent::new(record, tenant_id);
+        self.apply_to_record(record, tenant_id, &event, matched, results);
+    }
+
+    /// Counts and correlates `record`'s matches, runs the Sentinel rules over it and now and
+    /// then trims the correlation state.
+    fn apply_to_record(
+        &mut self,
+        record: &Record,
+        tenant_id: &str,
+        event: &RecordEvent,
+        matched: &[usize],
+        results: &mut [RuleResult],
+    ) {
         if let Some(runner) = &mut self.sentinel {
             runner.push(record, tenant_id);
         }
-        let event = RecordEvent::new(record, tenant_id);
         let at = record.time().unix_seconds();
-        self.apply(
-            &event,
-            service_of_record(record),
-            matched,
-            at,
-            record.id(),
-            results,
-        );
+        let service = service_of_record(record);
+        self.apply(event, service, matched, at, record.id(), results);
         // The engine trims a group's window when that group sees its next event, and all of
         // them only once its state reaches 100,000 groups; trimming them all now and then
         // keeps the state to what the windows hold. Records come oldest first, so what

@@ -378,7 +378,7 @@ impl Serialize for EventHubAudit<'_> {
 }
 
 /// Beta's `directoryAudit.userAgent`, which the model keeps among a record's unknown properties.
-const USER_AGENT: &str = "userAgent";
+pub(crate) const USER_AGENT: &str = "userAgent";
 
 struct AuditProperties<'a>(&'a DirectoryAudit);
 
