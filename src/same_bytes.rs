@@ -7,7 +7,7 @@
 
 /// Eight bytes of `bytes` from `at` on; there must be eight.
 #[inline(always)]
-fn eight(bytes: &[u8], at: usize) -> u64 {
+pub(crate) fn eight(bytes: &[u8], at: usize) -> u64 {
     let mut word = [0u8; 8];
     word.copy_from_slice(&bytes[at..at + 8]);
     u64::from_le_bytes(word)
@@ -15,7 +15,7 @@ fn eight(bytes: &[u8], at: usize) -> u64 {
 
 /// Four bytes of `bytes` from `at` on; there must be four.
 #[inline(always)]
-fn four(bytes: &[u8], at: usize) -> u32 {
+pub(crate) fn four(bytes: &[u8], at: usize) -> u32 {
     let mut word = [0u8; 4];
     word.copy_from_slice(&bytes[at..at + 4]);
     u32::from_le_bytes(word)

@@ -97,13 +97,13 @@ pub(super) struct WireEventHubRecord<'a> {
     #[serde(borrow)]
     location: Borrowed<'a>,
     #[serde(borrow)]
-    properties: Option<WireSignIn<'a>>,
+    properties: Option<Box<WireSignIn<'a>>>,
 }
 
 impl WireEventHubRecord<'_> {
     /// The sign-in and the tenant its envelope names; `None` for another category, or a record
     /// the general path would fill in from the envelope in ways this one does not.
-    pub(super) fn into_sign_in(self) -> Option<(Option<Text>, SignIn)> {
+    pub(super) fn into_sign_in(self) -> Option<(Option<Text>, Box<SignIn>)> {
         let category = self.category?;
         let event_type = SIGN_IN_CATEGORIES
             .iter()

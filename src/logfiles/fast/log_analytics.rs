@@ -186,11 +186,11 @@ impl<'a> WireRow<'a> {
     /// The Graph sign-in `convert::log_analytics` builds of the row; `None` where it would
     /// fall back on another column (an empty `Id`, a null `UserDisplayName`, no `Status` or
     /// `LocationDetails`).
-    fn into_wire(self) -> Option<WireSignIn<'a>> {
+    fn into_wire(self) -> Option<Box<WireSignIn<'a>>> {
         if self.id.0.is_empty() {
             return None;
         }
-        Some(WireSignIn {
+        Some(Box::new(WireSignIn {
             id: self.id,
             created_date_time: self.created_date_time,
             user_display_name: Some(self.user_display_name?),
@@ -243,7 +243,7 @@ impl<'a> WireRow<'a> {
             unique_token_identifier: self.unique_token_identifier,
             autonomous_system_number: self.autonomous_system_number.0,
             client_credential_type: None,
-        })
+        }))
     }
 }
 

@@ -116,11 +116,8 @@ pub(crate) fn decode(object: &[u8], context: Context) -> Option<Decoded> {
     decode_typed(object, context).or_else(|| decode_general(object, context))
 }
 
-fn sign_in(tenant: Option<Text>, sign_in: SignIn, shape: Shape) -> Tenanted {
-    (
-        tenant,
-        Converted::Record(Record::SignIn(Box::new(sign_in)), shape),
-    )
+fn sign_in(tenant: Option<Text>, sign_in: Box<SignIn>, shape: Shape) -> Tenanted {
+    (tenant, Converted::Record(Record::SignIn(sign_in), shape))
 }
 
 /// The typed path: sign-ins in Graph's form, alone or in a diagnostic-settings envelope, and
@@ -133,7 +130,7 @@ pub(crate) fn decode_typed(object: &[u8], context: Context) -> Option<Decoded> {
     if log_analytics::is_row(object) {
         return log_analytics::decode(object).map(Decoded::One);
     }
-    let record: WireSignIn = strict::from_slice(object).ok()?;
+    let record: Box<WireSignIn> = strict::from_slice(object).ok()?;
     let tenant = event_hub::tenant(None, record.resource_id.as_ref().map(|r| &*r.0));
     let s = record.into_sign_in(&Diagnostic::default())?;
     Some(Decoded::One(sign_in(tenant, s, Shape::GraphJson)))

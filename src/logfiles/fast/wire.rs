@@ -228,7 +228,7 @@ pub(super) struct Diagnostic {
 impl WireSignIn<'_> {
     /// The Graph sign-in, as the general path makes it; `None` for a record it would change in
     /// a way this path does not (a missing `status`, keys to fix in free-form values).
-    pub(super) fn into_sign_in(self, from: &Diagnostic) -> Option<SignIn> {
+    pub(super) fn into_sign_in(self: Box<Self>, from: &Diagnostic) -> Option<Box<SignIn>> {
         let status = self.status?;
         let error_code = i32::try_from(status.error_code?).ok()?;
         let free_form = self
@@ -317,7 +317,9 @@ impl WireSignIn<'_> {
             autonomous_system_number: self.autonomous_system_number,
             client_credential_type: Shared::text(self.client_credential_type),
         };
-        Some(SignIn {
+        // Boxed where it is built: a `SignIn` is over 1 kB, and each move of it on its way to
+        // the heap was a call to `memcpy`.
+        Some(Box::new(SignIn {
             id: self.id.0,
             created_date_time: self.created_date_time,
             user_display_name: Unique::text(self.user_display_name),
@@ -374,6 +376,6 @@ impl WireSignIn<'_> {
             user_agent: Shared::text(self.user_agent),
             beta,
             unknown: UnknownProperties::default(),
-        })
+        }))
     }
 }
