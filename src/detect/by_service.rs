@@ -144,7 +144,7 @@ impl Item {
         }
         match &self.field {
             Some(path) => match field(path) {
-                Some(value) => self.matcher.matches(&value, event),
+                Some(value) => super::ascii_match::matches(&self.matcher, &value, event),
                 None => matches!(self.matcher, CompiledMatcher::Null),
             },
             None => self.matcher.matches_keyword(event),

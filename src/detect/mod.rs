@@ -13,6 +13,7 @@
 //! ([`sentinel`]) and reported the same way, after the Sigma rules.
 
 mod applicable;
+mod ascii_match;
 mod by_service;
 pub mod coverage;
 mod event;
@@ -400,7 +401,7 @@ impl Evaluator {
         };
         let mut engine = CorrelationEngine::new(config);
         engine
-            .add_collection(&rules.collection)
+            .add_collection(&correlated_only(&rules.collection))
             .expect("checked by RuleSet::load");
         let mut by_id = BTreeMap::new();
         let mut by_title = BTreeMap::new();
@@ -559,6 +560,33 @@ impl Evaluator {
             }
         }
     }
+}
+
+/// The rules an [`Evaluator`]'s correlation engine is given: the correlations, and only the
+/// detection rules they reference (by id or name), with every rule that shares such a rule's
+/// id, in their order, so that the engine names a detection's rule as before (after the first
+/// rule with its id). The engine only correlates (matching is [`DetectionRules`]'), and it
+/// looks a fed detection's rule up in its list of rules, one by one: with every rule loaded,
+/// that was a twentieth of `detect --logs`.
+fn correlated_only(collection: &SigmaCollection) -> SigmaCollection {
+    let referenced: BTreeSet<&str> = collection
+        .correlations
+        .iter()
+        .flat_map(|c| c.rules.iter().map(String::as_str))
+        .collect();
+    let named = |name: &Option<String>| name.as_deref().is_some_and(|n| referenced.contains(n));
+    let ids: BTreeSet<&str> = collection
+        .rules
+        .iter()
+        .filter(|rule| named(&rule.id) || named(&rule.name))
+        .filter_map(|rule| rule.id.as_deref())
+        .collect();
+    let mut correlated = collection.clone();
+    correlated.rules.retain(|rule| match &rule.id {
+        Some(id) => ids.contains(id.as_str()),
+        None => named(&rule.name),
+    });
+    correlated
 }
 
 /// The service whose rules a record may match.
