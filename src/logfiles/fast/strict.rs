@@ -388,6 +388,7 @@ struct Run {
 /// time ([`plain_run_words`]). With words alone, finding the ends of strings was a seventh of
 /// the NDJSON reader's instructions.
 #[cfg(target_arch = "x86_64")]
+#[inline]
 fn plain_run(bytes: &[u8], mut at: usize) -> Run {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
