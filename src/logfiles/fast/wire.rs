@@ -317,8 +317,8 @@ impl WireSignIn<'_> {
             autonomous_system_number: self.autonomous_system_number,
             client_credential_type: Shared::text(self.client_credential_type),
         };
-        // Boxed where it is built: a `SignIn` is over 1 kB, and each move of it on its way to
-        // the heap was a call to `memcpy`.
+        // Boxed here, once: a `SignIn` is over 1 kB, and each later move of it (out of an
+        // `Option`, into its record) was a call to `memcpy`.
         Some(Box::new(SignIn {
             id: self.id.0,
             created_date_time: self.created_date_time,
