@@ -16,13 +16,9 @@ cd "$(dirname "$0")/.."
 RATE_TARGET=200000
 RSS_LIMIT_MB=300
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/entralab-detect-stream.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-if [ -z "${BIN:-}" ]; then
-  timeout 1800 cargo build --release --quiet
-  BIN=target/release/entralab
-fi
+. bench/lib.sh
+bench_work detect-stream
+bench_bin
 
 echo "== generate bench/population-1m.yaml as NDJSON"
 timeout 900 "$BIN" generate bench/population-1m.yaml --format ndjson --out "$work/p1m" > /dev/null
@@ -53,8 +49,7 @@ awk -v r="$records" -v s="$seconds" -v kb="$kb" -v target="$RATE_TARGET" -v limi
   printf "   target >= %d records/s and < %d MB: %s (%.0f records/s, %.0f MB)\n", target, limit, verdict, rate, mb }'
 
 echo "== verify --against FILE (one expectation)"
-head -n "$(grep -n '^populations:' bench/population-1m.yaml | cut -d: -f1)" bench/population-1m.yaml | sed '$d' > "$work/one.yaml"
-{ echo "expect:"; echo "  - { sign_ins: { status/errorCode: 50126 }, count: 1.. }"; } >> "$work/one.yaml"
+one_expectation_scenario "$work/one.yaml"
 read -r seconds kb < <(measure "$BIN" verify "$work/one.yaml" --against "$file")
 tail -n 1 "$work/out.txt" | sed 's/^/   /'
 report "verify --against FILE" "$seconds" "$kb"

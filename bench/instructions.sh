@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Instructions that `verify --against FILE` (reading) and `detect --logs` (reading and the
 # shipped rules) take on 50,000 sign-ins of bench/population-1m.yaml, as NDJSON and as Event Hub
-# envelopes, counted by valgrind's callgrind: the same count for the same binary and input
-# whatever else the machine is doing. On a shared VM whose speed swings by a third within an
-# hour, records/s tell two builds apart only over many alternating rounds; these counts do it
-# in one. They are not time (a cache miss counts as one instruction), so confirm a change with
+# envelopes, counted by valgrind's callgrind: for the same binary and input the count moves by
+# a few parts in 100,000 between runs, whatever else the machine is doing. On a shared VM whose
+# speed swings by a third within an hour, records/s tell two builds apart only over many
+# alternating rounds; these counts do it in one. They are not time (a cache miss counts as one instruction), so confirm a change with
 # a side-by-side timing too (bench/detect-stream.sh BASE=).
 #
 # BIN=path/to/entralab measures another build; BASE=path/to/entralab also counts that build's
@@ -16,13 +16,9 @@ cd "$(dirname "$0")/.."
 
 command -v valgrind > /dev/null || { echo "valgrind is needed (Debian: apt-get install valgrind)" >&2; exit 2; }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/entralab-instructions.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-if [ -z "${BIN:-}" ]; then
-  timeout 1800 cargo build --release --quiet
-  BIN=target/release/entralab
-fi
+. bench/lib.sh
+bench_work instructions
+bench_bin
 
 echo "== 50,000 sign-ins of bench/population-1m.yaml"
 for format in ndjson eventhub; do
@@ -32,8 +28,7 @@ head -n 50000 "$work/ndjson/signIns.ndjson" > "$work/signIns.ndjson"
 # The Event Hub export writes 100 records an envelope line.
 head -n 500 "$work/eventhub/SignInLogs.json" > "$work/SignInLogs.json"
 rm -rf "$work/ndjson" "$work/eventhub"
-head -n "$(grep -n '^populations:' bench/population-1m.yaml | cut -d: -f1)" bench/population-1m.yaml | sed '$d' > "$work/one.yaml"
-{ echo "expect:"; echo "  - { sign_ins: { status/errorCode: 50126 }, count: 1.. }"; } >> "$work/one.yaml"
+one_expectation_scenario "$work/one.yaml"
 
 # Instructions one command takes (callgrind's total, all threads).
 count() {

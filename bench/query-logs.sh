@@ -13,13 +13,9 @@ cd "$(dirname "$0")/.."
 
 QUERY='SigninLogs | summarize count() by ResultType'
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/entralab-query-logs.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-
-if [ -z "${BIN:-}" ]; then
-  timeout 1800 cargo build --release --quiet
-  BIN=target/release/entralab
-fi
+. bench/lib.sh
+bench_work query-logs
+bench_bin
 
 for format in ndjson eventhub; do
   timeout 900 "$BIN" generate bench/population-1m.yaml --format "$format" --out "$work/$format" -q

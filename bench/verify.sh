@@ -8,6 +8,7 @@
 # Bounded: a few minutes on 2 cores. Writes only to a temporary folder it removes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 ROUNDS=${ROUNDS:-15}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -34,8 +35,8 @@ echo "2. expectations over ~1M sign-ins (file source)"
 "$bin" generate bench/population-1m.yaml --format ndjson --out "$tmp/p1m" > /dev/null
 records=$(wc -l < "$tmp/p1m/signIns.ndjson")
 # One scenario with one expectation, one with 100 of every kind, both over the same file.
-head -n "$(grep -n '^populations:' bench/population-1m.yaml | cut -d: -f1)" bench/population-1m.yaml | sed '$d' > "$tmp/base.yaml"
-{ cat "$tmp/base.yaml"; echo "expect:"; echo "  - { sign_ins: { status/errorCode: 50126 }, count: 1.. }"; } > "$tmp/one.yaml"
+population_header "$tmp/base.yaml"
+one_expectation_scenario "$tmp/one.yaml"
 {
   cat "$tmp/base.yaml"; echo "expect:"
   for i in $(seq 0 19); do

@@ -167,6 +167,14 @@ enum Condition {
     AtLeast(u64, Vec<usize>),
 }
 
+/// The ids and names of the rules `correlations` reference.
+pub(super) fn referenced_rules(correlations: &[CorrelationRule]) -> BTreeSet<&str> {
+    correlations
+        .iter()
+        .flat_map(|c| c.rules.iter().map(String::as_str))
+        .collect()
+}
+
 impl DetectionRules {
     /// `rules` are the rule set's detection rules, `services` their services (the first
     /// entries of its [`super::RuleInfo`]s), `correlations` its correlation rules;
@@ -177,10 +185,7 @@ impl DetectionRules {
         correlations: &[CorrelationRule],
         counted_at: impl Fn(&SigmaRule) -> Option<usize>,
     ) -> DetectionRules {
-        let referenced: BTreeSet<&str> = correlations
-            .iter()
-            .flat_map(|c| c.rules.iter().map(String::as_str))
-            .collect();
+        let referenced = referenced_rules(correlations);
         // The engine resolves a detection's id to the name of the first rule with that id.
         let mut first_name: BTreeMap<&str, Option<&str>> = BTreeMap::new();
         for rule in rules {

@@ -569,22 +569,19 @@ impl Evaluator {
 /// looks a fed detection's rule up in its list of rules, one by one: with every rule loaded,
 /// that was about 4% of the instructions of `detect --logs`.
 fn correlated_only(collection: &SigmaCollection) -> SigmaCollection {
-    let referenced: BTreeSet<&str> = collection
-        .correlations
-        .iter()
-        .flat_map(|c| c.rules.iter().map(String::as_str))
-        .collect();
-    let named = |name: &Option<String>| name.as_deref().is_some_and(|n| referenced.contains(n));
+    let referenced = by_service::referenced_rules(&collection.correlations);
+    let is_referenced =
+        |key: &Option<String>| key.as_deref().is_some_and(|k| referenced.contains(k));
     let ids: BTreeSet<&str> = collection
         .rules
         .iter()
-        .filter(|rule| named(&rule.id) || named(&rule.name))
+        .filter(|rule| is_referenced(&rule.id) || is_referenced(&rule.name))
         .filter_map(|rule| rule.id.as_deref())
         .collect();
     let mut correlated = collection.clone();
     correlated.rules.retain(|rule| match &rule.id {
         Some(id) => ids.contains(id.as_str()),
-        None => named(&rule.name),
+        None => is_referenced(&rule.name),
     });
     correlated
 }
