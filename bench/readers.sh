@@ -4,7 +4,8 @@
 # format with the typed fast path, beside the general path (every record through a
 # serde_json::Value) in the same run, and a PASS/FAIL verdict per format against the issue's
 # 500,000 records/s. `bench/readers.sh ndjson` measures one format; `--fast-only` skips the
-# general path's timing (the slow half of the run).
+# general path's timing (the slow half of the run); `--rounds N` times the reader and the floor
+# in N turns (3) and reports medians.
 # Bounded: a few minutes on 2 cores; writes about 1.3 GB at a time to a temporary folder it
 # removes.
 set -euo pipefail
