@@ -88,7 +88,7 @@ fn main() {
         .skip(1)
         .find(|(at, a)| !a.starts_with('-') && args[at - 1] != "--rounds")
         .map(|(_, a)| a.clone());
-    let fast_only = std::env::args().any(|a| a == "--fast-only");
+    let fast_only = args.iter().any(|a| a == "--fast-only");
     let rounds: usize = args
         .iter()
         .position(|a| a == "--rounds")
