@@ -32,10 +32,6 @@ measure() {
   cat "$work/time.txt"
 }
 
-# The middle of its arguments (numbers), the lower middle for an even count.
-median() {
-  printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
-}
 report() {
   local name=$1 seconds=$2 kb=$3
   awk -v n="$name" -v r="$records" -v s="$seconds" -v kb="$kb" 'BEGIN {
@@ -56,7 +52,7 @@ for round in $(seq "$rounds"); do
 done
 grep -E "rule\(s\) fired" "$work/out.txt" | sed 's/^/   /' || true
 grep -E "records/s|not in time order" "$work/err.txt" | sed 's/^/   /' || true
-seconds=$(median "${times[@]}")
+seconds=$(printf '%s\n' "${times[@]}" | median)
 report "detect --logs, median" "$seconds" "$kb"
 awk -v r="$records" -v s="$seconds" -v kb="$kb" -v target="$RATE_TARGET" -v limit="$RSS_LIMIT_MB" 'BEGIN {
   rate = r / (s > 0 ? s : 1e-9); mb = kb / 1024
@@ -81,6 +77,6 @@ if [ -n "${BASE:-}" ]; then
       printf "   round %d: base %6.2f s (%7.0f records/s), this %6.2f s (%7.0f records/s): %sx\n",
         n, b, r / (b > 0 ? b : 1e-9), t, r / (t > 0 ? t : 1e-9), x }'
   done
-  median=$(median "${ratios[@]}")
+  median=$(printf '%s\n' "${ratios[@]}" | median)
   echo "   median: this build is ${median}x the base's rate"
 fi

@@ -4,8 +4,9 @@
 # envelopes, counted by valgrind's callgrind: for the same binary and input the count moves by
 # a few parts in 100,000 between runs, whatever else the machine is doing. On a shared VM whose
 # speed swings by a third within an hour, records/s tell two builds apart only over many
-# alternating rounds; these counts do it in one. They are not time (a cache miss counts as one instruction), so confirm a change with
-# a side-by-side timing too (bench/detect-stream.sh BASE=).
+# alternating rounds; these counts do it in one. They are not time (a cache miss counts as one
+# instruction), so confirm a change with a side-by-side timing too (bench/detect-stream.sh
+# BASE=).
 #
 # BIN=path/to/entralab measures another build; BASE=path/to/entralab also counts that build's
 # and prints each ratio (base / this).

@@ -24,3 +24,10 @@ one_expectation_scenario() {
   population_header "$1"
   { echo "expect:"; echo "  - { sign_ins: { status/errorCode: 50126 }, count: 1.. }"; } >> "$1"
 }
+
+# The median of the numbers on standard input, one a line (the mean of the two middle ones for
+# an even count, as bench/readers.rs takes it).
+median() {
+  sort -g | awk '{ v[NR] = $1 }
+    END { m = int((NR + 1) / 2); print (NR % 2 ? v[m] : sprintf("%.15g", (v[m] + v[m + 1]) / 2)) }'
+}

@@ -42,8 +42,8 @@ const TARGET: f64 = 500_000.0;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    if let Some(at) = args.iter().position(|a| a == "--file") {
-        let path = Path::new(args.get(at + 1).expect("--file PATH"));
+    if let Some(path) = value_of(&args, "--file") {
+        let path = Path::new(path);
         let (records, seconds) = timed("records", || {
             let mut n = 0u64;
             logfiles::read_path_with(path, |_| n += 1).expect("readable");
@@ -56,8 +56,8 @@ fn main() {
         );
         return;
     }
-    if let Some(at) = args.iter().position(|a| a == "--floor") {
-        let path = Path::new(args.get(at + 1).expect("--floor PATH"));
+    if let Some(path) = value_of(&args, "--floor") {
+        let path = Path::new(path);
         let (lines, seconds) = timed("lines", || check_lines_only(path));
         println!(
             "floor {} {lines} lines checked in {seconds:6.2} s",
@@ -89,14 +89,8 @@ fn main() {
         .find(|(at, a)| !a.starts_with('-') && args[at - 1] != "--rounds")
         .map(|(_, a)| a.clone());
     let fast_only = args.iter().any(|a| a == "--fast-only");
-    let rounds: usize = args
-        .iter()
-        .position(|a| a == "--rounds")
-        .map_or(3, |at| {
-            args.get(at + 1)
-                .and_then(|n| n.parse().ok())
-                .expect("--rounds N")
-        })
+    let rounds: usize = value_of(&args, "--rounds")
+        .map_or(3, |n| n.parse().expect("--rounds N"))
         .max(1);
     let mut verdicts = Vec::new();
     for (format, file) in formats {
@@ -255,6 +249,15 @@ fn timed(unit: &str, run: impl FnOnce() -> u64) -> (u64, f64) {
         load_average()
     );
     (records, seconds)
+}
+
+/// The word after `flag` in `args`, when `flag` is there (it must be followed by one).
+fn value_of<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+    let at = args.iter().position(|a| a == flag)?;
+    Some(
+        args.get(at + 1)
+            .unwrap_or_else(|| panic!("{flag} needs a value")),
+    )
 }
 
 /// The middle value (the mean of the two middle ones for an even count).

@@ -17,7 +17,6 @@ cargo build --release --quiet
 bin=target/release/entralab
 
 now() { date +%s%N; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "1. verify against the mock vs simulate (scenarios/, $ROUNDS rounds, interleaved)"
 : > "$tmp/run.ns"; : > "$tmp/verify.ns"

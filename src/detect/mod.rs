@@ -74,6 +74,9 @@ fn names(id: Option<&str>, title: Option<&str>, name: &str) -> bool {
 /// The rules of a folder that apply to Entra ID sign-in and audit logs.
 pub struct RuleSet {
     collection: SigmaCollection,
+    /// What every [`Evaluator`]'s correlation engine is given ([`correlated_only`]), made
+    /// once here rather than for each evaluator (one a scenario).
+    correlated: SigmaCollection,
     pub rules: Vec<RuleInfo>,
     /// The Sentinel rules: the last entries of `rules`, in the same order.
     sentinel: Vec<SentinelRule>,
@@ -265,6 +268,7 @@ impl RuleSet {
             .add_collection(&collection)
             .map_err(|e| format!("rules in {}: {e}", shown.join(", ")))?;
         Ok(RuleSet {
+            correlated: correlated_only(&collection),
             collection,
             rules,
             sentinel: sentinel_rules,
@@ -401,7 +405,7 @@ impl Evaluator {
         };
         let mut engine = CorrelationEngine::new(config);
         engine
-            .add_collection(&correlated_only(&rules.collection))
+            .add_collection(&rules.correlated)
             .expect("checked by RuleSet::load");
         let mut by_id = BTreeMap::new();
         let mut by_title = BTreeMap::new();
